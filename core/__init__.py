@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure: config, database, change log, audit, users, errors."""

@@ -1,0 +1,155 @@
+"""The database: declarative Base, engine, sessions and the write-intent switch."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import CheckConstraint, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model, with the project-wide naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every database (SQLite stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def enum_check(column: str, values: tuple[str, ...] | list[str], name: str | None = None,
+               nullable: bool = False) -> CheckConstraint:
+    """A CHECK constraint restricting ``column`` to ``values``."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    expr = f"{column} IN ({quoted})"
+    if nullable:
+        expr = f"{column} IS NULL OR {expr}"
+    return CheckConstraint(expr, name=name or column)
+
+
+# -- write intent ---------------------------------------------------------------------------
+# SQLite in WAL mode lets a transaction that has read and then writes fail with
+# SQLITE_BUSY_SNAPSHOT when another writer committed in between; waiting cannot fix that.
+# Transactions that will write therefore start with BEGIN IMMEDIATE (taking the write lock
+# up front, waiting on busy_timeout); read-only ones stay concurrent with a plain BEGIN.
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent",
+                                                                    default=False)
+
+
+def set_write_intent(value: bool) -> contextvars.Token[bool]:
+    """Mark the transactions of this context as writers (or not)."""
+    return _write_intent.set(value)
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """Run the block's transactions as writers (BEGIN IMMEDIATE on SQLite)."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the per-dialect settings this project relies on."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not pysqlite) decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+class Database:
+    """An engine and its thread-scoped session registry, owned by one app."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.session = scoped_session(self.factory)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def new_session(self) -> Session:
+        """A session outside the request scope (threads, CLI batches)."""
+        return self.factory()
+
+    def dispose(self) -> None:
+        self.session.remove()
+        self.engine.dispose()
+
+
+def get_db() -> Database:
+    """The current app's Database."""
+    if not has_app_context():
+        raise RuntimeError("no application context: the database belongs to an app")
+    return current_app.extensions["envcredit.db"]
+
+
+def get_session() -> Session:
+    """The session of the current request or CLI command."""
+    return get_db().session()

@@ -1,0 +1,61 @@
+"""Alembic, driven from the app's configuration (``flask db upgrade|downgrade|check``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import current_app
+from flask.cli import AppGroup
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for the project's single migration history."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("file_template",
+                        "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s")
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_cmd(revision: str) -> None:
+    """Upgrade the database to REVISION (default: head)."""
+    upgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def downgrade_cmd(revision: str) -> None:
+    """Downgrade the database to REVISION (default: one step; 'base' for all)."""
+    downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("check")
+def check_cmd() -> None:
+    """Fail if the models and the migrations differ."""
+    command.check(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def revision_cmd(message: str) -> None:
+    """Autogenerate a new migration from the models (review it by hand)."""
+    command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message,
+                     autogenerate=True)

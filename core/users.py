@@ -1,0 +1,171 @@
+"""Users (regulators, admins) with argon2 passwords, and partner API clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.db import Base, UTCDateTime, enum_check, utcnow
+from core.errors import Conflict, Invalid
+from core.reference import region_prefix
+
+ROLES = ("regulator", "admin")
+SCOPES = ("read", "exports", "webhooks", "records:write")
+KEY_PREFIX = "ec_"
+
+_hasher = PasswordHasher()
+#: verified against when the e-mail is unknown, so timing does not reveal accounts
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class User(Base):
+    """A regulator or administrator who logs in to the regulator pages."""
+
+    __tablename__ = "users"
+    __table_args__ = (enum_check("role", ROLES),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    #: GB/T 2260 code of the region the user acts for; its prefix scopes what they may touch
+    region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def scope_prefix(self) -> str:
+        """Region-code prefix this user may act within ('' = everywhere)."""
+        return region_prefix(self.region_code)
+
+    def may_act_in(self, region_code: str | None) -> bool:
+        """True if ``region_code`` lies inside this user's region."""
+        return bool(region_code) and str(region_code).startswith(self.scope_prefix)
+
+
+class ApiClient(Base):
+    """A partner system with an API key (only its SHA-256 is stored)."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: first characters of the key, shown in listings so a partner can tell keys apart
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: space-separated scopes from SCOPES
+    scopes: Mapped[str] = mapped_column(String(200), default="read")
+    #: requests per minute; None = the partner default
+    quota_per_minute: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes.split()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def validate_password(password: str) -> None:
+    """Reject passwords too short to be worth hashing."""
+    if len(password) < 10:
+        raise Invalid("密码至少需要 10 个字符 / password must have at least 10 characters",
+                      {"password": ["too short"]})
+
+
+def create_user(session: Session, *, email: str, name: str, role: str, region_code: str,
+                password: str) -> User:
+    """Create a user; the e-mail is unique (case-insensitive)."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise Invalid(f"未知角色 / unknown role: {role}", {"role": [f"one of {ROLES}"]})
+    if "@" not in email:
+        raise Invalid("邮箱格式不正确 / not an e-mail address", {"email": ["invalid"]})
+    validate_password(password)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"该邮箱已注册 / a user with e-mail {email} exists")
+    user = User(email=email, name=name.strip(), role=role, region_code=region_code,
+                password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, *, max_failures: int = 5,
+                 lockout: dt.timedelta = dt.timedelta(minutes=15)) -> User | None:
+    """Return the user if the password matches and the account is not locked.
+
+    Failures are counted; after ``max_failures`` the account locks for ``lockout``.
+    The caller commits either way so the counter persists.
+    """
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        return None
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        return None
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + lockout
+            user.failed_logins = 0
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_api_client(session: Session, name: str, scopes: list[str] | tuple[str, ...] = ("read",),
+                      quota_per_minute: int | None = None) -> tuple[ApiClient, str]:
+    """Create an API client; returns it with the plaintext key, which is never stored."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise Invalid(f"未知权限范围 / unknown scope(s): {', '.join(unknown)}",
+                      {"scope": [f"one of {', '.join(SCOPES)}"]})
+    if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
+        raise Conflict(f"已存在同名 API 客户端 / an API client named {name!r} exists")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    scope_set = {"read", *scopes}
+    client = ApiClient(name=name, key_prefix=key[:10], key_hash=hash_key(key),
+                       scopes=" ".join(s for s in SCOPES if s in scope_set),
+                       quota_per_minute=quota_per_minute)
+    session.add(client)
+    session.flush()
+    return client, key
+
+
+def find_api_client(session: Session, key: str) -> ApiClient | None:
+    """The active client owning ``key``, or None."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    digest = hash_key(key)
+    client = session.scalar(select(ApiClient).where(ApiClient.key_hash == digest))
+    if client is None or client.revoked_at is not None:
+        return None
+    return client if hmac.compare_digest(client.key_hash, digest) else None

@@ -1,0 +1,1 @@
+"""The credit file: enterprises, their records, import, rulebooks, scoring and ratings."""

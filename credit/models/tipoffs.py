@@ -1,0 +1,125 @@
+"""Tip-offs (举报) from citizens.
+
+They live in the credit file because a substantiated tip-off counts in the rating
+(rule ``tipoff.substantiated``); the portal and the regulators' queue are in ``disclosure``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, UTCDateTime, enum_check, utcnow
+
+TIPOFF_CATEGORIES = ("air", "water", "noise", "solid_waste", "soil", "radiation", "ecology",
+                     "other")
+TIPOFF_STATUSES = ("received", "accepted", "rejected", "assigned", "investigating", "closed")
+TIPOFF_SEVERITIES = ("routine", "general", "major", "critical")  # 日常 一般 较大 重大
+TIPOFF_SOURCES = ("web", "api", "open311")
+
+
+class TipOff(Base):
+    """A citizen's report of pollution. Reporter fields never leave the regulator pages."""
+
+    __tablename__ = "tipoffs"
+    __table_args__ = (
+        enum_check("category", TIPOFF_CATEGORIES),
+        enum_check("status", TIPOFF_STATUSES),
+        enum_check("severity", TIPOFF_SEVERITIES, nullable=True),
+        enum_check("source", TIPOFF_SOURCES),
+        CheckConstraint("length(description) >= 10 AND length(description) <= 4000",
+                        name="description_length"),
+        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
+                        name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
+                        name="longitude_range"),
+        CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_self_dup"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: what the reporter types to follow the report, e.g. JB-7K3M-9QX2
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    #: argon2 hash of the secret shown once to the reporter
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(300))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    reporter_name: Mapped[str | None] = mapped_column(String(100))
+    reporter_phone: Mapped[str | None] = mapped_column(String(40))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), default="web")
+    #: acceptance decision due (15 days after receipt)
+    accept_due_at: Mapped[dt.date] = mapped_column(Date)
+    #: closure due (60 days after receipt, +≤30 once with a stated reason)
+    due_at: Mapped[dt.date] = mapped_column(Date)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    public_outcome: Mapped[str | None] = mapped_column(Text)
+    #: None until closed; then whether the report was borne out
+    substantiated: Mapped[bool | None] = mapped_column(Boolean)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tipoffs.id"))
+    #: eligible for a reward under 有奖举报
+    reward_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reopen_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class TipOffEvent(Base):
+    """One step of a tip-off's timeline."""
+
+    __tablename__ = "tipoff_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"),
+                                           index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: received, accepted, rejected, assigned, classified, investigating, extended, closed,
+    #: reporter_info, reopen_requested, reopened, duplicate
+    kind: Mapped[str] = mapped_column(String(32))
+    #: "reporter", "system" or "user:<id>"; shown publicly only as a role
+    actor: Mapped[str] = mapped_column(String(64))
+    #: text the reporter and the public status page may see
+    public_note: Mapped[str | None] = mapped_column(Text)
+    #: text for regulators only
+    internal_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Attachment(Base):
+    """A file attached to a tip-off; images are re-encoded without metadata."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"),
+                                           index=True)
+    #: the uploaded name, sanitised; never used as a path
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: file name inside the instance's upload folder (random, server-chosen)
+    storage_name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

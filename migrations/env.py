@@ -1,0 +1,39 @@
+"""Alembic environment: the project's models, the URL from core.migrate.alembic_config."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import pool
+
+import core.models  # noqa: F401 - registers the core tables
+import credit.models  # noqa: F401 - registers the credit-file tables
+import openapi.models  # noqa: F401 - registers the webhook tables
+from core.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite",
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,1 @@
+"""What machines use: /api/v1, the OpenAPI document, change feed, exports, webhooks."""

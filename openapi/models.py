@@ -1,0 +1,50 @@
+"""Webhook subscriptions and their delivery log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, UTCDateTime, enum_check, utcnow
+
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class Webhook(Base):
+    """A partner's URL that receives signed change events."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api_client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    #: HMAC-SHA256 signing secret, shown to the partner once at registration
+    secret: Mapped[str] = mapped_column(String(100))
+    #: space-separated entity types to deliver ("" = all)
+    entities: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One change event to deliver to one webhook, with its retry state."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        enum_check("status", DELIVERY_STATUSES),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"),
+                                            index=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

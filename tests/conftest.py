@@ -1,0 +1,143 @@
+"""Shared fixtures: an app per test on SQLite (a copy of a migrated template) and PostgreSQL.
+
+Tests that take ``app`` run once per database: SQLite always, PostgreSQL when
+``TEST_DATABASE_URL`` is set (each xdist worker gets its own database on that server).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = tempfile.mkdtemp(prefix="envcredit-tests-")
+os.environ["ENVCREDIT_INSTANCE"] = str(Path(_TMP, "default-instance"))
+os.environ.setdefault("BACKGROUND_CONSUMERS", "false")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from core import migrate  # noqa: E402
+from core.db import Base  # noqa: E402
+
+#: tables whose rows come from migrations and survive between tests
+KEEP = {"alembic_version", "regions", "industries"}
+COUNTERS = {"change_counter": "UPDATE change_counter SET seq = 0",
+            "audit_head": "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "'"}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template() -> Iterator[Path]:
+    path = Path(_TMP, "template.sqlite3")
+    migrate.upgrade(f"sqlite:///{path}")
+    yield path
+
+
+def _worker_url(base: str, worker: str) -> str:
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> Iterator[str | None]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    url = _worker_url(base, worker_id) if worker_id != "master" else base
+    if url != base:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        name = make_url(url).database
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    else:
+        _reset_schema(url)
+    migrate.upgrade(url)
+    yield url
+    if url != base:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _reset_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def truncate_postgres(url: str) -> None:
+    """Empty every data table and reset the counters (reference data stays)."""
+    import core.models  # noqa: F401
+    import credit.models  # noqa: F401
+    import openapi.models  # noqa: F401
+
+    tables = [t.name for t in Base.metadata.sorted_tables
+              if t.name not in KEEP and t.name not in COUNTERS]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                          + " RESTART IDENTITY CASCADE"))
+        for stmt in COUNTERS.values():
+            conn.execute(text(stmt))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "test.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("postgres_url")
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
+    return {"DATABASE_URL": database_url, "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret", "TESTING": True, "BACKGROUND_CONSUMERS": False}
+
+
+@pytest.fixture
+def app(app_config: dict[str, object]):
+    from wsgi import create_app
+
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+    application.extensions["envcredit.db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["envcredit.db"]
+
+
+@pytest.fixture
+def session(db):
+    """A session for arranging and checking data; tests commit when they mean to."""
+    s = db.new_session()
+    yield s
+    s.rollback()
+    s.close()
