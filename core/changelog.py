@@ -10,8 +10,6 @@ reader that has seen ``seq`` N has seen everything before it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -128,11 +126,6 @@ def _after_rollback(session: Session) -> None:
 event.listen(Session, "before_commit", _write_pending)
 event.listen(Session, "after_commit", _after_commit)
 event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
-
-
-def add_commit_listener(session_info: dict[str, Any], callback: Callable[[int], None]) -> None:
-    """Call ``callback(last_seq)`` after every commit that wrote change-log rows."""
-    session_info.setdefault(ON_COMMIT, []).append(callback)
 
 
 def last_seq(session: Session) -> int:

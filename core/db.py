@@ -127,8 +127,15 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._on_commit: list[Any] = []
+        # Sessions copy ``info`` shallowly, so every session shares this listener list.
+        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False,
+                                    info={"envcredit.on_commit": self._on_commit})
         self.session = scoped_session(self.factory)
+
+    def on_commit(self, callback: Any) -> None:
+        """Call ``callback(last_seq)`` after each commit that wrote change-log rows."""
+        self._on_commit.append(callback)
 
     @property
     def dialect(self) -> str:

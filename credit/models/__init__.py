@@ -1,5 +1,15 @@
 """Models of the credit file (信用档案)."""
 
+from credit.models.ratings import (
+    LEVELS,
+    CreditRating,
+    InspectionPlan,
+    InspectionPlanItem,
+    Objection,
+    RatingAdjustment,
+    RepairApplication,
+    Rulebook,
+)
 from credit.models.records import (
     PERMIT_CATEGORIES,
     SEVERITIES,
@@ -10,16 +20,6 @@ from credit.models.records import (
     Penalty,
     Permit,
     PermitLimit,
-)
-from credit.models.ratings import (
-    LEVELS,
-    CreditRating,
-    InspectionPlan,
-    InspectionPlanItem,
-    Objection,
-    RatingAdjustment,
-    RepairApplication,
-    Rulebook,
 )
 from credit.models.tipoffs import TIPOFF_CATEGORIES, Attachment, TipOff, TipOffEvent
 
