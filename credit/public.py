@@ -1,0 +1,200 @@
+"""Public snapshots of the credit file: what the API, change feed and exports show.
+
+Each builder takes many ids at once (a handful of queries, not one per record) and returns
+``{public_id: snapshot}``; an entity that is not public (a revoked, repaired or expired
+penalty, a withdrawn inspection) maps to None, which the change feed turns into a delete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.reference import Industry, Region
+from credit.models import (
+    CreditRating,
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Penalty,
+    Permit,
+)
+from credit.publication import is_public
+
+Snapshot = dict[str, Any]
+LEVEL_NAMES = {"green": "环保诚信企业", "blue": "环保良好企业", "yellow": "环保警示企业",
+               "red": "环保不良企业", "black": "环保严重失信企业"}
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as a CNY decimal string: 1234567 → "12345.67"."""
+    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _names(session: Session, model: Any, codes: Iterable[str]) -> dict[str, str]:
+    codes = set(codes)
+    if not codes:
+        return {}
+    rows = session.execute(select(model.code, model.name).where(model.code.in_(codes)))
+    return dict(rows.tuples())
+
+
+def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
+    """Public view of enterprises by USCC, with their current published level."""
+    usccs = list(set(usccs))
+    rows = session.execute(
+        select(Enterprise, CreditRating)
+        .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
+                   & CreditRating.is_current)
+        .where(Enterprise.uscc.in_(usccs))).tuples().all()
+    regions = _names(session, Region, (e.region_code for e, _ in rows))
+    industries = _names(session, Industry, (e.industry_code for e, _ in rows))
+    out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
+    for ent, rating in rows:
+        out[ent.uscc] = enterprise_view(ent, rating, regions, industries)
+    return out
+
+
+def enterprise_view(ent: Enterprise, rating: CreditRating | None, regions: dict[str, str],
+                    industries: dict[str, str]) -> Snapshot:
+    """One enterprise's public snapshot."""
+    return {
+        "uscc": ent.uscc,
+        "name": ent.name,
+        "former_names": [n for n in (ent.former_names or "").split(";") if n],
+        "legal_representative": ent.legal_representative,
+        "region_code": ent.region_code,
+        "region_name": regions.get(ent.region_code),
+        "industry_code": ent.industry_code,
+        "industry_name": industries.get(ent.industry_code),
+        "address": ent.address,
+        "latitude": float(ent.latitude) if ent.latitude is not None else None,
+        "longitude": float(ent.longitude) if ent.longitude is not None else None,
+        "permit_category": ent.permit_category,
+        "status": ent.status,
+        "level": rating.level if rating else None,
+        "level_name": LEVEL_NAMES.get(rating.level) if rating else None,
+        "score": rating.score if rating else None,
+        "rated_as_of": _iso(rating.as_of) if rating else None,
+        "updated_at": _iso(ent.updated_at),
+    }
+
+
+def penalty_view(p: Penalty, uscc: str, name: str, region_code: str) -> Snapshot:
+    """One penalty's public snapshot (the 双公示 field set under our own names)."""
+    return {
+        "id": p.id, "decision_no": p.decision_no, "uscc": uscc, "enterprise_name": name,
+        "region_code": region_code, "violation_type": p.violation_type, "facts": p.facts,
+        "legal_basis": p.legal_basis, "penalty_kinds": p.kinds, "content": p.content,
+        "fine_amount": yuan(p.fine_amount_fen),
+        "confiscated_amount": yuan(p.confiscated_amount_fen),
+        "licence_affected": p.licence_affected, "decision_date": _iso(p.decision_date),
+        "authority": p.authority, "authority_uscc": p.authority_uscc,
+        "data_source": p.data_source, "data_source_uscc": p.data_source_uscc,
+        "severity": p.severity, "criminal_transfer": p.criminal_transfer,
+        "publish_until": _iso(p.publish_until), "remarks": p.remarks,
+    }
+
+
+def penalty_snapshots(session: Session, ids: Iterable[int], today: dt.date
+                      ) -> dict[str, Snapshot | None]:
+    """Public view of penalties by id; None for those not public on ``today``."""
+    return _record_snapshots(session, Penalty, ids, lambda p, u, n, r: (
+        penalty_view(p, u, n, r) if is_public(p, today) else None))
+
+
+def inspection_view(i: Inspection, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": i.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
+            "ref": i.ref, "date": _iso(i.date), "agency": i.agency, "kind": i.kind,
+            "outcome": i.outcome, "findings": i.findings}
+
+
+def permit_view(p: Permit, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": p.id, "permit_no": p.permit_no, "uscc": uscc, "enterprise_name": name,
+            "region_code": region_code, "category": p.category,
+            "valid_from": _iso(p.valid_from), "valid_until": _iso(p.valid_until),
+            "status": p.status, "revoked_at": _iso(p.revoked_at),
+            "limits": {lim.pollutant: str(lim.annual_limit_tonnes) for lim in p.limits}}
+
+
+def disclosure_view(d: DisclosureReport, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": d.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
+            "year": d.year, "submitted_at": _iso(d.submitted_at), "url": d.url_or_text}
+
+
+def emission_view(e: EmissionAccount, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": e.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
+            "year": e.year, "pollutant": e.pollutant,
+            "generated_tonnes": str(e.generated_tonnes),
+            "removal_efficiency": str(e.removal_efficiency),
+            "operating_rate": str(e.operating_rate), "emitted_tonnes": str(e.emitted_tonnes)}
+
+
+def _record_snapshots(session: Session, model: Any, ids: Iterable[int | str],
+                      view: Callable[..., Snapshot | None]) -> dict[str, Snapshot | None]:
+    int_ids = {int(i) for i in ids}
+    out: dict[str, Snapshot | None] = {str(i): None for i in int_ids}
+    if not int_ids:
+        return out
+    rows = session.execute(
+        select(model, Enterprise.uscc, Enterprise.name, Enterprise.region_code)
+        .join(Enterprise, Enterprise.id == model.enterprise_id)
+        .where(model.id.in_(int_ids))).tuples()
+    for record, uscc, name, region in rows:
+        out[str(record.id)] = view(record, uscc, name, region)
+    return out
+
+
+def rating_view(r: CreditRating, uscc: str) -> Snapshot:
+    """A rating as published (the explanation lists rule, points and source record)."""
+    return {"uscc": uscc, "score": r.score, "level": r.level,
+            "level_name": LEVEL_NAMES.get(r.level), "computed_level": r.computed_level,
+            "rulebook": r.rulebook_version, "as_of": _iso(r.as_of),
+            "explanation": r.explanation, "adjustment_id": r.adjustment_id,
+            "created_at": _iso(r.created_at)}
+
+
+def rating_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
+    """Current ratings by USCC."""
+    usccs = list(set(usccs))
+    rows = session.execute(
+        select(CreditRating, Enterprise.uscc)
+        .join(Enterprise, Enterprise.id == CreditRating.enterprise_id)
+        .where(Enterprise.uscc.in_(usccs), CreditRating.is_current)).tuples()
+    out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
+    for rating, uscc in rows:
+        out[uscc] = rating_view(rating, uscc)
+    return out
+
+
+def snapshots(session: Session, entity: str, ids: Iterable[str], today: dt.date
+              ) -> dict[str, Snapshot | None]:
+    """Public snapshots of one entity type, by public id (None = not public)."""
+    ids = list(ids)
+    if entity == "enterprise":
+        return enterprise_snapshots(session, ids)
+    if entity == "rating":
+        return rating_snapshots(session, ids)
+    if entity == "penalty":
+        return penalty_snapshots(session, ids, today)
+    simple = {
+        "inspection": (Inspection, lambda i, *a: None if i.withdrawn_at else inspection_view(
+            i, *a)),
+        "permit": (Permit, permit_view),
+        "disclosure": (DisclosureReport, disclosure_view),
+        "emission": (EmissionAccount, emission_view),
+    }
+    if entity in simple:
+        model, view = simple[entity]
+        return _record_snapshots(session, model, ids, view)
+    return dict.fromkeys(ids)

@@ -1,0 +1,68 @@
+"""Marshmallow schemas of the open API (dump schemas list their fields explicitly)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+LEVELS = ("green", "blue", "yellow", "red", "black")
+ENTITIES = ("enterprise", "rating", "penalty", "inspection", "permit", "disclosure",
+            "emission")
+MAX_SEQ = 2**62
+
+
+class EnterpriseSchema(ma.Schema):
+    """An enterprise as the public sees it."""
+
+    uscc = fields.String(required=True, metadata={"example": "91350100M000100Y43",
+                                                  "description": "统一社会信用代码"})
+    name = fields.String(required=True, metadata={"example": "兰州华源化工有限公司"})
+    former_names = fields.List(fields.String())
+    legal_representative = fields.String(allow_none=True)
+    region_code = fields.String(metadata={"example": "620100"})
+    region_name = fields.String(allow_none=True, metadata={"example": "兰州市"})
+    industry_code = fields.String(metadata={"example": "C26"})
+    industry_name = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    permit_category = fields.String(allow_none=True, validate=validate.OneOf(
+        ["key", "simplified", "registration"]))
+    status = fields.String()
+    level = fields.String(allow_none=True, validate=validate.OneOf(LEVELS),
+                          metadata={"description": "current published level"})
+    level_name = fields.String(allow_none=True, metadata={"example": "环保良好企业"})
+    score = fields.Integer(allow_none=True)
+    rated_as_of = fields.Date(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class UsccPathSchema(ma.Schema):
+    uscc = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class ChangesQuerySchema(ma.Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SEQ),
+                           metadata={"description": "return changes with seq > after"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ChangeEventSchema(ma.Schema):
+    """One change: apply upserts, delete on deletes, in seq order."""
+
+    seq = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    entity = fields.String(required=True, validate=validate.OneOf(ENTITIES))
+    id = fields.String(required=True, metadata={"description": "USCC for enterprise and "
+                                                "rating, the numeric id otherwise"})
+    op = fields.String(required=True, validate=validate.OneOf(["upsert", "delete"]))
+    snapshot = fields.Dict(allow_none=True, metadata={
+        "description": "the entity's current public snapshot; null for deletes"})
+
+
+class ChangesSchema(ma.Schema):
+    changes = fields.List(fields.Nested(ChangeEventSchema), required=True)
+    next_after = fields.Integer(required=True, metadata={
+        "description": "pass as `after` to continue"})
+    last_seq = fields.Integer(required=True, metadata={
+        "description": "newest committed seq at the time of the request"})
