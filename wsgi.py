@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import logging
+import threading
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+import disclosure
+import openapi
 from core import cli as core_cli
+from core import consumers as core_consumers
 from core import web as core_web
 from core.config import load_config
+from core.i18n import init_i18n
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from defaults, the environment and ``config`` overrides."""
     settings = load_config(config)
     app = Flask("envcredit", instance_path=settings["ENVCREDIT_INSTANCE"],
-                root_path=str(__import__("pathlib").Path(__file__).parent))
+                root_path=str(Path(__file__).parent))
     app.config.update(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -29,9 +35,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                         "%(message)s")
     core_web.init_db(app)
     core_web.register_error_handlers(app)
+    init_i18n(app)
     app.register_blueprint(core_web.bp)
     core_cli.register_cli(app)
+    app.cli.add_command(core_consumers.worker_cmd)
+    openapi.init_app(app)
+    disclosure.init_app(app)
+    if app.config["BACKGROUND_CONSUMERS"]:
+        _start_consumers_on_first_request(app)
     return app
+
+
+def _start_consumers_on_first_request(app: Flask) -> None:
+    """Serving processes run the change-log consumers as threads; CLI commands do not."""
+    started = threading.Lock()
+
+    @app.before_request
+    def _start() -> None:
+        if "envcredit.consumer_threads" in app.extensions or not started.acquire(False):
+            return
+        core_consumers.start_background(app)
 
 
 app = create_app()

@@ -25,14 +25,27 @@ def init_db(app: Flask) -> Database:
     app.extensions["envcredit.db"] = db
 
     @app.before_request
-    def _write_intent() -> None:
+    def _write_intent() -> Any:
         g._write_token = set_write_intent(request.method not in SAFE_METHODS)
+        return reject_nul_bytes()
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
         db.session.remove()
 
     return db
+
+
+def reject_nul_bytes() -> Any:
+    """No database stores NUL in text: refuse it in the URL or form up front (400)."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in v for v in values):
+        return _error_response(400, "Bad Request",
+                               "请求中含有不允许的空字符 (NUL) / the request contains a NUL "
+                               "character, which is not allowed", "invalid-characters")
+    return None
 
 
 def wants_problem_json() -> bool:

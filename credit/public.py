@@ -46,7 +46,7 @@ def _names(session: Session, model: Any, codes: Iterable[str]) -> dict[str, str]
     if not codes:
         return {}
     rows = session.execute(select(model.code, model.name).where(model.code.in_(codes)))
-    return dict(rows.tuples())
+    return {code: name for code, name in rows}
 
 
 def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
@@ -56,7 +56,7 @@ def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Sn
         select(Enterprise, CreditRating)
         .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
                    & CreditRating.is_current)
-        .where(Enterprise.uscc.in_(usccs))).tuples().all()
+        .where(Enterprise.uscc.in_(usccs))).all()
     regions = _names(session, Region, (e.region_code for e, _ in rows))
     industries = _names(session, Industry, (e.industry_code for e, _ in rows))
     out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
@@ -149,7 +149,7 @@ def _record_snapshots(session: Session, model: Any, ids: Iterable[int | str],
     rows = session.execute(
         select(model, Enterprise.uscc, Enterprise.name, Enterprise.region_code)
         .join(Enterprise, Enterprise.id == model.enterprise_id)
-        .where(model.id.in_(int_ids))).tuples()
+        .where(model.id.in_(int_ids)))
     for record, uscc, name, region in rows:
         out[str(record.id)] = view(record, uscc, name, region)
     return out
@@ -170,7 +170,7 @@ def rating_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapsh
     rows = session.execute(
         select(CreditRating, Enterprise.uscc)
         .join(Enterprise, Enterprise.id == CreditRating.enterprise_id)
-        .where(Enterprise.uscc.in_(usccs), CreditRating.is_current)).tuples()
+        .where(Enterprise.uscc.in_(usccs), CreditRating.is_current))
     out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
     for rating, uscc in rows:
         out[uscc] = rating_view(rating, uscc)

@@ -33,8 +33,8 @@ class EnterpriseSchema(ma.Schema):
                           metadata={"description": "current published level"})
     level_name = fields.String(allow_none=True, metadata={"example": "环保良好企业"})
     score = fields.Integer(allow_none=True)
-    rated_as_of = fields.Date(allow_none=True)
-    updated_at = fields.DateTime(allow_none=True)
+    rated_as_of = fields.String(allow_none=True, metadata={"format": "date"})
+    updated_at = fields.String(allow_none=True, metadata={"format": "date-time"})
 
 
 class UsccPathSchema(ma.Schema):

@@ -1,0 +1,57 @@
+# envcredit — two commands on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+PORT   ?= 5000
+DEMO_ENTERPRISES ?= 2000
+DEMO_SEED ?= 1
+PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: run serve install install-dev test test-fast lint bench browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[dev,bench]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: migrate, load demo data when empty, rate, index, serve on 127.0.0.1:$(PORT)
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED)
+	$(FLASK) credit rescore
+	$(FLASK) search catch-up
+	$(MAKE) --no-print-directory serve
+
+serve: install
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
+		--access-logfile - wsgi:app
+
+## make test: the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
+test: install-dev browser-deps
+	$(BIN)/pytest -n auto
+
+test-fast: install-dev
+	$(BIN)/pytest -n auto -m "not browser and not slow"
+
+browser-deps:
+	@scripts/ensure-chromium
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance test-artifacts

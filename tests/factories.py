@@ -1,0 +1,65 @@
+"""Factories for test data: create_<thing>(session, **overrides) -> model (flushed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.reference import Industry, Region, uscc_check_char
+from credit.models import Enterprise, Penalty
+from credit.publication import default_publish_until
+
+_serial = itertools.count(1)
+
+
+def make_uscc(n: int, region: str = "620100") -> str:
+    """A valid USCC for enterprise number ``n`` registered in ``region``."""
+    body = f"91{region}{n:09d}"
+    return body + uscc_check_char(body)
+
+
+def ensure_reference(session: Session, region: str = "620100", industry: str = "C26") -> None:
+    """Make sure the region and industry rows exist (the migration normally loads them)."""
+    if session.get(Region, region) is None:
+        session.add(Region(code=region, name=f"地区{region}", parent_code=None, level=2))
+    if session.get(Industry, industry) is None:
+        session.add(Industry(code=industry, name=f"行业{industry}", parent_code=None, level=2))
+    session.flush()
+
+
+def create_enterprise(session: Session, **overrides: Any) -> Enterprise:
+    n = next(_serial)
+    values: dict[str, Any] = {
+        "uscc": make_uscc(n), "name": f"兰州测试化工有限公司{n}号",
+        "legal_representative": "张三", "region_code": "620100", "industry_code": "C26",
+        "address": "兰州市西固区测试路1号", "permit_category": "registration",
+        "status": "operating"}
+    values.update(overrides)
+    ensure_reference(session, values["region_code"], values["industry_code"])
+    ent = Enterprise(**values)
+    session.add(ent)
+    session.flush()
+    return ent
+
+
+def create_penalty(session: Session, enterprise: Enterprise, **overrides: Any) -> Penalty:
+    n = next(_serial)
+    decided = overrides.pop("decision_date", dt.date(2026, 5, 1))
+    severity = overrides.pop("severity", "general")
+    values: dict[str, Any] = {
+        "enterprise_id": enterprise.id, "decision_no": f"兰环罚〔2026〕{n}号",
+        "violation_type": "超标排放大气污染物",
+        "facts": "经查，该公司二氧化硫排放浓度超过国家排放标准。",
+        "legal_basis": "《中华人民共和国大气污染防治法》第九十九条第二项",
+        "penalty_kinds": "罚款", "fine_amount_fen": 5_000_000, "confiscated_amount_fen": 0,
+        "decision_date": decided, "authority": "兰州市生态环境局", "severity": severity,
+        "criminal_transfer": False,
+        "publish_until": default_publish_until(severity, decided)}
+    values.update(overrides)
+    penalty = Penalty(**values)
+    session.add(penalty)
+    session.flush()
+    return penalty
