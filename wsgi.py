@@ -16,6 +16,7 @@ from core import consumers as core_consumers
 from core import web as core_web
 from core.config import load_config
 from core.i18n import init_i18n
+from credit import cli as credit_cli
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -39,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_web.bp)
     core_cli.register_cli(app)
     app.cli.add_command(core_consumers.worker_cmd)
+    credit_cli.register_cli(app)
     openapi.init_app(app)
     disclosure.init_app(app)
     if app.config["BACKGROUND_CONSUMERS"]:

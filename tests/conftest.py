@@ -113,9 +113,10 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
 def app(app_config: dict[str, object]):
     from wsgi import create_app
 
+    # No app context is held open here: each test-client request must get its own, or
+    # flask.g would leak from one request to the next.
     application = create_app(app_config)
-    with application.app_context():
-        yield application
+    yield application
     application.extensions["envcredit.db"].dispose()
 
 

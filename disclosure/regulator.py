@@ -1,0 +1,82 @@
+"""Regulator pages (login required): dashboard, inspection plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired, NumberRange, Regexp
+
+from core.db import get_session
+from core.errors import DomainError
+from credit.inspection_plan import MAX_COUNT, create_inspection_plan, list_plans, plan_rows
+from credit.inspection_plan import plan_sizes
+from disclosure.auth import current_user, login_required, require_region
+
+bp = Blueprint("regulator", __name__, url_prefix="/regulator")
+
+
+def actor() -> str:
+    user = current_user()
+    return f"user:{user.id}" if user else "anonymous"
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> Any:
+    """The regulator's start page."""
+    return render_template("disclosure/regulator/dashboard.html")
+
+
+class PlanForm(FlaskForm):
+    region = StringField("行政区划代码 / Region code",
+                         validators=[DataRequired(), Regexp(r"^\d{6}$")])
+    count = IntegerField("抽取数量 / Count", validators=[DataRequired(),
+                                                        NumberRange(1, MAX_COUNT)])
+    seed = IntegerField("随机种子 / Seed", validators=[NumberRange(0, 2**31 - 1)])
+
+
+@bp.route("/plans", methods=["GET", "POST"])
+@login_required
+def plans() -> Any:
+    """Saved 双随机 inspection plans; draw a new one."""
+    user = current_user()
+    assert user is not None
+    form = PlanForm(region=request.form.get("region", user.region_code))
+    session = get_session()
+    error = None
+    if form.validate_on_submit():
+        require_region(form.region.data)
+        try:
+            plan = create_inspection_plan(session, form.region.data or "",
+                                          form.count.data or 0, form.seed.data or 0, actor())
+            session.commit()
+            flash(_("检查计划已生成。"))
+            return redirect(url_for("regulator.plan", plan_id=plan.id))
+        except DomainError as exc:
+            session.rollback()
+            error = exc.message
+    items = list_plans(session, user.scope_prefix)
+    sizes = plan_sizes(session, [p.id for p in items])
+    status = 422 if (form.errors or error) else 200
+    return render_template("disclosure/regulator/plans.html", form=form, plans=items,
+                           sizes=sizes, error=error), status
+
+
+@bp.get("/plans/<int:plan_id>")
+@login_required
+def plan(plan_id: int) -> Any:
+    """One plan's drawn enterprises."""
+    from credit.models import InspectionPlan
+
+    session = get_session()
+    item = session.get(InspectionPlan, plan_id)
+    if item is None:
+        return render_template("disclosure/error.html", status=404, title=_("未找到"),
+                               detail=None), 404
+    require_region(item.region_code)
+    return render_template("disclosure/regulator/plan.html", plan=item,
+                           rows=plan_rows(session, plan_id))
