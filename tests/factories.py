@@ -63,3 +63,24 @@ def create_penalty(session: Session, enterprise: Enterprise, **overrides: Any) -
     session.add(penalty)
     session.flush()
     return penalty
+
+
+def create_rating(session: Session, enterprise: Enterprise, level: str = "blue",
+                  score: int = 90) -> Any:
+    from credit.models import CreditRating
+
+    rating = CreditRating(enterprise_id=enterprise.id, as_of=dt.date(2026, 6, 30),
+                          rulebook_version="cn-default@2026.1", score=score, level=level,
+                          computed_level=level, explanation=[], is_current=True)
+    session.add(rating)
+    session.flush()
+    return rating
+
+
+def create_regulator(session: Session, email: str, region: str = "620100",
+                     role: str = "regulator") -> Any:
+    from core.users import create_user
+
+    ensure_reference(session, region)
+    return create_user(session, email=email, name=email.split("@")[0], role=role,
+                       region_code=region, password="correct horse battery")
