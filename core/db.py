@@ -80,6 +80,14 @@ def set_write_intent(value: bool) -> contextvars.Token[bool]:
     return _write_intent.set(value)
 
 
+def reset_write_intent(token: contextvars.Token[bool]) -> None:
+    """Undo :func:`set_write_intent` (at the end of a request)."""
+    try:
+        _write_intent.reset(token)
+    except ValueError:  # token from another context (a copied context); nothing to undo
+        _write_intent.set(False)
+
+
 @contextlib.contextmanager
 def writing() -> Iterator[None]:
     """Run the block's transactions as writers (BEGIN IMMEDIATE on SQLite)."""

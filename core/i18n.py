@@ -59,8 +59,9 @@ def init_i18n(app: Flask) -> Babel:
 
 
 def _template_helpers() -> dict[str, Any]:
-    from flask_babel import get_locale
     from urllib.parse import urlencode
+
+    from flask_babel import get_locale
 
     def lang_query(lang: str) -> str:
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from core.db import Database, get_db, set_write_intent
+from core.db import Database, get_db, reset_write_intent, set_write_intent
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ def init_db(app: Flask) -> Database:
     def _write_intent() -> Any:
         g._write_token = set_write_intent(request.method not in SAFE_METHODS)
         return reject_nul_bytes()
+
+    @app.teardown_request
+    def _reset_write_intent(_exc: BaseException | None) -> None:
+        token = g.pop("_write_token", None)
+        if token is not None:
+            reset_write_intent(token)
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:

@@ -34,7 +34,7 @@ def weighted_draw(candidates: list[Candidate], count: int, seed: int,
     ``candidates`` must be in a stable order (by enterprise id) for the same seed to give
     the same draw.
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible by design, not a secret
     keyed = []
     for cand in candidates:
         weight = weights.get(cand.level, UNRATED_WEIGHT) if cand.level else UNRATED_WEIGHT

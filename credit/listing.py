@@ -59,3 +59,26 @@ def list_enterprises(session: Session, filters: EnterpriseFilter, after: str = "
     snaps = enterprise_snapshots(session, usccs)
     items = [s for u in usccs if (s := snaps.get(u)) is not None]
     return Page(items, usccs[-1] if more else None)
+
+
+def get_enterprise(session: Session, uscc: str) -> Enterprise:
+    """The enterprise with this USCC (any case), or NotFound saying why."""
+    from core.errors import NotFound
+    from core.reference import uscc_problem
+
+    cleaned = (uscc or "").strip().upper()
+    problem = uscc_problem(cleaned)
+    if problem:
+        raise NotFound(f"没有这个统一社会信用代码的企业 / no enterprise with this USCC: {problem}")
+    ent = session.scalar(select(Enterprise).where(Enterprise.uscc == cleaned))
+    if ent is None:
+        raise NotFound(f"未找到企业 / no enterprise with USCC {cleaned}")
+    return ent
+
+
+def rating_history(session: Session, enterprise_id: int, limit: int = 200
+                   ) -> list[CreditRating]:
+    """Stored ratings, newest first."""
+    return list(session.scalars(
+        select(CreditRating).where(CreditRating.enterprise_id == enterprise_id)
+        .order_by(CreditRating.as_of.desc(), CreditRating.id.desc()).limit(limit)))

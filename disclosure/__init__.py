@@ -14,12 +14,42 @@ def _error_page(status: int, title: str, detail: str | None) -> Any:
                                          detail=detail), status)
 
 
+RECORD_LABELS = {"penalty": "行政处罚", "inspection": "现场检查", "permit": "排污许可",
+                 "disclosure": "依法披露", "emission": "排放核算", "tipoff": "举报",
+                 "adjustment": "等级调整"}
+
+
+def _record_links() -> dict[str, Any]:
+    from flask import url_for
+    from flask_babel import gettext
+
+    def record_url(source: dict[str, Any], uscc: str) -> str:
+        kind, ident = source.get("type"), source.get("id")
+        if kind == "penalty" and "disclosure.penalty" in _endpoints():
+            return url_for("disclosure.penalty", penalty_id=ident)
+        return url_for("disclosure.home", q=uscc) + f"#{kind}-{ident}"
+
+    def record_label(source: dict[str, Any]) -> str:
+        kind = str(source.get("type"))
+        return f"{gettext(RECORD_LABELS.get(kind, kind))} #{source.get('id')}"
+
+    return {"record_url": record_url, "record_label": record_label}
+
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+
+    return set(current_app.view_functions)
+
+
 def init_app(app: Flask) -> None:
     """Register the public pages and the HTML error page."""
-    from disclosure import regulator, views
+    from disclosure import regulator, regulator_credit, views
     from disclosure.auth import init_auth
 
     init_auth(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(regulator.bp)
+    app.register_blueprint(regulator_credit.bp)
+    app.context_processor(_record_links)
     app.extensions[ERROR_PAGE] = _error_page

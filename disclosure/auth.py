@@ -7,8 +7,18 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import (Blueprint, Flask, abort, current_app, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm

@@ -12,8 +12,13 @@ from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from core.db import get_session
 from core.errors import DomainError
-from credit.inspection_plan import MAX_COUNT, create_inspection_plan, list_plans, plan_rows
-from credit.inspection_plan import plan_sizes
+from credit.inspection_plan import (
+    MAX_COUNT,
+    create_inspection_plan,
+    list_plans,
+    plan_rows,
+    plan_sizes,
+)
 from disclosure.auth import current_user, login_required, require_region
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")

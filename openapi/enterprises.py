@@ -8,8 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from core.db import get_session
-from core.errors import NotFound
-from core.reference import uscc_problem
+from credit.listing import get_enterprise
 from credit.public import enterprise_snapshots
 from openapi.schemas import EnterpriseSchema
 
@@ -19,13 +18,9 @@ blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises",
 
 def load_enterprise(uscc: str) -> dict[str, Any]:
     """The public snapshot of one enterprise, or a 404 that says why."""
-    cleaned = uscc.strip().upper()
-    problem = uscc_problem(cleaned)
-    if problem:
-        raise NotFound(f"没有这个统一社会信用代码的企业 / no enterprise with this USCC: {problem}")
-    snapshot = enterprise_snapshots(get_session(), [cleaned]).get(cleaned)
-    if snapshot is None:
-        raise NotFound(f"未找到企业 / no enterprise with USCC {cleaned}")
+    ent = get_enterprise(get_session(), uscc)
+    snapshot = enterprise_snapshots(get_session(), [ent.uscc])[ent.uscc]
+    assert snapshot is not None
     return snapshot
 
 

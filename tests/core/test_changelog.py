@@ -6,8 +6,14 @@ import threading
 
 from sqlalchemy import func, select
 
-from core.changelog import ChangeLog, claim_watermark, last_seq, read_changes, record_change
-from core.changelog import set_watermark
+from core.changelog import (
+    ChangeLog,
+    claim_watermark,
+    last_seq,
+    read_changes,
+    record_change,
+    set_watermark,
+)
 from core.db import writing
 from tests.factories import create_enterprise
 

@@ -8,8 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import Conflict, Invalid
-from core.users import ApiClient, User, authenticate, create_api_client, create_user
-from core.users import find_api_client
+from core.users import (
+    ApiClient,
+    User,
+    authenticate,
+    create_api_client,
+    create_user,
+    find_api_client,
+)
 from tests.factories import ensure_reference
 
 PASSWORD = "correct horse battery"

@@ -8,8 +8,7 @@ import pytest
 
 from core.changelog import read_changes
 from core.errors import Conflict, Forbidden, Invalid
-from credit.objections import apply_for_repair, decide_objection, decide_repair
-from credit.objections import file_objection
+from credit.objections import apply_for_repair, decide_objection, decide_repair, file_objection
 from tests.factories import create_enterprise, create_penalty, create_regulator
 
 TODAY = dt.date(2026, 7, 1)

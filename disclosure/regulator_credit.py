@@ -1,0 +1,159 @@
+"""Regulator credit pages: an enterprise's credit view, adjustments, objections, repair."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from core.db import get_session
+from core.errors import DomainError
+from credit.adjustments import (adjustments_for, decide_adjustment, pending_adjustments,
+                                propose_adjustment, require_scope)
+from credit.listing import get_enterprise, rating_history
+from credit.models.ratings import LEVELS
+from credit.objections import decide_objection, decide_repair, open_cases
+from credit.public import LEVEL_NAMES
+from disclosure.auth import current_user, login_required
+
+bp = Blueprint("regcredit", __name__, url_prefix="/regulator")
+
+
+class AdjustmentForm(FlaskForm):
+    to_level = SelectField("目标等级 / Target level",
+                           choices=[SelectChoice(lv, f"{LEVEL_NAMES[lv]} ({lv})")
+                                    for lv in LEVELS])
+    reason = TextAreaField("调整理由 / Reason", validators=[DataRequired(), Length(max=4000)])
+    evidence = TextAreaField("证据 / Evidence", validators=[Optional(), Length(max=4000)])
+    expires_at = DateField("有效期至 / Expires on", validators=[DataRequired()])
+
+
+class DecisionForm(FlaskForm):
+    note = TextAreaField("意见 / Note", validators=[Optional(), Length(max=4000)])
+
+
+def _user() -> Any:
+    user = current_user()
+    assert user is not None
+    return user
+
+
+def _commit_or_flash(action: Any) -> bool:
+    """Run a service call and commit; a domain error becomes a flashed message."""
+    session = get_session()
+    try:
+        action(session)
+        session.commit()
+        return True
+    except DomainError as exc:
+        session.rollback()
+        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in
+                            (exc.errors or {}).items()) if isinstance(exc.errors, dict) else ""
+        flash(f"{exc.message} {details}".strip(), "error")
+        if exc.status == 403:
+            raise
+        return False
+
+
+@bp.get("/enterprises")
+@login_required
+def find() -> Any:
+    """Jump to an enterprise's credit view by USCC."""
+    uscc = request.args.get("uscc", "").strip()[:64]
+    return redirect(url_for("regcredit.enterprise", uscc=uscc or "-"))
+
+
+@bp.get("/enterprises/<uscc>")
+@login_required
+def enterprise(uscc: str) -> Any:
+    """Score, level, explanation linked to records, history and adjustments."""
+    session = get_session()
+    ent = get_enterprise(session, uscc)
+    require_scope(_user(), ent)
+    history = rating_history(session, ent.id)
+    form = AdjustmentForm(expires_at=dt.date.today() + dt.timedelta(days=90))
+    return render_template("disclosure/regulator/enterprise.html", ent=ent,
+                           current=next((r for r in history if r.is_current), None),
+                           history=history, adjustments=adjustments_for(session, ent.id),
+                           form=form, decision=DecisionForm(), levels=LEVEL_NAMES)
+
+
+@bp.post("/enterprises/<uscc>/adjustments")
+@login_required
+def propose(uscc: str) -> Any:
+    """Propose an adjustment (another regulator must approve it)."""
+    session = get_session()
+    ent = get_enterprise(session, uscc)
+    form = AdjustmentForm()
+    if not form.validate():
+        for field, errors in form.errors.items():
+            flash(f"{field}: {' '.join(errors)}", "error")
+    elif _commit_or_flash(lambda s: propose_adjustment(
+            s, _user(), ent, to_level=form.to_level.data or "", reason=form.reason.data or "",
+            evidence=form.evidence.data, expires_at=form.expires_at.data,
+            today=dt.date.today())):
+        flash(_("调整申请已提交，等待另一名监管人员审批。"))
+    return redirect(url_for("regcredit.enterprise", uscc=ent.uscc))
+
+
+@bp.post("/adjustments/<int:adjustment_id>/<any(approve, reject):verdict>")
+@login_required
+def decide(adjustment_id: int, verdict: str) -> Any:
+    """Approve or reject someone else's proposal (four-eyes, enforced by the service)."""
+    form = DecisionForm()
+    if form.validate() and _commit_or_flash(lambda s: decide_adjustment(
+            s, _user(), adjustment_id, approve=verdict == "approve", note=form.note.data)):
+        flash(_("已处理调整申请。"))
+    back = request.form.get("back", "")
+    if not (back.startswith("/regulator/") and "//" not in back):
+        back = url_for("regcredit.cases")
+    return redirect(back)
+
+
+@bp.get("/cases")
+@login_required
+def cases() -> Any:
+    """Pending adjustments, open objections and repair applications in my region."""
+    session = get_session()
+    prefix = _user().scope_prefix
+    objections, repairs = open_cases(session, prefix)
+    return render_template("disclosure/regulator/cases.html",
+                           adjustments=pending_adjustments(session, prefix),
+                           objections=objections, repairs=repairs, form=DecisionForm(),
+                           today=dt.date.today())
+
+
+class AnswerForm(FlaskForm):
+    text = TextAreaField("处理意见 / Decision", validators=[DataRequired(), Length(max=4000)])
+
+
+@bp.post("/objections/<int:objection_id>/<any(uphold, reject):verdict>")
+@login_required
+def answer_objection(objection_id: int, verdict: str) -> Any:
+    """Answer an objection; upholding withdraws the record and the rating follows."""
+    form = AnswerForm()
+    if not form.validate():
+        flash(_("请填写处理意见。"), "error")
+    elif _commit_or_flash(lambda s: decide_objection(
+            s, _user(), objection_id, uphold=verdict == "uphold", decision=form.text.data or "",
+            today=dt.date.today())):
+        flash(_("已答复异议。"))
+    return redirect(url_for("regcredit.cases"))
+
+
+@bp.post("/repairs/<int:application_id>/<any(approve, reject):verdict>")
+@login_required
+def answer_repair(application_id: int, verdict: str) -> Any:
+    """Approve or reject a credit repair application."""
+    form = DecisionForm()
+    if form.validate() and _commit_or_flash(lambda s: decide_repair(
+            s, _user(), application_id, approve=verdict == "approve", note=form.note.data,
+            today=dt.date.today())):
+        flash(_("已处理信用修复申请。"))
+    return redirect(url_for("regcredit.cases"))
