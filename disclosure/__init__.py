@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask, make_response, render_template
@@ -25,31 +26,27 @@ def _record_links() -> dict[str, Any]:
 
     def record_url(source: dict[str, Any], uscc: str) -> str:
         kind, ident = source.get("type"), source.get("id")
-        if kind == "penalty" and "disclosure.penalty" in _endpoints():
-            return url_for("disclosure.penalty", penalty_id=ident)
-        return url_for("disclosure.home", q=uscc) + f"#{kind}-{ident}"
+        if kind == "penalty":
+            return url_for("credit_pages.penalty", penalty_id=ident)
+        return url_for("credit_pages.enterprise", uscc=uscc) + f"#{kind}-{ident}"
 
     def record_label(source: dict[str, Any]) -> str:
         kind = str(source.get("type"))
         return f"{gettext(RECORD_LABELS.get(kind, kind))} #{source.get('id')}"
 
-    return {"record_url": record_url, "record_label": record_label}
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
+    return {"record_url": record_url, "record_label": record_label,
+            "today_date": dt.date.today}
 
 
 def init_app(app: Flask) -> None:
     """Register the public pages and the HTML error page."""
-    from disclosure import regulator, regulator_credit, views
+    from disclosure import credit_pages, regulator, regulator_credit, views
     from disclosure.auth import init_auth
 
     init_auth(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(regulator.bp)
     app.register_blueprint(regulator_credit.bp)
+    app.register_blueprint(credit_pages.bp)
     app.context_processor(_record_links)
     app.extensions[ERROR_PAGE] = _error_page

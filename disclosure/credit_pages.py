@@ -1,0 +1,139 @@
+"""Public credit pages: an enterprise's file, penalty notices, objections and repair."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from core.db import get_session
+from core.errors import DomainError
+from credit.credit_file import credit_file, find_case, public_penalty, repair_status
+from credit.listing import get_enterprise
+from credit.objections import apply_for_repair, file_objection
+from credit.public import LEVEL_NAMES
+from disclosure.charts import history_svg, qr_svg
+
+bp = Blueprint("credit_pages", __name__)
+
+
+def canonical_url(endpoint: str, **values: Any) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for(endpoint, **values)
+    return (base.rstrip("/") + path) if base else url_for(endpoint, _external=True, **values)
+
+
+@bp.get("/enterprises/<uscc>")
+def enterprise(uscc: str) -> Any:
+    """Identity, level and why, history chart, records, QR code, objection link."""
+    session = get_session()
+    ent = get_enterprise(session, uscc)
+    if ent.uscc != uscc:
+        return redirect(url_for("credit_pages.enterprise", uscc=ent.uscc), 301)
+    file = credit_file(session, ent, dt.date.today())
+    url = canonical_url("credit_pages.enterprise", uscc=ent.uscc)
+    return render_template("disclosure/enterprise.html", file=file, e=file.enterprise,
+                           levels=LEVEL_NAMES, chart=history_svg(file.history),
+                           qr=qr_svg(url, ent.name), url=url)
+
+
+@bp.get("/penalties/<int:penalty_id>")
+def penalty(penalty_id: int) -> Any:
+    """One published penalty notice with the 双公示 fields."""
+    today = dt.date.today()
+    item, ent = public_penalty(get_session(), penalty_id, today)
+    may_repair, eligible = repair_status(item, today)
+    return render_template("disclosure/penalty.html", p=item, ent=ent, may_repair=may_repair,
+                           eligible=eligible)
+
+
+class ObjectionForm(FlaskForm):
+    target = SelectField("异议对象 / What is wrong", validate_choice=False)
+    claim = TextAreaField("异议内容 / Your objection",
+                          validators=[DataRequired(), Length(min=5, max=4000)])
+    contact = StringField("联系人及电话或邮箱 / Contact",
+                          validators=[DataRequired(), Length(max=200)])
+
+
+def _target_choices(file: Any) -> list[SelectChoice]:
+    choices = [SelectChoice("rating:", "信用评价结果 / the rating")]
+    choices += [SelectChoice(f"penalty:{p.id}", f"行政处罚 {p.decision_no}") for p in file.penalties]
+    choices += [SelectChoice(f"inspection:{i.id}", f"现场检查 {i.date} {i.agency}")
+                for i in file.inspections]
+    return choices
+
+
+def _split_target(value: str) -> tuple[str, int | None]:
+    kind, _, ident = (value or "").partition(":")
+    return kind, int(ident) if ident.isdigit() and len(ident) < 12 else None
+
+
+@bp.route("/enterprises/<uscc>/objection", methods=["GET", "POST"])
+def objection(uscc: str) -> Any:
+    """An enterprise files an objection (异议) to a record or its rating."""
+    session = get_session()
+    ent = get_enterprise(session, uscc)
+    today = dt.date.today()
+    file = credit_file(session, ent, today)
+    form = ObjectionForm()
+    form.target.choices = _target_choices(file)
+    error = None
+    if form.validate_on_submit():
+        kind, ident = _split_target(form.target.data or "")
+        try:
+            case = file_objection(session, ent, target_type=kind, target_id=ident,
+                                  claim=form.claim.data or "", contact=form.contact.data or "",
+                                  today=today)
+            session.commit()
+            return redirect(url_for("credit_pages.case", reference=case.reference))
+        except DomainError as exc:
+            session.rollback()
+            error = exc
+    status = 422 if (form.errors or error) else 200
+    return render_template("disclosure/objection_form.html", ent=ent, form=form,
+                           error=error), status
+
+
+class RepairForm(FlaskForm):
+    reason = TextAreaField("整改完成情况 / How the violation was corrected",
+                           validators=[DataRequired(), Length(min=5, max=4000)])
+    commitment = TextAreaField("信用承诺 / Public credit commitment",
+                               validators=[DataRequired(), Length(min=5, max=4000)])
+    contact = StringField("联系人及电话或邮箱 / Contact",
+                          validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/penalties/<int:penalty_id>/repair", methods=["GET", "POST"])
+def repair(penalty_id: int) -> Any:
+    """Apply for credit repair (信用修复) of a published penalty."""
+    session = get_session()
+    today = dt.date.today()
+    item, ent = public_penalty(session, penalty_id, today)
+    form = RepairForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            case = apply_for_repair(session, item, reason=form.reason.data or "",
+                                    commitment=form.commitment.data or "",
+                                    contact=form.contact.data or "", today=today)
+            session.commit()
+            return redirect(url_for("credit_pages.case", reference=case.reference))
+        except DomainError as exc:
+            session.rollback()
+            error = exc
+    status = 422 if (form.errors or error) else 200
+    return render_template("disclosure/repair_form.html", p=item, ent=ent, form=form,
+                           error=error, eligible=repair_status(item, today)[1]), status
+
+
+@bp.get("/cases/<reference>")
+def case(reference: str) -> Any:
+    """Status of an objection or repair application, with its answer deadline."""
+    item = find_case(get_session(), reference)
+    return render_template("disclosure/case.html", case=item,
+                           kind="objection" if item.reference.startswith("YY-") else "repair")
