@@ -11,8 +11,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import NotFound
 from credit.listing import rating_history
-from credit.models import (CreditRating, DisclosureReport, EmissionAccount, Enterprise,
-                           Inspection, Objection, Penalty, Permit, RepairApplication)
+from credit.models import (
+    CreditRating,
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Objection,
+    Penalty,
+    Permit,
+    RepairApplication,
+)
 from credit.public import enterprise_snapshots
 from credit.publication import is_public, repair_eligible_from
 

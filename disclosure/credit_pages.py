@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -62,7 +62,8 @@ class ObjectionForm(FlaskForm):
 
 def _target_choices(file: Any) -> list[SelectChoice]:
     choices = [SelectChoice("rating:", "信用评价结果 / the rating")]
-    choices += [SelectChoice(f"penalty:{p.id}", f"行政处罚 {p.decision_no}") for p in file.penalties]
+    choices += [SelectChoice(f"penalty:{p.id}", f"行政处罚 {p.decision_no}")
+                for p in file.penalties]
     choices += [SelectChoice(f"inspection:{i.id}", f"现场检查 {i.date} {i.agency}")
                 for i in file.inspections]
     return choices

@@ -8,14 +8,19 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.db import get_session
 from core.errors import DomainError
-from credit.adjustments import (adjustments_for, decide_adjustment, pending_adjustments,
-                                propose_adjustment, require_scope)
+from credit.adjustments import (
+    adjustments_for,
+    decide_adjustment,
+    pending_adjustments,
+    propose_adjustment,
+    require_scope,
+)
 from credit.listing import get_enterprise, rating_history
 from credit.models.ratings import LEVELS
 from credit.objections import decide_objection, decide_repair, open_cases

@@ -41,7 +41,8 @@ def _propose(client, ent):
     token = csrf_token(client, f"/regulator/enterprises/{ent.uscc}")
     return client.post(f"/regulator/enterprises/{ent.uscc}/adjustments", data={
         "csrf_token": token, "to_level": "yellow", "reason": "多次超标",
-        "evidence": "监测报告", "expires_at": (dt.date.today() + dt.timedelta(days=30)).isoformat()})
+        "evidence": "监测报告",
+        "expires_at": (dt.date.today() + dt.timedelta(days=30)).isoformat()})
 
 
 def test_four_eyes_through_the_pages(client, session, regulator):
