@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -12,7 +14,8 @@ from core.errors import Invalid
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_INDUSTRY_RE = re.compile(r"^([A-T])(\d{2,4})?$")
+_INDUSTRY_RE = re.compile(r"^([A-T])([0-9]{2,4})?$")
+_IN_CHUNK = 500
 
 
 class Region(Base):
@@ -89,16 +92,19 @@ def permit_no_problem(value: str, holder_uscc: str | None = None) -> str | None:
                 f"a permit number has 22 characters, this has {len(value)}")
     problem = uscc_problem(value[:18])
     if problem:
-        return f"排污许可证编号前 18 位不是有效的统一社会信用代码：{problem}"
-    if not value[18:21].isdigit():
+        cn, _, en = problem.partition(" / ")
+        return (f"排污许可证编号前 18 位应为持证单位的统一社会信用代码：{cn} / "
+                f"the first 18 characters of a permit number are the holder's USCC: {en}")
+    if not re.fullmatch(r"[0-9]{3}", value[18:21]):
         return (f"第 19–21 位应为 3 位数字序号，实际为“{value[18:21]}” / "
                 f"characters 19-21 must be a 3-digit sequence, got {value[18:21]!r}")
     if not ("A" <= value[21] <= "Z"):
         return (f"第 22 位应为大写字母，实际为“{value[21]}” / "
                 f"character 22 must be a letter, got {value[21]!r}")
     if holder_uscc and value[:18] != holder_uscc:
-        return (f"排污许可证编号应以持证单位的统一社会信用代码 {holder_uscc} 开头 / "
-                f"a permit number starts with its holder's USCC {holder_uscc}")
+        return (f"排污许可证编号应以持证单位的统一社会信用代码 {holder_uscc} 开头，"
+                f"实际前 18 位为 {value[:18]} / a permit number starts with its holder's "
+                f"USCC {holder_uscc}, this one starts with {value[:18]}")
     return None
 
 
@@ -113,31 +119,115 @@ def normalize_permit_no(value: str, holder_uscc: str | None = None) -> str:
 
 def region_code_problem(session: Session, code: str) -> str | None:
     """Why ``code`` is not a known GB/T 2260 code, or None."""
-    if not re.fullmatch(r"\d{6}", code or ""):
+    if not re.fullmatch(r"[0-9]{6}", code or ""):
         return (f"行政区划代码应为 6 位数字，实际为“{code}” / "
                 f"a region code has 6 digits, got {code!r}")
-    if session.get(Region, code) is None:
-        return f"未知的行政区划代码“{code}” / unknown region code {code!r}"
-    return None
+    if session.get(Region, code) is not None:
+        return None
+    for ancestor in (code[:4] + "00", code[:2] + "0000"):
+        row = session.get(Region, ancestor) if ancestor != code else None
+        if row is not None:
+            return (f"未知的行政区划代码“{code}”（{row.name} {row.code} 下没有此代码） / "
+                    f"unknown region code {code!r} (no such division in {row.code})")
+    return (f"未知的行政区划代码“{code}”（无此省级代码 {code[:2]}0000） / "
+            f"unknown region code {code!r} (no province {code[:2]}0000)")
 
 
 def industry_code_problem(session: Session, code: str) -> str | None:
     """Why ``code`` is not a known GB/T 4754-2017 code (e.g. C26, D4411), or None."""
     match = _INDUSTRY_RE.fullmatch(code or "")
     if not match:
-        return (f"行业代码应为门类字母加 2–4 位数字（如 C26、D4411），实际为“{code}” / "
-                f"an industry code is a section letter plus 2-4 digits (C26, D4411), "
-                f"got {code!r}")
+        return (f"行业代码应为门类字母 A–T 加 0、2、3 或 4 位数字（如 C、C26、D441、D4411），"
+                f"实际为“{code}” / an industry code is a section letter A-T plus 0, 2, 3 or 4 "
+                f"digits (C, C26, D441, D4411), got {code!r}")
     if session.get(Industry, code) is not None:
         return None
-    if match.group(2):
-        division = code[:3]
-        row = session.get(Industry, division)
-        if row is None:
-            owner = session.scalar(select(Industry.parent_code).where(
-                Industry.code.like(f"_{code[1:3]}"), Industry.level == 2))
-            if owner:
-                return (f"大类 {code[1:3]} 属于门类 {owner}，不属于 {code[0]} / "
-                        f"division {code[1:3]} belongs to section {owner}, not {code[0]}")
-            return f"未知的行业大类“{division}” / unknown industry division {division!r}"
-    return f"未知的行业代码“{code}” / unknown industry code {code!r}"
+    if not match.group(2):
+        return f"未知的行业门类“{code}” / unknown industry section {code!r}"
+    owner = session.scalar(select(Industry.parent_code).where(
+        Industry.code.like(f"_{code[1:3]}"), Industry.level == 2))
+    if owner is None:
+        return (f"未知的行业大类“{code[1:3]}” / unknown industry division {code[1:3]!r}")
+    if owner != code[0]:
+        return (f"大类 {code[1:3]} 属于门类 {owner}，不属于 {code[0]}（应为 {owner}{code[1:]}） / "
+                f"division {code[1:3]} belongs to section {owner}, not {code[0]} "
+                f"(did you mean {owner}{code[1:]}?)")
+    kind = ("中类", "group") if len(code) == 4 else ("小类", "class")
+    return (f"大类 {code[:3]} 下没有{kind[0]}“{code}” / "
+            f"division {code[:3]} has no {kind[1]} {code!r}")
+
+
+def normalize_industry_code(value: str) -> str:
+    """``c26`` → ``C26``: strip and upper-case an industry code (no lookup)."""
+    return (value or "").strip().upper()
+
+
+def resolve_industry(session: Session, code: str) -> Industry:
+    """The Industry row for ``code`` (normalised); raise Invalid naming what is wrong."""
+    cleaned = normalize_industry_code(code)
+    row = session.get(Industry, cleaned) if _INDUSTRY_RE.fullmatch(cleaned) else None
+    if row is not None:
+        return row
+    problem = industry_code_problem(session, cleaned) or "未知的行业代码 / unknown industry code"
+    raise Invalid(problem, {"industry_code": [problem]})
+
+
+def resolve_region(session: Session, code: str) -> Region:
+    """The Region row for ``code`` (stripped); raise Invalid naming what is wrong."""
+    cleaned = (code or "").strip()
+    row = session.get(Region, cleaned) if re.fullmatch(r"[0-9]{6}", cleaned) else None
+    if row is not None:
+        return row
+    problem = region_code_problem(session, cleaned) or "未知的行政区划代码 / unknown region code"
+    raise Invalid(problem, {"region_code": [problem]})
+
+
+def region_name(session: Session, code: str) -> str | None:
+    """The name of region ``code`` (620100 → 兰州市), or None if unknown."""
+    row = session.get(Region, code)
+    return row.name if row is not None else None
+
+
+def industry_name(session: Session, code: str) -> str | None:
+    """The name of industry ``code`` (C26 → 化学原料和化学制品制造业), or None if unknown."""
+    row = session.get(Industry, code)
+    return row.name if row is not None else None
+
+
+def region_path(session: Session, code: str) -> list[Region]:
+    """The chain province → prefecture → county ending at ``code`` (empty if unknown)."""
+    chain: list[Region] = []
+    row = session.get(Region, code)
+    while row is not None:
+        chain.append(row)
+        row = session.get(Region, row.parent_code) if row.parent_code else None
+    return chain[::-1]
+
+
+def industry_path(session: Session, code: str) -> list[Industry]:
+    """The chain section → division → group → class ending at ``code`` (empty if unknown)."""
+    chain: list[Industry] = []
+    row = session.get(Industry, code)
+    while row is not None:
+        chain.append(row)
+        row = session.get(Industry, row.parent_code) if row.parent_code else None
+    return chain[::-1]
+
+
+def _known(session: Session, column: Any, codes: Iterable[str]) -> set[str]:
+    wanted = sorted({c for c in codes if c})
+    found: set[str] = set()
+    for start in range(0, len(wanted), _IN_CHUNK):
+        found.update(session.scalars(select(column).where(
+            column.in_(wanted[start:start + _IN_CHUNK]))))
+    return found
+
+
+def known_regions(session: Session, codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` are known region codes (one query per 500 codes)."""
+    return _known(session, Region.code, codes)
+
+
+def known_industries(session: Session, codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` are known industry codes (one query per 500 codes)."""
+    return _known(session, Industry.code, codes)

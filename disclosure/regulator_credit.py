@@ -162,3 +162,22 @@ def answer_repair(application_id: int, verdict: str) -> Any:
             today=dt.date.today())):
         flash(_("已处理信用修复申请。"))
     return redirect(url_for("regcredit.cases"))
+
+
+@bp.get("/simulate")
+@login_required
+def simulate_page() -> Any:
+    """Level-transition matrix of a candidate rulebook for the enterprises in my region."""
+    from credit.ratings import active_rulebook, region_enterprise_ids, simulate
+    from credit.rulebook import available_rulebooks
+
+    names = available_rulebooks()
+    name = request.args.get("rulebook", "")
+    matrix = None
+    current = active_rulebook()
+    if name in names:
+        session = get_session()
+        ids = region_enterprise_ids(session, _user().scope_prefix)
+        matrix = simulate(session, active_rulebook(name), dt.date.today(), current, ids)
+    return render_template("disclosure/regulator/simulate.html", names=names, name=name,
+                           matrix=matrix, current=current, levels=LEVELS)
