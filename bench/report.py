@@ -1,0 +1,82 @@
+"""Collect benchmark figures and write one report (Markdown and JSON) with machine facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPORTS = Path(__file__).parent / "reports"
+
+
+@dataclass
+class Figure:
+    """One measured figure, as a ratio against its same-run baseline."""
+
+    bench: str
+    name: str
+    value: float
+    unit: str
+    baseline_name: str
+    baseline: float
+    #: value / baseline, oriented so that the target reads naturally (see ``target``)
+    ratio: float
+    target: str = ""
+    ok: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def machine_facts() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    facts: dict[str, Any] = {"python": platform.python_version(),
+                             "platform": platform.platform(), "cpus": os.cpu_count()}
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            facts["memory"] = fh.readline().split(":", 1)[1].strip()
+        facts["cpu"] = next((line.split(":", 1)[1].strip() for line in
+                             open("/proc/cpuinfo", encoding="utf-8")
+                             if line.startswith("model name")), "")
+    except OSError:
+        pass
+    try:
+        facts["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                                         capture_output=True, text=True, check=False
+                                         ).stdout.strip()
+    except OSError:
+        pass
+    return facts
+
+
+def print_figure(fig: Figure) -> None:
+    status = "" if fig.ok is None else (" OK" if fig.ok else " MISSED")
+    print(f"[{fig.bench}] {fig.name}: {fig.value:.4g} {fig.unit} vs {fig.baseline_name} "
+          f"{fig.baseline:.4g} → ratio {fig.ratio:.2f} (target {fig.target or '-'}){status}",
+          flush=True)
+
+
+def write_report(figures: list[Figure], notes: list[str], path: Path = REPORTS) -> Path:
+    """Write report.md and report.json under bench/reports/."""
+    path.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    facts = machine_facts()
+    data = {"generated_at": stamp, "machine": facts, "figures": [asdict(f) for f in figures],
+            "notes": notes}
+    (path / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                      encoding="utf-8")
+    lines = [f"# Benchmark report ({stamp})", "",
+             "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()), "",
+             "| bench | figure | value | baseline (same run) | ratio | target | met |",
+             "|---|---|---|---|---|---|---|"]
+    for f in figures:
+        met = "" if f.ok is None else ("yes" if f.ok else "**no**")
+        lines.append(f"| {f.bench} | {f.name} | {f.value:.4g} {f.unit} | {f.baseline_name} "
+                     f"{f.baseline:.4g} | {f.ratio:.2f} | {f.target} | {met} |")
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    (path / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path / "report.md"
