@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -69,8 +70,13 @@ def login_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_SAFE_NEXT = re.compile(r"/regulator/[A-Za-z0-9/_.~%?=&+-]{0,500}")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/regulator") and "//" not in target and "\\" not in target:
+    """Only local regulator paths (no scheme, host, backslash or control characters)."""
+    if target and _SAFE_NEXT.fullmatch(target) and "//" not in target and \
+            "%0" not in target.lower():
         return target
     return url_for("regulator.dashboard")
 
