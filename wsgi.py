@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_web.bp)
     core_cli.register_cli(app)
     app.cli.add_command(core_consumers.worker_cmd)
-    credit_cli.register_cli(app)
+    credit_cli.init_app(app)
     openapi.init_app(app)
     disclosure.init_app(app)
     if app.config["BACKGROUND_CONSUMERS"]:

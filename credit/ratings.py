@@ -1,0 +1,174 @@
+"""Ratings: persist the engine's results with history, rescore set-wise, time travel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from core.changelog import ChangeLog, record_change
+from core.consumers import Consumer
+from core.errors import NotFound
+from credit.engine import Rating, rate, rating_to_json
+from credit.facts_loader import load_facts
+from credit.models import CreditRating, Enterprise
+from credit.rulebook import Rulebook, load_rulebook
+
+#: change-log entities whose change can move an enterprise's rating
+RATED_ENTITIES = frozenset({"enterprise", "penalty", "inspection", "permit", "disclosure",
+                            "emission", "tipoff", "adjustment"})
+
+
+@lru_cache(maxsize=8)
+def _cached_rulebook(name: str) -> Rulebook:
+    return load_rulebook(name)
+
+
+def active_rulebook(name: str | None = None) -> Rulebook:
+    """The configured rulebook (``CREDIT_RULEBOOK``), parsed once per process."""
+    return _cached_rulebook(name or current_app.config["CREDIT_RULEBOOK"])
+
+
+@dataclass(frozen=True, slots=True)
+class RescoreResult:
+    rated: int
+    changed: int
+
+
+def _stored(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, Any]]:
+    """enterprise_id → (uscc, current CreditRating or None) for one chunk."""
+    rows = session.execute(
+        select(Enterprise.id, Enterprise.uscc, CreditRating)
+        .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
+                   & CreditRating.is_current)
+        .where(Enterprise.id.in_(ids)))
+    return {eid: (uscc, rating) for eid, uscc, rating in rows}
+
+
+def _same(stored: CreditRating | None, new: Rating, explanation: list[dict[str, Any]]) -> bool:
+    return (stored is not None and stored.score == new.score and stored.level == new.level
+            and stored.computed_level == new.computed_level
+            and stored.rulebook_version == new.rulebook_version
+            and stored.adjustment_id == new.adjustment_id
+            and stored.explanation == explanation)
+
+
+def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
+    stored = _stored(session, [eid for eid, _ in ratings])
+    rows, retire = [], []
+    for enterprise_id, rating in ratings:
+        uscc, current = stored[enterprise_id]
+        explanation = rating_to_json(rating)
+        if _same(current, rating, explanation):
+            continue
+        if current is not None:
+            retire.append(current.id)
+        rows.append({"enterprise_id": enterprise_id, "as_of": rating.as_of,
+                     "rulebook_version": rating.rulebook_version, "score": rating.score,
+                     "level": rating.level, "computed_level": rating.computed_level,
+                     "explanation": explanation, "adjustment_id": rating.adjustment_id,
+                     "is_current": True})
+        record_change(session, "rating", uscc, enterprise_id=enterprise_id)
+    if retire:
+        session.execute(update(CreditRating).where(CreditRating.id.in_(retire))
+                        .values(is_current=False).execution_options(synchronize_session=False))
+    if rows:
+        session.execute(insert(CreditRating), rows)
+    return len(rows)
+
+
+def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.date,
+            rulebook: Rulebook, advance: Callable[[int], None] | None = None,
+            chunk: int = 2000) -> RescoreResult:
+    """Rate ``enterprise_ids`` (None = all) and store a new current rating where it changed.
+
+    A handful of queries per chunk of enterprises; flushes, does not commit.
+    """
+    rated = changed = 0
+    batch: list[tuple[int, Rating]] = []
+    for facts in load_facts(session, enterprise_ids, chunk=chunk):
+        batch.append((facts.enterprise_id, rate(facts, rulebook, as_of)))
+        if len(batch) >= chunk:
+            changed, rated = changed + _write_chunk(session, batch), rated + len(batch)
+            if advance:
+                advance(len(batch))
+            batch = []
+    if batch:
+        changed, rated = changed + _write_chunk(session, batch), rated + len(batch)
+        if advance:
+            advance(len(batch))
+    return RescoreResult(rated, changed)
+
+
+def dirty_enterprises(changes: Iterable[ChangeLog]) -> set[int]:
+    """Enterprises whose rating may have moved because of these changes."""
+    return {c.enterprise_id for c in changes
+            if c.enterprise_id is not None and c.entity in RATED_ENTITIES}
+
+
+class RescoringConsumer(Consumer):
+    """Re-rates the enterprises touched by new change-log rows (the dirty set)."""
+
+    name = "rescoring"
+    batch_size = 5000
+
+    def __init__(self, rulebook_name: str) -> None:
+        self.rulebook_name = rulebook_name
+
+    def process(self, session: Session, changes: Sequence[ChangeLog]) -> None:
+        dirty = dirty_enterprises(changes)
+        if dirty:
+            rescore(session, dirty, dt.date.today(), active_rulebook(self.rulebook_name))
+
+
+def rating_as_of(session: Session, enterprise: Enterprise, as_of: dt.date,
+                 rulebook: Rulebook) -> Rating:
+    """The rating of one enterprise computed on demand for any date (time travel)."""
+    for facts in load_facts(session, [enterprise.id]):
+        return rate(facts, rulebook, as_of)
+    raise NotFound(f"未找到企业 / no enterprise {enterprise.uscc}")
+
+
+def rating_json(session: Session, uscc: str, rating: Rating) -> dict[str, Any]:
+    """The API/export shape of a rating (CONTRACT.md)."""
+    adjustment = None
+    if rating.adjustment_id is not None:
+        from credit.models import RatingAdjustment
+
+        adj = session.get(RatingAdjustment, rating.adjustment_id)
+        if adj is not None:
+            adjustment = {"id": adj.id, "to_level": adj.to_level, "reason": adj.reason,
+                          "expires_at": adj.expires_at.isoformat()}
+    return {"uscc": uscc, "score": rating.score, "level": rating.level,
+            "computed_level": rating.computed_level, "rulebook": rating.rulebook_version,
+            "as_of": rating.as_of.isoformat(), "explanation": rating_to_json(rating),
+            "adjustment": adjustment}
+
+
+def simulate(session: Session, candidate: Rulebook, as_of: dt.date, current: Rulebook,
+             enterprise_ids: Collection[int] | None = None,
+             advance: Callable[[int], None] | None = None) -> dict[tuple[str, str], int]:
+    """Level-transition counts (current rulebook's level → candidate's) for all enterprises.
+
+    Reads the facts once and rates them with both rulebooks; writes nothing.
+    """
+    matrix: dict[tuple[str, str], int] = {}
+    for facts in load_facts(session, enterprise_ids):
+        key = (rate(facts, current, as_of).computed_level,
+               rate(facts, candidate, as_of).computed_level)
+        matrix[key] = matrix.get(key, 0) + 1
+        if advance:
+            advance(1)
+    return matrix
+
+
+def region_enterprise_ids(session: Session, prefix: str) -> list[int]:
+    """Ids of the enterprises within a region-code prefix."""
+    return list(session.scalars(select(Enterprise.id).where(
+        Enterprise.region_code.startswith(prefix)).order_by(Enterprise.id)))

@@ -1,0 +1,145 @@
+"""Rulebooks: versioned TOML data files, validated on load into an immutable Rulebook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+
+RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
+LEVELS = ("green", "blue", "yellow", "red", "black")
+SEVERITIES = ("minor", "general", "grave")
+CATEGORIES = ("key", "simplified", "registration")
+VETO_KINDS = ("penalty", "no_permit", "inspection", "emission")
+_WINDOW = re.compile(r"^\s*(\d{1,4})\s+(day|days|month|months|year|years)\s*$")
+
+
+class RulebookError(ValueError):
+    """A rulebook file that cannot be used, with the file, key and problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How long a record counts: a calendar period, or until the penalty's publish_until."""
+
+    period: relativedelta | None  # None = until publish_until
+
+    def end(self, start: dt.date, publish_until: dt.date | None = None) -> dt.date:
+        if self.period is None:
+            assert publish_until is not None
+            return publish_until
+        return start + self.period
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyRule:
+    id: str
+    points: int
+    window: Window
+    severity: frozenset[str] | None = None
+    criminal_transfer: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Surcharge:
+    id: str
+    points: int
+    fine_min_fen: int
+    fine_max_fen: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountedRule:
+    """Inspections with an outcome, or substantiated tip-offs: per item, capped, windowed."""
+
+    id: str
+    points: int
+    cap: int | None
+    window: Window
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EmissionRule:
+    id: str
+    points: int
+    cap: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureRule:
+    categories: frozenset[str]
+    due_month: int
+    due_day: int
+    missing_id: str
+    missing_points: int
+    late_id: str
+    late_points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    id: str
+    when: str
+    level: str
+    kinds: frozenset[str] = frozenset()
+    criminal_transfer: bool | None = None
+    categories: frozenset[str] = frozenset()
+    outcome: str | None = None
+    window: Window | None = None
+    over_ratio: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CleanYears:
+    id: str
+    points: int
+    max: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    name: str
+    version: str
+    effective_from: dt.date
+    title: str
+    start: int
+    min: int
+    max: int
+    #: (level, minimum score), highest first
+    levels: tuple[tuple[str, int], ...]
+    penalties: tuple[PenaltyRule, ...] = ()
+    surcharges: tuple[Surcharge, ...] = ()
+    inspections: tuple[CountedRule, ...] = ()
+    emission: EmissionRule | None = None
+    disclosure: DisclosureRule | None = None
+    tipoff: CountedRule | None = None
+    vetoes: tuple[Veto, ...] = ()
+    clean_years: CleanYears | None = None
+
+    @property
+    def label(self) -> str:
+        """``name@version``, as stored with every rating."""
+        return f"{self.name}@{self.version}"
+
+    def level_for(self, score: int) -> str:
+        for level, minimum in self.levels:
+            if score >= minimum:
+                return level
+        return self.levels[-1][0]
+
+
+def load_rulebook(name: str) -> Rulebook:
+    """Load and validate ``credit/rulebooks/<name>.toml`` (cached)."""
+    from credit.rulebook_loader import load_rulebook as _load
+
+    return _load(name)
+
+
+def available_rulebooks() -> list[str]:
+    from credit.rulebook_loader import available_rulebooks as _available
+
+    return _available()

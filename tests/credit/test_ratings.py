@@ -1,0 +1,120 @@
+"""Ratings: stored with history, rescored set-wise from the change log, time travel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, func, select
+
+from core.changelog import read_changes, record_change
+from credit.facts_loader import load_facts
+from credit.models import CreditRating
+from credit.ratings import RescoringConsumer, rating_as_of, rescore
+from credit.rulebook import load_rulebook
+from tests.factories import create_enterprise, create_penalty
+
+BOOK = load_rulebook("cn-default")
+D = dt.date(2026, 6, 30)
+
+
+def _ratings(session):
+    return list(session.scalars(select(CreditRating).order_by(CreditRating.id)))
+
+
+def test_rescore_stores_a_new_row_only_when_something_changed(session):
+    ent = create_enterprise(session)
+    session.commit()
+    assert rescore(session, None, D, BOOK).changed == 1
+    session.commit()
+    assert rescore(session, None, D, BOOK).changed == 0  # same result → no new row
+    session.commit()
+    create_penalty(session, ent, decision_date=dt.date(2026, 1, 10))
+    session.commit()
+    assert rescore(session, [ent.id], D, BOOK).changed == 1
+    session.commit()
+    rows = _ratings(session)
+    assert [(r.score, r.level, r.is_current) for r in rows] == [
+        (100, "green", False), (90, "blue", True)]
+    assert [c.entity for c in read_changes(session, 0)] == ["rating", "rating"]
+
+
+def test_time_travel_agrees_with_stored_history(session):
+    ent = create_enterprise(session)
+    create_penalty(session, ent, decision_date=dt.date(2025, 9, 1), severity="grave",
+                   fine_amount_fen=20_000_000)
+    session.commit()
+    for day in (dt.date(2025, 8, 31), dt.date(2025, 9, 1), dt.date(2026, 6, 30)):
+        rescore(session, None, day, BOOK)
+        session.commit()
+        stored = session.scalar(select(CreditRating).where(CreditRating.is_current))
+        computed = rating_as_of(session, ent, day, BOOK)
+        assert (stored.score, stored.level) == (computed.score, computed.level)
+    assert [r.score for r in _ratings(session)] == [100, 65]
+
+
+def test_consumer_rates_only_the_dirty_enterprises(app, session):
+    quiet = create_enterprise(session)
+    busy = create_enterprise(session)
+    record_change(session, "enterprise", busy.uscc, enterprise_id=busy.id)
+    session.commit()
+    with app.app_context():
+        # the busy enterprise's change, then the rating change it wrote itself
+        assert RescoringConsumer("cn-default").catch_up() == 2
+    session.rollback()
+    rated = {r.enterprise_id for r in _ratings(session)}
+    assert rated == {busy.id} and quiet.id not in rated
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_loading_facts_costs_the_same_number_of_queries(db, session, n):
+    for _ in range(n):
+        ent = create_enterprise(session)
+        create_penalty(session, ent)
+    session.commit()
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        facts = list(load_facts(session, None))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(facts) == n and all(len(f.penalties) == 1 for f in facts)
+    assert len(statements) <= 12  # 9 SELECTs (+ BEGIN on SQLite), whatever n is
+
+
+def test_cli_rescore_all_and_simulate(runner, session):
+    for i in range(3):
+        ent = create_enterprise(session)
+        if i:
+            create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=30),
+                           severity="grave")
+    session.commit()
+    result = runner.invoke(args=["credit", "rescore", "--all"])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(func.count()).select_from(CreditRating)) == 3
+    sim = runner.invoke(args=["credit", "simulate", "--rulebook", "jiangsu-12"])
+    assert sim.exit_code == 0, sim.output
+    assert "green" in sim.output and "total" in sim.output
+    bad = runner.invoke(args=["credit", "simulate", "--rulebook", "../etc/passwd"])
+    assert bad.exit_code != 0 and "rulebook" in bad.output
+
+
+def test_rating_api_with_time_travel_and_history(client, session):
+    ent = create_enterprise(session)
+    penalty = create_penalty(session, ent, decision_date=dt.date(2026, 1, 10),
+                             fine_amount_fen=5_000_000)
+    session.commit()
+    body = client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2026-06-30").get_json()
+    assert (body["score"], body["level"], body["rulebook"]) == (90, "blue", "cn-default@2026.1")
+    assert body["explanation"] == [{"rule": "penalty.general", "points": -10,
+                                    "source": {"type": "penalty", "id": penalty.id},
+                                    "note": None}]
+    before = client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2026-01-09").get_json()
+    assert before["score"] == 100
+    assert client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=banana").status_code == 422
+    history = client.get(f"/api/v1/enterprises/{ent.uscc}/ratings").get_json()
+    assert history["uscc"] == ent.uscc and history["ratings"] == []

@@ -1,0 +1,44 @@
+"""Rulebooks load from data files and broken ones fail with the file, key and problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credit.rulebook import RulebookError, available_rulebooks, load_rulebook
+from credit.rulebook_loader import parse_rulebook
+
+DEFAULT = (Path(__file__).parents[2] / "credit" / "rulebooks" / "cn-default.toml").read_text(
+    encoding="utf-8")
+
+
+def test_both_shipped_rulebooks_load():
+    assert {"cn-default", "jiangsu-12"} <= set(available_rulebooks())
+    assert load_rulebook("cn-default").label == "cn-default@2026.1"
+    assert load_rulebook("jiangsu-12").start == 9
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    ('points = -2\n', 'points = "minus two"\n', "penalty[0].points"),
+    ('points = -2\n', 'points = 2\n', "must not be positive"),
+    ('window = "3 months"', 'window = "three months"', "penalty[0].window"),
+    ('{ level = "green", min = 95 }', '{ level = "teal", min = 95 }', "levels[0].level"),
+    ('start = 100', 'start = 101', "start"),
+    ('id = "penalty.general"', 'id = "penalty.minor"', "repeated: penalty.minor"),
+    ('when = "no_permit"', 'when = "moon_phase"', "veto[3].when"),
+    ('due = "03-15"', 'due = "15 March"', "disclosure.due"),
+    ('name = "cn-default"', 'name = [', "not valid TOML"),
+])
+def test_broken_rulebooks_name_the_key(old, new, needle):
+    assert old in DEFAULT
+    with pytest.raises(RulebookError, match="rulebook test.toml") as err:
+        parse_rulebook(DEFAULT.replace(old, new, 1), "test.toml")
+    assert needle in str(err.value)
+
+
+def test_unknown_or_path_like_names_are_refused():
+    with pytest.raises(RulebookError, match="available"):
+        load_rulebook("no-such-book")
+    with pytest.raises(RulebookError, match="invalid"):
+        load_rulebook("../secrets")
