@@ -8,8 +8,16 @@ from decimal import Decimal
 import pytest
 
 from credit.engine import rate, rating_to_json
-from credit.facts import (AdjustmentFact, DisclosureFact, EmissionFact, EnterpriseFacts,
-                          InspectionFact, PenaltyFact, PermitFact, TipoffFact)
+from credit.facts import (
+    AdjustmentFact,
+    DisclosureFact,
+    EmissionFact,
+    EnterpriseFacts,
+    InspectionFact,
+    PenaltyFact,
+    PermitFact,
+    TipoffFact,
+)
 from credit.publication import default_publish_until
 from credit.rulebook import load_rulebook
 
@@ -155,8 +163,9 @@ def test_disclosure_missing_and_late_only_for_key_enterprises():
     late = ent("key", permits=[PermitFact(1, dt.date(2022, 1, 1), dt.date(2027, 1, 1), "valid")],
                disclosures=[DisclosureFact(5, 2025, dt.date(2026, 4, 1))])
     assert score_level(late)[0] == 97
-    assert score_level(ent("simplified", permits=[PermitFact(1, dt.date(2022, 1, 1),
-                                                             dt.date(2027, 1, 1), "valid")]))[0] == 100
+    simplified = ent("simplified",
+                     permits=[PermitFact(1, dt.date(2022, 1, 1), dt.date(2027, 1, 1), "valid")])
+    assert score_level(simplified)[0] == 100
 
 
 def test_disclosure_due_date_decides_the_year():

@@ -32,7 +32,7 @@ def test_both_shipped_rulebooks_load():
 ])
 def test_broken_rulebooks_name_the_key(old, new, needle):
     assert old in DEFAULT
-    with pytest.raises(RulebookError, match="rulebook test.toml") as err:
+    with pytest.raises(RulebookError, match=r"rulebook test\.toml") as err:
         parse_rulebook(DEFAULT.replace(old, new, 1), "test.toml")
     assert needle in str(err.value)
 
