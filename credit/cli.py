@@ -103,5 +103,8 @@ def init_app(app: Flask) -> None:
     from core.consumers import register_consumer
     from credit.ratings import RescoringConsumer
 
+    from credit.demo.cli import register_cli as register_demo
+
     register_cli(app)
+    register_demo(app)
     register_consumer(app, RescoringConsumer(str(app.config["CREDIT_RULEBOOK"])))

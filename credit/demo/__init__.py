@@ -1,0 +1,1 @@
+"""Deterministic, realistic demo data: `flask demo load --enterprises N --seed S`."""
