@@ -101,9 +101,8 @@ def register_cli(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """The credit CLI and the rescoring consumer (records written anywhere get rated)."""
     from core.consumers import register_consumer
-    from credit.ratings import RescoringConsumer
-
     from credit.demo.cli import register_cli as register_demo
+    from credit.ratings import RescoringConsumer
 
     register_cli(app)
     register_demo(app)
