@@ -52,9 +52,8 @@ class RatingSchema(ma.Schema):
 
 
 class RatingQuerySchema(ma.Schema):
-    as_of = fields.Date(metadata={"description": "rate as of this date (default today)"},
-                        validate=validate.Range(min=dt.date(1990, 1, 1),
-                                                max=dt.date(2100, 12, 31)))
+    as_of = fields.Date(metadata={"description": "rate as of this date (default today)",
+                                  "example": "2026-06-30"})
 
 
 class HistoryItemSchema(ma.Schema):

@@ -12,7 +12,8 @@ from tests.factories import create_enterprise, create_penalty, create_rating
 
 
 def _setup(session):
-    ent = create_enterprise(session, name="湘潭钢铁测试有限公司", permit_category="key")
+    ent = create_enterprise(session, name="湘潭钢铁测试有限公司", permit_category="key",
+                            uscc="91350100M000100Y43")
     today = dt.date.today()
     live = create_penalty(session, ent, decision_date=today - dt.timedelta(days=120),
                           facts="该公司<b>超标</b>排放二氧化硫")
