@@ -11,11 +11,13 @@ from flask import Flask
 
 import disclosure
 import openapi
+import search
 from core import cli as core_cli
 from core import consumers as core_consumers
 from core import web as core_web
 from core.config import load_config
 from core.i18n import init_i18n
+from core.limits import init_limits
 from credit import cli as credit_cli
 
 
@@ -37,10 +39,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     core_web.init_db(app)
     core_web.register_error_handlers(app)
     init_i18n(app)
+    init_limits(app)
     app.register_blueprint(core_web.bp)
     core_cli.register_cli(app)
     app.cli.add_command(core_consumers.worker_cmd)
     credit_cli.init_app(app)
+    search.init_app(app)
     openapi.init_app(app)
     disclosure.init_app(app)
     if app.config["BACKGROUND_CONSUMERS"]:

@@ -40,7 +40,8 @@ def _record_links() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     """Register the public pages and the HTML error page."""
-    from disclosure import credit_pages, regulator, regulator_credit, views
+    from disclosure import (credit_pages, regulator, regulator_credit, tipoff_pages,
+                            tipoff_regulator, views)
     from disclosure.auth import init_auth
 
     init_auth(app)
@@ -48,5 +49,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(regulator.bp)
     app.register_blueprint(regulator_credit.bp)
     app.register_blueprint(credit_pages.bp)
+    app.register_blueprint(tipoff_pages.bp)
+    app.register_blueprint(tipoff_regulator.bp)
     app.context_processor(_record_links)
     app.extensions[ERROR_PAGE] = _error_page

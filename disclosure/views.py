@@ -1,4 +1,4 @@
-"""Public pages: the home page listing enterprises."""
+"""Public pages: the search page (home), with facets, and the plain enterprise list."""
 
 from __future__ import annotations
 
@@ -9,25 +9,23 @@ from flask import Blueprint, render_template, request
 from core.db import get_session
 from credit.listing import EnterpriseFilter, list_enterprises
 from credit.public import LEVEL_NAMES
+from search.service import make_query, run_search
 
 bp = Blueprint("disclosure", __name__, template_folder="templates",
                static_folder="static", static_url_path="/static/disclosure")
 
-LEVELS = tuple(LEVEL_NAMES)
+SEARCH_KEYS = ("q", "type", "region", "industry", "level", "year", "sort", "page")
 PAGE_SIZE = 30
-
-
-def _arg(name: str, limit: int = 100) -> str:
-    return request.args.get(name, "", type=str).strip()[:limit]
 
 
 @bp.get("/")
 def home() -> Any:
-    """Enterprises in USCC order, narrowed by name/USCC, region and level."""
-    level = _arg("level")
-    filters = EnterpriseFilter(q=_arg("q"), region=_arg("region", 6)
-                               if _arg("region").isdigit() else "",
-                               level=level if level in LEVELS else "")
-    page = list_enterprises(get_session(), filters, after=_arg("after", 18), limit=PAGE_SIZE)
-    return render_template("disclosure/home.html", page=page, filters=filters,
-                           levels=LEVEL_NAMES)
+    """Search enterprises and penalty notices; without a query, list enterprises."""
+    if any(request.args.get(k) for k in SEARCH_KEYS):
+        query = make_query(request.args)
+        results, hits = run_search(query)
+        return render_template("disclosure/search.html", query=query, results=results,
+                               hits=hits, levels=LEVEL_NAMES, args=request.args)
+    after = request.args.get("after", "", type=str).strip()[:18]
+    page = list_enterprises(get_session(), EnterpriseFilter(), after=after, limit=PAGE_SIZE)
+    return render_template("disclosure/home.html", page=page, levels=LEVEL_NAMES)

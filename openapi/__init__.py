@@ -7,10 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Create the Api and register every /api/v1 blueprint."""
-    from openapi import changes, enterprises, ratings
+    from openapi import changes, enterprises, ratings, search, tipoffs
     from openapi.api import init_api
 
     api = init_api(app)
-    for module in (enterprises, ratings, changes):
+    for module in (enterprises, ratings, search, changes, tipoffs):
         api.register_blueprint(module.blp)
     app.extensions["envcredit.api"] = api

@@ -40,7 +40,7 @@ def test_enterprise_page_shows_level_explanation_chart_and_qr(client, session):
 def test_lower_case_uscc_redirects_and_bad_one_is_404(client, session):
     ent, _, _ = _setup(session)
     assert client.get(f"/enterprises/{ent.uscc.lower()}").status_code == 301
-    missing = client.get("/enterprises/91350100M000100Y43", headers={"Accept": "text/html"})
+    missing = client.get("/enterprises/91130200699229617X", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and "未找到" in missing.get_data(as_text=True)
 
 

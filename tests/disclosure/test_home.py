@@ -15,12 +15,19 @@ def test_home_lists_enterprises(client, session):
     assert '<html lang="zh-CN">' in text
 
 
-def test_home_filters_by_name_and_escapes(client, session):
-    create_enterprise(session, name="甲公司")
-    create_enterprise(session, name="乙公司")
+def test_home_searches_by_name_and_escapes(app, client, session):
+    from core.changelog import record_change
+    from search.indexer import SearchIndexer
+
+    for name in ("甲公司", "乙公司"):
+        ent = create_enterprise(session, name=name, address="测试路")
+        record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
     session.commit()
-    text = client.get("/?q=乙").get_data(as_text=True)
-    assert "乙公司" in text and "甲公司" not in text
+    with app.app_context():
+        SearchIndexer(app.extensions["envcredit.search"]).catch_up()
+    text = client.get("/?q=乙公司").get_data(as_text=True)
+    assert "<mark>公司</mark>" in text and "乙" in text and "甲公司" not in text
+    assert "620100" in client.get("/?q=公司").get_data(as_text=True)  # region facet
     hostile = client.get("/?q=<script>alert(1)</script>&region=abc&level=purple&after=zz")
     assert hostile.status_code == 200
     assert "<script>alert(1)" not in hostile.get_data(as_text=True)

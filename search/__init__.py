@@ -1,0 +1,78 @@
+"""Full-text search of enterprises and penalty notices, fed from the change log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+search_cli = AppGroup("search", help="全文检索 / The search index.")
+
+
+def make_backend(app: Flask) -> Any:
+    """The backend chosen by ``SEARCH_BACKEND`` (whoosh, the default, or postgres)."""
+    kind = str(app.config.get("SEARCH_BACKEND") or "whoosh").lower()
+    if kind == "whoosh":
+        from search.whoosh_backend import WhooshBackend
+
+        return WhooshBackend(app.config["INDEX_DIR"])
+    if kind == "postgres":
+        from search.postgres_backend import PostgresBackend
+
+        return PostgresBackend(app.extensions["envcredit.db"])
+    raise RuntimeError(f"SEARCH_BACKEND 只能是 whoosh 或 postgres / SEARCH_BACKEND must be "
+                       f"whoosh or postgres, not {kind!r}")
+
+
+def _lag() -> dict[str, Any]:
+    from core.changelog import get_watermark, last_seq
+    from core.db import get_session
+
+    session = get_session()
+    head = last_seq(session)
+    done = get_watermark(session, "search")
+    return {"backend": current_app.extensions["envcredit.search"].name,
+            "lag": max(0, head - done), "indexed_seq": done}
+
+
+@search_cli.command("rebuild")
+def rebuild_cmd() -> None:
+    """Recreate the index from the database (progress bar on a terminal)."""
+    from sqlalchemy import func, select
+
+    from core.cli import ProgressBar, transaction
+    from credit.models import Enterprise, Penalty
+    from search.indexer import rebuild
+
+    with transaction() as session:
+        total = sum(session.scalar(select(func.count()).select_from(m)) or 0
+                    for m in (Enterprise, Penalty))
+        with ProgressBar(total, "search rebuild") as bar:
+            count = rebuild(session, current_app.extensions["envcredit.search"], bar.advance)
+    click.echo(f"索引已重建 / index rebuilt: {count} documents")
+
+
+@search_cli.command("catch-up")
+def catch_up_cmd() -> None:
+    """Apply change-log rows not yet indexed."""
+    from search.indexer import SearchIndexer
+
+    applied = SearchIndexer(current_app.extensions["envcredit.search"]).catch_up()
+    click.echo(f"已索引 {applied} 条变更 / applied {applied} change-log rows")
+
+
+def init_app(app: Flask) -> None:
+    """Backend, indexer consumer, /healthz lag and the `search` commands."""
+    from core.consumers import register_consumer
+    from core.web import register_health
+    from search.analysis import init_jieba
+    from search.indexer import SearchIndexer
+
+    init_jieba()
+    backend = make_backend(app)
+    app.extensions["envcredit.search"] = backend
+    register_consumer(app, SearchIndexer(backend))
+    register_health(app, "search", _lag)
+    app.cli.add_command(search_cli)

@@ -1,0 +1,68 @@
+"""The backend interface both search engines implement, and the query they answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+FACETS = ("region", "industry", "level", "year")
+MAX_PAGE = 100
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Query:
+    """A search request, already cleaned and bounded."""
+
+    text: str = ""
+    terms: tuple[str, ...] = ()
+    type: str = ""  # "" | enterprise | penalty
+    region: str = ""  # a region-code prefix: 62, 6201 or 620102
+    industry: str = ""  # C, C26, C261, C2611
+    level: str = ""
+    year: str = ""
+    sort: str = "relevance"  # relevance | date
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class Hit:
+    id: str
+    type: str
+    uscc: str
+    title: str
+    text: str
+    level: str
+    region_code: str
+    date: dt.date | None
+    score: float
+
+
+@dataclass
+class Results:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """A search engine holding the documents of search.documents."""
+
+    name: str
+
+    def upsert(self, docs: list[dict[str, Any]], delete: list[str]) -> None:
+        """Add or replace ``docs`` and remove ``delete`` ids, atomically."""
+
+    def clear(self) -> None:
+        """Remove every document."""
+
+    def search(self, query: Query) -> Results:
+        """Hits for ``query`` (exact code matches first) with facet counts."""
+
+    def count(self) -> int:
+        """How many documents are indexed."""
+
+    def ids(self) -> set[str]:
+        """Every indexed document id (tests and consistency checks)."""
