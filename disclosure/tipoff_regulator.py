@@ -1,0 +1,179 @@
+"""Regulator tip-off pages (login required, own region only): the queue, one report, actions.
+
+Each action is one POST form (CSRF-checked by ``disclosure.auth``) calling one service
+function; the outcome is flashed and the browser goes back to the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from core.db import get_session
+from core.errors import DomainError, Invalid
+from core.users import User
+from credit.models.tipoffs import TIPOFF_STATUSES
+from disclosure.attachments import attachment_path
+from disclosure.auth import current_user, login_required
+from disclosure.tipoff_outcome import close_tipoff, decide_reopen, mark_duplicate
+from disclosure.tipoff_queue import (
+    MAX_EXTENSION_DAYS,
+    SORTS,
+    QueueFilter,
+    accept_tipoff,
+    assign_tipoff,
+    classify_tipoff,
+    extend_tipoff,
+    get_attachment,
+    list_queue,
+    reject_tipoff,
+    set_reward_eligible,
+    start_investigation,
+    tipoff_detail,
+)
+from disclosure.tipoff_service import (
+    CATEGORY_NAMES,
+    EVENT_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    cn_time,
+    local_date,
+)
+from disclosure.tipoff_tracking import is_overdue
+
+bp = Blueprint("regtipoffs", __name__, url_prefix="/regulator/tipoffs")
+Action = Callable[[Session, User, int, Any], object]
+Lazy = Any
+
+
+def _user() -> User:
+    user = current_user()
+    assert user is not None
+    return user
+
+
+def _today() -> dt.date:
+    return local_date(dt.datetime.now(dt.UTC))
+
+
+def _int(value: str | None, field: str) -> int:
+    text = (value or "").strip()
+    if not text.isdigit() or len(text) > 9:
+        raise Invalid(f"{field} 须为正整数 / {field} must be a whole number", {field: ["int"]})
+    return int(text)
+
+
+def _bool(value: str | None, field: str) -> bool:
+    if value not in {"yes", "no"}:
+        raise Invalid(f"请选择{field} / choose {field}", {field: ["yes or no"]})
+    return value == "yes"
+
+
+@bp.get("/")
+@login_required
+def queue() -> Any:
+    """Tip-offs of my region: filter by status, category and severity; overdue highlighted."""
+    args = request.args
+    page = args.get("page", "1")
+    filters = QueueFilter(status=args.get("status", ""), category=args.get("category", ""),
+                          severity=args.get("severity", ""), overdue=args.get("overdue") == "1",
+                          reopen=args.get("reopen") == "1", sort=args.get("sort", "deadline"),
+                          page=int(page) if page.isdigit() and len(page) < 6 else 1)
+    result = list_queue(get_session(), _user(), filters, _today())
+    return render_template("disclosure/tipoffs/queue.html", q=result, statuses=STATUS_NAMES,
+                           categories=CATEGORY_NAMES, severities=SEVERITY_NAMES,
+                           sorts=SORTS, status_keys=TIPOFF_STATUSES)
+
+
+@bp.get("/<int:tipoff_id>")
+@login_required
+def detail(tipoff_id: int) -> Any:
+    """One report with the reporter's identity (regulators only), timeline and actions."""
+    data = tipoff_detail(get_session(), _user(), tipoff_id)
+    return render_template("disclosure/tipoffs/detail.html", d=data, t=data["tipoff"],
+                           statuses=STATUS_NAMES, categories=CATEGORY_NAMES,
+                           severities=SEVERITY_NAMES, events=EVENT_NAMES,
+                           overdue=is_overdue(data["tipoff"], _today()),
+                           max_days=MAX_EXTENSION_DAYS, cn=cn_time)
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "")[:4000]
+
+
+ACTIONS: dict[str, tuple[Action, Lazy]] = {
+    "accept": (lambda s, u, i, f: accept_tipoff(s, u, i, note=f("note")), _l("已受理。")),
+    "reject": (lambda s, u, i, f: reject_tipoff(s, u, i, reason=f("reason")),
+               _l("已决定不予受理。")),
+    "assign": (lambda s, u, i, f: assign_tipoff(s, u, i, assignee_id=_int(f("assignee"),
+                                                                          "assignee")),
+               _l("已交办。")),
+    "classify": (lambda s, u, i, f: classify_tipoff(s, u, i, severity=f("severity")),
+                 _l("已定级。")),
+    "investigate": (lambda s, u, i, f: start_investigation(s, u, i, note=f("note")),
+                    _l("已开始调查。")),
+    "extend": (lambda s, u, i, f: extend_tipoff(s, u, i, days=_int(f("days"), "days"),
+                                                reason=f("reason")), _l("已延长办理期限。")),
+    "close": (lambda s, u, i, f: close_tipoff(s, u, i, outcome=f("outcome"),
+                                              substantiated=_bool(f("substantiated"),
+                                                                  "substantiated")),
+              _l("已办结。")),
+    "duplicate": (lambda s, u, i, f: mark_duplicate(s, u, i, original=f("original")),
+                  _l("已合并。")),
+    "reward": (lambda s, u, i, f: set_reward_eligible(s, u, i, eligible=_bool(
+        f("eligible"), "eligible")), _l("已更新有奖举报认定。")),
+    "reopen": (lambda s, u, i, f: decide_reopen(s, u, i, reopen=_bool(f("reopen"), "reopen"),
+                                                note=f("note")), _l("已答复重新处理申请。")),
+}
+
+
+@bp.post("/<int:tipoff_id>/<action>")
+@login_required
+def act(tipoff_id: int, action: str) -> Any:
+    """Run one action on a report; errors are flashed, 403 outside my region."""
+    if action not in ACTIONS:
+        abort(404)
+    run, done = ACTIONS[action]
+    db = get_session()
+    try:
+        run(db, _user(), tipoff_id, _form)
+        db.commit()
+        flash(str(done))
+    except DomainError as exc:
+        db.rollback()
+        if exc.status in (403, 404):
+            raise
+        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items()) \
+            if isinstance(exc.errors, dict) else ""
+        flash(f"{exc.message} {details}".strip(), "error")
+    return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
+
+
+@bp.get("/<int:tipoff_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(tipoff_id: int, attachment_id: int) -> Any:
+    """Download an attachment (never rendered inline, never sniffed)."""
+    item = get_attachment(get_session(), _user(), tipoff_id, attachment_id)
+    path = attachment_path(current_app.config["UPLOAD_DIR"], item.storage_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, as_attachment=True,
+                         download_name=item.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,210 @@
+"""/api/v1/tipoffs and /api/v1/stats/tipoffs: file a tip-off, follow it, monthly statistics.
+
+The same services as the portal pages. Load and dump schemas are separate and list their
+fields; the status schema has no reporter field, and a test proves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from core.db import get_session
+from core.limits import limiter, tipoff_filing_limit, tipoff_tracking_limit
+from credit.models.tipoffs import TIPOFF_CATEGORIES, TIPOFF_SEVERITIES, TIPOFF_STATUSES
+from disclosure.tipoff_service import TipOffInput, file_tipoff
+from disclosure.tipoff_stats import monthly_statistics
+from disclosure.tipoff_tracking import track
+from openapi.schemas import LEVELS
+
+blp = Blueprint("api_tipoffs", __name__, url_prefix="/api/v1",
+                description="举报 / Tip-offs from citizens, their status and statistics")
+Text = validate.Length
+
+
+class TipOffCreateSchema(ma.Schema):
+    """A new tip-off. Named reporters give a name and a phone or e-mail; they are shown only
+    to the handling regulator."""
+
+    category = fields.String(required=True, validate=validate.OneOf(TIPOFF_CATEGORIES))
+    description = fields.String(required=True, validate=Text(min=10, max=4000))
+    location = fields.String(required=True, validate=Text(min=1, max=300),
+                             metadata={"example": "兰州市西固区某化工厂南门排污口"})
+    latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+    enterprise_uscc = fields.String(allow_none=True, validate=Text(max=64), metadata={
+        "description": "统一社会信用代码 (or the exact name) of the enterprise reported"})
+    region_code = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{6}$"), metadata={
+        "description": "GB/T 2260 code of where it happens; required without an enterprise"})
+    anonymous = fields.Boolean(required=True)
+    reporter_name = fields.String(allow_none=True, validate=Text(max=100))
+    reporter_phone = fields.String(allow_none=True, validate=Text(max=40))
+    reporter_email = fields.String(allow_none=True, validate=Text(max=254))
+
+
+class TipOffCreatedSchema(ma.Schema):
+    """The tracking code and the secret: shown once, the secret is not stored in plain."""
+
+    tracking_code = fields.String(required=True, metadata={"example": "JB-7K3M9-QX2WD"})
+    secret = fields.String(required=True, metadata={"example": "K7QM-2WXD-9PLT-F3HZ"})
+    accept_due_at = fields.Date(required=True)
+    due_at = fields.Date(required=True)
+
+
+class SecretHeaderSchema(ma.Schema):
+    secret = fields.String(required=True, data_key="X-Tipoff-Secret",
+                           validate=Text(min=1, max=64))
+
+
+class TimelineEntrySchema(ma.Schema):
+    at = fields.DateTime(required=True)
+    kind = fields.String(required=True, metadata={"example": "accepted"})
+    label = fields.String(required=True, metadata={"example": "决定受理"})
+    actor = fields.String(required=True, validate=validate.OneOf(
+        ["reporter", "regulator", "system"]))
+    note = fields.String(allow_none=True)
+
+
+class TipOffStatusSchema(ma.Schema):
+    """The public status of a tip-off (no reporter identity, no internal notes)."""
+
+    tracking_code = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(TIPOFF_CATEGORIES))
+    location = fields.String(required=True)
+    description = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+    merged = fields.Boolean(required=True, metadata={
+        "description": "merged into another report of the same problem, whose progress "
+                       "this shows"})
+    status = fields.String(required=True, validate=validate.OneOf(TIPOFF_STATUSES))
+    severity = fields.String(allow_none=True, validate=validate.OneOf(TIPOFF_SEVERITIES))
+    accept_due_at = fields.Date(required=True)
+    due_at = fields.Date(required=True)
+    overdue = fields.Boolean(required=True)
+    extended = fields.Boolean(required=True)
+    extension_reason = fields.String(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    reject_reason = fields.String(allow_none=True)
+    public_outcome = fields.String(allow_none=True)
+    substantiated = fields.Boolean(allow_none=True)
+    reward_eligible = fields.Boolean(required=True)
+    reopen_requested = fields.Boolean(required=True)
+    attachments = fields.Integer(required=True, metadata={"description": "number of files"})
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
+
+
+class StatsQuerySchema(ma.Schema):
+    month = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={
+        "description": "YYYY-MM (Beijing time); default the current month",
+        "example": "2026-07"})
+
+
+class CountsSchema(ma.Schema):
+    received = fields.Integer(required=True)
+    closed = fields.Integer(required=True)
+    closed_on_time = fields.Integer(required=True)
+    on_time_rate = fields.Float(allow_none=True, metadata={"description": "0–1; null when "
+                                                           "nothing was closed"})
+
+
+class RegionCountsSchema(CountsSchema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+
+
+class CategoryCountsSchema(CountsSchema):
+    category = fields.String(required=True, validate=validate.OneOf(TIPOFF_CATEGORIES))
+    category_name = fields.String(required=True)
+
+
+class SeriesPointSchema(ma.Schema):
+    month = fields.String(required=True)
+    received = fields.Integer(required=True)
+    closed = fields.Integer(required=True)
+
+
+class LevelCountSchema(ma.Schema):
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    level_name = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class RegionLevelsSchema(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    counts = fields.Dict(keys=fields.String(validate=validate.OneOf(LEVELS)),
+                         values=fields.Integer(), required=True)
+    total = fields.Integer(required=True)
+
+
+class RatingCountsSchema(ma.Schema):
+    by_level = fields.List(fields.Nested(LevelCountSchema), required=True)
+    by_region = fields.List(fields.Nested(RegionLevelsSchema), required=True)
+
+
+class TipOffStatsSchema(CountsSchema):
+    """One month's public statistics, the 12-month series, and current ratings."""
+
+    month = fields.String(required=True)
+    by_region = fields.List(fields.Nested(RegionCountsSchema), required=True)
+    by_category = fields.List(fields.Nested(CategoryCountsSchema), required=True)
+    series = fields.List(fields.Nested(SeriesPointSchema), required=True)
+    ratings = fields.Nested(RatingCountsSchema, required=True)
+
+
+@blp.route("/tipoffs")
+class TipOffCollection(MethodView):
+    decorators: ClassVar[list[Any]] = [limiter.shared_limit(
+        tipoff_filing_limit, scope="tipoff-file", methods=["POST"],
+        deduct_when=lambda r: r.status_code < 400)]
+
+    @blp.arguments(TipOffCreateSchema)
+    @blp.response(201, TipOffCreatedSchema)
+    @blp.alt_response(422, description="invalid tip-off; nothing stored")
+    @blp.alt_response(429, description="too many tip-offs from this address")
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """File a tip-off; returns the tracking code and the secret (shown once)."""
+        session = get_session()
+        lat, lon = body.get("latitude"), body.get("longitude")
+        data = TipOffInput(
+            category=body["category"], description=body["description"],
+            location=body["location"], latitude=None if lat is None else repr(lat),
+            longitude=None if lon is None else repr(lon),
+            enterprise=body.get("enterprise_uscc"), region_code=body.get("region_code"),
+            anonymous=body["anonymous"], reporter_name=body.get("reporter_name"),
+            reporter_phone=body.get("reporter_phone"),
+            reporter_email=body.get("reporter_email"))
+        filed = file_tipoff(session, data, source="api",
+                            upload_dir=current_app.config["UPLOAD_DIR"])
+        session.commit()
+        return {"tracking_code": filed.tracking_code, "secret": filed.secret,
+                "accept_due_at": filed.tipoff.accept_due_at, "due_at": filed.tipoff.due_at}
+
+
+@blp.route("/tipoffs/<string:tracking_code>")
+class TipOffStatus(MethodView):
+    decorators: ClassVar[list[Any]] = [limiter.limit(tipoff_tracking_limit, methods=["GET"])]
+
+    @blp.arguments(SecretHeaderSchema, location="headers")
+    @blp.response(200, TipOffStatusSchema, headers={"Cache-Control": {
+        "description": "no-store", "schema": {"type": "string"}}})
+    @blp.alt_response(404, description="no tip-off matches this code and secret")
+    def get(self, headers: dict[str, Any], tracking_code: str) -> Any:
+        """Status and public timeline; needs the secret in the X-Tipoff-Secret header."""
+        view = track(get_session(), tracking_code, headers["secret"])
+        return view, 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/stats/tipoffs")
+class TipOffStats(MethodView):
+    @blp.arguments(StatsQuerySchema, location="query")
+    @blp.response(200, TipOffStatsSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Monthly tip-offs received, closed and on time, by region and category."""
+        return monthly_statistics(get_session(), args.get("month"))
