@@ -55,11 +55,24 @@ def rebuild_cmd() -> None:
 
 
 @search_cli.command("catch-up")
-def catch_up_cmd() -> None:
-    """Apply change-log rows not yet indexed."""
-    from search.indexer import SearchIndexer
+@click.pass_context
+def catch_up_cmd(ctx: click.Context) -> None:
+    """Apply change-log rows not yet indexed (rebuilds when the index is missing)."""
+    from core.changelog import get_watermark
+    from core.db import get_db
+    from search.indexer import NAME, SearchIndexer
 
-    applied = SearchIndexer(current_app.extensions["envcredit.search"]).catch_up()
+    backend = current_app.extensions["envcredit.search"]
+    session = get_db().new_session()
+    try:
+        lost = backend.count() == 0 and get_watermark(session, NAME) > 0
+    finally:
+        session.close()
+    if lost:
+        click.echo("索引为空，正在重建 / the index is empty: rebuilding", err=True)
+        ctx.invoke(rebuild_cmd)
+        return
+    applied = SearchIndexer(backend).catch_up()
     click.echo(f"已索引 {applied} 条变更 / applied {applied} change-log rows")
 
 

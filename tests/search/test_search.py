@@ -120,3 +120,12 @@ def test_api_and_health(app, session, client):
     assert client.get("/api/v1/search?page=-5&per_page=100000").status_code in (200, 422)
     health = client.get("/healthz").get_json()
     assert health["search"]["lag"] == 0
+
+
+def test_catch_up_rebuilds_a_lost_index(app, session, runner):
+    lanzhou, _, _ = _seed(app, session)
+    with app.app_context():
+        _backend(app).clear()  # the index folder was deleted
+    result = runner.invoke(args=["search", "catch-up"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt: 3 documents" in result.output
