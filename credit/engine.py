@@ -82,7 +82,7 @@ def _counted(items: list[tuple[int, dt.date]], rule: CountedRule, kind: str, day
 
 
 def _deductions(facts: EnterpriseFacts, book: Rulebook, day: dt.date,
-                counting: list[tuple[PenaltyFact, Any]]) -> list[LineItem]:
+                counting: list[tuple[PenaltyFact, Any]], over: list[Any]) -> list[LineItem]:
     lines: list[LineItem] = []
     for p, rule in counting:
         lines.append(LineItem(rule.id, rule.points, "penalty", p.id))
@@ -97,7 +97,7 @@ def _deductions(facts: EnterpriseFacts, book: Rulebook, day: dt.date,
     if book.tipoff:
         lines += _counted([(t.id, t.closed_at) for t in facts.tipoffs if t.substantiated],
                           book.tipoff, "tipoff", day)
-    lines += _emission_lines(facts, book, day)
+    lines += _emission_lines(over, book)
     lines += _disclosure_lines(facts, book, day)
     lines += _clean_year_lines(facts, book, day)
     return lines
@@ -133,12 +133,12 @@ def over_limit(facts: EnterpriseFacts, day: dt.date) -> list[tuple[int, str, Dec
     return out
 
 
-def _emission_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> list[LineItem]:
+def _emission_lines(over: list[tuple[int, str, Decimal]], book: Rulebook) -> list[LineItem]:
     rule = book.emission
     if rule is None:
         return []
     lines, total = [], 0
-    for ident, pollutant, _ratio in over_limit(facts, day):
+    for ident, pollutant, _ratio in over:
         points = rule.points if rule.cap is None else max(rule.points, rule.cap - total)
         total += points
         lines.append(LineItem(rule.id, points, "emission", ident, pollutant))
@@ -177,16 +177,22 @@ def _clean_year_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> l
 
 
 def _veto_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date,
-                counting: list[tuple[PenaltyFact, Any]]) -> list[tuple[Veto, LineItem]]:
-    fired = []
+                counting: list[tuple[PenaltyFact, Any]], over: list[Any]
+                ) -> list[tuple[Veto, LineItem]]:
+    fired: list[tuple[Veto, LineItem]] = []
+    relevant = {"penalty": bool(counting), "inspection": bool(facts.inspections),
+                "emission": bool(over), "no_permit": facts.permit_category is not None}
     for veto in book.vetoes:
-        for kind, ident, note in _veto_sources(veto, facts, day, counting):
+        if not relevant.get(veto.when, True):
+            continue
+        for kind, ident, note in _veto_sources(veto, facts, day, counting, over):
             fired.append((veto, LineItem(veto.id, 0, kind, ident, note or veto.level)))
     return fired
 
 
 def _veto_sources(veto: Veto, facts: EnterpriseFacts, day: dt.date,
-                  counting: list[tuple[PenaltyFact, Any]]) -> list[tuple[str | None, Any, str]]:
+                  counting: list[tuple[PenaltyFact, Any]], over: list[Any]
+                  ) -> list[tuple[str | None, Any, str]]:
     if veto.when == "penalty":
         return [("penalty", p.id, "") for p, _ in counting
                 if (veto.criminal_transfer is None or p.criminal_transfer == veto.criminal_transfer)
@@ -197,11 +203,12 @@ def _veto_sources(veto: Veto, facts: EnterpriseFacts, day: dt.date,
                 and veto.window is not None and _in_window(i.date, veto.window, day)]
     if veto.when == "emission":
         ratio = Decimal(str(veto.over_ratio or 0))
-        return [("emission", ident, f"{pollutant} +{over:.0%}")
-                for ident, pollutant, over in over_limit(facts, day) if over > ratio]
+        return [("emission", ident, f"{pollutant} +{excess:.0%}")
+                for ident, pollutant, excess in over if excess > ratio]
     if veto.when == "no_permit" and facts.permit_category in veto.categories:
-        if any(_permit_valid(p, day) for p in facts.permits):
-            return []
+        for permit in facts.permits:
+            if _permit_valid(permit, day):
+                return []
         latest = max(facts.permits, key=lambda p: (p.valid_until, p.id), default=None)
         return [("permit" if latest else None, latest.id if latest else None, "无证排污")]
     return []
@@ -221,10 +228,11 @@ def _adjustment(facts: EnterpriseFacts, day: dt.date) -> Any:
 def rate(facts: EnterpriseFacts, book: Rulebook, as_of: dt.date) -> Rating:
     """Score, level and explanation of one enterprise on ``as_of`` under ``book``."""
     counting = counting_penalties(facts, book, as_of)
-    lines = _deductions(facts, book, as_of, counting)
+    over = over_limit(facts, as_of) if facts.emissions else []
+    lines = _deductions(facts, book, as_of, counting, over)
     score = max(book.min, min(book.max, book.start + sum(li.points for li in lines)))
     level = book.level_for(score)
-    vetoes = _veto_lines(facts, book, as_of, counting)
+    vetoes = _veto_lines(facts, book, as_of, counting, over)
     if vetoes:
         worst = max(vetoes, key=lambda v: VETO_RANK.get(v[0].level, 0))[0].level
         if VETO_RANK.get(worst, 0) > VETO_RANK.get(level, 0):

@@ -1,14 +1,16 @@
-"""The scoring engine's input: plain, immutable facts about one enterprise (no database)."""
+"""The scoring engine's input: plain, immutable facts about one enterprise (no database).
+
+Named tuples rather than dataclasses: a full rescore builds millions of them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class PenaltyFact:
+class PenaltyFact(NamedTuple):
     id: int
     decision_date: dt.date
     severity: str  # minor | general | grave
@@ -20,16 +22,14 @@ class PenaltyFact:
     revoked_at: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class InspectionFact:
+class InspectionFact(NamedTuple):
     id: int
     date: dt.date
     outcome: str  # compliant | issues_found | refused
     withdrawn_at: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PermitFact:
+class PermitFact(NamedTuple):
     id: int
     valid_from: dt.date
     valid_until: dt.date
@@ -39,30 +39,26 @@ class PermitFact:
     limits: tuple[tuple[str, Decimal], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class EmissionFact:
+class EmissionFact(NamedTuple):
     id: int
     year: int
     pollutant: str
     emitted_tonnes: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class DisclosureFact:
+class DisclosureFact(NamedTuple):
     id: int
     year: int
     submitted_at: dt.date
 
 
-@dataclass(frozen=True, slots=True)
-class TipoffFact:
+class TipoffFact(NamedTuple):
     id: int
     closed_at: dt.date
     substantiated: bool
 
 
-@dataclass(frozen=True, slots=True)
-class AdjustmentFact:
+class AdjustmentFact(NamedTuple):
     id: int
     to_level: str
     reason: str
@@ -70,8 +66,7 @@ class AdjustmentFact:
     expires_at: dt.date
 
 
-@dataclass(frozen=True, slots=True)
-class EnterpriseFacts:
+class EnterpriseFacts(NamedTuple):
     """Everything the engine may use about one enterprise."""
 
     enterprise_id: int
@@ -82,4 +77,4 @@ class EnterpriseFacts:
     emissions: tuple[EmissionFact, ...] = ()
     disclosures: tuple[DisclosureFact, ...] = ()
     tipoffs: tuple[TipoffFact, ...] = ()
-    adjustments: tuple[AdjustmentFact, ...] = field(default=())
+    adjustments: tuple[AdjustmentFact, ...] = ()

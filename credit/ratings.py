@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog, record_change
@@ -42,21 +43,26 @@ class RescoreResult:
 
 
 def _stored(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, Any]]:
-    """enterprise_id → (uscc, current CreditRating or None) for one chunk."""
+    """enterprise_id → (uscc, current rating row or None) for one chunk (plain rows)."""
     rows = session.execute(
-        select(Enterprise.id, Enterprise.uscc, CreditRating)
+        select(Enterprise.id, Enterprise.uscc, CreditRating.id, CreditRating.score,
+               CreditRating.level, CreditRating.computed_level, CreditRating.rulebook_version,
+               CreditRating.adjustment_id, cast(CreditRating.explanation, Text))
         .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
                    & CreditRating.is_current)
         .where(Enterprise.id.in_(ids)))
-    return {eid: (uscc, rating) for eid, uscc, rating in rows}
+    return {r[0]: (r[1], r[2:] if r[2] is not None else None) for r in rows}
 
 
-def _same(stored: CreditRating | None, new: Rating, explanation: list[dict[str, Any]]) -> bool:
-    return (stored is not None and stored.score == new.score and stored.level == new.level
-            and stored.computed_level == new.computed_level
-            and stored.rulebook_version == new.rulebook_version
-            and stored.adjustment_id == new.adjustment_id
-            and stored.explanation == explanation)
+def _same(stored: Any, new: Rating, explanation: list[dict[str, Any]]) -> bool:
+    """Unchanged? The explanation is compared as stored JSON text (no decoding per row)."""
+    if stored is None or tuple(stored[1:6]) != (new.score, new.level, new.computed_level,
+                                                new.rulebook_version, new.adjustment_id):
+        return False
+    text = stored[6]
+    if not isinstance(text, str):  # a driver that decodes JSON itself
+        return bool(text == explanation)
+    return text == json.dumps(explanation) or json.loads(text) == explanation
 
 
 def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
@@ -68,7 +74,7 @@ def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
         if _same(current, rating, explanation):
             continue
         if current is not None:
-            retire.append(current.id)
+            retire.append(current[0])
         rows.append({"enterprise_id": enterprise_id, "as_of": rating.as_of,
                      "rulebook_version": rating.rulebook_version, "score": rating.score,
                      "level": rating.level, "computed_level": rating.computed_level,

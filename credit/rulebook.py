@@ -21,17 +21,44 @@ class RulebookError(ValueError):
     """A rulebook file that cannot be used, with the file, key and problem."""
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months, clamped to the month's end (2025-11-30 + 3 → 2026-02-28).
+
+    The same result as dateutil's relativedelta, several times faster: rescoring calls it
+    for every record of every enterprise.
+    """
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = _MONTH_DAYS[month0]
+    if month0 == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        last = 29
+    return day.replace(year=year, month=month0 + 1, day=min(day.day, last))
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """How long a record counts: a calendar period, or until the penalty's publish_until."""
 
     period: relativedelta | None  # None = until publish_until
+    days: int = 0
+    months: int = 0
+
+    @classmethod
+    def of(cls, period: relativedelta | None) -> Window:
+        if period is None:
+            return cls(None)
+        return cls(period, period.days, period.months + 12 * period.years)
 
     def end(self, start: dt.date, publish_until: dt.date | None = None) -> dt.date:
         if self.period is None:
             assert publish_until is not None
             return publish_until
-        return start + self.period
+        if self.months:
+            start = add_months(start, self.months)
+        return start + dt.timedelta(days=self.days) if self.days else start
 
 
 @dataclass(frozen=True, slots=True)

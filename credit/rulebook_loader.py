@@ -72,12 +72,12 @@ class _Reader:
     def window(self, key: str = "window", allow_publish_until: bool = False) -> Window:
         text = self.get(key, str)
         if allow_publish_until and text.strip() == "publish_until":
-            return Window(None)
+            return Window.of(None)
         match = _WINDOW.match(text)
         if not match:
             raise self.fail(key, f"must look like '3 months' or '365 days', got {text!r}")
         n, unit = int(match.group(1)), match.group(2).rstrip("s")
-        return Window(relativedelta(**{unit + "s": n}))
+        return Window.of(relativedelta(**{unit + "s": n}))
 
     def sub(self, key: str, index: int | None = None) -> _Reader:
         path = f"{self.path}.{key}" if self.path else key

@@ -211,3 +211,15 @@ def test_rate_is_deterministic(name):
     book = load_rulebook(name)
     facts = ent("key", penalties=[penalty(1, dt.date(2026, 1, 10), fine_yuan=200_000)])
     assert rate(facts, book, D) == rate(facts, book, D)
+
+
+def test_fast_month_arithmetic_agrees_with_dateutil():
+    from dateutil.relativedelta import relativedelta
+
+    from credit.rulebook import add_months
+
+    day = dt.date(2023, 1, 1)
+    while day < dt.date(2025, 1, 1):
+        for months in (1, 3, 6, 12, 24, 36):
+            assert add_months(day, months) == day + relativedelta(months=months)
+        day += dt.timedelta(days=1)
