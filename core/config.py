@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "API_ANON_RATE_LIMIT": "120 per minute",
     "API_PARTNER_RATE_LIMIT": "3000 per minute",
     "TIPOFF_RATE_LIMIT": "10 per hour",
+    "TIPOFF_TRACK_RATE_LIMIT": "60 per hour",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
 }

@@ -99,7 +99,12 @@ def writing() -> Iterator[None]:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the per-dialect settings this project relies on."""
+    """Create an engine with the per-dialect settings this project relies on.
+
+    SQL parameters are never shown in error messages or logs: they may hold a reporter's
+    name or phone number.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
