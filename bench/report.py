@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -38,17 +39,15 @@ def machine_facts() -> dict[str, Any]:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             facts["memory"] = fh.readline().split(":", 1)[1].strip()
-        facts["cpu"] = next((line.split(":", 1)[1].strip() for line in
-                             open("/proc/cpuinfo", encoding="utf-8")
-                             if line.startswith("model name")), "")
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            facts["cpu"] = next((line.split(":", 1)[1].strip() for line in cpuinfo
+                                 if line.startswith("model name")), "")
     except OSError:
         pass
-    try:
+    with contextlib.suppress(OSError):
         facts["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                                          capture_output=True, text=True, check=False
                                          ).stdout.strip()
-    except OSError:
-        pass
     return facts
 
 

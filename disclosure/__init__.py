@@ -40,8 +40,14 @@ def _record_links() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     """Register the public pages and the HTML error page."""
-    from disclosure import (credit_pages, regulator, regulator_credit, tipoff_pages,
-                            tipoff_regulator, views)
+    from disclosure import (
+        credit_pages,
+        regulator,
+        regulator_credit,
+        tipoff_pages,
+        tipoff_regulator,
+        views,
+    )
     from disclosure.auth import init_auth
 
     init_auth(app)

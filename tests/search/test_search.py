@@ -44,11 +44,11 @@ def _seed(app, session):
 
 def test_exact_code_ranks_first_and_name_beats_facts(app, session):
     lanzhou, _other, fine = _seed(app, session)
-    results, hits = _search(app, q="91350100m000100y43")
+    _, hits = _search(app, q="91350100m000100y43")
     assert hits[0]["id"] == f"enterprise:{lanzhou.uscc}"
-    results, hits = _search(app, q=fine.decision_no)
+    _, hits = _search(app, q=fine.decision_no)
     assert hits[0]["id"] == f"penalty:{fine.id}"
-    results, hits = _search(app, q="兰州华源化工")
+    _results, hits = _search(app, q="兰州华源化工")
     assert [h["id"] for h in hits][:2] == [f"enterprise:{lanzhou.uscc}", f"penalty:{fine.id}"]
 
 
@@ -123,7 +123,7 @@ def test_api_and_health(app, session, client):
 
 
 def test_catch_up_rebuilds_a_lost_index(app, session, runner):
-    lanzhou, _, _ = _seed(app, session)
+    _lanzhou, _, _ = _seed(app, session)
     with app.app_context():
         _backend(app).clear()  # the index folder was deleted
     result = runner.invoke(args=["search", "catch-up"])
