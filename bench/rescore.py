@@ -10,8 +10,17 @@ from bench.common import demo_app, timed
 from bench.report import Figure
 from core.db import get_db, writing
 from credit.facts_loader import load_facts
-from credit.models import (DisclosureReport, EmissionAccount, Enterprise, Inspection, Penalty,
-                           Permit, PermitLimit, RatingAdjustment, TipOff)
+from credit.models import (
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Penalty,
+    Permit,
+    PermitLimit,
+    RatingAdjustment,
+    TipOff,
+)
 from credit.ratings import rescore
 from credit.rulebook import load_rulebook
 
