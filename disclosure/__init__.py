@@ -38,6 +38,27 @@ def _record_links() -> dict[str, Any]:
             "today_date": dt.date.today}
 
 
+#: pages load nothing from elsewhere and run no inline script
+PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+#: the API docs page (swagger-ui, served locally) needs its inline start-up script
+DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'")
+
+
+def _security_headers(response: Any) -> Any:
+    from flask import request
+
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        docs = request.path.startswith("/api/v1/docs")
+        headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else PAGE_CSP)
+        headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the public pages and the HTML error page."""
     from disclosure import (
@@ -58,4 +79,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.context_processor(_record_links)
+    app.after_request(_security_headers)
     app.extensions[ERROR_PAGE] = _error_page

@@ -94,3 +94,12 @@ def test_nul_bytes_and_huge_bodies_are_refused(client):
     huge = client.post("/regulator/login", data=b"x" * (61 * 1024 * 1024),
                        content_type="application/x-www-form-urlencoded")
     assert huge.status_code == 413
+
+
+def test_pages_send_a_strict_content_security_policy(client):
+    page = client.get("/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "<script" not in page.get_data(as_text=True)
