@@ -53,3 +53,13 @@ def test_unknown_page_is_an_html_error_page(client):
     response = client.get("/no/such/page", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_pages_are_translated_to_english(client, session):
+    create_enterprise(session, name="英文测试公司")
+    session.commit()
+    text = client.get("/?lang=en").get_data(as_text=True)
+    assert "Enterprise environmental credit" in text and "企业名录" not in text
+    assert "Log in" in client.get("/regulator/login?lang=en").get_data(as_text=True)
+    assert "Enterprises" in client.get("/").get_data(as_text=True)  # the choice is remembered
+    assert "企业名录" in client.get("/?lang=zh-CN").get_data(as_text=True)
