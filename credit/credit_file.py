@@ -85,3 +85,19 @@ def find_case(session: Session, reference: str) -> Objection | RepairApplication
     if case is None:
         raise NotFound(f"未找到编号为 {ref} 的申请 / no case with reference {ref}")
     return case
+
+
+def latest_penalties(session: Session, today: dt.date, before: int | None = None,
+                     limit: int = 30) -> list[tuple[Penalty, str, str]]:
+    """Published penalties, newest decision first: (penalty, uscc, enterprise name)."""
+    from sqlalchemy import or_
+
+    stmt = (select(Penalty, Enterprise.uscc, Enterprise.name)
+            .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
+            .where(Penalty.decision_date <= today, Penalty.publish_until > today,
+                   or_(Penalty.revoked_at.is_(None), Penalty.revoked_at > today),
+                   or_(Penalty.repaired_at.is_(None), Penalty.repaired_at > today))
+            .order_by(Penalty.id.desc()).limit(limit))
+    if before is not None:
+        stmt = stmt.where(Penalty.id < before)
+    return [(p, u, n) for p, u, n in session.execute(stmt)]

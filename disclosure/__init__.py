@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
     """Register the public pages and the HTML error page."""
     from disclosure import (
         credit_pages,
+        feeds,
         regulator,
         regulator_credit,
         tipoff_pages,
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(regulator.bp)
     app.register_blueprint(regulator_credit.bp)
     app.register_blueprint(credit_pages.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.context_processor(_record_links)

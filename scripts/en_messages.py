@@ -168,6 +168,7 @@ EN = {
 "环保警示企业": "Environmental warning", "环保不良企业": "Environmentally poor",
 "环保严重失信企业": "Seriously untrustworthy", "依法披露": "Disclosure report",
 "排放核算": "Emission account",
+"行政处罚公示": "Penalty notices", "订阅 Atom": "Subscribe (Atom)", "栏目": "Sections",
 }
 
 

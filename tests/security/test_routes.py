@@ -7,7 +7,7 @@ import re
 #: endpoints that anyone may reach (pages, API, static files, health)
 PUBLIC_PREFIXES = ("/api/", "/open311/", "/static/", "/healthz", "/enterprises/", "/penalties/",
                    "/cases/", "/tipoffs/", "/stats", "/feeds/", "/search")
-PUBLIC_EXACT = {"/", "/regulator/login"}
+PUBLIC_EXACT = {"/", "/regulator/login", "/penalties"}
 
 
 def _sample_path(rule) -> str:
