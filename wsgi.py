@@ -24,7 +24,8 @@ from credit import cli as credit_cli
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from defaults, the environment and ``config`` overrides."""
     settings = load_config(config)
-    app = Flask("envcredit", instance_path=settings["ENVCREDIT_INSTANCE"],
+    # No app-wide static folder: its /static/<path> rule would shadow the blueprints' files.
+    app = Flask("envcredit", instance_path=settings["ENVCREDIT_INSTANCE"], static_folder=None,
                 root_path=str(Path(__file__).parent))
     app.config.update(settings)
     app.config.update(

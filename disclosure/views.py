@@ -12,7 +12,7 @@ from credit.public import LEVEL_NAMES
 from search.service import make_query, run_search
 
 bp = Blueprint("disclosure", __name__, template_folder="templates",
-               static_folder="static", static_url_path="/static/disclosure")
+               static_folder="static/disclosure", static_url_path="/static/disclosure")
 
 SEARCH_KEYS = ("q", "type", "region", "industry", "level", "year", "sort", "page")
 PAGE_SIZE = 30

@@ -63,3 +63,8 @@ def test_pages_are_translated_to_english(client, session):
     assert "Log in" in client.get("/regulator/login?lang=en").get_data(as_text=True)
     assert "Enterprises" in client.get("/").get_data(as_text=True)  # the choice is remembered
     assert "企业名录" in client.get("/?lang=zh-CN").get_data(as_text=True)
+
+
+def test_stylesheet_is_served(client):
+    with client.get("/static/disclosure/site.css") as response:
+        assert response.status_code == 200 and response.mimetype == "text/css"
