@@ -17,7 +17,6 @@ from sqlalchemy import (
     Integer,
     String,
     event,
-    insert,
     select,
     text,
     update,
@@ -106,7 +105,7 @@ def _write_pending(session: Session) -> None:
          "enterprise_id": enterprise_id, "at": now}
         for i, ((entity, entity_id), (op, enterprise_id)) in enumerate(pending.items())
     ]
-    session.execute(insert(ChangeLog), rows)
+    session.connection().execute(ChangeLog.__table__.insert(), rows)
     session.info[COMMITTED] = first + len(pending) - 1
 
 

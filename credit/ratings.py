@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Text, cast, insert, select, update
+from sqlalchemy import Text, cast, select, update
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog, record_change
@@ -85,7 +85,7 @@ def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
         session.execute(update(CreditRating).where(CreditRating.id.in_(retire))
                         .values(is_current=False).execution_options(synchronize_session=False))
     if rows:
-        session.execute(insert(CreditRating), rows)
+        session.connection().execute(CreditRating.__table__.insert(), rows)
     return len(rows)
 
 
