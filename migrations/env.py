@@ -8,6 +8,7 @@ from sqlalchemy import pool
 import core.models  # noqa: F401 - registers the core tables
 import credit.models  # noqa: F401 - registers the credit-file tables
 import openapi.models  # noqa: F401 - registers the webhook tables
+import search.models  # noqa: F401 - registers the search document table
 from core.db import Base, make_engine
 
 config = context.config

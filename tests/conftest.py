@@ -78,6 +78,7 @@ def truncate_postgres(url: str) -> None:
     import core.models  # noqa: F401
     import credit.models  # noqa: F401
     import openapi.models  # noqa: F401
+    import search.models  # noqa: F401
 
     tables = [t.name for t in Base.metadata.sorted_tables
               if t.name not in KEEP and t.name not in COUNTERS]

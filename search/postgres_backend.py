@@ -1,0 +1,126 @@
+"""The multi-host backend: documents in PostgreSQL, a GIN-indexed tsvector of jieba tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (String, and_, case, cast, delete, func, literal, literal_column, or_,
+                        select, true)
+from sqlalchemy.dialects.postgresql import insert
+
+from core.db import Database
+from search.backend import FACETS, Hit, Query, Results
+from search.models import SearchDocument as D
+
+
+def _row(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["id"], "type": doc["type"], "uscc": doc["uscc"], "title": doc["title"],
+            "text": doc["text"], "codes": " ".join(doc["codes"]),
+            "region_code": doc["region_code"],
+            "industry_code": max(doc["industry"], key=len) if doc["industry"] else "",
+            "level": doc["level"], "year": doc["year"], "date": doc["date"],
+            "_names": f"{doc['name']} {' '.join(doc['pinyin'])}", "_body": doc["body"]}
+
+
+def _tsv(names: Any, body: Any) -> Any:
+    return func.setweight(func.to_tsvector("simple", names), literal_column("'A'")).op("||")(
+        func.setweight(func.to_tsvector("simple", body), literal_column("'B'")))
+
+
+class PostgresBackend:
+    """Shared by every app host; writes join the caller's own connection pool."""
+
+    name = "postgres"
+
+    def __init__(self, db: Database) -> None:
+        if db.engine.dialect.name != "postgresql":
+            raise RuntimeError("SEARCH_BACKEND=postgres 需要 PostgreSQL 数据库 / needs a "
+                               "PostgreSQL DATABASE_URL")
+        self.db = db
+
+    def upsert(self, docs: list[dict[str, Any]], delete_ids: list[str]) -> None:
+        with self.db.engine.begin() as conn:
+            if delete_ids:
+                conn.execute(delete(D).where(D.id.in_(delete_ids)))
+            for start in range(0, len(docs), 1000):
+                rows = [_row(d) for d in docs[start:start + 1000]]
+                stmt = insert(D).values([{**{k: v for k, v in r.items() if not k.startswith("_")},
+                                          "tsv": _tsv(literal(r["_names"]), literal(r["_body"]))}
+                                         for r in rows])
+                update = {c: stmt.excluded[c] for c in (
+                    "type", "uscc", "title", "text", "codes", "region_code", "industry_code",
+                    "level", "year", "date", "tsv")}
+                conn.execute(stmt.on_conflict_do_update(index_elements=[D.id], set_=update))
+
+    def clear(self) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(delete(D))
+
+    def count(self) -> int:
+        with self.db.engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(D)) or 0)
+
+    def ids(self) -> set[str]:
+        with self.db.engine.connect() as conn:
+            return set(conn.scalars(select(D.id)))
+
+    def _match(self, q: Query) -> tuple[Any, Any]:
+        """(WHERE clause, exact-code flag) for the query text."""
+        if not q.text:
+            return true(), literal(False)
+        exact = func.strpos(literal(" ") + D.codes + literal(" "),
+                            literal(f" {q.text.lower()} ")) > 0
+        parts = []
+        for term in q.terms:
+            if term.isascii() and term.isalnum():
+                parts.append(func.to_tsquery("simple", f"{term}:*"))
+            else:
+                parts.append(func.plainto_tsquery("simple", term))
+        if not parts:
+            return exact, exact
+        tsquery = parts[0]
+        for part in parts[1:]:
+            tsquery = tsquery.op("&&")(part)
+        return or_(exact, D.tsv.op("@@")(tsquery)), exact
+
+    def _filters(self, q: Query) -> list[Any]:
+        out = []
+        if q.type:
+            out.append(D.type == q.type)
+        if q.region:
+            out.append(D.region_code.startswith(q.region))
+        if q.industry:
+            out.append(D.industry_code.startswith(q.industry))
+        if q.level:
+            out.append(D.level == q.level)
+        if q.year:
+            out.append(D.year == q.year)
+        return out
+
+    def search(self, q: Query) -> Results:
+        match, exact = self._match(q)
+        where = and_(match, *self._filters(q))
+        score = case((exact, 100.0), else_=0.0)
+        if q.terms:
+            terms = " ".join(q.terms)
+            score = score + func.ts_rank(D.tsv, func.plainto_tsquery("simple", terms))
+        order = [D.date.desc().nulls_last(), D.id] if q.sort == "date" else [score.desc(), D.id]
+        with self.db.engine.connect() as conn:
+            total = int(conn.scalar(select(func.count()).select_from(D).where(where)) or 0)
+            rows = conn.execute(select(D, score.label("score")).where(where).order_by(*order)
+                                .limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
+            facets = self._facets(conn, where)
+        hits = [Hit(r.id, r.type, r.uscc, r.title, r.text, r.level, r.region_code, r.date,
+                    float(r.score)) for r in rows]
+        return Results(total, hits, facets)
+
+    def _facets(self, conn: Any, where: Any) -> dict[str, dict[str, int]]:
+        columns = {"region": func.substr(D.region_code, 1, 4),
+                   "industry": func.substr(D.industry_code, 1, 1), "level": D.level,
+                   "year": D.year}
+        out: dict[str, dict[str, int]] = {}
+        for name in FACETS:
+            column = cast(columns[name], String)
+            out[name] = {str(k): int(n) for k, n in conn.execute(
+                select(column, func.count()).where(where).group_by(column)) if k}
+        return out

@@ -1,0 +1,14 @@
+"""Search tests run against both backends: Whoosh everywhere, PostgreSQL's when available."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(params=["whoosh", "postgres"])
+def app_config(request, database_url, tmp_path):
+    if request.param == "postgres" and not database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL search backend needs TEST_DATABASE_URL")
+    return {"DATABASE_URL": database_url, "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret", "TESTING": True, "BACKGROUND_CONSUMERS": False,
+            "SEARCH_BACKEND": request.param}

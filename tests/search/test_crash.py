@@ -1,0 +1,63 @@
+"""Crash safety: a killed index writer blocks nothing, and a crash between the index commit
+and the watermark commit re-applies the batch instead of losing it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from core.changelog import get_watermark, record_change
+from search import indexer as indexer_module
+from search.indexer import SearchIndexer
+from tests.factories import create_enterprise
+
+
+def _change(session, name):
+    ent = create_enterprise(session, name=name)
+    record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
+    session.commit()
+    return ent
+
+
+def test_writer_killed_mid_write_leaves_no_stale_lock(app, session):
+    backend = app.extensions["envcredit.search"]
+    if backend.name != "whoosh":
+        pytest.skip("a Whoosh writer lock")
+    first = _change(session, "甲化工有限公司")
+    with app.app_context():
+        SearchIndexer(backend).catch_up()
+    script = (
+        "import os, signal\n"
+        "from whoosh import index\n"
+        f"ix = index.open_dir({str(backend.directory)!r})\n"
+        "w = ix.writer()\n"
+        "w.add_document(id='enterprise:junk', type='enterprise', title='junk')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", script], check=False)
+    assert killed.returncode == -9
+    second = _change(session, "乙化工有限公司")
+    with app.app_context():
+        SearchIndexer(backend).catch_up()
+    assert backend.ids() == {f"enterprise:{first.uscc}", f"enterprise:{second.uscc}"}
+
+
+def test_crash_before_the_watermark_commit_reapplies_the_batch(app, session, monkeypatch):
+    backend = app.extensions["envcredit.search"]
+    ent = _change(session, "丙化工有限公司")
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("power cut")
+
+    with app.app_context():
+        monkeypatch.setattr("core.consumers.set_watermark", crash)
+        with pytest.raises(RuntimeError):
+            SearchIndexer(backend).run_once()
+        monkeypatch.undo()
+        session.rollback()
+        assert get_watermark(session, indexer_module.NAME) == 0  # nothing acknowledged
+        assert SearchIndexer(backend).catch_up() >= 1
+    session.rollback()
+    assert get_watermark(session, indexer_module.NAME) == 1
+    assert backend.ids() == {f"enterprise:{ent.uscc}"}
