@@ -23,7 +23,7 @@ from search.whoosh_backend import WhooshBackend
 
 
 def _docs(n_ent: int, n_pen: int, seed: int = 7) -> list[dict[str, Any]]:
-    rng = random.Random(seed)  # noqa: S311 - benchmark data
+    rng = random.Random(seed)
     docs = []
     for i in range(n_ent + n_pen):
         code, short, _abbr, _pos = rng.choice(W.CITIES)
@@ -48,7 +48,7 @@ def _docs(n_ent: int, n_pen: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def _queries(docs: list[dict[str, Any]], n: int = 200) -> list[str]:
-    rng = random.Random(11)  # noqa: S311
+    rng = random.Random(11)
     words = [violation[0] for violation in W.VIOLATIONS]
     out = []
     for i in range(n):

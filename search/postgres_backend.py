@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (String, and_, case, cast, delete, func, literal, literal_column, or_,
-                        select, true)
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert
 
 from core.db import Database
