@@ -18,26 +18,26 @@ class Citizen(HttpUser):
 
     @task(4)
     def search_page(self) -> None:
-        self.client.get("/", params={"q": random.choice(WORDS)}, name="/?q=")  # noqa: S311
+        self.client.get("/", params={"q": random.choice(WORDS)}, name="/?q=")
 
     @task(4)
     def enterprise_page(self) -> None:
-        self.client.get(f"/enterprises/{random.choice(USCCS)}", name="/enterprises/{uscc}")  # noqa: S311
+        self.client.get(f"/enterprises/{random.choice(USCCS)}", name="/enterprises/{uscc}")
 
     @task(4)
     def api_enterprise(self) -> None:
-        self.client.get(f"/api/v1/enterprises/{random.choice(USCCS)}",  # noqa: S311
+        self.client.get(f"/api/v1/enterprises/{random.choice(USCCS)}",
                         name="/api/v1/enterprises/{uscc}")
 
     @task(2)
     def api_search(self) -> None:
-        self.client.get("/api/v1/search", params={"q": random.choice(WORDS)},  # noqa: S311
+        self.client.get("/api/v1/search", params={"q": random.choice(WORDS)},
                         name="/api/v1/search")
 
     @task(1)
     def file_tipoff(self) -> None:
         body = {"category": "air", "description": "夜间烟囱冒黑烟，气味刺鼻，持续一个多小时。",
-                "location": "工业园区东门", "enterprise_uscc": random.choice(USCCS),  # noqa: S311
+                "location": "工业园区东门", "enterprise_uscc": random.choice(USCCS),
                 "anonymous": True}
         with self.client.post("/api/v1/tipoffs", json=body, name="POST /api/v1/tipoffs",
                               catch_response=True) as response:

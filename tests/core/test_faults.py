@@ -3,7 +3,6 @@ the audit chain verifies and the search index equals the database (bench/faults)
 
 from __future__ import annotations
 
-
 import pytest
 
 
