@@ -20,13 +20,15 @@ DEFAULTS: dict[str, Any] = {
     "BACKGROUND_CONSUMERS": True,
     "API_ANON_RATE_LIMIT": "120 per minute",
     "API_PARTNER_RATE_LIMIT": "3000 per minute",
+    #: allow webhook URLs on private or loopback addresses (tests, closed networks)
+    "WEBHOOK_ALLOW_PRIVATE": False,
     "TIPOFF_RATE_LIMIT": "10 per hour",
     "TIPOFF_TRACK_RATE_LIMIT": "60 per hour",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
 }
 
-_BOOL_KEYS = {"BACKGROUND_CONSUMERS"}
+_BOOL_KEYS = {"BACKGROUND_CONSUMERS", "WEBHOOK_ALLOW_PRIVATE"}
 _INT_KEYS = {"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES"}
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
-from core.changelog import last_seq, read_changes
+from core.changelog import ChangeLog, last_seq, read_changes
 from core.db import get_session
 from credit.public import snapshots
 from openapi.schemas import ChangesQuerySchema, ChangesSchema
@@ -28,6 +30,14 @@ def change_page(after: int, limit: int, today: dt.date) -> dict[str, Any]:
     session = get_session()
     head = last_seq(session)
     rows = read_changes(session, after, limit)
+    next_after = rows[-1].seq if rows else after
+    return {"changes": change_events(session, rows, today), "next_after": next_after,
+            "last_seq": head}
+
+
+def change_events(session: Session, rows: Sequence[ChangeLog], today: dt.date
+                  ) -> list[dict[str, Any]]:
+    """Change-log rows as public events: upserts carry the snapshot, the rest are deletes."""
     ids: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         if row.op == "upsert":
@@ -38,8 +48,7 @@ def change_page(after: int, limit: int, today: dt.date) -> dict[str, Any]:
         snap = snaps.get(row.entity, {}).get(row.entity_id) if row.op == "upsert" else None
         events.append({"seq": row.seq, "at": row.at, "entity": row.entity, "id": row.entity_id,
                        "op": "upsert" if snap is not None else "delete", "snapshot": snap})
-    next_after = rows[-1].seq if rows else after
-    return {"changes": events, "next_after": next_after, "last_seq": head}
+    return events
 
 
 @blp.route("")

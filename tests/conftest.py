@@ -107,7 +107,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
     return {"DATABASE_URL": database_url, "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-secret", "TESTING": True, "BACKGROUND_CONSUMERS": False}
+            "SECRET_KEY": "test-secret", "TESTING": True, "BACKGROUND_CONSUMERS": False,
+            "API_ANON_RATE_LIMIT": "1000000 per minute"}
 
 
 @pytest.fixture

@@ -11,4 +11,5 @@ def app_config(request, database_url, tmp_path):
         pytest.skip("the PostgreSQL search backend needs TEST_DATABASE_URL")
     return {"DATABASE_URL": database_url, "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
             "SECRET_KEY": "test-secret", "TESTING": True, "BACKGROUND_CONSUMERS": False,
+            "API_ANON_RATE_LIMIT": "1000000 per minute",
             "SEARCH_BACKEND": request.param}
