@@ -25,7 +25,7 @@ def receiver():
     state = {"fail": 0, "got": []}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state["got"].append((dict(self.headers), body))
             code = 500 if state["fail"] > 0 else 204
