@@ -97,7 +97,8 @@ def test_signed_delivery_retry_and_removal(hooks_app, receiver):
     assert _drain(hooks_app) == 1  # only the penalty is subscribed; the first try gets a 500
     delivery = session.scalar(select(WebhookDelivery))
     assert delivery.status == "pending" and delivery.attempts == 1
-    session.execute(update(WebhookDelivery).values(next_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
+    past = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    session.execute(update(WebhookDelivery).values(next_attempt_at=past))
     session.commit()
     assert _drain(hooks_app) == 1
     headers_got, body = receiver["got"][-1]
