@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # No app-wide static folder: its /static/<path> rule would shadow the blueprints' files.
     app = Flask("envcredit", instance_path=settings["ENVCREDIT_INSTANCE"], static_folder=None,
                 root_path=str(Path(__file__).parent))
+    app.url_map.converters["int"] = core_web.BoundedInt
     app.config.update(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

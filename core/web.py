@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from core.db import Database, get_db, reset_write_intent, set_write_intent
 from core.errors import DomainError
@@ -17,6 +18,15 @@ PROBLEM_BASE = "https://envcredit.org/problems/"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 bp = Blueprint("core", __name__)
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in URLs stops at the largest 32-bit id: a bigger number is a 404, not a
+    database error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def init_db(app: Flask) -> Database:

@@ -103,3 +103,9 @@ def test_pages_send_a_strict_content_security_policy(client):
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "<script" not in page.get_data(as_text=True)
+
+
+def test_huge_ids_in_urls_are_404_not_500(client):
+    for path in ("/penalties/99999999999999", "/api/v1/penalties/99999999999999",
+                 "/regulator/plans/99999999999999"):
+        assert client.get(path).status_code in (302, 404), path

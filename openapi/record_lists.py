@@ -1,0 +1,144 @@
+"""List endpoints: enterprises, published penalties (also as 双公示 CF_*), inspections, permits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import marshmallow as ma
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from core.db import get_session
+from core.errors import NotFound
+from credit.listing import EnterpriseFilter, list_enterprises
+from openapi.record_lists_query import cf_records, record_page
+from openapi.schemas import LEVELS, EnterpriseSchema
+
+blp = Blueprint("record_lists", __name__, url_prefix="/api/v1",
+                description="列表 / Lists with keyset paging (`after`, `limit`, Link: next)")
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+class EnterpriseListArgs(ma.Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    region = fields.String(load_default="", validate=validate.Regexp(r"^([0-9]{2,6})?$"))
+    industry = fields.String(load_default="", validate=validate.Regexp(r"^([A-Ta-t][0-9]{0,4})?$"))
+    level = fields.String(load_default="", validate=validate.OneOf(["", *LEVELS]))
+    after = fields.String(load_default="", validate=validate.Regexp(r"^[0-9A-Za-z]{0,18}$"),
+                          metadata={"description": "the last USCC of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+
+
+class RecordListArgs(ma.Schema):
+    uscc = fields.String(validate=validate.Regexp(r"^[0-9A-Za-z]{18}$"))
+    region = fields.String(validate=validate.Regexp(r"^[0-9]{2,6}$"))
+    since = fields.Date(metadata={"description": "decided or inspected on or after"})
+    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class PenaltyListArgs(RecordListArgs):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "cf"]),
+                           metadata={"description": "`cf`: the 双公示 CF_* field set"})
+
+
+class FormatArgs(ma.Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "cf"]))
+
+
+class EnterprisePageSchema(ma.Schema):
+    items = fields.List(fields.Nested(EnterpriseSchema), required=True)
+    next_after = fields.String(allow_none=True)
+
+
+class RecordPageSchema(ma.Schema):
+    items = fields.List(fields.Dict(), required=True, metadata={
+        "description": "public snapshots (the same as in /changes and exports)"})
+    next_after = fields.Integer(allow_none=True)
+
+
+class PenaltyItemSchema(ma.Schema):
+    """A penalty snapshot, or with ``format=cf`` the 双公示 CF_* record."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    id = fields.Integer(required=True)
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:  # keep every key
+        return dict(obj)
+
+
+def _link(next_after: Any) -> dict[str, str]:
+    if next_after is None:
+        return {}
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    query = "&".join(f"{k}={v}" for k, v in [*args.items(), ("after", next_after)])
+    return {"Link": f'<{request.base_url}?{query}>; rel="next"'}
+
+
+@blp.route("/enterprises")
+class Enterprises(MethodView):
+    @blp.arguments(EnterpriseListArgs, location="query")
+    @blp.response(200, EnterprisePageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Enterprises in USCC order, filtered like the portal's facets."""
+        page = list_enterprises(get_session(), EnterpriseFilter(
+            q=args["q"], region=args["region"], industry=args["industry"], level=args["level"]),
+            after=args["after"].upper(), limit=args["limit"])
+        return {"items": page.items, "next_after": page.next_after}, 200, _link(page.next_after)
+
+
+def _records(entity: str, args: dict[str, Any]) -> Any:
+    session = get_session()
+    items, next_after = record_page(session, entity, args, dt.date.today())
+    if args.get("format") == "cf":
+        items = cf_records(session, items)
+    return {"items": items, "next_after": next_after}, 200, _link(next_after)
+
+
+@blp.route("/penalties")
+class Penalties(MethodView):
+    @blp.arguments(PenaltyListArgs, location="query")
+    @blp.response(200, RecordPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Published penalties (repaired, revoked and expired ones are left out)."""
+        return _records("penalty", args)
+
+
+@blp.route("/penalties/<int:penalty_id>")
+class PenaltyResource(MethodView):
+    @blp.arguments(FormatArgs, location="query")
+    @blp.response(200, PenaltyItemSchema)
+    @blp.alt_response(404, description="unknown or not published")
+    def get(self, args: dict[str, Any], penalty_id: int) -> Any:
+        """One published penalty."""
+        from credit.public import penalty_snapshots
+
+        session = get_session()
+        snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)],
+                                 dt.date.today()).get(str(penalty_id))
+        if snap is None:
+            raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
+        return cf_records(session, [snap])[0] if args["format"] == "cf" else snap
+
+
+@blp.route("/inspections")
+class Inspections(MethodView):
+    @blp.arguments(RecordListArgs, location="query")
+    @blp.response(200, RecordPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Inspections (withdrawn ones are left out)."""
+        return _records("inspection", args)
+
+
+@blp.route("/permits")
+class Permits(MethodView):
+    @blp.arguments(RecordListArgs, location="query")
+    @blp.response(200, RecordPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Pollutant-discharge permits with their limits."""
+        return _records("permit", args)
