@@ -7,13 +7,22 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Create the Api and register every /api/v1 blueprint."""
-    from openapi import changes, enterprises, ratings, record_lists, search, tipoffs, webhooks
+    from openapi import (
+        changes,
+        enterprises,
+        exports,
+        ratings,
+        record_lists,
+        search,
+        tipoffs,
+        webhooks,
+    )
     from openapi.access import init_access
     from openapi.api import init_api
     from openapi.webhook_delivery import init_webhooks
 
     api = init_api(app)
-    modules = (enterprises, record_lists, ratings, search, changes, tipoffs, webhooks)
+    modules = (enterprises, record_lists, ratings, search, changes, exports, tipoffs, webhooks)
     for module in modules:
         api.register_blueprint(module.blp)
     init_access(app, [module.blp for module in modules])
