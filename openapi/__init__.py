@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         exports,
         ratings,
         record_lists,
+        records_write,
         search,
         tipoffs,
         webhooks,
@@ -22,7 +23,8 @@ def init_app(app: Flask) -> None:
     from openapi.webhook_delivery import init_webhooks
 
     api = init_api(app)
-    modules = (enterprises, record_lists, ratings, search, changes, exports, tipoffs, webhooks)
+    modules = (enterprises, record_lists, ratings, search, changes, exports, records_write, tipoffs,
+               webhooks)
     for module in modules:
         api.register_blueprint(module.blp)
     init_access(app, [module.blp for module in modules])

@@ -1,0 +1,61 @@
+"""POST /api/v1/records/{kind}: regulators' case systems push records (scope records:write)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from core.audit import audit
+from core.db import get_session
+from core.errors import Invalid
+from credit.records import KINDS, import_rows
+from openapi.access import require_scope
+
+blp = Blueprint("records_write", __name__, url_prefix="/api/v1/records",
+                description="记录写入 / Push records (same validation as `flask records import`)")
+
+
+class RecordsInSchema(ma.Schema):
+    records = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw()), required=True,
+                          validate=validate.Length(min=1, max=5000), metadata={
+                              "description": "rows with the import format's field names"})
+
+
+class RecordsOutSchema(ma.Schema):
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+
+
+@blp.route("/<any(enterprises, permits, inspections, penalties, disclosures, emissions):kind>")
+class Records(MethodView):
+    @blp.arguments(RecordsInSchema)
+    @blp.response(200, RecordsOutSchema)
+    @blp.alt_response(401, description="no or bad API key")
+    @blp.alt_response(403, description="the key lacks the records:write scope")
+    @blp.alt_response(422, description="row errors; nothing was stored")
+    def post(self, body: dict[str, Any], kind: str) -> dict[str, int]:
+        """Validate and upsert records, all or nothing; row errors come back as 422."""
+        client = require_scope("records:write")
+        session = get_session()
+        rows = [(n, {k: "" if v is None else str(v) for k, v in row.items()})
+                for n, row in enumerate(body["records"], start=1)]
+        result = import_rows(session, kind, rows)
+        if result.errors:
+            session.rollback()
+            raise Invalid(f"{len(result.errors)} 处错误，未保存任何数据 / {len(result.errors)} "
+                          "errors; nothing was stored",
+                          {f"records[{e.row}].{e.column}": [e.reason] for e in result.errors[:200]})
+        audit(session, f"api_client:{client.id}", "records.push", f"kind:{kind}",
+              {"created": result.created, "updated": result.updated})
+        session.commit()
+        return {"created": result.created, "updated": result.updated,
+                "unchanged": result.unchanged}
+
+
+assert set(KINDS) == {"enterprises", "permits", "inspections", "penalties", "disclosures",
+                      "emissions"}
