@@ -29,4 +29,7 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(module.blp)
     init_access(app, [module.blp for module in modules])
     init_webhooks(app)
+    from openapi import open311
+
+    app.register_blueprint(open311.bp)
     app.extensions["envcredit.api"] = api
