@@ -9,6 +9,7 @@ from typing import Any
 import flask_swagger_ui
 import marshmallow as ma
 from flask import Flask, Response, request, send_from_directory
+from flask_compress import Compress
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
@@ -79,6 +80,13 @@ def init_api(app: Flask) -> ProblemApi:
             "servers": [{"url": "/", "description": "this server"}],
         },
     )
+    app.config.setdefault("COMPRESS_MIMETYPES", ["application/json", "application/problem+json",
+                                                 "text/html", "text/csv", "text/css",
+                                                 "application/atom+xml",
+                                                 "application/x-ndjson"])
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip", "br"])
+    app.config.setdefault("COMPRESS_STREAMS", False)  # exports stream uncompressed, as they go
+    Compress(app)
     api = ProblemApi(app)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "api_docs_assets",
                      lambda filename: send_from_directory(SWAGGER_DIST, filename))

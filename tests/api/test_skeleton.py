@@ -73,3 +73,11 @@ def test_change_feed_pages_and_tombstones(client, session):
     rest = client.get("/api/v1/changes?after=2").get_json()
     assert rest["changes"][0]["op"] == "delete" and rest["changes"][0]["snapshot"] is None
     assert rest["next_after"] == 3
+
+
+def test_responses_are_gzipped_when_asked(client, session):
+    for _ in range(30):
+        create_enterprise(session)
+    session.commit()
+    response = client.get("/api/v1/enterprises?limit=30", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
