@@ -174,6 +174,17 @@ def test_whole_story_and_no_reporter_identity_anywhere_public(app, client, sessi
             bodies.append(response.get_data(as_text=True))
     bodies.append(client.get("/api/v1/changes?after=0&limit=1000").get_data(as_text=True))
     bodies.append(client.get("/stats").get_data(as_text=True))
+    bodies += [client.get(f"/open311/v2/requests/{code}.{fmt}").get_data(as_text=True)
+               for fmt in ("json", "xml")]
+    from core.users import create_api_client
+
+    _, key = create_api_client(session, "scanner", ["exports"])
+    session.commit()
+    for name in ("enterprises.csv", "ratings.ndjson", "penalties.csv", "datapackage.json"):
+        with client.get(f"/api/v1/exports/{name}",
+                        headers={"Authorization": f"Bearer {key}"}) as response:
+            assert response.status_code == 200, name
+            bodies.append(response.get_data(as_text=True))
     for body in bodies:
         assert not any(p in body for p in PLANTED)
     assert not any(p in caplog.text for p in PLANTED)
