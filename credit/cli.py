@@ -41,6 +41,11 @@ def rescore_cmd(everyone: bool, as_of: dt.datetime | None) -> None:
     from credit.ratings import RescoringConsumer, active_rulebook, rescore
 
     day = as_of.date() if as_of else dt.date.today()
+    from credit.expiry import ExpiryConsumer
+
+    expired = ExpiryConsumer().run_once()  # publication periods that ended since yesterday
+    if expired:
+        click.echo(f"{expired} 件处罚公示期已满 / {expired} penalties left publication")
     if not everyone:
         if as_of:
             raise click.UsageError("--as-of 需与 --all 一起使用 / --as-of needs --all")
@@ -103,9 +108,11 @@ def init_app(app: Flask) -> None:
     from core.consumers import register_consumer
     from credit.demo.cli import register_cli as register_demo
     from credit.importer.cli import register_cli as register_records
+    from credit.expiry import ExpiryConsumer
     from credit.ratings import RescoringConsumer
 
     register_cli(app)
     register_demo(app)
     register_records(app)
+    register_consumer(app, ExpiryConsumer())
     register_consumer(app, RescoringConsumer(str(app.config["CREDIT_RULEBOOK"])))

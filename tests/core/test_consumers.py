@@ -8,6 +8,7 @@ import time
 from sqlalchemy import select
 
 from core.changelog import record_change
+from core.db import writing
 from credit.models import CreditRating
 from tests.factories import create_enterprise
 
@@ -19,11 +20,12 @@ def test_background_threads_rate_and_index_after_a_commit(app_config, session):
     client = app.test_client()
     assert client.get("/healthz").status_code == 200  # the first request starts the threads
     db = app.extensions["envcredit.db"]
-    writer = db.new_session()
-    ent = create_enterprise(writer, name="后台线程测试有限公司")
-    record_change(writer, "enterprise", ent.uscc, enterprise_id=ent.id)
-    writer.commit()
-    writer.close()
+    with writing():  # a writer, as in a POST request (BEGIN IMMEDIATE on SQLite)
+        writer = db.new_session()
+        ent = create_enterprise(writer, name="后台线程测试有限公司")
+        record_change(writer, "enterprise", ent.uscc, enterprise_id=ent.id)
+        writer.commit()
+        writer.close()
     deadline = time.monotonic() + 15
     rated = None
     while time.monotonic() < deadline and rated is None:
