@@ -107,8 +107,8 @@ def init_app(app: Flask) -> None:
     """The credit CLI and the rescoring consumer (records written anywhere get rated)."""
     from core.consumers import register_consumer
     from credit.demo.cli import register_cli as register_demo
-    from credit.importer.cli import register_cli as register_records
     from credit.expiry import ExpiryConsumer
+    from credit.importer.cli import register_cli as register_records
     from credit.ratings import RescoringConsumer
 
     register_cli(app)
