@@ -51,9 +51,11 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("gunicorn did not start")
 
 
-def _locust(env: dict[str, str], port: int, users: str, seconds: int, out: Path) -> dict:
+def _locust(env: dict[str, str], port: int, users: str, seconds: int, out: Path,
+            clients: int = 32) -> dict:
     subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "bench/locustfile.py"),
-                    "--headless", "-u", "32", "-r", "32", "-t", f"{seconds}s", "--host",
+                    "--headless", "-u", str(clients), "-r", str(clients), "-t", f"{seconds}s",
+                    "--host",
                     f"http://127.0.0.1:{port}", "--csv", str(out), "--only-summary", users],
                    env=env, cwd=ROOT, check=False, capture_output=True)
     with open(f"{out}_stats.csv", encoding="utf-8") as fh:

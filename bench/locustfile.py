@@ -57,3 +57,14 @@ class Baseline(HttpUser):
     @task
     def health(self) -> None:
         self.client.get("/healthz")
+
+
+class ByUscc(HttpUser):
+    """bench/api: one enterprise by USCC, as fast as possible."""
+
+    wait_time = between(0, 0)
+
+    @task
+    def enterprise(self) -> None:
+        self.client.get(f"/api/v1/enterprises/{random.choice(USCCS)}",
+                        name="/api/v1/enterprises/{uscc}")
