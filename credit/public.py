@@ -41,12 +41,20 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+#: (table, code) → name; reference rows change only with a migration, so a process may
+#: keep them (a restart after a migration refreshes them)
+_NAME_CACHE: dict[tuple[str, str], str] = {}
+
+
 def _names(session: Session, model: Any, codes: Iterable[str]) -> dict[str, str]:
     codes = set(codes)
-    if not codes:
-        return {}
-    rows = session.execute(select(model.code, model.name).where(model.code.in_(codes)))
-    return {code: name for code, name in rows}
+    table = model.__tablename__
+    missing = {c for c in codes if (table, c) not in _NAME_CACHE}
+    if missing:
+        for code, name in session.execute(select(model.code, model.name)
+                                          .where(model.code.in_(missing))):
+            _NAME_CACHE[(table, code)] = name
+    return {c: _NAME_CACHE[(table, c)] for c in codes if (table, c) in _NAME_CACHE}
 
 
 def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:

@@ -18,9 +18,11 @@ blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises",
 
 def load_enterprise(uscc: str) -> dict[str, Any]:
     """The public snapshot of one enterprise, or a 404 that says why."""
-    ent = get_enterprise(get_session(), uscc)
-    snapshot = enterprise_snapshots(get_session(), [ent.uscc])[ent.uscc]
-    assert snapshot is not None
+    cleaned = (uscc or "").strip().upper()
+    snapshot = enterprise_snapshots(get_session(), [cleaned]).get(cleaned)
+    if snapshot is None:
+        get_enterprise(get_session(), cleaned)  # raises NotFound saying why
+        raise AssertionError("unreachable")
     return snapshot
 
 
