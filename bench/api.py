@@ -15,20 +15,6 @@ from bench.load import BIN, ROOT, _free_port, _locust, prepare, start_server
 from bench.report import Figure
 
 
-def _bare_server(port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                               "--workers", "1", "--threads", "16", "bench.bare_app:app"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/enterprises/x", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("bare gunicorn did not start")
-
-
 def _grow_penalties(db: Path, rows: int) -> int:
     """Clone published penalties until the table has ``rows`` rows (new ids and numbers)."""
     conn = sqlite3.connect(db)
@@ -67,7 +53,8 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
                              text=True, check=True).stdout.split()[0]
         env |= {"LOAD_USCCS": ",".join(usccs[:500]), "LOAD_CODES_FILE": str(Path(tmp, "c"))}
         port, bare_port = _free_port(), _free_port()
-        server, bare = start_server(env, port), _bare_server(bare_port)
+        server = start_server(env, port)
+        bare = start_server(None, bare_port, "bench.bare_app:app", "/api/v1/enterprises/x")
         seconds = max(10, int(30 * scale))
         try:
             ours = _locust(env, port, "ByUscc", seconds, Path(tmp, "ours"), clients=16)

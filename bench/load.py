@@ -36,19 +36,21 @@ def prepare(tmp: str, enterprises: int) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str] | None, port: int, target: str = "wsgi:app",
+                 probe: str = "/healthz") -> subprocess.Popen[bytes]:
+    """gunicorn (1 worker, 16 threads) serving ``target``; returns once ``probe`` answers."""
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads",
-         "16", "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+         "16", target], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)
             return server
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"gunicorn did not start {target}")
 
 
 def _locust(env: dict[str, str], port: int, users: str, seconds: int, out: Path,
