@@ -109,3 +109,28 @@ def test_huge_ids_in_urls_are_404_not_500(client):
     for path in ("/penalties/99999999999999", "/api/v1/penalties/99999999999999",
                  "/regulator/plans/99999999999999"):
         assert client.get(path).status_code in (302, 404), path
+
+
+def test_path_traversal_in_an_upload_name_stays_inside_the_upload_folder(app, client, session):
+    import io
+    from pathlib import Path
+
+    from credit.models import Attachment
+    from tests.disclosure.test_tipoffs import file_through_page, jpeg_with_gps
+
+    photo = (io.BytesIO(jpeg_with_gps()), "../../../../tmp/evil.jpg")
+    response, receipt = file_through_page(client, attachments=[photo])
+    assert receipt is not None, response.get_data(as_text=True)[:500]
+    session.rollback()
+    stored = session.scalar(select(Attachment))
+    upload_dir = Path(app.config["UPLOAD_DIR"]).resolve()
+    path = (upload_dir / stored.storage_name).resolve()
+    assert path.parent == upload_dir and path.is_file()
+    assert "/" not in stored.storage_name and ".." not in stored.storage_name
+    assert not Path("/tmp/evil.jpg").exists()
+
+
+def test_tracking_codes_cannot_be_guessed_or_used_without_the_secret(client):
+    for code in ("JB-22222-22222", "JB-AAAAA-AAAAA", "1", "' OR 1=1"):
+        response = client.get(f"/api/v1/tipoffs/{code}", headers={"X-Tipoff-Secret": "x"})
+        assert response.status_code == 404
