@@ -14,7 +14,7 @@ import traceback
 
 from bench.report import Figure, print_figure, write_report
 
-BENCHES = ("rescore", "search", "api", "load", "faults")
+BENCHES = ("rescore", "search", "api", "load", "faults", "pg_restart")
 
 
 def main() -> int:

@@ -25,10 +25,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare(tmp: str, enterprises: int) -> dict[str, str]:
+def prepare(tmp: str, enterprises: int, database_url: str | None = None) -> dict[str, str]:
     """A migrated instance with demo data, ratings and an index; returns the environment."""
     env = {**os.environ, "ENVCREDIT_INSTANCE": tmp, "TIPOFF_RATE_LIMIT": "1000000 per hour",
            "API_ANON_RATE_LIMIT": "1000000 per minute", "BACKGROUND_CONSUMERS": "true"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     for args in (["db", "upgrade"], ["demo", "load", "--enterprises", str(enterprises)],
                  ["credit", "rescore"], ["search", "rebuild"]):
