@@ -48,7 +48,6 @@ browser-deps:
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 bench: install-dev
 	$(BIN)/python -m bench
