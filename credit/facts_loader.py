@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from credit.facts import (
@@ -41,6 +42,19 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CHINA).date()
 
 
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """Load only what can matter on ``as_of``: records since ``since`` (penalties also while
+    still published), last year's emission accounts, recent disclosure years."""
+
+    as_of: dt.date
+    since: dt.date
+
+    @classmethod
+    def for_rulebook(cls, as_of: dt.date, lookback_days: int) -> Horizon:
+        return cls(as_of, as_of - dt.timedelta(days=lookback_days))
+
+
 def _where(column: Any, ids: Sequence[int], ranged: bool) -> Any:
     """Restrict to a chunk: a BETWEEN for a contiguous full scan, IN for explicit ids."""
     return column.between(ids[0], ids[-1]) if ranged else column.in_(ids)
@@ -53,12 +67,17 @@ def _group(rows: Any, build: Any) -> dict[int, list[Any]]:
     return out
 
 
-def _penalties(session: Session, ids: Sequence[int], ranged: bool) -> dict[int, list[Any]]:
-    rows = session.execute(select(
+def _penalties(session: Session, ids: Sequence[int], ranged: bool,
+               horizon: Horizon | None) -> dict[int, list[Any]]:
+    stmt = select(
         Penalty.enterprise_id, Penalty.id, Penalty.decision_date, Penalty.severity,
         Penalty.fine_amount_fen, Penalty.penalty_kinds, Penalty.criminal_transfer,
-        Penalty.publish_until, Penalty.repaired_at, Penalty.revoked_at)
-        .where(_where(Penalty.enterprise_id, ids, ranged)))
+        Penalty.publish_until, Penalty.repaired_at, Penalty.revoked_at).where(
+        _where(Penalty.enterprise_id, ids, ranged))
+    if horizon is not None:
+        stmt = stmt.where(or_(Penalty.decision_date >= horizon.since,
+                              Penalty.publish_until > horizon.as_of))
+    rows = session.execute(stmt)
     return _group(rows, lambda r: PenaltyFact(
         r[1], r[2], r[3], r[4], tuple(k for k in r[5].split(";") if k), r[6], r[7], r[8], r[9]))
 
@@ -77,28 +96,42 @@ def _permits(session: Session, ids: Sequence[int], ranged: bool) -> dict[int, li
                                              tuple(sorted(limits.get(r[1], ())))))
 
 
-def _simple(session: Session, ids: Sequence[int], ranged: bool) -> dict[str, dict[int, list]]:
+def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
+    if horizon is None:
+        return {"inspections": [], "emissions": [], "disclosures": [], "tipoffs": [],
+                "adjustments": []}
+    since_moment = dt.datetime.combine(horizon.since, dt.time(), CHINA)
+    return {"inspections": [Inspection.date >= horizon.since],
+            "emissions": [EmissionAccount.year == horizon.as_of.year - 1],
+            "disclosures": [DisclosureReport.year >= horizon.as_of.year - 2],
+            "tipoffs": [TipOff.closed_at >= since_moment],
+            "adjustments": [RatingAdjustment.expires_at > horizon.as_of]}
+
+
+def _simple(session: Session, ids: Sequence[int], ranged: bool,
+            horizon: Horizon | None) -> dict[str, dict[int, list]]:
+    more = _horizon_filters(horizon)
     inspections = session.execute(
         select(Inspection.enterprise_id, Inspection.id, Inspection.date, Inspection.outcome)
         .where(_where(Inspection.enterprise_id, ids, ranged), Inspection.withdrawn_at.is_(None),
-               Inspection.outcome != "compliant"))
+               Inspection.outcome != "compliant", *more["inspections"]))
     emissions = session.execute(
         select(EmissionAccount.enterprise_id, EmissionAccount.id, EmissionAccount.year,
                EmissionAccount.pollutant, EmissionAccount.emitted_tonnes)
-        .where(_where(EmissionAccount.enterprise_id, ids, ranged)))
+        .where(_where(EmissionAccount.enterprise_id, ids, ranged), *more["emissions"]))
     disclosures = session.execute(
         select(DisclosureReport.enterprise_id, DisclosureReport.id, DisclosureReport.year,
                DisclosureReport.submitted_at)
-        .where(_where(DisclosureReport.enterprise_id, ids, ranged)))
+        .where(_where(DisclosureReport.enterprise_id, ids, ranged), *more["disclosures"]))
     tipoffs = session.execute(
         select(TipOff.enterprise_id, TipOff.id, TipOff.closed_at)
         .where(_where(TipOff.enterprise_id, ids, ranged), TipOff.substantiated.is_(True),
-               TipOff.closed_at.is_not(None)))
+               TipOff.closed_at.is_not(None), *more["tipoffs"]))
     adjustments = session.execute(
         select(RatingAdjustment.enterprise_id, RatingAdjustment.id, RatingAdjustment.to_level,
                RatingAdjustment.reason, RatingAdjustment.decided_at, RatingAdjustment.expires_at)
         .where(_where(RatingAdjustment.enterprise_id, ids, ranged),
-               RatingAdjustment.status == "approved"))
+               RatingAdjustment.status == "approved", *more["adjustments"]))
     return {
         "inspections": _group(inspections, lambda r: InspectionFact(r[1], r[2], r[3])),
         "emissions": _group(emissions, lambda r: EmissionFact(r[1], r[2], r[3], r[4])),
@@ -109,12 +142,12 @@ def _simple(session: Session, ids: Sequence[int], ranged: bool) -> dict[str, dic
     }
 
 
-def _chunk_facts(session: Session, chunk: list[tuple[int, str | None]], ranged: bool
-                 ) -> Iterator[EnterpriseFacts]:
+def _chunk_facts(session: Session, chunk: list[tuple[int, str | None]], ranged: bool,
+                 horizon: Horizon | None = None) -> Iterator[EnterpriseFacts]:
     ids = [eid for eid, _ in chunk]
-    penalties = _penalties(session, ids, ranged)
+    penalties = _penalties(session, ids, ranged, horizon)
     permits = _permits(session, ids, ranged)
-    simple = _simple(session, ids, ranged)
+    simple = _simple(session, ids, ranged, horizon)
     for eid, category in chunk:
         yield EnterpriseFacts(
             eid, category, tuple(penalties.get(eid, ())),
@@ -124,10 +157,11 @@ def _chunk_facts(session: Session, chunk: list[tuple[int, str | None]], ranged: 
 
 
 def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, *,
-               chunk: int = 2000) -> Iterator[EnterpriseFacts]:
+               chunk: int = 2000, horizon: Horizon | None = None) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
-    Seven queries per chunk of ``chunk`` enterprises, whatever their records.
+    Seven queries per chunk of ``chunk`` enterprises, whatever their records. With a
+    ``horizon`` only records that can matter on its date are read (the rating is the same).
     """
     stmt = select(Enterprise.id, Enterprise.permit_category).order_by(Enterprise.id)
     if enterprise_ids is not None:
@@ -135,7 +169,7 @@ def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, 
         for start in range(0, len(wanted), chunk):
             part = wanted[start:start + chunk]
             rows = [(r[0], r[1]) for r in session.execute(stmt.where(Enterprise.id.in_(part)))]
-            yield from _chunk_facts(session, rows, ranged=False)
+            yield from _chunk_facts(session, rows, False, horizon)
         return
     after = 0
     while True:
@@ -143,5 +177,5 @@ def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, 
             stmt.where(Enterprise.id > after).limit(chunk))]
         if not rows:
             return
-        yield from _chunk_facts(session, rows, ranged=True)
+        yield from _chunk_facts(session, rows, True, horizon)
         after = rows[-1][0]

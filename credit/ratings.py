@@ -17,7 +17,7 @@ from core.changelog import ChangeLog, record_change
 from core.consumers import Consumer
 from core.errors import NotFound
 from credit.engine import Rating, rate, rating_to_json
-from credit.facts_loader import load_facts
+from credit.facts_loader import Horizon, load_facts
 from credit.models import CreditRating, Enterprise
 from credit.rulebook import Rulebook, load_rulebook
 
@@ -98,7 +98,8 @@ def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.
     """
     rated = changed = 0
     batch: list[tuple[int, Rating]] = []
-    for facts in load_facts(session, enterprise_ids, chunk=chunk):
+    horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
+    for facts in load_facts(session, enterprise_ids, chunk=chunk, horizon=horizon):
         batch.append((facts.enterprise_id, rate(facts, rulebook, as_of)))
         if len(batch) >= chunk:
             changed, rated = changed + _write_chunk(session, batch), rated + len(batch)
@@ -136,7 +137,8 @@ class RescoringConsumer(Consumer):
 def rating_as_of(session: Session, enterprise: Enterprise, as_of: dt.date,
                  rulebook: Rulebook) -> Rating:
     """The rating of one enterprise computed on demand for any date (time travel)."""
-    for facts in load_facts(session, [enterprise.id]):
+    horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
+    for facts in load_facts(session, [enterprise.id], horizon=horizon):
         return rate(facts, rulebook, as_of)
     raise NotFound(f"未找到企业 / no enterprise {enterprise.uscc}")
 
@@ -165,7 +167,8 @@ def simulate(session: Session, candidate: Rulebook, as_of: dt.date, current: Rul
     Reads the facts once and rates them with both rulebooks; writes nothing.
     """
     matrix: dict[tuple[str, str], int] = {}
-    for facts in load_facts(session, enterprise_ids):
+    horizon = Horizon.for_rulebook(as_of, max(candidate.lookback_days, current.lookback_days))
+    for facts in load_facts(session, enterprise_ids, horizon=horizon):
         key = (rate(facts, current, as_of).computed_level,
                rate(facts, candidate, as_of).computed_level)
         matrix[key] = matrix.get(key, 0) + 1

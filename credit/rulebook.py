@@ -148,6 +148,19 @@ class Rulebook:
     clean_years: CleanYears | None = None
 
     @property
+    def lookback_days(self) -> int:
+        """How far back a record can still matter on a given day (windows, vetoes, clean
+        years), plus a month's margin: older records need not be loaded."""
+        windows = [r.window for r in self.penalties] + [r.window for r in self.inspections]
+        windows += [v.window for v in self.vetoes if v.window is not None]
+        if self.tipoff is not None:
+            windows.append(self.tipoff.window)
+        days = [w.months * 31 + w.days for w in windows if w.period is not None]
+        if self.clean_years is not None:
+            days.append((self.clean_years.max + 1) * 366)
+        return max([366, *days]) + 31
+
+    @property
     def label(self) -> str:
         """``name@version``, as stored with every rating."""
         return f"{self.name}@{self.version}"

@@ -118,3 +118,20 @@ def test_rating_api_with_time_travel_and_history(client, session):
     assert client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=banana").status_code == 422
     history = client.get(f"/api/v1/enterprises/{ent.uscc}/ratings").get_json()
     assert history["uscc"] == ent.uscc and history["ratings"] == []
+
+
+def test_loading_only_the_horizon_gives_the_same_ratings(runner, session):
+    """The loader reads only what can matter on a date; ratings must not change."""
+    from credit.engine import rate
+    from credit.facts_loader import Horizon
+
+    assert runner.invoke(args=["demo", "load", "--enterprises", "150", "--seed", "3"]
+                         ).exit_code == 0
+    session.rollback()
+    for name in ("cn-default", "jiangsu-12"):
+        book = load_rulebook(name)
+        for day in (dt.date(2023, 3, 14), dt.date(2025, 3, 15), dt.date(2026, 11, 1)):
+            horizon = Horizon.for_rulebook(day, book.lookback_days)
+            full = [rate(f, book, day) for f in load_facts(session, None)]
+            near = [rate(f, book, day) for f in load_facts(session, None, horizon=horizon)]
+            assert full == near, (name, day)
