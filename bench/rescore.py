@@ -58,7 +58,8 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         rows = sum(session.scalar(select(func.count()).select_from(m)) or 0 for m in TABLES)
         horizon = Horizon.for_rulebook(day, book.lookback_days)
         read = timed(lambda: _read_rows(session, horizon), repeat=2)
-        facts = timed(lambda: sum(1 for _ in load_facts(session, None, horizon=horizon)))
+        facts = timed(lambda: sum(1 for _ in load_facts(session, None, horizon=horizon)),
+                      repeat=2)
 
         def full() -> None:
             with writing():
@@ -68,7 +69,7 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
                 s.close()
 
         first = timed(full)
-        again = timed(full)  # nothing changed: computes everything, writes nothing
+        again = timed(full, repeat=2)  # nothing changed: computes everything, writes nothing
         session.close()
     notes = [f"{n} enterprises, {rows} rows in the tables; the rescore and its baseline read "
              f"only the rows that can matter on {day} (the rulebook's look-back); first "

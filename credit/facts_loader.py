@@ -133,9 +133,9 @@ def _simple(session: Session, ids: Sequence[int], ranged: bool,
         .where(_where(RatingAdjustment.enterprise_id, ids, ranged),
                RatingAdjustment.status == "approved", *more["adjustments"]))
     return {
-        "inspections": _group(inspections, lambda r: InspectionFact(r[1], r[2], r[3])),
-        "emissions": _group(emissions, lambda r: EmissionFact(r[1], r[2], r[3], r[4])),
-        "disclosures": _group(disclosures, lambda r: DisclosureFact(r[1], r[2], r[3])),
+        "inspections": _group(inspections, lambda r: InspectionFact._make((*r[1:], None))),
+        "emissions": _group(emissions, lambda r: EmissionFact._make(r[1:])),
+        "disclosures": _group(disclosures, lambda r: DisclosureFact._make(r[1:])),
         "tipoffs": _group(tipoffs, lambda r: TipoffFact(r[1], local_date(r[2]), True)),
         "adjustments": _group(adjustments, lambda r: AdjustmentFact(
             r[1], r[2], r[3], local_date(r[4]), r[5])),
