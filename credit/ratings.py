@@ -42,16 +42,21 @@ class RescoreResult:
     changed: int
 
 
-def _stored(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, Any]]:
-    """enterprise_id → (uscc, current rating row or None) for one chunk (plain rows)."""
+def _stored(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    """enterprise_id → its current rating as a plain row, for one chunk (one indexed query)."""
     rows = session.execute(
-        select(Enterprise.id, Enterprise.uscc, CreditRating.id, CreditRating.score,
+        select(CreditRating.enterprise_id, CreditRating.id, CreditRating.score,
                CreditRating.level, CreditRating.computed_level, CreditRating.rulebook_version,
                CreditRating.adjustment_id, cast(CreditRating.explanation, Text))
-        .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-                   & CreditRating.is_current)
-        .where(Enterprise.id.in_(ids)))
-    return {r[0]: (r[1], r[2:] if r[2] is not None else None) for r in rows}
+        .where(CreditRating.enterprise_id.in_(ids), CreditRating.is_current))
+    return {r[0]: r[1:] for r in rows}
+
+
+def _usccs(session: Session, ids: Collection[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(ids)))
+    return {eid: uscc for eid, uscc in rows}
 
 
 def _same(stored: Any, new: Rating, explanation: list[dict[str, Any]]) -> bool:
@@ -69,7 +74,7 @@ def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
     stored = _stored(session, [eid for eid, _ in ratings])
     rows, retire = [], []
     for enterprise_id, rating in ratings:
-        uscc, current = stored[enterprise_id]
+        current = stored.get(enterprise_id)
         explanation = rating_to_json(rating)
         if _same(current, rating, explanation):
             continue
@@ -80,7 +85,10 @@ def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
                      "level": rating.level, "computed_level": rating.computed_level,
                      "explanation": explanation, "adjustment_id": rating.adjustment_id,
                      "is_current": True})
-        record_change(session, "rating", uscc, enterprise_id=enterprise_id)
+    usccs = _usccs(session, {row["enterprise_id"] for row in rows})
+    for row in rows:
+        record_change(session, "rating", usccs[row["enterprise_id"]],
+                      enterprise_id=row["enterprise_id"])
     if retire:
         session.execute(update(CreditRating).where(CreditRating.id.in_(retire))
                         .values(is_current=False).execution_options(synchronize_session=False))
