@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from core.cli import ProgressBar, cli_actor, transaction
+from core.clock import today as china_today
 from credit.inspection_plan import create_inspection_plan, plan_rows
 from credit.models import Enterprise
 from credit.models.ratings import LEVELS
@@ -40,7 +41,7 @@ def rescore_cmd(everyone: bool, as_of: dt.datetime | None) -> None:
     """Rate the enterprises whose records changed (or all), storing changed ratings."""
     from credit.ratings import RescoringConsumer, active_rulebook, rescore
 
-    day = as_of.date() if as_of else dt.date.today()
+    day = as_of.date() if as_of else china_today()
     from credit.expiry import ExpiryConsumer
 
     expired = ExpiryConsumer().run_once()  # publication periods that ended since yesterday
@@ -80,7 +81,7 @@ def simulate_cmd(name: str, as_of: dt.datetime | None) -> None:
     except (RulebookError, FileNotFoundError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     current = active_rulebook()
-    day = as_of.date() if as_of else dt.date.today()
+    day = as_of.date() if as_of else china_today()
     with transaction() as session:
         total = session.scalar(select(func.count()).select_from(Enterprise)) or 0
         with ProgressBar(total, "simulate") as bar:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.changelog import claim_watermark, record_change, set_watermark
+from core.clock import today as china_today
 from core.consumers import Consumer
 from core.db import get_db, writing
 from credit.models import Penalty
@@ -43,7 +44,7 @@ class ExpiryConsumer(Consumer):
         with writing():
             session = get_db().new_session()
             try:
-                count = record_expired(session, dt.date.today())
+                count = record_expired(session, china_today())
                 session.commit()
                 return count
             finally:

@@ -14,6 +14,7 @@ from sqlalchemy import Text, cast, select, update
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog, record_change
+from core.clock import today as china_today
 from core.consumers import Consumer
 from core.errors import NotFound
 from credit.engine import Rating, rate, rating_to_json
@@ -139,7 +140,7 @@ class RescoringConsumer(Consumer):
     def process(self, session: Session, changes: Sequence[ChangeLog]) -> None:
         dirty = dirty_enterprises(changes)
         if dirty:
-            rescore(session, dirty, dt.date.today(), active_rulebook(self.rulebook_name))
+            rescore(session, dirty, china_today(), active_rulebook(self.rulebook_name))
 
 
 def rating_as_of(session: Session, enterprise: Enterprise, as_of: dt.date,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
@@ -11,6 +10,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError
 from credit.credit_file import credit_file, find_case, public_penalty, repair_status
@@ -35,7 +35,7 @@ def enterprise(uscc: str) -> Any:
     ent = get_enterprise(session, uscc)
     if ent.uscc != uscc:
         return redirect(url_for("credit_pages.enterprise", uscc=ent.uscc), 301)
-    file = credit_file(session, ent, dt.date.today())
+    file = credit_file(session, ent, china_today())
     url = canonical_url("credit_pages.enterprise", uscc=ent.uscc)
     return render_template("disclosure/enterprise.html", file=file, e=file.enterprise,
                            levels=LEVEL_NAMES, chart=history_svg(file.history),
@@ -45,7 +45,7 @@ def enterprise(uscc: str) -> Any:
 @bp.get("/penalties/<int:penalty_id>")
 def penalty(penalty_id: int) -> Any:
     """One published penalty notice with the 双公示 fields."""
-    today = dt.date.today()
+    today = china_today()
     item, ent = public_penalty(get_session(), penalty_id, today)
     may_repair, eligible = repair_status(item, today)
     return render_template("disclosure/penalty.html", p=item, ent=ent, may_repair=may_repair,
@@ -79,7 +79,7 @@ def objection(uscc: str) -> Any:
     """An enterprise files an objection (异议) to a record or its rating."""
     session = get_session()
     ent = get_enterprise(session, uscc)
-    today = dt.date.today()
+    today = china_today()
     file = credit_file(session, ent, today)
     form = ObjectionForm()
     form.target.choices = _target_choices(file)
@@ -113,7 +113,7 @@ class RepairForm(FlaskForm):
 def repair(penalty_id: int) -> Any:
     """Apply for credit repair (信用修复) of a published penalty."""
     session = get_session()
-    today = dt.date.today()
+    today = china_today()
     item, ent = public_penalty(session, penalty_id, today)
     form = RepairForm()
     error = None

@@ -9,6 +9,7 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core.clock import today as china_today
 from core.db import get_session
 from credit.credit_file import latest_penalties
 from credit.public import yuan
@@ -24,7 +25,7 @@ def penalties() -> Any:
     before = request.args.get("before", type=int)
     if before is not None and not 0 < before < 2**62:
         before = None
-    rows = latest_penalties(get_session(), dt.date.today(), before, limit=30)
+    rows = latest_penalties(get_session(), china_today(), before, limit=30)
     more = rows[-1][0].id if len(rows) == 30 else None
     return render_template("disclosure/penalties.html", rows=rows, more=more, yuan=yuan)
 
@@ -39,7 +40,7 @@ def penalties_atom() -> Response:
     feed.link(href=canonical_url("feeds.penalties"), rel="alternate")
     feed.language("zh-CN")
     feed.updated(dt.datetime.now(CHINA))
-    for penalty, _uscc, name in reversed(latest_penalties(get_session(), dt.date.today(),
+    for penalty, _uscc, name in reversed(latest_penalties(get_session(), china_today(),
                                                           limit=50)):
         entry = feed.add_entry()
         link = canonical_url("credit_pages.penalty", penalty_id=penalty.id)

@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError
 from credit.adjustments import (
@@ -82,7 +83,7 @@ def enterprise(uscc: str) -> Any:
     ent = get_enterprise(session, uscc)
     require_scope(_user(), ent)
     history = rating_history(session, ent.id)
-    form = AdjustmentForm(expires_at=dt.date.today() + dt.timedelta(days=90))
+    form = AdjustmentForm(expires_at=china_today() + dt.timedelta(days=90))
     return render_template("disclosure/regulator/enterprise.html", ent=ent,
                            current=next((r for r in history if r.is_current), None),
                            history=history, adjustments=adjustments_for(session, ent.id),
@@ -102,7 +103,7 @@ def propose(uscc: str) -> Any:
     elif _commit_or_flash(lambda s: propose_adjustment(
             s, _user(), ent, to_level=form.to_level.data or "", reason=form.reason.data or "",
             evidence=form.evidence.data, expires_at=form.expires_at.data,
-            today=dt.date.today())):
+            today=china_today())):
         flash(_("调整申请已提交，等待另一名监管人员审批。"))
     return redirect(url_for("regcredit.enterprise", uscc=ent.uscc))
 
@@ -131,7 +132,7 @@ def cases() -> Any:
     return render_template("disclosure/regulator/cases.html",
                            adjustments=pending_adjustments(session, prefix),
                            objections=objections, repairs=repairs, form=DecisionForm(),
-                           today=dt.date.today())
+                           today=china_today())
 
 
 class AnswerForm(FlaskForm):
@@ -147,7 +148,7 @@ def answer_objection(objection_id: int, verdict: str) -> Any:
         flash(_("请填写处理意见。"), "error")
     elif _commit_or_flash(lambda s: decide_objection(
             s, _user(), objection_id, uphold=verdict == "uphold", decision=form.text.data or "",
-            today=dt.date.today())):
+            today=china_today())):
         flash(_("已答复异议。"))
     return redirect(url_for("regcredit.cases"))
 
@@ -159,7 +160,7 @@ def answer_repair(application_id: int, verdict: str) -> Any:
     form = DecisionForm()
     if form.validate() and _commit_or_flash(lambda s: decide_repair(
             s, _user(), application_id, approve=verdict == "approve", note=form.note.data,
-            today=dt.date.today())):
+            today=china_today())):
         flash(_("已处理信用修复申请。"))
     return redirect(url_for("regcredit.cases"))
 
@@ -178,6 +179,6 @@ def simulate_page() -> Any:
     if name in names:
         session = get_session()
         ids = region_enterprise_ids(session, _user().scope_prefix)
-        matrix = simulate(session, active_rulebook(name), dt.date.today(), current, ids)
+        matrix = simulate(session, active_rulebook(name), china_today(), current, ids)
     return render_template("disclosure/regulator/simulate.html", names=names, name=name,
                            matrix=matrix, current=current, levels=LEVELS)

@@ -7,7 +7,6 @@ bodies, never in a URL; pages showing them are sent with ``Cache-Control: no-sto
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError, NotFound
 from core.limits import limiter, tipoff_filing_limit, tipoff_tracking_limit
@@ -182,4 +182,4 @@ def stats() -> Any:
     chart = series_svg(data["series"], (_("收到"), _("办结")), _("近 12 个月举报收到与办结数量"))
     months = [p["month"] for p in reversed(data["series"])]
     return render_template("disclosure/stats.html", s=data, chart=chart, months=months,
-                           today=dt.date.today())
+                           today=china_today())

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog, last_seq, read_changes
+from core.clock import today as china_today
 from core.db import get_session
 from credit.public import snapshots
 from openapi.schemas import ChangesQuerySchema, ChangesSchema
@@ -57,7 +58,7 @@ class Changes(MethodView):
     @blp.response(200, ChangesSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Change events with seq > after, oldest first (gapless)."""
-        page = change_page(args["after"], args["limit"], dt.date.today())
+        page = change_page(args["after"], args["limit"], china_today())
         headers = {"X-Change-Seq": str(page["last_seq"])}
         if len(page["changes"]) == args["limit"]:
             nxt = f"{request.base_url}?after={page['next_after']}&limit={args['limit']}"

@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from core.changelog import last_seq
+from core.clock import today as china_today
 from core.db import get_db
 from core.errors import NotFound
 from credit.models import CreditRating, Enterprise, Penalty
@@ -101,7 +102,7 @@ class Export(MethodView):
             raise NotFound(f"没有名为 {name} 的导出 / no export named {name}; one of "
                            f"{', '.join(RESOURCES)}")
         seq = last_seq(get_db().session)
-        today = dt.date.today()
+        today = china_today()
         body = _csv(name, today) if fmt == "csv" else _ndjson(name, today)
         mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
         response = Response(stream_with_context(body), mimetype=mimetype)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -10,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from core.clock import today as china_today
 from core.db import get_session
 from credit.listing import get_enterprise, rating_history
 from credit.ratings import active_rulebook, rating_as_of, rating_json
@@ -80,7 +80,7 @@ class RatingResource(MethodView):
         """The rating as of a date (default today), computed by the active rulebook."""
         session = get_session()
         ent = get_enterprise(session, uscc)
-        as_of = args.get("as_of") or dt.date.today()
+        as_of = args.get("as_of") or china_today()
         rating = rating_as_of(session, ent, as_of, active_rulebook())
         return rating_json(session, ent.uscc, rating)
 

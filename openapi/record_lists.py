@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -11,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound
 from credit.listing import EnterpriseFilter, list_enterprises
@@ -94,7 +94,7 @@ class Enterprises(MethodView):
 
 def _records(entity: str, args: dict[str, Any]) -> Any:
     session = get_session()
-    items, next_after = record_page(session, entity, args, dt.date.today())
+    items, next_after = record_page(session, entity, args, china_today())
     if args.get("format") == "cf":
         items = cf_records(session, items)
     return {"items": items, "next_after": next_after}, 200, _link(next_after)
@@ -120,7 +120,7 @@ class PenaltyResource(MethodView):
 
         session = get_session()
         snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)],
-                                 dt.date.today()).get(str(penalty_id))
+                                 china_today()).get(str(penalty_id))
         if snap is None:
             raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
         return cf_records(session, [snap])[0] if args["format"] == "cf" else snap

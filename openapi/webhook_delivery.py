@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog
+from core.clock import today as china_today
 from core.consumers import Consumer, register_consumer
 from core.db import get_db, utcnow, writing
 from openapi.changes import change_events
@@ -104,7 +105,7 @@ class WebhookSender(Consumer):
         session = db.new_session()
         try:
             change = session.get(ChangeLog, seq)
-            event = change_events(session, [change], dt.date.today())[0] if change else None
+            event = change_events(session, [change], china_today())[0] if change else None
             body = json.dumps(event, ensure_ascii=False, default=str).encode()
             secret = signing_secret(current_app.config["SECRET_KEY"], stored)
             status, error = post(url, body, {"X-Envcredit-Signature": signature(secret, body),

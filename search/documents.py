@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import today as china_today
 from core.reference import Industry, Region
 from credit.models import CreditRating, Enterprise, Penalty, Permit
 from credit.publication import is_public
@@ -86,7 +87,7 @@ def _enterprise_doc(e: Enterprise, level: str | None, permits: list[str],
 def penalty_docs(session: Session, ids: Collection[int] | None = None, today: dt.date | None = None,
                  chunk: int = 2000) -> Iterator[tuple[list[Doc], list[str]]]:
     """(documents, ids to delete) for penalties: only published ones are indexed."""
-    today = today or dt.date.today()
+    today = today or china_today()
     stmt = (select(Penalty, Enterprise.uscc, Enterprise.name, Enterprise.region_code,
                    Enterprise.industry_code, CreditRating.level)
             .join(Enterprise, Enterprise.id == Penalty.enterprise_id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog, last_seq, set_watermark
+from core.clock import today as china_today
 from core.consumers import Consumer
 from search.backend import Backend
 from search.documents import enterprise_docs, penalty_docs
@@ -43,7 +43,7 @@ class SearchIndexer(Consumer):
             found = {d["uscc"] for d in docs}
             delete += [f"enterprise:{u}" for u in usccs - found]
         if penalties:
-            for chunk, gone in penalty_docs(session, penalties, dt.date.today()):
+            for chunk, gone in penalty_docs(session, penalties, china_today()):
                 docs += chunk
                 delete += gone
         self.backend.upsert(docs, delete)
@@ -64,7 +64,7 @@ def rebuild(session: Session, backend: Backend, advance: Callable[[int], None] |
         total += len(docs)
         if advance:
             advance(len(docs))
-    for docs, _gone in penalty_docs(session, None, dt.date.today()):
+    for docs, _gone in penalty_docs(session, None, china_today()):
         backend.upsert(docs, [])
         total += len(docs)
         if advance:
