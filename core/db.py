@@ -107,6 +107,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
+        if "poolclass" not in kwargs and ":memory:" not in url:
+            # one pooled connection per server thread (gunicorn runs 16) plus the consumers:
+            # opening a SQLite connection (with its PRAGMAs) per request costs more than the read
+            kwargs.setdefault("pool_size", 24)
+            kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.reference import Industry, Region
@@ -57,44 +57,53 @@ def _names(session: Session, model: Any, codes: Iterable[str]) -> dict[str, str]
     return {c: _NAME_CACHE[(table, c)] for c in codes if (table, c) in _NAME_CACHE}
 
 
+_ENTERPRISE_COLUMNS = (
+    Enterprise.uscc, Enterprise.name, Enterprise.former_names, Enterprise.legal_representative,
+    Enterprise.region_code, Enterprise.industry_code, Enterprise.address, Enterprise.latitude,
+    Enterprise.longitude, Enterprise.permit_category, Enterprise.status, Enterprise.updated_at,
+    CreditRating.level, CreditRating.score, CreditRating.as_of.label("rated_as_of"))
+#: built once: a Core statement (rows, not ORM objects) with an expanding parameter, so the
+#: hot single-enterprise read neither rebuilds nor recompiles it
+_ENTERPRISE_SNAPSHOT_SQL = (
+    select(*_ENTERPRISE_COLUMNS)
+    .outerjoin_from(Enterprise, CreditRating, (CreditRating.enterprise_id == Enterprise.id)
+                    & CreditRating.is_current)
+    .where(Enterprise.uscc.in_(bindparam("usccs", expanding=True))))
+
+
 def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
     """Public view of enterprises by USCC, with their current published level."""
     usccs = list(set(usccs))
-    rows = session.execute(
-        select(Enterprise, CreditRating)
-        .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-                   & CreditRating.is_current)
-        .where(Enterprise.uscc.in_(usccs))).all()
-    regions = _names(session, Region, (e.region_code for e, _ in rows))
-    industries = _names(session, Industry, (e.industry_code for e, _ in rows))
+    rows = session.execute(_ENTERPRISE_SNAPSHOT_SQL, {"usccs": usccs}).all()
+    regions = _names(session, Region, (r.region_code for r in rows))
+    industries = _names(session, Industry, (r.industry_code for r in rows))
     out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
-    for ent, rating in rows:
-        out[ent.uscc] = enterprise_view(ent, rating, regions, industries)
+    for row in rows:
+        out[row.uscc] = enterprise_view(row, regions, industries)
     return out
 
 
-def enterprise_view(ent: Enterprise, rating: CreditRating | None, regions: dict[str, str],
-                    industries: dict[str, str]) -> Snapshot:
-    """One enterprise's public snapshot."""
+def enterprise_view(row: Any, regions: dict[str, str], industries: dict[str, str]) -> Snapshot:
+    """One enterprise's public snapshot from a row of ``_ENTERPRISE_COLUMNS``."""
     return {
-        "uscc": ent.uscc,
-        "name": ent.name,
-        "former_names": [n for n in (ent.former_names or "").split(";") if n],
-        "legal_representative": ent.legal_representative,
-        "region_code": ent.region_code,
-        "region_name": regions.get(ent.region_code),
-        "industry_code": ent.industry_code,
-        "industry_name": industries.get(ent.industry_code),
-        "address": ent.address,
-        "latitude": float(ent.latitude) if ent.latitude is not None else None,
-        "longitude": float(ent.longitude) if ent.longitude is not None else None,
-        "permit_category": ent.permit_category,
-        "status": ent.status,
-        "level": rating.level if rating else None,
-        "level_name": LEVEL_NAMES.get(rating.level) if rating else None,
-        "score": rating.score if rating else None,
-        "rated_as_of": _iso(rating.as_of) if rating else None,
-        "updated_at": _iso(ent.updated_at),
+        "uscc": row.uscc,
+        "name": row.name,
+        "former_names": [n for n in (row.former_names or "").split(";") if n],
+        "legal_representative": row.legal_representative,
+        "region_code": row.region_code,
+        "region_name": regions.get(row.region_code),
+        "industry_code": row.industry_code,
+        "industry_name": industries.get(row.industry_code),
+        "address": row.address,
+        "latitude": float(row.latitude) if row.latitude is not None else None,
+        "longitude": float(row.longitude) if row.longitude is not None else None,
+        "permit_category": row.permit_category,
+        "status": row.status,
+        "level": row.level,
+        "level_name": LEVEL_NAMES.get(row.level) if row.level else None,
+        "score": row.score,
+        "rated_as_of": _iso(row.rated_as_of),
+        "updated_at": _iso(row.updated_at),
     }
 
 

@@ -37,11 +37,24 @@ csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: machine interfaces authenticate with keys or tokens, never with the session cookie
+SESSIONLESS_PREFIXES = ("/api/", "/open311/", "/feeds/", "/healthz")
+
+
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Session cookies get the Secure flag whenever the request came over HTTPS."""
+    """Session cookies get the Secure flag whenever the request came over HTTPS.
+
+    Machine interfaces (the API, Open311, feeds, health) get no session at all: a login
+    cookie sent along is ignored there, and nothing is decoded or re-signed per request.
+    """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if request.path.startswith(SESSIONLESS_PREFIXES):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 class LoginForm(FlaskForm):

@@ -85,6 +85,8 @@ def init_api(app: Flask) -> ProblemApi:
                                                  "application/atom+xml",
                                                  "application/x-ndjson"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip", "br"])
+    # a response that fits in one TCP segment gains nothing from compression but its CPU
+    app.config.setdefault("COMPRESS_MIN_SIZE", 1400)
     app.config.setdefault("COMPRESS_STREAMS", False)  # exports stream uncompressed, as they go
     Compress(app)
     api = ProblemApi(app)
