@@ -7,18 +7,23 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from core.changelog import last_seq
 from core.clock import today as china_today
 from core.db import get_db
 from core.errors import NotFound
+from core.reference import Industry, Region
 from credit.models import CreditRating, Enterprise, Penalty
 from credit.public import snapshots
 from openapi.access import require_scope
@@ -27,66 +32,182 @@ from openapi.record_lists_query import published
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
                 description="批量导出 / Bulk exports (key with scope `exports`)")
 CHUNK = 2000
-#: resource → (entity for snapshots, id query, [(field, Table Schema type)])
-RESOURCES: dict[str, tuple[str, Any, list[tuple[str, str]]]] = {
-    "enterprises": ("enterprise", lambda today: select(Enterprise.uscc).order_by(Enterprise.uscc),
-                    [("uscc", "string"), ("name", "string"), ("legal_representative", "string"),
-                     ("region_code", "string"), ("region_name", "string"),
-                     ("industry_code", "string"), ("industry_name", "string"),
-                     ("address", "string"), ("latitude", "number"), ("longitude", "number"),
-                     ("permit_category", "string"), ("status", "string"), ("level", "string"),
-                     ("score", "integer"), ("rated_as_of", "date")]),
-    "ratings": ("rating", lambda today: select(Enterprise.uscc).join(
+BATCH = 5000  # rows fetched from the cursor at a time
+
+
+class yuan_text(FunctionElement[str]):
+    """SQL: integer fen as yuan text with two decimals, 1234567 → '12345.67' (as
+    credit.public.yuan), computed by the database so rows need no Python per cell."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(yuan_text, "sqlite")
+def _yuan_sqlite(element: yuan_text, compiler: Any, **kw: Any) -> str:
+    fen = compiler.process(element.clauses, **kw)
+    return f"printf('%d.%02d', ({fen}) / 100, ({fen}) % 100)"
+
+
+@compiles(yuan_text, "postgresql")
+def _yuan_postgres(element: yuan_text, compiler: Any, **kw: Any) -> str:
+    fen = compiler.process(element.clauses, **kw)
+    return f"to_char(({fen}) / 100.0, 'FM999999999999999990.00')"
+
+
+def iso_text(column: Any) -> Any:
+    """SQL: a date column as ISO text (SQLite stores it so; PostgreSQL's DateStyle is ISO)."""
+    return cast(column, String)
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One export: the snapshot entity (NDJSON), its public key, and the CSV table.
+
+    ``columns`` pairs each CSV field (with its Table Schema type) with the SQL expression
+    that reads it and an optional converter, so the CSV streams straight from one cursor
+    instead of through per-row snapshots. tests/api/test_exports.py proves the two agree.
+    """
+
+    entity: str
+    key: Any
+    base: Callable[[dt.date], Select[Any]]
+    columns: list[tuple[str, str, Any, Callable[[Any], Any] | None]]
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        return [(name, kind) for name, kind, _expr, _conv in self.columns]
+
+    def csv_query(self, today: dt.date) -> Select[Any]:
+        return self.base(today).with_only_columns(*(c[2] for c in self.columns)) \
+            .order_by(self.key)
+
+    def key_query(self, today: dt.date) -> Select[Any]:
+        return self.base(today).with_only_columns(self.key).order_by(self.key)
+
+
+def _enterprises(_today: dt.date) -> Select[Any]:
+    return (select(Enterprise.uscc)
+            .outerjoin(Region, Region.code == Enterprise.region_code)
+            .outerjoin(Industry, Industry.code == Enterprise.industry_code)
+            .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
+                       & CreditRating.is_current))
+
+
+def _ratings(_today: dt.date) -> Select[Any]:
+    return select(Enterprise.uscc).join(
         CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current)
-        .order_by(Enterprise.uscc),
-        [("uscc", "string"), ("score", "integer"), ("level", "string"),
-         ("computed_level", "string"), ("rulebook", "string"), ("as_of", "date")]),
-    "penalties": ("penalty", lambda today: select(Penalty.id).where(*published(today))
-                  .order_by(Penalty.id),
-                  [("id", "integer"), ("decision_no", "string"), ("uscc", "string"),
-                   ("enterprise_name", "string"), ("region_code", "string"),
-                   ("violation_type", "string"), ("facts", "string"),
-                   ("legal_basis", "string"), ("fine_amount", "number"),
-                   ("confiscated_amount", "number"), ("decision_date", "date"),
-                   ("authority", "string"), ("severity", "string"),
-                   ("publish_until", "date")]),
+
+
+def _penalties(today: dt.date) -> Select[Any]:
+    return select(Penalty.id).join(Enterprise, Enterprise.id == Penalty.enterprise_id) \
+        .where(*published(today))
+
+
+RESOURCES: dict[str, Resource] = {
+    "enterprises": Resource("enterprise", Enterprise.uscc, _enterprises, [
+        ("uscc", "string", Enterprise.uscc, None), ("name", "string", Enterprise.name, None),
+        ("legal_representative", "string", Enterprise.legal_representative, None),
+        ("region_code", "string", Enterprise.region_code, None),
+        ("region_name", "string", Region.name, None),
+        ("industry_code", "string", Enterprise.industry_code, None),
+        ("industry_name", "string", Industry.name, None),
+        ("address", "string", Enterprise.address, None),
+        ("latitude", "number", Enterprise.latitude, _float),
+        ("longitude", "number", Enterprise.longitude, _float),
+        ("permit_category", "string", Enterprise.permit_category, None),
+        ("status", "string", Enterprise.status, None),
+        ("level", "string", CreditRating.level, None),
+        ("score", "integer", CreditRating.score, None),
+        ("rated_as_of", "date", iso_text(CreditRating.as_of), None)]),
+    "ratings": Resource("rating", Enterprise.uscc, _ratings, [
+        ("uscc", "string", Enterprise.uscc, None), ("score", "integer", CreditRating.score, None),
+        ("level", "string", CreditRating.level, None),
+        ("computed_level", "string", CreditRating.computed_level, None),
+        ("rulebook", "string", CreditRating.rulebook_version, None),
+        ("as_of", "date", iso_text(CreditRating.as_of), None)]),
+    "penalties": Resource("penalty", Penalty.id, _penalties, [
+        ("id", "integer", Penalty.id, None),
+        ("decision_no", "string", Penalty.decision_no, None),
+        ("uscc", "string", Enterprise.uscc, None),
+        ("enterprise_name", "string", Enterprise.name, None),
+        ("region_code", "string", Enterprise.region_code, None),
+        ("violation_type", "string", Penalty.violation_type, None),
+        ("facts", "string", Penalty.facts, None),
+        ("legal_basis", "string", Penalty.legal_basis, None),
+        ("fine_amount", "number", yuan_text(Penalty.fine_amount_fen), None),
+        ("confiscated_amount", "number", yuan_text(Penalty.confiscated_amount_fen), None),
+        ("decision_date", "date", iso_text(Penalty.decision_date), None),
+        ("authority", "string", Penalty.authority, None),
+        ("severity", "string", Penalty.severity, None),
+        ("publish_until", "date", iso_text(Penalty.publish_until), None)]),
 }
 
 
-def _rows(name: str, today: dt.date) -> Iterator[dict[str, Any]]:
-    """Snapshots of one resource, a chunk at a time, from its own session."""
-    entity, query, _fields = RESOURCES[name]
+def _snapshot_session() -> tuple[Session, int]:
+    """A session whose reads all see one snapshot, and the change-log seq of that snapshot.
+
+    SQLite (WAL) keeps one read snapshot for the whole transaction; PostgreSQL does under
+    REPEATABLE READ. So the seq stated in the header is exactly where a partner's feed
+    should start.
+    """
     session = get_db().new_session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return session, last_seq(session)
+
+
+def _csv(resource: Resource, session: Session, today: dt.date) -> Iterator[str]:
+    """The CSV rows, straight from one streamed cursor, in chunks of about 64 kB."""
+    converters = [(i, conv) for i, (_n, _k, _e, conv) in enumerate(resource.columns) if conv]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([name for name, _kind in resource.fields])
     try:
-        ids = [str(i) for i in session.scalars(query(today))]
-        for start in range(0, len(ids), CHUNK):
-            part = ids[start:start + CHUNK]
-            snaps = snapshots(session, entity, part, today)
-            for key in part:
-                if (snap := snaps.get(key)) is not None:
-                    yield snap
-            session.expunge_all()
+        # Core rows from the session's connection (and transaction): no ORM row processing
+        result = session.connection().execute(resource.csv_query(today),
+                                              execution_options={"yield_per": BATCH})
+        for batch in result.partitions():
+            if converters:
+                rows: list[Any] = [list(r) for r in batch]
+                for row in rows:
+                    for i, conv in converters:
+                        row[i] = conv(row[i])
+            else:
+                rows = batch
+            writer.writerows(rows)
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
     finally:
         session.close()
 
 
-def _csv(name: str, today: dt.date) -> Iterator[str]:
-    columns = [f for f, _ in RESOURCES[name][2]]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in _rows(name, today):
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _ndjson(name: str, today: dt.date) -> Iterator[str]:
-    for row in _rows(name, today):
-        yield json.dumps(row, ensure_ascii=False, default=str) + "\n"
+def _ndjson(resource: Resource, session: Session, today: dt.date) -> Iterator[str]:
+    """Full public snapshots, a chunk of keys at a time (keyset paging, constant memory)."""
+    try:
+        last = None
+        while True:
+            query = resource.key_query(today).limit(CHUNK)
+            if last is not None:
+                query = query.where(resource.key > last)
+            keys = list(session.scalars(query))
+            if not keys:
+                return
+            last = keys[-1]
+            snaps = snapshots(session, resource.entity, [str(k) for k in keys], today)
+            for key in keys:
+                if (snap := snaps.get(str(key))) is not None:
+                    yield json.dumps(snap, ensure_ascii=False, default=str) + "\n"
+            session.expunge_all()
+    finally:
+        session.close()
 
 
 @blp.route("/<string:name>.<any(csv, ndjson):fmt>")
@@ -101,11 +222,13 @@ class Export(MethodView):
         if name not in RESOURCES:
             raise NotFound(f"没有名为 {name} 的导出 / no export named {name}; one of "
                            f"{', '.join(RESOURCES)}")
-        seq = last_seq(get_db().session)
+        resource = RESOURCES[name]
+        session, seq = _snapshot_session()
         today = china_today()
-        body = _csv(name, today) if fmt == "csv" else _ndjson(name, today)
+        body = (_csv if fmt == "csv" else _ndjson)(resource, session, today)
         mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
         response = Response(stream_with_context(body), mimetype=mimetype)
+        response.call_on_close(session.close)  # also when the body is never read
         response.headers["X-Change-Seq"] = str(seq)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
@@ -129,6 +252,6 @@ class DataPackage(MethodView):
             "resources": [{
                 "name": name, "path": f"{base}/{name}.csv", "profile": "tabular-data-resource",
                 "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                "schema": {"fields": [{"name": f, "type": t} for f, t in fields]},
-            } for name, (_entity, _query, fields) in RESOURCES.items()],
+                "schema": {"fields": [{"name": f, "type": t} for f, t in resource.fields]},
+            } for name, resource in RESOURCES.items()],
         }

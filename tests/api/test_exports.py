@@ -65,3 +65,28 @@ def test_datapackage_validates_with_frictionless(client, session, keys, tmp_path
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert report.stats["tasks"] == 3  # every resource was read and checked
+
+
+def test_csv_rows_equal_the_public_snapshots(client, session, keys):
+    """The CSV streams from one cursor; every cell must equal the snapshot builders' value."""
+    from core.clock import today as china_today
+    from credit.demo.load import load_demo
+    from credit.public import snapshots
+    from credit.ratings import rescore
+    from credit.rulebook_loader import load_rulebook
+
+    load_demo(session, 40, seed=3)
+    rescore(session, None, china_today(), load_rulebook("cn-default"))
+    session.commit()
+    for name, entity, key in (("enterprises", "enterprise", "uscc"),
+                              ("ratings", "rating", "uscc"), ("penalties", "penalty", "id")):
+        with client.get(f"/api/v1/exports/{name}.csv", headers=keys["exports"]) as response:
+            rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        snaps = snapshots(session, entity, [r[key] for r in rows], china_today())
+        assert rows and all(snaps.values())
+        for row in rows:
+            snap = snaps[row[key]]
+            assert row == {k: "" if snap[k] is None else str(snap[k]) for k in row}, name
+        with client.get(f"/api/v1/exports/{name}.ndjson", headers=keys["exports"]) as response:
+            lines = [json.loads(x) for x in response.get_data(as_text=True).splitlines()]
+        assert [str(x[key]) for x in lines] == [r[key] for r in rows]
