@@ -74,7 +74,8 @@ _ENTERPRISE_SNAPSHOT_SQL = (
 def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
     """Public view of enterprises by USCC, with their current published level."""
     usccs = list(set(usccs))
-    rows = session.execute(_ENTERPRISE_SNAPSHOT_SQL, {"usccs": usccs}).all()
+    # Core rows through the session's connection: no ORM entities to build
+    rows = session.connection().execute(_ENTERPRISE_SNAPSHOT_SQL, {"usccs": usccs}).all()
     regions = _names(session, Region, (r.region_code for r in rows))
     industries = _names(session, Industry, (r.industry_code for r in rows))
     out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
