@@ -122,14 +122,16 @@ def permitted(permits: tuple[PermitFact, ...], year: int) -> dict[str, Decimal]:
 
 
 def over_limit(facts: EnterpriseFacts, day: dt.date) -> list[tuple[int, str, Decimal]]:
-    """(emission id, pollutant, ratio over the limit) for year day.year − 1."""
+    """(emission id, pollutant, ratio over the limit) for year day.year − 1, ordered by
+    pollutant then id."""
     year = day.year - 1
+    emissions = [e for e in facts.emissions if e.year == year]
+    if not emissions:
+        return []
     limits = permitted(facts.permits, year)
-    out = []
-    for e in sorted(facts.emissions, key=lambda e: (e.pollutant, e.id)):
-        limit = limits.get(e.pollutant)
-        if e.year == year and limit is not None and limit > 0 and e.emitted_tonnes > limit:
-            out.append((e.id, e.pollutant, e.emitted_tonnes / limit - 1))
+    out = [(e.id, e.pollutant, e.emitted_tonnes / limit - 1) for e in emissions
+           if (limit := limits.get(e.pollutant)) is not None and 0 < limit < e.emitted_tonnes]
+    out.sort(key=lambda item: (item[1], item[0]))
     return out
 
 

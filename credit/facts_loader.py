@@ -60,6 +60,11 @@ def _where(column: Any, ids: Sequence[int], ranged: bool) -> Any:
     return column.between(ids[0], ids[-1]) if ranged else column.in_(ids)
 
 
+def _fetch(session: Session, stmt: Any) -> list[Any]:
+    """All rows of ``stmt`` as Core rows, fetched at once (no ORM layer, no row-by-row fetch)."""
+    return session.connection().execute(stmt).all()
+
+
 def _group(rows: Any, build: Any) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
@@ -77,19 +82,19 @@ def _penalties(session: Session, ids: Sequence[int], ranged: bool,
     if horizon is not None:
         stmt = stmt.where(or_(Penalty.decision_date >= horizon.since,
                               Penalty.publish_until > horizon.as_of))
-    rows = session.execute(stmt)
+    rows = _fetch(session, stmt)
     return _group(rows, lambda r: PenaltyFact(
         r[1], r[2], r[3], r[4], tuple(k for k in r[5].split(";") if k), r[6], r[7], r[8], r[9]))
 
 
 def _permits(session: Session, ids: Sequence[int], ranged: bool) -> dict[int, list[Any]]:
     limits: dict[int, list[Any]] = defaultdict(list)
-    for permit_id, pollutant, amount in session.execute(
+    for permit_id, pollutant, amount in _fetch(session,
             select(PermitLimit.permit_id, PermitLimit.pollutant, PermitLimit.annual_limit_tonnes)
             .join(Permit, Permit.id == PermitLimit.permit_id)
             .where(_where(Permit.enterprise_id, ids, ranged))):
         limits[permit_id].append((pollutant, amount))
-    rows = session.execute(select(Permit.enterprise_id, Permit.id, Permit.valid_from,
+    rows = _fetch(session, select(Permit.enterprise_id, Permit.id, Permit.valid_from,
                                   Permit.valid_until, Permit.status, Permit.revoked_at)
                            .where(_where(Permit.enterprise_id, ids, ranged)))
     return _group(rows, lambda r: PermitFact(r[1], r[2], r[3], r[4], r[5],
@@ -111,23 +116,23 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
 def _simple(session: Session, ids: Sequence[int], ranged: bool,
             horizon: Horizon | None) -> dict[str, dict[int, list]]:
     more = _horizon_filters(horizon)
-    inspections = session.execute(
+    inspections = _fetch(session,
         select(Inspection.enterprise_id, Inspection.id, Inspection.date, Inspection.outcome)
         .where(_where(Inspection.enterprise_id, ids, ranged), Inspection.withdrawn_at.is_(None),
                Inspection.outcome != "compliant", *more["inspections"]))
-    emissions = session.execute(
+    emissions = _fetch(session,
         select(EmissionAccount.enterprise_id, EmissionAccount.id, EmissionAccount.year,
                EmissionAccount.pollutant, EmissionAccount.emitted_tonnes)
         .where(_where(EmissionAccount.enterprise_id, ids, ranged), *more["emissions"]))
-    disclosures = session.execute(
+    disclosures = _fetch(session,
         select(DisclosureReport.enterprise_id, DisclosureReport.id, DisclosureReport.year,
                DisclosureReport.submitted_at)
         .where(_where(DisclosureReport.enterprise_id, ids, ranged), *more["disclosures"]))
-    tipoffs = session.execute(
+    tipoffs = _fetch(session,
         select(TipOff.enterprise_id, TipOff.id, TipOff.closed_at)
         .where(_where(TipOff.enterprise_id, ids, ranged), TipOff.substantiated.is_(True),
                TipOff.closed_at.is_not(None), *more["tipoffs"]))
-    adjustments = session.execute(
+    adjustments = _fetch(session,
         select(RatingAdjustment.enterprise_id, RatingAdjustment.id, RatingAdjustment.to_level,
                RatingAdjustment.reason, RatingAdjustment.decided_at, RatingAdjustment.expires_at)
         .where(_where(RatingAdjustment.enterprise_id, ids, ranged),
@@ -168,12 +173,13 @@ def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, 
         wanted = sorted(set(enterprise_ids))
         for start in range(0, len(wanted), chunk):
             part = wanted[start:start + chunk]
-            rows = [(r[0], r[1]) for r in session.execute(stmt.where(Enterprise.id.in_(part)))]
+            rows = [(r[0], r[1]) for r in _fetch(session,
+                stmt.where(Enterprise.id.in_(part)))]
             yield from _chunk_facts(session, rows, False, horizon)
         return
     after = 0
     while True:
-        rows = [(r[0], r[1]) for r in session.execute(
+        rows = [(r[0], r[1]) for r in _fetch(session,
             stmt.where(Enterprise.id > after).limit(chunk))]
         if not rows:
             return

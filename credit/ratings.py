@@ -45,7 +45,7 @@ class RescoreResult:
 
 def _stored(session: Session, ids: Sequence[int]) -> dict[int, Any]:
     """enterprise_id → its current rating as a plain row, for one chunk (one indexed query)."""
-    rows = session.execute(
+    rows = session.connection().execute(
         select(CreditRating.enterprise_id, CreditRating.id, CreditRating.score,
                CreditRating.level, CreditRating.computed_level, CreditRating.rulebook_version,
                CreditRating.adjustment_id, cast(CreditRating.explanation, Text))
@@ -56,7 +56,8 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, Any]:
 def _usccs(session: Session, ids: Collection[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.execute(select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(ids)))
+    rows = session.connection().execute(
+        select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(ids)))
     return {eid: uscc for eid, uscc in rows}
 
 
