@@ -3,7 +3,6 @@ and the penalty CSV export vs the sqlite3 CLI's CSV dump of the same table."""
 
 from __future__ import annotations
 
-import resource
 import sqlite3
 import subprocess
 import tempfile
@@ -43,6 +42,19 @@ def _export(env: dict[str, str], port: int, key: str) -> float:
     return time.perf_counter() - started
 
 
+def _peak_rss_mb(server: subprocess.Popen[bytes]) -> float:
+    """Peak resident memory (VmHWM) of the gunicorn worker(s) serving ``server``, in MB."""
+    import psutil
+
+    peak = 0
+    for child in psutil.Process(server.pid).children(recursive=True):
+        with open(f"/proc/{child.pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+    return peak / 1024
+
+
 def run(scale: float) -> tuple[list[Figure], list[str]]:
     with tempfile.TemporaryDirectory(prefix="envcredit-api-") as tmp:
         env = prepare(tmp, max(200, int(2000 * scale)))
@@ -59,16 +71,20 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         try:
             ours = _locust(env, port, "ByUscc", seconds, Path(tmp, "ours"), clients=16)
             base = _locust(env, bare_port, "ByUscc", seconds, Path(tmp, "bare"), clients=16)
-            rows = _grow_penalties(db, int(1_000_000 * scale))
-            export_s = _export(env, port, key)
         finally:
             server.terminate()
             bare.terminate()
+        rows = _grow_penalties(db, int(1_000_000 * scale))
+        server = start_server(env, port)  # a fresh worker: its peak memory is the export's
+        try:
+            export_s = _export(env, port, key)
+            rss_mb = _peak_rss_mb(server)
+        finally:
+            server.terminate()
         started = time.perf_counter()
         subprocess.run(["sqlite3", "-csv", "-header", str(db), "SELECT * FROM penalties"],
                        stdout=subprocess.DEVNULL, check=True)
         cli_s = time.perf_counter() - started
-        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rps, base_rps = float(ours["Requests/s"]), float(base["Requests/s"])
     p99 = float(ours["99%"])
     return [
@@ -76,7 +92,8 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
                base_rps, rps / base_rps, "≥ 0.5×, p99 ≤ 50 ms", rps / base_rps >= 0.5 and p99 <= 50,
                {"p50_ms": ours["50%"], "p99_ms": p99}),
         Figure("api", f"penalty CSV export ({rows} rows)", export_s, "s", "sqlite3 CLI dump",
-               cli_s, export_s / cli_s, "≤ 2×, RSS ≤ 150 MB", export_s / cli_s <= 2.0,
-               {"peak_rss_children_mb": round(rss_mb)}),
+               cli_s, export_s / cli_s, "≤ 2×, RSS ≤ 150 MB",
+               export_s / cli_s <= 2.0 and rss_mb <= 150, {"peak_rss_worker_mb": round(rss_mb)}),
     ], [f"16 locust users for {seconds} s per endpoint; export streamed over HTTP from "
-        f"gunicorn; peak RSS of child processes {rss_mb:.0f} MB (includes gunicorn)"]
+        f"a fresh gunicorn worker; its peak RSS (VmHWM) {rss_mb:.0f} MB; the sqlite3 CLI "
+        f"dumps every column of every row, the export the published rows' 14 columns"]
