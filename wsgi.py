@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     search.init_app(app)
     openapi.init_app(app)
     disclosure.init_app(app)
+    core_web.register_health(app, "consumers", core_consumers.lag)
     if app.config["BACKGROUND_CONSUMERS"]:
         _start_consumers_on_first_request(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import socket
 import sqlite3
@@ -48,11 +49,27 @@ def start_server(env: dict[str, str] | None, port: int, target: str = "wsgi:app"
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)
-            return server
+            break
         except OSError:
             time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"gunicorn did not start {target}")
+    else:
+        server.kill()
+        raise RuntimeError(f"gunicorn did not start {target}")
+    if probe == "/healthz":
+        _settled(port)
+    return server
+
+
+def _settled(port: int, timeout: float = 600.0) -> None:
+    """Wait until the app's background consumers have applied the whole change log, so a
+    measurement sees the steady state rather than the catch-up after a data load."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
+            if not any(json.load(resp).get("consumers", {"?": 1}).values()):
+                return
+        time.sleep(0.5)
+    raise RuntimeError("the background consumers did not catch up")
 
 
 def _locust(env: dict[str, str], port: int, users: str, seconds: int, out: Path,

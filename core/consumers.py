@@ -81,6 +81,14 @@ def consumers(app: Flask | None = None) -> list[Consumer]:
     return list((app or current_app).extensions.get(EXTENSION, []))
 
 
+def lag() -> dict[str, int]:
+    """Change-log rows each consumer has still to apply (for /healthz)."""
+    from core.db import get_session
+
+    session = get_session()
+    return {c.name: c.pending(session) for c in consumers()}
+
+
 def drain(app: Flask | None = None, rounds: int = 10) -> None:
     """Run every consumer until all are caught up (tests, CLI, `make run`)."""
     for _ in range(rounds):

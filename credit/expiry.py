@@ -40,6 +40,12 @@ class ExpiryConsumer(Consumer):
 
     name = NAME
 
+    def pending(self, session: Session) -> int:
+        """1 until today's run is done."""
+        from core.changelog import get_watermark
+
+        return int(get_watermark(session, NAME) < china_today().toordinal())
+
     def run_once(self) -> int:
         with writing():
             session = get_db().new_session()

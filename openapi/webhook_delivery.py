@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Sequence
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog
@@ -70,6 +70,14 @@ class WebhookSender(Consumer):
     """Sends due deliveries; a lease keeps two workers from sending the same one at once."""
 
     name = "webhook-sender"
+
+    def pending(self, session: Session) -> int:
+        """Deliveries due now (not yet sent, not leased, not given up)."""
+        return int(session.scalar(
+            select(func.count()).select_from(WebhookDelivery)
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .where(WebhookDelivery.status == "pending",
+                   WebhookDelivery.next_attempt_at <= utcnow(), Webhook.active)) or 0)
 
     def run_once(self) -> int:
         leased = self._lease()

@@ -41,3 +41,17 @@ def test_background_threads_rate_and_index_after_a_commit(app_config, session):
     assert "后台线程测试" in client.get("/?q=后台线程测试").get_data(as_text=True)
     app.extensions["envcredit.consumer_threads"].stop()
     db.dispose()
+
+
+def test_healthz_reports_every_consumers_lag(client, session):
+    from core.changelog import record_change
+    from core.consumers import drain
+
+    record_change(session, "enterprise", "91620100MA0000000X")
+    session.commit()
+    lag = client.get("/healthz").get_json()["consumers"]
+    assert {"search", "publication-expiry", "webhook-sender"} <= set(lag)
+    assert lag["search"] >= 1
+    with client.application.app_context():
+        drain(client.application)
+    assert not any(client.get("/healthz").get_json()["consumers"].values())
