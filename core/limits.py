@@ -68,6 +68,8 @@ def init_limits(app: Flask) -> Limiter:
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "envcredit-memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Retry-After in seconds (as on our 429s), not an HTTP date formatted on every response
+    app.config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a Redis outage must not 500
     limiter.init_app(app)
     return limiter
