@@ -3,17 +3,24 @@ higher per-key quotas for partners (`Authorization: Bearer <key>`)."""
 
 from __future__ import annotations
 
+import logging
+import time
+from functools import lru_cache
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
+from werkzeug.exceptions import TooManyRequests
 
 from core.db import get_session
 from core.errors import Forbidden, Unauthorized
 from core.limits import limiter
 from core.users import ApiClient, find_api_client
 
+log = logging.getLogger(__name__)
 _UNSET = object()
+_SKIPPED_BY_LIMITER: set[str] = set()
 
 
 def api_client() -> ApiClient | None:
@@ -69,19 +76,65 @@ def quota() -> str:
     return str(config["API_PARTNER_RATE_LIMIT"])
 
 
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> RateLimitItem:
+    return parse(text)
+
+
+def _enforce_quota() -> None:
+    """Count this call against the caller's quota; 429 with Retry-After when it is spent.
+
+    The counting is ``limits``' fixed window on flask-limiter's own storage (memory, or
+    Redis with ``REDIS_URL``), called directly: one parsed quota, one hit and one window
+    read per call. flask-limiter's per-request limit resolution cost more than the rest of
+    a single-resource read (bench/api), so the API quota does not go through it.
+    """
+    if request.method == "OPTIONS" or not limiter.enabled:
+        return
+    item, key = _parsed(quota()), quota_key()
+    try:
+        strategy = limiter.limiter
+        allowed = strategy.hit(item, "envcredit", "api", key)
+        stats = strategy.get_window_stats(item, "envcredit", "api", key)
+    except Exception as exc:  # a quota store outage must not take the API down
+        log.warning("API quota storage unavailable: %s", type(exc).__name__)
+        return
+    g.api_quota = (item.amount, stats)
+    if not allowed:
+        wait = max(1, int(stats.reset_time - time.time()) + 1)
+        raise TooManyRequests(
+            f"超出调用配额（{item}），请 {wait} 秒后重试 / quota of {item} exceeded; retry in "
+            f"{wait} s", retry_after=wait)
+
+
+def _quota_headers(response: Response) -> Response:
+    counted = g.pop("api_quota", None)
+    if counted is not None:
+        amount, stats = counted
+        response.headers["X-RateLimit-Limit"] = str(amount)
+        response.headers["X-RateLimit-Remaining"] = str(stats.remaining)
+        response.headers["X-RateLimit-Reset"] = str(int(stats.reset_time))
+    return response
+
+
 def init_access(app: Flask, blueprints: list[Any]) -> None:
     """Quotas on every API blueprint; a bad key is refused before anything else runs."""
+    from openapi import tipoffs
+
+    names = frozenset(blueprint.name for blueprint in blueprints)
+    #: API blueprints whose views also carry flask-limiter limits of their own (tip-off
+    #: filing and tracking); on every other API blueprint flask-limiter has nothing to do,
+    #: so it is told to skip them rather than resolve an empty set of limits per request
+    unlimited = names - {tipoffs.blp.name}
 
     @app.before_request
     def _check_key() -> None:
         if request.path.startswith("/api/") and request.headers.get("Authorization"):
             api_client()
+        if request.blueprint in names:
+            _enforce_quota()
 
-    for blueprint in blueprints:
-        # Blueprints and the limiter are module-level: mark each once, not once per app
-        # (the quota itself is read from the current app's config on every request).
-        if getattr(blueprint, "_envcredit_quota", False):
-            continue
-        limiter.limit(quota, key_func=quota_key, scope="api",
-                      exempt_when=lambda: request.method == "OPTIONS")(blueprint)
-        blueprint._envcredit_quota = True
+    app.after_request(_quota_headers)
+    if not _SKIPPED_BY_LIMITER:  # the limiter is module-level: register its filter once
+        _SKIPPED_BY_LIMITER.update(unlimited)
+        limiter.request_filter(lambda: request.blueprint in _SKIPPED_BY_LIMITER)

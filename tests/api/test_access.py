@@ -76,3 +76,19 @@ def test_quota_counters_in_redis_when_configured(limited_config):
     assert [first.get("/api/v1/changes").status_code for _ in range(3)] == [200] * 3
     assert second.get("/api/v1/changes").status_code == 429  # shared by both "servers"
     redis.Redis.from_url(url).flushdb()
+
+
+def test_a_quota_store_outage_does_not_take_the_api_down(limited_config):
+    client = _app({**limited_config, "REDIS_URL": "redis://127.0.0.1:1/0"}).test_client()
+    response = client.get("/api/v1/changes")
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response.headers  # nothing was counted
+
+
+def test_quota_headers_on_every_counted_read(limited_config):
+    client = _app(limited_config).test_client()
+    first, second = client.get("/api/v1/changes"), client.get("/api/v1/changes")
+    assert (first.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Remaining"]) \
+        == ("2", "1")
+    assert int(second.headers["X-RateLimit-Reset"]) > 0
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers  # only the API counts
