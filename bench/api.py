@@ -65,7 +65,7 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
                              text=True, check=True).stdout.split()[0]
         env |= {"LOAD_USCCS": ",".join(usccs[:500]), "LOAD_CODES_FILE": str(Path(tmp, "c"))}
         port, bare_port = _free_port(), _free_port()
-        server = start_server(env, port)
+        server = start_server(env, port, settle=True)
         bare = start_server(None, bare_port, "bench.bare_app:app", "/api/v1/enterprises/x")
         seconds = max(10, int(30 * scale))
         try:

@@ -40,7 +40,7 @@ def prepare(tmp: str, enterprises: int, database_url: str | None = None) -> dict
 
 
 def start_server(env: dict[str, str] | None, port: int, target: str = "wsgi:app",
-                 probe: str = "/healthz") -> subprocess.Popen[bytes]:
+                 probe: str = "/healthz", settle: bool = False) -> subprocess.Popen[bytes]:
     """gunicorn (1 worker, 16 threads) serving ``target``; returns once ``probe`` answers."""
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads",
@@ -55,7 +55,7 @@ def start_server(env: dict[str, str] | None, port: int, target: str = "wsgi:app"
     else:
         server.kill()
         raise RuntimeError(f"gunicorn did not start {target}")
-    if probe == "/healthz":
+    if settle:
         _settled(port)
     return server
 
@@ -93,7 +93,7 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         codes_file = Path(tmp, "codes.txt")
         env |= {"LOAD_USCCS": ",".join(usccs), "LOAD_CODES_FILE": str(codes_file)}
         port = _free_port()
-        server = start_server(env, port)
+        server = start_server(env, port, settle=True)
         try:
             base = _locust(env, port, "Baseline", max(5, seconds // 4), Path(tmp, "base"))
             load = _locust(env, port, "Citizen", seconds, Path(tmp, "load"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from credit.facts import EnterpriseFacts, PenaltyFact, PermitFact
 from credit.rulebook import CountedRule, Rulebook, Veto
@@ -14,9 +16,11 @@ from credit.rulebook import CountedRule, Rulebook, Veto
 VETO_RANK = {"black": 2, "red": 1}
 
 
-@dataclass(frozen=True, slots=True)
-class LineItem:
-    """One reason in the explanation: the rule, its points and the record it came from."""
+class LineItem(NamedTuple):
+    """One reason in the explanation: the rule, its points and the record it came from.
+
+    A NamedTuple (not a dataclass): rating 100,000 enterprises builds a million of these.
+    """
 
     rule: str
     points: int
@@ -246,6 +250,20 @@ def rate(facts: EnterpriseFacts, book: Rulebook, as_of: dt.date) -> Rating:
         published, adjustment_id = adjustment.to_level, adjustment.id
         lines.append(LineItem("adjustment", 0, "adjustment", adjustment.id, adjustment.reason))
     return Rating(score, published, level, tuple(lines), book.label, as_of, adjustment_id)
+
+
+def explanation_digest(lines: Iterable[Sequence[Any]]) -> str:
+    """A short fingerprint of an explanation, equal for equal explanations: the line items as
+    (rule, points, source type, source id, note) tuples. ``lines`` are LineItems or the
+    tuples ``json_lines`` makes of a stored explanation."""
+    text = repr(tuple(map(tuple, lines)))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def json_lines(explanation: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """A stored (JSON) explanation as LineItem-shaped tuples, for ``explanation_digest``."""
+    return [(d["rule"], d["points"], (d.get("source") or {}).get("type"),
+             (d.get("source") or {}).get("id"), d.get("note")) for d in explanation]
 
 
 def rating_to_json(rating: Rating) -> list[dict[str, Any]]:

@@ -10,14 +10,14 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Text, cast, select, update
+from sqlalchemy import Text, case, cast, select, update
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog, record_change
 from core.clock import today as china_today
 from core.consumers import Consumer
 from core.errors import NotFound
-from credit.engine import Rating, rate, rating_to_json
+from credit.engine import Rating, explanation_digest, rate, rating_to_json
 from credit.facts_loader import Horizon, load_facts
 from credit.models import CreditRating, Enterprise
 from credit.rulebook import Rulebook, load_rulebook
@@ -44,11 +44,15 @@ class RescoreResult:
 
 
 def _stored(session: Session, ids: Sequence[int]) -> dict[int, Any]:
-    """enterprise_id → its current rating as a plain row, for one chunk (one indexed query)."""
+    """enterprise_id → its current rating as a plain row, for one chunk (one indexed query).
+
+    The explanation's JSON text is read only for rows without a digest (older rows)."""
     rows = session.connection().execute(
         select(CreditRating.enterprise_id, CreditRating.id, CreditRating.score,
                CreditRating.level, CreditRating.computed_level, CreditRating.rulebook_version,
-               CreditRating.adjustment_id, cast(CreditRating.explanation, Text))
+               CreditRating.adjustment_id, CreditRating.explanation_digest,
+               case((CreditRating.explanation_digest.is_(None),
+                     cast(CreditRating.explanation, Text)), else_=None))
         .where(CreditRating.enterprise_id.in_(ids), CreditRating.is_current))
     return {r[0]: r[1:] for r in rows}
 
@@ -61,12 +65,15 @@ def _usccs(session: Session, ids: Collection[int]) -> dict[int, str]:
     return {eid: uscc for eid, uscc in rows}
 
 
-def _same(stored: Any, new: Rating, explanation: list[dict[str, Any]]) -> bool:
-    """Unchanged? The explanation is compared as stored JSON text (no decoding per row)."""
+def _same(stored: Any, new: Rating, digest: str) -> bool:
+    """Unchanged? By digest; rows from before digests compare the explanation as JSON."""
     if stored is None or tuple(stored[1:6]) != (new.score, new.level, new.computed_level,
                                                 new.rulebook_version, new.adjustment_id):
         return False
-    text = stored[6]
+    if stored[6] is not None:
+        return bool(stored[6] == digest)
+    text = stored[7]
+    explanation = rating_to_json(new)
     if not isinstance(text, str):  # a driver that decodes JSON itself
         return bool(text == explanation)
     return text == json.dumps(explanation) or json.loads(text) == explanation
@@ -77,16 +84,16 @@ def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
     rows, retire = [], []
     for enterprise_id, rating in ratings:
         current = stored.get(enterprise_id)
-        explanation = rating_to_json(rating)
-        if _same(current, rating, explanation):
+        digest = explanation_digest(rating.explanation)
+        if _same(current, rating, digest):
             continue
         if current is not None:
             retire.append(current[0])
         rows.append({"enterprise_id": enterprise_id, "as_of": rating.as_of,
                      "rulebook_version": rating.rulebook_version, "score": rating.score,
                      "level": rating.level, "computed_level": rating.computed_level,
-                     "explanation": explanation, "adjustment_id": rating.adjustment_id,
-                     "is_current": True})
+                     "explanation": rating_to_json(rating), "explanation_digest": digest,
+                     "adjustment_id": rating.adjustment_id, "is_current": True})
     usccs = _usccs(session, {row["enterprise_id"] for row in rows})
     for row in rows:
         record_change(session, "rating", usccs[row["enterprise_id"]],

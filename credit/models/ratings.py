@@ -67,6 +67,9 @@ class CreditRating(Base):
     computed_level: Mapped[str] = mapped_column(String(8))
     #: [{rule, points, source: {type, id}, ...}]
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: credit.engine.explanation_digest of the explanation: rescoring tells "unchanged"
+    #: without reading or building JSON (NULL on rows written before it existed)
+    explanation_digest: Mapped[str | None] = mapped_column(String(24))
     adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("rating_adjustments.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)

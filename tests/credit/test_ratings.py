@@ -135,3 +135,34 @@ def test_loading_only_the_horizon_gives_the_same_ratings(runner, session):
             full = [rate(f, book, day) for f in load_facts(session, None)]
             near = [rate(f, book, day) for f in load_facts(session, None, horizon=horizon)]
             assert full == near, (name, day)
+
+
+def test_the_digest_decides_unchanged_and_older_rows_fall_back_to_json(session):
+    """Rows carry a digest of their explanation; rows from before digests (NULL) are still
+    recognised as unchanged by their JSON, and a changed explanation is never missed."""
+    import json
+
+    from sqlalchemy import update
+
+    from credit.demo.load import load_demo
+    from credit.engine import explanation_digest, json_lines, rate, rating_to_json
+
+    load_demo(session, 30, seed=5)
+    session.commit()
+    for facts in load_facts(session, None):
+        rating = rate(facts, BOOK, D)
+        stored = json.loads(json.dumps(rating_to_json(rating)))
+        assert explanation_digest(json_lines(stored)) == explanation_digest(rating.explanation)
+    assert rescore(session, None, D, BOOK).changed == 30
+    session.commit()
+    assert None not in session.scalars(select(CreditRating.explanation_digest)).all()
+    session.execute(update(CreditRating).values(explanation_digest=None))
+    session.commit()
+    assert rescore(session, None, D, BOOK).changed == 0  # JSON comparison for old rows
+    session.commit()
+    # a stale digest (same score and level, different explanation) is a change
+    victim = session.scalars(select(CreditRating)).first()
+    session.execute(update(CreditRating).where(CreditRating.id == victim.id)
+                    .values(explanation_digest="0" * 24))
+    session.commit()
+    assert rescore(session, None, D, BOOK).changed == 1
