@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from whoosh import index, sorting
+from whoosh import index, sorting, writing
 from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, Or, Prefix, Term
@@ -25,6 +27,9 @@ SCHEMA = Schema(
     year=ID(sortable=True), date=NUMERIC(stored=True, sortable=True, bits=32),
 )
 WRITER_TIMEOUT = 30.0
+#: a rebuild's writer: a large in-memory posting pool; SEARCH_BULK_PROCS > 1 adds Whoosh's
+#: own indexing sub-processes (one segment each)
+BULK_LIMITMB = 512
 
 
 def _fields(doc: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +80,21 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit()
+
+    def bulk_load(self, chunks: Iterable[list[dict[str, Any]]]) -> None:
+        """One writer for everything; the commit drops every older segment (CLEAR)."""
+        procs = int(os.environ.get("SEARCH_BULK_PROCS", "1"))
+        extra: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
+        writer = self.ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, limitmb=BULK_LIMITMB,
+                                **extra)
+        try:
+            for docs in chunks:
+                for doc in docs:
+                    writer.add_document(**_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=writing.CLEAR)
 
     def clear(self) -> None:
         self.close()
