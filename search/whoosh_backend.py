@@ -15,7 +15,9 @@ from whoosh import columns, formats, index, sorting, writing
 from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer
 from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Every, Or, Prefix, Term
+from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
 from search.backend import FACETS, Hit, Query, Results
@@ -70,6 +72,7 @@ SCHEMA = Schema(
     year=ID(sortable=True), date=NUMERIC(stored=True, sortable=True, bits=32),
 )
 WRITER_TIMEOUT = 30.0
+FACET_FIELDS = {"region": "region", "industry": "section", "level": "level", "year": "year"}
 #: a rebuild's writer: a large in-memory posting pool; SEARCH_BULK_PROCS > 1 adds Whoosh's
 #: own indexing sub-processes (one segment each)
 BULK_LIMITMB = 512
@@ -124,6 +127,53 @@ whoosh3.W3PerDocReader._cached_reader = _cached_reader
 whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
 
 
+def _term_ids(reader: Any, fieldname: str, text: str) -> set[int]:
+    """Segment docnums holding a term, deleted ones included, read a posting block at a time
+    (Whoosh's ``all_ids`` steps through a matcher one posting at a time)."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return set()
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: the caller removes them
+        matcher = matcher.child
+    if not isinstance(matcher, whoosh3.W3LeafMatcher):
+        return set(matcher.all_ids())
+    out: list[int] = []
+    while matcher.is_active():
+        matcher._read_ids()
+        out.extend(matcher._ids)
+        matcher._next_block()
+    return set(out)
+
+
+def _match_ids(searcher: Any, q: Any) -> set[int]:
+    """Docnums of a segment matching ``q`` (deletions not removed), by set operations."""
+    reader = searcher.reader()
+    if isinstance(q, Term):
+        return _term_ids(reader, q.fieldname, q.text)
+    if isinstance(q, Prefix):
+        out: set[int] = set()
+        for text in reader.expand_prefix(q.fieldname, q.text):
+            out |= _term_ids(reader, q.fieldname, text.decode("utf-8"))
+        return out
+    if isinstance(q, Or):
+        out = set()
+        for sub in q.subqueries:
+            out |= _match_ids(searcher, sub)
+        return out
+    if isinstance(q, And):
+        sets = sorted((_match_ids(searcher, sub) for sub in q.subqueries), key=len)
+        return sets[0].intersection(*sets[1:]) if sets else set()
+    if isinstance(q, Every):
+        return set(range(reader.doc_count_all()))
+    return set(q.docs(searcher))
+
+
+def _score(value: Any) -> float:
+    """A hit's relevance (a date-sorted hit's "score" is its sort key: no relevance)."""
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
 def _fields(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": doc["id"], "type": doc["type"], "type_term": doc["type"], "uscc": doc["uscc"],
@@ -149,6 +199,8 @@ class WhooshBackend:
         else:
             self.ix = index.create_in(self.directory, SCHEMA)
         self._local = threading.local()
+        self._facet_cache: dict[str, dict[str, Any]] = {}
+        self._facet_lock = threading.Lock()
 
     def _searcher(self) -> Any:
         searcher = getattr(self._local, "searcher", None)
@@ -198,6 +250,8 @@ class WhooshBackend:
         if searcher is not None:
             searcher.close()
         self._local = threading.local()
+        self._facet_cache: dict[str, dict[str, Any]] = {}
+        self._facet_lock = threading.Lock()
 
     def count(self) -> int:
         return int(self._searcher().doc_count())
@@ -226,21 +280,59 @@ class WhooshBackend:
         return And(terms) if terms else None
 
     def search(self, q: Query) -> Results:
+        """Top hits from Whoosh's own collector (block-quality skipping for relevance);
+        the exact total and the facet counts from the set of matching document numbers,
+        computed a posting block at a time (see :func:`_match_ids`)."""
         searcher = self._searcher()
-        facets = {"region": sorting.FieldFacet("region"),
-                  "industry": sorting.FieldFacet("section"),
-                  "level": sorting.FieldFacet("level"), "year": sorting.FieldFacet("year")}
-        kwargs: dict[str, Any] = {"filter": self._filter(q), "groupedby": facets,
-                                  "maptype": sorting.Count}
-        if q.sort == "date":
-            kwargs.update(sortedby=[sorting.FieldFacet("date", reverse=True),
-                                    sorting.FieldFacet("level")])
-        page = searcher.search_page(self._query(q), q.page, pagelen=q.per_page, **kwargs)
-        results = page.results
-        hits = [Hit(h["id"], h["type"], h["uscc"], h["title"], h["text"], h.get("level", ""),
-                    h["region_code"], dt.date.fromordinal(h["date"]) if h.get("date") else None,
-                    float(h.score or 0.0)) for h in page]
-        counts = {name: {str(k): len(v) if isinstance(v, list) else int(v)
-                         for k, v in results.groups(name).items() if k not in (None, "")}
-                  for name in FACETS}
-        return Results(len(results), hits, counts)
+        query, filter_query = self._query(q), self._filter(q)
+        total = 0
+        allowed: set[int] | None = None  # global docnums passing the filters
+        counts: dict[str, Counter[bytes]] = {name: Counter() for name in FACETS}
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            ids = _match_ids(sub, query)
+            if filter_query is not None:
+                passing = _match_ids(sub, filter_query)
+                ids &= passing
+                if allowed is None:
+                    allowed = set()
+                allowed.update(d + offset for d in passing)
+            if reader.has_deletions():
+                ids -= reader.deleted_docs_set
+            total += len(ids)
+            if q.facets and ids:
+                for name, values in self._facet_values(reader).items():
+                    counts[name].update(map(values.__getitem__, ids))
+        pages = -(-total // q.per_page)
+        pagenum = min(pages, q.page)  # Whoosh's ResultsPage: past the end means the last page
+        hits: list[Hit] = []
+        if pagenum:
+            kwargs: dict[str, Any] = {"limit": pagenum * q.per_page, "terms": False}
+            if allowed is not None:
+                kwargs["filter"] = allowed
+            if q.sort == "date":
+                kwargs["sortedby"] = [sorting.FieldFacet("date", reverse=True),
+                                      sorting.FieldFacet("level")]
+            results = searcher.search(query, **kwargs)
+            start = (pagenum - 1) * q.per_page
+            hits = [Hit(h["id"], h["type"], h["uscc"], h["title"], h["text"], h.get("level", ""),
+                        h["region_code"],
+                        dt.date.fromordinal(h["date"]) if h.get("date") else None,
+                        _score(h.score)) for h in results[start:start + q.per_page]]
+        facets = {name: {k.decode("utf-8"): n for k, n in counts[name].items() if k}
+                  for name in FACETS} if q.facets else {}
+        return Results(total, hits, facets)
+
+    def _facet_values(self, reader: Any) -> dict[str, Any]:
+        """Facet column values (bytes) of every document of a segment, loaded once."""
+        key = reader.segment().segment_id()
+        cache = self._facet_cache
+        values = cache.get(key)
+        if values is None:
+            values = {name: list(reader.column_reader(field, translate=False))
+                      for name, field in FACET_FIELDS.items()}
+            with self._facet_lock:
+                if len(cache) > 64:  # segments merged away: start afresh
+                    cache.clear()
+                cache[key] = values
+        return values
