@@ -73,8 +73,8 @@ SCHEMA = Schema(
 )
 WRITER_TIMEOUT = 30.0
 FACET_FIELDS = {"region": "region", "industry": "section", "level": "level", "year": "year"}
-#: a rebuild's writer: a large in-memory posting pool; SEARCH_BULK_PROCS > 1 adds Whoosh's
-#: own indexing sub-processes (one segment each)
+#: a rebuild's writer: a large in-memory posting pool; SEARCH_BULK_PROCS (default: 2 when
+#: there are 2 CPUs) > 1 adds Whoosh's own indexing sub-processes (one segment each)
 BULK_LIMITMB = 512
 
 
@@ -227,7 +227,7 @@ class WhooshBackend:
 
     def bulk_load(self, chunks: Iterable[list[dict[str, Any]]]) -> None:
         """One writer for everything; the commit drops every older segment (CLEAR)."""
-        procs = int(os.environ.get("SEARCH_BULK_PROCS", "1"))
+        procs = int(os.environ.get("SEARCH_BULK_PROCS", min(2, os.cpu_count() or 1)))
         extra: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
         writer = self.ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, limitmb=BULK_LIMITMB,
                                 **extra)
