@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +26,7 @@ class Query:
     sort: str = "relevance"  # relevance | date
     page: int = 1
     per_page: int = 20
+    facets: bool = True  # False: hits and total only
 
 
 @dataclass
@@ -55,11 +57,14 @@ class Backend(Protocol):
     def upsert(self, docs: list[dict[str, Any]], delete: list[str]) -> None:
         """Add or replace ``docs`` and remove ``delete`` ids, atomically."""
 
+    def bulk_load(self, chunks: Iterable[list[dict[str, Any]]]) -> None:
+        """Replace every document by those of ``chunks`` (a rebuild), in one transaction."""
+
     def clear(self) -> None:
         """Remove every document."""
 
     def search(self, query: Query) -> Results:
-        """Hits for ``query`` (exact code matches first) with facet counts."""
+        """Hits for ``query`` (exact code matches first), the exact total, facet counts."""
 
     def count(self) -> int:
         """How many documents are indexed."""

@@ -14,7 +14,8 @@ from core.clock import today as china_today
 from core.reference import Industry, Region
 from credit.models import CreditRating, Enterprise, Penalty, Permit
 from credit.publication import is_public
-from search.analysis import clean, pinyin_terms, segmented
+from search.analysis import clean
+from search.pipeline import analyse_chunk
 
 Doc = dict[str, Any]
 
@@ -56,6 +57,13 @@ def _enterprise_rows(session: Session, usccs: Collection[str] | None, chunk: int
 def enterprise_docs(session: Session, usccs: Collection[str] | None = None,
                     chunk: int = 2000) -> Iterator[list[Doc]]:
     """Documents for enterprises (all when ``usccs`` is None), a chunk at a time."""
+    for sources in enterprise_sources(session, usccs, chunk):
+        yield analyse_chunk(sources)
+
+
+def enterprise_sources(session: Session, usccs: Collection[str] | None = None,
+                       chunk: int = 2000) -> Iterator[list[Doc]]:
+    """Sources (unsegmented documents, see search.pipeline) for enterprises, by chunk."""
     for rows in _enterprise_rows(session, usccs, chunk):
         ids = [e.id for e, _ in rows]
         permits: dict[int, list[str]] = defaultdict(list)
@@ -64,19 +72,20 @@ def enterprise_docs(session: Session, usccs: Collection[str] | None = None,
             permits[eid].append(number.lower())
         regions = _names(session, Region, {e.region_code for e, _ in rows})
         industries = _names(session, Industry, {e.industry_code for e, _ in rows})
-        yield [_enterprise_doc(e, level, permits[e.id], regions, industries) for e, level in rows]
+        yield [_enterprise_source(e, level, permits[e.id], regions, industries)
+               for e, level in rows]
 
 
-def _enterprise_doc(e: Enterprise, level: str | None, permits: list[str],
+def _enterprise_source(e: Enterprise, level: str | None, permits: list[str],
                     regions: dict[str, str], industries: dict[str, str]) -> Doc:
     former = [n for n in (e.former_names or "").split(";") if n]
     region_name = regions.get(e.region_code, "")
     industry_name = industries.get(e.industry_code, "")
     return {
         "id": f"enterprise:{e.uscc}", "type": "enterprise", "uscc": e.uscc, "title": e.name,
-        "codes": [e.uscc.lower(), *permits], "name": segmented(" ".join([e.name, *former])),
-        "pinyin": sorted({t for n in [e.name, *former] for t in pinyin_terms(n)}),
-        "body": segmented(" ".join([e.address or "", region_name, industry_name])),
+        "codes": [e.uscc.lower(), *permits], "name_text": " ".join([e.name, *former]),
+        "pinyin_names": [e.name, *former],
+        "body_text": " ".join([e.address or "", region_name, industry_name]),
         "text": clean(f"{e.address or ''} {region_name} {industry_name}"),
         "region_code": e.region_code, "regions": region_prefixes(e.region_code),
         "industry": industry_terms(e.industry_code), "level": level or "unrated",
@@ -87,6 +96,14 @@ def _enterprise_doc(e: Enterprise, level: str | None, permits: list[str],
 def penalty_docs(session: Session, ids: Collection[int] | None = None, today: dt.date | None = None,
                  chunk: int = 2000) -> Iterator[tuple[list[Doc], list[str]]]:
     """(documents, ids to delete) for penalties: only published ones are indexed."""
+    for sources, gone in penalty_sources(session, ids, today, chunk):
+        yield analyse_chunk(sources), gone
+
+
+def penalty_sources(session: Session, ids: Collection[int] | None = None,
+                    today: dt.date | None = None, chunk: int = 2000
+                    ) -> Iterator[tuple[list[Doc], list[str]]]:
+    """(sources, ids to delete) for penalties, like penalty_docs but unsegmented."""
     today = today or china_today()
     stmt = (select(Penalty, Enterprise.uscc, Enterprise.name, Enterprise.region_code,
                    Enterprise.industry_code, CreditRating.level)
@@ -106,7 +123,7 @@ def penalty_docs(session: Session, ids: Collection[int] | None = None, today: dt
         for p, uscc, name, region, industry, level in rows:
             missing.discard(p.id)
             if is_public(p, today):
-                docs.append(_penalty_doc(p, uscc, name, region, industry, level))
+                docs.append(_penalty_source(p, uscc, name, region, industry, level))
             else:
                 gone.append(f"penalty:{p.id}")
         yield docs, gone
@@ -121,13 +138,13 @@ def _penalty_batches(session: Session, stmt: Any, chunk: int) -> Iterator[list[A
         after = rows[-1][0].id
 
 
-def _penalty_doc(p: Penalty, uscc: str, name: str, region: str, industry: str,
+def _penalty_source(p: Penalty, uscc: str, name: str, region: str, industry: str,
                  level: str | None) -> Doc:
     return {
         "id": f"penalty:{p.id}", "type": "penalty", "uscc": uscc,
         "title": f"{p.decision_no} {name}", "codes": [p.decision_no.lower(), uscc.lower()],
-        "name": segmented(name), "pinyin": [],
-        "body": segmented(f"{p.violation_type} {p.facts} {p.authority}"),
+        "name_text": name, "pinyin_names": [],
+        "body_text": f"{p.violation_type} {p.facts} {p.authority}",
         "text": clean(f"{p.violation_type}。{p.facts}"),
         "region_code": region, "regions": region_prefixes(region),
         "industry": industry_terms(industry), "level": level or "unrated",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -51,17 +52,26 @@ class PostgresBackend:
 
     def upsert(self, docs: list[dict[str, Any]], delete_ids: list[str]) -> None:
         with self.db.engine.begin() as conn:
-            if delete_ids:
-                conn.execute(delete(D).where(D.id.in_(delete_ids)))
-            for start in range(0, len(docs), 1000):
-                rows = [_row(d) for d in docs[start:start + 1000]]
-                stmt = insert(D).values([{**{k: v for k, v in r.items() if not k.startswith("_")},
-                                          "tsv": _tsv(literal(r["_names"]), literal(r["_body"]))}
-                                         for r in rows])
-                update = {c: stmt.excluded[c] for c in (
-                    "type", "uscc", "title", "text", "codes", "region_code", "industry_code",
-                    "level", "year", "date", "tsv")}
-                conn.execute(stmt.on_conflict_do_update(index_elements=[D.id], set_=update))
+            self._write(conn, docs, delete_ids)
+
+    def bulk_load(self, chunks: Iterable[list[dict[str, Any]]]) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(delete(D))
+            for docs in chunks:
+                self._write(conn, docs, [])
+
+    def _write(self, conn: Any, docs: list[dict[str, Any]], delete_ids: list[str]) -> None:
+        if delete_ids:
+            conn.execute(delete(D).where(D.id.in_(delete_ids)))
+        for start in range(0, len(docs), 1000):
+            rows = [_row(d) for d in docs[start:start + 1000]]
+            stmt = insert(D).values([{**{k: v for k, v in r.items() if not k.startswith("_")},
+                                      "tsv": _tsv(literal(r["_names"]), literal(r["_body"]))}
+                                     for r in rows])
+            update = {c: stmt.excluded[c] for c in (
+                "type", "uscc", "title", "text", "codes", "region_code", "industry_code",
+                "level", "year", "date", "tsv")}
+            conn.execute(stmt.on_conflict_do_update(index_elements=[D.id], set_=update))
 
     def clear(self) -> None:
         with self.db.engine.begin() as conn:
@@ -120,7 +130,7 @@ class PostgresBackend:
             total = int(conn.scalar(select(func.count()).select_from(D).where(where)) or 0)
             rows = conn.execute(select(D, score.label("score")).where(where).order_by(*order)
                                 .limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
-            facets = self._facets(conn, where)
+            facets = self._facets(conn, where) if q.facets else {}
         hits = [Hit(r.id, r.type, r.uscc, r.title, r.text, r.level, r.region_code, r.date,
                     float(r.score)) for r in rows]
         return Results(total, hits, facets)

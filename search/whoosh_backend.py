@@ -3,28 +3,175 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 import threading
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from whoosh import index, sorting
+from whoosh import columns, formats, index, sorting, writing
 from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer
+from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Every, Or, Prefix, Term
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_uint
 
 from search.backend import FACETS, Hit, Query, Results
 
 ANALYZER = SpaceSeparatedTokenizer() | LowercaseFilter()
+_WORDS = re.compile(r"[^ \t\r\n]+")  # SpaceSeparatedTokenizer's tokens
+
+
+def _word_counts(field: Any, value: Any, lowercase: bool) -> Any:
+    """What Whoosh's Frequency format yields for space-separated words, minus its Token
+    objects: (utf-8 word, frequency, weight, encoded frequency) for each distinct word."""
+    if lowercase:
+        value = value.lower()
+    boost = field.format.field_boost
+    return [(word.encode("utf-8"), n, n * boost, pack_uint(n))
+            for word, n in Counter(_WORDS.findall(value)).items()]
+
+
+class SegmentedText(TEXT):
+    """TEXT for jieba-segmented text: the same postings as ``TEXT(analyzer=ANALYZER,
+    phrase=False)``, made several times faster. Pickled into the index: keep this name."""
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or self.format.__class__ is not formats.Frequency:
+            return super().index(value, **kwargs)
+        return _word_counts(self, value, True)
+
+
+class SegmentedKeyword(KEYWORD):
+    """KEYWORD (space-separated words) with the same fast indexing. Keep this name."""
+
+    def __init__(self, lowercase: bool = False, **kwargs: Any) -> None:
+        super().__init__(lowercase=lowercase, **kwargs)
+        self.fast_lowercase = lowercase
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or self.format.__class__ is not formats.Frequency:
+            return super().index(value, **kwargs)
+        return _word_counts(self, value, self.fast_lowercase)
+
+
 SCHEMA = Schema(
     id=ID(stored=True, unique=True), type=ID(stored=True), uscc=ID(stored=True),
     title=STORED(), text=STORED(), region_code=ID(stored=True),
-    codes=KEYWORD(lowercase=True), pinyin=KEYWORD(lowercase=True, field_boost=2.0),
-    name=TEXT(analyzer=ANALYZER, field_boost=3.0), body=TEXT(analyzer=ANALYZER),
-    regions=KEYWORD(), industry=KEYWORD(), type_term=ID(),
+    codes=SegmentedKeyword(lowercase=True),
+    pinyin=SegmentedKeyword(lowercase=True, field_boost=2.0),
+    # no positions (phrase=False): every query is made of single terms
+    name=SegmentedText(analyzer=ANALYZER, field_boost=3.0, phrase=False),
+    body=SegmentedText(analyzer=ANALYZER, phrase=False),
+    regions=SegmentedKeyword(), industry=SegmentedKeyword(), type_term=ID(),
     region=ID(sortable=True), section=ID(sortable=True), level=ID(stored=True, sortable=True),
     year=ID(sortable=True), date=NUMERIC(stored=True, sortable=True, bits=32),
 )
 WRITER_TIMEOUT = 30.0
+FACET_FIELDS = {"region": "region", "industry": "section", "level": "level", "year": "year"}
+#: a rebuild's writer: a large in-memory posting pool; SEARCH_BULK_PROCS (default: 2 when
+#: there are 2 CPUs) > 1 adds Whoosh's own indexing sub-processes (one segment each)
+BULK_LIMITMB = 512
+
+
+def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+    """Whoosh's per-segment length-column cache, remembering absent columns too.
+
+    The original asks the file system (``os.stat``) again for every posting of a field
+    without lengths (KEYWORD and ID fields) when a segment is written: a third of the
+    indexing time. A segment's files never change, so a missing column stays missing.
+    """
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+_original_doc_field_length = whoosh3.W3PerDocReader.doc_field_length
+
+
+def _doc_field_length(self: Any, docnum: int, fieldname: str, default: int = 0) -> Any:
+    """Whoosh's field length of a document, from the length column read once per segment.
+
+    Called for every posting when a segment is written and for every scored document when
+    searching; the original reads the column file byte by byte. Same results.
+    """
+    cache = self.__dict__.setdefault("_envcredit_lengths", {})
+    data = cache.get(fieldname, _original_doc_field_length)
+    if data is _original_doc_field_length:
+        reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        if reader is None:
+            data = None
+        elif isinstance(reader, columns.NumericColumn.Reader) and reader._fixedlen == 1:
+            data = reader._dbfile.get(reader._basepos, reader._count)
+        else:  # not the layout this shortcut knows: use Whoosh's own code
+            data = _original_doc_field_length
+        cache[fieldname] = data
+    if data is _original_doc_field_length:
+        return _original_doc_field_length(self, docnum, fieldname, default)
+    if data is None:
+        return default
+    if docnum > self._doccount:
+        raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
+    lbyte = data[docnum] if docnum < len(data) else 0
+    return whoosh3.byte_to_length(lbyte) if lbyte else None
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
+whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
+
+
+def _term_ids(reader: Any, fieldname: str, text: str) -> set[int]:
+    """Segment docnums holding a term, deleted ones included, read a posting block at a time
+    (Whoosh's ``all_ids`` steps through a matcher one posting at a time)."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return set()
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: the caller removes them
+        matcher = matcher.child
+    if not isinstance(matcher, whoosh3.W3LeafMatcher):
+        return set(matcher.all_ids())
+    out: list[int] = []
+    while matcher.is_active():
+        matcher._read_ids()
+        out.extend(matcher._ids)
+        matcher._next_block()
+    return set(out)
+
+
+def _match_ids(searcher: Any, q: Any) -> set[int]:
+    """Docnums of a segment matching ``q`` (deletions not removed), by set operations."""
+    reader = searcher.reader()
+    if isinstance(q, Term):
+        return _term_ids(reader, q.fieldname, q.text)
+    if isinstance(q, Prefix):
+        out: set[int] = set()
+        for text in reader.expand_prefix(q.fieldname, q.text):
+            out |= _term_ids(reader, q.fieldname, text.decode("utf-8"))
+        return out
+    if isinstance(q, Or):
+        out = set()
+        for sub in q.subqueries:
+            out |= _match_ids(searcher, sub)
+        return out
+    if isinstance(q, And):
+        sets = sorted((_match_ids(searcher, sub) for sub in q.subqueries), key=len)
+        return sets[0].intersection(*sets[1:]) if sets else set()
+    if isinstance(q, Every):
+        return set(range(reader.doc_count_all()))
+    return set(q.docs(searcher))
+
+
+def _score(value: Any) -> float:
+    """A hit's relevance (a date-sorted hit's "score" is its sort key: no relevance)."""
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def _fields(doc: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +199,8 @@ class WhooshBackend:
         else:
             self.ix = index.create_in(self.directory, SCHEMA)
         self._local = threading.local()
+        self._facet_cache: dict[str, dict[str, Any]] = {}
+        self._facet_lock = threading.Lock()
 
     def _searcher(self) -> Any:
         searcher = getattr(self._local, "searcher", None)
@@ -76,6 +225,21 @@ class WhooshBackend:
             raise
         writer.commit()
 
+    def bulk_load(self, chunks: Iterable[list[dict[str, Any]]]) -> None:
+        """One writer for everything; the commit drops every older segment (CLEAR)."""
+        procs = int(os.environ.get("SEARCH_BULK_PROCS", min(2, os.cpu_count() or 1)))
+        extra: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
+        writer = self.ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, limitmb=BULK_LIMITMB,
+                                **extra)
+        try:
+            for docs in chunks:
+                for doc in docs:
+                    writer.add_document(**_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=writing.CLEAR)
+
     def clear(self) -> None:
         self.close()
         self.ix = index.create_in(self.directory, SCHEMA)
@@ -86,6 +250,8 @@ class WhooshBackend:
         if searcher is not None:
             searcher.close()
         self._local = threading.local()
+        self._facet_cache: dict[str, dict[str, Any]] = {}
+        self._facet_lock = threading.Lock()
 
     def count(self) -> int:
         return int(self._searcher().doc_count())
@@ -114,21 +280,59 @@ class WhooshBackend:
         return And(terms) if terms else None
 
     def search(self, q: Query) -> Results:
+        """Top hits from Whoosh's own collector (block-quality skipping for relevance);
+        the exact total and the facet counts from the set of matching document numbers,
+        computed a posting block at a time (see :func:`_match_ids`)."""
         searcher = self._searcher()
-        facets = {"region": sorting.FieldFacet("region"),
-                  "industry": sorting.FieldFacet("section"),
-                  "level": sorting.FieldFacet("level"), "year": sorting.FieldFacet("year")}
-        kwargs: dict[str, Any] = {"filter": self._filter(q), "groupedby": facets,
-                                  "maptype": sorting.Count}
-        if q.sort == "date":
-            kwargs.update(sortedby=[sorting.FieldFacet("date", reverse=True),
-                                    sorting.FieldFacet("level")])
-        page = searcher.search_page(self._query(q), q.page, pagelen=q.per_page, **kwargs)
-        results = page.results
-        hits = [Hit(h["id"], h["type"], h["uscc"], h["title"], h["text"], h.get("level", ""),
-                    h["region_code"], dt.date.fromordinal(h["date"]) if h.get("date") else None,
-                    float(h.score or 0.0)) for h in page]
-        counts = {name: {str(k): len(v) if isinstance(v, list) else int(v)
-                         for k, v in results.groups(name).items() if k not in (None, "")}
-                  for name in FACETS}
-        return Results(len(results), hits, counts)
+        query, filter_query = self._query(q), self._filter(q)
+        total = 0
+        allowed: set[int] | None = None  # global docnums passing the filters
+        counts: dict[str, Counter[bytes]] = {name: Counter() for name in FACETS}
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            ids = _match_ids(sub, query)
+            if filter_query is not None:
+                passing = _match_ids(sub, filter_query)
+                ids &= passing
+                if allowed is None:
+                    allowed = set()
+                allowed.update(d + offset for d in passing)
+            if reader.has_deletions():
+                ids -= reader.deleted_docs_set
+            total += len(ids)
+            if q.facets and ids:
+                for name, values in self._facet_values(reader).items():
+                    counts[name].update(map(values.__getitem__, ids))
+        pages = -(-total // q.per_page)
+        pagenum = min(pages, q.page)  # Whoosh's ResultsPage: past the end means the last page
+        hits: list[Hit] = []
+        if pagenum:
+            kwargs: dict[str, Any] = {"limit": pagenum * q.per_page, "terms": False}
+            if allowed is not None:
+                kwargs["filter"] = allowed
+            if q.sort == "date":
+                kwargs["sortedby"] = [sorting.FieldFacet("date", reverse=True),
+                                      sorting.FieldFacet("level")]
+            results = searcher.search(query, **kwargs)
+            start = (pagenum - 1) * q.per_page
+            hits = [Hit(h["id"], h["type"], h["uscc"], h["title"], h["text"], h.get("level", ""),
+                        h["region_code"],
+                        dt.date.fromordinal(h["date"]) if h.get("date") else None,
+                        _score(h.score)) for h in results[start:start + q.per_page]]
+        facets = {name: {k.decode("utf-8"): n for k, n in counts[name].items() if k}
+                  for name in FACETS} if q.facets else {}
+        return Results(total, hits, facets)
+
+    def _facet_values(self, reader: Any) -> dict[str, Any]:
+        """Facet column values (bytes) of every document of a segment, loaded once."""
+        key = reader.segment().segment_id()
+        cache = self._facet_cache
+        values = cache.get(key)
+        if values is None:
+            values = {name: list(reader.column_reader(field, translate=False))
+                      for name, field in FACET_FIELDS.items()}
+            with self._facet_lock:
+                if len(cache) > 64:  # segments merged away: start afresh
+                    cache.clear()
+                cache[key] = values
+        return values
