@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import click
 from flask import Flask
@@ -37,7 +38,9 @@ def inspection_plan_cmd(region: str, count: int, seed: int) -> None:
 @click.option("--all", "everyone", is_flag=True, help="rate every enterprise, not only dirty ones")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="rate as of this date (default today; with --all only)")
-def rescore_cmd(everyone: bool, as_of: dt.datetime | None) -> None:
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="processes rating in parallel with --all (default: CPUs, at most 4)")
+def rescore_cmd(everyone: bool, as_of: dt.datetime | None, jobs: int | None) -> None:
     """Rate the enterprises whose records changed (or all), storing changed ratings."""
     from credit.ratings import RescoringConsumer, active_rulebook, rescore
 
@@ -57,7 +60,8 @@ def rescore_cmd(everyone: bool, as_of: dt.datetime | None) -> None:
     with transaction() as session:
         total = session.scalar(select(func.count()).select_from(Enterprise)) or 0
         with ProgressBar(total, "rescore") as bar:
-            result = rescore(session, None, day, rulebook, advance=bar.advance)
+            result = rescore(session, None, day, rulebook, advance=bar.advance,
+                             jobs=jobs or min(4, os.cpu_count() or 1))
     click.echo(f"已评价 {result.rated} 家，{result.changed} 家结果变化 / rated {result.rated}, "
                f"changed {result.changed} ({rulebook.name}@{rulebook.version}, as of {day})")
 

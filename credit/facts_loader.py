@@ -162,11 +162,13 @@ def _chunk_facts(session: Session, chunk: list[tuple[int, str | None]], ranged: 
 
 
 def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, *,
-               chunk: int = 2000, horizon: Horizon | None = None) -> Iterator[EnterpriseFacts]:
+               chunk: int = 2000, horizon: Horizon | None = None,
+               id_range: tuple[int, int] | None = None) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
     Seven queries per chunk of ``chunk`` enterprises, whatever their records. With a
     ``horizon`` only records that can matter on its date are read (the rating is the same).
+    ``id_range`` (lowest, highest id, inclusive) limits "all" to one slice of enterprises.
     """
     stmt = select(Enterprise.id, Enterprise.permit_category).order_by(Enterprise.id)
     if enterprise_ids is not None:
@@ -177,7 +179,9 @@ def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, 
                 stmt.where(Enterprise.id.in_(part)))]
             yield from _chunk_facts(session, rows, False, horizon)
         return
-    after = 0
+    after, last = (id_range[0] - 1, id_range[1]) if id_range else (0, None)
+    if last is not None:
+        stmt = stmt.where(Enterprise.id <= last)
     while True:
         rows = [(r[0], r[1]) for r in _fetch(session,
             stmt.where(Enterprise.id > after).limit(chunk))]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+import multiprocessing
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.changelog import ChangeLog, record_change
 from core.clock import today as china_today
 from core.consumers import Consumer
+from core.db import get_db
 from core.errors import NotFound
 from credit.engine import Rating, explanation_digest, rate, rating_to_json
 from credit.facts_loader import Horizon, load_facts
@@ -79,7 +81,12 @@ def _same(stored: Any, new: Rating, digest: str) -> bool:
     return text == json.dumps(explanation) or json.loads(text) == explanation
 
 
-def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
+Rows = list[dict[str, Any]]
+
+
+def _changes(session: Session, ratings: list[tuple[int, Rating]]) -> tuple[Rows, list[int]]:
+    """New rating rows for the ratings that differ from the stored ones, and the ids of the
+    stored rows they replace (reads only)."""
     stored = _stored(session, [eid for eid, _ in ratings])
     rows, retire = [], []
     for enterprise_id, rating in ratings:
@@ -94,6 +101,11 @@ def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
                      "level": rating.level, "computed_level": rating.computed_level,
                      "explanation": rating_to_json(rating), "explanation_digest": digest,
                      "adjustment_id": rating.adjustment_id, "is_current": True})
+    return rows, retire
+
+
+def _apply(session: Session, rows: Rows, retire: list[int]) -> int:
+    """Store new current ratings (retiring the old ones) with their change-log rows."""
     usccs = _usccs(session, {row["enterprise_id"] for row in rows})
     for row in rows:
         record_change(session, "rating", usccs[row["enterprise_id"]],
@@ -106,28 +118,84 @@ def _write_chunk(session: Session, ratings: list[tuple[int, Rating]]) -> int:
     return len(rows)
 
 
-def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.date,
-            rulebook: Rulebook, advance: Callable[[int], None] | None = None,
-            chunk: int = 2000) -> RescoreResult:
-    """Rate ``enterprise_ids`` (None = all) and store a new current rating where it changed.
-
-    A handful of queries per chunk of enterprises; flushes, does not commit.
-    """
-    rated = changed = 0
+def _rated(session: Session, facts: Iterable[Any], as_of: dt.date, rulebook: Rulebook,
+           chunk: int) -> Iterator[tuple[int, Rows, list[int]]]:
+    """(how many rated, new rows, retired ids) per chunk of enterprises' facts."""
     batch: list[tuple[int, Rating]] = []
-    horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
-    for facts in load_facts(session, enterprise_ids, chunk=chunk, horizon=horizon):
-        batch.append((facts.enterprise_id, rate(facts, rulebook, as_of)))
+    for f in facts:
+        batch.append((f.enterprise_id, rate(f, rulebook, as_of)))
         if len(batch) >= chunk:
-            changed, rated = changed + _write_chunk(session, batch), rated + len(batch)
-            if advance:
-                advance(len(batch))
+            yield len(batch), *_changes(session, batch)
             batch = []
     if batch:
-        changed, rated = changed + _write_chunk(session, batch), rated + len(batch)
+        yield len(batch), *_changes(session, batch)
+
+
+def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.date,
+            rulebook: Rulebook, advance: Callable[[int], None] | None = None,
+            chunk: int = 2000, jobs: int = 1) -> RescoreResult:
+    """Rate ``enterprise_ids`` (None = all) and store a new current rating where it changed.
+
+    A handful of queries per chunk of enterprises; flushes, does not commit. With ``jobs``
+    > 1 (everyone only), that many forked processes read and rate slices of the enterprises
+    in parallel and hand back only what changed; this session writes it all, so the result
+    is one transaction either way.
+    """
+    horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
+    if jobs > 1 and enterprise_ids is None:
+        parts: Iterable[tuple[int, Rows, list[int]]] = _forked(session, as_of, rulebook, chunk,
+                                                               jobs)
+    else:
+        parts = _rated(session, load_facts(session, enterprise_ids, chunk=chunk,
+                                           horizon=horizon), as_of, rulebook, chunk)
+    rated = changed = 0
+    for count, rows, retire in parts:
+        changed += _apply(session, rows, retire)
+        rated += count
         if advance:
-            advance(len(batch))
+            advance(count)
     return RescoreResult(rated, changed)
+
+
+#: what a forked rescoring process inherits from its parent (set just before the fork)
+_FORK: dict[str, Any] = {}
+SLICE = 10_000  # enterprises per task of a parallel rescore
+
+
+def _forked(session: Session, as_of: dt.date, rulebook: Rulebook, chunk: int, jobs: int
+            ) -> Iterator[tuple[int, Rows, list[int]]]:
+    ids = session.connection().execute(select(Enterprise.id).order_by(Enterprise.id)) \
+        .scalars().all()
+    slices = [(ids[i], ids[min(i + SLICE, len(ids)) - 1]) for i in range(0, len(ids), SLICE)]
+    _FORK.update(app=current_app._get_current_object(),  # type: ignore[attr-defined]
+                 as_of=as_of, rulebook=rulebook, chunk=chunk)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, max(1, len(slices))), initializer=_forked_init) as pool:
+        yield from pool.imap_unordered(_rate_slice, slices)
+
+
+def _forked_init() -> None:
+    # the parent's pooled connections must not be shared: open new ones in this process
+    _FORK["app"].extensions["envcredit.db"].engine.dispose(close=False)
+
+
+def _rate_slice(bounds: tuple[int, int]) -> tuple[int, Rows, list[int]]:
+    """In a forked process: rate enterprises with ids in ``bounds``; what changed (reads only)."""
+    with _FORK["app"].app_context():
+        session = get_db().new_session()
+        try:
+            horizon = Horizon.for_rulebook(_FORK["as_of"], _FORK["rulebook"].lookback_days)
+            facts = load_facts(session, None, chunk=_FORK["chunk"], horizon=horizon,
+                               id_range=bounds)
+            rated, rows, retire = 0, [], []
+            for count, new, old in _rated(session, facts, _FORK["as_of"], _FORK["rulebook"],
+                                          _FORK["chunk"]):
+                rated += count
+                rows.extend(new)
+                retire.extend(old)
+            return rated, rows, retire
+        finally:
+            session.close()
 
 
 def dirty_enterprises(changes: Iterable[ChangeLog]) -> set[int]:

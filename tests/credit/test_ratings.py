@@ -166,3 +166,33 @@ def test_the_digest_decides_unchanged_and_older_rows_fall_back_to_json(session):
                     .values(explanation_digest="0" * 24))
     session.commit()
     assert rescore(session, None, D, BOOK).changed == 1
+
+
+def test_parallel_rescore_stores_exactly_what_one_process_does(app, session):
+    """`--jobs`: forked processes rate slices and hand back changes; the caller writes."""
+    from credit import ratings as ratings_module
+    from credit.demo.load import load_demo
+
+    load_demo(session, 60, seed=9)
+    session.commit()
+    previous, ratings_module.SLICE = ratings_module.SLICE, 7  # many slices for 60 enterprises
+    try:
+        with app.app_context():
+            seen: list[int] = []
+            result = rescore(session, None, D, BOOK, jobs=2, chunk=5, advance=seen.append)
+            session.commit()
+    finally:
+        ratings_module.SLICE = previous
+    assert (result.rated, result.changed, sum(seen)) == (60, 60, 60)
+    parallel = {(r.enterprise_id, r.score, r.level, r.explanation_digest)
+                for r in _ratings(session)}
+    changes = [c for c in read_changes(session, 0, 5000) if c.entity == "rating"]
+    assert len(changes) == 60 and len({c.entity_id for c in changes}) == 60
+    session.execute(CreditRating.__table__.delete())
+    session.commit()
+    assert rescore(session, None, D, BOOK).changed == 60
+    session.commit()
+    assert {(r.enterprise_id, r.score, r.level, r.explanation_digest)
+            for r in _ratings(session)} == parallel
+    with app.app_context():
+        assert rescore(session, None, D, BOOK, jobs=2).changed == 0  # nothing new to store
