@@ -12,9 +12,7 @@ import os
 import sys
 import traceback
 
-from bench.report import Figure, print_figure, write_report
-
-BENCHES = ("rescore", "search", "api", "load", "faults", "pg_restart")
+from bench.report import BENCHES, Figure, print_figure, write_report
 
 
 def main() -> int:
@@ -43,7 +41,7 @@ def main() -> int:
             print_figure(fig)
         figures += figs
         notes += [f"{name}: {n}" for n in extra]
-    path = write_report(figures, notes)
+    path = write_report(figures, notes, keep_others=bool(only))
     print(f"report written to {path}")
     return 1 if failed else 0
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 REPORTS = Path(__file__).parent / "reports"
+BENCHES = ("rescore", "search", "api", "load", "faults", "pg_restart")
 
 
 @dataclass
@@ -58,10 +59,37 @@ def print_figure(fig: Figure) -> None:
           flush=True)
 
 
-def write_report(figures: list[Figure], notes: list[str], path: Path = REPORTS) -> Path:
-    """Write report.md and report.json under bench/reports/."""
+def _earlier(path: Path, rerun: set[str], stamp: str) -> tuple[list[Figure], list[str]]:
+    """Figures and notes of the benches *not* re-run, from the report being replaced."""
+    try:
+        old = json.loads((path / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [], []
+    kept = [Figure(**f) for f in old.get("figures", []) if f["bench"] not in rerun]
+    benches = sorted({f.bench for f in kept})
+    notes = [n for n in old.get("notes", []) if n.split(":", 1)[0] not in rerun
+             and not n.startswith("report:")]
+    if benches:
+        run = old.get("generated_at", "?")
+        commit = old.get("machine", {}).get("commit", "?")
+        notes.append(f"report: {', '.join(sorted(rerun))} re-run at {stamp}; "
+                     f"{', '.join(benches)} from the run of {run} (commit {commit})")
+    return kept, notes
+
+
+def write_report(figures: list[Figure], notes: list[str], path: Path = REPORTS,
+                 keep_others: bool = False) -> Path:
+    """Write report.md and report.json under bench/reports/.
+
+    With ``keep_others`` (a subset was run) the other benches' figures of the previous
+    report are kept, and a note says which figures come from which run.
+    """
     path.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if keep_others:
+        kept, old_notes = _earlier(path, {f.bench for f in figures}, stamp)
+        figures, notes = kept + figures, old_notes + notes
+        figures.sort(key=lambda f: BENCHES.index(f.bench) if f.bench in BENCHES else 99)
     facts = machine_facts()
     data = {"generated_at": stamp, "machine": facts, "figures": [asdict(f) for f in figures],
             "notes": notes}
