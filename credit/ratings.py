@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.changelog import ChangeLog, record_change
 from core.clock import today as china_today
 from core.consumers import Consumer
-from core.db import get_db
+from core.db import get_db, reset_write_intent, set_write_intent
 from core.errors import NotFound
 from credit.engine import Rating, explanation_digest, rate, rating_to_json
 from credit.facts_loader import Horizon, load_facts
@@ -181,6 +181,9 @@ def _forked_init() -> None:
 
 def _rate_slice(bounds: tuple[int, int]) -> tuple[int, Rows, list[int]]:
     """In a forked process: rate enterprises with ids in ``bounds``; what changed (reads only)."""
+    # reads only: never BEGIN IMMEDIATE here, even when the parent was writing at the fork
+    # (it holds SQLite's write lock until it commits what these processes hand back)
+    token = set_write_intent(False)
     with _FORK["app"].app_context():
         session = get_db().new_session()
         try:
@@ -196,6 +199,7 @@ def _rate_slice(bounds: tuple[int, int]) -> tuple[int, Rows, list[int]]:
             return rated, rows, retire
         finally:
             session.close()
+            reset_write_intent(token)
 
 
 def dirty_enterprises(changes: Iterable[ChangeLog]) -> set[int]:

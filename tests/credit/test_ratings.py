@@ -170,6 +170,7 @@ def test_the_digest_decides_unchanged_and_older_rows_fall_back_to_json(session):
 
 def test_parallel_rescore_stores_exactly_what_one_process_does(app, session):
     """`--jobs`: forked processes rate slices and hand back changes; the caller writes."""
+    from core.db import writing
     from credit import ratings as ratings_module
     from credit.demo.load import load_demo
 
@@ -177,7 +178,8 @@ def test_parallel_rescore_stores_exactly_what_one_process_does(app, session):
     session.commit()
     previous, ratings_module.SLICE = ratings_module.SLICE, 7  # many slices for 60 enterprises
     try:
-        with app.app_context():
+        with app.app_context(), writing():  # as the CLI: the caller holds the write lock
+            session.rollback()  # the next statement begins the write transaction
             seen: list[int] = []
             result = rescore(session, None, D, BOOK, jobs=2, chunk=5, advance=seen.append)
             session.commit()
