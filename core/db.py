@@ -136,7 +136,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        # straight to the driver: SQLAlchemy's statement machinery for a bare BEGIN cost as
+        # much as the query that follows it on a single-row read
+        connection.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 class Database:

@@ -56,7 +56,7 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, Any]:
                case((CreditRating.explanation_digest.is_(None),
                      cast(CreditRating.explanation, Text)), else_=None))
         .where(CreditRating.enterprise_id.in_(ids), CreditRating.is_current))
-    return {r[0]: r[1:] for r in rows}
+    return {r[0]: r[1:] for r in rows.all()}
 
 
 def _usccs(session: Session, ids: Collection[int]) -> dict[int, str]:
