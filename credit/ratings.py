@@ -139,7 +139,8 @@ def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.
     A handful of queries per chunk of enterprises; flushes, does not commit. With ``jobs``
     > 1 (everyone only), that many forked processes read and rate slices of the enterprises
     in parallel and hand back only what changed; this session writes it all, so the result
-    is one transaction either way.
+    is one transaction either way. Those processes see committed data only: call it with
+    ``jobs`` > 1 only when this session has written nothing that could move a rating.
     """
     horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
     if jobs > 1 and enterprise_ids is None:
