@@ -59,22 +59,30 @@ def print_figure(fig: Figure) -> None:
           flush=True)
 
 
-def _earlier(path: Path, rerun: set[str], stamp: str) -> tuple[list[Figure], list[str]]:
+def _earlier(path: Path, rerun: set[str]) -> tuple[list[Figure], list[str]]:
     """Figures and notes of the benches *not* re-run, from the report being replaced."""
     try:
         old = json.loads((path / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return [], []
+    run = {"measured_at": old.get("generated_at", "?"),
+           "commit": old.get("machine", {}).get("commit", "?")}
     kept = [Figure(**f) for f in old.get("figures", []) if f["bench"] not in rerun]
-    benches = sorted({f.bench for f in kept})
+    for fig in kept:  # figures from before provenance was recorded: the old report's run
+        fig.extra = {**run, **fig.extra}
     notes = [n for n in old.get("notes", []) if n.split(":", 1)[0] not in rerun
              and not n.startswith("report:")]
-    if benches:
-        run = old.get("generated_at", "?")
-        commit = old.get("machine", {}).get("commit", "?")
-        notes.append(f"report: {', '.join(sorted(rerun))} re-run at {stamp}; "
-                     f"{', '.join(benches)} from the run of {run} (commit {commit})")
     return kept, notes
+
+
+def _provenance(figures: list[Figure]) -> str:
+    runs: dict[tuple[str, str], list[str]] = {}
+    for fig in figures:
+        key = (fig.extra.get("measured_at", "?"), fig.extra.get("commit", "?"))
+        if fig.bench not in runs.setdefault(key, []):
+            runs[key].append(fig.bench)
+    return "report: " + "; ".join(f"{', '.join(benches)} measured at {at} (commit {commit})"
+                                  for (at, commit), benches in sorted(runs.items()))
 
 
 def write_report(figures: list[Figure], notes: list[str], path: Path = REPORTS,
@@ -86,11 +94,14 @@ def write_report(figures: list[Figure], notes: list[str], path: Path = REPORTS,
     """
     path.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if keep_others:
-        kept, old_notes = _earlier(path, {f.bench for f in figures}, stamp)
-        figures, notes = kept + figures, old_notes + notes
-        figures.sort(key=lambda f: BENCHES.index(f.bench) if f.bench in BENCHES else 99)
     facts = machine_facts()
+    for fig in figures:
+        fig.extra = {**fig.extra, "measured_at": stamp, "commit": facts.get("commit", "?")}
+    if keep_others:
+        kept, old_notes = _earlier(path, {f.bench for f in figures})
+        figures = sorted(kept + figures,
+                         key=lambda f: BENCHES.index(f.bench) if f.bench in BENCHES else 99)
+        notes = [*old_notes, *notes, _provenance(figures)]
     data = {"generated_at": stamp, "machine": facts, "figures": [asdict(f) for f in figures],
             "notes": notes}
     (path / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
