@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.changelog import claim_watermark, record_change, set_watermark
+from core.changelog import claim_watermark, get_watermark, record_change, set_watermark
 from core.clock import today as china_today
 from core.consumers import Consumer
 from core.db import get_db, writing
@@ -42,8 +42,6 @@ class ExpiryConsumer(Consumer):
 
     def pending(self, session: Session) -> int:
         """1 until today's run is done."""
-        from core.changelog import get_watermark
-
         return int(get_watermark(session, NAME) < china_today().toordinal())
 
     def run_once(self) -> int:

@@ -144,8 +144,8 @@ def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.
     """
     horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
     if jobs > 1 and enterprise_ids is None:
-        parts: Iterable[tuple[int, Rows, list[int]]] = _forked(session, as_of, rulebook, chunk,
-                                                               jobs)
+        parts: Iterable[tuple[int, Rows, list[int]]] = _forked(session, as_of, rulebook,
+                                                               horizon, chunk, jobs)
     else:
         parts = _rated(session, load_facts(session, enterprise_ids, chunk=chunk,
                                            horizon=horizon), as_of, rulebook, chunk)
@@ -163,13 +163,13 @@ _FORK: dict[str, Any] = {}
 SLICE = 10_000  # enterprises per task of a parallel rescore
 
 
-def _forked(session: Session, as_of: dt.date, rulebook: Rulebook, chunk: int, jobs: int
-            ) -> Iterator[tuple[int, Rows, list[int]]]:
+def _forked(session: Session, as_of: dt.date, rulebook: Rulebook, horizon: Horizon, chunk: int,
+            jobs: int) -> Iterator[tuple[int, Rows, list[int]]]:
     ids = session.connection().execute(select(Enterprise.id).order_by(Enterprise.id)) \
         .scalars().all()
     slices = [(ids[i], ids[min(i + SLICE, len(ids)) - 1]) for i in range(0, len(ids), SLICE)]
     _FORK.update(app=current_app._get_current_object(),  # type: ignore[attr-defined]
-                 as_of=as_of, rulebook=rulebook, chunk=chunk)
+                 as_of=as_of, rulebook=rulebook, horizon=horizon, chunk=chunk)
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, max(1, len(slices))), initializer=_forked_init) as pool:
         yield from pool.imap_unordered(_rate_slice, slices)
@@ -188,8 +188,7 @@ def _rate_slice(bounds: tuple[int, int]) -> tuple[int, Rows, list[int]]:
     with _FORK["app"].app_context():
         session = get_db().new_session()
         try:
-            horizon = Horizon.for_rulebook(_FORK["as_of"], _FORK["rulebook"].lookback_days)
-            facts = load_facts(session, None, chunk=_FORK["chunk"], horizon=horizon,
+            facts = load_facts(session, None, chunk=_FORK["chunk"], horizon=_FORK["horizon"],
                                id_range=bounds)
             rated, rows, retire = 0, [], []
             for count, new, old in _rated(session, facts, _FORK["as_of"], _FORK["rulebook"],

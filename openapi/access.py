@@ -128,7 +128,7 @@ def init_access(app: Flask, blueprints: list[Any]) -> None:
     unlimited = names - {tipoffs.blp.name}
 
     @app.before_request
-    def _check_key() -> None:
+    def _check_key_and_quota() -> None:
         if request.path.startswith("/api/") and request.headers.get("Authorization"):
             api_client()
         if request.blueprint in names:
