@@ -11,7 +11,7 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "ENVCREDIT_INSTANCE": "./instance",
     "DATABASE_URL": None,
-    "SEARCH_BACKEND": "whoosh",
+    "SEARCH_BACKEND": "sqlite",
     "REDIS_URL": None,
     "SECRET_KEY": None,
     "CREDIT_RULEBOOK": "cn-default",

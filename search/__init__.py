@@ -12,8 +12,12 @@ search_cli = AppGroup("search", help="全文检索 / The search index.")
 
 
 def make_backend(app: Flask) -> Any:
-    """The backend chosen by ``SEARCH_BACKEND`` (whoosh, the default, or postgres)."""
-    kind = str(app.config.get("SEARCH_BACKEND") or "whoosh").lower()
+    """The backend chosen by ``SEARCH_BACKEND``: sqlite (the default), whoosh or postgres."""
+    kind = str(app.config.get("SEARCH_BACKEND") or "sqlite").lower()
+    if kind == "sqlite":
+        from search.sqlite_backend import SqliteBackend
+
+        return SqliteBackend(app.config["INDEX_DIR"])
     if kind == "whoosh":
         from search.whoosh_backend import WhooshBackend
 
@@ -22,8 +26,8 @@ def make_backend(app: Flask) -> Any:
         from search.postgres_backend import PostgresBackend
 
         return PostgresBackend(app.extensions["envcredit.db"])
-    raise RuntimeError(f"SEARCH_BACKEND 只能是 whoosh 或 postgres / SEARCH_BACKEND must be "
-                       f"whoosh or postgres, not {kind!r}")
+    raise RuntimeError(f"SEARCH_BACKEND 只能是 sqlite、whoosh 或 postgres / SEARCH_BACKEND "
+                       f"must be sqlite, whoosh or postgres, not {kind!r}")
 
 
 def _lag() -> dict[str, Any]:

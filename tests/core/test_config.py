@@ -10,7 +10,7 @@ def test_defaults_use_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     config = load_config({"ENVCREDIT_INSTANCE": str(tmp_path / "inst")})
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'inst' / 'envcredit.sqlite3'}"
-    assert config["SEARCH_BACKEND"] == "whoosh"
+    assert config["SEARCH_BACKEND"] == "sqlite"
     assert config["INDEX_DIR"] == str(tmp_path / "inst" / "index")
 
 

@@ -1,11 +1,12 @@
-"""Search tests run against both backends: Whoosh everywhere, PostgreSQL's when available."""
+"""Search tests run against every backend: SQLite FTS5 and Whoosh everywhere, PostgreSQL's
+when available."""
 
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture(params=["whoosh", "postgres"])
+@pytest.fixture(params=["sqlite", "whoosh", "postgres"])
 def app_config(request, database_url, tmp_path):
     if request.param == "postgres" and not database_url.startswith("postgresql"):
         pytest.skip("the PostgreSQL search backend needs TEST_DATABASE_URL")

@@ -11,6 +11,7 @@ import pytest
 from core.changelog import get_watermark, record_change
 from search import indexer as indexer_module
 from search.indexer import SearchIndexer
+from search.service import make_query, run_search
 from tests.factories import create_enterprise
 
 
@@ -21,26 +22,44 @@ def _change(session, name):
     return ent
 
 
+KILLED_WRITERS = {
+    # a Whoosh writer holding the index lock, a document added, not committed
+    "whoosh": ("from whoosh import index\n"
+               "ix = index.open_dir({directory!r})\n"
+               "w = ix.writer()\n"
+               "w.add_document(id='enterprise:junk', type='enterprise', title='junk')\n"),
+    # an SQLite writer holding the write lock, rows written to the WAL, not committed
+    "sqlite": ("import sqlite3\n"
+               "c = sqlite3.connect({path!r}, isolation_level=None)\n"
+               "c.execute('BEGIN IMMEDIATE')\n"
+               "c.execute(\"INSERT INTO meta VALUES (999, 'enterprise', '', '', '', '', '', '', "
+               "NULL)\")\n"
+               "c.execute(\"INSERT INTO doc VALUES (999, 'enterprise:junk', 'enterprise', '', "
+               "'junk', '', '', '', NULL)\")\n"
+               "c.execute(\"INSERT INTO fts (rowid, name, pinyin, body) VALUES (999, 'junk', "
+               "'', '')\")\n"),
+}
+
+
 def test_writer_killed_mid_write_leaves_no_stale_lock(app, session):
     backend = app.extensions["envcredit.search"]
-    if backend.name != "whoosh":
-        pytest.skip("a Whoosh writer lock")
+    if backend.name not in KILLED_WRITERS:
+        pytest.skip("PostgreSQL rolls back a killed connection's transaction itself")
     first = _change(session, "甲化工有限公司")
     with app.app_context():
         SearchIndexer(backend).catch_up()
-    script = (
-        "import os, signal\n"
-        "from whoosh import index\n"
-        f"ix = index.open_dir({str(backend.directory)!r})\n"
-        "w = ix.writer()\n"
-        "w.add_document(id='enterprise:junk', type='enterprise', title='junk')\n"
-        "os.kill(os.getpid(), signal.SIGKILL)\n")
-    killed = subprocess.run([sys.executable, "-c", script], check=False)
+    script = KILLED_WRITERS[backend.name].format(
+        directory=str(backend.directory), path=str(getattr(backend, "path", "")))
+    killed = subprocess.run([sys.executable, "-c",
+                             script + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"],
+                            check=False)
     assert killed.returncode == -9
     second = _change(session, "乙化工有限公司")
     with app.app_context():
         SearchIndexer(backend).catch_up()
     assert backend.ids() == {f"enterprise:{first.uscc}", f"enterprise:{second.uscc}"}
+    with app.app_context():
+        assert run_search(make_query({"q": "junk"}))[0].total == 0
 
 
 def test_crash_before_the_watermark_commit_reapplies_the_batch(app, session, monkeypatch):
