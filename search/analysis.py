@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Iterator
 
 import jieba
-from pypinyin import Style, lazy_pinyin
 
 _ready = threading.Lock()
 _initialised = False
@@ -53,6 +52,11 @@ def segmented(text: str | None) -> str:
 
 def pinyin_terms(name: str | None) -> list[str]:
     """Full pinyin and initials of each word and of the whole name (兰州 → lanzhou, lz)."""
+    # imported here: pypinyin's tables take ~55 MB, and only indexing spells names in pinyin
+    # (queries are matched against the stored pinyin), so processes that never index
+    # enterprises, such as most web workers, do not load them
+    from pypinyin import Style, lazy_pinyin
+
     init_jieba()
     words = [w for w in jieba.cut(clean(name)) if w.strip()]
     out: set[str] = set()
