@@ -25,8 +25,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from defaults, the environment and ``config`` overrides."""
     settings = load_config(config)
     # No app-wide static folder: its /static/<path> rule would shadow the blueprints' files.
-    app = Flask("envcredit", instance_path=settings["ENVCREDIT_INSTANCE"], static_folder=None,
-                root_path=str(Path(__file__).parent))
+    app = core_web.App("envcredit", instance_path=settings["ENVCREDIT_INSTANCE"],
+                       static_folder=None, root_path=str(Path(__file__).parent))
     app.url_map.converters["int"] = core_web.BoundedInt
     app.config.update(settings)
     app.config.update(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Any
+from inspect import iscoroutinefunction
+from typing import Any, ClassVar
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
@@ -18,6 +20,27 @@ PROBLEM_BASE = "https://envcredit.org/problems/"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 bp = Blueprint("core", __name__)
+
+
+class App(Flask):
+    """Flask, with ``ensure_sync`` answered from a cache.
+
+    Flask asks ``inspect.iscoroutinefunction`` about every hook and view on every request
+    (about twenty times for an API read); whether a function is a coroutine function never
+    changes, so the answer is kept per function (bound methods by their underlying function).
+    """
+
+    _is_async: ClassVar[dict[Any, bool]] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        key = getattr(func, "__func__", func)
+        try:
+            is_async = self._is_async[key]
+        except (KeyError, TypeError):  # TypeError: an unhashable callable, not cached
+            is_async = iscoroutinefunction(func)
+            with contextlib.suppress(TypeError):
+                self._is_async[key] = is_async
+        return self.async_to_sync(func) if is_async else func
 
 
 class BoundedInt(IntegerConverter):
@@ -54,7 +77,10 @@ def init_db(app: Flask) -> Database:
 
 def reject_nul_bytes() -> Any:
     """No database stores NUL in text: refuse it in the URL or form up front (400)."""
-    values = [request.path, *request.args.keys(), *request.args.values()]
+    values = [request.path]
+    query = request.query_string
+    if b"%00" in query or b"\x00" in query:  # only these decode to NUL: parse just then
+        values += [*request.args.keys(), *request.args.values()]
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in v for v in values):

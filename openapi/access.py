@@ -117,6 +117,15 @@ def _quota_headers(response: Response) -> Response:
     return response
 
 
+def _skipping(check: Any, skipped: frozenset[str]) -> Any:
+    def _limiter_check() -> Any:
+        if request.blueprint not in skipped:
+            return check()
+        return None
+
+    return _limiter_check
+
+
 def init_access(app: Flask, blueprints: list[Any]) -> None:
     """Quotas on every API blueprint; a bad key is refused before anything else runs."""
     from openapi import tipoffs
@@ -138,3 +147,11 @@ def init_access(app: Flask, blueprints: list[Any]) -> None:
     if not _SKIPPED_BY_LIMITER:  # the limiter is module-level: register its filter once
         _SKIPPED_BY_LIMITER.update(unlimited)
         limiter.request_filter(lambda: request.blueprint in _SKIPPED_BY_LIMITER)
+    # The filter above is consulted only after flask-limiter has looked the request's limits
+    # up; its before-request check is therefore also wrapped so that those blueprints skip
+    # it outright. (If a later flask-limiter registers its check differently, nothing is
+    # wrapped and the filter alone still skips them: slower, same result.)
+    funcs = app.before_request_funcs.setdefault(None, [])
+    for i, func in enumerate(funcs):
+        if func == limiter._check_request_limit:
+            funcs[i] = _skipping(func, unlimited)

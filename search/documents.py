@@ -20,6 +20,12 @@ from search.pipeline import analyse_chunk
 Doc = dict[str, Any]
 
 
+def code_term(code: str) -> str:
+    """An exact-lookup code as a query finds it: normalised like query text (full-width
+    （2019） → (2019)) and lower-cased."""
+    return clean(code).lower()
+
+
 def region_prefixes(code: str) -> list[str]:
     """620102 → ['62', '6201', '620102'] so any level of the region tree can filter."""
     return sorted({code[:2], code[:4], code})
@@ -69,7 +75,7 @@ def enterprise_sources(session: Session, usccs: Collection[str] | None = None,
         permits: dict[int, list[str]] = defaultdict(list)
         for eid, number in session.execute(select(Permit.enterprise_id, Permit.permit_no)
                                            .where(Permit.enterprise_id.in_(ids))):
-            permits[eid].append(number.lower())
+            permits[eid].append(code_term(number))
         regions = _names(session, Region, {e.region_code for e, _ in rows})
         industries = _names(session, Industry, {e.industry_code for e, _ in rows})
         yield [_enterprise_source(e, level, permits[e.id], regions, industries)
@@ -83,7 +89,7 @@ def _enterprise_source(e: Enterprise, level: str | None, permits: list[str],
     industry_name = industries.get(e.industry_code, "")
     return {
         "id": f"enterprise:{e.uscc}", "type": "enterprise", "uscc": e.uscc, "title": e.name,
-        "codes": [e.uscc.lower(), *permits], "name_text": " ".join([e.name, *former]),
+        "codes": [code_term(e.uscc), *permits], "name_text": " ".join([e.name, *former]),
         "pinyin_names": [e.name, *former],
         "body_text": " ".join([e.address or "", region_name, industry_name]),
         "text": clean(f"{e.address or ''} {region_name} {industry_name}"),
@@ -142,7 +148,7 @@ def _penalty_source(p: Penalty, uscc: str, name: str, region: str, industry: str
                  level: str | None) -> Doc:
     return {
         "id": f"penalty:{p.id}", "type": "penalty", "uscc": uscc,
-        "title": f"{p.decision_no} {name}", "codes": [p.decision_no.lower(), uscc.lower()],
+        "title": f"{p.decision_no} {name}", "codes": [code_term(p.decision_no), code_term(uscc)],
         "name_text": name, "pinyin_names": [],
         "body_text": f"{p.violation_type} {p.facts} {p.authority}",
         "text": clean(f"{p.violation_type}。{p.facts}"),

@@ -58,7 +58,8 @@ def rebuild(session: Session, backend: Backend, advance: Callable[[int], None] |
     changes committed during the rebuild are applied again by the indexer afterwards.
     """
     head = last_seq(session)
-    backend.clear()
+    # no clear() first: bulk_load replaces everything at its commit, so searches keep
+    # answering from the old index meanwhile and a killed rebuild leaves it as it was
     total = load(backend, _all_sources(session), advance)
     set_watermark(session, NAME, head)
     return total

@@ -34,9 +34,10 @@ def make_query(args: Any) -> Query:
     """Build a Query from request-like args; anything unusable is dropped, never an error."""
     text = clean(args.get("q"), MAX_QUERY)
     region = re.sub(r"[^0-9]", "", str(args.get("region") or ""))[:6]
-    region = region.rstrip("0") if len(region) == 6 else region
     if len(region) % 2:
         region = region[:-1]
+    while len(region) > 2 and region.endswith("00"):  # 620100 (a city) → 6201; 440310 stays
+        region = region[:-2]
     industry = str(args.get("industry") or "").strip().upper()[:5]
     if not re.fullmatch(r"[A-T](\d{2,4})?", industry):
         industry = ""

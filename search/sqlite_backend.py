@@ -1,8 +1,9 @@
 """The embedded backend: an SQLite FTS5 index file under the instance folder.
 
-Three tables in ``<INDEX_DIR>/search.sqlite3``, numbered by one document number ``n``:
+Four tables in ``<INDEX_DIR>/search.sqlite3``, numbered by one document number ``n``:
 
-* ``doc``: what a hit shows and what filters and facets read (narrow columns first);
+* ``meta``: what filters, facets and the date order read (narrow rows);
+* ``doc``: what a hit shows;
 * ``code``: exact codes (USCC, permit and decision numbers), for exact lookups;
 * ``fts``: an FTS5 table of the jieba-segmented name, pinyin and body.
 
@@ -12,7 +13,8 @@ characters jieba leaves inside a token (``.-_%+#&``), so each jieba token is one
 queries about eight times slower.)
 
 Every write is one SQLite transaction (WAL): a writer killed half-way leaves the index as it
-was, and the next writer simply starts. Each thread reads through its own connection.
+was, and the next writer simply starts. Each thread reads through its own connection, opened
+in the process that uses it (a process must not fork while one of its threads holds one).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ SCHEMA_VERSION = 1
 RANK = "bm25(fts, 3.0, 2.0, 1.0)"
 EXACT_SCORE = 100.0
 BUSY_TIMEOUT_MS = 30_000
+WAL_LIMIT = 64 * 1024 * 1024  # bytes the write-ahead log keeps after a checkpoint
 TOKENIZER = "unicode61 tokenchars '.-_%+#&'"
 SCHEMA = (
     # what filters, facets and the date order read: narrow rows, many to a page
@@ -121,9 +124,17 @@ class SqliteBackend:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / FILENAME
         self._local = threading.local()
-        with self._transaction() as conn:
+        # A short-lived connection, so that no connection outlives start-up into a fork;
+        # the write lock is taken only when the schema must be created, never merely to
+        # look (a running rebuild holds that lock for minutes).
+        conn = self._connect()
+        try:
             if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                self._create(conn)  # new, or written by another version: rebuilt later
+                with _Transaction(conn, read=False):
+                    if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                        self._create(conn)  # new, or from another version: rebuilt later
+        finally:
+            conn.close()
 
     # connections -------------------------------------------------------------------------
 
@@ -131,14 +142,19 @@ class SqliteBackend:
         conn = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             return conn
+        conn = self._connect()
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")  # the index is derived: an OS crash
-        # loses at most the last commits, which the indexer re-applies from its watermark
+        # FULL: a commit is on disk before the indexer moves its watermark past it
+        conn.execute("PRAGMA synchronous = FULL")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA mmap_size = 1073741824")  # readers share the OS page cache
-        self._local.conn, self._local.pid = conn, os.getpid()
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
         return conn
 
     def _transaction(self, read: bool = False) -> _Transaction:
@@ -184,6 +200,8 @@ class SqliteBackend:
             self._create(conn)
             for docs in chunks:
                 self._insert(conn, docs)
+        # the log now holds the whole index: copy it into the database and truncate it
+        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, docs: list[dict[str, Any]]) -> None:
@@ -230,7 +248,10 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, kind: Any, *_: Any) -> None:
-        self.conn.execute("ROLLBACK" if kind else "COMMIT")
+        if not kind:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+            self.conn.execute("ROLLBACK")
 
 
 class _Search:

@@ -169,6 +169,13 @@ def _match_ids(searcher: Any, q: Any) -> set[int]:
     return set(q.docs(searcher))
 
 
+def _signature(schema: Any) -> dict[str, tuple[str, str]]:
+    """What distinguishes one index layout from another (schemas do not compare equal
+    once read back from disk)."""
+    return {name: (type(f).__name__, type(f.format).__name__ if f.format else "")
+            for name, f in schema.items()}
+
+
 def _score(value: Any) -> float:
     """A hit's relevance (a date-sorted hit's "score" is its sort key: no relevance)."""
     return float(value) if isinstance(value, (int, float)) else 0.0
@@ -226,7 +233,10 @@ class WhooshBackend:
         writer.commit()
 
     def bulk_load(self, chunks: Iterable[list[dict[str, Any]]]) -> None:
-        """One writer for everything; the commit drops every older segment (CLEAR)."""
+        """One writer for everything; the commit drops every older segment (CLEAR). An
+        index written with another schema is recreated first."""
+        if _signature(self.ix.schema) != _signature(SCHEMA):
+            self.clear()
         procs = int(os.environ.get("SEARCH_BULK_PROCS", min(2, os.cpu_count() or 1)))
         extra: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
         writer = self.ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, limitmb=BULK_LIMITMB,

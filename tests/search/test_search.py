@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -129,3 +130,53 @@ def test_catch_up_rebuilds_a_lost_index(app, session, runner):
     result = runner.invoke(args=["search", "catch-up"])
     assert result.exit_code == 0, result.output
     assert "rebuilt: 3 documents" in result.output
+
+
+def test_district_codes_filter_the_district_not_the_city(app, session):
+    district = create_enterprise(session, name="深圳南山测试科技有限公司", region_code="440305")
+    other = create_enterprise(session, name="深圳龙岗测试科技有限公司", region_code="440310")
+    for ent in (district, other):
+        record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
+    session.commit()
+    _index(app)
+    assert make_query({"region": "440310"}).region == "440310"
+    assert make_query({"region": "620100"}).region == "6201"
+    _, hits = _search(app, region="440310")
+    assert [h["uscc"] for h in hits] == [other.uscc]
+    assert _search(app, region="440300")[0].total == 2
+
+
+def test_full_width_decision_numbers_are_found_exactly(app, session):
+    ent = create_enterprise(session, name="全角测试化工有限公司")
+    fine = create_penalty(session, ent, decision_no="兰环罚（2019）12号",
+                          decision_date=dt.date.today() - dt.timedelta(days=30))
+    record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
+    record_change(session, "penalty", fine.id, enterprise_id=ent.id)
+    session.commit()
+    _index(app)
+    for q in ("兰环罚（2019）12号", "兰环罚(2019)12号"):
+        _, hits = _search(app, q=q)
+        assert hits and hits[0]["id"] == f"penalty:{fine.id}", q
+
+
+def test_searches_answer_from_the_old_index_while_a_rebuild_runs(app, session, monkeypatch):
+    from search import indexer
+
+    lanzhou, _other, _fine = _seed(app, session)
+    seen = []
+    real_sources = indexer._all_sources
+
+    def sources_while_searching(db_session):
+        for chunk in real_sources(db_session):  # a reader in another thread, as a request
+            reader = threading.Thread(
+                target=lambda: seen.append(_search(app, q="兰州华源化工")[0].total))
+            reader.start()
+            reader.join()
+            yield chunk
+
+    monkeypatch.setattr(indexer, "_all_sources", sources_while_searching)
+    with app.app_context():
+        rebuild(session, _backend(app))
+        session.commit()
+    assert seen and all(n >= 1 for n in seen)
+    assert _search(app, q="兰州华源化工")[1][0]["uscc"] == lanzhou.uscc
