@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import current_app
 from flask.cli import AppGroup
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# alembic (with mako and pygments, ~9 MB) is imported by the commands that use it, not by
+# every web worker that registers them
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -17,6 +22,8 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 
 def alembic_config(url: str) -> Config:
     """An Alembic config for the project's single migration history."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("file_template",
@@ -26,10 +33,14 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
 
 
@@ -50,6 +61,8 @@ def downgrade_cmd(revision: str) -> None:
 @db_cli.command("check")
 def check_cmd() -> None:
     """Fail if the models and the migrations differ."""
+    from alembic import command
+
     command.check(alembic_config(current_app.config["DATABASE_URL"]))
 
 
@@ -57,5 +70,7 @@ def check_cmd() -> None:
 @click.option("-m", "--message", required=True)
 def revision_cmd(message: str) -> None:
     """Autogenerate a new migration from the models (review it by hand)."""
+    from alembic import command
+
     command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message,
                      autogenerate=True)

@@ -7,22 +7,18 @@ import hashlib
 import hmac
 import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, UTCDateTime, enum_check, utcnow
 from core.errors import Conflict, Invalid
+from core.passwords import hash_secret, needs_rehash, verify_secret
 from core.reference import region_prefix
 
 ROLES = ("regulator", "admin")
 SCOPES = ("read", "exports", "webhooks", "records:write")
 KEY_PREFIX = "ec_"
 
-_hasher = PasswordHasher()
-#: verified against when the e-mail is unknown, so timing does not reveal accounts
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 class User(Base):
@@ -75,7 +71,7 @@ class ApiClient(Base):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hash_secret(password)
 
 
 def validate_password(password: str) -> None:
@@ -112,12 +108,12 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
     """
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, password)
+        verify_secret(None, password)  # as long as a real check: timing reveals no accounts
         return None
     now = utcnow()
     if user.locked_until and user.locked_until > now:
         return None
-    if not _verify(user.password_hash, password):
+    if not verify_secret(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= max_failures:
             user.locked_until = now + lockout
@@ -125,16 +121,9 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
         return None
     user.failed_logins = 0
     user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def hash_key(key: str) -> str:

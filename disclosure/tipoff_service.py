@@ -16,14 +16,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound
+from core.passwords import hash_secret, verify_secret
 from core.reference import resolve_region, uscc_problem
 from credit.models import Enterprise, TipOff, TipOffEvent
 from credit.models.tipoffs import TIPOFF_CATEGORIES, TIPOFF_SOURCES
@@ -48,9 +47,6 @@ FINAL = frozenset({"closed", "rejected"})
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,38}$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-_hasher = PasswordHasher()
-#: verified against when the code is unknown, so timing does not reveal which codes exist
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 NOT_FOUND = ("查询码或密钥不正确 / no tip-off matches this tracking code and secret")
 
 
@@ -250,7 +246,7 @@ def file_tipoff(session: Session, data: TipOffInput, *, attachments: Sequence[Pr
     now = now or utcnow()
     today = local_date(now)
     code, secret = _unique_code(session), new_secret()
-    tipoff = TipOff(**values, tracking_code=code, secret_hash=_hasher.hash(_squash(secret)),
+    tipoff = TipOff(**values, tracking_code=code, secret_hash=hash_secret(_squash(secret)),
                     status="received", source=source, created_at=now,
                     accept_due_at=today + dt.timedelta(days=ACCEPT_DAYS),
                     due_at=today + dt.timedelta(days=CLOSE_DAYS))
@@ -269,13 +265,6 @@ def file_tipoff(session: Session, data: TipOffInput, *, attachments: Sequence[Pr
     return FiledTipOff(tipoff, code, secret)
 
 
-def _verify(secret_hash: str, secret: str) -> bool:
-    try:
-        return _hasher.verify(secret_hash, secret)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def find_tracked(session: Session, code: str | None, secret: str | None, *,
                  lock: bool = False) -> TipOff:
     """The tip-off for code + secret; the same NotFound for a wrong code or a wrong secret."""
@@ -283,7 +272,8 @@ def find_tracked(session: Session, code: str | None, secret: str | None, *,
     stmt = select(TipOff).where(TipOff.tracking_code == normal)
     tipoff = session.scalar(stmt.with_for_update() if lock else stmt) if normal else None
     candidate = _squash(secret)
-    ok = _verify(tipoff.secret_hash if tipoff else _DUMMY_HASH, candidate)
+    # an unknown code takes as long as a wrong secret: timing reveals no codes
+    ok = verify_secret(tipoff.secret_hash if tipoff else None, candidate)
     if tipoff is None or not ok:
         raise NotFound(NOT_FOUND)
     return tipoff

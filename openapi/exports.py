@@ -32,7 +32,7 @@ from openapi.record_lists_query import published
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
                 description="批量导出 / Bulk exports (key with scope `exports`)")
 CHUNK = 2000
-BATCH = 5000  # rows fetched from the cursor at a time
+BATCH = 1000  # rows fetched from the cursor at a time (more only costs memory)
 
 
 class yuan_text(FunctionElement[str]):

@@ -180,6 +180,7 @@ class SqliteBackend:
     def upsert(self, docs: list[dict[str, Any]], delete: list[str]) -> None:
         if not docs and not delete:
             return
+        docs = list({d["id"]: d for d in docs}.values())  # an id twice: the last one wins
         with self._transaction() as conn:
             gone = [d["id"] for d in docs] + list(delete)
             for start in range(0, len(gone), 500):
