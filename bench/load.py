@@ -42,10 +42,12 @@ def prepare(tmp: str, enterprises: int, database_url: str | None = None) -> dict
 def start_server(env: dict[str, str] | None, port: int, target: str = "wsgi:app",
                  probe: str = "/healthz", settle: bool = False) -> subprocess.Popen[bytes]:
     """gunicorn (1 worker, 16 threads) serving ``target``; returns once ``probe`` answers."""
+    # the server's log (errors and tracebacks) goes to the instance folder when there is one
+    instance = (env or {}).get("ENVCREDIT_INSTANCE")
+    log = open(Path(instance, "gunicorn.log"), "ab") if instance else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads",
-         "16", target], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+         "16", target], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)
@@ -81,7 +83,10 @@ def _locust(env: dict[str, str], port: int, users: str, seconds: int, out: Path,
                    env=env, cwd=ROOT, check=False, capture_output=True)
     with open(f"{out}_stats.csv", encoding="utf-8") as fh:
         rows = {row["Name"]: row for row in csv.DictReader(fh)}
-    return rows["Aggregated"] | {"rows": rows}
+    with open(f"{out}_failures.csv", encoding="utf-8") as fh:
+        failed = [f"{r['Method']} {r['Name']}: {r['Error']} ×{r['Occurrences']}"
+                  for r in csv.DictReader(fh)]
+    return rows["Aggregated"] | {"rows": rows, "failed": failed}
 
 
 def run(scale: float) -> tuple[list[Figure], list[str]]:
@@ -116,4 +121,5 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
                len(acknowledged), len(missing) / max(len(acknowledged), 1), "0",
                not missing and failures == 0),
     ], [f"32 users for {seconds} s; {int(load['Request Count'])} requests, {failures} "
-        f"failures (non-2xx), {len(acknowledged)} tip-offs acknowledged, {len(missing)} missing"]
+        f"failures (non-2xx{': ' + '; '.join(load['failed']) if load['failed'] else ''}), "
+        f"{len(acknowledged)} tip-offs acknowledged, {len(missing)} missing"]
