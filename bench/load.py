@@ -44,10 +44,12 @@ def start_server(env: dict[str, str] | None, port: int, target: str = "wsgi:app"
     """gunicorn (1 worker, 16 threads) serving ``target``; returns once ``probe`` answers."""
     # the server's log (errors and tracebacks) goes to the instance folder when there is one
     instance = (env or {}).get("ENVCREDIT_INSTANCE")
-    log = open(Path(instance, "gunicorn.log"), "ab") if instance else subprocess.DEVNULL  # noqa: SIM115
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads",
-         "16", target], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    log = Path(instance, "gunicorn.log") if instance else Path(os.devnull)
+    with log.open("ab") as stderr:  # the server keeps its own copy of the descriptor
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+             "--threads", "16", target], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=stderr)
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)

@@ -11,14 +11,6 @@ from typing import Any, TypeVar
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from sqlalchemy.orm import Session
 
 from core.audit import audit, verify_chain
@@ -70,14 +62,28 @@ def _describe(exc: DomainError) -> str:
     return exc.message
 
 
+def _rich_progress() -> Any:
+    """A rich progress bar: label, bar, done/total, elapsed and remaining time. (rich is
+    imported here: only commands on a terminal draw bars, web workers never do.)"""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn())
+
+
 def progress(items: Iterable[T], total: int | None, label: str) -> Iterator[T]:
     """Iterate with a progress bar on a terminal; silently otherwise."""
     if not sys.stderr.isatty():
         yield from items
         return
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, transient=False) as bar:
+    with _rich_progress() as bar:
         task = bar.add_task(label, total=total)
         for item in items:
             yield item
@@ -88,11 +94,9 @@ class ProgressBar:
     """A progress bar advanced by hand (e.g. by rows within batches); quiet off a terminal."""
 
     def __init__(self, total: int | None, label: str) -> None:
-        self._bar: Progress | None = None
+        self._bar: Any = None
         if sys.stderr.isatty():
-            self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TimeRemainingColumn())
+            self._bar = _rich_progress()
             self._task = self._bar.add_task(label, total=total)
 
     def __enter__(self) -> ProgressBar:

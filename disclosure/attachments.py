@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -65,6 +64,8 @@ def safe_filename(name: str | None, extension: str) -> str:
 
 def _reencode(data: bytes, pil_format: str) -> bytes:
     """Decode the image and write its pixels into a fresh file (no metadata survives)."""
+    from PIL import Image, ImageOps  # loaded by the first upload, not by every worker
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(io.BytesIO(data)) as img:
@@ -84,6 +85,8 @@ def _reencode(data: bytes, pil_format: str) -> bytes:
 
 def prepare_upload(data: bytes, filename: str | None) -> PreparedFile:
     """Check one upload's size and real type; re-encode images. Raises Invalid."""
+    from PIL import Image, UnidentifiedImageError
+
     label = _NAME_RE.sub("_", re.split(r"[\\/]", filename or "")[-1])[:80] or "?"
     if not data:
         raise Invalid(f"文件为空：{label} / empty file", {"attachments": [f"{label}: empty"]})

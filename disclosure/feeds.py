@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -33,6 +32,8 @@ def penalties() -> Any:
 @bp.get("/feeds/penalties.atom")
 def penalties_atom() -> Response:
     """Atom feed of the 50 latest published penalty notices."""
+    from feedgen.feed import FeedGenerator  # with lxml ~5 MB: loaded by the first feed request
+
     feed = FeedGenerator()
     feed.id(canonical_url("feeds.penalties_atom"))
     feed.title(_("行政处罚公示") + " · envcredit")

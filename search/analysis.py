@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterator
+from typing import Any
 
-import jieba
+
+def _import_jieba() -> Any:
+    """jieba, imported without ``pkg_resources``.
+
+    jieba finds its dictionary files through ``pkg_resources`` when that imports (5 MB in
+    every process, and a deprecation warning) and otherwise opens them next to its own
+    module, which is where they are. So ``pkg_resources`` is hidden while jieba is imported
+    (at start-up, before any other thread runs); nothing else is affected.
+    """
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    hide = "pkg_resources" not in sys.modules
+    if hide:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import → ImportError
+    try:
+        import jieba
+    finally:
+        if hide:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
 
 _ready = threading.Lock()
 _initialised = False

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from charset_normalizer import from_bytes
-
 Row = tuple[int, dict[str, Any]]
 MAX_FIELD = 1_000_000
 
@@ -45,6 +43,8 @@ def decode(data: bytes, encoding: str | None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # imports need it; web workers mostly do not
+
     best = from_bytes(data[:200_000]).best()
     guess = (best.encoding if best else "gb18030").replace("_", "")
     if guess in {"gb2312", "gbk", "big5", "cp936", "hz"} or not best:
