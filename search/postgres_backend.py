@@ -128,8 +128,9 @@ class PostgresBackend:
         order = [D.date.desc().nulls_last(), D.id] if q.sort == "date" else [score.desc(), D.id]
         with self.db.engine.connect() as conn:
             total = int(conn.scalar(select(func.count()).select_from(D).where(where)) or 0)
+            page = max(1, min(-(-total // q.per_page), q.page))  # past the end: the last page
             rows = conn.execute(select(D, score.label("score")).where(where).order_by(*order)
-                                .limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
+                                .limit(q.per_page).offset((page - 1) * q.per_page)).all()
             facets = self._facets(conn, where) if q.facets else {}
         hits = [Hit(r.id, r.type, r.uscc, r.title, r.text, r.level, r.region_code, r.date,
                     float(r.score)) for r in rows]

@@ -180,3 +180,10 @@ def test_searches_answer_from_the_old_index_while_a_rebuild_runs(app, session, m
         session.commit()
     assert seen and all(n >= 1 for n in seen)
     assert _search(app, q="兰州华源化工")[1][0]["uscc"] == lanzhou.uscc
+
+
+def test_a_page_past_the_end_is_the_last_page(app, session):
+    _seed(app, session)
+    last = [h["id"] for h in _search(app, q="", per_page=2, page=2)[1]]
+    assert len(last) == 1
+    assert [h["id"] for h in _search(app, q="", per_page=2, page=7)[1]] == last
