@@ -187,3 +187,10 @@ def test_a_page_past_the_end_is_the_last_page(app, session):
     last = [h["id"] for h in _search(app, q="", per_page=2, page=2)[1]]
     assert len(last) == 1
     assert [h["id"] for h in _search(app, q="", per_page=2, page=7)[1]] == last
+
+
+def test_the_api_names_the_page_it_returns(app, session, client):
+    _seed(app, session)
+    body = client.get("/api/v1/search?per_page=2&page=7").get_json()
+    assert body["page"] == 2 and len(body["hits"]) == 1
+    assert client.get("/api/v1/search?q=zzzqqq&page=3").get_json()["page"] == 1
