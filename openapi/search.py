@@ -64,7 +64,5 @@ class Search(MethodView):
         """Search enterprises and published penalty notices."""
         query = make_query(args)
         results, hits = run_search(query)
-        # a page past the end is answered with the last page: say which page that is
-        page = max(1, min(query.page, -(-results.total // query.per_page)))
-        return {"total": results.total, "page": page, "per_page": query.per_page,
+        return {"total": results.total, "page": results.page, "per_page": query.per_page,
                 "hits": hits, "facets": results.facets}

@@ -47,6 +47,13 @@ class Results:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    page: int = 1  # the page answered (see page_shown)
+
+
+def page_shown(q: Query, total: int) -> int:
+    """The page a query is answered with: a page past the end is the last page; 1 when
+    nothing matched. Every backend pages this way."""
+    return max(1, min(q.page, -(-total // q.per_page)))
 
 
 class Backend(Protocol):

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 
 from core.db import Database
-from search.backend import FACETS, Hit, Query, Results
+from search.backend import FACETS, Hit, Query, Results, page_shown
 from search.models import SearchDocument as D
 
 
@@ -128,13 +128,13 @@ class PostgresBackend:
         order = [D.date.desc().nulls_last(), D.id] if q.sort == "date" else [score.desc(), D.id]
         with self.db.engine.connect() as conn:
             total = int(conn.scalar(select(func.count()).select_from(D).where(where)) or 0)
-            page = max(1, min(-(-total // q.per_page), q.page))  # past the end: the last page
+            page = page_shown(q, total)
             rows = conn.execute(select(D, score.label("score")).where(where).order_by(*order)
                                 .limit(q.per_page).offset((page - 1) * q.per_page)).all()
             facets = self._facets(conn, where) if q.facets else {}
         hits = [Hit(r.id, r.type, r.uscc, r.title, r.text, r.level, r.region_code, r.date,
                     float(r.score)) for r in rows]
-        return Results(total, hits, facets)
+        return Results(total, hits, facets, page)
 
     def _facets(self, conn: Any, where: Any) -> dict[str, dict[str, int]]:
         columns = {"region": func.substr(D.region_code, 1, 4),

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from search.backend import FACETS, Hit, Query, Results
+from search.backend import FACETS, Hit, Query, Results, page_shown
 
 FILENAME = "search.sqlite3"
 SCHEMA_VERSION = 1
@@ -302,9 +302,9 @@ class _Search:
         q = self.q
         total = int(self.conn.execute(f"SELECT count(*) FROM ({self._select('1', False)})",
                                       self.params).fetchone()[0])
-        pagenum = min(-(-total // q.per_page), q.page)  # past the end: the last page
-        hits = self._page((pagenum - 1) * q.per_page) if pagenum else []
-        return Results(total, hits, self._facets() if q.facets else {})
+        page = page_shown(q, total)
+        hits = self._page((page - 1) * q.per_page) if total else []
+        return Results(total, hits, self._facets() if q.facets else {}, page)
 
     def _hits(self, numbers: str, order: str, score: str = "0.0") -> list[Hit]:
         """Hits for the documents ``numbers`` selects (a column ``n``), in ``order``."""

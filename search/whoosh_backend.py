@@ -20,7 +20,7 @@ from whoosh.query import And, Every, Or, Prefix, Term
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
-from search.backend import FACETS, Hit, Query, Results
+from search.backend import FACETS, Hit, Query, Results, page_shown
 
 ANALYZER = SpaceSeparatedTokenizer() | LowercaseFilter()
 _WORDS = re.compile(r"[^ \t\r\n]+")  # SpaceSeparatedTokenizer's tokens
@@ -313,10 +313,9 @@ class WhooshBackend:
             if q.facets and ids:
                 for name, values in self._facet_values(reader).items():
                     counts[name].update(map(values.__getitem__, ids))
-        pages = -(-total // q.per_page)
-        pagenum = min(pages, q.page)  # Whoosh's ResultsPage: past the end means the last page
+        pagenum = page_shown(q, total)
         hits: list[Hit] = []
-        if pagenum:
+        if total:
             kwargs: dict[str, Any] = {"limit": pagenum * q.per_page, "terms": False}
             if allowed is not None:
                 kwargs["filter"] = allowed
@@ -331,7 +330,7 @@ class WhooshBackend:
                         _score(h.score)) for h in results[start:start + q.per_page]]
         facets = {name: {k.decode("utf-8"): n for k, n in counts[name].items() if k}
                   for name in FACETS} if q.facets else {}
-        return Results(total, hits, facets)
+        return Results(total, hits, facets, pagenum)
 
     def _facet_values(self, reader: Any) -> dict[str, Any]:
         """Facet column values (bytes) of every document of a segment, loaded once."""
