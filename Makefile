@@ -33,8 +33,8 @@ run: install
 	$(MAKE) --no-print-directory serve
 
 serve: install
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
-		--access-logfile - wsgi:app
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
+		wsgi:app
 
 ## make test: the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install-dev browser-deps

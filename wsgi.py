@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    core_web.guard_hosts(app)
     core_web.init_db(app)
     core_web.register_error_handlers(app)
     init_i18n(app)

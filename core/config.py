@@ -15,7 +15,24 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": None,
     "SECRET_KEY": None,
     "CREDIT_RULEBOOK": "cn-default",
+    #: the canonical base URL (e.g. https://credit.example.gov.cn): every absolute URL the
+    #: platform writes (feeds, QR codes, Link headers, data packages, mails) starts with it
     "PUBLIC_BASE_URL": None,
+    #: Host header values accepted (comma-separated; the host of PUBLIC_BASE_URL is added);
+    #: any other Host gets 400
+    "TRUSTED_HOSTS": "127.0.0.1,localhost",
+    #: key for the keyed hashes of tracking secrets and API keys (else instance/hash_key)
+    "HASH_KEY": None,
+    #: key of the audit log's HMAC chain, kept outside the database (else instance/audit_key)
+    "AUDIT_KEY": None,
+    #: regulators must enrol a TOTP second factor ("required") or may ("optional")
+    "REGULATOR_MFA": "required",
+    #: regulator sessions end after this many idle hours, and in any case after the maximum
+    "SESSION_IDLE_HOURS": 8,
+    "SESSION_MAX_HOURS": 12,
+    #: outgoing mail (smtp://host:port); unset = no mail is sent
+    "SMTP_URL": None,
+    "MAIL_FROM": "envcredit <noreply@localhost>",
     #: Run the change-log consumers (indexer, rescoring, webhooks) as threads of the app.
     "BACKGROUND_CONSUMERS": True,
     "API_ANON_RATE_LIMIT": "120 per minute",
@@ -24,12 +41,29 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ALLOW_PRIVATE": False,
     "TIPOFF_RATE_LIMIT": "10 per hour",
     "TIPOFF_TRACK_RATE_LIMIT": "60 per hour",
+    #: login attempts per address (the per-account lockout is LOGIN_MAX_FAILURES)
+    "LOGIN_RATE_LIMIT": "30 per hour",
+    #: objections and credit-repair applications per address
+    "CASE_RATE_LIMIT": "10 per hour",
+    #: Open311 status look-ups (each may name several requests) per address
+    "OPEN311_LOOKUP_RATE_LIMIT": "120 per hour",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
+    #: webhooks one partner key may register
+    "WEBHOOK_MAX_PER_CLIENT": 5,
+    #: JSON request bodies: bytes, nesting depth and digits in one number, checked before
+    #: parsing (413 / 400)
+    "JSON_MAX_BYTES": 2 * 1024 * 1024,
+    "JSON_MAX_DEPTH": 32,
+    "JSON_MAX_NUMBER_DIGITS": 40,
+    #: query strings longer than this get 414 (problem+json)
+    "MAX_QUERY_BYTES": 4096,
 }
 
 _BOOL_KEYS = {"BACKGROUND_CONSUMERS", "WEBHOOK_ALLOW_PRIVATE"}
-_INT_KEYS = {"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES"}
+_INT_KEYS = {"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "SESSION_IDLE_HOURS",
+             "SESSION_MAX_HOURS", "WEBHOOK_MAX_PER_CLIENT", "JSON_MAX_BYTES", "JSON_MAX_DEPTH",
+             "JSON_MAX_NUMBER_DIGITS", "MAX_QUERY_BYTES"}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -50,15 +84,64 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     for key, value in overrides.items():
         config.setdefault(key, value)
     instance = Path(config["ENVCREDIT_INSTANCE"]).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _owner_only(instance)
     config["ENVCREDIT_INSTANCE"] = str(instance)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'envcredit.sqlite3'}"
-    if not config["SECRET_KEY"]:
-        config["SECRET_KEY"] = persistent_secret(instance / "secret_key")
+    for key, filename in (("SECRET_KEY", "secret_key"), ("HASH_KEY", "hash_key"),
+                          ("AUDIT_KEY", "audit_key")):
+        if not config[key]:
+            config[key] = persistent_secret(instance / filename)
+    config["TRUSTED_HOSTS"] = trusted_hosts(config["TRUSTED_HOSTS"], config["PUBLIC_BASE_URL"])
     config.setdefault("INDEX_DIR", str(instance / "index"))
     config.setdefault("UPLOAD_DIR", str(instance / "uploads"))
     return config
+
+
+def trusted_hosts(value: Any, public_base_url: str | None) -> list[str]:
+    """The accepted Host names: the configured list plus the host of ``PUBLIC_BASE_URL``."""
+    from urllib.parse import urlsplit
+
+    hosts = [h.strip() for h in (value.split(",") if isinstance(value, str) else value or [])]
+    if public_base_url:
+        host = urlsplit(public_base_url).hostname
+        if host:
+            hosts.append(host)
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def _owner_only(path: Path) -> None:
+    """Keep the instance folder (database, index, uploads, keys) to the service account."""
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError:  # not ours to change (a shared mount): the files inside are still 0600
+        pass
+
+
+def private_dir(path: Path | str) -> Path:
+    """Create (or tighten) a folder only the service account may enter (0700)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _owner_only(path)
+    return path
+
+
+def private_file(path: Path | str) -> Path:
+    """Make sure ``path`` exists with mode 0600 before a library opens it.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file, so creating
+    the database 0600 keeps reporters' identities and password hashes from other local
+    accounts; an existing file is tightened.
+    """
+    path = Path(path)
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
 
 
 def persistent_secret(path: Path) -> str:

@@ -106,6 +106,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         kwargs.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
         if "poolclass" not in kwargs and ":memory:" not in url:
             # one pooled connection per server thread (gunicorn runs 16) plus the consumers:
@@ -120,6 +121,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 (its WAL and SHM files inherit the mode)."""
+    from sqlalchemy.engine import make_url
+
+    from core.config import private_file
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        private_file(database)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -1,23 +1,41 @@
-"""Per-address rate limits (flask-limiter): Redis counters when REDIS_URL is set, else memory.
+"""Per-address rate limits: Redis counters when REDIS_URL is set, else memory.
 
-Feature blueprints decorate their views with ``limiter.limit(...)``; ``init_limits(app)``
-binds the one Limiter to the app. With several app servers, set ``REDIS_URL`` so that they
-share the counters.
+Two kinds:
+- **buckets** counted explicitly with :func:`consume` at the top of a handler, before any
+  validation or expensive work, so refused attempts count too. A bucket is named once here
+  and every entry point that does the same thing (the tip-off form, the JSON API and
+  Open311 filing) consumes the same bucket: one budget per address, not one per door;
+- flask-limiter decorators (``limiter.limit``) where a plain per-view limit is enough.
+
+With several app servers, set ``REDIS_URL`` so that they share the counters.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from functools import lru_cache
 from typing import ClassVar
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
+from werkzeug.exceptions import TooManyRequests
 
 limiter = Limiter(get_remote_address, key_prefix="envcredit")
 PURGE_EVERY = 5.0  # seconds between sweeps of expired counters
+
+#: bucket → (config key of its limit, default limit)
+BUCKETS: dict[str, tuple[str, str]] = {
+    "tipoff-file": ("TIPOFF_RATE_LIMIT", "10 per hour"),
+    "tipoff-track": ("TIPOFF_TRACK_RATE_LIMIT", "60 per hour"),
+    "login-address": ("LOGIN_RATE_LIMIT", "30 per hour"),
+    "login-account": ("LOGIN_RATE_LIMIT", "30 per hour"),
+    "case-file": ("CASE_RATE_LIMIT", "10 per hour"),
+    "open311-lookup": ("OPEN311_LOOKUP_RATE_LIMIT", "120 per hour"),
+}
 
 
 class SweepingMemoryStorage(MemoryStorage):
@@ -53,14 +71,49 @@ def config_limit(key: str, default: str) -> str:
     return str(current_app.config.get(key) or default)
 
 
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> RateLimitItem:
+    return parse(text)
+
+
+def bucket_limit(bucket: str) -> RateLimitItem:
+    """The configured limit of ``bucket``."""
+    key, default = BUCKETS[bucket]
+    return _parsed(config_limit(key, default))
+
+
+def consume(bucket: str, key: str | None = None) -> None:
+    """Count one attempt against ``bucket`` for this address (or ``key``); 429 when spent.
+
+    Call it before validating anything, so that refused attempts count as well. A quota
+    store outage lets the request through (a Redis restart must not take filing down).
+    """
+    if not limiter.enabled:
+        return
+    item = bucket_limit(bucket)
+    who = key if key is not None else f"ip:{get_remote_address()}"
+    try:
+        strategy = limiter.limiter
+        allowed = strategy.hit(item, "envcredit", "bucket", bucket, who)
+        if allowed:
+            return
+        stats = strategy.get_window_stats(item, "envcredit", "bucket", bucket, who)
+    except Exception:
+        return
+    wait = max(1, int(stats.reset_time - time.time()) + 1)
+    raise TooManyRequests(
+        f"操作过于频繁（{item}），请 {wait} 秒后再试 / too many attempts ({item}); try again "
+        f"in {wait} s", retry_after=wait)
+
+
 def tipoff_filing_limit() -> str:
-    """Tip-off filings per address (``TIPOFF_RATE_LIMIT``), shared by the page and the API."""
-    return config_limit("TIPOFF_RATE_LIMIT", "10 per hour")
+    """Tip-off filings per address (``TIPOFF_RATE_LIMIT``)."""
+    return config_limit(*BUCKETS["tipoff-file"])
 
 
 def tipoff_tracking_limit() -> str:
     """Tip-off tracking attempts per address (``TIPOFF_TRACK_RATE_LIMIT``)."""
-    return config_limit("TIPOFF_TRACK_RATE_LIMIT", "60 per hour")
+    return config_limit(*BUCKETS["tipoff-track"])
 
 
 def init_limits(app: Flask) -> Limiter:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from inspect import iscoroutinefunction
 from typing import Any, ClassVar
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request, url_for
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
 from core.db import Database, get_db, reset_write_intent, set_write_intent
@@ -60,7 +61,7 @@ def init_db(app: Flask) -> Database:
     @app.before_request
     def _write_intent() -> Any:
         g._write_token = set_write_intent(request.method not in SAFE_METHODS)
-        return reject_nul_bytes()
+        return reject_long_query() or reject_nul_bytes() or reject_hostile_json()
 
     @app.teardown_request
     def _reset_write_intent(_exc: BaseException | None) -> None:
@@ -73,6 +74,126 @@ def init_db(app: Flask) -> Database:
         db.session.remove()
 
     return db
+
+
+class TrustedHostGuard:
+    """WSGI middleware: a request whose Host is not in ``TRUSTED_HOSTS`` gets 400 before the
+    app sees it, so no absolute URL (feed ids, QR codes, Link headers) is ever built from a
+    host an attacker chose (security F5)."""
+
+    def __init__(self, wsgi_app: Any, hosts: list[str]) -> None:
+        self.wsgi_app = wsgi_app
+        self.hosts = hosts
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        from werkzeug.sansio.utils import host_is_trusted
+
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if not self.hosts or host_is_trusted(host, self.hosts):
+            return self.wsgi_app(environ, start_response)
+        body = jsonify_bytes({"type": PROBLEM_BASE + "untrusted-host", "title": "Bad Request",
+                              "status": 400, "detail": "不受信任的主机名 / the Host header "
+                              "names a host this site does not serve"})
+        start_response("400 Bad Request", [("Content-Type", "application/problem+json"),
+                                           ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def jsonify_bytes(data: Any) -> bytes:
+    import json
+
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def guard_hosts(app: Flask) -> None:
+    """Wrap the app in :class:`TrustedHostGuard` for its ``TRUSTED_HOSTS``."""
+    app.wsgi_app = TrustedHostGuard(app.wsgi_app, list(app.config.get("TRUSTED_HOSTS") or []))  # type: ignore[method-assign]
+
+
+def reject_long_query() -> Any:
+    """A query string past ``MAX_QUERY_BYTES`` is 414 (problem+json), before anything parses it."""
+    if len(request.query_string) > int(current_app.config.get("MAX_QUERY_BYTES") or 4096):
+        return _error_response(414, "URI Too Long",
+                               "查询字符串过长 / the query string is too long", "uri-too-long")
+    return None
+
+
+#: a JSON string literal (escapes included); removed before counting brackets and digits
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_body_problem(raw: bytes, max_depth: int, max_digits: int) -> str | None:
+    """Why a JSON body must not be parsed (too deep, a number too long), or None.
+
+    Python's json module would raise RecursionError on deep nesting and ValueError on
+    integers of thousands of digits; both are found here with C-speed regular expressions
+    over the text with its strings blanked out.
+    """
+    text = raw.decode("utf-8", errors="replace")
+    bare = _JSON_STRING.sub('""', text)
+    depth = deepest = 0
+    for bracket in _JSON_BRACKETS.findall(bare):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > max_depth:
+            return f"嵌套超过 {max_depth} 层 / nested deeper than {max_depth} levels"
+    if re.search("[0-9]{" + str(max_digits + 1) + ",}", bare):
+        return f"数字超过 {max_digits} 位 / a number longer than {max_digits} digits"
+    return None
+
+
+def reject_hostile_json() -> Any:
+    """JSON bodies: a size cap (413), then nesting and number-length caps (400), before
+    any view parses them."""
+    if request.method in SAFE_METHODS or not request.is_json:
+        return None
+    config = current_app.config
+    limit = int(config.get("JSON_MAX_BYTES") or 2 * 1024 * 1024)
+    if (request.content_length or 0) > limit:
+        return _error_response(413, "Content Too Large",
+                               f"JSON 请求体超过 {limit} 字节 / the JSON body is larger than "
+                               f"{limit} bytes", "too-large")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        return _error_response(413, "Content Too Large",
+                               f"JSON 请求体超过 {limit} 字节 / the JSON body is larger than "
+                               f"{limit} bytes", "too-large")
+    reason = json_body_problem(raw, int(config.get("JSON_MAX_DEPTH") or 32),
+                               int(config.get("JSON_MAX_NUMBER_DIGITS") or 40))
+    if reason:
+        return _error_response(400, "Bad Request", f"JSON 请求体被拒绝：{reason} / the JSON "
+                               "body was refused", "invalid-json")
+    return None
+
+
+_UNSAFE_PATH = re.compile(r"[ \\]|//|%0|%5c", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_local_path(target: str | None, prefix: str, default: str) -> str:
+    """``target`` if it is a path of this site under ``prefix`` (no scheme, host, backslash
+    or space, raw or percent-encoded); else ``default``. A control character (CR, LF …) in a
+    redirect target is an attack, not a typo: 400."""
+    if target and _CONTROL.search(target):
+        raise BadRequest("跳转地址含有控制字符 / the redirect target contains control "
+                         "characters")
+    if target and target.startswith(prefix) and len(target) <= 1000 and \
+            not _UNSAFE_PATH.search(target):
+        return target
+    return default
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL: ``PUBLIC_BASE_URL`` + path when set, else the request's own host,
+    which only ``TRUSTED_HOSTS`` may be (other Host values are refused with 400)."""
+    path = url_for(endpoint, **values)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return str(base).rstrip("/") + path
+    if has_request_context():
+        return request.host_url.rstrip("/") + path
+    return "http://localhost" + path
 
 
 def reject_nul_bytes() -> Any:

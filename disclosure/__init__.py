@@ -50,6 +50,8 @@ def _security_headers(response: Any) -> Any:
     from flask import request
 
     headers = response.headers
+    if request.is_secure:  # only over HTTPS: HSTS sent over plain HTTP would be ignored
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     if response.mimetype == "text/html":

@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length
 from core.audit import audit
 from core.db import get_session
 from core.users import User, authenticate
+from core.web import safe_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/regulator")
 CSRF_EXEMPT_PREFIXES = ("/api/", "/open311/")
@@ -88,10 +89,9 @@ _SAFE_NEXT = re.compile(r"/regulator/[A-Za-z0-9/_.~%?=&+-]{0,500}")
 
 def _safe_next(target: str | None) -> str:
     """Only local regulator paths (no scheme, host, backslash or control characters)."""
-    if target and _SAFE_NEXT.fullmatch(target) and "//" not in target and \
-            "%0" not in target.lower():
-        return target
-    return url_for("regulator.dashboard")
+    default = url_for("regulator.dashboard")
+    target = safe_local_path(target, "/regulator/", default)
+    return target if _SAFE_NEXT.fullmatch(target) else default
 
 
 @bp.route("/login", methods=["GET", "POST"])

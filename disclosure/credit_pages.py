@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError
+from core.web import external_url
 from credit.credit_file import credit_file, find_case, public_penalty, repair_status
 from credit.listing import get_enterprise
 from credit.objections import apply_for_repair, file_objection
@@ -22,10 +23,7 @@ from disclosure.charts import history_svg, qr_svg
 bp = Blueprint("credit_pages", __name__)
 
 
-def canonical_url(endpoint: str, **values: Any) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for(endpoint, **values)
-    return (base.rstrip("/") + path) if base else url_for(endpoint, _external=True, **values)
+canonical_url = external_url
 
 
 @bp.get("/enterprises/<uscc>")

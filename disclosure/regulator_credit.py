@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError
+from core.web import safe_local_path
 from credit.adjustments import (
     adjustments_for,
     decide_adjustment,
@@ -116,10 +117,8 @@ def decide(adjustment_id: int, verdict: str) -> Any:
     if form.validate() and _commit_or_flash(lambda s: decide_adjustment(
             s, _user(), adjustment_id, approve=verdict == "approve", note=form.note.data)):
         flash(_("已处理调整申请。"))
-    back = request.form.get("back", "")
-    if not (back.startswith("/regulator/") and "//" not in back):
-        back = url_for("regcredit.cases")
-    return redirect(back)
+    return redirect(safe_local_path(request.form.get("back"), "/regulator/",
+                                    url_for("regcredit.cases")))
 
 
 @bp.get("/cases")

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from core.config import private_dir, private_file
 from search.backend import FACETS, Hit, Query, Results, page_shown
 
 FILENAME = "search.sqlite3"
@@ -120,9 +121,8 @@ class SqliteBackend:
     name = "sqlite"
 
     def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = self.directory / FILENAME
+        self.directory = private_dir(directory)
+        self.path = private_file(self.directory / FILENAME)
         self._local = threading.local()
         # A short-lived connection, so that no connection outlives start-up into a fork;
         # the write lock is taken only when the schema must be created, never merely to

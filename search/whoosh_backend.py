@@ -20,6 +20,7 @@ from whoosh.query import And, Every, Or, Prefix, Term
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
+from core.config import private_dir
 from search.backend import FACETS, Hit, Query, Results, page_shown
 
 ANALYZER = SpaceSeparatedTokenizer() | LowercaseFilter()
@@ -199,8 +200,7 @@ class WhooshBackend:
     name = "whoosh"
 
     def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = private_dir(directory)
         if index.exists_in(self.directory):
             self.ix = index.open_dir(self.directory)
         else:

@@ -56,8 +56,9 @@ def test_header_injection_in_redirect_target_is_refused(client, session):
     token = csrf_token(client, "/regulator/login")
     response = client.post("/regulator/login?next=/regulator/%0d%0aSet-Cookie:%20x=1", data={
         "email": user.email, "password": "correct horse battery", "csrf_token": token})
+    assert response.status_code == 400  # a control character in a redirect target (F7)
     assert "x=1" not in response.headers.get("Set-Cookie", "")
-    assert "\r" not in response.headers["Location"] and "\n" not in response.headers["Location"]
+    assert "Location" not in response.headers
 
 
 def test_csrf_is_required_on_every_public_form(client, session):
