@@ -109,7 +109,8 @@ def penalty_feed(title: str, tag: str, self_url: str, alternate_url: str,
     updated = feed_updated(session, today, notices, scope)
     config = current_app.config
     site = config.get("SITE_NAME") or "envcredit"
-    head = FeedHead(tag_uri(tag), f"{title} · {site}", self_url, alternate_url,
+    # the default site name is in the catalogue (English: its translation); others as set
+    head = FeedHead(tag_uri(tag), f"{title} · {_(site)}", self_url, alternate_url,
                     config.get("SITE_AUTHORITY") or site, external_url("disclosure.home"),
                     html_lang(str(get_locale() or DEFAULT_LOCALE)), updated)
     body = atom_document(head, (penalty_entry(n) for n in notices))
