@@ -18,6 +18,14 @@ DEFAULTS: dict[str, Any] = {
     #: the canonical base URL (e.g. https://credit.example.gov.cn): every absolute URL the
     #: platform writes (feeds, QR codes, Link headers, data packages, mails) starts with it
     "PUBLIC_BASE_URL": None,
+    #: the site's name, and the authority that runs it (e.g. 某某市生态环境局): the Atom feed's
+    #: author (RFC 4287 §4.2.1); unset = the site name
+    "SITE_NAME": "企业环境信用公示平台",
+    "SITE_AUTHORITY": None,
+    #: the tagging entity of feed and entry ids (RFC 4151: a domain or e-mail address the
+    #: publisher owned on a date, "envcredit.org,2026"); entry ids are
+    #: tag:<this>:penalty/<id> and must never change once a feed is read
+    "FEED_TAG_AUTHORITY": "envcredit.org,2026",
     #: Host header values accepted (comma-separated; the host of PUBLIC_BASE_URL is added);
     #: any other Host gets 400
     "TRUSTED_HOSTS": "127.0.0.1,localhost",

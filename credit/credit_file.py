@@ -23,7 +23,7 @@ from credit.models import (
     RepairApplication,
 )
 from credit.public import enterprise_snapshots
-from credit.publication import is_public, repair_eligible_from
+from credit.publication import is_public, public_on, repair_eligible_from
 
 
 @dataclass
@@ -90,13 +90,9 @@ def find_case(session: Session, reference: str) -> Objection | RepairApplication
 def latest_penalties(session: Session, today: dt.date, before: int | None = None,
                      limit: int = 30) -> list[tuple[Penalty, str, str]]:
     """Published penalties, newest decision first: (penalty, uscc, enterprise name)."""
-    from sqlalchemy import or_
-
     stmt = (select(Penalty, Enterprise.uscc, Enterprise.name)
             .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
-            .where(Penalty.decision_date <= today, Penalty.publish_until > today,
-                   or_(Penalty.revoked_at.is_(None), Penalty.revoked_at > today),
-                   or_(Penalty.repaired_at.is_(None), Penalty.repaired_at > today))
+            .where(public_on(today))
             .order_by(Penalty.id.desc()).limit(limit))
     if before is not None:
         stmt = stmt.where(Penalty.id < before)

@@ -6,6 +6,9 @@ import datetime as dt
 from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import ColumnElement, and_, or_
+
+from credit.models import Penalty
 
 #: default publication period by severity, from the decision date
 PUBLISH_PERIOD = {"minor": relativedelta(months=3), "general": relativedelta(years=1),
@@ -42,6 +45,13 @@ def is_public(penalty: PenaltyLike, on: dt.date) -> bool:
     if penalty.repaired_at is not None and penalty.repaired_at <= on:
         return False
     return penalty.decision_date <= on < penalty.publish_until
+
+
+def public_on(on: dt.date) -> ColumnElement[bool]:
+    """SQL for :func:`is_public`: the penalty rows shown publicly on ``on``."""
+    return and_(Penalty.decision_date <= on, Penalty.publish_until > on,
+                or_(Penalty.revoked_at.is_(None), Penalty.revoked_at > on),
+                or_(Penalty.repaired_at.is_(None), Penalty.repaired_at > on))
 
 
 def is_repairable(penalty: PenaltyLike) -> bool:

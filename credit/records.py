@@ -39,7 +39,8 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        shown = self.value if len(self.value) <= 60 else self.value[:57] + "…"
+        shown = F.escaped(self.value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
         return f"row {self.row}, column {self.column}, value '{shown}': {self.reason}"
 
 
@@ -121,10 +122,11 @@ def parse_row(kind: str, number: int, row: dict[str, Any]
             errors.append(RowError(number, column, str(row[column]), EMITTED_REASON))
     for column, required, parser in SPECS[kind]:
         raw = row.get(column)
-        raw = "" if raw is None else str(raw).strip()
-        if "\x00" in raw:
-            errors.append(RowError(number, column, raw.replace("\x00", ""),
-                                   "含空字符 / contains NUL"))
+        raw = "" if raw is None else str(raw)
+        try:
+            raw = F.plain(raw).strip()
+        except ValueError as exc:
+            errors.append(RowError(number, column, raw, str(exc)))
             continue
         if not raw:
             if required:

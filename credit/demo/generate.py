@@ -58,6 +58,12 @@ def authority_uscc(city: str) -> str:
     return body + uscc_check_char(body)
 
 
+def yuan_text(fen: int) -> str:
+    """An amount as decisions write it, exactly: 21310000 fen → "213,100", 150 → "1.50"."""
+    whole, cents = divmod(fen, 100)
+    return f"{whole:,}" + (f".{cents:02d}" if cents else "")
+
+
 def generate(places: Places, count: int, seed: int, chunk: int = 2000) -> Iterator[Rows]:
     """Yield rows per table for ``chunk`` enterprises at a time."""
     counters = Counters()
@@ -160,7 +166,7 @@ def _penalties(rng: random.Random, rows: Rows, ids: Counters, eid: int, name: st
                 name=name, what=what, basis_short=basis.split("、")[0],
                 report=f"JC-{decided.year}-{pid:06d}"),
             "legal_basis": basis, "penalty_kinds": ";".join(kinds),
-            "content": f"罚款人民币{fine_fen // 1_000_000}万元" if "罚款" in kinds else "警告",
+            "content": f"罚款人民币{yuan_text(fine_fen)}元" if "罚款" in kinds else "警告",
             "fine_amount_fen": fine_fen if "罚款" in kinds else 0,
             "confiscated_amount_fen": 0, "decision_date": decided, "authority": agency,
             "authority_uscc": authority_uscc(city), "data_source": agency,

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from core.xmltext import CONTROL_CHARACTERS, xml_text
 from credit.models.records import (
     ENTERPRISE_STATUSES,
     INSPECTION_KINDS,
@@ -27,6 +28,31 @@ BOOLEAN = {"true": True, "false": False, "是": True, "否": False, "1": True, "
            "yes": True, "no": False}
 _DATE = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
          re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"))
+
+
+def plain(value: str) -> str:
+    """``value`` unchanged if it is plain text; every column of every kind passes here first.
+
+    Control characters other than TAB, LF and CR (U+000B pasted from Word, NUL, ESC, C1
+    controls) and what no text can hold (lone surrogates, U+FFFE, U+FFFF) are refused: they
+    would break XML outputs (Atom, Open311) or the database, and no real value needs them.
+    """
+    if found := CONTROL_CHARACTERS.findall(value):
+        shown = ", ".join(dict.fromkeys(escaped(c) for c in found))
+        raise ValueError(f"含有控制字符 {shown} / contains control characters ({shown})")
+    if xml_text(value) != value:
+        shown = ", ".join(dict.fromkeys(escaped(c) for c in value if not xml_text(c)))
+        raise ValueError(f"含有无效字符 {shown} / contains characters that are not text "
+                         f"({shown})")
+    return value
+
+
+def escaped(value: str) -> str:
+    """``value`` for an error message: characters ``plain`` refuses as ``\\x0b``, ``\\ud800``."""
+    if xml_text(value) == value and not CONTROL_CHARACTERS.search(value):
+        return value
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if CONTROL_CHARACTERS.match(c) or not xml_text(c) else c for c in value)
 
 
 def text(value: str, max_len: int) -> str:
