@@ -151,13 +151,14 @@ def _append(session: Session, items: list[dict[str, Any]]) -> Head:
         prev = digest
     if rows:
         session.execute(insert(AuditEvent), rows)
-    values: dict[str, Any] = {"seq": seq, "hash": prev, "scheme": scheme}
-    if scheme == KEYED:
-        values["key_id"] = ring.key_id
-        if not ring.marker_known and seq:
-            session.info[MARKER_DUE] = (ring, seq, prev)
+    values: dict[str, Any] = {"seq": seq, "hash": prev}
+    downgraded = head.seq and head.scheme != KEYED and scheme == KEYED and not extra
+    if scheme == KEYED and not downgraded:  # a downgraded head keeps its flag as evidence
+        values.update(scheme=KEYED, key_id=ring.key_id)
+    if scheme == KEYED and not ring.marker_known and seq:
+        session.info[MARKER_DUE] = (ring, seq, prev)
     session.execute(sa_update(AuditHead).where(AuditHead.id == 1).values(**values))
-    return Head(seq, prev, scheme, values.get("key_id", head.key_id))
+    return Head(seq, prev, values.get("scheme", head.scheme), values.get("key_id", head.key_id))
 
 
 def _write_pending(session: Session) -> None:
