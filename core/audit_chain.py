@@ -239,13 +239,7 @@ def verify(session: Session, events: Table, head_table: Table, anchors: dict[int
     if keyed and key_ids - {ring.key_id}:
         return VerifyResult(False, 0, None, str(AuditKeyMismatch(
             ", ".join(sorted(key_ids)), ring.key_id)), scheme)
-    wanted: dict[int, list[tuple[str, str]]] = {}
-    for seq, digest in anchors.items():
-        wanted.setdefault(seq, []).append((digest.lower(), f"the anchor {seq}:{digest[:12]}…"))
-    if marker and isinstance(marker.get("seq"), int) and marker["seq"] > 0:
-        wanted.setdefault(marker["seq"], []).append(
-            (str(marker.get("hash")), "this installation's record of the head (instance "
-             f"file {MARKER_FILE})"))
+    wanted = _anchor_map(anchors, marker)
     past = [seq for seq in wanted if seq > head.seq]
     if past:
         return VerifyResult(False, head.seq, min(past), f"anchor seq {min(past)} is past the "
@@ -268,6 +262,19 @@ def verify(session: Session, events: Table, head_table: Table, anchors: dict[int
         return VerifyResult(False, head.seq, None, "audit_head says plain SHA-256 although "
                             "this installation keyed its chain (downgrade)", scheme)
     return result
+
+
+def _anchor_map(anchors: dict[int, str], marker: dict[str, Any] | None
+                ) -> dict[int, list[tuple[str, str]]]:
+    """{seq: [(hash, label)]}: the operator's anchors and the instance marker's head."""
+    wanted: dict[int, list[tuple[str, str]]] = {}
+    for seq, digest in anchors.items():
+        wanted.setdefault(seq, []).append((digest.lower(), f"the anchor {seq}:{digest[:12]}…"))
+    if marker and isinstance(marker.get("seq"), int) and marker["seq"] > 0:
+        wanted.setdefault(marker["seq"], []).append(
+            (str(marker.get("hash")), "this installation's record of the head (instance "
+             f"file {MARKER_FILE})"))
+    return wanted
 
 
 def _past_head(session: Session, events: Table, head_table: Table, seq: int) -> str | None:
