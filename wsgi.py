@@ -12,6 +12,7 @@ from flask import Flask
 import disclosure
 import openapi
 import search
+from core import audit as core_audit
 from core import cli as core_cli
 from core import consumers as core_consumers
 from core import web as core_web
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     core_web.guard_hosts(app)
     core_web.init_db(app)
+    core_audit.init_app(app)
     core_web.register_error_handlers(app)
     init_i18n(app)
     init_limits(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from core.audit import audit, verify_chain
+from core.audit import AuditKeyMismatch, audit, ensure_keyed, verify_chain
 from core.db import get_db, writing
 from core.errors import DomainError
 from core.users import ROLES, SCOPES, create_api_client, create_user
@@ -113,20 +114,69 @@ class ProgressBar:
             self._bar.stop()
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit hash chain; exit 1 naming the first bad row."""
+def _anchors(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+             ) -> dict[int, str]:
+    """``SEQ:HASH`` values (as ``flask audit anchor`` prints them) as {seq: hash}."""
+    anchors: dict[int, str] = {}
+    for value in values:
+        seq, _, digest = value.strip().partition(":")
+        digest = digest.strip().lower()
+        if not seq.isdigit() or int(seq) < 1 or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise click.BadParameter(f"'{value}': 须为 SEQ:HASH（序号:64 位十六进制）/ expected "
+                                     "SEQ:HASH (a seq and 64 hex digits)")
+        anchors[int(seq)] = digest
+    return anchors
+
+
+def _checked_chain(anchors: dict[int, str]) -> Any:
+    """Re-key a legacy chain if this is the key's first use, then verify the whole chain."""
+    try:
+        with transaction() as session:
+            ensure_keyed(session)
+    except AuditKeyMismatch as exc:
+        raise click.ClickException(str(exc)) from None
     session = get_db().new_session()
     try:
-        result = verify_chain(session)
+        return verify_chain(session, anchors)
     finally:
         session.close()
-    if result.ok:
-        click.echo(f"审计日志完整 / audit chain OK: {result.checked} events")
-        return
-    click.echo(f"审计日志被篡改 / audit chain BROKEN at seq {result.bad_seq}: {result.reason} "
+
+
+def _broken(result: Any) -> None:
+    at = f" at seq {result.bad_seq}" if result.bad_seq else ""
+    click.echo(f"审计日志被篡改 / audit chain BROKEN{at}: {result.reason} "
                f"({result.checked} events verified before it)", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("verify")
+@click.option("--anchor", "anchors", multiple=True, callback=_anchors, metavar="SEQ:HASH",
+              help="an anchor printed earlier by `audit anchor` (repeatable)")
+def audit_verify(anchors: dict[int, str]) -> None:
+    """Check the audit chain (HMAC-SHA256) and anchors; exit 1 naming the first bad row."""
+    result = _checked_chain(anchors)
+    if not result.ok:
+        _broken(result)
+    found = f"; {len(anchors)} anchor(s) found" if anchors else ""
+    click.echo(f"审计日志完整 / audit chain OK: {result.checked} events "
+               f"({result.scheme}{found})")
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Print the verified head as SEQ:HASH and its time, to keep outside the database."""
+    result = _checked_chain({})
+    if not result.ok:
+        _broken(result)
+    if not result.checked:
+        click.echo("审计日志为空，暂无锚点 / the audit chain is empty: nothing to anchor yet",
+                   err=True)
+        return
+    at = result.head_at.isoformat(timespec="seconds") if result.head_at else ""
+    click.echo(f"{result.checked}:{result.head_hash} {at}")
+    click.echo("# 请将此锚点保存在数据库之外；核对：flask audit verify --anchor SEQ:HASH / keep "
+               "this anchor outside the database; check it with: flask audit verify --anchor "
+               "SEQ:HASH", err=True)
 
 
 @users_cli.command("create")

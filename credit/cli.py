@@ -47,9 +47,10 @@ def rescore_cmd(everyone: bool, as_of: dt.datetime | None, jobs: int | None) -> 
     day = as_of.date() if as_of else china_today()
     from credit.expiry import ExpiryConsumer
 
-    expired = ExpiryConsumer().run_once()  # publication periods that ended since yesterday
+    expired = ExpiryConsumer().run_once()  # publication dates and adjustment expiries
     if expired:
-        click.echo(f"{expired} 件处罚公示期已满 / {expired} penalties left publication")
+        click.echo(f"{expired} 条记录的公示或调整到期 / {expired} penalties or adjustments "
+                   "reached a publication or expiry date")
     if not everyone:
         if as_of:
             raise click.UsageError("--as-of 需与 --all 一起使用 / --as-of needs --all")

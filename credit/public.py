@@ -3,6 +3,22 @@
 Each builder takes many ids at once (a handful of queries, not one per record) and returns
 ``{public_id: snapshot}``; an entity that is not public (a revoked, repaired or expired
 penalty, a withdrawn inspection) maps to None, which the change feed turns into a delete.
+
+A mirror applying the change feed stays equal to an export only if every change to what a
+snapshot shows gets a change-log row for that snapshot's entity, including data a snapshot
+embeds from another entity:
+- the enterprise snapshot embeds the current rating (level, level_name, score,
+  rated_as_of): storing a new current rating also records an ``enterprise`` change
+  (``credit.ratings``);
+- record snapshots embed their enterprise's ``EMBEDDED_ENTERPRISE_COLUMNS``: changing one
+  records a change for each of the enterprise's records (``credit.upserts``); the USCC is
+  the enterprise's natural key and never changes;
+- region and industry names (the enterprise snapshot's region_name and industry_name)
+  change only with a migration of the reference tables, which must record enterprise
+  changes itself (``_NAME_CACHE`` is refreshed by a restart after the migration);
+- a penalty's publication depends on the date: ``credit.expiry`` records a change on the
+  day a penalty's decision date, revocation or end of publication comes, and on the day an
+  approved rating adjustment expires (so its enterprise is rescored).
 """
 
 from __future__ import annotations
@@ -56,6 +72,29 @@ def _names(session: Session | Connection, model: Any, codes: Iterable[str]) -> d
                                           .where(model.code.in_(missing))):
             _NAME_CACHE[(table, code)] = name
     return {c: _NAME_CACHE[(table, c)] for c in codes if (table, c) in _NAME_CACHE}
+
+
+#: enterprise columns that record snapshots embed (as enterprise_name and region_code)
+EMBEDDED_ENTERPRISE_COLUMNS = ("name", "region_code")
+#: the record entities, each snapshot embedding its enterprise's name and region code
+RECORD_MODELS: dict[str, Any] = {"penalty": Penalty, "inspection": Inspection,
+                                 "permit": Permit, "disclosure": DisclosureReport,
+                                 "emission": EmissionAccount}
+
+
+def enterprise_records(session: Session, enterprise_ids: Iterable[int]
+                       ) -> list[tuple[str, int, int]]:
+    """(entity, id, enterprise_id) of every record whose snapshot embeds one of these
+    enterprises' ``EMBEDDED_ENTERPRISE_COLUMNS``."""
+    ids = set(enterprise_ids)
+    if not ids:
+        return []
+    out = []
+    for entity, model in RECORD_MODELS.items():
+        out += [(entity, rid, eid) for rid, eid in session.execute(
+            select(model.id, model.enterprise_id).where(model.enterprise_id.in_(ids))
+            .order_by(model.id))]
+    return out
 
 
 _ENTERPRISE_COLUMNS = (

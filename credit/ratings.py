@@ -14,10 +14,11 @@ from flask import current_app
 from sqlalchemy import Text, case, cast, select, update
 from sqlalchemy.orm import Session
 
+from core.changelog import PENDING as PENDING_CHANGES
 from core.changelog import ChangeLog, record_change
 from core.clock import today as china_today
 from core.consumers import Consumer
-from core.db import get_db, reset_write_intent, set_write_intent
+from core.db import get_db, reset_write_intent, set_write_intent, utcnow
 from core.errors import NotFound
 from credit.engine import Rating, explanation_digest, rate, rating_to_json
 from credit.facts_loader import Horizon, load_facts
@@ -104,12 +105,29 @@ def _changes(session: Session, ratings: list[tuple[int, Rating]]) -> tuple[Rows,
     return rows, retire
 
 
+def _record_rated(session: Session, usccs: dict[int, str]) -> None:
+    """Change-log rows for new current ratings: the rating, and the enterprise, whose
+    snapshot embeds the level, score and rated_as_of (partner mirrors read them there).
+
+    The enterprise row's updated_at moves with them. Its change carries no enterprise_id
+    (which would make the rescoring consumer rate it again, to no effect) unless the
+    enterprise itself changed in this transaction too.
+    """
+    if not usccs:
+        return
+    pending = session.info.get(PENDING_CHANGES, {})
+    for enterprise_id, uscc in usccs.items():
+        record_change(session, "rating", uscc, enterprise_id=enterprise_id)
+        marked = pending.get(("enterprise", uscc))
+        record_change(session, "enterprise", uscc,
+                      enterprise_id=marked[1] if marked else None)
+    session.execute(update(Enterprise).where(Enterprise.id.in_(list(usccs)))
+                    .values(updated_at=utcnow()))
+
+
 def _apply(session: Session, rows: Rows, retire: list[int]) -> int:
     """Store new current ratings (retiring the old ones) with their change-log rows."""
-    usccs = _usccs(session, {row["enterprise_id"] for row in rows})
-    for row in rows:
-        record_change(session, "rating", usccs[row["enterprise_id"]],
-                      enterprise_id=row["enterprise_id"])
+    _record_rated(session, _usccs(session, {row["enterprise_id"] for row in rows}))
     if retire:
         session.execute(update(CreditRating).where(CreditRating.id.in_(retire))
                         .values(is_current=False).execution_options(synchronize_session=False))

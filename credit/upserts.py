@@ -18,6 +18,7 @@ from credit.models import (
     Permit,
     PermitLimit,
 )
+from credit.public import EMBEDDED_ENTERPRISE_COLUMNS, enterprise_records
 from credit.publication import default_publish_until
 from credit.records import ImportResult, RowError, enterprise_ids, permit_problem
 
@@ -96,8 +97,16 @@ def upsert_enterprises(session: Session, parsed: Parsed, result: ImportResult) -
                                      "permit_category")},
                 "status": v["status"] or "operating"}
 
+    def embedded(e: Enterprise) -> tuple[Any, ...]:
+        return tuple(getattr(e, c) for c in EMBEDDED_ENTERPRISE_COLUMNS)
+
+    before = {e.id: (e, embedded(e)) for e in existing.values()}
     _upsert(session, Enterprise, "enterprise", lambda c: c["uscc"], parsed, {}, existing,
             result, build)
+    moved = [eid for eid, (e, old) in before.items() if embedded(e) != old]
+    # record snapshots embed the enterprise's name and region: mirrors must get them anew
+    for entity, record_id, enterprise_id in enterprise_records(session, moved):
+        record_change(session, entity, record_id, enterprise_id=enterprise_id)
 
 
 def upsert_permits(session: Session, parsed: Parsed, result: ImportResult) -> None:

@@ -36,7 +36,10 @@ def test_rescore_stores_a_new_row_only_when_something_changed(session):
     rows = _ratings(session)
     assert [(r.score, r.level, r.is_current) for r in rows] == [
         (100, "green", False), (90, "blue", True)]
-    assert [c.entity for c in read_changes(session, 0)] == ["rating", "rating"]
+    # each new rating also re-publishes the enterprise, whose snapshot embeds the level
+    # (partner F1); that row does not mark the enterprise for rescoring again
+    assert [(c.entity, c.enterprise_id) for c in read_changes(session, 0)] == [
+        ("rating", ent.id), ("enterprise", None)] * 2
 
 
 def test_time_travel_agrees_with_stored_history(session):
@@ -59,8 +62,8 @@ def test_consumer_rates_only_the_dirty_enterprises(app, session):
     record_change(session, "enterprise", busy.uscc, enterprise_id=busy.id)
     session.commit()
     with app.app_context():
-        # the busy enterprise's change, then the rating change it wrote itself
-        assert RescoringConsumer("cn-default").catch_up() == 2
+        # the busy enterprise's change, then the rating and enterprise changes it wrote
+        assert RescoringConsumer("cn-default").catch_up() == 3
     session.rollback()
     rated = {r.enterprise_id for r in _ratings(session)}
     assert rated == {busy.id} and quiet.id not in rated
