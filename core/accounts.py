@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.errors import Forbidden, Invalid, NotFound
-from core.mfa import clear_mfa, remaining_recovery_codes
+from core.mfa import clear_mfa, remaining_counts
 from core.sessions import end_user_sessions, open_session_counts
 from core.users import User, hash_password, validate_password
 
@@ -75,10 +75,9 @@ def list_users(session: Session, prefix: str = "") -> list[UserRow]:
     """Users whose region starts with ``prefix`` ('' = all), by e-mail."""
     users = list(session.scalars(select(User).where(User.region_code.startswith(prefix))
                                  .order_by(User.email)))
-    counts = open_session_counts(session, [u.id for u in users])
-    return [UserRow(u, counts.get(u.id, 0),
-                    remaining_recovery_codes(session, u) if u.mfa_enrolled else 0)
-            for u in users]
+    ids = [u.id for u in users]
+    sessions, codes = open_session_counts(session, ids), remaining_counts(session, ids)
+    return [UserRow(u, sessions.get(u.id, 0), codes.get(u.id, 0)) for u in users]
 
 
 def require_admin(user: User | None) -> User:

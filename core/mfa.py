@@ -154,6 +154,17 @@ def remaining_recovery_codes(session: Session, user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0)
 
 
+def remaining_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
+    """Unused recovery codes per user id (users with none are absent)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(RecoveryCode.user_id, func.count())
+                           .where(RecoveryCode.user_id.in_(user_ids),
+                                  RecoveryCode.used_at.is_(None))
+                           .group_by(RecoveryCode.user_id))
+    return {int(uid): int(n) for uid, n in rows}
+
+
 def verify_second_factor(session: Session, user: User, code: str) -> str | None:
     """Check a login code: ``"totp"`` or ``"recovery-code"`` for the kind accepted, else None."""
     compact = code.strip().replace(" ", "")

@@ -52,7 +52,7 @@ EN = {
 "完成设置": "Finish set-up", "恢复码": "Recovery codes",
 "请打印或抄下这些恢复码，妥善保管。手机丢失时，每个恢复码可代替验证码登录一次。恢复码只显示这一次。": "Print or write down these recovery codes and keep them safe. Without your phone, each one replaces a code for one login. They are shown only this once.",
 "恢复码已经显示过，不会再次显示。如已遗失，请在账户安全页面生成新的恢复码。": "The recovery codes were shown already and are not shown again. If you lost them, make new ones on the account security page.",
-"继续": "Continue",
+"继续": "Continue", "您尚未启用两步验证。": "Two-step verification is not on yet.",
 "检查计划已生成。": "Inspection plan created.",
 "未找到": "Not found",
 "调整申请已提交，等待另一名监管人员审批。": "Adjustment proposed; another regulator must approve it.",

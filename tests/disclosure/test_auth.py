@@ -141,14 +141,19 @@ def test_one_logout_ends_only_that_session(app, regulator):
         assert second.get("/regulator/").status_code == 200
 
 
-def test_session_ends_after_the_idle_hours(client, regulator):
+def test_session_ends_after_the_idle_hours(app, session, regulator):
+    busy, idle = app.test_client(), app.test_client()
+    other = make_regulator(session, "idle@example.cn")
     start = utcnow()
     with time_machine.travel(start, tick=False) as clock:
-        _logged_in_cookie(client, regulator.email)
-        clock.move_to(start + dt.timedelta(hours=7, minutes=59))
-        assert client.get("/regulator/").status_code == 200  # activity restarts the idle clock
-        clock.move_to(start + dt.timedelta(hours=15, minutes=58))
-        assert client.get("/regulator/").status_code == 302  # over 8 idle hours
+        _logged_in_cookie(busy, regulator.email)
+        _logged_in_cookie(idle, other.email)
+        clock.move_to(start + dt.timedelta(hours=4))
+        assert busy.get("/regulator/").status_code == 200
+        clock.move_to(start + dt.timedelta(hours=8, minutes=1))
+        assert idle.get("/regulator/").status_code == 302  # 8 hours without a request
+        clock.move_to(start + dt.timedelta(hours=11, minutes=59))
+        assert busy.get("/regulator/").status_code == 200  # 7 h 59 min since its last request
 
 
 def test_session_ends_after_the_maximum_hours_even_when_active(client, regulator):
