@@ -14,10 +14,25 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
+from core.accounts import (
+    find_user,
+    list_users,
+    reset_mfa,
+    revoke_sessions,
+    set_active,
+    set_password,
+)
 from core.audit import AuditKeyMismatch, audit, ensure_keyed, verify_chain
 from core.db import get_db, writing
 from core.errors import DomainError
-from core.users import ROLES, SCOPES, create_api_client, create_user
+from core.users import (
+    ROLES,
+    SCOPES,
+    create_api_client,
+    create_user,
+    list_api_clients,
+    revoke_api_client,
+)
 
 T = TypeVar("T")
 
@@ -179,6 +194,13 @@ def audit_anchor() -> None:
                "SEQ:HASH", err=True)
 
 
+def _read_password() -> str:
+    """A new password from the terminal (asked twice) or the first line of stdin."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\n")
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -186,10 +208,7 @@ def audit_anchor() -> None:
 @click.option("--region", "region", required=True, help="GB/T 2260 code the user acts for")
 def users_create(email: str, name: str, role: str, region: str) -> None:
     """Create a user; the password is read from stdin (or prompted on a terminal)."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _read_password()
     from core.reference import region_code_problem
 
     with transaction() as session:
@@ -201,6 +220,79 @@ def users_create(email: str, name: str, role: str, region: str) -> None:
         audit(session, cli_actor(), "user.create", f"user:{user.id}",
               {"email": user.email, "role": role, "region": region})
     click.echo(f"已创建用户 / created user {user.id} <{user.email}> ({role}, {region})")
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Every user: role, region, active, second factor, last login, open sessions."""
+    session = get_db().new_session()
+    try:
+        rows = list_users(session)
+        click.echo("id\temail\tname\trole\tregion\tactive\tmfa\tlast_login_utc\tsessions")
+        for row in rows:
+            u = row.user
+            click.echo(f"{u.id}\t{u.email}\t{u.name}\t{u.role}\t{u.region_code}\t"
+                       f"{'yes' if u.active else 'no'}\t{'yes' if u.mfa_enrolled else 'no'}\t"
+                       f"{_when(u.last_login_at)}\t{row.open_sessions}")
+    finally:
+        session.close()
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Deactivate a user: every session ends at once; they cannot log in."""
+    with transaction() as session:
+        user = find_user(session, email)
+        set_active(session, user, False, cli_actor())
+    click.echo(f"已停用 / deactivated {user.email}")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def users_activate(email: str) -> None:
+    """Activate a deactivated user again."""
+    with transaction() as session:
+        user = find_user(session, email)
+        set_active(session, user, True, cli_actor())
+    click.echo(f"已启用 / activated {user.email}")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+def users_reset_password(email: str) -> None:
+    """Set a new password (from stdin, or prompted); ends every session, lifts a lockout,
+    keeps the second factor."""
+    password = _read_password()
+    with transaction() as session:
+        user = find_user(session, email)
+        ended = set_password(session, user, password, cli_actor())
+    click.echo(f"已重设密码 / password reset for {user.email}; {ended} session(s) ended")
+
+
+@users_cli.command("reset-mfa")
+@click.argument("email")
+def users_reset_mfa(email: str) -> None:
+    """Remove a user's second factor and recovery codes (a lost phone); ends every session.
+    With REGULATOR_MFA=required the next login enrols a new one."""
+    with transaction() as session:
+        user = find_user(session, email)
+        reset_mfa(session, user, cli_actor())
+    click.echo(f"已重置两步验证 / second factor removed for {user.email}")
+
+
+@users_cli.command("revoke-sessions")
+@click.argument("email")
+def users_revoke_sessions(email: str) -> None:
+    """End every session of a user: each copy of their cookie stops working at once."""
+    with transaction() as session:
+        user = find_user(session, email)
+        ended = revoke_sessions(session, user, cli_actor())
+    click.echo(f"已退出所有登录 / {ended} session(s) of {user.email} ended")
 
 
 @keys_cli.command("create")
@@ -218,6 +310,28 @@ def keys_create(name: str, scopes: tuple[str, ...], quota: int | None) -> None:
     click.echo(key)
     click.echo(f"# API 密钥只显示这一次 / this key is shown only once (client {client.id}, "
                f"scopes: {client.scopes})", err=True)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Every API key: id, name, prefix, scopes, created, revoked."""
+    session = get_db().new_session()
+    try:
+        click.echo("id\tname\tprefix\tscopes\tcreated_utc\trevoked_utc")
+        for c in list_api_clients(session):
+            click.echo(f"{c.id}\t{c.name}\t{c.key_prefix}\t{c.scopes}\t{_when(c.created_at)}\t"
+                       f"{_when(c.revoked_at)}")
+    finally:
+        session.close()
+
+
+@keys_cli.command("revoke")
+@click.argument("client_id", type=click.IntRange(1, 2**31 - 1), metavar="ID")
+def keys_revoke(client_id: int) -> None:
+    """Revoke an API key (its id from ``api-keys list``): it stops working at once."""
+    with transaction() as session:
+        client = revoke_api_client(session, client_id, cli_actor())
+    click.echo(f"已撤销 / revoked API key {client.id} ({client.name})")
 
 
 def register_cli(app: Any) -> None:

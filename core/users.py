@@ -7,11 +7,12 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.audit import audit
 from core.db import Base, UTCDateTime, enum_check, utcnow
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Invalid, NotFound
 from core.passwords import hash_secret, needs_rehash, verify_secret
 from core.reference import region_prefix
 
@@ -38,6 +39,18 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the TOTP secret, encrypted (core.mfa.seal); None = no second factor enrolled
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    #: the last TOTP time step accepted: its code (and earlier ones) are never accepted again
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    mfa_enrolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the last completed login (password and, when enrolled, second factor)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        """True once a TOTP second factor has been set up and confirmed."""
+        return self.mfa_enrolled_at is not None and self.totp_secret is not None
 
     @property
     def scope_prefix(self) -> str:
@@ -104,26 +117,44 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
     """Return the user if the password matches and the account is not locked.
 
     Failures are counted; after ``max_failures`` the account locks for ``lockout``.
-    The caller commits either way so the counter persists.
+    The caller commits either way so the counter persists. For a user with a second
+    factor the counter is cleared only once the code is right too (``record_login``), so
+    wrong codes and wrong passwords add up to the same lockout.
     """
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:
         verify_secret(None, password)  # as long as a real check: timing reveals no accounts
         return None
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user):
         return None
     if not verify_secret(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
+        record_failure(user, max_failures=max_failures, lockout=lockout)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    if not user.mfa_enrolled:
+        record_login(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def record_login(user: User) -> None:
+    """A login completed: clear the failure counter and note the time."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+
+
+def record_failure(user: User, *, max_failures: int, lockout: dt.timedelta) -> None:
+    """One more failed attempt (password or code); locks the account at ``max_failures``."""
+    user.failed_logins += 1
+    if user.failed_logins >= max_failures:
+        user.locked_until = utcnow() + lockout
+        user.failed_logins = 0
+
+
+def is_locked(user: User) -> bool:
+    """True while a lockout lasts."""
+    return bool(user.locked_until and user.locked_until > utcnow())
 
 
 def hash_key(key: str) -> str:
@@ -158,3 +189,19 @@ def find_api_client(session: Session, key: str) -> ApiClient | None:
     if client is None or client.revoked_at is not None:
         return None
     return client if hmac.compare_digest(client.key_hash, digest) else None
+
+
+def list_api_clients(session: Session) -> list[ApiClient]:
+    """Every API client, newest first (revoked ones too)."""
+    return list(session.scalars(select(ApiClient).order_by(ApiClient.id.desc())))
+
+
+def revoke_api_client(session: Session, client_id: int, actor: str) -> ApiClient:
+    """Revoke a key at once (its requests get 401 from then on); audited."""
+    client = session.get(ApiClient, client_id)
+    if client is None:
+        raise NotFound(f"没有编号为 {client_id} 的 API 密钥 / no API key with id {client_id}")
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+        audit(session, actor, "api_key.revoke", f"api_client:{client.id}", {"name": client.name})
+    return client

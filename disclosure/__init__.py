@@ -64,8 +64,11 @@ def _security_headers(response: Any) -> Any:
 def init_app(app: Flask) -> None:
     """Register the public pages and the HTML error page."""
     from disclosure import (
+        account_pages,
+        admin,
         credit_pages,
         feeds,
+        mfa_pages,
         regulator,
         regulator_credit,
         tipoff_pages,
@@ -77,6 +80,9 @@ def init_app(app: Flask) -> None:
     init_auth(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(regulator.bp)
+    app.register_blueprint(mfa_pages.bp)
+    app.register_blueprint(account_pages.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(regulator_credit.bp)
     app.register_blueprint(credit_pages.bp)
     app.register_blueprint(feeds.bp)

@@ -1,4 +1,5 @@
-"""Regulator login: argon2 passwords, lockout, CSRF-protected forms, session cookies."""
+"""Regulator login: argon2 passwords with lockout and throttles, the second factor's entry
+point, server-side sessions (the cookie holds only their id), CSRF-protected forms."""
 
 from __future__ import annotations
 
@@ -29,13 +30,18 @@ from wtforms.validators import DataRequired, Length
 
 from core.audit import audit
 from core.db import get_session
-from core.users import User, authenticate
-from core.web import safe_local_path
+from core.limits import consume
+from core.mfa import new_secret
+from core.sessions import UserSession, end_session, find_session, start_session, touch
+from core.users import User, authenticate, record_login
+from core.web import SAFE_METHODS, safe_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/regulator")
 CSRF_EXEMPT_PREFIXES = ("/api/", "/open311/")
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
+#: the one thing the cookie says about a login: the random id of its server-side session
+SID = "sid"
 
 
 #: machine interfaces authenticate with keys or tokens, never with the session cookie
@@ -63,69 +69,159 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码 / Password", validators=[DataRequired(), Length(max=1024)])
 
 
+def mfa_required() -> bool:
+    """True unless ``REGULATOR_MFA=optional``: every login needs a second factor."""
+    return str(current_app.config.get("REGULATOR_MFA") or "required").lower() != "optional"
+
+
+def live_session() -> UserSession | None:
+    """The server-side session the cookie names, if it is still live (once per request)."""
+    if "user_session" not in g:
+        g.user_session = find_session(get_session(), session.get(SID))
+    return g.user_session
+
+
+def pending_login(stage: str) -> tuple[UserSession, User] | None:
+    """The half-done login of this browser at ``stage`` (``code`` or ``enrol``), or None."""
+    row = live_session()
+    if row is None or row.stage != stage:
+        return None
+    user = get_session().get(User, row.user_id)
+    return (row, user) if user is not None and user.active else None
+
+
 def current_user() -> User | None:
-    """The logged-in regulator, loaded once per request."""
+    """The logged-in regulator (a live full session of an active user), once per request."""
     if "current_user" not in g:
-        uid = session.get("uid")
-        user = get_session().get(User, uid) if isinstance(uid, int) else None
-        g.current_user = user if user is not None and user.active else None
+        row = live_session()
+        user = get_session().get(User, row.user_id) if row and row.stage == "full" else None
+        if user is not None and (not user.active or (mfa_required() and not user.mfa_enrolled)):
+            user = None
+        if user is not None and row is not None:
+            touch(get_session(), row, apart=request.method in SAFE_METHODS)
+        g.current_user = user
     return g.current_user
 
 
 def login_required(view: F) -> F:
-    """Send anonymous visitors to the login page; the view gets ``g.current_user``."""
+    """Send anonymous visitors to the login page (and a half-done login to its next step);
+    the view gets ``g.current_user``."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
+            row = live_session()
+            if row is not None and row.stage in ("code", "enrol"):
+                return redirect(url_for("mfa.code" if row.stage == "code" else "mfa.enrol"))
             return redirect(url_for("auth.login", next=request.full_path))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
+def begin_session(db: Any, user: User, stage: str,
+                  pending_secret: str | None = None) -> UserSession:
+    """A new server-side session and a new cookie; the previous one (pending or not) ends,
+    so no id is ever promoted or reused (session fixation)."""
+    old = live_session()
+    if old is not None:
+        end_session(old)
+    row, token = start_session(db, user.id, stage, pending_secret)
+    session.clear()
+    session[SID] = token
+    session.permanent = True
+    g.user_session = row
+    g.pop("current_user", None)
+    return row
+
+
+def complete_login(db: Any, user: User, second_factor: str) -> UserSession:
+    """Both steps done: a full session; audited with the kind of second factor used."""
+    record_login(user)
+    row = begin_session(db, user, "full")
+    audit(db, f"user:{user.id}", "user.login", f"user:{user.id}",
+          {"second_factor": second_factor})
+    return row
+
+
+def account_key(email: str | None) -> str | None:
+    """The per-account throttle key for an e-mail as typed (None when empty)."""
+    normalised = (email or "").strip().lower()[:254]
+    return f"account:{normalised}" if normalised else None
+
+
+def throttle_login(email: str | None) -> None:
+    """Count a login attempt per address and per account (429 when spent), before any
+    password is checked: spraying one password over many accounts is stopped too."""
+    consume("login-address")
+    key = account_key(email)
+    if key:
+        consume("login-account", key=key)
+
+
+def lockout_settings() -> dict[str, Any]:
+    """``max_failures`` and ``lockout`` from the configuration."""
+    cfg = current_app.config
+    return {"max_failures": int(cfg["LOGIN_MAX_FAILURES"]),
+            "lockout": dt.timedelta(minutes=int(cfg["LOGIN_LOCKOUT_MINUTES"]))}
+
+
 _SAFE_NEXT = re.compile(r"/regulator/[A-Za-z0-9/_.~%?=&+-]{0,500}")
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only local regulator paths (no scheme, host, backslash or control characters)."""
     default = url_for("regulator.dashboard")
     target = safe_local_path(target, "/regulator/", default)
     return target if _SAFE_NEXT.fullmatch(target) else default
 
 
+def _after_password(db: Any, user: User) -> str:
+    """Where a right password leads: the code step, enrolment, or (MFA optional and not
+    enrolled) straight in."""
+    target = safe_next(request.args.get("next"))
+    if user.mfa_enrolled:
+        begin_session(db, user, "code")
+        return url_for("mfa.code", next=target)
+    if mfa_required():
+        begin_session(db, user, "enrol", pending_secret=new_secret(user))
+        return url_for("mfa.enrol", next=target)
+    complete_login(db, user, "none")
+    return target
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Log in with e-mail and password; repeated failures lock the account."""
     form = LoginForm()
-    error = None
+    error = target = None
+    if request.method == "POST":
+        throttle_login(request.form.get("email"))
     if form.validate_on_submit():
         db = get_session()
-        cfg = current_app.config
         user = authenticate(db, form.email.data or "", form.password.data or "",
-                            max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
-                            lockout=dt.timedelta(minutes=int(cfg["LOGIN_LOCKOUT_MINUTES"])))
+                            **lockout_settings())
         if user is None:
             error = _("邮箱或密码不正确，或账户已被暂时锁定。")
         else:
-            audit(db, f"user:{user.id}", "user.login", f"user:{user.id}")
-            session.clear()
-            session["uid"] = user.id
-            session.permanent = True
+            target = _after_password(db, user)
         db.commit()
-        if user is not None:
-            return redirect(_safe_next(request.args.get("next")))
+        if target:
+            return redirect(target)
     status = 401 if error else 200
     return render_template("disclosure/regulator/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    """End the session (POST with CSRF token, so a link elsewhere cannot log you out)."""
-    user = current_user()
-    if user is not None:
+    """End this session on the server (every copy of the cookie with it); POST with a CSRF
+    token, so a link elsewhere cannot log you out."""
+    row = live_session()
+    if row is not None:
         db = get_session()
-        audit(db, f"user:{user.id}", "user.logout", f"user:{user.id}")
+        end_session(row)
+        if row.stage == "full":
+            audit(db, f"user:{row.user_id}", "user.logout", f"user:{row.user_id}")
         db.commit()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -138,14 +234,31 @@ def require_region(region_code: str | None) -> None:
         abort(403, description=_("该企业不在您的管辖区域内。"))
 
 
+def session_cookie_lifetime(config: Any) -> dt.timedelta:
+    """The cookie lasts as long as a session may stay idle (never past the maximum); each
+    request renews it, and the server enforces both limits whatever the cookie says."""
+    return dt.timedelta(hours=min(int(config["SESSION_IDLE_HOURS"]),
+                                  int(config["SESSION_MAX_HOURS"])))
+
+
+def no_store(response: Any) -> Any:
+    """Regulator pages (reporter identities, recovery codes) are never kept by a cache."""
+    if request.path == "/regulator" or request.path.startswith("/regulator/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_auth(app: Flask) -> None:
+    """Sessions, CSRF and the login pages."""
     app.session_interface = HttpsAwareSessionInterface()
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=8))
+    # Flask's default is 31 days: set it, do not setdefault it
+    app.config["PERMANENT_SESSION_LIFETIME"] = session_cookie_lifetime(app.config)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     # Pages check CSRF; the API and Open311 take no cookies, so they are not checked.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
     app.register_blueprint(bp)
+    app.after_request(no_store)
 
     @app.before_request
     def _csrf() -> None:

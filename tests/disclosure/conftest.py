@@ -1,12 +1,16 @@
-"""Helpers for page tests: CSRF tokens from forms, logging in as a regulator."""
+"""Helpers for page tests: CSRF tokens from forms, logging in as a regulator (with the
+second factor, as REGULATOR_MFA=required demands by default)."""
 
 from __future__ import annotations
 
 import re
 
+import pyotp
 import pytest
 
-from core.users import create_user
+from core.db import utcnow
+from core.mfa import unseal
+from core.users import User, create_user
 from tests.factories import ensure_reference
 
 PASSWORD = "correct horse battery"
@@ -28,10 +32,57 @@ def make_regulator(session, email: str, region: str = "620100", role: str = "reg
     return user
 
 
-def login(client, email: str, password: str = PASSWORD):
+def password_step(client, email: str, password: str = PASSWORD, query: str = ""):
+    """Only the first login step (e-mail and password)."""
     token = csrf_token(client, "/regulator/login")
-    return client.post("/regulator/login", data={"email": email, "password": password,
-                                                 "csrf_token": token})
+    return client.post("/regulator/login" + query, data={"email": email, "password": password,
+                                                         "csrf_token": token})
+
+
+def enrolment_secret(client, location: str) -> str:
+    """The TOTP secret the enrolment page shows for manual entry."""
+    page = client.get(location).get_data(as_text=True)
+    match = re.search(r'id="totp-secret">([^<]+)<', page)
+    assert match, page[:2000]
+    return match.group(1).replace(" ", "")
+
+
+def unused_code(app, email: str) -> str:
+    """A current TOTP code of the user's enrolled secret for a time step not used yet."""
+    with app.app_context():
+        session = app.extensions["envcredit.db"].new_session()
+        try:
+            user = session.query(User).filter_by(email=email).one()
+            secret, last = unseal(user.totp_secret, user.id, "totp"), user.totp_last_step
+        finally:
+            session.close()
+    assert secret, f"{email} has no second factor"
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(utcnow())
+    for step in (current - 1, current, current + 1):
+        if last is None or step > last:
+            return totp.generate_otp(step)
+    raise AssertionError("every code of this 90 s window was used: move the clock on "
+                         "(time_machine) between logins of one user")
+
+
+def submit_code(client, location: str, code: str):
+    token = csrf_token(client, location)
+    return client.post(location, data={"code": code, "csrf_token": token})
+
+
+def login(client, email: str, password: str = PASSWORD, query: str = ""):
+    """Log in completely: password, then enrolment (first login) or a TOTP code."""
+    response = password_step(client, email, password, query)
+    location = response.headers.get("Location", "")
+    if response.status_code != 302:
+        return response
+    if "/regulator/mfa/enrol" in location:
+        secret = enrolment_secret(client, location)
+        return submit_code(client, location, pyotp.TOTP(secret).now())
+    if "/regulator/login/code" in location:
+        return submit_code(client, location, unused_code(client.application, email))
+    return response
 
 
 @pytest.fixture

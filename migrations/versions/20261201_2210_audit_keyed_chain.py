@@ -8,7 +8,7 @@ Downgrade drops the columns and leaves the row hashes as they are: a chain alrea
 stays keyed (older code reports it as broken rather than anyone turning it back to plain).
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 18:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,107 @@
+"""A regulator's own account: second factor status, new recovery codes, a new password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from core.accounts import set_password
+from core.audit import audit
+from core.db import get_session
+from core.errors import Invalid
+from core.limits import consume
+from core.mfa import new_recovery_codes, remaining_recovery_codes, seal, verify_totp
+from core.passwords import verify_secret
+from core.users import User
+from disclosure.auth import (
+    account_key,
+    begin_session,
+    current_user,
+    live_session,
+    login_required,
+    mfa_required,
+)
+from disclosure.mfa_pages import CODES_PURPOSE, CodeForm
+
+bp = Blueprint("account", __name__, url_prefix="/regulator/account")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("当前密码 / Current password",
+                            validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField("新密码 / New password", validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField("再次输入新密码 / New password again",
+                            validators=[DataRequired(), EqualTo("new")])
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # login_required
+    consume("login-account", key=account_key(user.email))
+    return user
+
+
+def _render(password_form: PasswordForm | None = None, code_form: CodeForm | None = None,
+            error: str | None = None, status: int = 200) -> Any:
+    user = current_user()
+    assert user is not None
+    left = remaining_recovery_codes(get_session(), user) if user.mfa_enrolled else 0
+    return render_template("disclosure/regulator/account.html", user=user,
+                           password_form=password_form or PasswordForm(),
+                           code_form=code_form or CodeForm(), codes_left=left, error=error,
+                           mfa_required=mfa_required()), status
+
+
+@bp.get("/")
+@login_required
+def overview() -> Any:
+    """Second factor, recovery codes left, last login; forms to change them."""
+    return _render()
+
+
+@bp.post("/password")
+@login_required
+def password() -> Any:
+    """A new password: every other session of this account ends, this one goes on."""
+    form = PasswordForm()
+    user = _me()
+    if not form.validate_on_submit():
+        return _render(password_form=form, status=422)
+    if not verify_secret(user.password_hash, form.current.data or ""):
+        return _render(password_form=form, error=_("当前密码不正确。"), status=422)
+    db = get_session()
+    try:
+        set_password(db, user, form.new.data or "", f"user:{user.id}",
+                     action="user.password_change")
+    except Invalid as exc:
+        db.rollback()
+        return _render(password_form=form, error=exc.message, status=422)
+    begin_session(db, user, "full")
+    db.commit()
+    flash(_("密码已修改，其他设备上的登录已全部退出。"))
+    return redirect(url_for("account.overview"))
+
+
+@bp.post("/recovery-codes")
+@login_required
+def recovery_codes() -> Any:
+    """Ten new recovery codes (the old ones stop working), confirmed with a current code."""
+    form = CodeForm()
+    user = _me()
+    db = get_session()
+    if not form.validate_on_submit() or not user.mfa_enrolled or \
+            not verify_totp(db, user, form.code.data or ""):
+        db.rollback()
+        return _render(code_form=form, error=_("验证码不正确或已使用过。"), status=422)
+    codes = new_recovery_codes(db, user)
+    row = live_session()
+    assert row is not None
+    row.pending_codes = seal("\n".join(codes), user.id, CODES_PURPOSE)
+    audit(db, f"user:{user.id}", "user.recovery_codes_renew", f"user:{user.id}")
+    db.commit()
+    return redirect(url_for("mfa.recovery_codes", next=url_for("account.overview")))

@@ -1,0 +1,166 @@
+"""The second login step (TOTP or recovery code), enrolment with a QR code, and the page
+that shows new recovery codes once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from core.audit import audit
+from core.db import get_session
+from core.limits import consume
+from core.mfa import (
+    confirm_enrolment,
+    new_secret,
+    plain_secret,
+    provisioning_uri,
+    remaining_recovery_codes,
+    seal,
+    unseal,
+    verify_second_factor,
+)
+from core.sessions import UserSession, end_session, write_apart
+from core.users import User, is_locked, record_failure
+from disclosure.auth import (
+    account_key,
+    complete_login,
+    current_user,
+    live_session,
+    lockout_settings,
+    login_required,
+    pending_login,
+    safe_next,
+)
+from disclosure.charts import qr_svg
+
+bp = Blueprint("mfa", __name__, url_prefix="/regulator")
+CODES_PURPOSE = "recovery-codes"
+
+
+class CodeForm(FlaskForm):
+    code = StringField("验证码 / Code", validators=[DataRequired(), Length(max=32)])
+
+
+def _throttle(user: User) -> None:
+    key = account_key(user.email)
+    if key:
+        consume("login-account", key=key)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code() -> Any:
+    """Second step: a code from the authenticator app, or one recovery code."""
+    pending = pending_login("code")
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    row, user = pending
+    form = CodeForm()
+    error = None
+    if request.method == "POST":
+        _throttle(user)
+    if form.validate_on_submit():
+        db = get_session()
+        target, error = _second_factor(db, row, user, form.code.data or "")
+        db.commit()
+        if target:
+            return redirect(target)
+    status = 401 if error else 200
+    return render_template("disclosure/regulator/mfa_code.html", form=form,
+                           error=error), status
+
+
+def _second_factor(db: Any, row: UserSession, user: User,
+                   code: str) -> tuple[str | None, str | None]:
+    """(where to go, None) for a right code; (None, message) otherwise. Wrong codes count
+    towards the same lockout as wrong passwords; a lockout ends the half-done login."""
+    if is_locked(user):
+        end_session(row)
+        return None, _("账户已被暂时锁定，请稍后重新登录。")
+    method = verify_second_factor(db, user, code)
+    if method is None:
+        record_failure(user, **lockout_settings())
+        if is_locked(user):
+            end_session(row)
+            return None, _("账户已被暂时锁定，请稍后重新登录。")
+        return None, _("验证码不正确或已使用过。")
+    complete_login(db, user, method)
+    if method == "recovery-code":
+        flash(_("已使用一个恢复码，还剩 %(n)s 个。", n=remaining_recovery_codes(db, user)))
+    return safe_next(request.args.get("next")), None
+
+
+def _enrolling() -> tuple[UserSession, User] | None:
+    """The session enrolling a second factor: a login waiting for enrolment, or (MFA
+    optional) a logged-in user who chose to enrol."""
+    pending = pending_login("enrol")
+    if pending is not None:
+        return pending
+    user, row = current_user(), live_session()
+    if user is None or row is None or user.mfa_enrolled or not row.pending_secret:
+        return None
+    return row, user
+
+
+@bp.route("/mfa/enrol", methods=["GET", "POST"])
+def enrol() -> Any:
+    """Set up the authenticator app: scan the QR code (or type the secret), confirm with
+    the first code."""
+    enrolling = _enrolling()
+    if enrolling is None:
+        return redirect(url_for("auth.login"))
+    row, user = enrolling
+    form = CodeForm()
+    error = None
+    if request.method == "POST":
+        _throttle(user)
+    if form.validate_on_submit():
+        db = get_session()
+        codes = confirm_enrolment(db, user, row.pending_secret or "", form.code.data or "")
+        if codes is not None:
+            audit(db, f"user:{user.id}", "user.mfa_enrol", f"user:{user.id}")
+            full = complete_login(db, user, "totp") if row.stage == "enrol" else row
+            full.pending_secret = None
+            full.pending_codes = seal("\n".join(codes), user.id, CODES_PURPOSE)
+            db.commit()
+            return redirect(url_for("mfa.recovery_codes",
+                                    next=safe_next(request.args.get("next"))))
+        error = _("验证码不正确，请核对手机时间后重试。")
+    secret = row.pending_secret or ""
+    status = 422 if error else 200
+    return render_template("disclosure/regulator/mfa_enrol.html", form=form, error=error,
+                           qr=qr_svg(provisioning_uri(secret, user), _("两步验证二维码")),
+                           secret=plain_secret(secret, user)), status
+
+
+@bp.post("/mfa/start")
+@login_required
+def start() -> Any:
+    """Begin enrolling a second factor (when MFA is optional and none is set up yet)."""
+    user, row = current_user(), live_session()
+    assert user is not None and row is not None
+    if user.mfa_enrolled:
+        flash(_("两步验证已启用。"))
+        return redirect(url_for("account.overview"))
+    row.pending_secret = new_secret(user)
+    get_session().commit()
+    return redirect(url_for("mfa.enrol"))
+
+
+@bp.get("/mfa/recovery-codes")
+@login_required
+def recovery_codes() -> Any:
+    """New recovery codes, shown this once (then removed from the server)."""
+    user, row = current_user(), live_session()
+    assert user is not None and row is not None
+    codes = unseal(row.pending_codes, user.id, CODES_PURPOSE)
+    if row.pending_codes:
+        write_apart(UserSession.__table__.update().where(UserSession.id == row.id)
+                    .values(pending_codes=None))
+    return render_template("disclosure/regulator/mfa_recovery_codes.html",
+                           codes=codes.split("\n") if codes else None,
+                           next=safe_next(request.args.get("next")))
