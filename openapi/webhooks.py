@@ -150,7 +150,6 @@ class Webhooks(MethodView):
     @blp.alt_response(401, description="no or bad API key")
     @blp.alt_response(403, description="the key lacks the webhooks scope")
     @blp.alt_response(409, description="the key already has WEBHOOK_MAX_PER_CLIENT webhooks")
-    @blp.alt_response(422, description="the URL is refused (errors.url names why)")
     def post(self, body: dict[str, Any]) -> Any:
         """Register a URL; change events are POSTed to it, signed with the returned secret."""
         client = require_scope("webhooks")
