@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, enum_check, utcnow
 
-DELIVERY_STATUSES = ("pending", "delivered", "failed")
+#: pending: to be sent (again) at next_attempt_at; delivered: the receiver answered 2xx;
+#: failed: given up after MAX_ATTEMPTS; refused: the outbound guard would not send to the
+#: URL's addresses; cancelled: the webhook was deleted first
+DELIVERY_STATUSES = ("pending", "delivered", "failed", "refused", "cancelled")
 
 
 class Webhook(Base):
@@ -20,10 +23,11 @@ class Webhook(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     api_client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
-    #: HMAC-SHA256 signing secret, shown to the partner once at registration
+    #: a nonce; the signing secret is HMAC(SECRET_KEY, nonce), shown once at registration
     secret: Mapped[str] = mapped_column(String(100))
     #: space-separated entity types to deliver ("" = all)
     entities: Mapped[str] = mapped_column(String(200), default="")
+    #: False once deleted: nothing more is fanned out or sent
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -43,8 +47,8 @@ class WebhookDelivery(Base):
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_status_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    #: when the sender takes it up next; None once it is no longer pending
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,30 +1,40 @@
 """Webhook delivery: change-log rows fan out into deliveries, sent signed, retried with
-backoff (at-least-once), never on a request's path (consumer threads or `flask worker`)."""
+backoff (at-least-once), never on a request's path (consumer threads or `flask worker`).
+
+Every attempt goes through :mod:`core.outbound`, which re-checks the URL's addresses each
+time (a name that now resolves to a private address is refused, security F2) and never
+follows a redirect. The partner sees only the coarse outcome; the detail goes to the log.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import json
-import urllib.error
-import urllib.request
+import logging
 from collections.abc import Sequence
 
 from flask import Flask, current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from core import outbound
 from core.changelog import ChangeLog
 from core.clock import today as china_today
 from core.consumers import Consumer, register_consumer
 from core.db import get_db, utcnow, writing
 from openapi.changes import change_events
 from openapi.models import Webhook, WebhookDelivery
+from openapi.schemas import ChangeEventSchema
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
-LEASE = dt.timedelta(seconds=60)
-TIMEOUT = 5.0
+#: deliveries one lease takes; each may take outbound.DEADLINE, all within LEASE
+LEASE_BATCH = 10
+LEASE = dt.timedelta(seconds=LEASE_BATCH * outbound.DEADLINE + 30)
+USER_AGENT = "envcredit-webhooks/2"
+#: how old a signature's timestamp a receiver should still accept (documented, not enforced here)
+SIGNATURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 def signing_secret(secret_key: str, stored: str) -> str:
@@ -36,8 +46,15 @@ def signing_secret(secret_key: str, stored: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def event_body(event: dict) -> bytes:
+    """The delivery body: the change event serialised exactly as ``/changes`` does."""
+    return current_app.json.dumps(ChangeEventSchema().dump(event)).encode()
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -81,11 +98,11 @@ class WebhookSender(Consumer):
 
     def run_once(self) -> int:
         leased = self._lease()
-        for delivery_id, url, stored, seq in leased:
-            self._send(delivery_id, url, stored, seq)
+        for delivery_id, hook_id, url, stored, seq in leased:
+            self._send(delivery_id, hook_id, url, stored, seq)
         return len(leased)
 
-    def _lease(self, limit: int = 50) -> list[tuple[int, str, str, int]]:
+    def _lease(self, limit: int = LEASE_BATCH) -> list[tuple[int, int, str, str, int]]:
         db = get_db()
         with writing():
             session = db.new_session()
@@ -102,59 +119,68 @@ class WebhookSender(Consumer):
                 out = []
                 for delivery, url, stored in session.execute(stmt):
                     delivery.next_attempt_at = now + LEASE
-                    out.append((delivery.id, url, stored, delivery.seq))
+                    out.append((delivery.id, delivery.webhook_id, url, stored, delivery.seq))
                 session.commit()
                 return out
             finally:
                 session.close()
 
-    def _send(self, delivery_id: int, url: str, stored: str, seq: int) -> None:
+    def _send(self, delivery_id: int, hook_id: int, url: str, stored: str, seq: int) -> None:
         db = get_db()
         session = db.new_session()
         try:
             change = session.get(ChangeLog, seq)
-            event = change_events(session, [change], china_today())[0] if change else None
-            body = json.dumps(event, ensure_ascii=False, default=str).encode()
-            secret = signing_secret(current_app.config["SECRET_KEY"], stored)
-            status, error = post(url, body, {"X-Envcredit-Signature": signature(secret, body),
-                                             "X-Envcredit-Event-Seq": str(seq),
-                                             "X-Envcredit-Delivery": str(delivery_id)})
+            events = change_events(session, [change], china_today()) if change else []
+            body = event_body(events[0]) if events else b"null"
             session.rollback()
+            outcome = deliver(url, body, signing_secret(current_app.config["SECRET_KEY"],
+                                                        stored), seq, delivery_id)
+            if outcome.kind != "delivered":
+                log.info("webhook %s delivery %s: %s (%s)", hook_id, delivery_id,
+                         outcome.kind, outcome.detail)
             with writing():
-                record_attempt(session, delivery_id, status, error)
+                record_attempt(session, delivery_id, outcome.kind)
                 session.commit()
         finally:
             session.close()
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
-    """POST the event; (HTTP status, error text)."""
-    request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310
-        "Content-Type": "application/json", "User-Agent": "envcredit-webhooks/1", **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return response.status, None
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, type(exc).__name__ + ": " + str(getattr(exc, "reason", exc))[:200]
+def deliver(url: str, body: bytes, secret: str, seq: int, delivery_id: int
+            ) -> outbound.Outcome:
+    """One signed POST of ``body`` through the outbound guard."""
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "X-Envcredit-Signature": signature(secret, int(utcnow().timestamp()), body),
+               "X-Envcredit-Event-Seq": str(seq), "X-Envcredit-Delivery": str(delivery_id)}
+    return outbound.post(url, body, headers,
+                         allow_private=bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")))
 
 
-def record_attempt(session: Session, delivery_id: int, status: int | None,
-                   error: str | None) -> None:
+def record_attempt(session: Session, delivery_id: int, kind: str) -> None:
+    """Count an attempt that ended ``delivered``, ``failed`` (retried later) or ``refused``."""
     delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.status != "pending":
+    if delivery is None or delivery.status != "pending":  # cancelled meanwhile
         return
+    now = utcnow()
     delivery.attempts += 1
-    delivery.last_status_code = status
-    delivery.last_error = error
-    if status is not None and 200 <= status < 300:
+    delivery.last_attempt_at = now
+    delivery.next_attempt_at = None
+    if kind == "delivered":
         delivery.status = "delivered"
-        delivery.delivered_at = utcnow()
+        delivery.delivered_at = now
+    elif kind == "refused":
+        delivery.status = "refused"
     elif delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = "failed"
     else:
-        delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+
+
+def cancel_deliveries(session: Session, webhook_id: int) -> None:
+    """Pending deliveries of a deleted webhook end as ``cancelled`` (flushes, no commit)."""
+    session.execute(update(WebhookDelivery)
+                    .where(WebhookDelivery.webhook_id == webhook_id,
+                           WebhookDelivery.status == "pending")
+                    .values(status="cancelled", next_attempt_at=None))
 
 
 def init_webhooks(app: Flask) -> None:
