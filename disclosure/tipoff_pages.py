@@ -34,6 +34,7 @@ from core.clock import today as china_today
 from core.db import get_session, writing
 from core.errors import DomainError, NotFound
 from core.limits import consume
+from core.web import external_url
 from disclosure.attachments import MAX_FILES, Upload, prepare_uploads
 from disclosure.images import Busy
 from disclosure.tipoff_charts import series_svg
@@ -154,7 +155,8 @@ def receipt() -> Any:
     if not data:
         return redirect(url_for("tipoffs.track_page"))
     page = render_template("disclosure/tipoffs/receipt.html", r=data,
-                           category_name=CATEGORY_NAMES.get(data["category"], ""))
+                           category_name=CATEGORY_NAMES.get(data["category"], ""),
+                           track_url=external_url("tipoffs.track_page"))
     return no_store(make_response(page))
 
 
