@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit import audit
-from core.db import Base, UTCDateTime, enum_check, utcnow
+from core.db import Base, UTCDateTime, enum_check, utcnow, writing
 from core.errors import Conflict, Invalid, NotFound
+from core.keyed_hash import hash_token, verify_token
 from core.passwords import hash_secret, needs_rehash, verify_secret
 from core.reference import region_prefix
 
 ROLES = ("regulator", "admin")
 SCOPES = ("read", "exports", "webhooks", "records:write")
 KEY_PREFIX = "ec_"
+#: purpose of the keyed hash of API keys (core.keyed_hash)
+KEY_PURPOSE = "api-key"
 
 
 
@@ -63,7 +66,7 @@ class User(Base):
 
 
 class ApiClient(Base):
-    """A partner system with an API key (only its SHA-256 is stored)."""
+    """A partner system with an API key (only its keyed hash is stored)."""
 
     __tablename__ = "api_clients"
 
@@ -71,7 +74,9 @@ class ApiClient(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     #: first characters of the key, shown in listings so a partner can tell keys apart
     key_prefix: Mapped[str] = mapped_column(String(12))
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: ``hmac-sha256$…`` (core.keyed_hash); keys created before keyed hashes hold a plain
+    #: SHA-256 hex digest until their next use rewrites it
+    key_hash: Mapped[str] = mapped_column(String(100), unique=True)
     #: space-separated scopes from SCOPES
     scopes: Mapped[str] = mapped_column(String(200), default="read")
     #: requests per minute; None = the partner default
@@ -158,6 +163,12 @@ def is_locked(user: User) -> bool:
 
 
 def hash_key(key: str) -> str:
+    """The stored form of an API key: its keyed hash (HMAC-SHA256 with ``HASH_KEY``)."""
+    return hash_token(key, KEY_PURPOSE)
+
+
+def legacy_key_digest(key: str) -> str:
+    """How keys were stored before keyed hashes: a plain SHA-256 hex digest."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -180,15 +191,33 @@ def create_api_client(session: Session, name: str, scopes: list[str] | tuple[str
     return client, key
 
 
+def _upgrade_legacy_key(session: Session, key: str, keyed: str) -> ApiClient | None:
+    """The client whose key is still stored as plain SHA-256; its hash is rewritten to the
+    keyed one at once, in a short transaction of its own: keys are looked up in a hook
+    that runs before read-only requests too, which never commit."""
+    legacy = legacy_key_digest(key)
+    client = session.scalar(select(ApiClient).where(ApiClient.key_hash == legacy))
+    if client is None:
+        return None
+    with writing(), Session(bind=session.get_bind()) as aside, aside.begin():
+        aside.execute(update(ApiClient).where(ApiClient.id == client.id,
+                                              ApiClient.key_hash == legacy)
+                      .values(key_hash=keyed))
+    set_committed_value(client, "key_hash", keyed)
+    return client
+
+
 def find_api_client(session: Session, key: str) -> ApiClient | None:
     """The active client owning ``key``, or None."""
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
-    digest = hash_key(key)
-    client = session.scalar(select(ApiClient).where(ApiClient.key_hash == digest))
+    keyed = hash_key(key)
+    client = session.scalar(select(ApiClient).where(ApiClient.key_hash == keyed))
+    if client is None:
+        client = _upgrade_legacy_key(session, key, keyed)
     if client is None or client.revoked_at is not None:
         return None
-    return client if hmac.compare_digest(client.key_hash, digest) else None
+    return client if verify_token(client.key_hash, key, KEY_PURPOSE) else None
 
 
 def list_api_clients(session: Session) -> list[ApiClient]:

@@ -3,20 +3,21 @@
 Nothing the uploader chose becomes part of a path: files are stored under the instance's
 upload folder as ``<random hex>.<ext of the detected type>``. Images are decoded and
 re-encoded from their pixels, which drops EXIF (GPS position, camera serial numbers), XMP
-and text chunks. PDFs are kept as they are (they are only shown to the handling regulator).
+and text chunks; ``disclosure.images`` does that within a memory budget, after every upload
+of the request has passed the cheap checks (size, type, image header). PDFs are kept as
+they are (they are only shown to the handling regulator).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import secrets
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 from sqlalchemy import event, func, select
@@ -24,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from core.errors import Invalid
 from credit.models import Attachment
+from disclosure.images import ImagePlan, inspect_image, reencode
 
 MAX_FILES = 5
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000
 #: detected MIME type → (stored type, extension, Pillow format or None for "keep as is")
 ALLOWED = {
     "image/jpeg": ("image/jpeg", "jpg", "JPEG"),
@@ -39,6 +40,8 @@ ALLOWED = {
 NEW_FILES = "envcredit.new_upload_files"
 _STORAGE_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$")
 _NAME_RE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+#: an uploaded file as (its name, its bytes or a seekable stream not read yet)
+Upload = tuple[str | None, bytes | BinaryIO]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,17 @@ class PreparedFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """An upload that passed the cheap checks, with what decoding it will take."""
+
+    filename: str | None
+    source: bytes | BinaryIO
+    label: str
+    mime: str
+    plan: ImagePlan | None
+
+
 def safe_filename(name: str | None, extension: str) -> str:
     """A display name without any path: ``../../x/我的 照片.JPG`` → ``我的_照片.jpg``."""
     base = re.split(r"[\\/]", name or "")[-1]
@@ -62,34 +76,21 @@ def safe_filename(name: str | None, extension: str) -> str:
     return f"{stem or 'attachment'}.{extension}"
 
 
-def _reencode(data: bytes, pil_format: str) -> bytes:
-    """Decode the image and write its pixels into a fresh file (no metadata survives)."""
-    from PIL import Image, ImageOps  # loaded by the first upload, not by every worker
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(io.BytesIO(data)) as img:
-            if img.width * img.height > MAX_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
-            img.seek(0)
-            img.load()
-            oriented = ImageOps.exif_transpose(img)
-            alpha = oriented.mode in {"RGBA", "LA", "PA"} or "transparency" in oriented.info
-            pixels = oriented.convert("RGBA" if alpha and pil_format != "JPEG" else "RGB")
-            clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
-    out = io.BytesIO()
-    options = {"quality": 90} if pil_format in {"JPEG", "WEBP"} else {"optimize": True}
-    clean.save(out, format=pil_format, **options)
-    return out.getvalue()
+def read_limited(stream: BinaryIO, limit: int = MAX_BYTES) -> bytes:
+    """Read at most ``limit + 1`` bytes, so an oversized file is detected without reading it all."""
+    return stream.read(limit + 1)
 
 
-def prepare_upload(data: bytes, filename: str | None) -> PreparedFile:
-    """Check one upload's size and real type; re-encode images. Raises Invalid."""
-    from PIL import Image, UnidentifiedImageError
+def _read(source: bytes | BinaryIO) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source)
+    source.seek(0)
+    return read_limited(source)
 
+
+def _check(filename: str | None, source: bytes | BinaryIO, data: bytes) -> _Checked:
+    """Size, real type and (for images) the header: everything short of decoding."""
     label = _NAME_RE.sub("_", re.split(r"[\\/]", filename or "")[-1])[:80] or "?"
-    if not data:
-        raise Invalid(f"文件为空：{label} / empty file", {"attachments": [f"{label}: empty"]})
     if len(data) > MAX_BYTES:
         raise Invalid(f"文件超过 10 MB：{label} / file larger than 10 MB",
                       {"attachments": [f"{label}: larger than 10 MB"]})
@@ -99,29 +100,36 @@ def prepare_upload(data: bytes, filename: str | None) -> PreparedFile:
         raise Invalid(f"只接受 JPEG、PNG、WebP、GIF 图片或 PDF 文件：{label} / only JPEG, PNG, "
                       "WebP, GIF images or PDF files are accepted",
                       {"attachments": [f"{label}: type not accepted"]})
-    stored_type, extension, pil_format = ALLOWED[mime]
-    if pil_format is not None:
-        try:
-            data = _reencode(data, pil_format)
-        except (UnidentifiedImageError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning, OSError, ValueError, SyntaxError) as exc:
-            raise Invalid(f"图片无法读取：{label} / the image cannot be read",
-                          {"attachments": [f"{label}: unreadable image"]}) from exc
-    return PreparedFile(safe_filename(filename, extension), stored_type, extension, data)
+    out_format = ALLOWED[mime][2]
+    plan = inspect_image(data, mime, out_format, label) if out_format else None
+    return _Checked(filename, source, label, mime, plan)
 
 
-def prepare_uploads(files: Sequence[tuple[str | None, bytes]]) -> list[PreparedFile]:
-    """Check up to five uploads; all-or-nothing (the first bad file raises Invalid)."""
-    files = [(name, data) for name, data in files if data]
-    if len(files) > MAX_FILES:
-        raise Invalid(f"最多上传 {MAX_FILES} 个文件 / at most {MAX_FILES} files",
-                      {"attachments": [f"at most {MAX_FILES} files"]})
-    return [prepare_upload(data, name) for name, data in files]
+def prepare_uploads(files: Sequence[Upload]) -> list[PreparedFile]:
+    """Check up to five uploads, all of them before any is decoded; then clean each one.
+
+    All or nothing: the first refused file raises Invalid (or ``images.Busy`` when the
+    server has no memory to spare for decoding right now). Empty files are skipped. Only
+    one upload's raw bytes are held at a time.
+    """
+    checked: list[_Checked] = []
+    for name, source in files:
+        data = _read(source)
+        if not data:
+            continue
+        if len(checked) == MAX_FILES:
+            raise Invalid(f"最多上传 {MAX_FILES} 个文件 / at most {MAX_FILES} files",
+                          {"attachments": [f"at most {MAX_FILES} files"]})
+        checked.append(_check(name, source, data))
+    return [_clean(item) for item in checked]
 
 
-def read_limited(stream: io.BufferedIOBase | object, limit: int = MAX_BYTES) -> bytes:
-    """Read at most ``limit + 1`` bytes, so an oversized file is detected without reading it all."""
-    return stream.read(limit + 1)  # type: ignore[attr-defined,no-any-return]
+def _clean(item: _Checked) -> PreparedFile:
+    stored_type, extension, out_format = ALLOWED[item.mime]
+    data = _read(item.source)
+    if item.plan is not None and out_format is not None:
+        data = reencode(data, item.plan, out_format, item.label)
+    return PreparedFile(safe_filename(item.filename, extension), stored_type, extension, data)
 
 
 def _write(directory: Path, data: bytes, extension: str) -> str:

@@ -1,10 +1,14 @@
-"""Public credit pages: an enterprise's file, penalty notices, objections and repair."""
+"""Public credit pages: an enterprise's file, penalty notices, objections and repair.
+
+Filing an objection or a repair application counts against the per-address "case-file"
+bucket (``core.limits``) before anything else, refused attempts included (security F15).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError
+from core.limits import consume
 from core.web import external_url
 from credit.credit_file import credit_file, find_case, public_penalty, repair_status
 from credit.listing import get_enterprise
@@ -75,6 +80,8 @@ def _split_target(value: str) -> tuple[str, int | None]:
 @bp.route("/enterprises/<uscc>/objection", methods=["GET", "POST"])
 def objection(uscc: str) -> Any:
     """An enterprise files an objection (异议) to a record or its rating."""
+    if request.method == "POST":
+        consume("case-file")
     session = get_session()
     ent = get_enterprise(session, uscc)
     today = china_today()
@@ -110,6 +117,8 @@ class RepairForm(FlaskForm):
 @bp.route("/penalties/<int:penalty_id>/repair", methods=["GET", "POST"])
 def repair(penalty_id: int) -> Any:
     """Apply for credit repair (信用修复) of a published penalty."""
+    if request.method == "POST":
+        consume("case-file")
     session = get_session()
     today = china_today()
     item, ent = public_penalty(session, penalty_id, today)

@@ -3,11 +3,18 @@
 Forms post with a CSRF token (checked for every page POST by ``disclosure.auth``) and carry
 a spam-trap field that people never see. The code and the secret travel only in POST
 bodies, never in a URL; pages showing them are sent with ``Cache-Control: no-store``.
+
+Every filing and every tracking attempt counts against its per-address bucket before
+anything else happens (``core.limits``: "tipoff-file", shared with the API and Open311;
+"tipoff-track", shared with the API). Fields, and code + secret, are checked before any
+upload is read, and the checks' transaction ends before the uploads are decoded (on SQLite
+it holds the one write lock).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from flask import (
@@ -21,20 +28,25 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.exceptions import TooManyRequests
 
 from core.clock import today as china_today
-from core.db import get_session
+from core.db import get_session, writing
 from core.errors import DomainError, NotFound
-from core.limits import limiter, tipoff_filing_limit, tipoff_tracking_limit
-from disclosure.attachments import MAX_FILES, prepare_uploads, read_limited
+from core.limits import consume
+from core.web import external_url
+from disclosure.attachments import MAX_FILES, Upload, prepare_uploads
+from disclosure.images import Busy
 from disclosure.tipoff_charts import series_svg
+from disclosure.tipoff_receipts import issue_receipt, take_receipt
 from disclosure.tipoff_service import (
     CATEGORY_NAMES,
     TipOffInput,
     add_information,
+    check_information,
+    check_tipoff,
     cn_time,
     file_tipoff,
-    local_date,
     request_reopen,
 )
 from disclosure.tipoff_stats import monthly_statistics
@@ -49,18 +61,16 @@ FORM_FIELDS = ("category", "description", "location", "latitude", "longitude", "
 
 
 def no_store(response: Any) -> Any:
-    """Pages that show a secret must not be cached anywhere."""
+    """Pages that show a secret or what a reporter typed must not be cached anywhere."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
 
 
-def uploaded_files(field: str = "attachments") -> list[tuple[str | None, bytes]]:
-    """The request's files as (name, bytes), reading at most 10 MB + 1 byte of each."""
+def uploaded_files(field: str = "attachments") -> list[Upload]:
+    """The request's files as (name, stream), not read yet (at most one more than allowed)."""
     files = [f for f in request.files.getlist(field) if f and f.filename]
-    if len(files) > MAX_FILES:
-        files = files[:MAX_FILES + 1]  # enough for prepare_uploads to refuse
-    return [(f.filename, read_limited(f.stream)) for f in files]
+    return [(f.filename, f.stream) for f in files[:MAX_FILES + 1]]
 
 
 def _input(form: Any) -> TipOffInput:
@@ -79,47 +89,74 @@ def _form_page(values: dict[str, str], error: DomainError | None = None,
     page = render_template("disclosure/tipoffs/new.html", values=values, error=error,
                            categories=CATEGORY_NAMES, regions=region_choices(get_session()),
                            max_files=MAX_FILES)
-    return make_response(page, status)
+    return no_store(make_response(page, status))
+
+
+def _seconds(exc: TooManyRequests) -> int:
+    return exc.retry_after if isinstance(exc.retry_after, int) else 60
+
+
+def _minutes(exc: TooManyRequests) -> int:
+    return max(1, math.ceil(_seconds(exc) / 60))
+
+
+def _retry_after(response: Any, exc: TooManyRequests) -> Any:
+    response.headers["Retry-After"] = str(_seconds(exc))
+    return response
+
+
+def _typed() -> dict[str, str]:
+    return {k: request.form.get(k, "")[:4000] for k in FORM_FIELDS}
 
 
 @bp.route("/tipoffs/new", methods=["GET", "POST"])
-@limiter.shared_limit(tipoff_filing_limit, scope="tipoff-file", methods=["POST"],
-                      deduct_when=lambda response: response.status_code < 400)
 def new() -> Any:
     """The tip-off form; on success, redirect to the one-time receipt."""
     if request.method == "GET":
         return _form_page({"enterprise": request.args.get("uscc", "")[:200],
                            "identity": "anonymous"})
-    values = {k: request.form.get(k, "")[:4000] for k in FORM_FIELDS}
+    try:
+        consume("tipoff-file")
+    except TooManyRequests as exc:  # said on the form, with what was typed kept
+        text = _("提交过于频繁：为防止滥用，同一网络每小时可提交的举报数量有限。请在 %(n)s 分钟后"
+                 "再试，您填写的内容仍保留在下方；情况紧急请拨打 12369 环保举报热线。",
+                 n=_minutes(exc))
+        return _retry_after(_form_page(_typed(), DomainError(text), 429), exc)
+    values = _typed()
     if request.form.get(HONEYPOT):
         log.info("tip-off spam trap triggered; nothing stored")
         return _form_page(values, DomainError(_("提交未成功，请稍后重试。")), 400)
     db = get_session()
+    data = _input(request.form)
     try:
+        check_tipoff(db, data)  # the fields first: a refused form never has its files read
+        db.rollback()  # end the checks' transaction before the (slow) decoding
         prepared = prepare_uploads(uploaded_files())
-        filed = file_tipoff(db, _input(request.form), attachments=prepared,
+        filed = file_tipoff(db, data, attachments=prepared,
                             upload_dir=current_app.config["UPLOAD_DIR"], source="web")
+        token = issue_receipt(db, filed)
         db.commit()
     except DomainError as exc:
         db.rollback()
-        return _form_page(values, exc, 422)
-    tipoff = filed.tipoff
-    session[RECEIPT] = {"code": filed.tracking_code, "secret": filed.secret,
-                        "category": tipoff.category,
-                        "received": local_date(tipoff.created_at).isoformat(),
-                        "accept_due_at": tipoff.accept_due_at.isoformat(),
-                        "due_at": tipoff.due_at.isoformat(), "anonymous": tipoff.anonymous}
+        return _form_page(values, exc, 503 if isinstance(exc, Busy) else 422)
+    session[RECEIPT] = token
     return redirect(url_for("tipoffs.receipt"), 303)
 
 
 @bp.get("/tipoffs/receipt")
 def receipt() -> Any:
     """The tracking code and secret, shown exactly once, as a printable receipt."""
-    data = session.pop(RECEIPT, None)
+    token = session.pop(RECEIPT, None)
+    db = get_session()
+    db.commit()  # nothing is pending on a GET; the receipt is taken in a writing transaction
+    with writing():
+        data = take_receipt(db, token)
+        db.commit()
     if not data:
         return redirect(url_for("tipoffs.track_page"))
     page = render_template("disclosure/tipoffs/receipt.html", r=data,
-                           category_name=CATEGORY_NAMES.get(data["category"], ""))
+                           category_name=CATEGORY_NAMES.get(data["category"], ""),
+                           track_url=external_url("tipoffs.track_page"))
     return no_store(make_response(page))
 
 
@@ -141,24 +178,37 @@ def track_page() -> Any:
     return _track_form()
 
 
+def _act(action: str, code: str, secret: str) -> str | None:
+    """Add information or ask to reopen; the notice to show (None for a plain view)."""
+    db = get_session()
+    if action == "info":
+        text = request.form.get("text", "")
+        files = uploaded_files()
+        check_information(db, code, secret, text, files=len(files))  # before reading files
+        db.rollback()  # end the check's transaction before the (slow) decoding
+        add_information(db, code, secret, text, attachments=prepare_uploads(files),
+                        upload_dir=current_app.config["UPLOAD_DIR"])
+        return _("补充信息已提交。")
+    if action == "reopen":
+        request_reopen(db, code, secret, request.form.get("reason", ""))
+        return _("已申请重新处理，监管部门将作出答复。")
+    return None
+
+
 @bp.post("/tipoffs/track")
-@limiter.limit(tipoff_tracking_limit, methods=["POST"])
 def track_post() -> Any:
     """Show the status; or add information or ask to reopen, then show it again."""
+    try:
+        consume("tipoff-track")
+    except TooManyRequests as exc:
+        text = _("查询过于频繁，请在 %(n)s 分钟后再试。", n=_minutes(exc))
+        return _retry_after(_track_form(text, 429, request.form.get("code", "")[:40]), exc)
     code = request.form.get("code", "")[:40]
     secret = request.form.get("secret", "")[:40]
-    action = request.form.get("action", "view")
     db = get_session()
     notice, error = None, None
     try:
-        if action == "info":
-            add_information(db, code, secret, request.form.get("text", ""),
-                            attachments=prepare_uploads(uploaded_files()),
-                            upload_dir=current_app.config["UPLOAD_DIR"])
-            notice = _("补充信息已提交。")
-        elif action == "reopen":
-            request_reopen(db, code, secret, request.form.get("reason", ""))
-            notice = _("已申请重新处理，监管部门将作出答复。")
+        notice = _act(request.form.get("action", "view"), code, secret)
         db.commit()
     except NotFound as exc:
         db.rollback()
@@ -170,8 +220,9 @@ def track_post() -> Any:
         view = track(db, code, secret)
     except NotFound as exc:
         return _track_form(exc.message, 404, code)
-    return _status_page(view, view["tracking_code"], secret, notice, error,
-                        422 if error else 200)
+    db.commit()  # a secret stored with the old (argon2) hash is rehashed on its first use
+    status = 503 if isinstance(error, Busy) else 422 if error else 200
+    return _status_page(view, view["tracking_code"], secret, notice, error, status)
 
 
 @bp.get("/stats")

@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from core.audit import audit
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound
-from core.passwords import hash_secret, verify_secret
+from core.keyed_hash import hash_token, is_keyed, verify_token
+from core.passwords import verify_secret
 from core.reference import resolve_region, uscc_problem
-from credit.models import Enterprise, TipOff, TipOffEvent
+from credit.models import Attachment, Enterprise, TipOff, TipOffEvent
 from credit.models.tipoffs import TIPOFF_CATEGORIES, TIPOFF_SOURCES
-from disclosure.attachments import PreparedFile, store_attachments
+from disclosure.attachments import MAX_FILES, PreparedFile, store_attachments
 
 CN_TZ = ZoneInfo("Asia/Shanghai")
 ACCEPT_DAYS = 15
@@ -44,6 +45,14 @@ EVENT_NAMES = {"received": "收到举报", "accepted": "决定受理", "rejected
                "reopen_declined": "维持原办理结果", "duplicate": "与同一问题的举报合并处理",
                "reward": "有奖举报认定"}
 FINAL = frozenset({"closed", "rejected"})
+#: timeline steps that concern the case itself. A report merged into another shows these
+#: steps of the original; every other kind (received, reporter_info, reward, duplicate,
+#: reopen_requested, reopened, reopen_declined) concerns one reporter and stays on their own
+#: report (security I4)
+CASE_EVENTS = frozenset({"accepted", "rejected", "assigned", "classified", "investigating",
+                         "extended", "closed"})
+#: purpose of the keyed hash of tracking secrets (core.keyed_hash)
+HASH_PURPOSE = "tipoff-secret"
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,38}$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -168,7 +177,8 @@ def _reporter(data: TipOffInput, errors: dict[str, list[str]]) -> tuple[str | No
     return name, phone or None, email or None
 
 
-def _validate(session: Session, data: TipOffInput) -> dict[str, Any]:
+def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
+    """Every rule a tip-off must meet (reads only); the stored values, or Invalid."""
     errors: dict[str, list[str]] = {
         name: ["不允许空字符 / NUL characters are not allowed"]
         for name, value in vars(data).items() if isinstance(value, str) and "\x00" in value}
@@ -239,18 +249,21 @@ def _unique_code(session: Session) -> str:
 def file_tipoff(session: Session, data: TipOffInput, *, attachments: Sequence[PreparedFile] = (),
                 upload_dir: str | None = None, source: str = "web",
                 now: dt.datetime | None = None) -> FiledTipOff:
-    """Validate and store a tip-off; returns the tracking code and the one-time secret."""
+    """Validate and store a tip-off; returns the tracking code and the one-time secret.
+
+    Everything is validated before anything is hashed or stored; the secret's hash is a
+    keyed HMAC (the secret is random, so a slow hash would only be a cost an attacker makes
+    us pay). Callers with uploads run :func:`check_tipoff` before preparing them.
+    """
     if source not in TIPOFF_SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    # hashed before the first query: on SQLite a filing's transaction holds the one write
-    # lock from its first statement on, and an argon2 hash takes about a tenth of a second
+    values = check_tipoff(session, data)
     secret = new_secret()
-    secret_hash = hash_secret(_squash(secret))
-    values = _validate(session, data)
     now = now or utcnow()
     today = local_date(now)
     code = _unique_code(session)
-    tipoff = TipOff(**values, tracking_code=code, secret_hash=secret_hash,
+    tipoff = TipOff(**values, tracking_code=code,
+                    secret_hash=hash_token(_squash(secret), HASH_PURPOSE),
                     status="received", source=source, created_at=now,
                     accept_due_at=today + dt.timedelta(days=ACCEPT_DAYS),
                     due_at=today + dt.timedelta(days=CLOSE_DAYS))
@@ -269,6 +282,17 @@ def file_tipoff(session: Session, data: TipOffInput, *, attachments: Sequence[Pr
     return FiledTipOff(tipoff, code, secret)
 
 
+def _secret_matches(tipoff: TipOff, candidate: str) -> bool:
+    """Keyed-hash check; a row filed before keyed hashes is checked with argon2 once and
+    rehashed on that first success (the caller's commit keeps it)."""
+    if is_keyed(tipoff.secret_hash):
+        return verify_token(tipoff.secret_hash, candidate, HASH_PURPOSE)
+    if not verify_secret(tipoff.secret_hash, candidate):
+        return False
+    tipoff.secret_hash = hash_token(candidate, HASH_PURPOSE)
+    return True
+
+
 def find_tracked(session: Session, code: str | None, secret: str | None, *,
                  lock: bool = False) -> TipOff:
     """The tip-off for code + secret; the same NotFound for a wrong code or a wrong secret."""
@@ -276,9 +300,10 @@ def find_tracked(session: Session, code: str | None, secret: str | None, *,
     stmt = select(TipOff).where(TipOff.tracking_code == normal)
     tipoff = session.scalar(stmt.with_for_update() if lock else stmt) if normal else None
     candidate = _squash(secret)
-    # an unknown code takes as long as a wrong secret: timing reveals no codes
-    ok = verify_secret(tipoff.secret_hash if tipoff else None, candidate)
-    if tipoff is None or not ok:
+    if tipoff is None:
+        verify_token(None, candidate, HASH_PURPOSE)  # the HMAC a wrong secret costs too
+        raise NotFound(NOT_FOUND)
+    if not _secret_matches(tipoff, candidate):
         raise NotFound(NOT_FOUND)
     return tipoff
 
@@ -291,16 +316,28 @@ def _text(value: str | None, field: str, low: int, high: int) -> str:
     return text
 
 
-def add_information(session: Session, code: str, secret: str, text: str, *,
-                    attachments: Sequence[PreparedFile] = (), upload_dir: str | None = None,
-                    now: dt.datetime | None = None) -> TipOff:
-    """The reporter adds information (and files, within the limit of five in all)."""
-    tipoff = find_tracked(session, code, secret, lock=True)
+def check_information(session: Session, code: str, secret: str, text: str, *, files: int = 0,
+                      lock: bool = False) -> tuple[TipOff, str]:
+    """Code + secret, the text and the number of files of an addition, before any upload is
+    read; the tip-off and the cleaned text, or NotFound / Invalid / Conflict."""
+    tipoff = find_tracked(session, code, secret, lock=lock)
     body = _text(text, "text", 2, 4000)
     count = session.scalar(select(func.count()).select_from(TipOffEvent).where(
         TipOffEvent.tipoff_id == tipoff.id, TipOffEvent.kind == "reporter_info"))
     if (count or 0) >= MAX_INFO_EVENTS:
         raise Conflict("补充信息次数已达上限 / too many additions to this tip-off")
+    if files and session.scalar(select(func.count()).select_from(Attachment).where(
+            Attachment.tipoff_id == tipoff.id)) + files > MAX_FILES:
+        raise Invalid(f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per "
+                      "tip-off", {"attachments": [f"at most {MAX_FILES} in all"]})
+    return tipoff, body
+
+
+def add_information(session: Session, code: str, secret: str, text: str, *,
+                    attachments: Sequence[PreparedFile] = (), upload_dir: str | None = None,
+                    now: dt.datetime | None = None) -> TipOff:
+    """The reporter adds information (and files, within the limit of five in all)."""
+    tipoff, body = check_information(session, code, secret, text, lock=True)
     if attachments:
         if upload_dir is None:
             raise ValueError("upload_dir is required with attachments")

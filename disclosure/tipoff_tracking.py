@@ -2,7 +2,8 @@
 
 The view is built from an explicit list of public fields; reporter identity, internal notes,
 the assigned regulator and attachments' names are never part of it. A report merged into
-another (duplicate) shows the original's progress, without the other reporter's own words.
+another (duplicate) shows the original's progress: its case-level steps (``CASE_EVENTS``),
+never the steps that concern the other reporter (their words, a reward, a reopen request).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.reference import Region
 from credit.models import Attachment, TipOff, TipOffEvent
 from disclosure.tipoff_service import (
+    CASE_EVENTS,
     CATEGORY_NAMES,
     EVENT_NAMES,
     FINAL,
@@ -48,10 +50,11 @@ def _events(session: Session, tipoff_id: int) -> list[TipOffEvent]:
 
 def public_timeline(session: Session, tipoff: TipOff,
                     original: TipOff | None = None) -> list[dict[str, Any]]:
-    """Timeline entries with public notes only; the original's reporter entries are left out."""
+    """Timeline entries with public notes only: this report's own steps, plus the case-level
+    steps of the ``original`` it was merged into."""
     events = _events(session, tipoff.id)
     if original is not None:
-        events += [e for e in _events(session, original.id) if e.actor != "reporter"]
+        events += [e for e in _events(session, original.id) if e.kind in CASE_EVENTS]
         events.sort(key=lambda e: (e.at, e.id))
     return [{"at": e.at, "kind": e.kind, "label": EVENT_NAMES.get(e.kind, e.kind),
              "actor": actor_role(e.actor), "note": e.public_note} for e in events]

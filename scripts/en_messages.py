@@ -63,6 +63,8 @@ EN = {
 "提交未成功，请稍后重试。": "Could not submit; please try again later.",
 "补充信息已提交。": "Additional information submitted.",
 "已申请重新处理，监管部门将作出答复。": "Reopening requested; the regulator will reply.",
+"提交过于频繁：为防止滥用，同一网络每小时可提交的举报数量有限。请在 %(n)s 分钟后再试，您填写的内容仍保留在下方；情况紧急请拨打 12369 环保举报热线。": "Too many reports from this network: to prevent abuse, each network may file only a limited number per hour. Please try again in %(n)s minutes; what you typed is kept below. If it is urgent, call the 12369 environmental hotline.",
+"查询过于频繁，请在 %(n)s 分钟后再试。": "Too many look-ups; please try again in %(n)s minutes.",
 "收到": "Received", "办结": "Closed",
 "近 12 个月举报收到与办结数量": "Tip-offs received and closed in the last 12 months",
 "规则": "Rule", "分值": "Points", "依据记录": "Source record", "无扣分记录": "No deductions",

@@ -144,3 +144,12 @@ def session(db):
     yield s
     s.rollback()
     s.close()
+
+
+@pytest.fixture
+def app_context(app):
+    """The app's context, for a test that calls services directly: keyed hashes (tracking
+    secrets, API keys) use the app's HASH_KEY. Not for code that sends test-client requests
+    meanwhile: each request must push an app context of its own."""
+    with app.app_context():
+        yield

@@ -21,11 +21,18 @@ from credit.models.records import (
     Permit,
     PermitLimit,
 )
-from credit.models.tipoffs import TIPOFF_CATEGORIES, Attachment, TipOff, TipOffEvent
+from credit.models.tipoffs import (
+    TIPOFF_CATEGORIES,
+    Attachment,
+    TipOff,
+    TipOffEvent,
+    TipOffReceipt,
+)
 
 __all__ = [
     "LEVELS", "PERMIT_CATEGORIES", "SEVERITIES", "TIPOFF_CATEGORIES", "Attachment",
     "CreditRating", "DisclosureReport", "EmissionAccount", "Enterprise", "Inspection",
     "InspectionPlan", "InspectionPlanItem", "Objection", "Penalty", "Permit", "PermitLimit",
     "RatingAdjustment", "RepairApplication", "Rulebook", "TipOff", "TipOffEvent",
+    "TipOffReceipt",
 ]

@@ -51,7 +51,8 @@ class TipOff(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: what the reporter types to follow the report, e.g. JB-7K3M-9QX2
     tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
-    #: argon2 hash of the secret shown once to the reporter
+    #: keyed hash (``hmac-sha256$…``, core.keyed_hash) of the secret shown once to the
+    #: reporter; rows filed before keyed hashes hold argon2 until the secret's next use
     secret_hash: Mapped[str] = mapped_column(String(255))
     category: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text)
@@ -96,7 +97,8 @@ class TipOffEvent(Base):
                                            index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: received, accepted, rejected, assigned, classified, investigating, extended, closed,
-    #: reporter_info, reopen_requested, reopened, duplicate
+    #: reporter_info, reopen_requested, reopened, reopen_declined, duplicate, reward
+    #: (which of them a merged report shows: ``tipoff_service.CASE_EVENTS``)
     kind: Mapped[str] = mapped_column(String(32))
     #: "reporter", "system" or "user:<id>"; shown publicly only as a role
     actor: Mapped[str] = mapped_column(String(64))
@@ -123,3 +125,24 @@ class Attachment(Base):
     #: file name inside the instance's upload folder (random, server-chosen)
     storage_name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TipOffReceipt(Base):
+    """A new tip-off's one-time receipt, waiting (ten minutes at most) to be shown once.
+
+    The filer's session cookie holds only a random token; this row is found by the token's
+    keyed hash and holds the secret encrypted with a pad derived from the token, so neither
+    the database alone nor the cookie once the receipt was shown (the row is deleted then)
+    reveals the secret.
+    """
+
+    __tablename__ = "tipoff_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: keyed hash of the receipt token in the filer's session cookie
+    token_hash: Mapped[str] = mapped_column(String(100), unique=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"),
+                                           index=True)
+    #: the secret XOR a pad derived from the token, hex
+    sealed_secret: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -47,7 +47,8 @@ def test_partner_key_has_its_own_higher_quota(limited_config):
     app = _app(limited_config)
     db = app.extensions["envcredit.db"]
     session = db.new_session()
-    _, key = create_api_client(session, "mirror")
+    with app.app_context():  # the key's hash is keyed with the app's HASH_KEY
+        _, key = create_api_client(session, "mirror")
     session.commit()
     session.close()
     client = app.test_client()

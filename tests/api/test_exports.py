@@ -15,9 +15,10 @@ from tests.factories import create_enterprise, create_penalty
 
 
 @pytest.fixture
-def keys(session):
-    _, plain = create_api_client(session, "reader")
-    _, exporter = create_api_client(session, "exporter", ["exports"])
+def keys(app, session):
+    with app.app_context():  # the keys' hashes are keyed with the app's HASH_KEY
+        _, plain = create_api_client(session, "reader")
+        _, exporter = create_api_client(session, "exporter", ["exports"])
     session.commit()
     return {"plain": {"Authorization": f"Bearer {plain}"},
             "exports": {"Authorization": f"Bearer {exporter}"}}

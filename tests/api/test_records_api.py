@@ -14,8 +14,9 @@ U1 = "91350100M000100Y43"
 
 
 @pytest.fixture
-def writer(session):
-    _, key = create_api_client(session, "case-system", ["records:write"])
+def writer(app, session):
+    with app.app_context():  # the key's hash is keyed with the app's HASH_KEY
+        _, key = create_api_client(session, "case-system", ["records:write"])
     session.commit()
     return {"Authorization": f"Bearer {key}"}
 

@@ -89,7 +89,8 @@ def hooks_app(app_config):
 
 def _key(app, scopes=("webhooks",)):
     session = app.extensions["envcredit.db"].new_session()
-    _, key = create_api_client(session, f"p{len(scopes)}{id(scopes)}", scopes)
+    with app.app_context():  # the key's hash is keyed with the app's HASH_KEY
+        _, key = create_api_client(session, f"p{len(scopes)}{id(scopes)}", scopes)
     session.commit()
     session.close()
     return {"Authorization": f"Bearer {key}"}

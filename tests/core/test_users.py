@@ -58,7 +58,7 @@ def test_lockout_after_repeated_failures(session):
     assert authenticate(session, "reg@example.cn", PASSWORD, max_failures=3) is user
 
 
-def test_api_key_is_hashed_and_found(session):
+def test_api_key_is_hashed_and_found(app_context, session):
     client, key = create_api_client(session, "partner", ["exports"])
     assert key.startswith("ec_") and key not in client.key_hash
     assert find_api_client(session, key) is client
@@ -89,7 +89,8 @@ def test_api_keys_create_cli_prints_key_once(runner, session):
     assert result.exit_code == 0, result.output
     key = result.stdout.strip().splitlines()[0]
     client = session.scalar(select(ApiClient))
-    assert find_api_client(session, key) is not None
+    with runner.app.app_context():
+        assert find_api_client(session, key) is not None
     assert key not in (client.key_hash, client.key_prefix)
 
 

@@ -37,6 +37,14 @@ from tests.factories import create_enterprise
 NAME, PHONE, EMAIL = "甄举报人Q7", "13912345678", "whistle.q7@example.org"
 
 
+@pytest.fixture(autouse=True)
+def _services_in_app_context(request):
+    """Tip-off services hash secrets with the app's HASH_KEY, so they run in its context;
+    tests that also send requests push it only around those calls."""
+    if "client" not in request.fixturenames:
+        request.getfixturevalue("app_context")
+
+
 def _file(session, *, enterprise=None, region="620100", now=None, **kw):
     data = TipOffInput(category=kw.pop("category", "air"),
                        description=kw.pop("description", "化工厂夜间排放刺鼻黑烟很严重"),
@@ -56,9 +64,11 @@ def _act(client, tipoff_id, action, **data):
                        data={"csrf_token": token, **data})
 
 
-def test_whole_handling_through_the_pages_creates_an_inspection(client, session, regulator):
+def test_whole_handling_through_the_pages_creates_an_inspection(app, client, session,
+                                                                regulator):
     ent = create_enterprise(session, name="兰州举报测试化工有限公司")
-    filed = _named(session, enterprise=ent)
+    with app.app_context():
+        filed = _named(session, enterprise=ent)
     session.commit()
     tid = filed.tipoff.id
     login(client, regulator.email)
@@ -80,7 +90,8 @@ def test_whole_handling_through_the_pages_creates_an_inspection(client, session,
     assert inspection.outcome == "issues_found" and inspection.agency == "兰州市生态环境局"
     changes = {(c.entity, c.entity_id) for c in session.scalars(select(ChangeLog))}
     assert ("inspection", str(inspection.id)) in changes and ("enterprise", ent.uscc) in changes
-    view = track(session, filed.tracking_code, filed.secret)
+    with app.app_context():
+        view = track(session, filed.tracking_code, filed.secret)
     assert view["status"] == "closed" and view["substantiated"] is True
     assert [e["kind"] for e in view["timeline"]] == [
         "received", "accepted", "assigned", "classified", "investigating", "closed"]
@@ -99,8 +110,9 @@ def test_audit_log_has_every_step_and_no_reporter_identity(session, regulator):
     assert NAME not in dump and PHONE not in dump and EMAIL not in dump
 
 
-def test_another_regions_regulator_gets_403(client, session, regulator):
-    filed = _file(session)
+def test_another_regions_regulator_gets_403(app, client, session, regulator):
+    with app.app_context():
+        filed = _file(session)
     session.commit()
     outsider = make_regulator(session, "nanyang@example.cn", region="411300")
     with pytest.raises(Forbidden):
@@ -136,8 +148,9 @@ def test_extension_only_once_and_at_most_30_days(session, regulator):
     assert view["extended"] and view["extension_reason"] == "需等待第三方检测报告"
 
 
-def test_extension_through_the_page_flashes_the_refusal(client, session, regulator):
-    filed = _file(session)
+def test_extension_through_the_page_flashes_the_refusal(app, client, session, regulator):
+    with app.app_context():
+        filed = _file(session)
     accept_tipoff(session, regulator, filed.tipoff.id)
     session.commit()
     login(client, regulator.email)
@@ -181,9 +194,10 @@ def test_rejection_reason_reaches_the_reporter(session, regulator):
     assert view["may_reopen"]
 
 
-def test_overdue_reports_are_highlighted_and_filterable(client, session, regulator):
-    old = _file(session, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=20))
-    fresh = _file(session, category="water")
+def test_overdue_reports_are_highlighted_and_filterable(app, client, session, regulator):
+    with app.app_context():
+        old = _file(session, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=20))
+        fresh = _file(session, category="water")
     session.commit()
     today = dt.date.today()
     page = list_queue(session, regulator, QueueFilter(overdue=True), today)
@@ -236,9 +250,10 @@ def test_reopen_withdraws_the_inspection_until_closed_again(session, regulator):
 
 def test_regulator_downloads_attachment_as_a_file(app, client, session, regulator):
     prepared = prepare_uploads([("x.jpg", jpeg_with_gps())])
-    filed = file_tipoff(session, TipOffInput(category="air", description="工厂排放黑烟十分严重",
-                                             location="x", region_code="620100"),
-                        attachments=prepared, upload_dir=app.config["UPLOAD_DIR"])
+    with app.app_context():
+        filed = file_tipoff(session, TipOffInput(
+            category="air", description="工厂排放黑烟十分严重", location="x",
+            region_code="620100"), attachments=prepared, upload_dir=app.config["UPLOAD_DIR"])
     session.commit()
     login(client, regulator.email)
     page = client.get(f"/regulator/tipoffs/{filed.tipoff.id}").get_data(as_text=True)

@@ -104,7 +104,7 @@ def test_filing_with_photo_gives_receipt_once_and_strips_gps(app, client, sessio
         assert not exif.get_ifd(ExifTags.IFD.GPSInfo) and 0x010E not in exif
 
 
-def test_deadlines_are_15_and_60_days_from_receipt(session):
+def test_deadlines_are_15_and_60_days_from_receipt(app_context, session):
     now = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
     filed = file_tipoff(session, TipOffInput(category="water", description="河道排污口排放黑色污水",
                                              location="某河段", region_code="620100"), now=now)
@@ -115,7 +115,7 @@ def test_deadlines_are_15_and_60_days_from_receipt(session):
     assert kinds == ["received"]
 
 
-def test_anonymous_report_stores_no_identity_even_if_sent(session):
+def test_anonymous_report_stores_no_identity_even_if_sent(app_context, session):
     filed = file_tipoff(session, TipOffInput(
         category="noise", description="夜间施工噪声扰民严重", location="某小区",
         region_code="620100", anonymous=True, reporter_name="不该保存",
@@ -123,7 +123,7 @@ def test_anonymous_report_stores_no_identity_even_if_sent(session):
     assert filed.tipoff.reporter_name is None and filed.tipoff.reporter_phone is None
 
 
-def test_enterprise_by_name_or_uscc_sets_the_region(session):
+def test_enterprise_by_name_or_uscc_sets_the_region(app_context, session):
     ent = create_enterprise(session, name="南阳测试造纸有限公司", region_code="411300")
     for text in (ent.uscc.lower(), "南阳测试造纸有限公司", "测试造纸"):
         filed = file_tipoff(session, TipOffInput(
@@ -148,7 +148,7 @@ def test_enterprise_by_name_or_uscc_sets_the_region(session):
     ({"anonymous": False, "reporter_name": "李四", "reporter_email": "nope"},
      "reporter_email"),
 ])
-def test_invalid_input_names_the_field(session, changes, field):
+def test_invalid_input_names_the_field(app_context, session, changes, field):
     values = {"category": "air", "description": "工厂排放黑烟十分严重", "location": "某地",
               "region_code": "620100"}
     values.update(changes)
@@ -239,12 +239,17 @@ def test_reopen_is_only_for_closed_reports(client):
     assert page.status_code == 422 and "尚未办结" in page.get_data(as_text=True)
 
 
-def test_filing_is_rate_limited_per_address(app, client, session):
-    app.config["TIPOFF_RATE_LIMIT"] = "2 per hour"
-    assert file_through_page(client, description="短")[0].status_code == 422  # not counted
+def test_filing_is_rate_limited_per_address_refused_filings_included(app, client, session):
+    app.config["TIPOFF_RATE_LIMIT"] = "3 per hour"
+    assert file_through_page(client, description="短")[0].status_code == 422  # counted
     assert file_through_page(client)[0].status_code == 303
     assert file_through_page(client)[0].status_code == 303
-    assert file_through_page(client)[0].status_code == 429
+    refused = file_through_page(client, description="第四件举报：工厂夜间继续排放黑烟")[0]
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "12369" in text and "分钟后再试" in text  # what to do, on the form itself
+    assert "第四件举报：工厂夜间继续排放黑烟" in text  # what was typed is kept
+    assert refused.headers["Cache-Control"] == "no-store"
     assert session.scalar(select(func.count()).select_from(TipOff)) == 2
 
 
@@ -260,6 +265,6 @@ def test_stats_page_has_chart_and_tables(client):
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(code=st.text(max_size=60), secret=st.text(max_size=60))
-def test_any_code_and_secret_is_a_plain_not_found(session, code, secret):
+def test_any_code_and_secret_is_a_plain_not_found(app_context, session, code, secret):
     with pytest.raises(NotFound):
         find_tracked(session, code, secret)
