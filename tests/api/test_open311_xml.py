@@ -102,7 +102,7 @@ def test_echoed_input_in_xml_errors_is_escaped_and_well_formed(client):
     echoed = file(client, "xml", **{"attribute[region_code]": script})
     assert echoed.status_code == 400 and b"<script>" not in echoed.data
     assert script in ET.fromstring(echoed.data).findtext("error/description")
-    controls = file(client, "xml", service_code="<x/>", **{"attribute[region_code]": "\x0b\x1b\x01",
-                                                           "description": "排放\x0c黑水超过了十个字"})
+    fields = {"attribute[region_code]": "\x0b\x1b\x01", "description": "排放\x0c黑水超过了十个字"}
+    controls = file(client, "xml", service_code="<x/>", **fields)
     assert controls.status_code == 400
     ET.fromstring(controls.data)
