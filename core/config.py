@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     "CASE_RATE_LIMIT": "10 per hour",
     #: Open311 status look-ups (each may name several requests) per address
     "OPEN311_LOOKUP_RATE_LIMIT": "120 per hour",
+    #: region (usually a province, e.g. 620000) whose regulators triage Open311 reports no
+    #: region could be found for; unset = they wait, with no region, for national admins
+    "TRIAGE_REGION_CODE": None,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
     #: webhooks one partner key may register

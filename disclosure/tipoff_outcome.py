@@ -31,12 +31,16 @@ from disclosure.tipoff_queue import (
 from disclosure.tipoff_service import CLOSE_DAYS, FINAL, add_event, local_date, normalize_code
 
 
-def agency_name(session: Session, user: User) -> str:
-    """The regulator's authority, e.g. 兰州市生态环境局 (a province: …生态环境厅)."""
-    region = session.get(Region, user.region_code)
+def region_agency(region: Region | None) -> str:
+    """A region's environmental authority, e.g. 兰州市生态环境局 (a province: …生态环境厅)."""
     if region is None:
         return "生态环境主管部门"
     return f"{region.name}生态环境{'厅' if region.level == 1 else '局'}"[:200]
+
+
+def agency_name(session: Session, user: User) -> str:
+    """The regulator's authority (see :func:`region_agency`)."""
+    return region_agency(session.get(Region, user.region_code))
 
 
 def _sync_inspection(session: Session, user: User, tipoff: TipOff, today: dt.date) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
@@ -40,13 +40,24 @@ def actor_of(user: User) -> str:
     return f"user:{user.id}"
 
 
+def in_scope(user: User, region_code: str | None) -> bool:
+    """Inside the user's region; reports still without a region are the national admins'."""
+    return user.may_act_in(region_code) if region_code else user.scope_prefix == ""
+
+
+def scope_condition(user: User) -> Any:
+    """The SQL form of :func:`in_scope` for the queue."""
+    inside = TipOff.region_code.like(user.scope_prefix + "%")
+    return inside if user.scope_prefix else or_(inside, TipOff.region_code.is_(None))
+
+
 def get_tipoff(session: Session, user: User, tipoff_id: int, *, lock: bool = False) -> TipOff:
     """One tip-off of the regulator's region (NotFound / Forbidden otherwise)."""
     tipoff = (session.get(TipOff, tipoff_id, with_for_update=True if lock else None)
               if 0 < tipoff_id <= MAX_ID else None)
     if tipoff is None:
         raise NotFound(f"未找到举报 / no tip-off {tipoff_id}")
-    if not user.may_act_in(tipoff.region_code):
+    if not in_scope(user, tipoff.region_code):
         raise Forbidden("该举报不在您的管辖区域内 / this tip-off is outside your region")
     return tipoff
 
@@ -241,7 +252,7 @@ def list_queue(session: Session, user: User, filters: QueueFilter,
                today: dt.date) -> QueuePage:
     """Tip-offs of the regulator's region, filtered and sorted, one page at a time."""
     f = filters.cleaned()
-    conds: list[Any] = [TipOff.region_code.like(user.scope_prefix + "%")]
+    conds: list[Any] = [scope_condition(user)]
     if f.status:
         conds.append(TipOff.status == f.status)
     if f.category:

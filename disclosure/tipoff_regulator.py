@@ -31,6 +31,7 @@ from credit.models.tipoffs import TIPOFF_STATUSES
 from disclosure.attachments import attachment_path
 from disclosure.auth import current_user, login_required
 from disclosure.tipoff_outcome import close_tipoff, decide_reopen, mark_duplicate
+from disclosure.tipoff_placing import place_tipoff
 from disclosure.tipoff_queue import (
     MAX_EXTENSION_DAYS,
     SORTS,
@@ -139,6 +140,8 @@ ACTIONS: dict[str, tuple[Action, Lazy]] = {
         f("eligible"), "eligible")), _l("已更新有奖举报认定。")),
     "reopen": (lambda s, u, i, f: decide_reopen(s, u, i, reopen=_bool(f("reopen"), "reopen"),
                                                 note=f("note")), _l("已答复重新处理申请。")),
+    "place": (lambda s, u, i, f: place_tipoff(s, u, i, region_code=f("region_code")),
+              _l("已确定办理地区。")),
 }
 
 

@@ -43,7 +43,7 @@ EVENT_NAMES = {"received": "收到举报", "accepted": "决定受理", "rejected
                "extended": "延期办理", "closed": "办结", "reporter_info": "举报人补充信息",
                "reopen_requested": "举报人申请重新处理", "reopened": "重新处理",
                "reopen_declined": "维持原办理结果", "duplicate": "与同一问题的举报合并处理",
-               "reward": "有奖举报认定"}
+               "reward": "有奖举报认定", "placed": "确定办理地区"}
 FINAL = frozenset({"closed", "rejected"})
 #: timeline steps that concern the case itself. A report merged into another shows these
 #: steps of the original; every other kind (received, reporter_info, reward, duplicate,
@@ -120,6 +120,8 @@ class TipOffInput:
     reporter_name: str | None = None
     reporter_phone: str | None = None
     reporter_email: str | None = None
+    #: no region could be found (Open311): file it for triage instead of refusing it
+    unplaced: bool = False
 
 
 def _clean(value: Any) -> str:
@@ -199,6 +201,7 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
             "latitude") and not errors.get("longitude"):
         errors["latitude"] = ["经纬度须同时填写 / give both latitude and longitude"]
     values["enterprise_id"], values["region_code"] = _where(session, data, errors)
+    values["placement"] = "unplaced" if data.unplaced else "placed"
     name, phone, email = _reporter(data, errors)
     values.update(reporter_name=name, reporter_phone=phone, reporter_email=email,
                   anonymous=bool(data.anonymous))
@@ -218,6 +221,8 @@ def _where(session: Session, data: TipOffInput,
             errors.update(exc.errors or {})
             return None, None
     if not _clean(data.region_code):
+        if data.unplaced:  # waits without a region for the national admins' triage
+            return None, None
         errors["region_code"] = ["请选择发生地所在地区，或填写被举报企业 / choose the region or "
                                  "name the enterprise"]
         return None, None

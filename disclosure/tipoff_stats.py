@@ -62,12 +62,14 @@ def _region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def _grouping(session: Session, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """Each code → its prefecture (or, for municipalities, its province) with a name."""
-    codes = set(codes)
+def _grouping(session: Session,
+              codes: Iterable[str | None]) -> dict[str | None, tuple[str, str]]:
+    """Each code → its prefecture (or, for municipalities, its province) with a name;
+    unplaced reports (no region yet) form one group of their own."""
+    codes = {c for c in codes if c}
     candidates = {c[:4] + "00" for c in codes} | {c[:2] + "0000" for c in codes}
     names = _region_names(session, candidates)
-    out = {}
+    out: dict[str | None, tuple[str, str]] = {None: ("", "待分派")}
     for code in codes:
         key = next((k for k in (code[:4] + "00", code[:2] + "0000") if k in names), code)
         out[code] = (key, names.get(key, key))

@@ -209,6 +209,8 @@ EN = {
 "环保严重失信企业": "Seriously untrustworthy", "依法披露": "Disclosure report",
 "排放核算": "Emission account",
 "行政处罚公示": "Penalty notices", "订阅 Atom": "Subscribe (Atom)", "栏目": "Sections",
+"待分派": "Awaiting triage", "确定办理地区": "Set the handling region",
+"办理地区（6 位行政区划代码，如 620102）": "Handling region (6-digit GB/T 2260 code, e.g. 620102)",
 }
 
 

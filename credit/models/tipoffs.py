@@ -28,6 +28,9 @@ TIPOFF_CATEGORIES = ("air", "water", "noise", "solid_waste", "soil", "radiation"
 TIPOFF_STATUSES = ("received", "accepted", "rejected", "assigned", "investigating", "closed")
 TIPOFF_SEVERITIES = ("routine", "general", "major", "critical")  # 日常 一般 较大 重大
 TIPOFF_SOURCES = ("web", "api", "open311")
+#: "unplaced": filed (through Open311) at a location no region could be found for; it waits
+#: in the triage queue until a regulator places it
+TIPOFF_PLACEMENTS = ("placed", "unplaced")
 
 
 class TipOff(Base):
@@ -39,6 +42,9 @@ class TipOff(Base):
         enum_check("status", TIPOFF_STATUSES),
         enum_check("severity", TIPOFF_SEVERITIES, nullable=True),
         enum_check("source", TIPOFF_SOURCES),
+        enum_check("placement", TIPOFF_PLACEMENTS),
+        CheckConstraint("placement = 'unplaced' OR region_code IS NOT NULL",
+                        name="placed_has_region"),
         CheckConstraint("length(description) >= 10 AND length(description) <= 4000",
                         name="description_length"),
         CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
@@ -59,7 +65,11 @@ class TipOff(Base):
     location: Mapped[str] = mapped_column(String(300))
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
-    region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code"), index=True)
+    #: the handling region; None only for an unplaced report without a triage region
+    region_code: Mapped[str | None] = mapped_column(String(6), ForeignKey("regions.code"),
+                                                    index=True)
+    placement: Mapped[str] = mapped_column(String(16), default="placed",
+                                           server_default="placed")
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     reporter_name: Mapped[str | None] = mapped_column(String(100))
