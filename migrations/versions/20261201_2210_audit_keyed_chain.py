@@ -7,7 +7,7 @@ An empty chain starts keyed.
 Downgrade drops the columns and leaves the row hashes as they are: a chain already keyed
 stays keyed (older code reports it as broken rather than anyone turning it back to plain).
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 18:00:00
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

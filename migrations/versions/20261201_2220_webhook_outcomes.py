@@ -5,7 +5,7 @@ socket error (security F2): last_status_code and last_error go, last_attempt_at 
 next_attempt_at is NULL once a delivery is no longer pending (partner F17).
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0008"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

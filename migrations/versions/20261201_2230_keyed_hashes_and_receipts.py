@@ -5,7 +5,7 @@ Existing API keys (plain SHA-256) and tracking secrets (argon2) stay as they are
 application rewrites each one to its keyed hash on the next successful use, as it needs the
 plaintext to do so.
 
-Revision ID: 0006
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02 10:00:00
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

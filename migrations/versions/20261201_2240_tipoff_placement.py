@@ -1,7 +1,7 @@
 """tipoffs.placement: Open311 reports no region could be found for wait unplaced for triage
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 12:00:00
 
 ``region_code`` becomes nullable (an unplaced report without a configured triage region has
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
