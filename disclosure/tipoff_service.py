@@ -49,8 +49,8 @@ FINAL = frozenset({"closed", "rejected"})
 #: steps of the original; every other kind (received, reporter_info, reward, duplicate,
 #: reopen_requested, reopened, reopen_declined) concerns one reporter and stays on their own
 #: report (security I4)
-CASE_EVENTS = frozenset({"accepted", "rejected", "assigned", "classified", "investigating",
-                         "extended", "closed"})
+CASE_EVENTS = frozenset({"placed", "accepted", "rejected", "assigned", "classified",
+                         "investigating", "extended", "closed"})
 #: purpose of the keyed hash of tracking secrets (core.keyed_hash)
 HASH_PURPOSE = "tipoff-secret"
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

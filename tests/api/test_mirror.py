@@ -88,7 +88,8 @@ def _others(db: Any) -> dict[Key, dict[str, Any]]:
 
 @pytest.fixture
 def world(app, client, db, session):
-    _, key = create_api_client(session, "mirror-partner", ["exports"])
+    with app.app_context():
+        _, key = create_api_client(session, "mirror-partner", ["exports"])
     alice = create_regulator(session, "alice@example.cn")
     bob = create_regulator(session, "bob@example.cn")
     session.commit()

@@ -14,8 +14,9 @@ from tests.factories import create_enterprise
 
 
 @pytest.fixture
-def writer(session):
-    _, key = create_api_client(session, "case-system", ["records:write"])
+def writer(app, session):
+    with app.app_context():
+        _, key = create_api_client(session, "case-system", ["records:write"])
     session.commit()
     return {"Authorization": f"Bearer {key}"}
 

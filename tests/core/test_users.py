@@ -192,8 +192,9 @@ def test_users_revoke_sessions_ends_every_open_session(app, runner, session):
     assert all(session.scalars(select(UserSession.ended_at)))
 
 
-def test_api_keys_list_and_revoke(runner, session):
-    client, key = create_api_client(session, "mirror", ["exports"])
+def test_api_keys_list_and_revoke(app, runner, session):
+    with app.app_context():
+        client, key = create_api_client(session, "mirror", ["exports"])
     session.commit()
     listed = runner.invoke(args=["api-keys", "list"])
     assert listed.exit_code == 0
@@ -203,7 +204,8 @@ def test_api_keys_list_and_revoke(runner, session):
     result = runner.invoke(args=["api-keys", "revoke", str(client.id)])
     assert result.exit_code == 0, result.output
     _fresh(session)
-    assert find_api_client(session, key) is None
+    with app.app_context():
+        assert find_api_client(session, key) is None
     assert runner.invoke(args=["api-keys", "list"]).output.strip().splitlines()[1] \
         .split("\t")[5] != "-"
     (event,) = _events(session, "api_key.revoke")

@@ -40,7 +40,8 @@ def _post(client, path: str):
 
 
 def test_a_regulator_gets_403_on_every_admin_page(client, session, regulator, colleague):
-    _, _key = create_api_client(session, "partner")
+    with client.application.app_context():
+        _, _key = create_api_client(session, "partner")
     session.commit()
     login(client, regulator.email)
     token = csrf_token(client, "/regulator/")
@@ -57,7 +58,8 @@ def test_a_regulator_gets_403_on_every_admin_page(client, session, regulator, co
 
 def test_admin_lists_the_users_of_their_region_with_keys(client, session, admin, colleague,
                                                          outsider):
-    create_api_client(session, "mirror", ["exports"])
+    with client.application.app_context():
+        create_api_client(session, "mirror", ["exports"])
     session.commit()
     login(client, admin.email)
     page = client.get(ADMIN).get_data(as_text=True)
@@ -124,7 +126,8 @@ def test_admin_ends_sessions_and_resets_the_second_factor(app, client, session, 
 
 
 def test_admin_revokes_an_api_key_and_it_stops_working(client, session, admin):
-    partner, key = create_api_client(session, "mirror")
+    with client.application.app_context():
+        partner, key = create_api_client(session, "mirror")
     session.commit()
     headers = {"Authorization": f"Bearer {key}"}
     assert client.get("/api/v1/changes", headers=headers).status_code == 200

@@ -38,12 +38,22 @@ def test_address_text_is_placed_in_the_most_specific_region_it_names(session, te
     assert locate_region(session, text) == code
 
 
+_APP: list = []
+
+
+@pytest.fixture(autouse=True)
+def _remember_app(app):
+    """Direct service calls below need the app's context (keyed hashes use its HASH_KEY)."""
+    _APP[:] = [app]
+
+
 def _unplaced(session, triage=None, **kw):
     data = route_filing(session, TipOffInput(
         category="water", description="河面漂浮大量死鱼，气味刺鼻难闻。",
         location="坐标 / coordinates 36.06, 103.83", latitude="36.06", longitude="103.83",
         **kw), triage)
-    return file_tipoff(session, data, source="open311")
+    with _APP[0].app_context():
+        return file_tipoff(session, data, source="open311")
 
 
 def test_unplaced_reports_are_in_the_national_queue_only(session):
@@ -112,8 +122,9 @@ def test_a_triage_regulator_places_a_report_and_it_moves_to_that_queue(client, s
     assert session.scalar(select(TipOffEvent.kind).where(
         TipOffEvent.tipoff_id == tid).order_by(TipOffEvent.id.desc())) == "placed"
     assert [r.tipoff.id for r in list_queue(session, city, QueueFilter(), TODAY).rows] == [tid]
-    assert "placed" in [e["kind"] for e in track(session, filed.tracking_code,
-                                                  filed.secret)["timeline"]]
+    with _APP[0].app_context():
+        timeline = track(session, filed.tracking_code, filed.secret)["timeline"]
+    assert "placed" in [e["kind"] for e in timeline]
 
 
 def test_placing_a_placed_report_is_refused(client, session):
