@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -14,8 +13,9 @@ from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound
 from credit.listing import EnterpriseFilter, list_enterprises
+from openapi.headers import next_link, query_params
 from openapi.record_lists_query import cf_records, record_page
-from openapi.schemas import LEVELS, EnterpriseSchema
+from openapi.schemas import LEVELS, EnterpriseSchema, api_date
 
 blp = Blueprint("record_lists", __name__, url_prefix="/api/v1",
                 description="列表 / Lists with keyset paging (`after`, `limit`, Link: next)")
@@ -35,7 +35,7 @@ class EnterpriseListArgs(ma.Schema):
 class RecordListArgs(ma.Schema):
     uscc = fields.String(validate=validate.Regexp(r"^[0-9A-Za-z]{18}$"))
     region = fields.String(validate=validate.Regexp(r"^[0-9]{2,6}$"))
-    since = fields.Date(metadata={"description": "decided or inspected on or after"})
+    since = api_date(metadata={"description": "decided or inspected on or after"})
     after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
@@ -72,14 +72,6 @@ class PenaltyItemSchema(ma.Schema):
         return dict(obj)
 
 
-def _link(next_after: Any) -> dict[str, str]:
-    if next_after is None:
-        return {}
-    args = {k: v for k, v in request.args.items() if k != "after"}
-    query = "&".join(f"{k}={v}" for k, v in [*args.items(), ("after", next_after)])
-    return {"Link": f'<{request.base_url}?{query}>; rel="next"'}
-
-
 @blp.route("/enterprises")
 class Enterprises(MethodView):
     @blp.arguments(EnterpriseListArgs, location="query")
@@ -89,15 +81,17 @@ class Enterprises(MethodView):
         page = list_enterprises(get_session(), EnterpriseFilter(
             q=args["q"], region=args["region"], industry=args["industry"], level=args["level"]),
             after=args["after"].upper(), limit=args["limit"])
-        return {"items": page.items, "next_after": page.next_after}, 200, _link(page.next_after)
+        return {"items": page.items, "next_after": page.next_after}, 200, next_link(
+            page.next_after, query_params(EnterpriseListArgs))
 
 
-def _records(entity: str, args: dict[str, Any]) -> Any:
+def _records(entity: str, args: dict[str, Any], schema: type[ma.Schema]) -> Any:
     session = get_session()
     items, next_after = record_page(session, entity, args, china_today())
     if args.get("format") == "cf":
         items = cf_records(session, items)
-    return {"items": items, "next_after": next_after}, 200, _link(next_after)
+    return {"items": items, "next_after": next_after}, 200, next_link(next_after,
+                                                                        query_params(schema))
 
 
 @blp.route("/penalties")
@@ -106,7 +100,7 @@ class Penalties(MethodView):
     @blp.response(200, RecordPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Published penalties (repaired, revoked and expired ones are left out)."""
-        return _records("penalty", args)
+        return _records("penalty", args, PenaltyListArgs)
 
 
 @blp.route("/penalties/<int:penalty_id>")
@@ -132,7 +126,7 @@ class Inspections(MethodView):
     @blp.response(200, RecordPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Inspections (withdrawn ones are left out)."""
-        return _records("inspection", args)
+        return _records("inspection", args, RecordListArgs)
 
 
 @blp.route("/permits")
@@ -141,4 +135,4 @@ class Permits(MethodView):
     @blp.response(200, RecordPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Pollutant-discharge permits with their limits."""
-        return _records("permit", args)
+        return _records("permit", args, RecordListArgs)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -9,6 +12,14 @@ LEVELS = ("green", "blue", "yellow", "red", "black")
 ENTITIES = ("enterprise", "rating", "penalty", "inspection", "permit", "disclosure",
             "emission")
 MAX_SEQ = 2**62
+#: the dates a query may name: earlier or later ones are 422, never a date overflow (500)
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def api_date(**kwargs: Any) -> fields.Date:
+    """A date query parameter within MIN_DATE..MAX_DATE (422 outside)."""
+    return fields.Date(validate=validate.Range(min=MIN_DATE, max=MAX_DATE, error=(
+        "日期应在 {min} 至 {max} 之间 / the date must be between {min} and {max}")), **kwargs)
 
 
 class EnterpriseSchema(ma.Schema):
