@@ -226,7 +226,7 @@ def _not_modified(etag: str, seq: int) -> Response:
     return response
 
 
-@blp.route("/<string:name>.<any(csv, ndjson):fmt>")
+@blp.route("/<any(enterprises, ratings, penalties):name>.<any(csv, ndjson):fmt>")
 class Export(MethodView):
     @blp.response(200, content_type="text/csv")
     @blp.alt_response(404, description="no such export")

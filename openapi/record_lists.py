@@ -16,6 +16,7 @@ from credit.listing import EnterpriseFilter, list_enterprises
 from openapi.headers import next_link, query_params
 from openapi.record_lists_query import cf_records, record_page
 from openapi.schemas import LEVELS, EnterpriseSchema, api_date
+from openapi.snapshot_schemas import InspectionSnapshotSchema, PermitSnapshotSchema
 
 blp = Blueprint("record_lists", __name__, url_prefix="/api/v1",
                 description="列表 / Lists with keyset paging (`after`, `limit`, Link: next)")
@@ -54,22 +55,39 @@ class EnterprisePageSchema(ma.Schema):
     next_after = fields.String(allow_none=True)
 
 
-class RecordPageSchema(ma.Schema):
-    items = fields.List(fields.Dict(), required=True, metadata={
-        "description": "public snapshots (the same as in /changes and exports)"})
-    next_after = fields.Integer(allow_none=True)
+class AsIs(ma.Schema):
+    """Documents an answer that is sent as the view built it (public snapshots already)."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        return obj
 
 
-class PenaltyItemSchema(ma.Schema):
-    """A penalty snapshot, or with ``format=cf`` the 双公示 CF_* record."""
+def _next_after() -> fields.Integer:
+    return fields.Integer(required=True, allow_none=True, metadata={
+        "description": "pass as `after` for the next page; null on the last page"})
 
-    class Meta:
-        unknown = ma.INCLUDE
 
-    id = fields.Integer(required=True)
+class PenaltyPageSchema(AsIs):
+    items = fields.List(fields.Raw(metadata={"oneOf": [
+        {"$ref": "#/components/schemas/PenaltySnapshot"},
+        {"$ref": "#/components/schemas/CfPenalty"}]}), required=True, metadata={
+        "description": "penalty snapshots (as in /changes), or CF_* records with format=cf"})
+    next_after = _next_after()
 
-    def dump(self, obj: Any, *, many: bool | None = None) -> Any:  # keep every key
-        return dict(obj)
+
+class InspectionPageSchema(AsIs):
+    items = fields.List(fields.Nested(InspectionSnapshotSchema), required=True)
+    next_after = _next_after()
+
+
+class PermitPageSchema(AsIs):
+    items = fields.List(fields.Nested(PermitSnapshotSchema), required=True)
+    next_after = _next_after()
+
+
+class PenaltyItemSchema(AsIs):
+    """A penalty snapshot, or with ``format=cf`` the 双公示 CF_* record (documented as the
+    union by openapi.spec)."""
 
 
 @blp.route("/enterprises")
@@ -97,7 +115,7 @@ def _records(entity: str, args: dict[str, Any], schema: type[ma.Schema]) -> Any:
 @blp.route("/penalties")
 class Penalties(MethodView):
     @blp.arguments(PenaltyListArgs, location="query")
-    @blp.response(200, RecordPageSchema)
+    @blp.response(200, PenaltyPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Published penalties (repaired, revoked and expired ones are left out)."""
         return _records("penalty", args, PenaltyListArgs)
@@ -123,7 +141,7 @@ class PenaltyResource(MethodView):
 @blp.route("/inspections")
 class Inspections(MethodView):
     @blp.arguments(RecordListArgs, location="query")
-    @blp.response(200, RecordPageSchema)
+    @blp.response(200, InspectionPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Inspections (withdrawn ones are left out)."""
         return _records("inspection", args, RecordListArgs)
@@ -132,7 +150,7 @@ class Inspections(MethodView):
 @blp.route("/permits")
 class Permits(MethodView):
     @blp.arguments(RecordListArgs, location="query")
-    @blp.response(200, RecordPageSchema)
+    @blp.response(200, PermitPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Pollutant-discharge permits with their limits."""
         return _records("permit", args, RecordListArgs)

@@ -23,16 +23,9 @@ DATETIME = {"format": "date-time"}
 DECIMAL = {"format": "decimal", "description": "decimal number as a string (exact)"}
 
 
-def enum(values: Any, **metadata: Any) -> dict[str, Any]:
-    """Metadata for an enum, documented without ``null`` even when the field is nullable
-    (``enum`` + ``nullable`` with a ``null`` member gave generators duplicate classes)."""
-    return {"enum": list(values), **metadata}
-
-
-def nullable_string(values: Any = None, **metadata: Any) -> fields.String:
-    """A nullable string, optionally an enum (documented as the enum + ``nullable``)."""
-    meta = enum(values, **metadata) if values is not None else metadata
-    return fields.String(required=True, allow_none=True, metadata=meta)
+def nullable_string(**metadata: Any) -> fields.String:
+    """A string that is always present and may be null."""
+    return fields.String(required=True, allow_none=True, metadata=metadata)
 
 
 class RecordBase(ma.Schema):
