@@ -45,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "BACKGROUND_CONSUMERS": True,
     "API_ANON_RATE_LIMIT": "120 per minute",
     "API_PARTNER_RATE_LIMIT": "3000 per minute",
+    #: bulk downloads (exports, data package resources) per address without a key; a key
+    #: lifts it (its own API quota still counts); `frictionless validate` of the data package
+    #: downloads 10 files
+    "EXPORT_ANON_RATE_LIMIT": "30 per minute",
     #: allow webhook URLs on private or loopback addresses (tests, closed networks)
     "WEBHOOK_ALLOW_PRIVATE": False,
     "TIPOFF_RATE_LIMIT": "10 per hour",

@@ -15,9 +15,10 @@ from werkzeug.routing import IntegerConverter
 
 from core.db import Database, get_db, reset_write_intent, set_write_intent
 from core.errors import DomainError
+from core.problems import PROBLEM_BASE as PROBLEM_BASE  # re-exported, used to live here
+from core.problems import problem_type
 
 log = logging.getLogger(__name__)
-PROBLEM_BASE = "https://envcredit.org/problems/"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 bp = Blueprint("core", __name__)
@@ -91,9 +92,10 @@ class TrustedHostGuard:
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         if not self.hosts or host_is_trusted(host, self.hosts):
             return self.wsgi_app(environ, start_response)
-        body = jsonify_bytes({"type": PROBLEM_BASE + "untrusted-host", "title": "Bad Request",
-                              "status": 400, "detail": "不受信任的主机名 / the Host header "
-                              "names a host this site does not serve"})
+        type_uri, title = problem_type(400, "untrusted-host")
+        body = jsonify_bytes({"type": type_uri, "title": title, "status": 400,
+                              "detail": "不受信任的主机名 / the Host header names a host this "
+                              "site does not serve"})
         start_response("400 Bad Request", [("Content-Type", "application/problem+json"),
                                            ("Content-Length", str(len(body)))])
         return [body]
@@ -221,14 +223,22 @@ def wants_problem_json() -> bool:
 
 
 def problem(status: int, title: str, detail: str | None = None, kind: str | None = None,
-            errors: Any = None, headers: dict[str, str] | None = None) -> Any:
-    """An RFC 9457 application/problem+json response."""
-    body: dict[str, Any] = {"type": PROBLEM_BASE + (kind or str(status)), "title": title,
-                            "status": status}
+            errors: Any = None, headers: dict[str, str] | None = None,
+            extensions: dict[str, Any] | None = None) -> Any:
+    """An RFC 9457 application/problem+json response.
+
+    Type and title come from the one table in core.problems (a fixed title per type);
+    ``title`` given here is specific to the occurrence, so it becomes the ``detail`` when
+    there is no other. ``extensions`` are further members (e.g. the feed's head seq).
+    """
+    type_uri, fixed_title = problem_type(status, kind)
+    body: dict[str, Any] = {"type": type_uri, "title": fixed_title, "status": status}
+    detail = detail or (title if title != fixed_title else None)
     if detail:
         body["detail"] = detail
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"

@@ -277,13 +277,37 @@ def _record_snapshots(session: Session, model: Any, ids: Iterable[int | str],
     return out
 
 
-def rating_view(r: CreditRating, uscc: str) -> Snapshot:
-    """A rating as published (the explanation lists rule, points and source record)."""
-    return {"uscc": uscc, "score": r.score, "level": r.level,
-            "level_name": LEVEL_NAMES.get(r.level), "computed_level": r.computed_level,
-            "rulebook": r.rulebook_version, "as_of": _iso(r.as_of),
-            "explanation": r.explanation, "adjustment_id": r.adjustment_id,
-            "created_at": _iso(r.created_at)}
+def rating_shape(uscc: str, score: int, level: str, computed_level: str, rulebook: str,
+                 as_of: dt.date, explanation: list[Any], adjustment: Snapshot | None,
+                 created_at: dt.datetime | None) -> Snapshot:
+    """The one public shape of a rating (API, change feed, exports, history)."""
+    return {"uscc": uscc, "score": score, "level": level,
+            "level_name": LEVEL_NAMES.get(level), "computed_level": computed_level,
+            "rulebook": rulebook, "as_of": _iso(as_of), "explanation": explanation,
+            "adjustment": adjustment, "created_at": _iso(created_at)}
+
+
+def adjustment_views(session: Session, ids: Iterable[int | None]) -> dict[int, Snapshot]:
+    """The public part of level adjustments by id: the level set, why, until when."""
+    from credit.models import RatingAdjustment
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(RatingAdjustment.id, RatingAdjustment.to_level,
+                                  RatingAdjustment.reason, RatingAdjustment.expires_at)
+                           .where(RatingAdjustment.id.in_(wanted)))
+    return {r.id: {"id": r.id, "to_level": r.to_level, "reason": r.reason,
+                   "expires_at": _iso(r.expires_at)} for r in rows}
+
+
+def rating_view(r: CreditRating, uscc: str, adjustments: dict[int, Snapshot] | None = None
+                ) -> Snapshot:
+    """A stored rating as published (the explanation lists rule, points and source record);
+    ``adjustments`` from :func:`adjustment_views`."""
+    adjustment = (adjustments or {}).get(r.adjustment_id) if r.adjustment_id else None
+    return rating_shape(uscc, r.score, r.level, r.computed_level, r.rulebook_version, r.as_of,
+                        r.explanation, adjustment, r.created_at)
 
 
 def rating_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
@@ -292,10 +316,11 @@ def rating_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapsh
     rows = session.execute(
         select(CreditRating, Enterprise.uscc)
         .join(Enterprise, Enterprise.id == CreditRating.enterprise_id)
-        .where(Enterprise.uscc.in_(usccs), CreditRating.is_current))
+        .where(Enterprise.uscc.in_(usccs), CreditRating.is_current)).all()
+    adjustments = adjustment_views(session, (rating.adjustment_id for rating, _ in rows))
     out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
     for rating, uscc in rows:
-        out[uscc] = rating_view(rating, uscc)
+        out[uscc] = rating_view(rating, uscc, adjustments)
     return out
 
 

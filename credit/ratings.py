@@ -11,11 +11,12 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Text, case, cast, select, update
+from sqlalchemy import Text, case, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from core.changelog import PENDING as PENDING_CHANGES
 from core.changelog import ChangeLog, record_change
+from core.clock import CHINA
 from core.clock import today as china_today
 from core.consumers import Consumer
 from core.db import get_db, reset_write_intent, set_write_intent, utcnow
@@ -251,19 +252,44 @@ def rating_as_of(session: Session, enterprise: Enterprise, as_of: dt.date,
 
 
 def rating_json(session: Session, uscc: str, rating: Rating) -> dict[str, Any]:
-    """The API/export shape of a rating (CONTRACT.md)."""
-    adjustment = None
-    if rating.adjustment_id is not None:
-        from credit.models import RatingAdjustment
+    """The API/export shape of a rating computed on demand (``created_at`` null: it is not
+    a stored rating); the same shape as ``credit.public.rating_view``."""
+    from credit.public import adjustment_views, rating_shape
 
-        adj = session.get(RatingAdjustment, rating.adjustment_id)
-        if adj is not None:
-            adjustment = {"id": adj.id, "to_level": adj.to_level, "reason": adj.reason,
-                          "expires_at": adj.expires_at.isoformat()}
-    return {"uscc": uscc, "score": rating.score, "level": rating.level,
-            "computed_level": rating.computed_level, "rulebook": rating.rulebook_version,
-            "as_of": rating.as_of.isoformat(), "explanation": rating_to_json(rating),
-            "adjustment": adjustment}
+    adjustment = adjustment_views(session, [rating.adjustment_id]).get(rating.adjustment_id) \
+        if rating.adjustment_id is not None else None
+    return rating_shape(uscc, rating.score, rating.level, rating.computed_level,
+                        rating.rulebook_version, rating.as_of, rating_to_json(rating),
+                        adjustment, None)
+
+
+def first_known_date(session: Session, enterprise: Enterprise) -> dt.date:
+    """The first day anything is known of ``enterprise``: its earliest record, or the day
+    it was entered when that is earlier. Before it there is no rating ("unrated")."""
+    from credit.models import DisclosureReport, EmissionAccount, Inspection, Penalty, Permit
+
+    days = (Penalty.decision_date, Inspection.date, Permit.valid_from,
+            DisclosureReport.submitted_at)
+    years = (EmissionAccount.year, DisclosureReport.year)
+    row = session.execute(select(*(
+        select(func.min(column)).where(column.class_.enterprise_id == enterprise.id)
+        .scalar_subquery() for column in (*days, *years)))).one()
+    entered = enterprise.created_at
+    if entered.tzinfo is None:
+        entered = entered.replace(tzinfo=dt.UTC)
+    known = [entered.astimezone(CHINA).date(), *(d for d in row[:len(days)] if d)]
+    known += [dt.date(y, 1, 1) for y in row[len(days):] if y]
+    return min(known)
+
+
+def require_rated(session: Session, enterprise: Enterprise, as_of: dt.date) -> None:
+    """NotFound ("unrated") when ``as_of`` is before anything was known of the enterprise."""
+    first = first_known_date(session, enterprise)
+    if as_of < first:
+        raise NotFound(f"{enterprise.uscc} 在 {as_of.isoformat()} 尚无任何记录，未评级（最早 "
+                       f"{first.isoformat()}） / {enterprise.uscc} was unrated on "
+                       f"{as_of.isoformat()}: nothing is known of it before "
+                       f"{first.isoformat()}")
 
 
 def simulate(session: Session, candidate: Rulebook, as_of: dt.date, current: Rulebook,

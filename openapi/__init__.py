@@ -20,14 +20,17 @@ def init_app(app: Flask) -> None:
     )
     from openapi.access import init_access
     from openapi.api import init_api
+    from openapi.spec import finish_spec, tidy_converter
     from openapi.webhook_delivery import init_webhooks
 
     api = init_api(app)
+    tidy_converter(api)
     modules = (enterprises, record_lists, ratings, search, changes, exports, records_write, tipoffs,
                webhooks)
     for module in modules:
         api.register_blueprint(module.blp)
     init_access(app, [module.blp for module in modules])
+    finish_spec(app, api)
     init_webhooks(app)
     from openapi import open311
 

@@ -82,32 +82,47 @@ def _parsed(text: str) -> RateLimitItem:
 
 
 def _enforce_quota() -> None:
-    """Count this call against the caller's quota; 429 with Retry-After when it is spent.
+    """Refuse the call with 429 (and Retry-After) when the caller's quota is spent; the
+    call itself is counted by :func:`count_call` once its status is known.
 
     The counting is ``limits``' fixed window on flask-limiter's own storage (memory, or
-    Redis with ``REDIS_URL``), called directly: one parsed quota, one hit and one window
-    read per call. flask-limiter's per-request limit resolution cost more than the rest of
-    a single-resource read (bench/api), so the API quota does not go through it.
+    Redis with ``REDIS_URL``), called directly: one parsed quota, one test, one hit and one
+    window read per call. flask-limiter's per-request limit resolution cost more than the
+    rest of a single-resource read (bench/api), so the API quota does not go through it.
     """
     if request.method == "OPTIONS" or not limiter.enabled:
         return
     item, key = _parsed(quota()), quota_key()
     try:
         strategy = limiter.limiter
-        allowed = strategy.hit(item, "envcredit", "api", key)
-        stats = strategy.get_window_stats(item, "envcredit", "api", key)
+        allowed = strategy.test(item, "envcredit", "api", key)
+        stats = None if allowed else strategy.get_window_stats(item, "envcredit", "api", key)
     except Exception as exc:  # a quota store outage must not take the API down
         log.warning("API quota storage unavailable: %s", type(exc).__name__)
         return
-    g.api_quota = (item.amount, stats)
-    if not allowed:
+    if stats is not None:
+        g.api_quota = (item.amount, stats)
         wait = max(1, int(stats.reset_time - time.time()) + 1)
         raise TooManyRequests(
             f"超出调用配额（{item}），请 {wait} 秒后重试 / quota of {item} exceeded; retry in "
             f"{wait} s", retry_after=wait)
+    g.api_quota_pending = (item, key)
 
 
-def _quota_headers(response: Response) -> Response:
+def count_call(response: Response) -> Response:
+    """Count the call against the quota, except a 304 (revalidating what the client has
+    costs nothing), and send the X-RateLimit-* headers (Reset: epoch seconds)."""
+    pending = g.pop("api_quota_pending", None)
+    if pending is not None:
+        item, key = pending
+        try:
+            strategy = limiter.limiter
+            if response.status_code != 304:
+                strategy.hit(item, "envcredit", "api", key)
+            g.api_quota = (item.amount, strategy.get_window_stats(item, "envcredit", "api",
+                                                                  key))
+        except Exception as exc:
+            log.warning("API quota storage unavailable: %s", type(exc).__name__)
     counted = g.pop("api_quota", None)
     if counted is not None:
         amount, stats = counted
@@ -143,7 +158,6 @@ def init_access(app: Flask, blueprints: list[Any]) -> None:
         if request.blueprint in names:
             _enforce_quota()
 
-    app.after_request(_quota_headers)
     if not _SKIPPED_BY_LIMITER:  # the limiter is module-level: register its filter once
         _SKIPPED_BY_LIMITER.update(unlimited)
         limiter.request_filter(lambda: request.blueprint in _SKIPPED_BY_LIMITER)

@@ -1,18 +1,19 @@
-"""The /api/v1 Api object: flask-smorest with problem+json errors, ETags and CORS on reads."""
+"""The /api/v1 Api object: flask-smorest with problem+json errors; headers in openapi.headers."""
 
 from __future__ import annotations
 
-import hashlib
 import http
 from pathlib import Path
 from typing import Any
 
 import flask_swagger_ui
 import marshmallow as ma
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, send_from_directory
 from flask_compress import Compress
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+
+from openapi.headers import init_headers
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -28,7 +29,10 @@ paging (`after`, `limit`) with a `Link: rel="next"` header. Errors are
 
 
 class ProblemSchema(ma.Schema):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document (extension members may follow)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(metadata={"description": "URI naming the kind of problem",
                                       "example": "https://envcredit.org/problems/not-found"})
@@ -93,25 +97,5 @@ def init_api(app: Flask) -> ProblemApi:
     api = ProblemApi(app)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "api_docs_assets",
                      lambda filename: send_from_directory(SWAGGER_DIST, filename))
-    app.after_request(_read_headers)
+    init_headers(app)  # after Compress: its ETag suffixes (":gzip") apply to ours
     return api
-
-
-def _read_headers(response: Response) -> Response:
-    """ETag/If-None-Match and CORS for successful API reads."""
-    if not request.path.startswith("/api/") or request.method not in {"GET", "HEAD"}:
-        return response
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = (
-        "ETag, Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
-        "Retry-After, X-Change-Seq")
-    if response.status_code == 200 and not response.is_streamed and not response.direct_passthrough:
-        # a strong ETag of the body, and 304 when the client already has it (the rest of
-        # make_conditional — ranges, dates — does not apply to API reads)
-        etag = hashlib.sha1(response.get_data(), usedforsecurity=False).hexdigest()
-        response.set_etag(etag)
-        if request.if_none_match.contains_weak(etag):
-            response.status_code = 304
-            response.set_data(b"")
-            response.headers.pop("Content-Length", None)
-    return response

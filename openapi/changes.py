@@ -7,16 +7,27 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from flask import request
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields
 from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog, last_seq, read_changes
 from core.clock import today as china_today
 from core.db import get_session
+from core.web import problem
 from credit.public import snapshots
+from openapi.api import PROBLEM_CONTENT_TYPE, ProblemSchema
+from openapi.headers import next_link, query_params
 from openapi.schemas import ChangesQuerySchema, ChangesSchema
+
+
+class CursorProblemSchema(ProblemSchema):
+    """The problem of a cursor beyond the head, with the head itself."""
+
+    last_seq = fields.Integer(required=True, metadata={"description": "the newest seq"})
+
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1/changes",
                 description="变更流 / Change feed for incremental mirroring")
@@ -56,11 +67,24 @@ def change_events(session: Session, rows: Sequence[ChangeLog], today: dt.date
 class Changes(MethodView):
     @blp.arguments(ChangesQuerySchema, location="query")
     @blp.response(200, ChangesSchema)
+    @blp.alt_response(409, schema=CursorProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
+                      description="`after` is beyond the head of the feed")
     def get(self, args: dict[str, Any]) -> Any:
         """Change events with seq > after, oldest first (gapless)."""
         page = change_page(args["after"], args["limit"], china_today())
+        if args["after"] > page["last_seq"]:
+            return cursor_beyond_head(args["after"], page["last_seq"])
         headers = {"X-Change-Seq": str(page["last_seq"])}
         if len(page["changes"]) == args["limit"]:
-            nxt = f"{request.base_url}?after={page['next_after']}&limit={args['limit']}"
-            headers["Link"] = f'<{nxt}>; rel="next"'
+            headers.update(next_link(page["next_after"], query_params(ChangesQuerySchema)))
         return page, 200, headers
+
+
+def cursor_beyond_head(after: int, head: int) -> Response:
+    """409: ``after`` is past the newest seq (a mirror of another instance, or of this one
+    before a restore); the body's ``last_seq`` says where the feed ends."""
+    return problem(409, "", f"after={after} 超出变更流末端 {head}：请从导出或 after={head} "
+                   f"重新同步 / after={after} is beyond the head of the feed ({head}); resync "
+                   "from an export or from last_seq", "cursor-beyond-head",
+                   extensions={"last_seq": head},
+                   headers={"X-Change-Seq": str(head), "Cache-Control": "no-store"})

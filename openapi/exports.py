@@ -23,14 +23,17 @@ from core.changelog import last_seq
 from core.clock import today as china_today
 from core.db import get_db
 from core.errors import NotFound
+from core.limits import consume
 from core.reference import Industry, Region
 from credit.models import CreditRating, Enterprise, Penalty
 from credit.public import snapshots
-from openapi.access import require_scope
+from openapi.access import api_client
+from openapi.export_schema import data_package
 from openapi.record_lists_query import published
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
-                description="批量导出 / Bulk exports (key with scope `exports`)")
+                description="批量导出 / Bulk exports of the public data (open; a key lifts the "
+                "per-address download limit)")
 CHUNK = 2000
 BATCH = 1000  # rows fetched from the cursor at a time (more only costs memory)
 
@@ -210,25 +213,49 @@ def _ndjson(resource: Resource, session: Session, today: dt.date) -> Iterator[st
         session.close()
 
 
-@blp.route("/<string:name>.<any(csv, ndjson):fmt>")
+def export_etag(name: str, fmt: str, seq: int, today: dt.date) -> str:
+    """An export's entity tag: what it holds moves only with the change log and the date
+    (penalties leave publication by date)."""
+    return f"{name}.{fmt}.{seq}.{today.isoformat()}"
+
+
+def _not_modified(etag: str, seq: int) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["X-Change-Seq"] = str(seq)
+    return response
+
+
+@blp.route("/<any(enterprises, ratings, penalties):name>.<any(csv, ndjson):fmt>")
 class Export(MethodView):
     @blp.response(200, content_type="text/csv")
-    @blp.alt_response(401, description="no or bad API key")
-    @blp.alt_response(403, description="the key lacks the exports scope")
     @blp.alt_response(404, description="no such export")
     def get(self, name: str, fmt: str) -> Response:
-        """Stream one resource (enterprises, ratings, penalties) as CSV or NDJSON."""
-        require_scope("exports")
+        """Stream one resource (enterprises, ratings, penalties) as CSV or NDJSON.
+
+        Open to everyone; without a key at most EXPORT_ANON_RATE_LIMIT downloads per address
+        (a 304 is free)."""
         if name not in RESOURCES:
             raise NotFound(f"没有名为 {name} 的导出 / no export named {name}; one of "
                            f"{', '.join(RESOURCES)}")
         resource = RESOURCES[name]
         session, seq = _snapshot_session()
         today = china_today()
+        etag = export_etag(name, fmt, seq, today)
+        try:
+            if request.if_none_match.contains_weak(etag):
+                session.close()
+                return _not_modified(etag, seq)
+            if api_client() is None:
+                consume("export-download")
+        except Exception:
+            session.close()
+            raise
         body = (_csv if fmt == "csv" else _ndjson)(resource, session, today)
         mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
         response = Response(stream_with_context(body), mimetype=mimetype)
         response.call_on_close(session.close)  # also when the body is never read
+        response.set_etag(etag)
         response.headers["X-Change-Seq"] = str(seq)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
@@ -237,21 +264,7 @@ class Export(MethodView):
 @blp.route("/datapackage.json")
 class DataPackage(MethodView):
     @blp.response(200)
-    @blp.alt_response(401, description="no or bad API key")
     def get(self) -> dict[str, Any]:
         """A Frictionless data package describing the CSV exports (with Table Schemas)."""
-        require_scope("exports")
         seq = last_seq(get_db().session)
-        base = request.url_root.rstrip("/") + "/api/v1/exports"
-        return {
-            "profile": "tabular-data-package", "name": "envcredit",
-            "title": "企业环境信用公开数据 / Enterprise environmental credit open data",
-            "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-                          "title": "Creative Commons Attribution 4.0"}],
-            "envcredit:change_seq": seq,
-            "resources": [{
-                "name": name, "path": f"{base}/{name}.csv", "profile": "tabular-data-resource",
-                "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                "schema": {"fields": [{"name": f, "type": t} for f, t in resource.fields]},
-            } for name, resource in RESOURCES.items()],
-        }
+        return data_package({name: r.fields for name, r in RESOURCES.items()}, seq)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -14,8 +13,10 @@ from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound
 from credit.listing import EnterpriseFilter, list_enterprises
+from openapi.headers import next_link, query_params
 from openapi.record_lists_query import cf_records, record_page
-from openapi.schemas import LEVELS, EnterpriseSchema
+from openapi.schemas import LEVELS, EnterpriseSchema, api_date
+from openapi.snapshot_schemas import InspectionSnapshotSchema, PermitSnapshotSchema
 
 blp = Blueprint("record_lists", __name__, url_prefix="/api/v1",
                 description="列表 / Lists with keyset paging (`after`, `limit`, Link: next)")
@@ -35,7 +36,7 @@ class EnterpriseListArgs(ma.Schema):
 class RecordListArgs(ma.Schema):
     uscc = fields.String(validate=validate.Regexp(r"^[0-9A-Za-z]{18}$"))
     region = fields.String(validate=validate.Regexp(r"^[0-9]{2,6}$"))
-    since = fields.Date(metadata={"description": "decided or inspected on or after"})
+    since = api_date(metadata={"description": "decided or inspected on or after"})
     after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
@@ -54,30 +55,39 @@ class EnterprisePageSchema(ma.Schema):
     next_after = fields.String(allow_none=True)
 
 
-class RecordPageSchema(ma.Schema):
-    items = fields.List(fields.Dict(), required=True, metadata={
-        "description": "public snapshots (the same as in /changes and exports)"})
-    next_after = fields.Integer(allow_none=True)
+class AsIs(ma.Schema):
+    """Documents an answer that is sent as the view built it (public snapshots already)."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        return obj
 
 
-class PenaltyItemSchema(ma.Schema):
-    """A penalty snapshot, or with ``format=cf`` the 双公示 CF_* record."""
-
-    class Meta:
-        unknown = ma.INCLUDE
-
-    id = fields.Integer(required=True)
-
-    def dump(self, obj: Any, *, many: bool | None = None) -> Any:  # keep every key
-        return dict(obj)
+def _next_after() -> fields.Integer:
+    return fields.Integer(required=True, allow_none=True, metadata={
+        "description": "pass as `after` for the next page; null on the last page"})
 
 
-def _link(next_after: Any) -> dict[str, str]:
-    if next_after is None:
-        return {}
-    args = {k: v for k, v in request.args.items() if k != "after"}
-    query = "&".join(f"{k}={v}" for k, v in [*args.items(), ("after", next_after)])
-    return {"Link": f'<{request.base_url}?{query}>; rel="next"'}
+class PenaltyPageSchema(AsIs):
+    items = fields.List(fields.Raw(metadata={"oneOf": [
+        {"$ref": "#/components/schemas/PenaltySnapshot"},
+        {"$ref": "#/components/schemas/CfPenalty"}]}), required=True, metadata={
+        "description": "penalty snapshots (as in /changes), or CF_* records with format=cf"})
+    next_after = _next_after()
+
+
+class InspectionPageSchema(AsIs):
+    items = fields.List(fields.Nested(InspectionSnapshotSchema), required=True)
+    next_after = _next_after()
+
+
+class PermitPageSchema(AsIs):
+    items = fields.List(fields.Nested(PermitSnapshotSchema), required=True)
+    next_after = _next_after()
+
+
+class PenaltyItemSchema(AsIs):
+    """A penalty snapshot, or with ``format=cf`` the 双公示 CF_* record (documented as the
+    union by openapi.spec)."""
 
 
 @blp.route("/enterprises")
@@ -89,24 +99,26 @@ class Enterprises(MethodView):
         page = list_enterprises(get_session(), EnterpriseFilter(
             q=args["q"], region=args["region"], industry=args["industry"], level=args["level"]),
             after=args["after"].upper(), limit=args["limit"])
-        return {"items": page.items, "next_after": page.next_after}, 200, _link(page.next_after)
+        return {"items": page.items, "next_after": page.next_after}, 200, next_link(
+            page.next_after, query_params(EnterpriseListArgs))
 
 
-def _records(entity: str, args: dict[str, Any]) -> Any:
+def _records(entity: str, args: dict[str, Any], schema: type[ma.Schema]) -> Any:
     session = get_session()
     items, next_after = record_page(session, entity, args, china_today())
     if args.get("format") == "cf":
         items = cf_records(session, items)
-    return {"items": items, "next_after": next_after}, 200, _link(next_after)
+    return {"items": items, "next_after": next_after}, 200, next_link(next_after,
+                                                                        query_params(schema))
 
 
 @blp.route("/penalties")
 class Penalties(MethodView):
     @blp.arguments(PenaltyListArgs, location="query")
-    @blp.response(200, RecordPageSchema)
+    @blp.response(200, PenaltyPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Published penalties (repaired, revoked and expired ones are left out)."""
-        return _records("penalty", args)
+        return _records("penalty", args, PenaltyListArgs)
 
 
 @blp.route("/penalties/<int:penalty_id>")
@@ -129,16 +141,16 @@ class PenaltyResource(MethodView):
 @blp.route("/inspections")
 class Inspections(MethodView):
     @blp.arguments(RecordListArgs, location="query")
-    @blp.response(200, RecordPageSchema)
+    @blp.response(200, InspectionPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Inspections (withdrawn ones are left out)."""
-        return _records("inspection", args)
+        return _records("inspection", args, RecordListArgs)
 
 
 @blp.route("/permits")
 class Permits(MethodView):
     @blp.arguments(RecordListArgs, location="query")
-    @blp.response(200, RecordPageSchema)
+    @blp.response(200, PermitPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Pollutant-discharge permits with their limits."""
-        return _records("permit", args)
+        return _records("permit", args, RecordListArgs)

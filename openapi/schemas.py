@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -9,6 +12,17 @@ LEVELS = ("green", "blue", "yellow", "red", "black")
 ENTITIES = ("enterprise", "rating", "penalty", "inspection", "permit", "disclosure",
             "emission")
 MAX_SEQ = 2**62
+#: the snapshot schemas of the entities (openapi.snapshot_schemas), most specific first
+SNAPSHOT_NAMES = ("PenaltySnapshot", "PermitSnapshot", "InspectionSnapshot",
+                  "DisclosureSnapshot", "EmissionSnapshot", "Rating", "Enterprise")
+#: the dates a query may name: earlier or later ones are 422, never a date overflow (500)
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def api_date(**kwargs: Any) -> fields.Date:
+    """A date query parameter within MIN_DATE..MAX_DATE (422 outside)."""
+    return fields.Date(validate=validate.Range(min=MIN_DATE, max=MAX_DATE, error=(
+        "日期应在 {min} 至 {max} 之间 / the date must be between {min} and {max}")), **kwargs)
 
 
 class EnterpriseSchema(ma.Schema):
@@ -56,8 +70,10 @@ class ChangeEventSchema(ma.Schema):
     id = fields.String(required=True, metadata={"description": "USCC for enterprise and "
                                                 "rating, the numeric id otherwise"})
     op = fields.String(required=True, validate=validate.OneOf(["upsert", "delete"]))
-    snapshot = fields.Dict(allow_none=True, metadata={
-        "description": "the entity's current public snapshot; null for deletes"})
+    snapshot = fields.Raw(required=True, allow_none=True, metadata={
+        "description": "the entity's current public snapshot (the schema named after "
+                       "`entity`); null for deletes",
+        "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in SNAPSHOT_NAMES]})
 
 
 class ChangesSchema(ma.Schema):

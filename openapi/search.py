@@ -34,16 +34,18 @@ class SearchArgs(ma.Schema):
 
 
 class HitSchema(ma.Schema):
-    id = fields.String(metadata={"example": "enterprise:91350100M000100Y43"})
-    type = fields.String(validate=validate.OneOf(TYPES))
-    uscc = fields.String()
-    title = fields.String()
-    title_html = fields.String(metadata={"description": "title, HTML-escaped, matches in <mark>"})
-    snippet = fields.String(metadata={"description": "HTML-escaped text with <mark> highlights"})
-    level = fields.String()
-    region_code = fields.String()
+    id = fields.String(required=True, metadata={"example": "enterprise:91350100M000100Y43"})
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    uscc = fields.String(required=True)
+    title = fields.String(required=True)
+    title_html = fields.String(required=True, metadata={
+        "description": "title, HTML-escaped, matches in <mark>"})
+    snippet = fields.String(required=True, metadata={
+        "description": "HTML-escaped text with <mark> highlights"})
+    level = fields.String(allow_none=True)
+    region_code = fields.String(required=True)
     date = fields.Date(allow_none=True)
-    score = fields.Float()
+    score = fields.Float(required=True)
 
 
 class SearchResultSchema(ma.Schema):

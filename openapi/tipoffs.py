@@ -120,8 +120,9 @@ class TipOffStatusSchema(ma.Schema):
 
 
 class StatsQuerySchema(ma.Schema):
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={
-        "description": "YYYY-MM (Beijing time); default the current month",
+    month = fields.String(validate=validate.Regexp(
+        r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"), metadata={
+        "description": "YYYY-MM (Beijing time, years 2000–2100); default the current month",
         "example": "2026-07"})
 
 

@@ -24,11 +24,13 @@ def keys(app, session):
             "exports": {"Authorization": f"Bearer {exporter}"}}
 
 
-def test_exports_need_a_key_with_the_scope(client, keys):
-    assert client.get("/api/v1/exports/enterprises.csv").status_code == 401
-    assert client.get("/api/v1/exports/enterprises.csv",
-                      headers=keys["plain"]).status_code == 403
-    assert client.get("/api/v1/exports/nothing.csv", headers=keys["exports"]).status_code == 404
+def test_exports_are_open_without_a_key(client, keys):
+    with client.get("/api/v1/exports/enterprises.csv") as anonymous:
+        assert anonymous.status_code == 200 and anonymous.mimetype == "text/csv"
+    with client.get("/api/v1/exports/enterprises.ndjson", headers=keys["plain"]) as keyed:
+        assert keyed.status_code == 200 and keyed.mimetype == "application/x-ndjson"
+    assert client.get("/api/v1/exports/datapackage.json").status_code == 200
+    assert client.get("/api/v1/exports/nothing.csv").status_code == 404
 
 
 def test_csv_and_ndjson_equal_the_database(client, session, keys):

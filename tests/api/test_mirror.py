@@ -196,7 +196,7 @@ def test_an_incremental_mirror_equals_a_fresh_export_after_every_step(app, db, s
         assert adjusted[("enterprise", A)]["level"] == level == mirror.of("rating", A)["level"]
         clock.move_to(_at(T0 + dt.timedelta(days=31)))
         expired = step("A's adjustment expired")
-        assert expired[("rating", A)]["adjustment_id"] is None
+        assert expired[("rating", A)]["adjustment"] is None
         assert expired[("enterprise", A)]["level"] == expired[("rating", A)]["computed_level"]
         _uphold(session, world["alice"], B)
         upheld = step("objection to B's inspection upheld")

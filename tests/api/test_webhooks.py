@@ -331,7 +331,7 @@ def test_webhooks_per_key_are_capped(hooks_app, receiver):
                        headers=mine).get_json()["id"] for _ in range(2)]
     refused = client.post("/api/v1/webhooks", json={"url": receiver["url"]}, headers=mine)
     assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
-    assert "at most 2 active webhooks" in refused.get_json()["title"]
+    assert "at most 2 active webhooks" in refused.get_json()["detail"]
     assert client.post("/api/v1/webhooks", json={"url": receiver["url"]},
                        headers=theirs).status_code == 201
     client.delete(f"/api/v1/webhooks/{ids[0]}", headers=mine)

@@ -108,6 +108,7 @@ def test_cli_rescore_all_and_simulate(runner, session):
 
 def test_rating_api_with_time_travel_and_history(client, session):
     ent = create_enterprise(session)
+    ent.created_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)  # known since 2025
     penalty = create_penalty(session, ent, decision_date=dt.date(2026, 1, 10),
                              fine_amount_fen=5_000_000)
     session.commit()
