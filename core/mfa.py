@@ -17,10 +17,8 @@ import hmac
 import os
 import re
 import secrets
+from typing import Any
 
-import pyotp
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import ForeignKey, Integer, String, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -49,7 +47,11 @@ class RecoveryCode(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-def _aead() -> AESGCM:
+# pyotp and cryptography (~8 MB) are imported by the functions that use them: every web
+# worker imports this module, few requests log in (bench/api measures an idle worker's RSS)
+def _aead() -> Any:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return AESGCM(bytes.fromhex(keyed_digest("aes-256-gcm", "mfa-encryption-key")))
 
 
@@ -64,6 +66,8 @@ def unseal(stored: str | None, user_id: int, purpose: str) -> str | None:
     """The value :func:`seal` encrypted, or None (missing, tampered, another key or user)."""
     if not stored or not stored.startswith(SEALED_PREFIX):
         return None
+    from cryptography.exceptions import InvalidTag
+
     try:
         raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX):])
         plain = _aead().decrypt(raw[:12], raw[12:], f"{purpose}:{user_id}".encode())
@@ -74,11 +78,15 @@ def unseal(stored: str | None, user_id: int, purpose: str) -> str | None:
 
 def new_secret(user: User) -> str:
     """A fresh TOTP secret for ``user``, sealed (to keep until enrolment is confirmed)."""
+    import pyotp
+
     return seal(pyotp.random_base32(), user.id, "totp")
 
 
 def provisioning_uri(sealed: str, user: User) -> str:
     """The otpauth:// URI an authenticator app reads from the QR code."""
+    import pyotp
+
     return pyotp.TOTP(unseal(sealed, user.id, "totp") or "").provisioning_uri(
         name=user.email, issuer_name=ISSUER)
 
@@ -91,6 +99,8 @@ def plain_secret(sealed: str, user: User) -> str:
 
 def matching_step(secret: str, code: str, now: dt.datetime | None = None) -> int | None:
     """The time step (current or one either side) whose code is ``code``, or None."""
+    import pyotp
+
     code = code.strip().replace(" ", "")
     if not TOTP_CODE.fullmatch(code) or not secret:
         return None

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import idna
-
 from core.xmltext import has_control_characters
 
 CONNECT_TIMEOUT = 5.0  #: seconds to connect, and for each read
@@ -131,6 +129,8 @@ def _host(hostname: str, bracketed: bool) -> tuple[str, Address | None]:
             return hostname, ipaddress.IPv6Address(hostname)
         except ValueError:
             raise _refuse("host", "URL 的主机名无效", "the URL's host is not valid") from None
+    import idna  # only webhook registration and delivery need it
+
     try:
         host = idna.encode(hostname, uts46=True).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import segno
 from markupsafe import Markup, escape
 
 LEVEL_COLOURS = {"green": "#1e7b34", "blue": "#1f5fa8", "yellow": "#d4a900", "red": "#c0262d",
@@ -14,6 +13,8 @@ LEVEL_COLOURS = {"green": "#1e7b34", "blue": "#1f5fa8", "yellow": "#d4a900", "re
 
 def qr_svg(url: str, title: str) -> Markup:
     """An inline SVG QR code for ``url``."""
+    import segno  # loaded by the first page with a QR code, not by every worker
+
     svg = segno.make(url, error="m").svg_inline(scale=3, title=title)
     return Markup(svg)  # noqa: S704 - segno escapes the title; the rest is generated paths
 

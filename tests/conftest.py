@@ -153,3 +153,11 @@ def app_context(app):
     meanwhile: each request must push an app context of its own."""
     with app.app_context():
         yield
+
+
+@pytest.fixture
+def regulator(session):
+    """A regulator of 620100 兰州 (tests.disclosure.conftest.make_regulator)."""
+    from tests.disclosure.conftest import make_regulator as _make_regulator
+
+    return _make_regulator(session, "lanzhou@example.cn")

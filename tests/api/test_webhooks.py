@@ -113,8 +113,8 @@ def _change(app):
     return uscc
 
 
-#: where the webhook documentation lives (the notes until merged into the README)
-DOCS = (ROOT / "README.md", ROOT / "docs" / "notes" / "webhooks.md")
+#: where the webhook documentation lives
+DOCS = (ROOT / "docs" / "webhooks.md",)
 
 
 def _docs_text():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pyotp
-import pytest
 
 from core.db import utcnow
 from core.mfa import unseal
@@ -83,8 +82,3 @@ def login(client, email: str, password: str = PASSWORD, query: str = ""):
     if "/regulator/login/code" in location:
         return submit_code(client, location, unused_code(client.application, email))
     return response
-
-
-@pytest.fixture
-def regulator(session):
-    return make_regulator(session, "lanzhou@example.cn")
