@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+import credit
 import disclosure
 import openapi
 import search
@@ -19,7 +20,6 @@ from core import web as core_web
 from core.config import load_config
 from core.i18n import init_i18n
 from core.limits import init_limits
-from credit import cli as credit_cli
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_web.bp)
     core_cli.register_cli(app)
     app.cli.add_command(core_consumers.worker_cmd)
-    credit_cli.init_app(app)
+    credit.init_app(app)
     search.init_app(app)
     openapi.init_app(app)
     disclosure.init_app(app)

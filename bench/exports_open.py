@@ -64,7 +64,8 @@ def main() -> None:
     with demo_app(enterprises) as app, tempfile.TemporaryDirectory() as tmp:
         from core.clock import today
         from core.db import get_session
-        from credit.ratings import active_rulebook, rescore
+        from credit.ratings.loader import active_rulebook
+        from credit.ratings.rescoring import rescore
 
         session = get_session()
         rescore(session, None, today(), active_rulebook())

@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 from bench.common import demo_app, timed
 from bench.report import Figure
 from core.db import get_db, writing
-from credit.facts_loader import Horizon, load_facts
-from credit.models import (
+from credit.cases.models import RatingAdjustment
+from credit.ratings.facts_loader import Horizon, load_facts
+from credit.ratings.loader import load_rulebook
+from credit.ratings.rescoring import rescore
+from credit.records.models import (
     DisclosureReport,
     EmissionAccount,
     Enterprise,
@@ -19,11 +22,8 @@ from credit.models import (
     Penalty,
     Permit,
     PermitLimit,
-    RatingAdjustment,
-    TipOff,
 )
-from credit.ratings import rescore
-from credit.rulebook import load_rulebook
+from credit.tipoffs.models import TipOff
 
 TABLES = (Enterprise, Penalty, Permit, PermitLimit, Inspection, EmissionAccount,
           DisclosureReport, TipOff, RatingAdjustment)
@@ -33,7 +33,7 @@ def _read_rows(session, horizon: Horizon) -> int:
     """The baseline: fetch the rescore's input rows (all columns, the same horizon filters)."""
     from sqlalchemy import or_
 
-    from credit.facts_loader import _horizon_filters
+    from credit.ratings.facts_loader import _horizon_filters
 
     more = _horizon_filters(horizon)
     extra = {Penalty: [or_(Penalty.decision_date >= horizon.since,

@@ -19,10 +19,10 @@ from core.db import get_session
 from core.errors import DomainError
 from core.limits import consume
 from core.web import external_url
-from credit.credit_file import credit_file, find_case, public_penalty, repair_status
-from credit.listing import get_enterprise
-from credit.objections import apply_for_repair, file_objection
-from credit.public import LEVEL_NAMES
+from credit.cases.objections import apply_for_repair, file_objection
+from credit.ratings.levels import LEVEL_NAMES
+from credit.records.credit_file import credit_file, find_case, public_penalty, repair_status
+from credit.records.listing import get_enterprise
 from disclosure.charts import history_svg, qr_svg
 
 bp = Blueprint("credit_pages", __name__)

@@ -1,6 +1,6 @@
 """The latest penalty notices as a page and as an Atom feed (RFC 4287).
 
-A feed is :func:`penalty_feed` of a scope (SQL conditions, see ``credit.notices``): the
+A feed is :func:`penalty_feed` of a scope (SQL conditions, see ``credit.records.notices``): the
 national feed has none; per-enterprise and per-region feeds are one route each.
 """
 
@@ -24,15 +24,9 @@ from core.db import get_session
 from core.i18n import DEFAULT_LOCALE, html_lang
 from core.web import external_url
 from core.xmltext import xml_text
-from credit.credit_file import latest_penalties
-from credit.notices import (
-    Notice,
-    Scope,
-    enterprises_changed,
-    feed_updated,
-    newest_notices,
-)
-from credit.public import yuan
+from credit.records.credit_file import latest_penalties
+from credit.records.notices import Notice, Scope, enterprises_changed, feed_updated, newest_notices
+from credit.records.snapshots import yuan
 
 bp = Blueprint("feeds", __name__)
 #: feeds may be cached this long (seconds) before a reader revalidates (ETag, Last-Modified)

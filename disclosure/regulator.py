@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from core.db import get_session
 from core.errors import DomainError
-from credit.inspection_plan import (
+from credit.cases.inspection_plans import (
     MAX_COUNT,
     create_inspection_plan,
     list_plans,
@@ -75,7 +75,7 @@ def plans() -> Any:
 @login_required
 def plan(plan_id: int) -> Any:
     """One plan's drawn enterprises."""
-    from credit.models import InspectionPlan
+    from credit.cases.models import InspectionPlan
 
     session = get_session()
     item = session.get(InspectionPlan, plan_id)

@@ -16,17 +16,16 @@ from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError
 from core.web import safe_local_path
-from credit.adjustments import (
+from credit.cases.adjustments import (
     adjustments_for,
     decide_adjustment,
     pending_adjustments,
     propose_adjustment,
     require_scope,
 )
-from credit.listing import get_enterprise, rating_history
-from credit.models.ratings import LEVELS
-from credit.objections import decide_objection, decide_repair, open_cases
-from credit.public import LEVEL_NAMES
+from credit.cases.objections import decide_objection, decide_repair, open_cases
+from credit.ratings.levels import LEVEL_NAMES, LEVELS
+from credit.records.listing import get_enterprise, rating_history
 from disclosure.auth import current_user, login_required
 
 bp = Blueprint("regcredit", __name__, url_prefix="/regulator")
@@ -168,8 +167,8 @@ def answer_repair(application_id: int, verdict: str) -> Any:
 @login_required
 def simulate_page() -> Any:
     """Level-transition matrix of a candidate rulebook for the enterprises in my region."""
-    from credit.ratings import active_rulebook, region_enterprise_ids, simulate
-    from credit.rulebook import available_rulebooks
+    from credit.ratings.loader import active_rulebook, available_rulebooks
+    from credit.ratings.simulation import region_enterprise_ids, simulate
 
     names = available_rulebooks()
     name = request.args.get("rulebook", "")

@@ -35,11 +35,8 @@ from core.db import get_session, writing
 from core.errors import DomainError, NotFound
 from core.limits import consume
 from core.web import external_url
-from disclosure.attachments import MAX_FILES, Upload, prepare_uploads
-from disclosure.images import Busy
-from disclosure.tipoff_charts import series_svg
-from disclosure.tipoff_receipts import issue_receipt, take_receipt
-from disclosure.tipoff_service import (
+from credit.tipoffs.attachments import MAX_FILES, Upload, prepare_uploads
+from credit.tipoffs.filing import (
     CATEGORY_NAMES,
     TipOffInput,
     add_information,
@@ -49,8 +46,11 @@ from disclosure.tipoff_service import (
     file_tipoff,
     request_reopen,
 )
-from disclosure.tipoff_stats import monthly_statistics
-from disclosure.tipoff_tracking import region_choices, track
+from credit.tipoffs.images import Busy
+from credit.tipoffs.receipts import issue_receipt, take_receipt
+from credit.tipoffs.statistics import monthly_statistics
+from credit.tipoffs.tracking import region_choices, track
+from disclosure.tipoff_charts import series_svg
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tipoffs", __name__)

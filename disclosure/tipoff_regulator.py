@@ -27,12 +27,20 @@ from sqlalchemy.orm import Session
 from core.db import get_session
 from core.errors import DomainError, Invalid
 from core.users import User
-from credit.models.tipoffs import TIPOFF_STATUSES
-from disclosure.attachments import attachment_path
-from disclosure.auth import current_user, login_required
-from disclosure.tipoff_outcome import close_tipoff, decide_reopen, mark_duplicate
-from disclosure.tipoff_placing import place_tipoff
-from disclosure.tipoff_queue import (
+from credit.tipoffs.attachments import attachment_path
+from credit.tipoffs.filing import (
+    CATEGORY_NAMES,
+    EVENT_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    cn_time,
+    local_date,
+)
+from credit.tipoffs.models import TIPOFF_STATUSES
+from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
+from credit.tipoffs.placing import place_tipoff
+from credit.tipoffs.tracking import is_overdue
+from credit.tipoffs.workflow import (
     MAX_EXTENSION_DAYS,
     SORTS,
     QueueFilter,
@@ -47,15 +55,7 @@ from disclosure.tipoff_queue import (
     start_investigation,
     tipoff_detail,
 )
-from disclosure.tipoff_service import (
-    CATEGORY_NAMES,
-    EVENT_NAMES,
-    SEVERITY_NAMES,
-    STATUS_NAMES,
-    cn_time,
-    local_date,
-)
-from disclosure.tipoff_tracking import is_overdue
+from disclosure.auth import current_user, login_required
 
 bp = Blueprint("regtipoffs", __name__, url_prefix="/regulator/tipoffs")
 Action = Callable[[Session, User, int, Any], object]

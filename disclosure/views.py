@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from core.db import get_session
-from credit.listing import EnterpriseFilter, list_enterprises
-from credit.public import LEVEL_NAMES
+from credit.ratings.levels import LEVEL_NAMES
+from credit.records.listing import EnterpriseFilter, list_enterprises
 from search.service import make_query, run_search
 
 bp = Blueprint("disclosure", __name__, template_folder="templates",

@@ -21,7 +21,6 @@ def init_app(app: Flask) -> None:
     from openapi.access import init_access
     from openapi.api import init_api
     from openapi.spec import finish_spec, tidy_converter
-    from openapi.webhook_delivery import init_webhooks
 
     api = init_api(app)
     tidy_converter(api)
@@ -31,7 +30,6 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(module.blp)
     init_access(app, [module.blp for module in modules])
     finish_spec(app, api)
-    init_webhooks(app)
     from openapi import open311
 
     app.register_blueprint(open311.bp)

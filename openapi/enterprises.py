@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from core.db import get_db, get_session
-from credit.listing import get_enterprise
-from credit.public import enterprise_snapshot
+from credit.records.listing import get_enterprise
+from credit.records.snapshots import enterprise_snapshot
 from openapi.schemas import EnterpriseSchema
 
 blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.web import external_url
-from credit.models.ratings import LEVELS
-from credit.models.records import ENTERPRISE_STATUSES, PERMIT_CATEGORIES, SEVERITIES
-from credit.ratings import active_rulebook
+from credit.ratings.levels import LEVELS
+from credit.ratings.loader import active_rulebook
+from credit.records.models import ENTERPRISE_STATUSES, PERMIT_CATEGORIES, SEVERITIES
 
 USCC = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
 REGION = r"[0-9]{6}"

@@ -25,8 +25,9 @@ from core.db import get_db
 from core.errors import NotFound
 from core.limits import consume
 from core.reference import Industry, Region
-from credit.models import CreditRating, Enterprise, Penalty
-from credit.public import snapshots
+from credit.ratings.models import CreditRating
+from credit.records.models import Enterprise, Penalty
+from credit.records.snapshots import snapshots
 from openapi.access import api_client
 from openapi.export_schema import data_package
 from openapi.record_lists_query import published
@@ -40,7 +41,7 @@ BATCH = 1000  # rows fetched from the cursor at a time (more only costs memory)
 
 class yuan_text(FunctionElement[str]):
     """SQL: integer fen as yuan text with two decimals, 1234567 → '12345.67' (as
-    credit.public.yuan), computed by the database so rows need no Python per cell."""
+    credit.records.snapshots.yuan), computed by the database so rows need no Python per cell."""
 
     type = String()
     inherit_cache = True

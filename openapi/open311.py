@@ -2,7 +2,7 @@
 
 Requests are tip-offs (source "open311"); the service_request_id is the tracking code, and
 the token is the same code (ids are assigned at once). Anyone may list requests and look
-them up by id, and sees the public summary only (``disclosure.tipoff_public``); the
+them up by id, and sees the public summary only (``credit.tipoffs.public``); the
 reporter's own description, location text and the timeline need the secret returned at
 creation (``X-Tipoff-Secret`` header, or the ``api_key`` parameter). Reporter identity
 never leaves the handling regulators. Filing shares the ``tipoff-file`` bucket with the web
@@ -19,10 +19,10 @@ from flask import Blueprint, Response, current_app, request
 from core.db import get_session, utcnow
 from core.errors import DomainError, Invalid, NotFound
 from core.limits import consume
-from disclosure.tipoff_placing import route_filing
-from disclosure.tipoff_public import PublicTipOff, find_public, list_public
-from disclosure.tipoff_service import CN_TZ, FINAL, file_tipoff, normalize_code
-from disclosure.tipoff_tracking import track
+from credit.tipoffs.filing import CN_TZ, FINAL, file_tipoff, normalize_code
+from credit.tipoffs.placing import route_filing
+from credit.tipoffs.public import PublicTipOff, find_public, list_public
+from credit.tipoffs.tracking import track
 from openapi.open311_format import errors, format_of, init_errors, reply
 from openapi.open311_input import (
     Open311Error,

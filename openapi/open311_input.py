@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from werkzeug.datastructures import MultiDict
 
 from core.xmltext import has_control_characters
-from credit.models.tipoffs import TIPOFF_CATEGORIES
-from disclosure.tipoff_public import MAX_PAGE_SIZE, MAX_SPAN_DAYS
-from disclosure.tipoff_service import TipOffInput
+from credit.tipoffs.filing import TipOffInput
+from credit.tipoffs.models import TIPOFF_CATEGORIES
+from credit.tipoffs.public import MAX_PAGE_SIZE, MAX_SPAN_DAYS
 
 CN_TZ = ZoneInfo("Asia/Shanghai")
 #: GeoReport v2 POST fields; the ones we do not keep are accepted and dropped

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound
-from credit.listing import EnterpriseFilter, list_enterprises
+from credit.records.listing import EnterpriseFilter, list_enterprises
 from openapi.headers import next_link, query_params
 from openapi.record_lists_query import cf_records, record_page
 from openapi.schemas import LEVELS, EnterpriseSchema, api_date
@@ -128,7 +128,7 @@ class PenaltyResource(MethodView):
     @blp.alt_response(404, description="unknown or not published")
     def get(self, args: dict[str, Any], penalty_id: int) -> Any:
         """One published penalty."""
-        from credit.public import penalty_snapshots
+        from credit.records.snapshots import penalty_snapshots
 
         session = get_session()
         snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)],

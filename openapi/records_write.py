@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from core.audit import audit
 from core.db import get_session
 from core.errors import Invalid
-from credit.records import KINDS, import_rows
+from credit.records.importing import KINDS, import_rows
 from openapi.access import require_scope
 
 blp = Blueprint("records_write", __name__, url_prefix="/api/v1/records",

@@ -1,4 +1,4 @@
-"""Typed public snapshots (credit.public): the records of lists, the change feed and the
+"""Typed public snapshots (credit.records.snapshots): the records of lists, the change feed and the
 NDJSON exports. Dump schemas, one per entity, listing every key the snapshot has."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from credit.models.records import (
+from credit.records.models import (
     INSPECTION_KINDS,
     INSPECTION_OUTCOMES,
     PERMIT_CATEGORIES,

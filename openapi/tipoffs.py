@@ -21,10 +21,10 @@ from sqlalchemy.exc import OperationalError
 
 from core.db import get_session
 from core.limits import consume
-from credit.models.tipoffs import TIPOFF_CATEGORIES, TIPOFF_SEVERITIES, TIPOFF_STATUSES
-from disclosure.tipoff_service import TipOffInput, file_tipoff
-from disclosure.tipoff_stats import monthly_statistics
-from disclosure.tipoff_tracking import track
+from credit.tipoffs.filing import TipOffInput, file_tipoff
+from credit.tipoffs.models import TIPOFF_CATEGORIES, TIPOFF_SEVERITIES, TIPOFF_STATUSES
+from credit.tipoffs.statistics import monthly_statistics
+from credit.tipoffs.tracking import track
 from openapi.schemas import LEVELS
 
 blp = Blueprint("api_tipoffs", __name__, url_prefix="/api/v1",

@@ -19,10 +19,10 @@ from core.errors import Conflict, Invalid, NotFound
 from core.outbound import RefusedURL, vet_url
 from core.users import ApiClient
 from core.web import external_url
+from credit.partners.delivery import cancel_deliveries, signing_secret
+from credit.partners.models import DELIVERY_STATUSES, Webhook, WebhookDelivery
 from openapi.access import require_scope
-from openapi.models import DELIVERY_STATUSES, Webhook, WebhookDelivery
 from openapi.schemas import ENTITIES, ChangeEventSchema
-from openapi.webhook_delivery import cancel_deliveries, signing_secret
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
                 description="订阅推送 / Webhooks: signed change events pushed to partners")

@@ -47,7 +47,7 @@ def rebuild_cmd() -> None:
     from sqlalchemy import func, select
 
     from core.cli import ProgressBar, transaction
-    from credit.models import Enterprise, Penalty
+    from credit.records.models import Enterprise, Penalty
     from search.indexer import rebuild
 
     with transaction() as session:

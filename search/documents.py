@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from core.clock import today as china_today
 from core.reference import Industry, Region
-from credit.models import CreditRating, Enterprise, Penalty, Permit
-from credit.publication import is_public
+from credit.ratings.models import CreditRating
+from credit.records.models import Enterprise, Penalty, Permit
+from credit.records.publication import is_public
 from search.analysis import clean
 from search.pipeline import analyse_chunk
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.reference import Industry, Region, uscc_check_char
-from credit.models import Enterprise, Penalty
-from credit.publication import default_publish_until
+from credit.records.models import Enterprise, Penalty
+from credit.records.publication import default_publish_until
 
 _serial = itertools.count(1)
 
@@ -67,7 +67,7 @@ def create_penalty(session: Session, enterprise: Enterprise, **overrides: Any) -
 
 def create_rating(session: Session, enterprise: Enterprise, level: str = "blue",
                   score: int = 90) -> Any:
-    from credit.models import CreditRating
+    from credit.ratings.models import CreditRating
 
     rating = CreditRating(enterprise_id=enterprise.id, as_of=dt.date(2026, 6, 30),
                           rulebook_version="cn-default@2026.1", score=score, level=level,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 
 from core.cli import ProgressBar, transaction
@@ -34,6 +33,3 @@ def load_cmd(count: int, seed: int, if_empty: bool) -> None:
     click.echo(f"已载入演示数据 / demo data loaded (seed {seed}): {summary}; "
                f"change log {result.change_rows}")
 
-
-def register_cli(app: Flask) -> None:
-    app.cli.add_command(demo_cli)

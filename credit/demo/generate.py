@@ -13,8 +13,8 @@ from dateutil.relativedelta import relativedelta
 
 from core.reference import uscc_check_char
 from credit.demo import names as W
-from credit.emissions import emitted_tonnes
-from credit.publication import default_publish_until
+from credit.records.emissions import emitted_tonnes
+from credit.records.publication import default_publish_until
 
 #: all dates are relative to this fixed day, never today, so data do not drift
 REF = dt.date(2026, 11, 1)

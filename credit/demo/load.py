@@ -14,7 +14,7 @@ from core.db import utcnow
 from core.reference import Industry, Region, region_prefix
 from credit.demo import names as W
 from credit.demo.generate import Places, Rows, generate
-from credit.models import (
+from credit.records.models import (
     DisclosureReport,
     EmissionAccount,
     Enterprise,

@@ -12,7 +12,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from credit.engine import explanation_digest, json_lines
+from credit.ratings.engine import explanation_digest, json_lines
 
 revision = "0004"
 down_revision = "0003"

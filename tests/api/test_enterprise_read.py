@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from credit.public import enterprise_snapshot, enterprise_snapshots
+from credit.records.snapshots import enterprise_snapshot, enterprise_snapshots
 from openapi.schemas import EnterpriseSchema
 from tests.factories import create_enterprise, create_rating
 

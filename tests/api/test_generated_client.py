@@ -15,9 +15,9 @@ import pytest
 from core.changelog import record_change
 from core.clock import today as china_today
 from core.users import create_api_client
-from credit.models import Inspection, Permit
-from credit.ratings import rescore
-from credit.rulebook_loader import load_rulebook
+from credit.ratings.loader import load_rulebook
+from credit.ratings.rescoring import rescore
+from credit.records.models import Inspection, Permit
 from tests.api.serving import serve
 from tests.factories import create_enterprise, create_penalty
 

@@ -58,7 +58,7 @@ def test_unpublished_penalty_is_a_404_problem(client, session):
 
 
 def test_inspections_and_permits_lists(client, session):
-    from credit.models import Inspection, Permit
+    from credit.records.models import Inspection, Permit
 
     ent = create_enterprise(session)
     session.add_all([

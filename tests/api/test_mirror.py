@@ -17,8 +17,8 @@ from core.clock import CHINA
 from core.clock import today as china_today
 from core.consumers import drain
 from core.users import create_api_client
-from credit.models import Inspection, Penalty
-from credit.public import RECORD_MODELS, snapshots
+from credit.records.models import Inspection, Penalty
+from credit.records.snapshots import RECORD_MODELS, snapshots
 from tests.factories import create_regulator, make_uscc
 
 T0 = dt.date(2026, 3, 2)
@@ -111,7 +111,7 @@ def world(app, client, db, session):
 
 
 def _import(app, db, kind: str, rows: list[dict[str, str]]) -> None:
-    from credit.records import import_rows
+    from credit.records.importing import import_rows
 
     with app.app_context():
         session = db.new_session()
@@ -204,7 +204,7 @@ def test_an_incremental_mirror_equals_a_fresh_export_after_every_step(app, db, s
 
 
 def _repair(session, regulator, decision_no: str) -> None:
-    from credit.objections import apply_for_repair, decide_repair
+    from credit.cases.objections import apply_for_repair, decide_repair
 
     penalty = session.scalar(select(Penalty).where(Penalty.decision_no == decision_no))
     application = apply_for_repair(session, penalty, reason="已整改完毕", commitment="守法承诺",
@@ -215,8 +215,9 @@ def _repair(session, regulator, decision_no: str) -> None:
 
 
 def _adjust(session, world, uscc: str, expires: dt.date) -> str:
-    from credit.adjustments import decide_adjustment, propose_adjustment
-    from credit.models import CreditRating, Enterprise
+    from credit.cases.adjustments import decide_adjustment, propose_adjustment
+    from credit.ratings.models import CreditRating
+    from credit.records.models import Enterprise
 
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
     current = session.scalar(select(CreditRating.level).where(
@@ -232,8 +233,8 @@ def _adjust(session, world, uscc: str, expires: dt.date) -> str:
 
 
 def _uphold(session, regulator, uscc: str) -> None:
-    from credit.models import Enterprise
-    from credit.objections import decide_objection, file_objection
+    from credit.cases.objections import decide_objection, file_objection
+    from credit.records.models import Enterprise
 
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
     inspection = session.scalar(select(Inspection).where(Inspection.enterprise_id == ent.id))

@@ -7,7 +7,7 @@ import datetime as dt
 import defusedxml.ElementTree as ET
 from sqlalchemy import select
 
-from credit.models import TipOff
+from credit.tipoffs.models import TipOff
 
 REPORTER = {"first_name": "秘密", "last_name": "举报人", "phone": "13912345678",
             "email": "canary-open311@example.org"}

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.xmltext import xml_text
-from credit.models import TipOff
-from disclosure.tipoff_public import PublicTipOff, status_note
+from credit.tipoffs.models import TipOff
+from credit.tipoffs.public import PublicTipOff, status_note
 from openapi.open311 import _detailed, _request
 from openapi.open311_format import errors, reply
 from tests.api.test_open311 import file

@@ -98,8 +98,8 @@ def test_resource_paths_are_absolute_at_the_public_base_url(app):
 
 def test_frictionless_validates_the_plain_url(app, session):
     from core.clock import today as china_today
-    from credit.ratings import rescore
-    from credit.rulebook_loader import load_rulebook
+    from credit.ratings.loader import load_rulebook
+    from credit.ratings.rescoring import rescore
 
     for _ in range(3):
         ent = create_enterprise(session)

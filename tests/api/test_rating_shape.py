@@ -8,9 +8,9 @@ import json
 
 from core.changelog import record_change
 from core.clock import today as china_today
-from credit.adjustments import decide_adjustment, propose_adjustment
-from credit.ratings import rescore
-from credit.rulebook_loader import load_rulebook
+from credit.cases.adjustments import decide_adjustment, propose_adjustment
+from credit.ratings.loader import load_rulebook
+from credit.ratings.rescoring import rescore
 from tests.factories import create_enterprise, create_penalty, create_regulator
 
 KEYS = {"uscc", "score", "level", "level_name", "computed_level", "rulebook", "as_of",

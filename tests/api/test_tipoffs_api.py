@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.changelog import ChangeLog
-from credit.models import Inspection, TipOff
+from credit.records.models import Inspection
+from credit.tipoffs.models import TipOff
 from openapi.tipoffs import TipOffStatusSchema
 from tests.disclosure.conftest import csrf_token, login, make_regulator
 from tests.disclosure.test_tipoffs import (

@@ -22,8 +22,8 @@ from sqlalchemy import select, update
 from core import outbound
 from core.changelog import record_change
 from core.users import create_api_client
-from openapi.models import Webhook, WebhookDelivery
-from openapi.webhook_delivery import WebhookFanout, WebhookSender
+from credit.partners.delivery import WebhookFanout, WebhookSender
+from credit.partners.models import Webhook, WebhookDelivery
 from tests.factories import create_enterprise, create_penalty
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,7 +357,7 @@ def test_secret_not_stored_and_others_cannot_see_it(hooks_app, receiver):
 
 
 def test_documented_example_is_what_the_sender_signs():
-    from openapi.webhook_delivery import signature
+    from credit.partners.delivery import signature
 
     secret, body = "4f2c" * 16, (b'{"at": "2026-12-01T19:24:50.999794+00:00", "entity": '
                                  b'"rating", "id": "91350100M000100Y43", "op": "delete", '

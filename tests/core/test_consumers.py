@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.changelog import record_change
 from core.db import writing
-from credit.models import CreditRating
+from credit.ratings.models import CreditRating
 from tests.factories import create_enterprise
 
 

@@ -55,7 +55,7 @@ def test_digest_migration_fills_existing_ratings(tmp_path):
 
     from sqlalchemy import text
 
-    from credit.engine import LineItem, explanation_digest
+    from credit.ratings.engine import LineItem, explanation_digest
 
     url = f"sqlite:///{tmp_path / 'd.sqlite3'}"
     cfg = migrate.alembic_config(url)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.audit import AuditEvent, verify_chain
 from core.changelog import read_changes
 from core.errors import Conflict, Forbidden, Invalid
-from credit.adjustments import decide_adjustment, propose_adjustment
+from credit.cases.adjustments import decide_adjustment, propose_adjustment
 from tests.factories import create_enterprise, create_rating, create_regulator
 
 TODAY = dt.date(2026, 7, 1)

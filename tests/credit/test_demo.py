@@ -11,8 +11,8 @@ from core.changelog import ChangeLog
 from core.reference import uscc_problem
 from credit.demo.generate import Places, generate
 from credit.demo.load import demo_places
-from credit.emissions import emitted_tonnes
-from credit.models import EmissionAccount, Enterprise, Penalty, Permit
+from credit.records.emissions import emitted_tonnes
+from credit.records.models import EmissionAccount, Enterprise, Penalty, Permit
 
 PLACES = Places({"620100": ["620102", "620103"], "110000": ["110101"]},
                 {"C26": ["C26", "C2611"], "D44": ["D44"]})

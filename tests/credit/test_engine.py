@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from credit.engine import rate, rating_to_json
-from credit.facts import (
+from credit.ratings.engine import rate, rating_to_json
+from credit.ratings.facts import (
     AdjustmentFact,
     DisclosureFact,
     EmissionFact,
@@ -18,8 +18,8 @@ from credit.facts import (
     PermitFact,
     TipoffFact,
 )
-from credit.publication import default_publish_until
-from credit.rulebook import load_rulebook
+from credit.ratings.loader import load_rulebook
+from credit.records.publication import default_publish_until
 
 D = dt.date(2026, 6, 30)
 BOOK = load_rulebook("cn-default")
@@ -216,7 +216,7 @@ def test_rate_is_deterministic(name):
 def test_fast_month_arithmetic_agrees_with_dateutil():
     from dateutil.relativedelta import relativedelta
 
-    from credit.rulebook import add_months
+    from credit.ratings.rules import add_months
 
     day = dt.date(2023, 1, 1)
     while day < dt.date(2025, 1, 1):

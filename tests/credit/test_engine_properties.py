@@ -8,9 +8,15 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit.engine import rate
-from credit.facts import EnterpriseFacts, InspectionFact, PenaltyFact, PermitFact, TipoffFact
-from credit.rulebook import load_rulebook
+from credit.ratings.engine import rate
+from credit.ratings.facts import (
+    EnterpriseFacts,
+    InspectionFact,
+    PenaltyFact,
+    PermitFact,
+    TipoffFact,
+)
+from credit.ratings.loader import load_rulebook
 
 BOOKS = [load_rulebook("cn-default"), load_rulebook("jiangsu-12")]
 DAYS = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2028, 12, 31))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.changelog import read_changes
-from credit.expiry import record_expired
+from credit.ratings.expiry import record_expired
 from tests.factories import create_enterprise, create_penalty
 
 
@@ -38,7 +38,7 @@ def test_the_feed_shows_the_expired_penalty_as_a_delete(client, session):
 
 
 def test_publication_start_and_future_revocation_are_recorded_on_their_day(session):
-    from credit.models import Penalty
+    from credit.records.models import Penalty
 
     ent = create_enterprise(session)
     later = create_penalty(session, ent, decision_date=dt.date(2026, 7, 3))
@@ -56,8 +56,8 @@ def test_publication_start_and_future_revocation_are_recorded_on_their_day(sessi
 
 
 def test_an_expired_adjustment_marks_its_enterprise_for_rescoring(session):
-    from credit.models import RatingAdjustment
-    from credit.ratings import dirty_enterprises
+    from credit.cases.models import RatingAdjustment
+    from credit.ratings.rescoring import dirty_enterprises
     from tests.factories import create_rating, create_regulator
 
     ent = create_enterprise(session)

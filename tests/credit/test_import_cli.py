@@ -9,7 +9,14 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.changelog import ChangeLog
-from credit.models import DisclosureReport, EmissionAccount, Enterprise, Inspection, Penalty, Permit
+from credit.records.models import (
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Penalty,
+    Permit,
+)
 
 U1, U2 = "91350100M000100Y43", "91130200699229617X"
 ENTERPRISES = (

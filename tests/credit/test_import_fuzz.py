@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from credit.models import Enterprise
+from credit.records.models import Enterprise
 
 HEADER = "uscc,name,region_code,industry_code,permit_category,status\n"
 CELLS = st.one_of(st.text(max_size=30), st.sampled_from(

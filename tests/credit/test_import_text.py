@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from credit.importer import fields as F
-from credit.models import Enterprise
-from credit.records import SPECS, RowError, parse_row
+from credit.records import fields
+from credit.records.importing import SPECS, RowError, parse_row
+from credit.records.models import Enterprise
 
 REFUSED = ["\x0b", "\x00", "\x1b", "\x0c", "\x7f", "\x85", "\ud800", "\uffff"]
 COLUMNS = [(kind, column) for kind, spec in SPECS.items() for column, _r, _p in spec]
@@ -27,13 +27,13 @@ def test_a_control_character_in_any_column_of_any_kind_is_a_row_error(kind, colu
 @pytest.mark.parametrize("character", REFUSED)
 def test_each_refused_character_is_named_escaped(character):
     with pytest.raises(ValueError, match=r"\\[xu]") as caught:
-        F.plain(f"前{character}后")
+        fields.plain(f"前{character}后")
     assert character not in str(caught.value)
     assert character not in str(RowError(1, "facts", f"前{character}后", str(caught.value)))
 
 
 def test_tab_newline_and_carriage_return_stay_allowed():
-    assert F.plain("第一行\r\n第二行\t完") == "第一行\r\n第二行\t完"
+    assert fields.plain("第一行\r\n第二行\t完") == "第一行\r\n第二行\t完"
     values, errors = parse_row("inspections", 1, {"findings": "废气\n\t超标"})
     assert "findings" not in {e.column for e in errors} and values["findings"] == "废气\n\t超标"
 

@@ -8,8 +8,9 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from core.audit import AuditEvent
-from credit.inspection_plan import Candidate, weighted_draw
-from credit.models import CreditRating, InspectionPlan, InspectionPlanItem
+from credit.cases.inspection_plans import Candidate, weighted_draw
+from credit.cases.models import InspectionPlan, InspectionPlanItem
+from credit.ratings.models import CreditRating
 from tests.factories import create_enterprise
 
 

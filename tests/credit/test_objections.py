@@ -8,7 +8,12 @@ import pytest
 
 from core.changelog import read_changes
 from core.errors import Conflict, Forbidden, Invalid
-from credit.objections import apply_for_repair, decide_objection, decide_repair, file_objection
+from credit.cases.objections import (
+    apply_for_repair,
+    decide_objection,
+    decide_repair,
+    file_objection,
+)
 from tests.factories import create_enterprise, create_penalty, create_regulator
 
 TODAY = dt.date(2026, 7, 1)
@@ -74,7 +79,7 @@ def test_approved_repair_stops_display_and_sends_a_removal(session):
         decide_repair(session, regulator, application.id, approve=True, note=None, today=TODAY)
     session.commit()
     assert penalty.repaired_at == TODAY
-    from credit.public import penalty_snapshots
+    from credit.records.snapshots import penalty_snapshots
 
     assert penalty_snapshots(session, [penalty.id], TODAY)[str(penalty.id)] is None
     assert [c.entity for c in read_changes(session, 0)] == ["penalty"]

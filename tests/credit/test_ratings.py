@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from core.changelog import read_changes, record_change
-from credit.facts_loader import load_facts
-from credit.models import CreditRating
-from credit.ratings import RescoringConsumer, rating_as_of, rescore
-from credit.rulebook import load_rulebook
+from credit.ratings.facts_loader import load_facts
+from credit.ratings.loader import load_rulebook
+from credit.ratings.models import CreditRating
+from credit.ratings.rescoring import RescoringConsumer, rescore
+from credit.ratings.time_travel import rating_as_of
 from tests.factories import create_enterprise, create_penalty
 
 BOOK = load_rulebook("cn-default")
@@ -126,8 +127,8 @@ def test_rating_api_with_time_travel_and_history(client, session):
 
 def test_loading_only_the_horizon_gives_the_same_ratings(runner, session):
     """The loader reads only what can matter on a date; ratings must not change."""
-    from credit.engine import rate
-    from credit.facts_loader import Horizon
+    from credit.ratings.engine import rate
+    from credit.ratings.facts_loader import Horizon
 
     assert runner.invoke(args=["demo", "load", "--enterprises", "150", "--seed", "3"]
                          ).exit_code == 0
@@ -149,7 +150,7 @@ def test_the_digest_decides_unchanged_and_older_rows_fall_back_to_json(session):
     from sqlalchemy import update
 
     from credit.demo.load import load_demo
-    from credit.engine import explanation_digest, json_lines, rate, rating_to_json
+    from credit.ratings.engine import explanation_digest, json_lines, rate, rating_to_json
 
     load_demo(session, 30, seed=5)
     session.commit()
@@ -175,8 +176,8 @@ def test_the_digest_decides_unchanged_and_older_rows_fall_back_to_json(session):
 def test_parallel_rescore_stores_exactly_what_one_process_does(app, session):
     """`--jobs`: forked processes rate slices and hand back changes; the caller writes."""
     from core.db import writing
-    from credit import ratings as ratings_module
     from credit.demo.load import load_demo
+    from credit.ratings import rescoring as ratings_module
 
     load_demo(session, 60, seed=9)
     session.commit()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from credit.rulebook import RulebookError, available_rulebooks, load_rulebook
-from credit.rulebook_loader import parse_rulebook
+from credit.ratings.loader import available_rulebooks, load_rulebook, parse_rulebook
+from credit.ratings.rules import RulebookError
 
-DEFAULT = (Path(__file__).parents[2] / "credit" / "rulebooks" / "cn-default.toml").read_text(
+DEFAULT = (Path(__file__).parents[2] / "credit" / "ratings" / "rulebooks" / "cn-default.toml").read_text(
     encoding="utf-8")
 
 

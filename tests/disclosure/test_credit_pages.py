@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from credit.models import Objection, RepairApplication
+from credit.cases.models import Objection, RepairApplication
 from tests.disclosure.conftest import csrf_token
 from tests.factories import create_enterprise, create_penalty, create_rating
 

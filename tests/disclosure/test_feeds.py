@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import update
 
 from core.clock import CHINA
-from credit.models import Enterprise, Penalty
+from credit.records.models import Enterprise, Penalty
 from tests.disclosure.atom_validator import assert_valid_atom, atom_problems
 from tests.factories import create_enterprise, create_penalty
 
@@ -112,7 +112,7 @@ def _penalty_row(decision_no: str, fine: str) -> dict[str, str]:
 
 
 def _import(session, kind: str, rows: list[dict[str, str]]) -> None:
-    from credit.records import import_rows
+    from credit.records.importing import import_rows
 
     result = import_rows(session, kind, list(enumerate(rows, start=1)))
     assert result.ok, result.errors
@@ -158,7 +158,7 @@ def test_a_penalty_leaving_the_feed_moves_feed_updated(client, session):
 
 
 def test_a_notice_imported_before_its_decision_day_appears_on_that_day(session):
-    from credit.notices import newest_notices
+    from credit.records.notices import newest_notices
 
     ent = create_enterprise(session)
     with time_machine.travel(T0 - dt.timedelta(days=10), tick=False):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from credit.models import RatingAdjustment
+from credit.cases.models import RatingAdjustment
 from tests.disclosure.conftest import csrf_token, login, make_regulator
 from tests.factories import create_enterprise, create_penalty, create_rating
 
@@ -78,7 +78,7 @@ def test_proposal_without_reason_stores_nothing(client, session, regulator):
 
 
 def test_cases_page_lists_objections_and_repairs(client, session, regulator):
-    from credit.objections import apply_for_repair, file_objection
+    from credit.cases.objections import apply_for_repair, file_objection
 
     ent = _ent(session)
     penalty = create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=200))

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from core.audit import AuditEvent
 from core.errors import Forbidden
-from credit.models import TipOff, TipOffEvent
-from disclosure.tipoff_placing import locate_region, route_filing
-from disclosure.tipoff_queue import QueueFilter, get_tipoff, list_queue
-from disclosure.tipoff_service import TipOffInput, file_tipoff
-from disclosure.tipoff_tracking import track
+from credit.tipoffs.filing import TipOffInput, file_tipoff
+from credit.tipoffs.models import TipOff, TipOffEvent
+from credit.tipoffs.placing import locate_region, route_filing
+from credit.tipoffs.tracking import track
+from credit.tipoffs.workflow import QueueFilter, get_tipoff, list_queue
 from tests.disclosure.conftest import csrf_token, login, make_regulator
 
 TODAY = dt.date(2026, 12, 1)

@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 from core.audit import AuditEvent
 from core.changelog import ChangeLog
 from core.errors import Conflict, Forbidden, Invalid
-from credit.models import Attachment, Inspection, TipOff
-from disclosure.attachments import prepare_uploads
-from disclosure.tipoff_outcome import close_tipoff, decide_reopen, mark_duplicate
-from disclosure.tipoff_queue import (
+from credit.records.models import Inspection
+from credit.tipoffs.attachments import prepare_uploads
+from credit.tipoffs.filing import TipOffInput, add_information, file_tipoff, request_reopen
+from credit.tipoffs.models import Attachment, TipOff
+from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
+from credit.tipoffs.tracking import track
+from credit.tipoffs.workflow import (
     QueueFilter,
     accept_tipoff,
     assign_tipoff,
@@ -23,13 +26,6 @@ from disclosure.tipoff_queue import (
     reject_tipoff,
     start_investigation,
 )
-from disclosure.tipoff_service import (
-    TipOffInput,
-    add_information,
-    file_tipoff,
-    request_reopen,
-)
-from disclosure.tipoff_tracking import track
 from tests.disclosure.conftest import csrf_token, login, make_regulator
 from tests.disclosure.test_tipoffs import jpeg_with_gps
 from tests.factories import create_enterprise

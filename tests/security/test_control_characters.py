@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.users import create_api_client
-from credit.models import Penalty
+from credit.records.models import Penalty
 from tests.factories import create_enterprise
 
 

@@ -5,16 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from disclosure.tipoff_outcome import close_tipoff, decide_reopen, mark_duplicate
-from disclosure.tipoff_queue import (
-    accept_tipoff,
-    assign_tipoff,
-    classify_tipoff,
-    extend_tipoff,
-    set_reward_eligible,
-    start_investigation,
-)
-from disclosure.tipoff_service import (
+from credit.tipoffs.filing import (
     CASE_EVENTS,
     EVENT_NAMES,
     TipOffInput,
@@ -22,7 +13,16 @@ from disclosure.tipoff_service import (
     file_tipoff,
     request_reopen,
 )
-from disclosure.tipoff_tracking import track
+from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
+from credit.tipoffs.tracking import track
+from credit.tipoffs.workflow import (
+    accept_tipoff,
+    assign_tipoff,
+    classify_tipoff,
+    extend_tipoff,
+    set_reward_eligible,
+    start_investigation,
+)
 
 #: the steps that concern one reporter: they stay on that reporter's own report
 REPORTER_EVENTS = {"received", "reporter_info", "reward", "duplicate", "reopen_requested",

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.limits import consume
-from credit.models import TipOff
+from credit.tipoffs.models import TipOff
 from tests.api.test_open311 import REPORTER, file
 
 PII = ("Canaryqs", "PII-last", "13900007332", "pii@example.org")

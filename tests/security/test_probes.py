@@ -117,7 +117,7 @@ def test_path_traversal_in_an_upload_name_stays_inside_the_upload_folder(app, cl
     import io
     from pathlib import Path
 
-    from credit.models import Attachment
+    from credit.tipoffs.models import Attachment
     from tests.disclosure.test_tipoffs import file_through_page, jpeg_with_gps
 
     photo = (io.BytesIO(jpeg_with_gps()), "../../../../tmp/evil.jpg")

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.changelog import ChangeLog
-from credit.models import Attachment, Objection, RepairApplication, TipOff, TipOffEvent
+from credit.cases.models import Objection, RepairApplication
+from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
 from tests.disclosure.conftest import csrf_token
 from tests.disclosure.test_tipoffs import (
     FAKE_EXE,

@@ -9,9 +9,9 @@ import zlib
 
 from sqlalchemy import func, select, text
 
-from credit.models import TipOff, TipOffReceipt
-from disclosure.tipoff_receipts import issue_receipt, seal, take_receipt, unseal
-from disclosure.tipoff_service import TipOffInput, file_tipoff
+from credit.tipoffs.filing import TipOffInput, file_tipoff
+from credit.tipoffs.models import TipOff, TipOffReceipt
+from credit.tipoffs.receipts import issue_receipt, seal, take_receipt, unseal
 from tests.disclosure.test_tipoffs import form_data, receipt_codes
 
 COOKIE = "envcredit_session"

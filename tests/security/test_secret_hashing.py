@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from core.errors import Invalid, NotFound
 from core.passwords import hash_secret
 from core.users import ApiClient, create_api_client, find_api_client, legacy_key_digest
-from credit.models import TipOff
-from disclosure import tipoff_service
-from disclosure.tipoff_service import TipOffInput, file_tipoff, find_tracked
+from credit.tipoffs import filing as tipoff_service
+from credit.tipoffs.filing import TipOffInput, file_tipoff, find_tracked
+from credit.tipoffs.models import TipOff
 from tests.disclosure.test_tipoffs import file_through_page, receipt_codes, track
 
 VALID = {"category": "air", "description": "工厂排放黑烟十分严重", "location": "某地",

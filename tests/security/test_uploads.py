@@ -14,10 +14,10 @@ from PIL import GifImagePlugin, Image, ImageFile
 from sqlalchemy import func, select
 
 from core.errors import Invalid
-from credit.models import Attachment, TipOff
-from disclosure import images
-from disclosure.attachments import prepare_uploads
-from disclosure.images import Busy, DecodeBudget, inspect_image, webp_canvas
+from credit.tipoffs import images
+from credit.tipoffs.attachments import prepare_uploads
+from credit.tipoffs.images import Busy, DecodeBudget, inspect_image, webp_canvas
+from credit.tipoffs.models import Attachment, TipOff
 from tests.disclosure.test_tipoffs import (
     FAKE_EXE,
     file_through_page,

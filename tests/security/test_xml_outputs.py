@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from core.clock import CHINA
 from core.xmltext import xml_text
-from credit.models import Penalty
-from credit.notices import Notice
+from credit.records.models import Penalty
+from credit.records.notices import Notice
 from tests.disclosure.atom_validator import assert_valid_atom
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -1,0 +1,2 @@
+"""The regulators' credit cases: rating adjustments (four-eyes), objections, credit repair and
+inspection plans."""

@@ -1,0 +1,110 @@
+"""Regulator adjustments of a published level: propose, then approve or reject (four-eyes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit import audit
+from core.changelog import record_change
+from core.db import utcnow
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.users import User
+from credit.cases.models import RatingAdjustment
+from credit.ratings.levels import LEVELS
+from credit.ratings.models import CreditRating
+from credit.records.models import Enterprise
+
+MAX_DAYS = 365
+
+
+def require_scope(user: User, enterprise: Enterprise) -> None:
+    """Regulators act only within their region-code prefix."""
+    if not user.may_act_in(enterprise.region_code):
+        raise Forbidden(f"企业不在您的管辖区域 {user.region_code} 内 / enterprise "
+                        f"{enterprise.uscc} is outside your region {user.region_code}")
+
+
+def _current_level(session: Session, enterprise_id: int) -> str | None:
+    return session.scalar(select(CreditRating.computed_level).where(
+        CreditRating.enterprise_id == enterprise_id, CreditRating.is_current))
+
+
+def _validate(to_level: str, reason: str, expires_at: dt.date, today: dt.date) -> None:
+    errors: dict[str, list[str]] = {}
+    if to_level not in LEVELS:
+        errors["to_level"] = [f"须为 {'/'.join(LEVELS)} 之一 / must be one of {LEVELS}"]
+    if not reason.strip():
+        errors["reason"] = ["调整理由必填 / a reason is required"]
+    if not today < expires_at <= today + dt.timedelta(days=MAX_DAYS):
+        errors["expires_at"] = [f"有效期须在今天之后 {MAX_DAYS} 天以内 / expiry must be after "
+                                f"today and at most {MAX_DAYS} days ahead"]
+    if errors:
+        raise Invalid("调整申请有误 / the adjustment is invalid", errors)
+
+
+def propose_adjustment(session: Session, user: User, enterprise: Enterprise, *, to_level: str,
+                       reason: str, evidence: str | None, expires_at: dt.date,
+                       today: dt.date) -> RatingAdjustment:
+    """Propose a new published level for an enterprise; another regulator must approve."""
+    require_scope(user, enterprise)
+    _validate(to_level, reason, expires_at, today)
+    from_level = _current_level(session, enterprise.id)
+    if from_level is None:
+        raise Conflict("企业尚未评价，不能调整 / the enterprise has no rating to adjust yet")
+    adjustment = RatingAdjustment(enterprise_id=enterprise.id, from_level=from_level,
+                                  to_level=to_level, reason=reason.strip(),
+                                  evidence=(evidence or "").strip() or None,
+                                  proposed_by=user.id, status="proposed",
+                                  expires_at=expires_at)
+    session.add(adjustment)
+    session.flush()
+    audit(session, f"user:{user.id}", "adjustment.propose", f"adjustment:{adjustment.id}",
+          {"enterprise": enterprise.uscc, "from": from_level, "to": to_level,
+           "expires_at": expires_at.isoformat()})
+    return adjustment
+
+
+def decide_adjustment(session: Session, user: User, adjustment_id: int, *, approve: bool,
+                      note: str | None = None) -> RatingAdjustment:
+    """Approve or reject a proposal; the decider must not be its proposer."""
+    adjustment = session.get(RatingAdjustment, adjustment_id, with_for_update=True)
+    if adjustment is None:
+        raise NotFound(f"未找到调整申请 / no adjustment {adjustment_id}")
+    enterprise = session.get(Enterprise, adjustment.enterprise_id)
+    assert enterprise is not None
+    require_scope(user, enterprise)
+    if adjustment.proposed_by == user.id:
+        raise Forbidden("不能审批自己提出的调整（双人复核）/ four-eyes: you cannot decide "
+                        "your own proposal")
+    if adjustment.status != "proposed":
+        raise Conflict(f"该调整已处理 / adjustment already {adjustment.status}")
+    adjustment.status = "approved" if approve else "rejected"
+    adjustment.approved_by = user.id
+    adjustment.decision_note = (note or "").strip() or None
+    adjustment.decided_at = utcnow()
+    session.flush()
+    if approve:  # the rating follows through the rescoring consumer
+        record_change(session, "enterprise", enterprise.uscc, enterprise_id=enterprise.id)
+    audit(session, f"user:{user.id}", f"adjustment.{adjustment.status}",
+          f"adjustment:{adjustment.id}", {"enterprise": enterprise.uscc, "note": note or ""})
+    return adjustment
+
+
+def adjustments_for(session: Session, enterprise_id: int) -> list[RatingAdjustment]:
+    return list(session.scalars(select(RatingAdjustment)
+                                .where(RatingAdjustment.enterprise_id == enterprise_id)
+                                .order_by(RatingAdjustment.id.desc())))
+
+
+def pending_adjustments(session: Session, prefix: str) -> list[tuple[RatingAdjustment, str, str]]:
+    """Open proposals in a region: (adjustment, uscc, name)."""
+    rows = session.execute(
+        select(RatingAdjustment, Enterprise.uscc, Enterprise.name)
+        .join(Enterprise, Enterprise.id == RatingAdjustment.enterprise_id)
+        .where(RatingAdjustment.status == "proposed",
+               Enterprise.region_code.startswith(prefix))
+        .order_by(RatingAdjustment.id))
+    return [(a, u, n) for a, u, n in rows]

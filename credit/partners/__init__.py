@@ -1,0 +1,1 @@
+"""What partner systems get: the public change feed, webhooks and their delivery."""

@@ -1,0 +1,98 @@
+"""One enterprise's public credit file (信用档案): everything its public page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from core.errors import NotFound
+from credit.cases.models import Objection, RepairApplication
+from credit.ratings.models import CreditRating
+from credit.records.listing import rating_history
+from credit.records.models import (
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Penalty,
+    Permit,
+)
+from credit.records.publication import is_public, public_on, repair_eligible_from
+from credit.records.snapshots import enterprise_snapshots
+
+
+@dataclass
+class CreditFile:
+    enterprise: dict[str, Any]
+    rating: CreditRating | None
+    history: list[CreditRating]
+    penalties: list[Penalty]
+    inspections: list[Inspection]
+    permits: list[Permit]
+    emissions: list[EmissionAccount]
+    disclosures: list[DisclosureReport]
+    limits: dict[tuple[int, str], Any] = field(default_factory=dict)
+
+
+def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile:
+    """The public credit file: published penalties only, withdrawn inspections left out."""
+    snap = enterprise_snapshots(session, [ent.uscc])[ent.uscc]
+    assert snap is not None
+    history = rating_history(session, ent.id, limit=60)
+
+    def rows(model: Any, *order: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(model.enterprise_id == ent.id)
+                                    .order_by(*order)))
+
+    penalties = [p for p in rows(Penalty, Penalty.decision_date.desc()) if is_public(p, today)]
+    inspections = [i for i in rows(Inspection, Inspection.date.desc()) if i.withdrawn_at is None]
+    permits = list(session.scalars(select(Permit).where(Permit.enterprise_id == ent.id)
+                                   .options(selectinload(Permit.limits))
+                                   .order_by(Permit.valid_from.desc())))
+    return CreditFile(
+        enterprise=snap, rating=next((r for r in history if r.is_current), None),
+        history=history, penalties=penalties, inspections=inspections, permits=permits,
+        emissions=rows(EmissionAccount, EmissionAccount.year.desc(), EmissionAccount.pollutant),
+        disclosures=rows(DisclosureReport, DisclosureReport.year.desc()))
+
+
+def public_penalty(session: Session, penalty_id: int, today: dt.date) -> tuple[Penalty, Enterprise]:
+    """A published penalty and its enterprise, or NotFound (also for unpublished ones)."""
+    penalty = session.get(Penalty, penalty_id)
+    if penalty is None or not is_public(penalty, today):
+        raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
+    ent = session.get(Enterprise, penalty.enterprise_id)
+    assert ent is not None
+    return penalty, ent
+
+
+def repair_status(penalty: Penalty, today: dt.date) -> tuple[bool, dt.date | None]:
+    """(may apply today, first eligible day or None if never)."""
+    eligible = repair_eligible_from(penalty)
+    return (eligible is not None and eligible <= today), eligible
+
+
+def find_case(session: Session, reference: str) -> Objection | RepairApplication:
+    """An objection (YY-…) or repair application (XF-…) by its public reference."""
+    ref = (reference or "").strip().upper()[:20]
+    model = Objection if ref.startswith("YY-") else RepairApplication
+    case = session.scalar(select(model).where(model.reference == ref))
+    if case is None:
+        raise NotFound(f"未找到编号为 {ref} 的申请 / no case with reference {ref}")
+    return case
+
+
+def latest_penalties(session: Session, today: dt.date, before: int | None = None,
+                     limit: int = 30) -> list[tuple[Penalty, str, str]]:
+    """Published penalties, newest decision first: (penalty, uscc, enterprise name)."""
+    stmt = (select(Penalty, Enterprise.uscc, Enterprise.name)
+            .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
+            .where(public_on(today))
+            .order_by(Penalty.id.desc()).limit(limit))
+    if before is not None:
+        stmt = stmt.where(Penalty.id < before)
+    return [(p, u, n) for p, u, n in session.execute(stmt)]

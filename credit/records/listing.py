@@ -1,0 +1,85 @@
+"""Keyset-paged listings of the public credit file (API lists and the portal's lists)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.reference import region_prefix
+from credit.ratings.models import CreditRating
+from credit.records.models import Enterprise
+from credit.records.snapshots import Snapshot, enterprise_snapshots
+
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseFilter:
+    """What a list of enterprises is narrowed to; empty fields mean no restriction."""
+
+    q: str = ""
+    region: str = ""
+    industry: str = ""
+    level: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Snapshot]
+    next_after: str | None
+
+
+def _like_prefix(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def list_enterprises(session: Session, filters: EnterpriseFilter, after: str = "",
+                     limit: int = 50) -> Page:
+    """Enterprises ordered by USCC, after the cursor ``after`` (a USCC), at most ``limit``."""
+    stmt: Any = select(Enterprise.uscc).order_by(Enterprise.uscc).limit(limit + 1)
+    if after:
+        stmt = stmt.where(Enterprise.uscc > after)
+    if filters.region:
+        stmt = stmt.where(Enterprise.region_code.like(
+            _like_prefix(region_prefix(filters.region)), escape="\\"))
+    if filters.industry:
+        stmt = stmt.where(Enterprise.industry_code.like(
+            _like_prefix(filters.industry.upper()), escape="\\"))
+    if filters.q:
+        needle = "%" + _like_prefix(filters.q.strip())
+        stmt = stmt.where(Enterprise.name.like(needle, escape="\\")
+                          | (Enterprise.uscc == filters.q.strip().upper()))
+    if filters.level:
+        stmt = stmt.join(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
+                         & CreditRating.is_current).where(CreditRating.level == filters.level)
+    usccs = list(session.scalars(stmt))
+    more = len(usccs) > limit
+    usccs = usccs[:limit]
+    snaps = enterprise_snapshots(session, usccs)
+    items = [s for u in usccs if (s := snaps.get(u)) is not None]
+    return Page(items, usccs[-1] if more else None)
+
+
+def get_enterprise(session: Session, uscc: str) -> Enterprise:
+    """The enterprise with this USCC (any case), or NotFound saying why."""
+    from core.errors import NotFound
+    from core.reference import uscc_problem
+
+    cleaned = (uscc or "").strip().upper()
+    problem = uscc_problem(cleaned)
+    if problem:
+        raise NotFound(f"没有这个统一社会信用代码的企业 / no enterprise with this USCC: {problem}")
+    ent = session.scalar(select(Enterprise).where(Enterprise.uscc == cleaned))
+    if ent is None:
+        raise NotFound(f"未找到企业 / no enterprise with USCC {cleaned}")
+    return ent
+
+
+def rating_history(session: Session, enterprise_id: int, limit: int = 200
+                   ) -> list[CreditRating]:
+    """Stored ratings, newest first."""
+    return list(session.scalars(
+        select(CreditRating).where(CreditRating.enterprise_id == enterprise_id)
+        .order_by(CreditRating.as_of.desc(), CreditRating.id.desc()).limit(limit)))

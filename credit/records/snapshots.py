@@ -1,0 +1,347 @@
+"""Public snapshots of the credit file: what the API, change feed and exports show.
+
+Each builder takes many ids at once (a handful of queries, not one per record) and returns
+``{public_id: snapshot}``; an entity that is not public (a revoked, repaired or expired
+penalty, a withdrawn inspection) maps to None, which the change feed turns into a delete.
+
+A mirror applying the change feed stays equal to an export only if every change to what a
+snapshot shows gets a change-log row for that snapshot's entity, including data a snapshot
+embeds from another entity:
+- the enterprise snapshot embeds the current rating (level, level_name, score,
+  rated_as_of): storing a new current rating also records an ``enterprise`` change
+  (``credit.ratings.rescoring``);
+- record snapshots embed their enterprise's ``EMBEDDED_ENTERPRISE_COLUMNS``: changing one
+  records a change for each of the enterprise's records (``credit.records.upserts``); the USCC is
+  the enterprise's natural key and never changes;
+- region and industry names (the enterprise snapshot's region_name and industry_name)
+  change only with a migration of the reference tables, which must record enterprise
+  changes itself (``_NAME_CACHE`` is refreshed by a restart after the migration);
+- a penalty's publication depends on the date: ``credit.ratings.expiry`` records a change on the
+  day a penalty's decision date, revocation or end of publication comes, and on the day an
+  approved rating adjustment expires (so its enterprise is rescored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import namedtuple
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy.orm import Session
+
+from core.reference import Industry, Region
+from credit.ratings.models import CreditRating
+from credit.records.models import (
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Penalty,
+    Permit,
+)
+from credit.records.publication import is_public
+
+Snapshot = dict[str, Any]
+LEVEL_NAMES = {"green": "环保诚信企业", "blue": "环保良好企业", "yellow": "环保警示企业",
+               "red": "环保不良企业", "black": "环保严重失信企业"}
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as a CNY decimal string: 1234567 → "12345.67"."""
+    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+#: (table, code) → name; reference rows change only with a migration, so a process may
+#: keep them (a restart after a migration refreshes them)
+_NAME_CACHE: dict[tuple[str, str], str] = {}
+
+
+def _names(session: Session | Connection, model: Any, codes: Iterable[str]) -> dict[str, str]:
+    codes = set(codes)
+    table = model.__tablename__
+    missing = {c for c in codes if (table, c) not in _NAME_CACHE}
+    if missing:
+        for code, name in session.execute(select(model.code, model.name)
+                                          .where(model.code.in_(missing))):
+            _NAME_CACHE[(table, code)] = name
+    return {c: _NAME_CACHE[(table, c)] for c in codes if (table, c) in _NAME_CACHE}
+
+
+#: enterprise columns that record snapshots embed (as enterprise_name and region_code)
+EMBEDDED_ENTERPRISE_COLUMNS = ("name", "region_code")
+#: the record entities, each snapshot embedding its enterprise's name and region code
+RECORD_MODELS: dict[str, Any] = {"penalty": Penalty, "inspection": Inspection,
+                                 "permit": Permit, "disclosure": DisclosureReport,
+                                 "emission": EmissionAccount}
+
+
+def enterprise_records(session: Session, enterprise_ids: Iterable[int]
+                       ) -> list[tuple[str, int, int]]:
+    """(entity, id, enterprise_id) of every record whose snapshot embeds one of these
+    enterprises' ``EMBEDDED_ENTERPRISE_COLUMNS``."""
+    ids = set(enterprise_ids)
+    if not ids:
+        return []
+    out = []
+    for entity, model in RECORD_MODELS.items():
+        out += [(entity, rid, eid) for rid, eid in session.execute(
+            select(model.id, model.enterprise_id).where(model.enterprise_id.in_(ids))
+            .order_by(model.id))]
+    return out
+
+
+_ENTERPRISE_COLUMNS = (
+    Enterprise.uscc, Enterprise.name, Enterprise.former_names, Enterprise.legal_representative,
+    Enterprise.region_code, Enterprise.industry_code, Enterprise.address, Enterprise.latitude,
+    Enterprise.longitude, Enterprise.permit_category, Enterprise.status, Enterprise.updated_at,
+    CreditRating.level, CreditRating.score, CreditRating.as_of.label("rated_as_of"))
+_ENTERPRISE_FROM = select(*_ENTERPRISE_COLUMNS).outerjoin_from(
+    Enterprise, CreditRating, (CreditRating.enterprise_id == Enterprise.id)
+    & CreditRating.is_current)
+#: built once: Core statements (rows, not ORM objects) that are neither rebuilt nor
+#: recompiled per call; the single-enterprise one has no IN list to expand per execution
+_ENTERPRISE_SNAPSHOT_SQL = _ENTERPRISE_FROM.where(
+    Enterprise.uscc.in_(bindparam("usccs", expanding=True)))
+_ONE_ENTERPRISE_SQL = _ENTERPRISE_FROM.where(Enterprise.uscc == bindparam("uscc"))
+
+
+def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
+    """Public view of enterprises by USCC, with their current published level."""
+    usccs = list(set(usccs))
+    # Core rows through the session's connection: no ORM entities to build
+    rows = session.connection().execute(_ENTERPRISE_SNAPSHOT_SQL, {"usccs": usccs}).all()
+    regions = _names(session, Region, (r.region_code for r in rows))
+    industries = _names(session, Industry, (r.industry_code for r in rows))
+    out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
+    for row in rows:
+        out[row.uscc] = enterprise_view(row, regions, industries)
+    return out
+
+
+class _DriverRead:
+    """``_ONE_ENTERPRISE_SQL`` compiled once for a dialect, run on a pooled driver connection.
+
+    SQLAlchemy's execution machinery (connection and transaction objects, parameter and
+    result set-up) costs several times the query itself on this hottest read. This runs the
+    same compiled SQL with the driver's cursor and converts values with the same per-type
+    result processors SQLAlchemy would use; a test holds it equal to ``enterprise_snapshots``
+    on SQLite and PostgreSQL. A single SELECT needs no explicit transaction.
+    """
+
+    def __init__(self, dialect: Any) -> None:
+        compiled = _ONE_ENTERPRISE_SQL.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = bool(dialect.positional)
+        self.dialect = dialect
+        self.columns = list(_ONE_ENTERPRISE_SQL.selected_columns)
+        self.processors: list[Any] | None = None  # from the first cursor's description
+        self.row = namedtuple("EnterpriseRow", [c.key for c in self.columns])  # type: ignore[misc]
+
+    def __call__(self, engine: Engine, uscc: str) -> Any:
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(self.sql, (uscc,) if self.positional else {"uscc": uscc})
+            values = cursor.fetchone()
+            if self.processors is None:  # the driver's type codes, as SQLAlchemy passes them
+                self.processors = [
+                    c.type.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
+                    for c, d in zip(self.columns, cursor.description, strict=True)]
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool, which rolls back whatever the driver began
+        if values is None:
+            return None
+        return self.row(*(p(v) if p else v for p, v in zip(self.processors, values,
+                                                               strict=True)))
+
+
+_DRIVER_READS: dict[str, _DriverRead] = {}
+
+
+def enterprise_snapshot(engine: Engine, uscc: str) -> Snapshot | None:
+    """One enterprise's public view, or None (the API's hot single read)."""
+    read = _DRIVER_READS.get(engine.dialect.name)
+    if read is None:
+        read = _DRIVER_READS[engine.dialect.name] = _DriverRead(engine.dialect)
+    row = read(engine, uscc)
+    if row is None:
+        return None
+    codes = ((Region, row.region_code), (Industry, row.industry_code))
+    if any((model.__tablename__, code) not in _NAME_CACHE for model, code in codes):
+        with engine.connect() as connection:  # a name not yet cached: look it up once
+            for model, code in codes:
+                _names(connection, model, (code,))
+    return enterprise_view(row, _names_cached(Region, row.region_code),
+                           _names_cached(Industry, row.industry_code))
+
+
+def _names_cached(model: Any, code: str) -> dict[str, str]:
+    name = _NAME_CACHE.get((model.__tablename__, code))
+    return {code: name} if name is not None else {}
+
+
+def enterprise_view(row: Any, regions: dict[str, str], industries: dict[str, str]) -> Snapshot:
+    """One enterprise's public snapshot from a row of ``_ENTERPRISE_COLUMNS``."""
+    return {
+        "uscc": row.uscc,
+        "name": row.name,
+        "former_names": [n for n in (row.former_names or "").split(";") if n],
+        "legal_representative": row.legal_representative,
+        "region_code": row.region_code,
+        "region_name": regions.get(row.region_code),
+        "industry_code": row.industry_code,
+        "industry_name": industries.get(row.industry_code),
+        "address": row.address,
+        "latitude": float(row.latitude) if row.latitude is not None else None,
+        "longitude": float(row.longitude) if row.longitude is not None else None,
+        "permit_category": row.permit_category,
+        "status": row.status,
+        "level": row.level,
+        "level_name": LEVEL_NAMES.get(row.level) if row.level else None,
+        "score": row.score,
+        "rated_as_of": _iso(row.rated_as_of),
+        "updated_at": _iso(row.updated_at),
+    }
+
+
+def penalty_view(p: Penalty, uscc: str, name: str, region_code: str) -> Snapshot:
+    """One penalty's public snapshot (the 双公示 field set under our own names)."""
+    return {
+        "id": p.id, "decision_no": p.decision_no, "uscc": uscc, "enterprise_name": name,
+        "region_code": region_code, "violation_type": p.violation_type, "facts": p.facts,
+        "legal_basis": p.legal_basis, "penalty_kinds": p.kinds, "content": p.content,
+        "fine_amount": yuan(p.fine_amount_fen),
+        "confiscated_amount": yuan(p.confiscated_amount_fen),
+        "licence_affected": p.licence_affected, "decision_date": _iso(p.decision_date),
+        "authority": p.authority, "authority_uscc": p.authority_uscc,
+        "data_source": p.data_source, "data_source_uscc": p.data_source_uscc,
+        "severity": p.severity, "criminal_transfer": p.criminal_transfer,
+        "publish_until": _iso(p.publish_until), "remarks": p.remarks,
+    }
+
+
+def penalty_snapshots(session: Session, ids: Iterable[int], today: dt.date
+                      ) -> dict[str, Snapshot | None]:
+    """Public view of penalties by id; None for those not public on ``today``."""
+    return _record_snapshots(session, Penalty, ids, lambda p, u, n, r: (
+        penalty_view(p, u, n, r) if is_public(p, today) else None))
+
+
+def inspection_view(i: Inspection, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": i.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
+            "ref": i.ref, "date": _iso(i.date), "agency": i.agency, "kind": i.kind,
+            "outcome": i.outcome, "findings": i.findings}
+
+
+def permit_view(p: Permit, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": p.id, "permit_no": p.permit_no, "uscc": uscc, "enterprise_name": name,
+            "region_code": region_code, "category": p.category,
+            "valid_from": _iso(p.valid_from), "valid_until": _iso(p.valid_until),
+            "status": p.status, "revoked_at": _iso(p.revoked_at),
+            "limits": {lim.pollutant: str(lim.annual_limit_tonnes) for lim in p.limits}}
+
+
+def disclosure_view(d: DisclosureReport, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": d.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
+            "year": d.year, "submitted_at": _iso(d.submitted_at), "url": d.url_or_text}
+
+
+def emission_view(e: EmissionAccount, uscc: str, name: str, region_code: str) -> Snapshot:
+    return {"id": e.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
+            "year": e.year, "pollutant": e.pollutant,
+            "generated_tonnes": str(e.generated_tonnes),
+            "removal_efficiency": str(e.removal_efficiency),
+            "operating_rate": str(e.operating_rate), "emitted_tonnes": str(e.emitted_tonnes)}
+
+
+def _record_snapshots(session: Session, model: Any, ids: Iterable[int | str],
+                      view: Callable[..., Snapshot | None]) -> dict[str, Snapshot | None]:
+    int_ids = {int(i) for i in ids}
+    out: dict[str, Snapshot | None] = {str(i): None for i in int_ids}
+    if not int_ids:
+        return out
+    rows = session.execute(
+        select(model, Enterprise.uscc, Enterprise.name, Enterprise.region_code)
+        .join(Enterprise, Enterprise.id == model.enterprise_id)
+        .where(model.id.in_(int_ids)))
+    for record, uscc, name, region in rows:
+        out[str(record.id)] = view(record, uscc, name, region)
+    return out
+
+
+def rating_shape(uscc: str, score: int, level: str, computed_level: str, rulebook: str,
+                 as_of: dt.date, explanation: list[Any], adjustment: Snapshot | None,
+                 created_at: dt.datetime | None) -> Snapshot:
+    """The one public shape of a rating (API, change feed, exports, history)."""
+    return {"uscc": uscc, "score": score, "level": level,
+            "level_name": LEVEL_NAMES.get(level), "computed_level": computed_level,
+            "rulebook": rulebook, "as_of": _iso(as_of), "explanation": explanation,
+            "adjustment": adjustment, "created_at": _iso(created_at)}
+
+
+def adjustment_views(session: Session, ids: Iterable[int | None]) -> dict[int, Snapshot]:
+    """The public part of level adjustments by id: the level set, why, until when."""
+    from credit.cases.models import RatingAdjustment
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(RatingAdjustment.id, RatingAdjustment.to_level,
+                                  RatingAdjustment.reason, RatingAdjustment.expires_at)
+                           .where(RatingAdjustment.id.in_(wanted)))
+    return {r.id: {"id": r.id, "to_level": r.to_level, "reason": r.reason,
+                   "expires_at": _iso(r.expires_at)} for r in rows}
+
+
+def rating_view(r: CreditRating, uscc: str, adjustments: dict[int, Snapshot] | None = None
+                ) -> Snapshot:
+    """A stored rating as published (the explanation lists rule, points and source record);
+    ``adjustments`` from :func:`adjustment_views`."""
+    adjustment = (adjustments or {}).get(r.adjustment_id) if r.adjustment_id else None
+    return rating_shape(uscc, r.score, r.level, r.computed_level, r.rulebook_version, r.as_of,
+                        r.explanation, adjustment, r.created_at)
+
+
+def rating_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
+    """Current ratings by USCC."""
+    usccs = list(set(usccs))
+    rows = session.execute(
+        select(CreditRating, Enterprise.uscc)
+        .join(Enterprise, Enterprise.id == CreditRating.enterprise_id)
+        .where(Enterprise.uscc.in_(usccs), CreditRating.is_current)).all()
+    adjustments = adjustment_views(session, (rating.adjustment_id for rating, _ in rows))
+    out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
+    for rating, uscc in rows:
+        out[uscc] = rating_view(rating, uscc, adjustments)
+    return out
+
+
+def snapshots(session: Session, entity: str, ids: Iterable[str], today: dt.date
+              ) -> dict[str, Snapshot | None]:
+    """Public snapshots of one entity type, by public id (None = not public)."""
+    ids = list(ids)
+    if entity == "enterprise":
+        return enterprise_snapshots(session, ids)
+    if entity == "rating":
+        return rating_snapshots(session, ids)
+    if entity == "penalty":
+        return penalty_snapshots(session, ids, today)
+    simple = {
+        "inspection": (Inspection, lambda i, *a: None if i.withdrawn_at else inspection_view(
+            i, *a)),
+        "permit": (Permit, permit_view),
+        "disclosure": (DisclosureReport, disclosure_view),
+        "emission": (EmissionAccount, emission_view),
+    }
+    if entity in simple:
+        model, view = simple[entity]
+        return _record_snapshots(session, model, ids, view)
+    return dict.fromkeys(ids)

@@ -1,0 +1,118 @@
+"""What the reporter sees with code + secret: status, deadlines, outcome and the timeline.
+
+The view is built from an explicit list of public fields; reporter identity, internal notes,
+the assigned regulator and attachments' names are never part of it. A report merged into
+another (duplicate) shows the original's progress: its case-level steps (``CASE_EVENTS``),
+never the steps that concern the other reporter (their words, a reward, a reopen request).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.reference import Region
+from credit.tipoffs.filing import (
+    CASE_EVENTS,
+    CATEGORY_NAMES,
+    EVENT_NAMES,
+    FINAL,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    find_tracked,
+    local_date,
+)
+from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
+
+
+def actor_role(actor: str) -> str:
+    """``user:7`` → ``regulator``: the public timeline names roles, never people."""
+    return actor if actor in {"reporter", "system"} else "regulator"
+
+
+def effective_deadline(tipoff: TipOff) -> dt.date:
+    """The deadline that matters now: acceptance while received, closure afterwards."""
+    return tipoff.accept_due_at if tipoff.status == "received" else tipoff.due_at
+
+
+def is_overdue(tipoff: TipOff, today: dt.date) -> bool:
+    """Open and past its current deadline."""
+    return tipoff.status not in FINAL and today > effective_deadline(tipoff)
+
+
+def _events(session: Session, tipoff_id: int) -> list[TipOffEvent]:
+    return list(session.scalars(select(TipOffEvent).where(TipOffEvent.tipoff_id == tipoff_id)
+                                .order_by(TipOffEvent.at, TipOffEvent.id)))
+
+
+def public_timeline(session: Session, tipoff: TipOff,
+                    original: TipOff | None = None) -> list[dict[str, Any]]:
+    """Timeline entries with public notes only: this report's own steps, plus the case-level
+    steps of the ``original`` it was merged into."""
+    events = _events(session, tipoff.id)
+    if original is not None:
+        events += [e for e in _events(session, original.id) if e.kind in CASE_EVENTS]
+        events.sort(key=lambda e: (e.at, e.id))
+    return [{"at": e.at, "kind": e.kind, "label": EVENT_NAMES.get(e.kind, e.kind),
+             "actor": actor_role(e.actor), "note": e.public_note} for e in events]
+
+
+def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) -> dict[str, Any]:
+    """The tracking page's and the status API's view of one tip-off."""
+    today = today or local_date(dt.datetime.now(dt.UTC))
+    original = session.get(TipOff, tipoff.duplicate_of_id) if tipoff.duplicate_of_id else None
+    case = original or tipoff
+    attachments = session.scalar(select(func.count()).select_from(Attachment).where(
+        Attachment.tipoff_id == tipoff.id)) or 0
+    return {
+        "tracking_code": tipoff.tracking_code,
+        "category": tipoff.category,
+        "category_name": CATEGORY_NAMES[tipoff.category],
+        "location": tipoff.location,
+        "description": tipoff.description,
+        "received_at": tipoff.created_at,
+        "merged": original is not None,
+        "status": case.status,
+        "status_name": STATUS_NAMES[case.status],
+        "severity": case.severity,
+        "severity_name": SEVERITY_NAMES.get(case.severity or ""),
+        "accept_due_at": case.accept_due_at,
+        "due_at": case.due_at,
+        "deadline": effective_deadline(case),
+        "overdue": is_overdue(case, today),
+        "extended": case.extension_reason is not None,
+        "extension_reason": case.extension_reason,
+        "accepted_at": case.accepted_at,
+        "closed_at": case.closed_at,
+        "reject_reason": case.reject_reason,
+        "public_outcome": case.public_outcome,
+        "substantiated": case.substantiated,
+        "reward_eligible": tipoff.reward_eligible,
+        "reopen_requested": tipoff.reopen_requested_at is not None,
+        "may_reopen": tipoff.status in FINAL and tipoff.reopen_requested_at is None,
+        "attachments": attachments,
+        "timeline": public_timeline(session, tipoff, original),
+    }
+
+
+def track(session: Session, code: str | None, secret: str | None,
+          today: dt.date | None = None) -> dict[str, Any]:
+    """Code + secret → the public view; the same NotFound for a wrong code or secret."""
+    return public_view(session, find_tracked(session, code, secret), today)
+
+
+def region_choices(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Provinces with their prefectures, for the form's region picker (province first)."""
+    rows = session.execute(select(Region.code, Region.name, Region.level)
+                           .where(Region.level <= 2).order_by(Region.code)).all()
+    groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for code, name, level in rows:
+        province = code[:2] + "0000"
+        if level == 1:
+            groups[province] = (name, [(code, name)])
+        elif province in groups:
+            groups[province][1].append((code, name))
+    return list(groups.values())
