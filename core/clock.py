@@ -15,3 +15,13 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def today() -> dt.date:
     """The current date in China."""
     return dt.datetime.now(CHINA).date()
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar date in China (deadlines and statistics count in Beijing time)."""
+    return moment.astimezone(CHINA).date()
+
+
+def cn_time(moment: dt.datetime | None) -> str:
+    """A timestamp as Beijing time for pages, e.g. ``2026-07-01 09:30``."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -30,26 +30,25 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
+from core.clock import cn_time
 from core.clock import today as china_today
 from core.db import get_session, writing
 from core.errors import DomainError, NotFound
 from core.limits import consume
 from core.web import external_url
 from credit.tipoffs.attachments import MAX_FILES, Upload, prepare_uploads
-from credit.tipoffs.filing import (
-    CATEGORY_NAMES,
-    TipOffInput,
-    add_information,
-    check_information,
-    check_tipoff,
-    cn_time,
-    file_tipoff,
-    request_reopen,
-)
+from credit.tipoffs.filing import TipOffInput, check_tipoff, file_tipoff
 from credit.tipoffs.images import Busy
 from credit.tipoffs.receipts import issue_receipt, take_receipt
 from credit.tipoffs.statistics import monthly_statistics
-from credit.tipoffs.tracking import region_choices, track
+from credit.tipoffs.tracking import (
+    add_information,
+    check_information,
+    region_choices,
+    request_reopen,
+    track,
+)
+from credit.tipoffs.vocabulary import CATEGORY_NAMES
 from disclosure.tipoff_charts import series_svg
 
 log = logging.getLogger(__name__)

@@ -24,22 +24,16 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from core.clock import cn_time, local_date
 from core.db import get_session
 from core.errors import DomainError, Invalid
 from core.users import User
 from credit.tipoffs.attachments import attachment_path
-from credit.tipoffs.filing import (
-    CATEGORY_NAMES,
-    EVENT_NAMES,
-    SEVERITY_NAMES,
-    STATUS_NAMES,
-    cn_time,
-    local_date,
-)
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
 from credit.tipoffs.placing import place_tipoff
 from credit.tipoffs.tracking import is_overdue
+from credit.tipoffs.vocabulary import CATEGORY_NAMES, EVENT_NAMES, SEVERITY_NAMES, STATUS_NAMES
 from credit.tipoffs.workflow import (
     MAX_EXTENSION_DAYS,
     SORTS,

@@ -19,10 +19,12 @@ from flask import Blueprint, Response, current_app, request
 from core.db import get_session, utcnow
 from core.errors import DomainError, Invalid, NotFound
 from core.limits import consume
-from credit.tipoffs.filing import CN_TZ, FINAL, file_tipoff, normalize_code
+from credit.tipoffs.codes import normalize_code
+from credit.tipoffs.filing import CN_TZ, file_tipoff
 from credit.tipoffs.placing import route_filing
 from credit.tipoffs.public import PublicTipOff, find_public, list_public
 from credit.tipoffs.tracking import track
+from credit.tipoffs.vocabulary import FINAL
 from openapi.open311_format import errors, format_of, init_errors, reply
 from openapi.open311_input import (
     Open311Error,

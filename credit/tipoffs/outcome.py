@@ -16,13 +16,16 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.changelog import record_change
+from core.clock import local_date
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound
 from core.reference import Region
 from core.users import User
 from credit.records.models import Enterprise, Inspection
-from credit.tipoffs.filing import CLOSE_DAYS, FINAL, add_event, local_date, normalize_code
+from credit.tipoffs.codes import normalize_code
 from credit.tipoffs.models import TipOff
+from credit.tipoffs.timeline import add_event
+from credit.tipoffs.vocabulary import CLOSE_DAYS, FINAL
 from credit.tipoffs.workflow import HANDLING, actor_of, get_tipoff, note_text, require_status
 
 

@@ -21,8 +21,9 @@ from core.audit import audit
 from core.errors import Conflict
 from core.reference import Region, resolve_region
 from core.users import User
-from credit.tipoffs.filing import TipOffInput, add_event
+from credit.tipoffs.filing import TipOffInput
 from credit.tipoffs.models import TipOff
+from credit.tipoffs.timeline import add_event
 from credit.tipoffs.workflow import actor_of, get_tipoff
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.reference import Region, region_path
-from credit.tipoffs.filing import FINAL, STATUS_NAMES
 from credit.tipoffs.models import TipOff, TipOffEvent
 from credit.tipoffs.outcome import region_agency
+from credit.tipoffs.vocabulary import FINAL, STATUS_NAMES
 
 #: the public listing covers at most this many days per query (Open311's maximum)
 MAX_SPAN_DAYS = 90

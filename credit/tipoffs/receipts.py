@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core.clock import local_date
 from core.db import utcnow
 from core.keyed_hash import hash_token
-from credit.tipoffs.filing import FiledTipOff, local_date
+from credit.tipoffs.filing import FiledTipOff
 from credit.tipoffs.models import TipOff, TipOffReceipt
 
 RECEIPT_MINUTES = 10

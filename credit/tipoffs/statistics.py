@@ -16,13 +16,15 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from core.clock import local_date
 from core.errors import Invalid
 from core.reference import Region
 from credit.ratings.levels import LEVEL_NAMES, LEVELS
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise
-from credit.tipoffs.filing import CATEGORY_NAMES, CN_TZ, local_date
+from credit.tipoffs.filing import CN_TZ
 from credit.tipoffs.models import TipOff
+from credit.tipoffs.vocabulary import CATEGORY_NAMES
 
 SERIES_MONTHS = 12
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")

@@ -9,23 +9,31 @@ never the steps that concern the other reporter (their words, a reward, a reopen
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.audit import audit
+from core.clock import local_date
+from core.db import utcnow
+from core.errors import Conflict, Invalid
 from core.reference import Region
-from credit.tipoffs.filing import (
+from credit.tipoffs.attachments import MAX_FILES, PreparedFile, store_attachments
+from credit.tipoffs.codes import (
+    find_tracked,
+)
+from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
+from credit.tipoffs.timeline import add_event, clean_text
+from credit.tipoffs.vocabulary import (
     CASE_EVENTS,
     CATEGORY_NAMES,
     EVENT_NAMES,
     FINAL,
     SEVERITY_NAMES,
     STATUS_NAMES,
-    find_tracked,
-    local_date,
 )
-from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
 
 
 def actor_role(actor: str) -> str:
@@ -116,3 +124,63 @@ def region_choices(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
         elif province in groups:
             groups[province][1].append((code, name))
     return list(groups.values())
+
+
+def _text(value: str | None, field: str, low: int, high: int) -> str:
+    text = clean_text(value)
+    if not low <= len(text) <= high or "\x00" in text:
+        raise Invalid(f"内容须为 {low}–{high} 字 / {field} must have {low}–{high} characters",
+                      {field: [f"{low}–{high}"]})
+    return text
+
+
+def check_information(session: Session, code: str, secret: str, text: str, *, files: int = 0,
+                      lock: bool = False) -> tuple[TipOff, str]:
+    """Code + secret, the text and the number of files of an addition, before any upload is
+    read; the tip-off and the cleaned text, or NotFound / Invalid / Conflict."""
+    tipoff = find_tracked(session, code, secret, lock=lock)
+    body = _text(text, "text", 2, 4000)
+    count = session.scalar(select(func.count()).select_from(TipOffEvent).where(
+        TipOffEvent.tipoff_id == tipoff.id, TipOffEvent.kind == "reporter_info"))
+    if (count or 0) >= MAX_INFO_EVENTS:
+        raise Conflict("补充信息次数已达上限 / too many additions to this tip-off")
+    if files and session.scalar(select(func.count()).select_from(Attachment).where(
+            Attachment.tipoff_id == tipoff.id)) + files > MAX_FILES:
+        raise Invalid(f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per "
+                      "tip-off", {"attachments": [f"at most {MAX_FILES} in all"]})
+    return tipoff, body
+
+
+def add_information(session: Session, code: str, secret: str, text: str, *,
+                    attachments: Sequence[PreparedFile] = (), upload_dir: str | None = None,
+                    now: dt.datetime | None = None) -> TipOff:
+    """The reporter adds information (and files, within the limit of five in all)."""
+    tipoff, body = check_information(session, code, secret, text, lock=True)
+    if attachments:
+        if upload_dir is None:
+            raise ValueError("upload_dir is required with attachments")
+        store_attachments(session, tipoff.id, attachments, upload_dir)
+    add_event(session, tipoff, "reporter_info", "reporter", public=body, at=now)
+    audit(session, "public", "tipoff.add_information", f"tipoff:{tipoff.id}",
+          {"attachments": len(attachments)})
+    return tipoff
+
+
+def request_reopen(session: Session, code: str, secret: str, reason: str, *,
+                   now: dt.datetime | None = None) -> TipOff:
+    """The reporter asks to reopen a closed or rejected report, saying why."""
+    tipoff = find_tracked(session, code, secret, lock=True)
+    body = _text(reason, "reason", 5, 4000)
+    if tipoff.status not in FINAL:
+        raise Conflict("举报尚未办结，可直接补充信息 / the report is still open; add information "
+                       "instead")
+    if tipoff.reopen_requested_at is not None:
+        raise Conflict("已申请重新处理，请等待答复 / a reopen request is already pending")
+    now = now or utcnow()
+    tipoff.reopen_requested_at = now
+    add_event(session, tipoff, "reopen_requested", "reporter", public=body, at=now)
+    audit(session, "public", "tipoff.reopen_request", f"tipoff:{tipoff.id}")
+    return tipoff
+
+
+MAX_INFO_EVENTS = 30

@@ -15,11 +15,11 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
+from core.clock import local_date
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.users import User
 from credit.records.models import Enterprise
-from credit.tipoffs.filing import FINAL, SEVERITY_NAMES, STATUS_NAMES, add_event, local_date
 from credit.tipoffs.models import (
     TIPOFF_CATEGORIES,
     TIPOFF_SEVERITIES,
@@ -28,6 +28,8 @@ from credit.tipoffs.models import (
     TipOff,
     TipOffEvent,
 )
+from credit.tipoffs.timeline import add_event
+from credit.tipoffs.vocabulary import FINAL, SEVERITY_NAMES, STATUS_NAMES
 
 HANDLING = ("accepted", "assigned", "investigating")
 MAX_EXTENSION_DAYS = 30

@@ -12,10 +12,10 @@ from core.changelog import ChangeLog
 from core.errors import Conflict, Forbidden, Invalid
 from credit.records.models import Inspection
 from credit.tipoffs.attachments import prepare_uploads
-from credit.tipoffs.filing import TipOffInput, add_information, file_tipoff, request_reopen
+from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import Attachment, TipOff
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
-from credit.tipoffs.tracking import track
+from credit.tipoffs.tracking import add_information, request_reopen, track
 from credit.tipoffs.workflow import (
     QueueFilter,
     accept_tipoff,

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
 from core.errors import Invalid, NotFound
-from credit.tipoffs.filing import TipOffInput, file_tipoff, find_tracked, normalize_code
+from credit.tipoffs.codes import find_tracked, normalize_code
+from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
 from tests.disclosure.conftest import csrf_token
 from tests.factories import create_enterprise

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from credit.tipoffs.filing import (
-    CASE_EVENTS,
-    EVENT_NAMES,
-    TipOffInput,
-    add_information,
-    file_tipoff,
-    request_reopen,
-)
+from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
-from credit.tipoffs.tracking import track
+from credit.tipoffs.tracking import add_information, request_reopen, track
+from credit.tipoffs.vocabulary import CASE_EVENTS, EVENT_NAMES
 from credit.tipoffs.workflow import (
     accept_tipoff,
     assign_tipoff,
