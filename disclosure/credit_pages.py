@@ -19,7 +19,8 @@ from core.db import get_session
 from core.errors import DomainError
 from core.limits import consume
 from core.web import external_url
-from credit.cases.objections import apply_for_repair, file_objection
+from credit.cases.objections import file_objection
+from credit.cases.repairs import apply_for_repair
 from credit.ratings.levels import LEVEL_NAMES
 from credit.records.credit_file import credit_file, find_case, public_penalty, repair_status
 from credit.records.listing import get_enterprise

@@ -23,7 +23,8 @@ from credit.cases.adjustments import (
     propose_adjustment,
     require_scope,
 )
-from credit.cases.objections import decide_objection, decide_repair, open_cases
+from credit.cases.objections import decide_objection, open_cases
+from credit.cases.repairs import decide_repair
 from credit.ratings.levels import LEVEL_NAMES, LEVELS
 from credit.records.listing import get_enterprise, rating_history
 from disclosure.auth import current_user, login_required

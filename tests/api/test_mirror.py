@@ -204,7 +204,7 @@ def test_an_incremental_mirror_equals_a_fresh_export_after_every_step(app, db, s
 
 
 def _repair(session, regulator, decision_no: str) -> None:
-    from credit.cases.objections import apply_for_repair, decide_repair
+    from credit.cases.repairs import apply_for_repair, decide_repair
 
     penalty = session.scalar(select(Penalty).where(Penalty.decision_no == decision_no))
     application = apply_for_repair(session, penalty, reason="已整改完毕", commitment="守法承诺",

@@ -67,7 +67,7 @@ def test_a_mirror_fed_by_the_change_feed_equals_a_fresh_export(client, session, 
     # upstream: one penalty is revoked by import, one repaired by a regulator
     revoked = {**penalties[0], "revoked_at": today.isoformat()}
     client.post("/api/v1/records/penalties", headers=writer, json={"records": [revoked]})
-    from credit.cases.objections import apply_for_repair, decide_repair
+    from credit.cases.repairs import apply_for_repair, decide_repair
     from tests.factories import create_regulator
 
     penalty = session.scalar(select(Penalty).where(Penalty.decision_no == penalties[1][

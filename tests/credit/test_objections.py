@@ -8,12 +8,8 @@ import pytest
 
 from core.changelog import read_changes
 from core.errors import Conflict, Forbidden, Invalid
-from credit.cases.objections import (
-    apply_for_repair,
-    decide_objection,
-    decide_repair,
-    file_objection,
-)
+from credit.cases.objections import decide_objection, file_objection
+from credit.cases.repairs import apply_for_repair, decide_repair
 from tests.factories import create_enterprise, create_penalty, create_regulator
 
 TODAY = dt.date(2026, 7, 1)

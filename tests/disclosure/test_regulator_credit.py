@@ -78,7 +78,8 @@ def test_proposal_without_reason_stores_nothing(client, session, regulator):
 
 
 def test_cases_page_lists_objections_and_repairs(client, session, regulator):
-    from credit.cases.objections import apply_for_repair, file_objection
+    from credit.cases.objections import file_objection
+    from credit.cases.repairs import apply_for_repair
 
     ent = _ent(session)
     penalty = create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=200))

@@ -1,0 +1,79 @@
+"""Credit repair (信用修复): applications for a published penalty and the regulator's decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit import audit
+from core.changelog import record_change
+from core.db import utcnow
+from core.errors import Conflict, Invalid, NotFound
+from core.users import User
+from core.workdays import add_workdays
+from credit.cases.adjustments import require_scope
+from credit.cases.models import RepairApplication
+from credit.cases.objections import ANSWER_WORKDAYS, case_text, new_reference
+from credit.records.models import Enterprise, Penalty
+from credit.records.publication import is_public, repair_eligible_from
+
+
+def apply_for_repair(session: Session, penalty: Penalty, *, reason: str, commitment: str,
+                     contact: str, today: dt.date) -> RepairApplication:
+    """Apply for credit repair of a published penalty after its minimum period."""
+    errors: dict[str, list[str]] = {}
+    reason = case_text(reason, "reason", "整改情况", 4000, errors)
+    commitment = case_text(commitment, "commitment", "信用承诺", 4000, errors)
+    contact = case_text(contact, "contact", "联系方式", 200, errors)
+    eligible = repair_eligible_from(penalty)
+    if eligible is None:
+        errors["penalty"] = ["该处罚不可信用修复（轻微或特定严重失信）/ this penalty cannot be "
+                             "repaired (minor, or 特定严重失信)"]
+    elif today < eligible:
+        errors["penalty"] = [f"最短公示期未满，{eligible.isoformat()} 起可申请 / the minimum "
+                             f"publication period ends on {eligible.isoformat()}"]
+    elif not is_public(penalty, today):
+        errors["penalty"] = ["该处罚已不再公示 / this penalty is no longer published"]
+    if session.scalar(select(RepairApplication.id).where(
+            RepairApplication.penalty_id == penalty.id,
+            RepairApplication.status == "pending")) is not None:
+        errors["penalty"] = ["已有待处理的修复申请 / a repair application is already pending"]
+    if errors:
+        raise Invalid("信用修复申请有误 / the repair application is invalid", errors)
+    application = RepairApplication(reference=new_reference("XF"), penalty_id=penalty.id,
+                                    reason=reason, commitment=commitment, contact=contact,
+                                    status="pending",
+                                    due_at=add_workdays(today, ANSWER_WORKDAYS))
+    session.add(application)
+    session.flush()
+    audit(session, "public", "repair.apply", f"repair:{application.id}",
+          {"penalty": penalty.decision_no})
+    return application
+
+
+def decide_repair(session: Session, user: User, application_id: int, *, approve: bool,
+                  note: str | None, today: dt.date) -> RepairApplication:
+    """Approve (the penalty stops counting and showing today) or reject a repair."""
+    application = session.get(RepairApplication, application_id, with_for_update=True)
+    if application is None:
+        raise NotFound(f"未找到修复申请 / no repair application {application_id}")
+    penalty = session.get(Penalty, application.penalty_id)
+    assert penalty is not None
+    enterprise = session.get(Enterprise, penalty.enterprise_id)
+    assert enterprise is not None
+    require_scope(user, enterprise)
+    if application.status != "pending":
+        raise Conflict(f"该申请已处理 / application already {application.status}")
+    application.status = "approved" if approve else "rejected"
+    application.decided_by = user.id
+    application.decided_at = utcnow()
+    application.decision_note = (note or "").strip() or None
+    if approve:
+        penalty.repaired_at = today
+        record_change(session, "penalty", penalty.id, enterprise_id=enterprise.id)
+    session.flush()
+    audit(session, f"user:{user.id}", f"repair.{application.status}",
+          f"repair:{application.id}", {"penalty": penalty.decision_no})
+    return application
