@@ -25,3 +25,8 @@ def local_date(moment: dt.datetime) -> dt.date:
 def cn_time(moment: dt.datetime | None) -> str:
     """A timestamp as Beijing time for pages, e.g. ``2026-07-01 09:30``."""
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """ISO 8601 text of a date or an aware timestamp (``T`` separator), None for None."""
+    return value.isoformat() if value is not None else None

@@ -17,7 +17,7 @@ from core.changelog import ChangeLog, last_seq, read_changes
 from core.clock import today as china_today
 from core.db import get_session
 from core.web import problem
-from credit.records.snapshots import snapshots
+from credit.kinds import snapshots
 from openapi.api import PROBLEM_CONTENT_TYPE, ProblemSchema
 from openapi.headers import next_link, query_params
 from openapi.schemas import ChangesQuerySchema, ChangesSchema

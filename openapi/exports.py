@@ -25,9 +25,9 @@ from core.db import get_db
 from core.errors import NotFound
 from core.limits import consume
 from core.reference import Industry, Region
+from credit.kinds import snapshots
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise, Penalty
-from credit.records.snapshots import snapshots
 from openapi.access import api_client
 from openapi.export_schema import data_package
 from openapi.record_lists_query import published

@@ -12,9 +12,9 @@ from marshmallow import fields
 from core.clock import today as china_today
 from core.db import get_session
 from credit.ratings.loader import active_rulebook
+from credit.ratings.snapshots import adjustment_views, rating_view
 from credit.ratings.time_travel import rating_as_of, rating_json, require_rated
 from credit.records.listing import get_enterprise, rating_history
-from credit.records.snapshots import adjustment_views, rating_view
 from openapi.schemas import api_date
 from openapi.snapshot_schemas import RatingSchema
 

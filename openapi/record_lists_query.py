@@ -10,8 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.reference import region_prefix
+from credit.kinds import snapshots
 from credit.records.models import Enterprise, Inspection, Penalty, Permit
-from credit.records.snapshots import snapshots
 
 MODELS = {"penalty": Penalty, "inspection": Inspection, "permit": Permit}
 

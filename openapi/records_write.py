@@ -12,7 +12,8 @@ from marshmallow import fields, validate
 from core.audit import audit
 from core.db import get_session
 from core.errors import Invalid
-from credit.records.importing import KINDS, import_rows
+from credit.kinds import IMPORT_KINDS as KINDS
+from credit.records.importing import import_rows
 from openapi.access import require_scope
 
 blp = Blueprint("records_write", __name__, url_prefix="/api/v1/records",

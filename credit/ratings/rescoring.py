@@ -18,16 +18,13 @@ from core.changelog import ChangeLog, record_change
 from core.clock import today as china_today
 from core.consumers import Consumer
 from core.db import get_db, reset_write_intent, set_write_intent, utcnow
+from credit.kinds import RATED_ENTITIES
 from credit.ratings.engine import Rating, explanation_digest, rate, rating_to_json
 from credit.ratings.facts_loader import Horizon, load_facts
 from credit.ratings.loader import active_rulebook
 from credit.ratings.models import CreditRating
 from credit.ratings.rules import Rulebook
 from credit.records.models import Enterprise
-
-#: change-log entities whose change can move an enterprise's rating
-RATED_ENTITIES = frozenset({"enterprise", "penalty", "inspection", "permit", "disclosure",
-                            "emission", "tipoff", "adjustment"})
 
 
 @dataclass(frozen=True, slots=True)

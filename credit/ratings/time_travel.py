@@ -13,6 +13,7 @@ from core.errors import NotFound
 from credit.ratings.engine import Rating, rate, rating_to_json
 from credit.ratings.facts_loader import Horizon, load_facts
 from credit.ratings.rules import Rulebook
+from credit.ratings.snapshots import adjustment_views, rating_shape
 from credit.records.models import Enterprise
 
 
@@ -28,8 +29,6 @@ def rating_as_of(session: Session, enterprise: Enterprise, as_of: dt.date,
 def rating_json(session: Session, uscc: str, rating: Rating) -> dict[str, Any]:
     """The API/export shape of a rating computed on demand (``created_at`` null: it is not
     a stored rating); the same shape as ``credit.records.snapshots.rating_view``."""
-    from credit.records.snapshots import adjustment_views, rating_shape
-
     adjustment = adjustment_views(session, [rating.adjustment_id]).get(rating.adjustment_id) \
         if rating.adjustment_id is not None else None
     return rating_shape(uscc, rating.score, rating.level, rating.computed_level,

@@ -12,8 +12,9 @@ from flask.cli import AppGroup
 from core.audit import audit
 from core.cli import ProgressBar, cli_actor
 from core.db import get_db, writing
+from credit.kinds import IMPORT_KINDS as KINDS
 from credit.records.cf import is_cf, map_cf_rows
-from credit.records.importing import KINDS, import_rows
+from credit.records.importing import import_rows
 from credit.records.readers import ReadError, read_file
 
 records_cli = AppGroup("records", help="信用档案记录 / Records of the credit file.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -38,6 +39,8 @@ class Enterprise(Base):
     """An enterprise identified by its 统一社会信用代码."""
 
     __tablename__ = "enterprises"
+    #: the change-log entity and public name of this kind of record
+    entity: ClassVar[str] = "enterprise"
     __table_args__ = (
         enum_check("permit_category", PERMIT_CATEGORIES, nullable=True),
         enum_check("status", ENTERPRISE_STATUSES),
@@ -74,6 +77,8 @@ class Permit(Base):
     """A pollutant discharge permit (排污许可证), HJ 608-2017 numbered."""
 
     __tablename__ = "permits"
+    #: the change-log entity and public name of this kind of record
+    entity: ClassVar[str] = "permit"
     __table_args__ = (
         enum_check("category", PERMIT_CATEGORIES),
         enum_check("status", PERMIT_STATUSES),
@@ -114,6 +119,8 @@ class EmissionAccount(Base):
     """Accounted emissions of one pollutant in one year: E = G × (1 − η × k)."""
 
     __tablename__ = "emission_accounts"
+    #: the change-log entity and public name of this kind of record
+    entity: ClassVar[str] = "emission"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "year", "pollutant"),
         CheckConstraint("year >= 1990 AND year <= 2100", name="year_range"),
@@ -141,6 +148,8 @@ class Inspection(Base):
     """An on-site inspection (现场检查) and its outcome."""
 
     __tablename__ = "inspections"
+    #: the change-log entity and public name of this kind of record
+    entity: ClassVar[str] = "inspection"
     __table_args__ = (
         enum_check("kind", INSPECTION_KINDS),
         enum_check("outcome", INSPECTION_OUTCOMES),
@@ -167,6 +176,8 @@ class Penalty(Base):
     """An administrative penalty decision, with the 双公示 field set."""
 
     __tablename__ = "penalties"
+    #: the change-log entity and public name of this kind of record
+    entity: ClassVar[str] = "penalty"
     __table_args__ = (
         enum_check("severity", SEVERITIES),
         CheckConstraint("fine_amount_fen >= 0", name="fine_not_negative"),
@@ -228,6 +239,8 @@ class DisclosureReport(Base):
     """An annual 企业环境信息依法披露 report (due 15 March of the following year)."""
 
     __tablename__ = "disclosure_reports"
+    #: the change-log entity and public name of this kind of record
+    entity: ClassVar[str] = "disclosure"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "year"),
         CheckConstraint("year >= 1990 AND year <= 2100", name="year_range"),
@@ -239,3 +252,8 @@ class DisclosureReport(Base):
     submitted_at: Mapped[dt.date] = mapped_column(Date)
     #: where the report is published, or its text
     url_or_text: Mapped[str | None] = mapped_column(Text)
+
+
+#: an enterprise's records: each public snapshot embeds its enterprise's name and region
+RECORD_MODELS: tuple[type[Base], ...] = (Penalty, Inspection, Permit, DisclosureReport,
+                                         EmissionAccount)

@@ -32,9 +32,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.orm import Session
 
+from core.clock import iso
 from core.reference import Industry, Region
+from credit.ratings.levels import level_name
 from credit.ratings.models import CreditRating
 from credit.records.models import (
+    RECORD_MODELS,
     DisclosureReport,
     EmissionAccount,
     Enterprise,
@@ -45,17 +48,11 @@ from credit.records.models import (
 from credit.records.publication import is_public
 
 Snapshot = dict[str, Any]
-LEVEL_NAMES = {"green": "环保诚信企业", "blue": "环保良好企业", "yellow": "环保警示企业",
-               "red": "环保不良企业", "black": "环保严重失信企业"}
 
 
 def yuan(fen: int) -> str:
     """Integer fen as a CNY decimal string: 1234567 → "12345.67"."""
     return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
-
-
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 #: (table, code) → name; reference rows change only with a migration, so a process may
@@ -76,10 +73,6 @@ def _names(session: Session | Connection, model: Any, codes: Iterable[str]) -> d
 
 #: enterprise columns that record snapshots embed (as enterprise_name and region_code)
 EMBEDDED_ENTERPRISE_COLUMNS = ("name", "region_code")
-#: the record entities, each snapshot embedding its enterprise's name and region code
-RECORD_MODELS: dict[str, Any] = {"penalty": Penalty, "inspection": Inspection,
-                                 "permit": Permit, "disclosure": DisclosureReport,
-                                 "emission": EmissionAccount}
 
 
 def enterprise_records(session: Session, enterprise_ids: Iterable[int]
@@ -90,8 +83,8 @@ def enterprise_records(session: Session, enterprise_ids: Iterable[int]
     if not ids:
         return []
     out = []
-    for entity, model in RECORD_MODELS.items():
-        out += [(entity, rid, eid) for rid, eid in session.execute(
+    for model in RECORD_MODELS:
+        out += [(model.entity, rid, eid) for rid, eid in session.execute(
             select(model.id, model.enterprise_id).where(model.enterprise_id.in_(ids))
             .order_by(model.id))]
     return out
@@ -112,7 +105,8 @@ _ENTERPRISE_SNAPSHOT_SQL = _ENTERPRISE_FROM.where(
 _ONE_ENTERPRISE_SQL = _ENTERPRISE_FROM.where(Enterprise.uscc == bindparam("uscc"))
 
 
-def enterprise_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
+def enterprise_snapshots(session: Session, usccs: Iterable[str], _today: dt.date | None = None
+                         ) -> dict[str, Snapshot | None]:
     """Public view of enterprises by USCC, with their current published level."""
     usccs = list(set(usccs))
     # Core rows through the session's connection: no ORM entities to build
@@ -205,10 +199,10 @@ def enterprise_view(row: Any, regions: dict[str, str], industries: dict[str, str
         "permit_category": row.permit_category,
         "status": row.status,
         "level": row.level,
-        "level_name": LEVEL_NAMES.get(row.level) if row.level else None,
+        "level_name": level_name(row.level),
         "score": row.score,
-        "rated_as_of": _iso(row.rated_as_of),
-        "updated_at": _iso(row.updated_at),
+        "rated_as_of": iso(row.rated_as_of),
+        "updated_at": iso(row.updated_at),
     }
 
 
@@ -220,11 +214,11 @@ def penalty_view(p: Penalty, uscc: str, name: str, region_code: str) -> Snapshot
         "legal_basis": p.legal_basis, "penalty_kinds": p.kinds, "content": p.content,
         "fine_amount": yuan(p.fine_amount_fen),
         "confiscated_amount": yuan(p.confiscated_amount_fen),
-        "licence_affected": p.licence_affected, "decision_date": _iso(p.decision_date),
+        "licence_affected": p.licence_affected, "decision_date": iso(p.decision_date),
         "authority": p.authority, "authority_uscc": p.authority_uscc,
         "data_source": p.data_source, "data_source_uscc": p.data_source_uscc,
         "severity": p.severity, "criminal_transfer": p.criminal_transfer,
-        "publish_until": _iso(p.publish_until), "remarks": p.remarks,
+        "publish_until": iso(p.publish_until), "remarks": p.remarks,
     }
 
 
@@ -237,21 +231,21 @@ def penalty_snapshots(session: Session, ids: Iterable[int], today: dt.date
 
 def inspection_view(i: Inspection, uscc: str, name: str, region_code: str) -> Snapshot:
     return {"id": i.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
-            "ref": i.ref, "date": _iso(i.date), "agency": i.agency, "kind": i.kind,
+            "ref": i.ref, "date": iso(i.date), "agency": i.agency, "kind": i.kind,
             "outcome": i.outcome, "findings": i.findings}
 
 
 def permit_view(p: Permit, uscc: str, name: str, region_code: str) -> Snapshot:
     return {"id": p.id, "permit_no": p.permit_no, "uscc": uscc, "enterprise_name": name,
             "region_code": region_code, "category": p.category,
-            "valid_from": _iso(p.valid_from), "valid_until": _iso(p.valid_until),
-            "status": p.status, "revoked_at": _iso(p.revoked_at),
+            "valid_from": iso(p.valid_from), "valid_until": iso(p.valid_until),
+            "status": p.status, "revoked_at": iso(p.revoked_at),
             "limits": {lim.pollutant: str(lim.annual_limit_tonnes) for lim in p.limits}}
 
 
 def disclosure_view(d: DisclosureReport, uscc: str, name: str, region_code: str) -> Snapshot:
     return {"id": d.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
-            "year": d.year, "submitted_at": _iso(d.submitted_at), "url": d.url_or_text}
+            "year": d.year, "submitted_at": iso(d.submitted_at), "url": d.url_or_text}
 
 
 def emission_view(e: EmissionAccount, uscc: str, name: str, region_code: str) -> Snapshot:
@@ -277,71 +271,26 @@ def _record_snapshots(session: Session, model: Any, ids: Iterable[int | str],
     return out
 
 
-def rating_shape(uscc: str, score: int, level: str, computed_level: str, rulebook: str,
-                 as_of: dt.date, explanation: list[Any], adjustment: Snapshot | None,
-                 created_at: dt.datetime | None) -> Snapshot:
-    """The one public shape of a rating (API, change feed, exports, history)."""
-    return {"uscc": uscc, "score": score, "level": level,
-            "level_name": LEVEL_NAMES.get(level), "computed_level": computed_level,
-            "rulebook": rulebook, "as_of": _iso(as_of), "explanation": explanation,
-            "adjustment": adjustment, "created_at": _iso(created_at)}
+def inspection_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
+                         ) -> dict[str, Snapshot | None]:
+    """Public view of inspections by id; None for withdrawn ones."""
+    return _record_snapshots(session, Inspection, ids, lambda i, *a: (
+        None if i.withdrawn_at else inspection_view(i, *a)))
 
 
-def adjustment_views(session: Session, ids: Iterable[int | None]) -> dict[int, Snapshot]:
-    """The public part of level adjustments by id: the level set, why, until when."""
-    from credit.cases.models import RatingAdjustment
-
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(RatingAdjustment.id, RatingAdjustment.to_level,
-                                  RatingAdjustment.reason, RatingAdjustment.expires_at)
-                           .where(RatingAdjustment.id.in_(wanted)))
-    return {r.id: {"id": r.id, "to_level": r.to_level, "reason": r.reason,
-                   "expires_at": _iso(r.expires_at)} for r in rows}
+def permit_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
+                     ) -> dict[str, Snapshot | None]:
+    """Public view of permits (with their limits) by id."""
+    return _record_snapshots(session, Permit, ids, permit_view)
 
 
-def rating_view(r: CreditRating, uscc: str, adjustments: dict[int, Snapshot] | None = None
-                ) -> Snapshot:
-    """A stored rating as published (the explanation lists rule, points and source record);
-    ``adjustments`` from :func:`adjustment_views`."""
-    adjustment = (adjustments or {}).get(r.adjustment_id) if r.adjustment_id else None
-    return rating_shape(uscc, r.score, r.level, r.computed_level, r.rulebook_version, r.as_of,
-                        r.explanation, adjustment, r.created_at)
+def disclosure_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
+                         ) -> dict[str, Snapshot | None]:
+    """Public view of disclosure reports by id."""
+    return _record_snapshots(session, DisclosureReport, ids, disclosure_view)
 
 
-def rating_snapshots(session: Session, usccs: Iterable[str]) -> dict[str, Snapshot | None]:
-    """Current ratings by USCC."""
-    usccs = list(set(usccs))
-    rows = session.execute(
-        select(CreditRating, Enterprise.uscc)
-        .join(Enterprise, Enterprise.id == CreditRating.enterprise_id)
-        .where(Enterprise.uscc.in_(usccs), CreditRating.is_current)).all()
-    adjustments = adjustment_views(session, (rating.adjustment_id for rating, _ in rows))
-    out: dict[str, Snapshot | None] = dict.fromkeys(usccs)
-    for rating, uscc in rows:
-        out[uscc] = rating_view(rating, uscc, adjustments)
-    return out
-
-
-def snapshots(session: Session, entity: str, ids: Iterable[str], today: dt.date
-              ) -> dict[str, Snapshot | None]:
-    """Public snapshots of one entity type, by public id (None = not public)."""
-    ids = list(ids)
-    if entity == "enterprise":
-        return enterprise_snapshots(session, ids)
-    if entity == "rating":
-        return rating_snapshots(session, ids)
-    if entity == "penalty":
-        return penalty_snapshots(session, ids, today)
-    simple = {
-        "inspection": (Inspection, lambda i, *a: None if i.withdrawn_at else inspection_view(
-            i, *a)),
-        "permit": (Permit, permit_view),
-        "disclosure": (DisclosureReport, disclosure_view),
-        "emission": (EmissionAccount, emission_view),
-    }
-    if entity in simple:
-        model, view = simple[entity]
-        return _record_snapshots(session, model, ids, view)
-    return dict.fromkeys(ids)
+def emission_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
+                       ) -> dict[str, Snapshot | None]:
+    """Public view of emission accounts by id."""
+    return _record_snapshots(session, EmissionAccount, ids, emission_view)

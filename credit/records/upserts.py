@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.changelog import record_change
 from credit.records.emissions import emitted_tonnes
-from credit.records.importing import ImportResult, RowError, enterprise_ids, permit_problem
 from credit.records.models import (
     DisclosureReport,
     EmissionAccount,
@@ -20,6 +19,7 @@ from credit.records.models import (
     PermitLimit,
 )
 from credit.records.publication import default_publish_until
+from credit.records.rows import ImportResult, RowError, enterprise_ids, permit_problem
 from credit.records.snapshots import EMBEDDED_ENTERPRISE_COLUMNS, enterprise_records
 
 Parsed = list[tuple[int, dict[str, Any]]]
@@ -58,7 +58,7 @@ def _owners(session: Session, parsed: Parsed, result: ImportResult) -> tuple[Par
     return good, ids
 
 
-def _upsert(session: Session, model: Any, entity: str, key: Any, parsed: Parsed,
+def _upsert(session: Session, model: Any, key: Any, parsed: Parsed,
             ids: dict[str, int], existing: dict[Any, Any], result: ImportResult,
             build: Any) -> None:
     """Generic loop: build the columns, update or create, record real changes."""
@@ -80,9 +80,9 @@ def _upsert(session: Session, model: Any, entity: str, key: Any, parsed: Parsed,
             pending.append(obj)
     session.flush()
     for obj in pending:
-        public_id = obj.uscc if entity == "enterprise" else obj.id
-        record_change(session, entity, public_id,
-                      enterprise_id=obj.id if entity == "enterprise" else obj.enterprise_id)
+        is_enterprise = model is Enterprise
+        record_change(session, model.entity, obj.uscc if is_enterprise else obj.id,
+                      enterprise_id=obj.id if is_enterprise else obj.enterprise_id)
 
 
 def upsert_enterprises(session: Session, parsed: Parsed, result: ImportResult) -> None:
@@ -101,7 +101,7 @@ def upsert_enterprises(session: Session, parsed: Parsed, result: ImportResult) -
         return tuple(getattr(e, c) for c in EMBEDDED_ENTERPRISE_COLUMNS)
 
     before = {e.id: (e, embedded(e)) for e in existing.values()}
-    _upsert(session, Enterprise, "enterprise", lambda c: c["uscc"], parsed, {}, existing,
+    _upsert(session, Enterprise, lambda c: c["uscc"], parsed, {}, existing,
             result, build)
     moved = [eid for eid, (e, old) in before.items() if embedded(e) != old]
     # record snapshots embed the enterprise's name and region: mirrors must get them anew
@@ -130,7 +130,7 @@ def upsert_permits(session: Session, parsed: Parsed, result: ImportResult) -> No
                 "valid_from": v["valid_from"], "valid_until": v["valid_until"],
                 "status": v["status"] or "valid", "revoked_at": v["revoked_at"]}
 
-    _upsert(session, Permit, "permit", lambda c: c["permit_no"], parsed, ids, existing, result,
+    _upsert(session, Permit, lambda c: c["permit_no"], parsed, ids, existing, result,
             build)
     _replace_limits(session, existing, limits, result)
 
@@ -164,7 +164,7 @@ def upsert_inspections(session: Session, parsed: Parsed, result: ImportResult) -
         return {"enterprise_id": eid, "ref": v["ref"], "date": v["date"], "agency": v["agency"],
                 "kind": v["kind"], "outcome": v["outcome"], "findings": v["findings"]}
 
-    _upsert(session, Inspection, "inspection",
+    _upsert(session, Inspection,
             lambda c: c["ref"] or (c["enterprise_id"], c["date"], c["agency"]),
             parsed, ids, existing, result, build)
 
@@ -194,7 +194,7 @@ def upsert_penalties(session: Session, parsed: Parsed, result: ImportResult) -> 
                 "confiscated_amount_fen": v["confiscated_amount"] or 0,
                 "criminal_transfer": bool(v["criminal_transfer"])}
 
-    _upsert(session, Penalty, "penalty", lambda c: c["decision_no"], parsed, ids, existing,
+    _upsert(session, Penalty, lambda c: c["decision_no"], parsed, ids, existing,
             result, build)
 
 
@@ -202,7 +202,7 @@ def upsert_disclosures(session: Session, parsed: Parsed, result: ImportResult) -
     parsed, ids = _owners(session, parsed, result)
     existing = {(d.enterprise_id, d.year): d for d in session.scalars(
         select(DisclosureReport).where(DisclosureReport.enterprise_id.in_(set(ids.values()))))}
-    _upsert(session, DisclosureReport, "disclosure", lambda c: (c["enterprise_id"], c["year"]),
+    _upsert(session, DisclosureReport, lambda c: (c["enterprise_id"], c["year"]),
             parsed, ids, existing, result,
             lambda v, eid: {"enterprise_id": eid, "year": v["year"],
                             "submitted_at": v["submitted_at"], "url_or_text": v["url"]})
@@ -221,11 +221,6 @@ def upsert_emissions(session: Session, parsed: Parsed, result: ImportResult) -> 
                 "emitted_tonnes": emitted_tonnes(v["generated_tonnes"], v["removal_efficiency"],
                                                  v["operating_rate"])}
 
-    _upsert(session, EmissionAccount, "emission",
+    _upsert(session, EmissionAccount,
             lambda c: (c["enterprise_id"], c["year"], c["pollutant"]), parsed, ids, existing,
             result, build)
-
-
-UPSERTS = {"enterprises": upsert_enterprises, "permits": upsert_permits,
-           "inspections": upsert_inspections, "penalties": upsert_penalties,
-           "disclosures": upsert_disclosures, "emissions": upsert_emissions}

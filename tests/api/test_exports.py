@@ -74,9 +74,9 @@ def test_csv_rows_equal_the_public_snapshots(client, session, keys):
     """The CSV streams from one cursor; every cell must equal the snapshot builders' value."""
     from core.clock import today as china_today
     from credit.demo.load import load_demo
+    from credit.kinds import snapshots
     from credit.ratings.loader import load_rulebook
     from credit.ratings.rescoring import rescore
-    from credit.records.snapshots import snapshots
 
     load_demo(session, 40, seed=3)
     rescore(session, None, china_today(), load_rulebook("cn-default"))

@@ -17,9 +17,12 @@ from core.clock import CHINA
 from core.clock import today as china_today
 from core.consumers import drain
 from core.users import create_api_client
+from credit.kinds import snapshots
+from credit.records.models import RECORD_MODELS as _MODELS
 from credit.records.models import Inspection, Penalty
-from credit.records.snapshots import RECORD_MODELS, snapshots
 from tests.factories import create_regulator, make_uscc
+
+RECORD_MODELS = {model.entity: model for model in _MODELS}
 
 T0 = dt.date(2026, 3, 2)
 A, B, C = (make_uscc(n) for n in (9001, 9002, 9003))

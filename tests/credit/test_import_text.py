@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from credit.records import fields
-from credit.records.importing import SPECS, RowError, parse_row
+from credit.records.columns import SPECS, parse_row
 from credit.records.models import Enterprise
+from credit.records.rows import RowError
 
 REFUSED = ["\x0b", "\x00", "\x1b", "\x0c", "\x7f", "\x85", "\ud800", "\uffff"]
 COLUMNS = [(kind, column) for kind, spec in SPECS.items() for column, _r, _p in spec]

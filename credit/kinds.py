@@ -1,0 +1,107 @@
+"""The registry of public entities: every kind of record (and the rating) once, with what each
+layer needs of it — model, import name and columns, natural key, upsert, public snapshot,
+label, and whether a change can move a rating.
+
+Every layer reads this instead of repeating entity names: the importer and the records API
+(``import_kinds``), the change feed and exports (``snapshots``), rescoring
+(``RATED_ENTITIES``), the API's schemas and the portal's record labels. Adding a record kind
+means its model (``credit.records.models``), its columns, upsert and snapshot view, and one
+entry here. The search index reads only enterprises and penalties (``search.documents``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from credit.ratings.snapshots import rating_snapshots
+from credit.records import snapshots as records
+from credit.records import upserts
+from credit.records.columns import SPECS
+from credit.records.models import (
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Penalty,
+    Permit,
+)
+from credit.records.rows import check_codes
+
+Snapshots = Callable[[Session, Iterable[str], dt.date], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One public entity of the change log and the API."""
+
+    #: change-log entity and API name, e.g. "penalty"
+    entity: str
+    #: zh-CN label (pages translate it), e.g. 行政处罚
+    label: str
+    #: public snapshots by public id: (session, ids, today) → {id: snapshot or None}
+    snapshots: Snapshots
+    model: Any = None
+    #: `records import --kind` / `POST /records/{kind}` name; None: not importable
+    import_name: str | None = None
+    #: natural key of idempotent imports (columns of the import format)
+    natural_key: tuple[str, ...] = ()
+    upsert: Callable[..., None] | None = None
+    #: checks across rows before the upsert (e.g. that codes exist)
+    check: Callable[..., Any] | None = None
+    #: a change of this entity can move its enterprise's rating
+    rated: bool = True
+    #: an upheld objection withdraws it (the record no longer counts or shows)
+    withdrawable: bool = False
+
+    @property
+    def columns(self) -> list[tuple[str, bool, Callable[[str], Any]]]:
+        """The import columns: (name, required, parser)."""
+        return SPECS[self.import_name] if self.import_name else []
+
+
+KINDS: tuple[RecordKind, ...] = (
+    RecordKind("enterprise", "企业", records.enterprise_snapshots, Enterprise, "enterprises",
+               ("uscc",), upserts.upsert_enterprises, check_codes),
+    RecordKind("rating", "信用评价", rating_snapshots, rated=False),
+    RecordKind("penalty", "行政处罚", records.penalty_snapshots, Penalty, "penalties",
+               ("decision_no",), upserts.upsert_penalties, withdrawable=True),
+    RecordKind("inspection", "现场检查", records.inspection_snapshots, Inspection,
+               "inspections", ("ref",), upserts.upsert_inspections, withdrawable=True),
+    RecordKind("permit", "排污许可", records.permit_snapshots, Permit, "permits",
+               ("permit_no",), upserts.upsert_permits),
+    RecordKind("disclosure", "依法披露", records.disclosure_snapshots, DisclosureReport,
+               "disclosures", ("uscc", "year"), upserts.upsert_disclosures),
+    RecordKind("emission", "排放核算", records.emission_snapshots, EmissionAccount,
+               "emissions", ("uscc", "year", "pollutant"), upserts.upsert_emissions),
+)
+BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS}
+BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}
+#: the entities of the change feed, exports and webhooks
+ENTITIES: tuple[str, ...] = tuple(BY_ENTITY)
+#: the `records import --kind` names
+IMPORT_KINDS: tuple[str, ...] = tuple(BY_IMPORT_NAME)
+#: change-log entities whose change can move an enterprise's rating
+RATED_ENTITIES: frozenset[str] = frozenset(k.entity for k in KINDS if k.rated)
+
+
+def import_kind(name: str) -> RecordKind:
+    """The importable kind called ``name``; ValueError naming the known ones."""
+    try:
+        return BY_IMPORT_NAME[name]
+    except KeyError:
+        raise ValueError(f"unknown kind {name!r}; one of {', '.join(IMPORT_KINDS)}") from None
+
+
+def snapshots(session: Session, entity: str, ids: Iterable[str], today: dt.date
+              ) -> dict[str, Any]:
+    """Public snapshots of one entity type, by public id (None = not public)."""
+    ids = list(ids)
+    kind = BY_ENTITY.get(entity)
+    if kind is None:
+        return dict.fromkeys(ids)
+    return kind.snapshots(session, ids, today)
