@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, make_response, render_template
 
 from core.web import ERROR_PAGE
+from credit.kinds import KINDS
 
 
 def _error_page(status: int, title: str, detail: str | None) -> Any:
@@ -15,8 +16,8 @@ def _error_page(status: int, title: str, detail: str | None) -> Any:
                                          detail=detail), status)
 
 
-RECORD_LABELS = {"penalty": "行政处罚", "inspection": "现场检查", "permit": "排污许可",
-                 "disclosure": "依法披露", "emission": "排放核算", "tipoff": "举报",
+#: labels of the records an explanation line can cite (zh-CN msgids, translated on use)
+RECORD_LABELS = {**{kind.entity: kind.label for kind in KINDS}, "tipoff": "举报",
                  "adjustment": "等级调整"}
 
 

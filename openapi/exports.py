@@ -28,9 +28,9 @@ from core.reference import Industry, Region
 from credit.kinds import snapshots
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise, Penalty
+from credit.records.publication import public_on
 from openapi.access import api_client
 from openapi.export_schema import data_package
-from openapi.record_lists_query import published
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
                 description="批量导出 / Bulk exports of the public data (open; a key lifts the "
@@ -109,7 +109,7 @@ def _ratings(_today: dt.date) -> Select[Any]:
 
 def _penalties(today: dt.date) -> Select[Any]:
     return select(Penalty.id).join(Enterprise, Enterprise.id == Penalty.enterprise_id) \
-        .where(*published(today))
+        .where(public_on(today))
 
 
 RESOURCES: dict[str, Resource] = {

@@ -32,7 +32,7 @@ class RecordsOutSchema(ma.Schema):
     unchanged = fields.Integer(required=True)
 
 
-@blp.route("/<any(enterprises, permits, inspections, penalties, disclosures, emissions):kind>")
+@blp.route(f"/<any({', '.join(KINDS)}):kind>")
 class Records(MethodView):
     @blp.arguments(RecordsInSchema)
     @blp.response(200, RecordsOutSchema)
@@ -57,6 +57,3 @@ class Records(MethodView):
         return {"created": result.created, "updated": result.updated,
                 "unchanged": result.unchanged}
 
-
-assert set(KINDS) == {"enterprises", "permits", "inspections", "penalties", "disclosures",
-                      "emissions"}

@@ -8,9 +8,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from credit.kinds import ENTITIES
+
 LEVELS = ("green", "blue", "yellow", "red", "black")
-ENTITIES = ("enterprise", "rating", "penalty", "inspection", "permit", "disclosure",
-            "emission")
 MAX_SEQ = 2**62
 #: the snapshot schemas of the entities (openapi.snapshot_schemas), most specific first
 SNAPSHOT_NAMES = ("PenaltySnapshot", "PermitSnapshot", "InspectionSnapshot",

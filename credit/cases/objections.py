@@ -17,12 +17,13 @@ from core.users import User
 from core.workdays import add_workdays
 from credit.cases.adjustments import require_scope
 from credit.cases.models import Objection, RepairApplication
-from credit.records.models import Enterprise, Inspection, Penalty
+from credit.kinds import KINDS
+from credit.records.models import Enterprise, Penalty
 
 #: regulators answer objections and repair applications within this many working days
 ANSWER_WORKDAYS = 10
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-WITHDRAWABLE = {"penalty": Penalty, "inspection": Inspection}
+WITHDRAWABLE = {kind.entity: kind.model for kind in KINDS if kind.withdrawable}
 
 
 def new_reference(prefix: str) -> str:

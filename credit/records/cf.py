@@ -1,4 +1,5 @@
-"""The 双公示 administrative-penalty field set (CF_*) mapped onto our penalty columns."""
+"""The 双公示 administrative-penalty field set (CF_*), both directions: CF_* import columns
+mapped onto our penalty columns, and penalty snapshots written out as CF_* records."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from credit.records import fields
+from credit.records.models import Enterprise
 
 #: CF_* column → our column; money columns are in 万元
 CF_COLUMNS = {
@@ -57,3 +62,27 @@ def map_cf_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> Iterator[tuple[in
         if not str(out.get("severity") or "").strip():
             out["severity"] = _severity(row)
         yield number, out
+
+
+def _wan(yuan: str) -> str:
+    """CNY decimal string → 万元 decimal string (exact)."""
+    value = (Decimal(yuan) / 10_000).normalize()
+    return format(value, "f")
+
+
+def cf_records(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Penalty snapshots as 双公示 CF_* records (money in 万元)."""
+    reps = dict(session.execute(select(Enterprise.uscc, Enterprise.legal_representative)
+                                .where(Enterprise.uscc.in_({i["uscc"] for i in items}))).all())
+    return [{
+        "id": p["id"], "CF_XDR_MC": p["enterprise_name"], "CF_XDR_LB": "法人及非法人组织",
+        "CF_XDR_SHXYM": p["uscc"], "CF_FRDB": reps.get(p["uscc"]) or "",
+        "CF_WSH": p["decision_no"], "CF_WFXW": p["violation_type"], "CF_SY": p["facts"],
+        "CF_YJ": p["legal_basis"], "CF_CFLB": ";".join(p["penalty_kinds"]),
+        "CF_NR": p["content"] or "", "CF_NR_FK": _wan(p["fine_amount"]),
+        "CF_NR_WFFF": _wan(p["confiscated_amount"]), "CF_NR_ZKDX": p["licence_affected"] or "",
+        "CF_JDRQ": p["decision_date"], "CF_YXQ": p["publish_until"],
+        "CF_GSJZQ": p["publish_until"], "CF_CFJG": p["authority"],
+        "CF_CFJGDM": p["authority_uscc"] or "", "CF_SJLY": p["data_source"] or p["authority"],
+        "CF_SJLYDM": p["data_source_uscc"] or "", "BZ": p["remarks"] or "",
+    } for p in items]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.reference import region_prefix
+from credit.kinds import snapshots
 from credit.ratings.models import CreditRating
-from credit.records.models import Enterprise
+from credit.records.models import Enterprise, Inspection, Penalty, Permit
+from credit.records.publication import public_on
 from credit.records.snapshots import Snapshot, enterprise_snapshots
 
 
@@ -83,3 +86,36 @@ def rating_history(session: Session, enterprise_id: int, limit: int = 200
     return list(session.scalars(
         select(CreditRating).where(CreditRating.enterprise_id == enterprise_id)
         .order_by(CreditRating.as_of.desc(), CreditRating.id.desc()).limit(limit)))
+
+
+#: the record kinds the API lists page by page
+LISTED = {model.entity: model for model in (Penalty, Inspection, Permit)}
+
+
+def record_page(session: Session, entity: str, args: dict[str, Any], today: dt.date
+                ) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of public records of ``entity`` ordered by id, and the next cursor."""
+    model = LISTED[entity]
+    limit = args["limit"]
+    stmt = (select(model.id).join(Enterprise, Enterprise.id == model.enterprise_id)
+            .order_by(model.id).limit(limit + 1))
+    if args.get("after"):
+        stmt = stmt.where(model.id > args["after"])
+    if args.get("uscc"):
+        stmt = stmt.where(Enterprise.uscc == args["uscc"].strip().upper())
+    if args.get("region"):
+        stmt = stmt.where(Enterprise.region_code.startswith(region_prefix(args["region"])))
+    if entity == "penalty":
+        stmt = stmt.where(public_on(today))
+        if args.get("since"):
+            stmt = stmt.where(Penalty.decision_date >= args["since"])
+    elif entity == "inspection":
+        stmt = stmt.where(Inspection.withdrawn_at.is_(None))
+        if args.get("since"):
+            stmt = stmt.where(Inspection.date >= args["since"])
+    ids = list(session.scalars(stmt))
+    more = len(ids) > limit
+    ids = ids[:limit]
+    snaps = snapshots(session, entity, [str(i) for i in ids], today)
+    items = [s for i in ids if (s := snaps.get(str(i))) is not None]
+    return items, ids[-1] if more else None
