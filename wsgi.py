@@ -16,6 +16,7 @@ import search
 from core import audit as core_audit
 from core import cli as core_cli
 from core import consumers as core_consumers
+from core import guards as core_guards
 from core import web as core_web
 from core.config import load_config
 from core.i18n import init_i18n
@@ -40,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    core_web.guard_hosts(app)
+    core_guards.guard_hosts(app)
     core_web.init_db(app)
     core_audit.init_app(app)
     core_web.register_error_handlers(app)

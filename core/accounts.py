@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.audit import audit
 from core.errors import Forbidden, Invalid, NotFound
 from core.mfa import clear_mfa, remaining_counts
+from core.passwords import verify_secret
 from core.sessions import end_user_sessions, open_session_counts
 from core.users import User, hash_password, validate_password
 
@@ -35,6 +36,15 @@ def set_password(session: Session, user: User, password: str, actor: str,
     ended = end_user_sessions(session, user.id)
     audit(session, actor, action, f"user:{user.id}", {"sessions_ended": ended})
     return ended
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """The user's own password change: the current password first (Invalid if wrong); every
+    session ends (the caller starts a fresh one for this browser)."""
+    if not verify_secret(user.password_hash, current):
+        raise Invalid("当前密码不正确 / the current password is wrong",
+                      {"current": ["wrong"]})
+    set_password(session, user, new, f"user:{user.id}", action="user.password_change")
 
 
 def set_active(session: Session, user: User, active: bool, actor: str) -> None:

@@ -43,7 +43,7 @@ from core.audit_chain import (
     verify,
     walk,
 )
-from core.db import Base, UTCDateTime, enum_check, utcnow
+from core.db import Base, UTCDateTime, enum_check, register_queue, utcnow
 
 log = logging.getLogger(__name__)
 PENDING = "envcredit.pending_audit"
@@ -180,8 +180,9 @@ def _keep_marker(session: Session) -> None:
 event.listen(Session, "before_commit", _write_pending)
 event.listen(Session, "after_commit", _keep_marker)
 event.listen(Session, "after_soft_rollback",
-             lambda session, _tx: (session.info.pop(PENDING, None),
-                                   session.info.pop(MARKER_DUE, None)))
+             lambda session, tx: None if tx.nested else (session.info.pop(PENDING, None),
+                                                         session.info.pop(MARKER_DUE, None)))
+register_queue(PENDING)
 
 
 def ensure_keyed(session: Session) -> Head:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, UTCDateTime, enum_check, utcnow
+from core.db import Base, UTCDateTime, enum_check, register_queue, utcnow
 
 PENDING = "envcredit.pending_changes"
 COMMITTED = "envcredit.committed_seq"
@@ -124,7 +124,9 @@ def _after_rollback(session: Session) -> None:
 
 event.listen(Session, "before_commit", _write_pending)
 event.listen(Session, "after_commit", _after_commit)
-event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
+event.listen(Session, "after_soft_rollback",
+             lambda session, tx: None if tx.nested else _after_rollback(session))
+register_queue(PENDING)
 
 
 def last_seq(session: Session) -> int:

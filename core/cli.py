@@ -24,7 +24,7 @@ from core.accounts import (
 )
 from core.audit import AuditKeyMismatch, audit, ensure_keyed, verify_chain
 from core.db import get_db, writing
-from core.errors import DomainError
+from core.errors import DomainError, describe
 from core.users import (
     ROLES,
     SCOPES,
@@ -62,20 +62,12 @@ def transaction() -> Iterator[Session]:
             session.commit()
     except DomainError as exc:
         session.rollback()
-        raise click.ClickException(_describe(exc)) from None
+        raise click.ClickException(describe(exc)) from None
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
-
-
-def _describe(exc: DomainError) -> str:
-    if isinstance(exc.errors, dict):
-        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items()
-                            if v and str(v[0]) not in exc.message)
-        return f"{exc.message}" + (f" ({details})" if details else "")
-    return exc.message
 
 
 def _rich_progress() -> Any:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +51,48 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+# -- work queued for the commit, and savepoints -----------------------------------------------
+# Audit rows, change-log rows and newly written upload files wait in ``session.info`` until
+# the transaction commits (their ``before_commit``/``after_commit`` hooks) and are dropped
+# when it rolls back. A rolled-back savepoint (``Session.begin_nested``, as
+# ``core.web.attempt`` uses for one page action) must drop only what was queued inside it:
+# each queue is registered here, copied when a savepoint begins and restored when it rolls
+# back; ``on_discard`` gets the items the savepoint had added (e.g. files to delete).
+_QUEUES: dict[str, Any] = {}
+_SNAPSHOTS = "envcredit.savepoint_snapshots"
+
+
+def register_queue(key: str, on_discard: Any = None) -> None:
+    """Declare ``session.info[key]`` a queue of work for the commit (a list or a dict)."""
+    _QUEUES[key] = on_discard
+
+
+def _savepoint_begins(session: Session, transaction: Any) -> None:
+    if transaction.nested:
+        snapshots = session.info.setdefault(_SNAPSHOTS, {})
+        snapshots[id(transaction)] = {k: copy.copy(session.info.get(k)) for k in _QUEUES}
+
+
+def _savepoint_rolled_back(session: Session, transaction: Any) -> None:
+    if not transaction.nested:
+        return
+    saved = session.info.get(_SNAPSHOTS, {}).pop(id(transaction), None)
+    if saved is None:
+        return
+    for key, before in saved.items():
+        added = [item for item in (session.info.get(key) or ()) if item not in (before or ())]
+        if before is None:
+            session.info.pop(key, None)
+        else:
+            session.info[key] = before
+        if added and _QUEUES[key] is not None:
+            _QUEUES[key](added)
+
+
+event.listen(Session, "after_transaction_create", _savepoint_begins)
+event.listen(Session, "after_soft_rollback", _savepoint_rolled_back)
 
 
 def utcnow() -> dt.datetime:
@@ -96,6 +140,46 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+@contextlib.contextmanager
+def read_only() -> Iterator[Session]:
+    """A short read-only session of its own (plain BEGIN: it takes no write lock), for checks
+    that must be over before slow work starts (decoding uploads)."""
+    token = _write_intent.set(False)
+    reader = get_db().new_session()
+    try:
+        yield reader
+    finally:
+        reader.close()
+        _write_intent.reset(token)
+
+
+def write_apart(statement: Any) -> None:
+    """Run one write statement in its own short committed transaction (not the caller's)."""
+    writer = get_db().new_session()
+    try:
+        with writing():
+            writer.execute(statement)
+            writer.commit()
+    finally:
+        writer.close()
+
+
+def write_soon(session: Session, statement: Any) -> None:
+    """An opportunistic write that must not fail the request, e.g. a legacy hash upgraded on
+    its first use: inside a writing request's own transaction (on SQLite it already holds
+    the one write lock, a second writer would wait for it), else in a short transaction
+    apart; if that loses a race, it is simply done on a later use."""
+    if _write_intent.get():
+        session.execute(statement)
+        return
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        write_apart(statement)
+    except OperationalError:
+        logging.getLogger(__name__).info("opportunistic write deferred (database busy)")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -18,6 +18,15 @@ class DomainError(Exception):
         self.errors = errors
 
 
+def describe(exc: DomainError) -> str:
+    """A domain error as one line (pages, CLI, Open311): the message, then field details."""
+    if not isinstance(exc.errors, dict):
+        return exc.message
+    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items()
+                        if v and str(v[0]) not in exc.message)
+    return f"{exc.message}" + (f" ({details})" if details else "")
+
+
 class Invalid(DomainError):
     status = 422
     kind = "invalid"
@@ -41,3 +50,13 @@ class Conflict(DomainError):
 class Unauthorized(DomainError):
     status = 401
     kind = "unauthorized"
+
+
+class Refused(DomainError):
+    """A request refused before any view ran (too long, hostile body …): its own status and
+    problem kind."""
+
+    def __init__(self, status: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind

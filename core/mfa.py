@@ -22,7 +22,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, UTCDateTime, utcnow
+from core.audit import audit
+from core.db import Base, UTCDateTime, utcnow, write_apart
+from core.errors import Invalid
 from core.keyed_hash import hash_token, keyed_digest
 from core.users import User
 
@@ -192,6 +194,7 @@ def confirm_enrolment(session: Session, user: User, sealed: str, code: str) -> l
     user.totp_secret = sealed
     user.totp_last_step = step
     user.mfa_enrolled_at = utcnow()
+    audit(session, f"user:{user.id}", "user.mfa_enrol", f"user:{user.id}")
     return new_recovery_codes(session, user)
 
 
@@ -201,3 +204,35 @@ def clear_mfa(session: Session, user: User) -> None:
     user.totp_last_step = None
     user.mfa_enrolled_at = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+#: purpose of the sealed recovery codes waiting on a session row to be shown once
+CODES_PURPOSE = "recovery-codes"
+
+
+def hold_recovery_codes(row: Any, user: User, codes: list[str]) -> None:
+    """Keep new recovery codes, encrypted, on the user's session row until the page that
+    shows them once (then ``take_recovery_codes``); the enrolment secret is done with."""
+    row.pending_secret = None
+    row.pending_codes = seal("\n".join(codes), user.id, CODES_PURPOSE)
+
+
+def take_recovery_codes(row: Any, user: User) -> list[str] | None:
+    """The codes held on ``row`` (None if none), removed from the server as they are read."""
+    from core.sessions import UserSession
+
+    codes = unseal(row.pending_codes, user.id, CODES_PURPOSE)
+    if row.pending_codes:
+        write_apart(UserSession.__table__.update().where(UserSession.id == row.id)
+                    .values(pending_codes=None))
+    return codes.split("\n") if codes else None
+
+
+def renew_recovery_codes(session: Session, user: User, code: str, row: Any) -> None:
+    """Ten new recovery codes (the old ones stop working) for a current TOTP code, held on
+    the session row to be shown once; Invalid for a wrong or used code."""
+    if not user.mfa_enrolled or not verify_totp(session, user, code):
+        raise Invalid("验证码不正确或已使用过 / the code is wrong or was used already",
+                      {"code": ["wrong or used"]})
+    hold_recovery_codes(row, user, new_recovery_codes(session, user))
+    audit(session, f"user:{user.id}", "user.recovery_codes_renew", f"user:{user.id}")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.db import Base, UTCDateTime, enum_check, get_db, utcnow, writing
+from core.db import Base, UTCDateTime, enum_check, utcnow, write_apart
 from core.keyed_hash import hash_token
 
 STAGES = ("full", "code", "enrol")
@@ -151,14 +151,3 @@ def touch(session: Session, row: UserSession, *, apart: bool) -> None:
     else:
         session.execute(statement.execution_options(synchronize_session=False))
     set_committed_value(row, "last_seen_at", now)
-
-
-def write_apart(statement: Any) -> None:
-    """Run one write statement in its own committed transaction."""
-    writer = get_db().new_session()
-    try:
-        with writing():
-            writer.execute(statement)
-            writer.commit()
-    finally:
-        writer.close()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit import audit
-from core.db import Base, UTCDateTime, enum_check, utcnow, writing
+from core.db import Base, UTCDateTime, enum_check, utcnow, write_soon
 from core.errors import Conflict, Invalid, NotFound
 from core.keyed_hash import hash_token, verify_token
 from core.passwords import hash_secret, needs_rehash, verify_secret
@@ -193,16 +193,15 @@ def create_api_client(session: Session, name: str, scopes: list[str] | tuple[str
 
 def _upgrade_legacy_key(session: Session, key: str, keyed: str) -> ApiClient | None:
     """The client whose key is still stored as plain SHA-256; its hash is rewritten to the
-    keyed one at once, in a short transaction of its own: keys are looked up in a hook
-    that runs before read-only requests too, which never commit."""
+    keyed one on this use (``write_soon``: keys are looked up before read-only requests
+    too, which commit nothing)."""
     legacy = legacy_key_digest(key)
     client = session.scalar(select(ApiClient).where(ApiClient.key_hash == legacy))
     if client is None:
         return None
-    with writing(), Session(bind=session.get_bind()) as aside, aside.begin():
-        aside.execute(update(ApiClient).where(ApiClient.id == client.id,
-                                              ApiClient.key_hash == legacy)
-                      .values(key_hash=keyed))
+    write_soon(session, update(ApiClient).where(ApiClient.id == client.id,
+                                                ApiClient.key_hash == legacy)
+               .values(key_hash=keyed))
     set_committed_value(client, "key_hash", keyed)
     return client
 

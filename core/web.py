@@ -1,31 +1,55 @@
-"""Web plumbing every feature shares: the request session, errors as problem+json, /healthz."""
+"""Web plumbing every feature shares: the request's session and its one transaction
+boundary, errors as problem+json or error pages, absolute URLs, /healthz.
+
+**The transaction boundary.** Views never commit or roll back. After a view returns, the
+request's session commits (``transaction_boundary``); when a view raises, the error handler
+rolls back. A page that shows a DomainError as a form error runs the service through
+:func:`attempt`, which undoes just that call (a savepoint), so a 4xx page never carries half a
+write. CLI commands (``core.cli.transaction``) and change-log consumers own their
+transactions explicitly.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
+from collections.abc import Callable
 from inspect import iscoroutinefunction
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    jsonify,
+    request,
+    url_for,
+)
 from sqlalchemy import text
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
-from core.db import Database, get_db, reset_write_intent, set_write_intent
+from core import audit, changelog
+from core.db import Database, get_db, get_session, reset_write_intent, set_write_intent
 from core.errors import DomainError
+from core.guards import check_request
 from core.problems import PROBLEM_BASE as PROBLEM_BASE  # re-exported, used to live here
 from core.problems import problem_type
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+T = TypeVar("T")
 
 bp = Blueprint("core", __name__)
 
 
 class App(Flask):
-    """Flask, with ``ensure_sync`` answered from a cache.
+    """Flask, with ``ensure_sync`` answered from a cache and a rollback on every exception.
 
     Flask asks ``inspect.iscoroutinefunction`` about every hook and view on every request
     (about twenty times for an API read); whether a function is a coroutine function never
@@ -44,6 +68,16 @@ class App(Flask):
                 self._is_async[key] = is_async
         return self.async_to_sync(func) if is_async else func
 
+    def handle_user_exception(self, e: Exception) -> Any:
+        """Any exception raised by a view or a hook rolls the request's session back first,
+        whichever error handler then answers (so the transaction boundary never commits
+        half a write behind an error page)."""
+        if has_app_context() and "envcredit.db" in self.extensions:
+            registry = self.extensions["envcredit.db"].session
+            if registry.registry.has():
+                registry().rollback()
+        return super().handle_user_exception(e)
+
 
 class BoundedInt(IntegerConverter):
     """``<int:…>`` in URLs stops at the largest 32-bit id: a bigger number is a 404, not a
@@ -60,9 +94,11 @@ def init_db(app: Flask) -> Database:
     app.extensions["envcredit.db"] = db
 
     @app.before_request
-    def _write_intent() -> Any:
+    def _write_intent() -> None:
         g._write_token = set_write_intent(request.method not in SAFE_METHODS)
-        return reject_long_query() or reject_nul_bytes() or reject_hostile_json()
+        check_request()
+
+    app.after_request(transaction_boundary)
 
     @app.teardown_request
     def _reset_write_intent(_exc: BaseException | None) -> None:
@@ -77,100 +113,62 @@ def init_db(app: Flask) -> Database:
     return db
 
 
-class TrustedHostGuard:
-    """WSGI middleware: a request whose Host is not in ``TRUSTED_HOSTS`` gets 400 before the
-    app sees it, so no absolute URL (feed ids, QR codes, Link headers) is ever built from a
-    host an attacker chose (security F5)."""
-
-    def __init__(self, wsgi_app: Any, hosts: list[str]) -> None:
-        self.wsgi_app = wsgi_app
-        self.hosts = hosts
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        from werkzeug.sansio.utils import host_is_trusted
-
-        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-        if not self.hosts or host_is_trusted(host, self.hosts):
-            return self.wsgi_app(environ, start_response)
-        type_uri, title = problem_type(400, "untrusted-host")
-        body = jsonify_bytes({"type": type_uri, "title": title, "status": 400,
-                              "detail": "不受信任的主机名 / the Host header names a host this "
-                              "site does not serve"})
-        start_response("400 Bad Request", [("Content-Type", "application/problem+json"),
-                                           ("Content-Length", str(len(body)))])
-        return [body]
-
-
-def jsonify_bytes(data: Any) -> bytes:
-    import json
-
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
-
-
-def guard_hosts(app: Flask) -> None:
-    """Wrap the app in :class:`TrustedHostGuard` for its ``TRUSTED_HOSTS``."""
-    app.wsgi_app = TrustedHostGuard(app.wsgi_app, list(app.config.get("TRUSTED_HOSTS") or []))  # type: ignore[method-assign]
-
-
-def reject_long_query() -> Any:
-    """A query string past ``MAX_QUERY_BYTES`` is 414 (problem+json), before anything parses it."""
-    if len(request.query_string) > int(current_app.config.get("MAX_QUERY_BYTES") or 4096):
-        return _error_response(414, "URI Too Long",
-                               "查询字符串过长 / the query string is too long", "uri-too-long")
-    return None
-
-
-#: a JSON string literal (escapes included); removed before counting brackets and digits
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKETS = re.compile(r"[\[\]{}]")
-
-
-def json_body_problem(raw: bytes, max_depth: int, max_digits: int) -> str | None:
-    """Why a JSON body must not be parsed (too deep, a number too long), or None.
-
-    Python's json module would raise RecursionError on deep nesting and ValueError on
-    integers of thousands of digits; both are found here with C-speed regular expressions
-    over the text with its strings blanked out.
-    """
-    text = raw.decode("utf-8", errors="replace")
-    bare = _JSON_STRING.sub('""', text)
-    depth = deepest = 0
-    for bracket in _JSON_BRACKETS.findall(bare):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > max_depth:
-            return f"嵌套超过 {max_depth} 层 / nested deeper than {max_depth} levels"
-    if re.search("[0-9]{" + str(max_digits + 1) + ",}", bare):
-        return f"数字超过 {max_digits} 位 / a number longer than {max_digits} digits"
-    return None
-
-
-def reject_hostile_json() -> Any:
-    """JSON bodies: a size cap (413), then nesting and number-length caps (400), before
-    any view parses them."""
-    if request.method in SAFE_METHODS or not request.is_json:
-        return None
-    config = current_app.config
-    limit = int(config.get("JSON_MAX_BYTES") or 2 * 1024 * 1024)
-    if (request.content_length or 0) > limit:
-        return _error_response(413, "Content Too Large",
-                               f"JSON 请求体超过 {limit} 字节 / the JSON body is larger than "
-                               f"{limit} bytes", "too-large")
-    raw = request.get_data(cache=True)
-    if len(raw) > limit:
-        return _error_response(413, "Content Too Large",
-                               f"JSON 请求体超过 {limit} 字节 / the JSON body is larger than "
-                               f"{limit} bytes", "too-large")
-    reason = json_body_problem(raw, int(config.get("JSON_MAX_DEPTH") or 32),
-                               int(config.get("JSON_MAX_NUMBER_DIGITS") or 40))
-    if reason:
-        return _error_response(400, "Bad Request", f"JSON 请求体被拒绝：{reason} / the JSON "
-                               "body was refused", "invalid-json")
-    return None
-
-
 _UNSAFE_PATH = re.compile(r"[ \\]|//|%0|%5c", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _pending_writes(session: Any) -> bool:
+    return bool(session.new or session.dirty or session.deleted
+                or session.info.get(audit.PENDING) or session.info.get(changelog.PENDING))
+
+
+def transaction_boundary(response: Any) -> Any:
+    """Commit the request's session once the view has answered (4xx included: a form error
+    came through :func:`attempt`, which undid its writes); a read-only request with nothing
+    pending just ends. A failed commit answers 500/503 and stores nothing."""
+    registry = get_db().session
+    if not registry.registry.has():
+        return response
+    session = registry()
+    if not session.in_transaction() or response.status_code >= 500 or (
+            request.method in SAFE_METHODS and not g.get("_writes")
+            and not _pending_writes(session)):
+        return response
+    try:
+        session.commit()
+    except Exception as exc:  # e.g. the database went away between the view and here
+        session.rollback()
+        log.exception("commit failed on %s %s", request.method, request.path)
+        busy = type(exc).__name__ == "OperationalError"
+        return _error_response(503 if busy else 500, "Service Unavailable" if busy else
+                               "Internal Server Error", "保存失败，请重试 / the change could not "
+                               "be saved; please try again")
+    return response
+
+
+def writes_on_get(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a GET view that writes (a one-time receipt deleted as it is shown): its
+    transaction takes the write lock from its first statement and is committed."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g._writes = True
+        set_write_intent(True)  # reset at the end of the request (g._write_token)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def attempt(action: Callable[..., T], *args: Any, **kwargs: Any
+            ) -> tuple[T | None, DomainError | None]:
+    """Run one service call for a page: ``(result, None)``, or ``(None, error)`` with every
+    write of the call undone (a savepoint), for the page to show as a form error."""
+    session = get_session()
+    try:
+        with session.begin_nested():
+            return action(*args, **kwargs), None
+    except DomainError as exc:
+        return None, exc
 
 
 def safe_local_path(target: str | None, prefix: str, default: str) -> str:
@@ -196,21 +194,6 @@ def external_url(endpoint: str, **values: Any) -> str:
     if has_request_context():
         return request.host_url.rstrip("/") + path
     return "http://localhost" + path
-
-
-def reject_nul_bytes() -> Any:
-    """No database stores NUL in text: refuse it in the URL or form up front (400)."""
-    values = [request.path]
-    query = request.query_string
-    if b"%00" in query or b"\x00" in query:  # only these decode to NUL: parse just then
-        values += [*request.args.keys(), *request.args.values()]
-    if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        values += [*request.form.keys(), *request.form.values()]
-    if any("\x00" in v for v in values):
-        return _error_response(400, "Bad Request",
-                               "请求中含有不允许的空字符 (NUL) / the request contains a NUL "
-                               "character, which is not allowed", "invalid-characters")
-    return None
 
 
 def wants_problem_json() -> bool:
@@ -267,7 +250,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:
-        get_db().session.rollback()
         return _error_response(exc.status, exc.message, None, exc.kind, exc.errors)
 
     @app.errorhandler(HTTPException)

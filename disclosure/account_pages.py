@@ -10,14 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from core.accounts import set_password
-from core.audit import audit
+from core.accounts import change_own_password
 from core.db import get_session
-from core.errors import Invalid
 from core.limits import consume
-from core.mfa import new_recovery_codes, remaining_recovery_codes, seal, verify_totp
-from core.passwords import verify_secret
+from core.mfa import remaining_recovery_codes, renew_recovery_codes
 from core.users import User
+from core.web import attempt
 from disclosure.auth import (
     account_key,
     begin_session,
@@ -26,7 +24,7 @@ from disclosure.auth import (
     login_required,
     mfa_required,
 )
-from disclosure.mfa_pages import CODES_PURPOSE, CodeForm
+from disclosure.mfa_pages import CodeForm
 
 bp = Blueprint("account", __name__, url_prefix="/regulator/account")
 
@@ -72,17 +70,13 @@ def password() -> Any:
     user = _me()
     if not form.validate_on_submit():
         return _render(password_form=form, status=422)
-    if not verify_secret(user.password_hash, form.current.data or ""):
-        return _render(password_form=form, error=_("当前密码不正确。"), status=422)
     db = get_session()
-    try:
-        set_password(db, user, form.new.data or "", f"user:{user.id}",
-                     action="user.password_change")
-    except Invalid as exc:
-        db.rollback()
-        return _render(password_form=form, error=exc.message, status=422)
+    _done, error = attempt(change_own_password, db, user, form.current.data or "",
+                       form.new.data or "")
+    if error is not None:
+        message = _("当前密码不正确。") if "current" in (error.errors or {}) else error.message
+        return _render(password_form=form, error=message, status=422)
     begin_session(db, user, "full")
-    db.commit()
     flash(_("密码已修改，其他设备上的登录已全部退出。"))
     return redirect(url_for("account.overview"))
 
@@ -93,15 +87,10 @@ def recovery_codes() -> Any:
     """Ten new recovery codes (the old ones stop working), confirmed with a current code."""
     form = CodeForm()
     user = _me()
-    db = get_session()
-    if not form.validate_on_submit() or not user.mfa_enrolled or \
-            not verify_totp(db, user, form.code.data or ""):
-        db.rollback()
-        return _render(code_form=form, error=_("验证码不正确或已使用过。"), status=422)
-    codes = new_recovery_codes(db, user)
     row = live_session()
     assert row is not None
-    row.pending_codes = seal("\n".join(codes), user.id, CODES_PURPOSE)
-    audit(db, f"user:{user.id}", "user.recovery_codes_renew", f"user:{user.id}")
-    db.commit()
+    _done, error = attempt(renew_recovery_codes, get_session(), user,
+                       form.code.data or "" if form.validate_on_submit() else "", row)
+    if error is not None:
+        return _render(code_form=form, error=_("验证码不正确或已使用过。"), status=422)
     return redirect(url_for("mfa.recovery_codes", next=url_for("account.overview")))

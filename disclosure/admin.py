@@ -20,8 +20,8 @@ from core.accounts import (
     revoke_sessions,
 )
 from core.db import get_session
-from core.errors import Invalid
 from core.users import User, list_api_clients, revoke_api_client
+from core.web import attempt
 from disclosure.auth import current_user, login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/regulator/admin")
@@ -42,16 +42,15 @@ def overview() -> Any:
 
 
 def _act(action: Callable[[Session, User], Any], done: str) -> Any:
-    """Run one admin action, commit, and go back to the list with a notice."""
+    """Run one admin action and go back to the list with a notice (or its error)."""
     admin = _admin()
-    db = get_session()
-    try:
-        action(db, admin)
-        db.commit()
+    _done, error = attempt(action, get_session(), admin)
+    if error is None:
         flash(done)
-    except Invalid as exc:
-        db.rollback()
-        flash(exc.message, "error")
+    elif error.status in (403, 404):
+        raise error
+    else:
+        flash(error.message, "error")
     return redirect(url_for("admin.overview"), 303)
 
 

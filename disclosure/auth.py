@@ -205,7 +205,6 @@ def login() -> Any:
             error = _("邮箱或密码不正确，或账户已被暂时锁定。")
         else:
             target = _after_password(db, user)
-        db.commit()
         if target:
             return redirect(target)
     status = 401 if error else 200
@@ -222,7 +221,6 @@ def logout() -> Any:
         end_session(row)
         if row.stage == "full":
             audit(db, f"user:{row.user_id}", "user.logout", f"user:{row.user_id}")
-        db.commit()
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -16,9 +16,8 @@ from wtforms.validators import DataRequired, Length
 
 from core.clock import today as china_today
 from core.db import get_session
-from core.errors import DomainError
 from core.limits import consume
-from core.web import external_url
+from core.web import attempt, external_url
 from credit.cases.objections import file_objection
 from credit.cases.repairs import apply_for_repair
 from credit.ratings.levels import LEVEL_NAMES
@@ -92,15 +91,11 @@ def objection(uscc: str) -> Any:
     error = None
     if form.validate_on_submit():
         kind, ident = _split_target(form.target.data or "")
-        try:
-            case = file_objection(session, ent, target_type=kind, target_id=ident,
-                                  claim=form.claim.data or "", contact=form.contact.data or "",
-                                  today=today)
-            session.commit()
+        case, error = attempt(file_objection, session, ent, target_type=kind, target_id=ident,
+                              claim=form.claim.data or "", contact=form.contact.data or "",
+                              today=today)
+        if case is not None:
             return redirect(url_for("credit_pages.case", reference=case.reference))
-        except DomainError as exc:
-            session.rollback()
-            error = exc
     status = 422 if (form.errors or error) else 200
     return render_template("disclosure/objection_form.html", ent=ent, form=form,
                            error=error), status
@@ -126,15 +121,11 @@ def repair(penalty_id: int) -> Any:
     form = RepairForm()
     error = None
     if form.validate_on_submit():
-        try:
-            case = apply_for_repair(session, item, reason=form.reason.data or "",
-                                    commitment=form.commitment.data or "",
-                                    contact=form.contact.data or "", today=today)
-            session.commit()
+        case, error = attempt(apply_for_repair, session, item, reason=form.reason.data or "",
+                              commitment=form.commitment.data or "",
+                              contact=form.contact.data or "", today=today)
+        if case is not None:
             return redirect(url_for("credit_pages.case", reference=case.reference))
-        except DomainError as exc:
-            session.rollback()
-            error = exc
     status = 422 if (form.errors or error) else 200
     return render_template("disclosure/repair_form.html", p=item, ent=ent, form=form,
                            error=error, eligible=repair_status(item, today)[1]), status

@@ -11,20 +11,19 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from core.audit import audit
 from core.db import get_session
 from core.limits import consume
 from core.mfa import (
     confirm_enrolment,
+    hold_recovery_codes,
     new_secret,
     plain_secret,
     provisioning_uri,
     remaining_recovery_codes,
-    seal,
-    unseal,
+    take_recovery_codes,
     verify_second_factor,
 )
-from core.sessions import UserSession, end_session, write_apart
+from core.sessions import UserSession, end_session
 from core.users import User, is_locked, record_failure
 from disclosure.auth import (
     account_key,
@@ -39,7 +38,6 @@ from disclosure.auth import (
 from disclosure.charts import qr_svg
 
 bp = Blueprint("mfa", __name__, url_prefix="/regulator")
-CODES_PURPOSE = "recovery-codes"
 
 
 class CodeForm(FlaskForm):
@@ -66,7 +64,6 @@ def code() -> Any:
     if form.validate_on_submit():
         db = get_session()
         target, error = _second_factor(db, row, user, form.code.data or "")
-        db.commit()
         if target:
             return redirect(target)
     status = 401 if error else 200
@@ -122,11 +119,8 @@ def enrol() -> Any:
         db = get_session()
         codes = confirm_enrolment(db, user, row.pending_secret or "", form.code.data or "")
         if codes is not None:
-            audit(db, f"user:{user.id}", "user.mfa_enrol", f"user:{user.id}")
             full = complete_login(db, user, "totp") if row.stage == "enrol" else row
-            full.pending_secret = None
-            full.pending_codes = seal("\n".join(codes), user.id, CODES_PURPOSE)
-            db.commit()
+            hold_recovery_codes(full, user, codes)
             return redirect(url_for("mfa.recovery_codes",
                                     next=safe_next(request.args.get("next"))))
         error = _("验证码不正确，请核对手机时间后重试。")
@@ -147,7 +141,6 @@ def start() -> Any:
         flash(_("两步验证已启用。"))
         return redirect(url_for("account.overview"))
     row.pending_secret = new_secret(user)
-    get_session().commit()
     return redirect(url_for("mfa.enrol"))
 
 
@@ -157,10 +150,6 @@ def recovery_codes() -> Any:
     """New recovery codes, shown this once (then removed from the server)."""
     user, row = current_user(), live_session()
     assert user is not None and row is not None
-    codes = unseal(row.pending_codes, user.id, CODES_PURPOSE)
-    if row.pending_codes:
-        write_apart(UserSession.__table__.update().where(UserSession.id == row.id)
-                    .values(pending_codes=None))
     return render_template("disclosure/regulator/mfa_recovery_codes.html",
-                           codes=codes.split("\n") if codes else None,
+                           codes=take_recovery_codes(row, user),
                            next=safe_next(request.args.get("next")))

@@ -11,7 +11,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from core.db import get_session
-from core.errors import DomainError
+from core.web import attempt
 from credit.cases.inspection_plans import (
     MAX_COUNT,
     create_inspection_plan,
@@ -55,15 +55,12 @@ def plans() -> Any:
     error = None
     if form.validate_on_submit():
         require_region(form.region.data)
-        try:
-            plan = create_inspection_plan(session, form.region.data or "",
-                                          form.count.data or 0, form.seed.data or 0, actor())
-            session.commit()
+        plan, failed = attempt(create_inspection_plan, session, form.region.data or "",
+                               form.count.data or 0, form.seed.data or 0, actor())
+        if plan is not None:
             flash(_("检查计划已生成。"))
             return redirect(url_for("regulator.plan", plan_id=plan.id))
-        except DomainError as exc:
-            session.rollback()
-            error = exc.message
+        error = failed.message if failed else None
     items = list_plans(session, user.scope_prefix)
     sizes = plan_sizes(session, [p.id for p in items])
     status = 422 if (form.errors or error) else 200

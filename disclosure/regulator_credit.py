@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.clock import today as china_today
 from core.db import get_session
-from core.errors import DomainError
-from core.web import safe_local_path
+from core.errors import describe
+from core.web import attempt, safe_local_path
 from credit.cases.adjustments import (
     adjustments_for,
     decide_adjustment,
@@ -52,20 +52,14 @@ def _user() -> Any:
 
 
 def _commit_or_flash(action: Any) -> bool:
-    """Run a service call and commit; a domain error becomes a flashed message."""
-    session = get_session()
-    try:
-        action(session)
-        session.commit()
+    """Run a service call; a domain error becomes a flashed message (403 stays a 403)."""
+    _done, error = attempt(action, get_session())
+    if error is None:
         return True
-    except DomainError as exc:
-        session.rollback()
-        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in
-                            (exc.errors or {}).items()) if isinstance(exc.errors, dict) else ""
-        flash(f"{exc.message} {details}".strip(), "error")
-        if exc.status == 403:
-            raise
-        return False
+    if error.status == 403:
+        raise error
+    flash(describe(error), "error")
+    return False
 
 
 @bp.get("/enterprises")

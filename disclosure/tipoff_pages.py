@@ -32,18 +32,17 @@ from werkzeug.exceptions import TooManyRequests
 
 from core.clock import cn_time
 from core.clock import today as china_today
-from core.db import get_session, writing
+from core.db import get_session
 from core.errors import DomainError, NotFound
 from core.limits import consume
-from core.web import external_url
-from credit.tipoffs.attachments import MAX_FILES, Upload, prepare_uploads
-from credit.tipoffs.filing import TipOffInput, check_tipoff, file_tipoff
+from core.web import attempt, external_url, writes_on_get
+from credit.tipoffs.attachments import MAX_FILES, Upload
+from credit.tipoffs.filing import TipOffInput, file_with_uploads
 from credit.tipoffs.images import Busy
 from credit.tipoffs.receipts import issue_receipt, take_receipt
 from credit.tipoffs.statistics import monthly_statistics
 from credit.tipoffs.tracking import (
-    add_information,
-    check_information,
+    add_information_with_uploads,
     region_choices,
     request_reopen,
     track,
@@ -126,31 +125,19 @@ def new() -> Any:
         log.info("tip-off spam trap triggered; nothing stored")
         return _form_page(values, DomainError(_("提交未成功，请稍后重试。")), 400)
     db = get_session()
-    data = _input(request.form)
-    try:
-        check_tipoff(db, data)  # the fields first: a refused form never has its files read
-        db.rollback()  # end the checks' transaction before the (slow) decoding
-        prepared = prepare_uploads(uploaded_files())
-        filed = file_tipoff(db, data, attachments=prepared,
-                            upload_dir=current_app.config["UPLOAD_DIR"], source="web")
-        token = issue_receipt(db, filed)
-        db.commit()
-    except DomainError as exc:
-        db.rollback()
-        return _form_page(values, exc, 503 if isinstance(exc, Busy) else 422)
+    token, error = attempt(lambda: issue_receipt(db, file_with_uploads(
+        db, _input(request.form), uploaded_files, upload_dir=current_app.config["UPLOAD_DIR"])))
+    if error is not None:
+        return _form_page(values, error, 503 if isinstance(error, Busy) else 422)
     session[RECEIPT] = token
     return redirect(url_for("tipoffs.receipt"), 303)
 
 
 @bp.get("/tipoffs/receipt")
+@writes_on_get
 def receipt() -> Any:
     """The tracking code and secret, shown exactly once, as a printable receipt."""
-    token = session.pop(RECEIPT, None)
-    db = get_session()
-    db.commit()  # nothing is pending on a GET; the receipt is taken in a writing transaction
-    with writing():
-        data = take_receipt(db, token)
-        db.commit()
+    data = take_receipt(get_session(), session.pop(RECEIPT, None))
     if not data:
         return redirect(url_for("tipoffs.track_page"))
     page = render_template("disclosure/tipoffs/receipt.html", r=data,
@@ -181,12 +168,9 @@ def _act(action: str, code: str, secret: str) -> str | None:
     """Add information or ask to reopen; the notice to show (None for a plain view)."""
     db = get_session()
     if action == "info":
-        text = request.form.get("text", "")
-        files = uploaded_files()
-        check_information(db, code, secret, text, files=len(files))  # before reading files
-        db.rollback()  # end the check's transaction before the (slow) decoding
-        add_information(db, code, secret, text, attachments=prepare_uploads(files),
-                        upload_dir=current_app.config["UPLOAD_DIR"])
+        add_information_with_uploads(db, code, secret, request.form.get("text", ""),
+                                     uploaded_files(),
+                                     upload_dir=current_app.config["UPLOAD_DIR"])
         return _("补充信息已提交。")
     if action == "reopen":
         request_reopen(db, code, secret, request.form.get("reason", ""))
@@ -205,21 +189,13 @@ def track_post() -> Any:
     code = request.form.get("code", "")[:40]
     secret = request.form.get("secret", "")[:40]
     db = get_session()
-    notice, error = None, None
-    try:
-        notice = _act(request.form.get("action", "view"), code, secret)
-        db.commit()
-    except NotFound as exc:
-        db.rollback()
-        return _track_form(exc.message, 404, code)
-    except DomainError as exc:
-        db.rollback()
-        error = exc
+    notice, error = attempt(_act, request.form.get("action", "view"), code, secret)
+    if isinstance(error, NotFound):
+        return _track_form(error.message, 404, code)
     try:
         view = track(db, code, secret)
     except NotFound as exc:
         return _track_form(exc.message, 404, code)
-    db.commit()  # a secret stored with the old (argon2) hash is rehashed on its first use
     status = 503 if isinstance(error, Busy) else 422 if error else 200
     return _status_page(view, view["tracking_code"], secret, notice, error, status)
 

@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from core.clock import cn_time, local_date
 from core.db import get_session
-from core.errors import DomainError, Invalid
+from core.errors import Invalid, describe
 from core.users import User
+from core.web import attempt
 from credit.tipoffs.attachments import attachment_path
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
@@ -146,18 +147,13 @@ def act(tipoff_id: int, action: str) -> Any:
     if action not in ACTIONS:
         abort(404)
     run, done = ACTIONS[action]
-    db = get_session()
-    try:
-        run(db, _user(), tipoff_id, _form)
-        db.commit()
+    _done, error = attempt(run, get_session(), _user(), tipoff_id, _form)
+    if error is None:
         flash(str(done))
-    except DomainError as exc:
-        db.rollback()
-        if exc.status in (403, 404):
-            raise
-        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items()) \
-            if isinstance(exc.errors, dict) else ""
-        flash(f"{exc.message} {details}".strip(), "error")
+    elif error.status in (403, 404):
+        raise error
+    else:
+        flash(describe(error), "error")
     return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
 
 

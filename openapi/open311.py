@@ -156,11 +156,9 @@ def create(fmt: str) -> Response:
     data = route_filing(session, data, current_app.config.get("TRIAGE_REGION_CODE"))
     try:
         filed = file_tipoff(session, data, source="open311")
-    except DomainError as exc:
-        session.rollback()
+    except DomainError as exc:  # re-raised in the Open311 error format (rolled back)
         raise Open311Error(400 if isinstance(exc, Invalid) else exc.status,
                            service_problems(exc.errors, exc.message)) from None
-    session.commit()
     if data.unplaced:
         notices.append("地址未能对应到行政区划，已交由上级部门分派 / the location could not be "
                        "matched to a region; it is triaged by the authority")

@@ -9,11 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from core.audit import audit
 from core.db import get_session
-from core.errors import Invalid
 from credit.kinds import IMPORT_KINDS as KINDS
-from credit.records.importing import import_rows
+from credit.records.importing import push_records
 from openapi.access import require_scope
 
 blp = Blueprint("records_write", __name__, url_prefix="/api/v1/records",
@@ -42,18 +40,7 @@ class Records(MethodView):
     def post(self, body: dict[str, Any], kind: str) -> dict[str, int]:
         """Validate and upsert records, all or nothing; row errors come back as 422."""
         client = require_scope("records:write")
-        session = get_session()
-        rows = [(n, {k: "" if v is None else str(v) for k, v in row.items()})
-                for n, row in enumerate(body["records"], start=1)]
-        result = import_rows(session, kind, rows)
-        if result.errors:
-            session.rollback()
-            raise Invalid(f"{len(result.errors)} 处错误，未保存任何数据 / {len(result.errors)} "
-                          "errors; nothing was stored",
-                          {f"records[{e.row}].{e.column}": [e.reason] for e in result.errors[:200]})
-        audit(session, f"api_client:{client.id}", "records.push", f"kind:{kind}",
-              {"created": result.created, "updated": result.updated})
-        session.commit()
+        result = push_records(get_session(), f"api_client:{client.id}", kind, body["records"])
         return {"created": result.created, "updated": result.updated,
                 "unchanged": result.unchanged}
 

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from core.audit import audit
 from core.db import get_session
-from core.errors import Conflict, Invalid, NotFound
-from core.outbound import RefusedURL, vet_url
-from core.users import ApiClient
 from core.web import external_url
-from credit.partners.delivery import cancel_deliveries, signing_secret
-from credit.partners.models import DELIVERY_STATUSES, Webhook, WebhookDelivery
+from credit.partners.models import DELIVERY_STATUSES
+from credit.partners.webhooks import (
+    delete_webhook,
+    get_webhook,
+    list_webhooks,
+    recent_deliveries,
+    register_webhook,
+)
 from openapi.access import require_scope
 from openapi.schemas import ENTITIES, ChangeEventSchema
 
@@ -107,41 +105,6 @@ class WebhookHeadersSchema(ma.Schema):
                                  metadata={"example": "application/json"})
 
 
-def check_url(url: str) -> str:
-    """The URL if the outbound guard accepts it now (422 naming the reason otherwise)."""
-    url = url.strip()
-    try:
-        vet_url(url, allow_private=bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")))
-    except RefusedURL as exc:
-        raise Invalid(exc.message, {"url": [exc.reason]}) from None
-    return url
-
-
-def check_cap(session: Session, client: ApiClient) -> None:
-    """At most WEBHOOK_MAX_PER_CLIENT active webhooks per key (409 beyond, security F16)."""
-    cap = int(current_app.config.get("WEBHOOK_MAX_PER_CLIENT") or 5)
-    # the key's row is locked so two concurrent registrations cannot both pass the count
-    session.execute(select(ApiClient.id).where(ApiClient.id == client.id).with_for_update())
-    active = session.scalar(select(func.count()).select_from(Webhook).where(
-        Webhook.api_client_id == client.id, Webhook.active)) or 0
-    if active >= cap:
-        raise Conflict(f"每个 API 密钥最多 {cap} 个推送订阅，请先删除不用的 / at most {cap} "
-                       f"active webhooks per API key; delete one first")
-
-
-def _counts(session: Session, ids: list[int]) -> dict[tuple[int, str], int]:
-    return {(h, s): n for h, s, n in session.execute(
-        select(WebhookDelivery.webhook_id, WebhookDelivery.status, func.count())
-        .where(WebhookDelivery.webhook_id.in_(ids))
-        .group_by(WebhookDelivery.webhook_id, WebhookDelivery.status))}
-
-
-def _view(hook: Webhook, counts: dict[tuple[int, str], int]) -> dict[str, Any]:
-    return {"id": hook.id, "url": hook.url, "entities": hook.entities.split(),
-            "active": hook.active, "created_at": hook.created_at,
-            **{s: counts.get((hook.id, s), 0) for s in DELIVERY_STATUSES}}
-
-
 @blp.route("")
 class Webhooks(MethodView):
     @blp.arguments(WebhookInSchema)
@@ -152,19 +115,8 @@ class Webhooks(MethodView):
     @blp.alt_response(409, description="the key already has WEBHOOK_MAX_PER_CLIENT webhooks")
     def post(self, body: dict[str, Any]) -> Any:
         """Register a URL; change events are POSTed to it, signed with the returned secret."""
-        client = require_scope("webhooks")
-        session = get_session()
-        check_cap(session, client)
-        stored = secrets.token_hex(16)
-        hook = Webhook(api_client_id=client.id, url=check_url(body["url"]), secret=stored,
-                       entities=" ".join(sorted(set(body["entities"]))), active=True)
-        session.add(hook)
-        session.flush()
-        audit(session, f"api_client:{client.id}", "webhook.create", f"webhook:{hook.id}",
-              {"url": hook.url})
-        session.commit()
-        created = {**_view(hook, {}),
-                   "secret": signing_secret(current_app.config["SECRET_KEY"], stored)}
+        hook, created = register_webhook(get_session(), require_scope("webhooks"), body["url"],
+                                         body["entities"])
         location = external_url("webhooks.WebhookResource", webhook_id=hook.id)
         return created, 201, {"Location": location}
 
@@ -172,22 +124,8 @@ class Webhooks(MethodView):
     @blp.response(200, WebhookSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """The caller's webhooks with delivery counts (deleted ones only on request)."""
-        client = require_scope("webhooks")
-        session = get_session()
-        query = select(Webhook).where(Webhook.api_client_id == client.id)
-        if not args["include_deleted"]:
-            query = query.where(Webhook.active)
-        hooks = list(session.scalars(query.order_by(Webhook.id)))
-        counts = _counts(session, [h.id for h in hooks])
-        return [_view(h, counts) for h in hooks]
-
-
-def _own(webhook_id: int) -> Webhook:
-    client = require_scope("webhooks")
-    hook = get_session().get(Webhook, webhook_id)
-    if hook is None or hook.api_client_id != client.id:
-        raise NotFound(f"没有这个推送订阅 / no webhook {webhook_id}")
-    return hook
+        return list_webhooks(get_session(), require_scope("webhooks"),
+                             include_deleted=args["include_deleted"])
 
 
 @blp.route("/<int:webhook_id>")
@@ -196,31 +134,19 @@ class WebhookResource(MethodView):
     @blp.alt_response(404, description="not yours or unknown")
     def get(self, webhook_id: int) -> dict[str, Any]:
         """One webhook with its delivery counts (also after it was deleted)."""
-        hook = _own(webhook_id)
-        return _view(hook, _counts(get_session(), [hook.id]))
+        return get_webhook(get_session(), require_scope("webhooks"), webhook_id)
 
     @blp.response(204)
     @blp.alt_response(404, description="not yours or unknown")
     def delete(self, webhook_id: int) -> None:
         """Stop deliveries to this webhook; its pending deliveries are cancelled."""
-        hook = _own(webhook_id)
-        if not hook.active:
-            return  # already deleted: nothing changes
-        session = get_session()
-        hook.active = False
-        cancel_deliveries(session, hook.id)
-        audit(session, f"api_client:{hook.api_client_id}", "webhook.delete",
-              f"webhook:{hook.id}")
-        session.commit()
+        delete_webhook(get_session(), require_scope("webhooks"), webhook_id)
 
 
 @blp.route("/<int:webhook_id>/deliveries")
 class Deliveries(MethodView):
     @blp.response(200, DeliverySchema(many=True))
     @blp.alt_response(404, description="not yours or unknown")
-    def get(self, webhook_id: int) -> list[WebhookDelivery]:
+    def get(self, webhook_id: int) -> list[Any]:
         """The latest 100 deliveries, newest first."""
-        hook = _own(webhook_id)
-        return list(get_session().scalars(
-            select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
-            .order_by(WebhookDelivery.id.desc()).limit(100)))
+        return recent_deliveries(get_session(), require_scope("webhooks"), webhook_id)

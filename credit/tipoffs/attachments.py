@@ -23,6 +23,7 @@ import filetype
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from core.db import register_queue
 from core.errors import Invalid
 from credit.tipoffs.images import ImagePlan, inspect_image, reencode
 from credit.tipoffs.models import Attachment
@@ -184,4 +185,7 @@ def _discard(session: Session) -> None:
 
 
 event.listen(Session, "after_commit", _forget)
-event.listen(Session, "after_soft_rollback", lambda session, _tx: _discard(session))
+event.listen(Session, "after_soft_rollback",
+             lambda session, tx: None if tx.nested else _discard(session))
+register_queue(NEW_FILES, on_discard=lambda paths: [Path(p).unlink(missing_ok=True)
+                                                     for p in paths])

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from core.db import write_soon
 from core.errors import NotFound
 from core.keyed_hash import hash_token, is_keyed, verify_token
 from core.passwords import verify_secret
@@ -52,12 +54,16 @@ def normalize_code(value: str | None) -> str | None:
 
 def _secret_matches(tipoff: TipOff, candidate: str) -> bool:
     """Keyed-hash check; a row filed before keyed hashes is checked with argon2 once and
-    rehashed on that first success (the caller's commit keeps it)."""
+    rehashed on that first success (``write_soon``: tracking may be a read-only request)."""
     if is_keyed(tipoff.secret_hash):
         return verify_token(tipoff.secret_hash, candidate, HASH_PURPOSE)
     if not verify_secret(tipoff.secret_hash, candidate):
         return False
-    tipoff.secret_hash = hash_token(candidate, HASH_PURPOSE)
+    keyed = hash_token(candidate, HASH_PURPOSE)
+    session = object_session(tipoff)
+    assert session is not None
+    write_soon(session, update(TipOff).where(TipOff.id == tipoff.id).values(secret_hash=keyed))
+    set_committed_value(tipoff, "secret_hash", keyed)
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.clock import local_date
-from core.db import utcnow
+from core.db import read_only, utcnow
 from core.errors import Conflict, Invalid
 from core.keyed_hash import hash_token
 from core.reference import resolve_region, uscc_problem
 from credit.records.models import Enterprise
-from credit.tipoffs.attachments import PreparedFile, store_attachments
+from credit.tipoffs.attachments import PreparedFile, prepare_uploads, store_attachments
 from credit.tipoffs.codes import (
     HASH_PURPOSE,
     new_secret,
@@ -221,3 +221,14 @@ def file_tipoff(session: Session, data: TipOffInput, *, attachments: Sequence[Pr
     return FiledTipOff(tipoff, code, secret)
 
 
+def file_with_uploads(session: Session, data: TipOffInput,
+                      uploads: Callable[[], Sequence[tuple[str | None, bytes]]], *,
+                      upload_dir: str, source: str = "web") -> FiledTipOff:
+    """A tip-off from the form: its fields are checked first, in a read-only session of
+    their own (a refused form never has its files read, and no write lock is held while
+    images decode); then the uploads are read and checked, and the tip-off is filed."""
+    with read_only() as reader:
+        check_tipoff(reader, data)
+    prepared = prepare_uploads(uploads())
+    return file_tipoff(session, data, attachments=prepared, upload_dir=upload_dir,
+                       source=source)

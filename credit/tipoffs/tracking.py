@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.clock import local_date
-from core.db import utcnow
+from core.db import read_only, utcnow
 from core.errors import Conflict, Invalid
 from core.reference import Region
-from credit.tipoffs.attachments import MAX_FILES, PreparedFile, store_attachments
+from credit.tipoffs.attachments import MAX_FILES, PreparedFile, prepare_uploads, store_attachments
 from credit.tipoffs.codes import (
     find_tracked,
 )
@@ -184,3 +184,14 @@ def request_reopen(session: Session, code: str, secret: str, reason: str, *,
 
 
 MAX_INFO_EVENTS = 30
+
+
+def add_information_with_uploads(session: Session, code: str, secret: str, text: str,
+                                 uploads: Sequence[tuple[str | None, bytes]], *,
+                                 upload_dir: str) -> TipOff:
+    """The reporter's addition from the tracking page: code, secret, text and the number of
+    files are checked first (read-only), before any upload is decoded."""
+    with read_only() as reader:
+        check_information(reader, code, secret, text, files=len(uploads))
+    return add_information(session, code, secret, text,
+                           attachments=prepare_uploads(uploads), upload_dir=upload_dir)

@@ -9,7 +9,8 @@ import stat
 import pytest
 
 from core.config import load_config, private_file, trusted_hosts
-from core.web import json_body_problem, safe_local_path
+from core.guards import json_body_problem
+from core.web import safe_local_path
 
 
 def test_untrusted_host_header_is_refused_with_400(client):
