@@ -27,8 +27,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from defaults, the environment and ``config`` overrides."""
     settings = load_config(config)
     # No app-wide static folder: its /static/<path> rule would shadow the blueprints' files.
-    app = core_web.App("envcredit", instance_path=settings["ENVCREDIT_INSTANCE"],
-                       static_folder=None, root_path=str(Path(__file__).parent))
+    app = core_web.App(
+        "envcredit",
+        instance_path=settings["ENVCREDIT_INSTANCE"],
+        static_folder=None,
+        root_path=str(Path(__file__).parent),
+    )
     app.url_map.converters["int"] = core_web.BoundedInt
     app.config.update(settings)
     app.config.update(
@@ -38,8 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     core_guards.guard_hosts(app)
     core_web.init_db(app)

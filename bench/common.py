@@ -12,8 +12,7 @@ from typing import Any
 
 
 @contextmanager
-def demo_app(enterprises: int, seed: int = 1, database_url: str | None = None
-             ) -> Iterator[Any]:
+def demo_app(enterprises: int, seed: int = 1, database_url: str | None = None) -> Iterator[Any]:
     """An app on a fresh migrated database (SQLite in a temp folder by default) with demo data."""
     os.environ.setdefault("BACKGROUND_CONSUMERS", "false")
     from core import migrate
@@ -24,14 +23,17 @@ def demo_app(enterprises: int, seed: int = 1, database_url: str | None = None
     with tempfile.TemporaryDirectory(prefix="envcredit-bench-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp, 'bench.sqlite3')}"
         migrate.upgrade(url)
-        app = create_app({"ENVCREDIT_INSTANCE": tmp, "DATABASE_URL": url,
-                          "BACKGROUND_CONSUMERS": False})
+        app = create_app(
+            {"ENVCREDIT_INSTANCE": tmp, "DATABASE_URL": url, "BACKGROUND_CONSUMERS": False}
+        )
         with app.app_context():
             started = time.perf_counter()
             with transaction() as session:
                 load_demo(session, enterprises, seed)
-            print(f"  demo data: {enterprises} enterprises in "
-                  f"{time.perf_counter() - started:.1f} s", flush=True)
+            print(
+                f"  demo data: {enterprises} enterprises in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             yield app
         app.extensions["envcredit.db"].dispose()
 

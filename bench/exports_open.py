@@ -18,8 +18,9 @@ import psutil
 
 from bench.common import demo_app
 
-EXPORTS = [(name, fmt) for name in ("enterprises", "ratings", "penalties")
-           for fmt in ("csv", "ndjson")]
+EXPORTS = [
+    (name, fmt) for name in ("enterprises", "ratings", "penalties") for fmt in ("csv", "ndjson")
+]
 
 
 def _rss() -> float:
@@ -70,8 +71,9 @@ def main() -> None:
         session = get_session()
         rescore(session, None, today(), active_rulebook())
         session.commit()
-        app.config.update(API_ANON_RATE_LIMIT="1000000 per minute",
-                          EXPORT_ANON_RATE_LIMIT="1000000 per minute")
+        app.config.update(
+            API_ANON_RATE_LIMIT="1000000 per minute", EXPORT_ANON_RATE_LIMIT="1000000 per minute"
+        )
         client = app.test_client()
         print("| export | bytes | stream s | stream ΔRSS MiB | write file s | serve file s |")
         print("|---|---|---|---|---|---|")
@@ -80,8 +82,11 @@ def main() -> None:
             _stream(client, path)  # warm caches
             size, seconds, grown = _stream(client, path)
             written, served = _file(client, path, Path(tmp))
-            print(f"| {name}.{fmt} | {size:,} | {seconds:.3f} | {grown:+.1f} | {written:.3f} "
-                  f"| {served:.4f} |", flush=True)
+            print(
+                f"| {name}.{fmt} | {size:,} | {seconds:.3f} | {grown:+.1f} | {written:.3f} "
+                f"| {served:.4f} |",
+                flush=True,
+            )
         print(f"peak RSS of the process: {_rss():.0f} MiB")
 
 

@@ -14,14 +14,24 @@ from pathlib import Path
 from bench.load import BIN, ROOT, _free_port, prepare, start_server
 from bench.report import Figure
 
-BODY = json.dumps({"category": "water", "description": "河道有大量白色泡沫，散发恶臭。",
-                   "location": "北岸排口", "anonymous": True, "region_code": "620100"}).encode()
+BODY = json.dumps(
+    {
+        "category": "water",
+        "description": "河道有大量白色泡沫，散发恶臭。",
+        "location": "北岸排口",
+        "anonymous": True,
+        "region_code": "620100",
+    }
+).encode()
 
 
 def _file_tipoffs(port: int, stop: threading.Event, acknowledged: list[str]) -> None:
     while not stop.is_set():
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/tipoffs", data=BODY,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/tipoffs",
+            data=BODY,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
                 if response.status == 201:
@@ -31,21 +41,35 @@ def _file_tipoffs(port: int, stop: threading.Event, acknowledged: list[str]) -> 
 
 
 def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def _index_matches(env: dict[str, str]) -> bool:
-    check = ("from wsgi import app\n"
-             "from search.documents import enterprise_docs, penalty_docs\n"
-             "with app.app_context():\n"
-             "    from core.db import get_session\n"
-             "    s = get_session(); b = app.extensions['envcredit.search']\n"
-             "    want = {d['id'] for c in enterprise_docs(s) for d in c}\n"
-             "    want |= {d['id'] for c, _ in penalty_docs(s) for d in c}\n"
-             "    print('MATCH' if want == b.ids() else 'DIFF')\n")
-    out = subprocess.run([str(BIN / "python"), "-c", check], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=False)
+    check = (
+        "from wsgi import app\n"
+        "from search.documents import enterprise_docs, penalty_docs\n"
+        "with app.app_context():\n"
+        "    from core.db import get_session\n"
+        "    s = get_session(); b = app.extensions['envcredit.search']\n"
+        "    want = {d['id'] for c in enterprise_docs(s) for d in c}\n"
+        "    want |= {d['id'] for c, _ in penalty_docs(s) for d in c}\n"
+        "    print('MATCH' if want == b.ids() else 'DIFF')\n"
+    )
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", check],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return "MATCH" in out.stdout
 
 
@@ -56,8 +80,10 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         port = _free_port()
         acknowledged: list[str] = []
         stop = threading.Event()
-        clients = [threading.Thread(target=_file_tipoffs, args=(port, stop, acknowledged))
-                   for _ in range(4)]
+        clients = [
+            threading.Thread(target=_file_tipoffs, args=(port, stop, acknowledged))
+            for _ in range(4)
+        ]
         server = start_server(env, port)
         for client in clients:
             client.start()
@@ -82,11 +108,22 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         audit_ok = _flask(env, "audit", "verify").returncode == 0
         index_ok = _index_matches(env)
     ok = not missing and audit_ok and index_ok
-    return [Figure("faults", "acknowledged writes lost after kill -9", len(missing), "",
-                   "acknowledged", len(acknowledged), len(missing) / max(len(acknowledged), 1),
-                   "0, audit verifies, index = database", ok,
-                   {"kills": kills, "audit_ok": audit_ok, "index_ok": index_ok})], [
+    return [
+        Figure(
+            "faults",
+            "acknowledged writes lost after kill -9",
+            len(missing),
+            "",
+            "acknowledged",
+            len(acknowledged),
+            len(missing) / max(len(acknowledged), 1),
+            "0, audit verifies, index = database",
+            ok,
+            {"kills": kills, "audit_ok": audit_ok, "index_ok": index_ok},
+        )
+    ], [
         f"{kills} × kill -9 of gunicorn during tip-off filing by 4 clients; "
         f"{len(acknowledged)} acknowledged, {len(missing)} missing; audit chain "
         f"{'verifies' if audit_ok else 'BROKEN'}; index {'equals' if index_ok else 'differs from'}"
-        " the database"]
+        " the database"
+    ]

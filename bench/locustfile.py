@@ -26,21 +26,26 @@ class Citizen(HttpUser):
 
     @task(4)
     def api_enterprise(self) -> None:
-        self.client.get(f"/api/v1/enterprises/{random.choice(USCCS)}",
-                        name="/api/v1/enterprises/{uscc}")
+        self.client.get(
+            f"/api/v1/enterprises/{random.choice(USCCS)}", name="/api/v1/enterprises/{uscc}"
+        )
 
     @task(2)
     def api_search(self) -> None:
-        self.client.get("/api/v1/search", params={"q": random.choice(WORDS)},
-                        name="/api/v1/search")
+        self.client.get("/api/v1/search", params={"q": random.choice(WORDS)}, name="/api/v1/search")
 
     @task(1)
     def file_tipoff(self) -> None:
-        body = {"category": "air", "description": "夜间烟囱冒黑烟，气味刺鼻，持续一个多小时。",
-                "location": "工业园区东门", "enterprise_uscc": random.choice(USCCS),
-                "anonymous": True}
-        with self.client.post("/api/v1/tipoffs", json=body, name="POST /api/v1/tipoffs",
-                              catch_response=True) as response:
+        body = {
+            "category": "air",
+            "description": "夜间烟囱冒黑烟，气味刺鼻，持续一个多小时。",
+            "location": "工业园区东门",
+            "enterprise_uscc": random.choice(USCCS),
+            "anonymous": True,
+        }
+        with self.client.post(
+            "/api/v1/tipoffs", json=body, name="POST /api/v1/tipoffs", catch_response=True
+        ) as response:
             if response.status_code == 201:
                 with open(CODES_FILE, "a", encoding="utf-8") as fh:
                     fh.write(json.loads(response.text)["tracking_code"] + "\n")
@@ -66,5 +71,6 @@ class ByUscc(HttpUser):
 
     @task
     def enterprise(self) -> None:
-        self.client.get(f"/api/v1/enterprises/{random.choice(USCCS)}",
-                        name="/api/v1/enterprises/{uscc}")
+        self.client.get(
+            f"/api/v1/enterprises/{random.choice(USCCS)}", name="/api/v1/enterprises/{uscc}"
+        )

@@ -17,14 +17,21 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 def _psql(sql: str, db: str = "test") -> str:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-Atc", sql],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-Atc", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def _restart_postgres() -> None:
     version = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+    )
 
 
 def _healthy(port: int, within: float) -> float | None:
@@ -32,8 +39,7 @@ def _healthy(port: int, within: float) -> float | None:
     started = time.monotonic()
     while time.monotonic() - started < within:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
-                                        timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return time.monotonic() - started
         except OSError:
@@ -54,8 +60,10 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
             server = start_server(env, port)
             acknowledged: list[str] = []
             stop = threading.Event()
-            clients = [threading.Thread(target=_file_tipoffs, args=(port, stop, acknowledged))
-                       for _ in range(4)]
+            clients = [
+                threading.Thread(target=_file_tipoffs, args=(port, stop, acknowledged))
+                for _ in range(4)
+            ]
             for client in clients:
                 client.start()
             time.sleep(2)
@@ -72,11 +80,21 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     missing = [c for c in acknowledged if c not in stored]
     ok = recovered is not None and not missing
-    return [Figure("pg_restart", "acknowledged writes lost across a PostgreSQL restart",
-                   len(missing), "", "acknowledged", len(acknowledged),
-                   len(missing) / max(len(acknowledged), 1), "0, recovers by itself", ok,
-                   {"recovered_after_s": recovered})], [
+    return [
+        Figure(
+            "pg_restart",
+            "acknowledged writes lost across a PostgreSQL restart",
+            len(missing),
+            "",
+            "acknowledged",
+            len(acknowledged),
+            len(missing) / max(len(acknowledged), 1),
+            "0, recovers by itself",
+            ok,
+            {"recovered_after_s": recovered},
+        )
+    ], [
         f"PostgreSQL restarted under 4 filing clients; /healthz 200 again after "
         f"{recovered if recovered is None else round(recovered, 1)} s; {len(acknowledged)} "
-        f"acknowledged, {len(missing)} missing"]
-
+        f"acknowledged, {len(missing)} missing"
+    ]

@@ -25,8 +25,17 @@ from credit.records.models import (
 )
 from credit.tipoffs.models import TipOff
 
-TABLES = (Enterprise, Penalty, Permit, PermitLimit, Inspection, EmissionAccount,
-          DisclosureReport, TipOff, RatingAdjustment)
+TABLES = (
+    Enterprise,
+    Penalty,
+    Permit,
+    PermitLimit,
+    Inspection,
+    EmissionAccount,
+    DisclosureReport,
+    TipOff,
+    RatingAdjustment,
+)
 
 
 def _read_rows(session, horizon: Horizon) -> int:
@@ -36,15 +45,19 @@ def _read_rows(session, horizon: Horizon) -> int:
     from credit.ratings.facts_loader import _horizon_filters
 
     more = _horizon_filters(horizon)
-    extra = {Penalty: [or_(Penalty.decision_date >= horizon.since,
-                           Penalty.publish_until > horizon.as_of)],
-             Inspection: more["inspections"], EmissionAccount: more["emissions"],
-             DisclosureReport: more["disclosures"], TipOff: more["tipoffs"],
-             RatingAdjustment: more["adjustments"]}
+    extra = {
+        Penalty: [
+            or_(Penalty.decision_date >= horizon.since, Penalty.publish_until > horizon.as_of)
+        ],
+        Inspection: more["inspections"],
+        EmissionAccount: more["emissions"],
+        DisclosureReport: more["disclosures"],
+        TipOff: more["tipoffs"],
+        RatingAdjustment: more["adjustments"],
+    }
     total = 0
     for model in TABLES:
-        for _row in session.execute(select(*model.__table__.columns)
-                                    .where(*extra.get(model, []))):
+        for _row in session.execute(select(*model.__table__.columns).where(*extra.get(model, []))):
             total += 1
     return total
 
@@ -59,8 +72,7 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         rows = sum(session.scalar(select(func.count()).select_from(m)) or 0 for m in TABLES)
         horizon = Horizon.for_rulebook(day, book.lookback_days)
         read = timed(lambda: _read_rows(session, horizon), repeat=2)
-        facts = timed(lambda: sum(1 for _ in load_facts(session, None, horizon=horizon)),
-                      repeat=2)
+        facts = timed(lambda: sum(1 for _ in load_facts(session, None, horizon=horizon)), repeat=2)
 
         jobs = min(4, os.cpu_count() or 1)  # as `flask credit rescore --all` does
 
@@ -75,18 +87,45 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         again = timed(full, repeat=2)  # nothing changed: computes everything, writes nothing
         single = timed(lambda: full(1), repeat=2)
         session.close()
-    notes = [f"{n} enterprises, {rows} rows in the tables; the rescore and its baseline read "
-             f"only the rows that can matter on {day} (the rulebook's look-back); first "
-             f"rescore writes {n} ratings; rescores use {jobs} processes (the CLI's default on "
-             f"this machine: forked processes rate slices, one transaction writes), the "
-             f"baseline reads in one"]
+    notes = [
+        f"{n} enterprises, {rows} rows in the tables; the rescore and its baseline read "
+        f"only the rows that can matter on {day} (the rulebook's look-back); first "
+        f"rescore writes {n} ratings; rescores use {jobs} processes (the CLI's default on "
+        f"this machine: forked processes rate slices, one transaction writes), the "
+        f"baseline reads in one"
+    ]
     return [
-        Figure("rescore", f"full rescore, {jobs} processes (writes every rating)", first, "s",
-               "read input rows", read, first / read, "≤ 2×", first / read <= 2.0,
-               {"rows": rows}),
-        Figure("rescore", f"full rescore, {jobs} processes, no changes", again, "s",
-               "read input rows", read, again / read, "≤ 2×", again / read <= 2.0),
-        Figure("rescore", "full rescore, 1 process, no changes", single, "s", "read input rows",
-               read, single / read),
+        Figure(
+            "rescore",
+            f"full rescore, {jobs} processes (writes every rating)",
+            first,
+            "s",
+            "read input rows",
+            read,
+            first / read,
+            "≤ 2×",
+            first / read <= 2.0,
+            {"rows": rows},
+        ),
+        Figure(
+            "rescore",
+            f"full rescore, {jobs} processes, no changes",
+            again,
+            "s",
+            "read input rows",
+            read,
+            again / read,
+            "≤ 2×",
+            again / read <= 2.0,
+        ),
+        Figure(
+            "rescore",
+            "full rescore, 1 process, no changes",
+            single,
+            "s",
+            "read input rows",
+            read,
+            single / read,
+        ),
         Figure("rescore", "load facts only", facts, "s", "read input rows", read, facts / read),
     ], notes

@@ -64,29 +64,50 @@ def _sources(n_ent: int, n_pen: int, seed: int = 7) -> list[dict[str, Any]]:
     for i in range(n_ent + n_pen):
         code, short, _abbr, _pos = rng.choice(W.CITIES)
         division = rng.choice(list(W.INDUSTRIES))
-        name = f"{short}{rng.choice(W.BRANDS)}{rng.choice(W.INDUSTRIES[division])}" \
-               f"{rng.choice(W.SUFFIXES)}"
+        name = (
+            f"{short}{rng.choice(W.BRANDS)}{rng.choice(W.INDUSTRIES[division])}"
+            f"{rng.choice(W.SUFFIXES)}"
+        )
         if i < n_ent:
             body = f"{short}市{rng.choice(W.ROADS)}{rng.randint(1, 999)}号"
             kind, title, year = "enterprise", name, ""
         else:
             what, basis, *_ = rng.choice(W.VIOLATIONS)
             body = rng.choice(W.FACT_TEMPLATES).format(
-                date="2025年5月1日", agency=f"{short}市生态环境局", name=name, what=what,
-                basis_short=basis, report=f"JC-{i}")
+                date="2025年5月1日",
+                agency=f"{short}市生态环境局",
+                name=name,
+                what=what,
+                basis_short=basis,
+                report=f"JC-{i}",
+            )
             kind, title = "penalty", f"{short}环罚〔2025〕{i}号 {name}"
             year = str(rng.randint(2021, 2025))
-        docs.append({"id": f"{kind}:{i}", "type": kind, "uscc": f"{i:018d}", "title": title,
-                     "text": body, "codes": [f"{i:018d}"], "name_text": name,
-                     "pinyin_names": [], "body_text": body, "region_code": code,
-                     "regions": [code[:2], code[:4], code], "industry": [division[0], division],
-                     "level": rng.choice(LEVELS), "year": year, "date": None})
+        docs.append(
+            {
+                "id": f"{kind}:{i}",
+                "type": kind,
+                "uscc": f"{i:018d}",
+                "title": title,
+                "text": body,
+                "codes": [f"{i:018d}"],
+                "name_text": name,
+                "pinyin_names": [],
+                "body_text": body,
+                "region_code": code,
+                "regions": [code[:2], code[:4], code],
+                "industry": [division[0], division],
+                "level": rng.choice(LEVELS),
+                "year": year,
+                "date": None,
+            }
+        )
     return docs
 
 
 def _chunks(sources: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(sources), CHUNK):
-        yield sources[start:start + CHUNK]
+        yield sources[start : start + CHUNK]
 
 
 def _queries(sources: list[dict[str, Any]], n: int = 200) -> list[str]:
@@ -104,27 +125,38 @@ def _queries(sources: list[dict[str, Any]], n: int = 200) -> list[str]:
     return out
 
 
-def _fts5_build(path: Path, sources: list[dict[str, Any]], pooled: bool
-                ) -> tuple[sqlite3.Connection, float]:
+def _fts5_build(
+    path: Path, sources: list[dict[str, Any]], pooled: bool
+) -> tuple[sqlite3.Connection, float]:
     conn = sqlite3.connect(path)
     conn.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, name, body)")
-    conn.execute("CREATE TABLE facets (rowid INTEGER PRIMARY KEY, region TEXT, section TEXT, "
-                 "level TEXT, year TEXT)")
+    conn.execute(
+        "CREATE TABLE facets (rowid INTEGER PRIMARY KEY, region TEXT, section TEXT, "
+        "level TEXT, year TEXT)"
+    )
     started = time.perf_counter()
     rowid = 0
     if pooled:
         docs = (chunk for chunk in analysed(_chunks(sources)))
     else:
-        docs = ([{**s, "name": segmented(s["name_text"]), "body": segmented(s["body_text"])}
-                 for s in chunk] for chunk in _chunks(sources))
+        docs = (
+            [
+                {**s, "name": segmented(s["name_text"]), "body": segmented(s["body_text"])}
+                for s in chunk
+            ]
+            for chunk in _chunks(sources)
+        )
     for chunk in docs:
         rows = [(rowid + i + 1, d) for i, d in enumerate(chunk)]
         rowid += len(chunk)
-        conn.executemany("INSERT INTO docs (rowid, id, name, body) VALUES (?, ?, ?, ?)",
-                         [(r, d["id"], d["name"], d["body"]) for r, d in rows])
-        conn.executemany("INSERT INTO facets VALUES (?, ?, ?, ?, ?)",
-                         [(r, d["region_code"][:4], d["industry"][0], d["level"], d["year"])
-                          for r, d in rows])
+        conn.executemany(
+            "INSERT INTO docs (rowid, id, name, body) VALUES (?, ?, ?, ?)",
+            [(r, d["id"], d["name"], d["body"]) for r, d in rows],
+        )
+        conn.executemany(
+            "INSERT INTO facets VALUES (?, ?, ?, ?, ?)",
+            [(r, d["region_code"][:4], d["industry"][0], d["level"], d["year"]) for r, d in rows],
+        )
     conn.commit()
     return conn, time.perf_counter() - started
 
@@ -134,8 +166,9 @@ def _fts5_query(conn: sqlite3.Connection, q: str, facets: bool) -> None:
     if not terms:
         return
     match = " AND ".join(f'"{t}"' for t in terms)
-    conn.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 3.0, 1.0) "
-                 "LIMIT 20", (match,)).fetchall()
+    conn.execute(
+        "SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 3.0, 1.0) LIMIT 20", (match,)
+    ).fetchall()
     conn.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)).fetchone()
     if facets:
         out: dict[str, dict[str, int]] = {}
@@ -146,8 +179,9 @@ def _fts5_query(conn: sqlite3.Connection, q: str, facets: bool) -> None:
 
 def _backend_query(backend: Any, q: str, facets: bool) -> None:
     text = clean(q)
-    backend.search(Query(text=text, terms=tuple(list(iter_query_terms(text))[:16]),
-                         per_page=20, facets=facets))
+    backend.search(
+        Query(text=text, terms=tuple(list(iter_query_terms(text))[:16]), per_page=20, facets=facets)
+    )
 
 
 def _build(backend: Any, sources: list[dict[str, Any]]) -> float:
@@ -186,13 +220,17 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
     with tempfile.TemporaryDirectory() as tmp:
         conn, builds["fts"] = _fts5_build(Path(tmp, "fts.db"), sources, pooled=False)
         print(f"  FTS5 build {n / builds['fts']:.0f} docs/s", flush=True)
-        pooled_conn, builds["fts pooled"] = _fts5_build(Path(tmp, "fts-pooled.db"), sources,
-                                                        pooled=True)
+        pooled_conn, builds["fts pooled"] = _fts5_build(
+            Path(tmp, "fts-pooled.db"), sources, pooled=True
+        )
         pooled_conn.close()
-        print(f"  FTS5 build, pooled segmentation {n / builds['fts pooled']:.0f} docs/s",
-              flush=True)
-        backends = {"sqlite": SqliteBackend(Path(tmp, "sqlite")),
-                    "whoosh": WhooshBackend(Path(tmp, "whoosh"))}
+        print(
+            f"  FTS5 build, pooled segmentation {n / builds['fts pooled']:.0f} docs/s", flush=True
+        )
+        backends = {
+            "sqlite": SqliteBackend(Path(tmp, "sqlite")),
+            "whoosh": WhooshBackend(Path(tmp, "whoosh")),
+        }
         for name, backend in backends.items():
             builds[name] = _build(backend, sources)
             print(f"  {name} backend build {n / builds[name]:.0f} docs/s", flush=True)
@@ -200,32 +238,64 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
             times["fts", facets] = _times(lambda q, f=facets: _fts5_query(conn, q, f), queries)
             for name, backend in backends.items():
                 times[name, facets] = _times(
-                    lambda q, b=backend, f=facets: _backend_query(b, q, f), queries)
+                    lambda q, b=backend, f=facets: _backend_query(b, q, f), queries
+                )
         for backend in backends.values():
             backend.close()
         conn.close()
     figures = []
-    for name, label, target in (("sqlite", "SQLite FTS5 backend (default)", True),
-                                ("whoosh", "Whoosh backend", False)):
+    for name, label, target in (
+        ("sqlite", "SQLite FTS5 backend (default)", True),
+        ("whoosh", "Whoosh backend", False),
+    ):
         ratio = builds["fts"] / builds[name]
         figures += [
-            Figure("search", f"{label}: index build (with jieba)", n / builds[name], "docs/s",
-                   "FTS5 build", n / builds["fts"], ratio, "≥ 0.8×" if target else "",
-                   (ratio >= 0.8) if target else None),
-            Figure("search", f"{label}: index build vs FTS5 with the same segmentation pool",
-                   n / builds[name], "docs/s", "FTS5 build (pooled)", n / builds["fts pooled"],
-                   builds["fts pooled"] / builds[name]),
+            Figure(
+                "search",
+                f"{label}: index build (with jieba)",
+                n / builds[name],
+                "docs/s",
+                "FTS5 build",
+                n / builds["fts"],
+                ratio,
+                "≥ 0.8×" if target else "",
+                (ratio >= 0.8) if target else None,
+            ),
+            Figure(
+                "search",
+                f"{label}: index build vs FTS5 with the same segmentation pool",
+                n / builds[name],
+                "docs/s",
+                "FTS5 build (pooled)",
+                n / builds["fts pooled"],
+                builds["fts pooled"] / builds[name],
+            ),
         ]
         for facets, what in ((False, "top 20 + total"), (True, "top 20 + total + facets")):
             f50, f95 = _percentiles(times["fts", facets])
             b50, b95 = _percentiles(times[name, facets])
             goal = target and not facets
             figures += [
-                Figure("search", f"{label}: query p50 ({what})", b50 * 1000, "ms", "FTS5 p50",
-                       f50 * 1000, b50 / f50),
-                Figure("search", f"{label}: query p95 ({what})", b95 * 1000, "ms", "FTS5 p95",
-                       f95 * 1000, b95 / f95, "≤ 2×" if goal else "",
-                       (b95 / f95 <= 2.0) if goal else None),
+                Figure(
+                    "search",
+                    f"{label}: query p50 ({what})",
+                    b50 * 1000,
+                    "ms",
+                    "FTS5 p50",
+                    f50 * 1000,
+                    b50 / f50,
+                ),
+                Figure(
+                    "search",
+                    f"{label}: query p95 ({what})",
+                    b95 * 1000,
+                    "ms",
+                    "FTS5 p95",
+                    f95 * 1000,
+                    b95 / f95,
+                    "≤ 2×" if goal else "",
+                    (b95 / f95 <= 2.0) if goal else None,
+                ),
             ]
     return figures, [
         f"{n} documents ({n_ent} enterprises, {n_pen} penalty notices), 200 queries. Both "
@@ -239,4 +309,5 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         "+ exact total (FTS5: MATCH ORDER BY bm25 LIMIT 20 + count(*)); (b) the same + "
         "region/industry/level/year counts (FTS5: GROUP BY over the MATCH's rowids in the "
         "facet table). A backend also looks up exact codes and returns its hits' stored "
-        "fields; FTS5 returns ids. Pinyin terms are not part of this data set."]
+        "fields; FTS5 returns ids. Pinyin terms are not part of this data set."
+    ]

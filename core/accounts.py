@@ -25,8 +25,9 @@ def find_user(session: Session, email: str) -> User:
     return user
 
 
-def set_password(session: Session, user: User, password: str, actor: str,
-                 action: str = "user.password_reset") -> int:
+def set_password(
+    session: Session, user: User, password: str, actor: str, action: str = "user.password_reset"
+) -> int:
     """Give the user a new password, lift a lockout and end every session (the second
     factor stays); returns how many sessions were open."""
     validate_password(password)
@@ -42,8 +43,7 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     """The user's own password change: the current password first (Invalid if wrong); every
     session ends (the caller starts a fresh one for this browser)."""
     if not verify_secret(user.password_hash, current):
-        raise Invalid("当前密码不正确 / the current password is wrong",
-                      {"current": ["wrong"]})
+        raise Invalid("当前密码不正确 / the current password is wrong", {"current": ["wrong"]})
     set_password(session, user, new, f"user:{user.id}", action="user.password_change")
 
 
@@ -53,8 +53,9 @@ def set_active(session: Session, user: User, active: bool, actor: str) -> None:
         return
     user.active = active
     detail = {} if active else {"sessions_ended": end_user_sessions(session, user.id)}
-    audit(session, actor, "user.activate" if active else "user.deactivate", f"user:{user.id}",
-          detail)
+    audit(
+        session, actor, "user.activate" if active else "user.deactivate", f"user:{user.id}", detail
+    )
 
 
 def revoke_sessions(session: Session, user: User, actor: str) -> int:
@@ -83,8 +84,11 @@ class UserRow:
 
 def list_users(session: Session, prefix: str = "") -> list[UserRow]:
     """Users whose region starts with ``prefix`` ('' = all), by e-mail."""
-    users = list(session.scalars(select(User).where(User.region_code.startswith(prefix))
-                                 .order_by(User.email)))
+    users = list(
+        session.scalars(
+            select(User).where(User.region_code.startswith(prefix)).order_by(User.email)
+        )
+    )
     ids = [u.id for u in users]
     sessions, codes = open_session_counts(session, ids), remaining_counts(session, ids)
     return [UserRow(u, sessions.get(u.id, 0), codes.get(u.id, 0)) for u in users]

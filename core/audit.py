@@ -55,8 +55,9 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                     primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: who acted: "user:<id>", "cli:<os user>", "system"
     actor: Mapped[str] = mapped_column(String(128))
@@ -72,8 +73,7 @@ class AuditHead(Base):
     """The single row holding the chain's last seq and hash, and how the chain is hashed."""
 
     __tablename__ = "audit_head"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),
-                      enum_check("scheme", SCHEMES))
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"), enum_check("scheme", SCHEMES))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
@@ -86,18 +86,23 @@ class AuditHead(Base):
     key_id: Mapped[str | None] = mapped_column(String(16))
 
 
-def audit(session: Session, actor: str, action: str, subject: str,
-          detail: dict[str, Any] | None = None) -> None:
+def audit(
+    session: Session, actor: str, action: str, subject: str, detail: dict[str, Any] | None = None
+) -> None:
     """Queue an audit event; it joins the chain when the transaction commits."""
     session.info.setdefault(PENDING, []).append(
-        {"actor": actor, "action": action, "subject": subject, "detail": detail or {}})
+        {"actor": actor, "action": action, "subject": subject, "detail": detail or {}}
+    )
 
 
 def _lock_head(session: Session) -> Head:
     """Read the head under its row lock (held to the end of the transaction)."""
     row = session.execute(
-        sa_update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
-        .returning(AuditHead.seq, AuditHead.hash, AuditHead.scheme, AuditHead.key_id)).one()
+        sa_update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq)
+        .returning(AuditHead.seq, AuditHead.hash, AuditHead.scheme, AuditHead.key_id)
+    ).one()
     return Head(*row)
 
 
@@ -112,24 +117,34 @@ def _prepare(session: Session, ring: Keyring, head: Head) -> tuple[str, list[dic
         return KEYED, []
     if ring.has_marker():
         # this installation keyed its chain before: a "legacy" head is a downgrade
-        log.error("audit_head says %s although this installation keyed its audit chain; "
-                  "new rows stay HMAC-keyed and `flask audit verify` reports the tampering",
-                  head.scheme)
+        log.error(
+            "audit_head says %s although this installation keyed its audit chain; "
+            "new rows stay HMAC-keyed and `flask audit verify` reports the tampering",
+            head.scheme,
+        )
         return KEYED, []
     if ring.legacy_broken:
         return PLAIN, []
     checked = walk(session, AuditEvent.__table__, ring, PLAIN, head.seq, {})
     if not checked.ok or checked.head_hash != head.hash:
         ring.legacy_broken = True
-        log.error("the legacy audit chain does not verify (seq %s: %s); it is NOT re-keyed; "
-                  "run `flask audit verify`", checked.bad_seq or head.seq,
-                  checked.reason or "the head does not match the last row")
+        log.error(
+            "the legacy audit chain does not verify (seq %s: %s); it is NOT re-keyed; "
+            "run `flask audit verify`",
+            checked.bad_seq or head.seq,
+            checked.reason or "the head does not match the last row",
+        )
         return PLAIN, []
     head.hash = rechain(session, AuditEvent.__table__, ring, head.seq)
     log.warning("audit chain re-keyed with HMAC-SHA256: %d legacy events", head.seq)
-    return KEYED, [{"actor": "system", "action": "audit.rekey", "subject": "audit_chain",
-                    "detail": {"legacy_events": head.seq, "scheme": KEYED,
-                               "key_id": ring.key_id}}]
+    return KEYED, [
+        {
+            "actor": "system",
+            "action": "audit.rekey",
+            "subject": "audit_chain",
+            "detail": {"legacy_events": head.seq, "scheme": KEYED, "key_id": ring.key_id},
+        }
+    ]
 
 
 def _append(session: Session, items: list[dict[str, Any]]) -> Head:
@@ -146,8 +161,9 @@ def _append(session: Session, items: list[dict[str, Any]]) -> Head:
         detail = json.loads(json.dumps(item["detail"], ensure_ascii=False, default=str))
         args = (prev, seq, now, item["actor"], item["action"], item["subject"], detail)
         digest = keyed_hash(ring.key, *args) if scheme == KEYED else legacy_hash(*args)
-        rows.append({**item, "detail": detail, "seq": seq, "at": now, "prev_hash": prev,
-                     "hash": digest})
+        rows.append(
+            {**item, "detail": detail, "seq": seq, "at": now, "prev_hash": prev, "hash": digest}
+        )
         prev = digest
     if rows:
         session.execute(insert(AuditEvent), rows)
@@ -179,9 +195,13 @@ def _keep_marker(session: Session) -> None:
 
 event.listen(Session, "before_commit", _write_pending)
 event.listen(Session, "after_commit", _keep_marker)
-event.listen(Session, "after_soft_rollback",
-             lambda session, tx: None if tx.nested else (session.info.pop(PENDING, None),
-                                                         session.info.pop(MARKER_DUE, None)))
+event.listen(
+    Session,
+    "after_soft_rollback",
+    lambda session, tx: (
+        None if tx.nested else (session.info.pop(PENDING, None), session.info.pop(MARKER_DUE, None))
+    ),
+)
 register_queue(PENDING)
 
 
@@ -191,8 +211,9 @@ def ensure_keyed(session: Session) -> Head:
     return _append(session, [])
 
 
-def verify_chain(session: Session, anchors: dict[int, str] | None = None,
-                 batch: int = 5000) -> VerifyResult:
+def verify_chain(
+    session: Session, anchors: dict[int, str] | None = None, batch: int = 5000
+) -> VerifyResult:
     """Recompute the chain; report the first row that does not fit.
 
     ``anchors`` ({seq: hash}, from ``flask audit anchor``) must still be in the chain.
@@ -200,6 +221,18 @@ def verify_chain(session: Session, anchors: dict[int, str] | None = None,
     return verify(session, AuditEvent.__table__, AuditHead.__table__, anchors or {}, batch)
 
 
-__all__ = ["GENESIS", "KEYED", "PLAIN", "AuditEvent", "AuditHead", "AuditKeyMismatch",
-           "VerifyResult", "audit", "ensure_keyed", "init_app", "keyed_hash", "legacy_hash",
-           "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "KEYED",
+    "PLAIN",
+    "AuditEvent",
+    "AuditHead",
+    "AuditKeyMismatch",
+    "VerifyResult",
+    "audit",
+    "ensure_keyed",
+    "init_app",
+    "keyed_hash",
+    "legacy_hash",
+    "verify_chain",
+]

@@ -38,8 +38,9 @@ class ChangeLog(Base):
     __tablename__ = "change_log"
     __table_args__ = (enum_check("op", OPS),)
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                     primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     #: entity type: enterprise, rating, penalty, inspection, permit, disclosure, emission, ...
     entity: Mapped[str] = mapped_column(String(32))
     #: the entity's public id (USCC for enterprises and ratings, numeric id otherwise)
@@ -70,8 +71,13 @@ class Watermark(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-def record_change(session: Session, entity: str, entity_id: str | int, op: str = "upsert",
-                  enterprise_id: int | None = None) -> None:
+def record_change(
+    session: Session,
+    entity: str,
+    entity_id: str | int,
+    op: str = "upsert",
+    enterprise_id: int | None = None,
+) -> None:
     """Queue a change-log row; it is written when the session's transaction commits.
 
     Several changes to one entity in a transaction collapse into one row (the last op).
@@ -87,8 +93,10 @@ def record_change(session: Session, entity: str, entity_id: str | int, op: str =
 def allocate_seq(session: Session, count: int) -> int:
     """Reserve ``count`` consecutive seq values; returns the first. Locks the counter."""
     last = session.execute(
-        update(ChangeCounter).where(ChangeCounter.id == 1)
-        .values(seq=ChangeCounter.seq + count).returning(ChangeCounter.seq)
+        update(ChangeCounter)
+        .where(ChangeCounter.id == 1)
+        .values(seq=ChangeCounter.seq + count)
+        .returning(ChangeCounter.seq)
     ).scalar_one()
     return last - count + 1
 
@@ -101,8 +109,14 @@ def _write_pending(session: Session) -> None:
     first = allocate_seq(session, len(pending))
     now = utcnow()
     rows = [
-        {"seq": first + i, "entity": entity, "entity_id": entity_id, "op": op,
-         "enterprise_id": enterprise_id, "at": now}
+        {
+            "seq": first + i,
+            "entity": entity,
+            "entity_id": entity_id,
+            "op": op,
+            "enterprise_id": enterprise_id,
+            "at": now,
+        }
         for i, ((entity, entity_id), (op, enterprise_id)) in enumerate(pending.items())
     ]
     session.connection().execute(ChangeLog.__table__.insert(), rows)
@@ -124,8 +138,11 @@ def _after_rollback(session: Session) -> None:
 
 event.listen(Session, "before_commit", _write_pending)
 event.listen(Session, "after_commit", _after_commit)
-event.listen(Session, "after_soft_rollback",
-             lambda session, tx: None if tx.nested else _after_rollback(session))
+event.listen(
+    Session,
+    "after_soft_rollback",
+    lambda session, tx: None if tx.nested else _after_rollback(session),
+)
 register_queue(PENDING)
 
 
@@ -164,17 +181,26 @@ def claim_watermark(session: Session, consumer: str) -> int | None:
 def _ensure_watermark(session: Session, consumer: str) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text(
-            "INSERT INTO watermarks (consumer, seq, updated_at) VALUES (:c, 0, now()) "
-            "ON CONFLICT (consumer) DO NOTHING"), {"c": consumer})
+        session.execute(
+            text(
+                "INSERT INTO watermarks (consumer, seq, updated_at) VALUES (:c, 0, now()) "
+                "ON CONFLICT (consumer) DO NOTHING"
+            ),
+            {"c": consumer},
+        )
     else:
-        session.execute(text(
-            "INSERT OR IGNORE INTO watermarks (consumer, seq, updated_at) "
-            "VALUES (:c, 0, CURRENT_TIMESTAMP)"), {"c": consumer})
+        session.execute(
+            text(
+                "INSERT OR IGNORE INTO watermarks (consumer, seq, updated_at) "
+                "VALUES (:c, 0, CURRENT_TIMESTAMP)"
+            ),
+            {"c": consumer},
+        )
 
 
 def set_watermark(session: Session, consumer: str, seq: int) -> None:
     """Record that the consumer has applied everything up to ``seq``."""
     _ensure_watermark(session, consumer)
-    session.execute(update(Watermark).where(Watermark.consumer == consumer)
-                    .values(seq=seq, updated_at=utcnow()))
+    session.execute(
+        update(Watermark).where(Watermark.consumer == consumer).values(seq=seq, updated_at=utcnow())
+    )

@@ -82,8 +82,13 @@ def _rich_progress() -> Any:
         TimeRemainingColumn,
     )
 
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn())
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
 
 
 def progress(items: Iterable[T], total: int | None, label: str) -> Iterator[T]:
@@ -121,16 +126,19 @@ class ProgressBar:
             self._bar.stop()
 
 
-def _anchors(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
-             ) -> dict[int, str]:
+def _anchors(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[int, str]:
     """``SEQ:HASH`` values (as ``flask audit anchor`` prints them) as {seq: hash}."""
     anchors: dict[int, str] = {}
     for value in values:
         seq, _, digest = value.strip().partition(":")
         digest = digest.strip().lower()
         if not seq.isdigit() or int(seq) < 1 or not re.fullmatch(r"[0-9a-f]{64}", digest):
-            raise click.BadParameter(f"'{value}': 须为 SEQ:HASH（序号:64 位十六进制）/ expected "
-                                     "SEQ:HASH (a seq and 64 hex digits)")
+            raise click.BadParameter(
+                f"'{value}': 须为 SEQ:HASH（序号:64 位十六进制）/ expected "
+                "SEQ:HASH (a seq and 64 hex digits)"
+            )
         anchors[int(seq)] = digest
     return anchors
 
@@ -151,22 +159,30 @@ def _checked_chain(anchors: dict[int, str]) -> Any:
 
 def _broken(result: Any) -> None:
     at = f" at seq {result.bad_seq}" if result.bad_seq else ""
-    click.echo(f"审计日志被篡改 / audit chain BROKEN{at}: {result.reason} "
-               f"({result.checked} events verified before it)", err=True)
+    click.echo(
+        f"审计日志被篡改 / audit chain BROKEN{at}: {result.reason} "
+        f"({result.checked} events verified before it)",
+        err=True,
+    )
     sys.exit(1)
 
 
 @audit_cli.command("verify")
-@click.option("--anchor", "anchors", multiple=True, callback=_anchors, metavar="SEQ:HASH",
-              help="an anchor printed earlier by `audit anchor` (repeatable)")
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    callback=_anchors,
+    metavar="SEQ:HASH",
+    help="an anchor printed earlier by `audit anchor` (repeatable)",
+)
 def audit_verify(anchors: dict[int, str]) -> None:
     """Check the audit chain (HMAC-SHA256) and anchors; exit 1 naming the first bad row."""
     result = _checked_chain(anchors)
     if not result.ok:
         _broken(result)
     found = f"; {len(anchors)} anchor(s) found" if anchors else ""
-    click.echo(f"审计日志完整 / audit chain OK: {result.checked} events "
-               f"({result.scheme}{found})")
+    click.echo(f"审计日志完整 / audit chain OK: {result.checked} events ({result.scheme}{found})")
 
 
 @audit_cli.command("anchor")
@@ -176,14 +192,18 @@ def audit_anchor() -> None:
     if not result.ok:
         _broken(result)
     if not result.checked:
-        click.echo("审计日志为空，暂无锚点 / the audit chain is empty: nothing to anchor yet",
-                   err=True)
+        click.echo(
+            "审计日志为空，暂无锚点 / the audit chain is empty: nothing to anchor yet", err=True
+        )
         return
     at = result.head_at.isoformat(timespec="seconds") if result.head_at else ""
     click.echo(f"{result.checked}:{result.head_hash} {at}")
-    click.echo("# 请将此锚点保存在数据库之外；核对：flask audit verify --anchor SEQ:HASH / keep "
-               "this anchor outside the database; check it with: flask audit verify --anchor "
-               "SEQ:HASH", err=True)
+    click.echo(
+        "# 请将此锚点保存在数据库之外；核对：flask audit verify --anchor SEQ:HASH / keep "
+        "this anchor outside the database; check it with: flask audit verify --anchor "
+        "SEQ:HASH",
+        err=True,
+    )
 
 
 def _read_password() -> str:
@@ -207,10 +227,16 @@ def users_create(email: str, name: str, role: str, region: str) -> None:
         problem = region_code_problem(session, region)
         if problem:
             raise click.ClickException(problem)
-        user = create_user(session, email=email, name=name, role=role, region_code=region,
-                           password=password)
-        audit(session, cli_actor(), "user.create", f"user:{user.id}",
-              {"email": user.email, "role": role, "region": region})
+        user = create_user(
+            session, email=email, name=name, role=role, region_code=region, password=password
+        )
+        audit(
+            session,
+            cli_actor(),
+            "user.create",
+            f"user:{user.id}",
+            {"email": user.email, "role": role, "region": region},
+        )
     click.echo(f"已创建用户 / created user {user.id} <{user.email}> ({role}, {region})")
 
 
@@ -227,9 +253,11 @@ def users_list() -> None:
         click.echo("id\temail\tname\trole\tregion\tactive\tmfa\tlast_login_utc\tsessions")
         for row in rows:
             u = row.user
-            click.echo(f"{u.id}\t{u.email}\t{u.name}\t{u.role}\t{u.region_code}\t"
-                       f"{'yes' if u.active else 'no'}\t{'yes' if u.mfa_enrolled else 'no'}\t"
-                       f"{_when(u.last_login_at)}\t{row.open_sessions}")
+            click.echo(
+                f"{u.id}\t{u.email}\t{u.name}\t{u.role}\t{u.region_code}\t"
+                f"{'yes' if u.active else 'no'}\t{'yes' if u.mfa_enrolled else 'no'}\t"
+                f"{_when(u.last_login_at)}\t{row.open_sessions}"
+            )
     finally:
         session.close()
 
@@ -289,19 +317,36 @@ def users_revoke_sessions(email: str) -> None:
 
 @keys_cli.command("create")
 @click.argument("name")
-@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
-              help="repeatable; read is always included")
-@click.option("--quota", type=click.IntRange(1, 1_000_000), default=None,
-              help="requests per minute (default: the partner quota)")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    help="repeatable; read is always included",
+)
+@click.option(
+    "--quota",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="requests per minute (default: the partner quota)",
+)
 def keys_create(name: str, scopes: tuple[str, ...], quota: int | None) -> None:
     """Create an API key; it is printed once and only its hash is stored."""
     with transaction() as session:
         client, key = create_api_client(session, name, scopes or ("read",), quota)
-        audit(session, cli_actor(), "api_key.create", f"api_client:{client.id}",
-              {"name": name, "scopes": client.scopes})
+        audit(
+            session,
+            cli_actor(),
+            "api_key.create",
+            f"api_client:{client.id}",
+            {"name": name, "scopes": client.scopes},
+        )
     click.echo(key)
-    click.echo(f"# API 密钥只显示这一次 / this key is shown only once (client {client.id}, "
-               f"scopes: {client.scopes})", err=True)
+    click.echo(
+        f"# API 密钥只显示这一次 / this key is shown only once (client {client.id}, "
+        f"scopes: {client.scopes})",
+        err=True,
+    )
 
 
 @keys_cli.command("list")
@@ -311,8 +356,10 @@ def keys_list() -> None:
     try:
         click.echo("id\tname\tprefix\tscopes\tcreated_utc\trevoked_utc")
         for c in list_api_clients(session):
-            click.echo(f"{c.id}\t{c.name}\t{c.key_prefix}\t{c.scopes}\t{_when(c.created_at)}\t"
-                       f"{_when(c.revoked_at)}")
+            click.echo(
+                f"{c.id}\t{c.name}\t{c.key_prefix}\t{c.scopes}\t{_when(c.created_at)}\t"
+                f"{_when(c.revoked_at)}"
+            )
     finally:
         session.close()
 

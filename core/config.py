@@ -76,9 +76,17 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _BOOL_KEYS = {"BACKGROUND_CONSUMERS", "WEBHOOK_ALLOW_PRIVATE"}
-_INT_KEYS = {"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "SESSION_IDLE_HOURS",
-             "SESSION_MAX_HOURS", "WEBHOOK_MAX_PER_CLIENT", "JSON_MAX_BYTES", "JSON_MAX_DEPTH",
-             "JSON_MAX_NUMBER_DIGITS", "MAX_QUERY_BYTES"}
+_INT_KEYS = {
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCKOUT_MINUTES",
+    "SESSION_IDLE_HOURS",
+    "SESSION_MAX_HOURS",
+    "WEBHOOK_MAX_PER_CLIENT",
+    "JSON_MAX_BYTES",
+    "JSON_MAX_DEPTH",
+    "JSON_MAX_NUMBER_DIGITS",
+    "MAX_QUERY_BYTES",
+}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -104,8 +112,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config["ENVCREDIT_INSTANCE"] = str(instance)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'envcredit.sqlite3'}"
-    for key, filename in (("SECRET_KEY", "secret_key"), ("HASH_KEY", "hash_key"),
-                          ("AUDIT_KEY", "audit_key")):
+    for key, filename in (
+        ("SECRET_KEY", "secret_key"),
+        ("HASH_KEY", "hash_key"),
+        ("AUDIT_KEY", "audit_key"),
+    ):
         if not config[key]:
             config[key] = persistent_secret(instance / filename)
     config["TRUSTED_HOSTS"] = trusted_hosts(config["TRUSTED_HOSTS"], config["PUBLIC_BASE_URL"])

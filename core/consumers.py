@@ -109,8 +109,12 @@ class ConsumerThreads:
     def start(self) -> None:
         for consumer in consumers(self.app):
             wake = threading.Event()
-            thread = threading.Thread(target=self._loop, args=(consumer, wake),
-                                      name=f"consumer-{consumer.name}", daemon=True)
+            thread = threading.Thread(
+                target=self._loop,
+                args=(consumer, wake),
+                name=f"consumer-{consumer.name}",
+                daemon=True,
+            )
             self._wake.append(wake)
             self._threads.append(thread)
             thread.start()
@@ -150,8 +154,13 @@ def start_background(app: Flask) -> ConsumerThreads:
 
 
 @click.command("worker")
-@click.option("--interval", type=float, default=2.0, show_default=True,
-              help="seconds between polls of the change log")
+@click.option(
+    "--interval",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="seconds between polls of the change log",
+)
 @with_appcontext
 def worker_cmd(interval: float) -> None:
     """Run the change-log consumers (indexing, rescoring, webhooks) until stopped."""

@@ -100,8 +100,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def enum_check(column: str, values: tuple[str, ...] | list[str], name: str | None = None,
-               nullable: bool = False) -> CheckConstraint:
+def enum_check(
+    column: str,
+    values: tuple[str, ...] | list[str],
+    name: str | None = None,
+    nullable: bool = False,
+) -> CheckConstraint:
     """A CHECK constraint restricting ``column`` to ``values``."""
     quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     expr = f"{column} IN ({quoted})"
@@ -115,8 +119,7 @@ def enum_check(column: str, values: tuple[str, ...] | list[str], name: str | Non
 # SQLITE_BUSY_SNAPSHOT when another writer committed in between; waiting cannot fix that.
 # Transactions that will write therefore start with BEGIN IMMEDIATE (taking the write lock
 # up front, waiting on busy_timeout); read-only ones stay concurrent with a plain BEGIN.
-_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent",
-                                                                    default=False)
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 
 def set_write_intent(value: bool) -> contextvars.Token[bool]:
@@ -235,7 +238,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # straight to the driver: SQLAlchemy's statement machinery for a bare BEGIN cost as
         # much as the query that follows it on a single-row read
         connection.connection.driver_connection.execute(
-            "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+            "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN"
+        )
 
 
 class Database:
@@ -246,8 +250,9 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self._on_commit: list[Any] = []
         # Sessions copy ``info`` shallowly, so every session shares this listener list.
-        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False,
-                                    info={"envcredit.on_commit": self._on_commit})
+        self.factory = sessionmaker(
+            bind=self.engine, expire_on_commit=False, info={"envcredit.on_commit": self._on_commit}
+        )
         self.session = scoped_session(self.factory)
 
     def on_commit(self, callback: Any) -> None:

@@ -22,8 +22,11 @@ def describe(exc: DomainError) -> str:
     """A domain error as one line (pages, CLI, Open311): the message, then field details."""
     if not isinstance(exc.errors, dict):
         return exc.message
-    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items()
-                        if v and str(v[0]) not in exc.message)
+    details = "; ".join(
+        f"{k}: {', '.join(map(str, v))}"
+        for k, v in exc.errors.items()
+        if v and str(v[0]) not in exc.message
+    )
     return f"{exc.message}" + (f" ({details})" if details else "")
 
 

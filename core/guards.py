@@ -30,10 +30,20 @@ class TrustedHostGuard:
         if not self.hosts or host_is_trusted(host, self.hosts):
             return self.wsgi_app(environ, start_response)
         type_uri, title = problem_type(400, "untrusted-host")
-        body = json.dumps({"type": type_uri, "title": title, "status": 400, "detail": "不受信任的主机名 / the Host header names "
-                           "a host this site does not serve"}, ensure_ascii=False).encode()
-        start_response("400 Bad Request", [("Content-Type", "application/problem+json"),
-                                           ("Content-Length", str(len(body)))])
+        body = json.dumps(
+            {
+                "type": type_uri,
+                "title": title,
+                "status": 400,
+                "detail": "不受信任的主机名 / the Host header names "
+                "a host this site does not serve",
+            },
+            ensure_ascii=False,
+        ).encode()
+        start_response(
+            "400 Bad Request",
+            [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
 
@@ -64,8 +74,12 @@ def check_nul_bytes() -> None:
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in v for v in values):
-        raise Refused(400, "invalid-characters", "请求中含有不允许的空字符 (NUL) / the request "
-                      "contains a NUL character, which is not allowed")
+        raise Refused(
+            400,
+            "invalid-characters",
+            "请求中含有不允许的空字符 (NUL) / the request "
+            "contains a NUL character, which is not allowed",
+        )
 
 
 #: a JSON string literal (escapes included); removed before counting brackets and digits
@@ -99,15 +113,22 @@ def check_json_body() -> None:
         return
     config = current_app.config
     limit = int(config.get("JSON_MAX_BYTES") or 2 * 1024 * 1024)
-    too_large = Refused(413, "too-large", f"JSON 请求体超过 {limit} 字节 / the JSON body is "
-                        f"larger than {limit} bytes")
+    too_large = Refused(
+        413,
+        "too-large",
+        f"JSON 请求体超过 {limit} 字节 / the JSON body is larger than {limit} bytes",
+    )
     if (request.content_length or 0) > limit:
         raise too_large
     raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise too_large
-    reason = json_body_problem(raw, int(config.get("JSON_MAX_DEPTH") or 32),
-                               int(config.get("JSON_MAX_NUMBER_DIGITS") or 40))
+    reason = json_body_problem(
+        raw,
+        int(config.get("JSON_MAX_DEPTH") or 32),
+        int(config.get("JSON_MAX_NUMBER_DIGITS") or 40),
+    )
     if reason:
-        raise Refused(400, "invalid-json", f"JSON 请求体被拒绝：{reason} / the JSON body was "
-                      "refused")
+        raise Refused(
+            400, "invalid-json", f"JSON 请求体被拒绝：{reason} / the JSON body was refused"
+        )

@@ -12,9 +12,17 @@ LANGUAGES = ("zh_Hans_CN", "en")
 DEFAULT_LOCALE = "zh_Hans_CN"
 COOKIE = "lang"
 TRANSLATIONS = Path(__file__).parent / "translations"
-_ALIASES = {"zh": "zh_Hans_CN", "zh-cn": "zh_Hans_CN", "zh_cn": "zh_Hans_CN",
-            "zh-hans": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "en": "en", "en-us": "en",
-            "en_us": "en", "en-gb": "en"}
+_ALIASES = {
+    "zh": "zh_Hans_CN",
+    "zh-cn": "zh_Hans_CN",
+    "zh_cn": "zh_Hans_CN",
+    "zh-hans": "zh_Hans_CN",
+    "zh_hans_cn": "zh_Hans_CN",
+    "en": "en",
+    "en-us": "en",
+    "en_us": "en",
+    "en-gb": "en",
+}
 
 
 def normalise_lang(value: str | None) -> str | None:
@@ -26,8 +34,7 @@ def normalise_lang(value: str | None) -> str | None:
 
 def select_locale() -> str:
     """?lang= wins, then the language cookie, then Accept-Language, then zh-CN."""
-    chosen = normalise_lang(request.args.get("lang")) or normalise_lang(
-        request.cookies.get(COOKIE))
+    chosen = normalise_lang(request.args.get("lang")) or normalise_lang(request.cookies.get(COOKIE))
     if chosen:
         g.lang_choice = chosen
         return chosen
@@ -38,8 +45,14 @@ def select_locale() -> str:
 def _remember_choice(response: Any) -> Any:
     chosen = normalise_lang(request.args.get("lang"))
     if chosen and request.cookies.get(COOKIE) != chosen:
-        response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax",
-                            httponly=True, secure=request.is_secure)
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=365 * 86400,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
     return response
 
 
@@ -67,5 +80,4 @@ def _template_helpers() -> dict[str, Any]:
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
         return urlencode([*args, ("lang", lang)])
 
-    return {"html_lang": html_lang(str(get_locale() or DEFAULT_LOCALE)),
-            "lang_query": lang_query}
+    return {"html_lang": html_lang(str(get_locale() or DEFAULT_LOCALE)), "lang_query": lang_query}

@@ -104,7 +104,9 @@ def consume(bucket: str, key: str | None = None) -> None:
     wait = max(1, int(stats.reset_time - time.time()) + 1)
     raise TooManyRequests(
         f"操作过于频繁（{item}），请 {wait} 秒后再试 / too many attempts ({item}); try again "
-        f"in {wait} s", retry_after=wait)
+        f"in {wait} s",
+        retry_after=wait,
+    )
 
 
 def tipoff_filing_limit() -> str:

@@ -71,7 +71,7 @@ def unseal(stored: str | None, user_id: int, purpose: str) -> str | None:
     from cryptography.exceptions import InvalidTag
 
     try:
-        raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX):])
+        raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX) :])
         plain = _aead().decrypt(raw[:12], raw[12:], f"{purpose}:{user_id}".encode())
     except (InvalidTag, ValueError):
         return None
@@ -90,13 +90,14 @@ def provisioning_uri(sealed: str, user: User) -> str:
     import pyotp
 
     return pyotp.TOTP(unseal(sealed, user.id, "totp") or "").provisioning_uri(
-        name=user.email, issuer_name=ISSUER)
+        name=user.email, issuer_name=ISSUER
+    )
 
 
 def plain_secret(sealed: str, user: User) -> str:
     """The base32 secret, grouped by four for typing into an app by hand."""
     secret = unseal(sealed, user.id, "totp") or ""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def matching_step(secret: str, code: str, now: dt.datetime | None = None) -> int | None:
@@ -118,9 +119,11 @@ def _claim_step(session: Session, user: User, step: int) -> bool:
     """Record ``step`` as used unless it (or a later one) already was: atomic, so two
     requests with the same code cannot both succeed."""
     result = session.execute(
-        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
-                                                   User.totp_last_step < step))
-        .values(totp_last_step=step).execution_options(synchronize_session=False))
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
     session.expire(user, ["totp_last_step"])
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -153,27 +156,39 @@ def use_recovery_code(session: Session, user: User, code: str) -> bool:
     if len(raw) != 10:
         return False
     result = session.execute(
-        update(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                   RecoveryCode.code_hash == hash_token(raw, RECOVERY_PURPOSE),
-                                   RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow()).execution_options(synchronize_session=False))
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == hash_token(raw, RECOVERY_PURPOSE),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def remaining_recovery_codes(session: Session, user: User) -> int:
     """How many unused recovery codes the user has."""
-    return int(session.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 def remaining_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
     """Unused recovery codes per user id (users with none are absent)."""
     if not user_ids:
         return {}
-    rows = session.execute(select(RecoveryCode.user_id, func.count())
-                           .where(RecoveryCode.user_id.in_(user_ids),
-                                  RecoveryCode.used_at.is_(None))
-                           .group_by(RecoveryCode.user_id))
+    rows = session.execute(
+        select(RecoveryCode.user_id, func.count())
+        .where(RecoveryCode.user_id.in_(user_ids), RecoveryCode.used_at.is_(None))
+        .group_by(RecoveryCode.user_id)
+    )
     return {int(uid): int(n) for uid, n in rows}
 
 
@@ -223,8 +238,11 @@ def take_recovery_codes(row: Any, user: User) -> list[str] | None:
 
     codes = unseal(row.pending_codes, user.id, CODES_PURPOSE)
     if row.pending_codes:
-        write_apart(UserSession.__table__.update().where(UserSession.id == row.id)
-                    .values(pending_codes=None))
+        write_apart(
+            UserSession.__table__.update()
+            .where(UserSession.id == row.id)
+            .values(pending_codes=None)
+        )
     return codes.split("\n") if codes else None
 
 
@@ -232,7 +250,9 @@ def renew_recovery_codes(session: Session, user: User, code: str, row: Any) -> N
     """Ten new recovery codes (the old ones stop working) for a current TOTP code, held on
     the session row to be shown once; Invalid for a wrong or used code."""
     if not user.mfa_enrolled or not verify_totp(session, user, code):
-        raise Invalid("验证码不正确或已使用过 / the code is wrong or was used already",
-                      {"code": ["wrong or used"]})
+        raise Invalid(
+            "验证码不正确或已使用过 / the code is wrong or was used already",
+            {"code": ["wrong or used"]},
+        )
     hold_recovery_codes(row, user, new_recovery_codes(session, user))
     audit(session, f"user:{user.id}", "user.recovery_codes_renew", f"user:{user.id}")

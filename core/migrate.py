@@ -26,8 +26,9 @@ def alembic_config(url: str) -> Config:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("file_template",
-                        "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s")
+    cfg.set_main_option(
+        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
+    )
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
@@ -72,5 +73,6 @@ def revision_cmd(message: str) -> None:
     """Autogenerate a new migration from the models (review it by hand)."""
     from alembic import command
 
-    command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message,
-                     autogenerate=True)
+    command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+    )

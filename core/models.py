@@ -7,5 +7,16 @@ from core.reference import Industry, Region
 from core.sessions import UserSession
 from core.users import ApiClient, User
 
-__all__ = ["ApiClient", "AuditEvent", "AuditHead", "ChangeCounter", "ChangeLog", "Industry",
-           "RecoveryCode", "Region", "User", "UserSession", "Watermark"]
+__all__ = [
+    "ApiClient",
+    "AuditEvent",
+    "AuditHead",
+    "ChangeCounter",
+    "ChangeLog",
+    "Industry",
+    "RecoveryCode",
+    "Region",
+    "User",
+    "UserSession",
+    "Watermark",
+]

@@ -38,12 +38,15 @@ resolve: Resolver = socket.getaddrinfo
 open_socket: Connector = socket.create_connection
 
 #: special-purpose blocks Python 3.11's ``is_global`` still calls global
-_NOT_GLOBAL = tuple(ipaddress.ip_network(n) for n in (
-    "192.0.0.0/24",  # IETF protocol assignments
-    "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
-    "64:ff9b:1::/48",  # local-use NAT64
-    "fec0::/10",  # site-local (deprecated)
-))
+_NOT_GLOBAL = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "64:ff9b:1::/48",  # local-use NAT64
+        "fec0::/10",  # site-local (deprecated)
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 #: WHATWG URL "ends in a number": such a host is an IPv4 address in some parsers' eyes
@@ -105,15 +108,23 @@ def is_public(address: Address) -> bool:
         if address.is_site_local:
             return False
     return bool(address.is_global) and not (
-        address.is_multicast or address.is_reserved or address.is_link_local
-        or address.is_loopback or address.is_unspecified or address.is_private
-        or any(address in net for net in _NOT_GLOBAL if net.version == address.version))
+        address.is_multicast
+        or address.is_reserved
+        or address.is_link_local
+        or address.is_loopback
+        or address.is_unspecified
+        or address.is_private
+        or any(address in net for net in _NOT_GLOBAL if net.version == address.version)
+    )
 
 
 def _usable(address: Address) -> bool:
     """Even on a closed network: not multicast, unspecified or broadcast."""
-    return not (address.is_multicast or address.is_unspecified
-                or address == ipaddress.IPv4Address("255.255.255.255"))
+    return not (
+        address.is_multicast
+        or address.is_unspecified
+        or address == ipaddress.IPv4Address("255.255.255.255")
+    )
 
 
 def _refuse(reason: str, zh: str, en: str) -> RefusedURL:
@@ -143,8 +154,11 @@ def _host(hostname: str, bracketed: bool) -> tuple[str, Address | None]:
         try:
             address = ipaddress.IPv4Address(host)
         except ValueError:
-            raise _refuse("numeric-host", "IP 地址须写成点分十进制",
-                          "write an IPv4 address as four decimal numbers") from None
+            raise _refuse(
+                "numeric-host",
+                "IP 地址须写成点分十进制",
+                "write an IPv4 address as four decimal numbers",
+            ) from None
         return host, address
     return host, None
 
@@ -156,8 +170,11 @@ def _port(parts: Any) -> int:
         raise _refuse("port", "URL 的端口无效", "the URL's port is not valid") from None
     port = port if port is not None else (443 if parts.scheme == "https" else 80)
     if port not in (80, 443) and not 1024 <= port <= 65535:
-        raise _refuse("port", "只能推送到 80、443 或 1024 以上的端口",
-                      "only ports 80, 443 and 1024 or above are allowed")
+        raise _refuse(
+            "port",
+            "只能推送到 80、443 或 1024 以上的端口",
+            "only ports 80, 443 and 1024 or above are allowed",
+        )
     return port
 
 
@@ -168,17 +185,18 @@ def _resolve(host: str, port: int, resolver: Resolver | None) -> list[Address]:
     except (OSError, UnicodeError, ValueError):
         found = []
     if not found:
-        raise _refuse("does-not-resolve", "无法解析 URL 的主机名",
-                      "the URL's host does not resolve")
+        raise _refuse(
+            "does-not-resolve", "无法解析 URL 的主机名", "the URL's host does not resolve"
+        )
     return list(dict.fromkeys(found))
 
 
-def vet_url(url: str, *, allow_private: bool = False,
-            resolver: Resolver | None = None) -> Target:
+def vet_url(url: str, *, allow_private: bool = False, resolver: Resolver | None = None) -> Target:
     """The URL as a :class:`Target` to connect to, or :class:`RefusedURL` saying why not."""
     if has_control_characters(url) or any(c in url for c in " \\\t"):
-        raise _refuse("characters", "URL 含有空白或控制字符",
-                      "the URL contains spaces or control characters")
+        raise _refuse(
+            "characters", "URL 含有空白或控制字符", "the URL contains spaces or control characters"
+        )
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
@@ -192,15 +210,20 @@ def vet_url(url: str, *, allow_private: bool = False,
         raise _refuse("fragment", "URL 不能包含 # 片段", "no #fragment in the URL")
     host, literal = _host(hostname, parts.netloc.startswith("["))
     port = _port(parts)
-    if literal is None and (host == "localhost" or host.endswith(".localhost")) \
-            and not allow_private:
-        raise _refuse("private-address", "不能推送到内网或本机地址",
-                      "private or local addresses are refused")
+    if (
+        literal is None
+        and (host == "localhost" or host.endswith(".localhost"))
+        and not allow_private
+    ):
+        raise _refuse(
+            "private-address", "不能推送到内网或本机地址", "private or local addresses are refused"
+        )
     addresses = [literal] if literal is not None else _resolve(host, port, resolver)
     allowed = _usable if allow_private else is_public
     if not all(allowed(a) for a in addresses):
-        raise _refuse("private-address", "不能推送到内网或本机地址",
-                      "private or local addresses are refused")
+        raise _refuse(
+            "private-address", "不能推送到内网或本机地址", "private or local addresses are refused"
+        )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, host, port, path, tuple(str(a) for a in addresses))
 
@@ -209,14 +232,16 @@ def _connection(target: Target, address: str, connect: Connector) -> http.client
     """An http.client connection to the vetted ``address`` that still speaks to the name."""
     conn: http.client.HTTPConnection
     if target.scheme == "https":
-        conn = http.client.HTTPSConnection(target.host, target.port, timeout=CONNECT_TIMEOUT,
-                                           context=ssl.create_default_context())
+        conn = http.client.HTTPSConnection(
+            target.host, target.port, timeout=CONNECT_TIMEOUT, context=ssl.create_default_context()
+        )
     else:
         conn = http.client.HTTPConnection(target.host, target.port, timeout=CONNECT_TIMEOUT)
     # http.client opens its socket through this attribute; pinning it to the vetted address
     # means no second lookup, while Host and TLS (SNI, certificate) still use the name.
     conn._create_connection = (  # type: ignore[attr-defined]
-        lambda _addr, timeout, _source=None: connect((address, target.port), timeout))
+        lambda _addr, timeout, _source=None: connect((address, target.port), timeout)
+    )
     return conn
 
 
@@ -238,15 +263,26 @@ def _deadline(conn: http.client.HTTPConnection) -> Any:
         conn.close()
 
 
-def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool = False,
-         resolver: Resolver | None = None, connect: Connector | None = None) -> Outcome:
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    allow_private: bool = False,
+    resolver: Resolver | None = None,
+    connect: Connector | None = None,
+) -> Outcome:
     """POST ``body`` to a vetted ``url``; redirects are not followed (a 3xx has failed)."""
     try:
         target = vet_url(url, allow_private=allow_private, resolver=resolver)
     except RefusedURL as exc:
         return Outcome("refused", detail=exc.reason)
-    sent = {**headers, "Host": target.host_header, "Connection": "close",
-            "Content-Length": str(len(body))}
+    sent = {
+        **headers,
+        "Host": target.host_header,
+        "Connection": "close",
+        "Content-Length": str(len(body)),
+    }
     detail = "no address"
     for address in target.addresses:  # the next address only when this one cannot connect
         conn = _connection(target, address, connect or open_socket)

@@ -74,15 +74,25 @@ def expires_at(row: UserSession) -> dt.datetime:
     return min(row.created_at + maximum, row.last_seen_at + idle)
 
 
-def start_session(session: Session, user_id: int, stage: str = "full",
-                  pending_secret: str | None = None) -> tuple[UserSession, str]:
+def start_session(
+    session: Session, user_id: int, stage: str = "full", pending_secret: str | None = None
+) -> tuple[UserSession, str]:
     """A new session row; returns it with the id for the cookie (never stored as such)."""
     now = utcnow()
-    session.execute(delete(UserSession).where(UserSession.user_id == user_id,
-                                              UserSession.created_at < now - KEEP_ENDED))
+    session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user_id, UserSession.created_at < now - KEEP_ENDED
+        )
+    )
     token = secrets.token_urlsafe(32)
-    row = UserSession(token_hash=hash_token(token, PURPOSE), user_id=user_id, stage=stage,
-                      pending_secret=pending_secret, created_at=now, last_seen_at=now)
+    row = UserSession(
+        token_hash=hash_token(token, PURPOSE),
+        user_id=user_id,
+        stage=stage,
+        pending_secret=pending_secret,
+        created_at=now,
+        last_seen_at=now,
+    )
     session.add(row)
     session.flush()
     return row, token
@@ -92,8 +102,9 @@ def find_session(session: Session, token: Any) -> UserSession | None:
     """The live session whose cookie id is ``token``, or None (unknown, ended, expired)."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None
-    row = session.scalar(select(UserSession)
-                         .where(UserSession.token_hash == hash_token(token, PURPOSE)))
+    row = session.scalar(
+        select(UserSession).where(UserSession.token_hash == hash_token(token, PURPOSE))
+    )
     if row is None or row.ended_at is not None or expires_at(row) <= utcnow():
         return None
     return row
@@ -107,11 +118,17 @@ def end_session(row: UserSession) -> None:
 
 def end_user_sessions(session: Session, user_id: int) -> int:
     """End every session of a user (pending ones too); returns how many were open."""
-    still_open = session.scalar(select(func.count()).select_from(UserSession)
-                                .where(UserSession.user_id == user_id, open_condition()))
-    session.execute(update(UserSession).where(UserSession.user_id == user_id,
-                                              UserSession.ended_at.is_(None))
-                    .values(ended_at=utcnow()).execution_options(synchronize_session="fetch"))
+    still_open = session.scalar(
+        select(func.count())
+        .select_from(UserSession)
+        .where(UserSession.user_id == user_id, open_condition())
+    )
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
     return int(still_open or 0)
 
 
@@ -119,8 +136,12 @@ def open_condition() -> ColumnElement[bool]:
     """SQL: a full session that has neither ended nor expired."""
     now = utcnow()
     idle, maximum = session_limits()
-    return (UserSession.stage == "full") & UserSession.ended_at.is_(None) & \
-        (UserSession.created_at > now - maximum) & (UserSession.last_seen_at > now - idle)
+    return (
+        (UserSession.stage == "full")
+        & UserSession.ended_at.is_(None)
+        & (UserSession.created_at > now - maximum)
+        & (UserSession.last_seen_at > now - idle)
+    )
 
 
 def open_session_counts(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
@@ -128,9 +149,11 @@ def open_session_counts(session: Session, user_ids: Iterable[int]) -> dict[int, 
     ids = list(user_ids)
     if not ids:
         return {}
-    rows = session.execute(select(UserSession.user_id, func.count())
-                           .where(UserSession.user_id.in_(ids), open_condition())
-                           .group_by(UserSession.user_id))
+    rows = session.execute(
+        select(UserSession.user_id, func.count())
+        .where(UserSession.user_id.in_(ids), open_condition())
+        .group_by(UserSession.user_id)
+    )
     return {int(uid): int(n) for uid, n in rows}
 
 
@@ -144,8 +167,11 @@ def touch(session: Session, row: UserSession, *, apart: bool) -> None:
     now = utcnow()
     if now - row.last_seen_at < TOUCH_EVERY:
         return
-    statement = update(UserSession).where(UserSession.id == row.id,
-                                          UserSession.ended_at.is_(None)).values(last_seen_at=now)
+    statement = (
+        update(UserSession)
+        .where(UserSession.id == row.id, UserSession.ended_at.is_(None))
+        .values(last_seen_at=now)
+    )
     if apart:
         write_apart(statement)
     else:

@@ -24,7 +24,6 @@ KEY_PREFIX = "ec_"
 KEY_PURPOSE = "api-key"
 
 
-
 class User(Base):
     """A regulator or administrator who logs in to the regulator pages."""
 
@@ -95,12 +94,15 @@ def hash_password(password: str) -> str:
 def validate_password(password: str) -> None:
     """Reject passwords too short to be worth hashing."""
     if len(password) < 10:
-        raise Invalid("密码至少需要 10 个字符 / password must have at least 10 characters",
-                      {"password": ["too short"]})
+        raise Invalid(
+            "密码至少需要 10 个字符 / password must have at least 10 characters",
+            {"password": ["too short"]},
+        )
 
 
-def create_user(session: Session, *, email: str, name: str, role: str, region_code: str,
-                password: str) -> User:
+def create_user(
+    session: Session, *, email: str, name: str, role: str, region_code: str, password: str
+) -> User:
     """Create a user; the e-mail is unique (case-insensitive)."""
     email = email.strip().lower()
     if role not in ROLES:
@@ -110,15 +112,26 @@ def create_user(session: Session, *, email: str, name: str, role: str, region_co
     validate_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"该邮箱已注册 / a user with e-mail {email} exists")
-    user = User(email=email, name=name.strip(), role=role, region_code=region_code,
-                password_hash=hash_password(password))
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        region_code=region_code,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def authenticate(session: Session, email: str, password: str, *, max_failures: int = 5,
-                 lockout: dt.timedelta = dt.timedelta(minutes=15)) -> User | None:
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    max_failures: int = 5,
+    lockout: dt.timedelta = dt.timedelta(minutes=15),
+) -> User | None:
     """Return the user if the password matches and the account is not locked.
 
     Failures are counted; after ``max_failures`` the account locks for ``lockout``.
@@ -172,20 +185,30 @@ def legacy_key_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_api_client(session: Session, name: str, scopes: list[str] | tuple[str, ...] = ("read",),
-                      quota_per_minute: int | None = None) -> tuple[ApiClient, str]:
+def create_api_client(
+    session: Session,
+    name: str,
+    scopes: list[str] | tuple[str, ...] = ("read",),
+    quota_per_minute: int | None = None,
+) -> tuple[ApiClient, str]:
     """Create an API client; returns it with the plaintext key, which is never stored."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
-        raise Invalid(f"未知权限范围 / unknown scope(s): {', '.join(unknown)}",
-                      {"scope": [f"one of {', '.join(SCOPES)}"]})
+        raise Invalid(
+            f"未知权限范围 / unknown scope(s): {', '.join(unknown)}",
+            {"scope": [f"one of {', '.join(SCOPES)}"]},
+        )
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise Conflict(f"已存在同名 API 客户端 / an API client named {name!r} exists")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     scope_set = {"read", *scopes}
-    client = ApiClient(name=name, key_prefix=key[:10], key_hash=hash_key(key),
-                       scopes=" ".join(s for s in SCOPES if s in scope_set),
-                       quota_per_minute=quota_per_minute)
+    client = ApiClient(
+        name=name,
+        key_prefix=key[:10],
+        key_hash=hash_key(key),
+        scopes=" ".join(s for s in SCOPES if s in scope_set),
+        quota_per_minute=quota_per_minute,
+    )
     session.add(client)
     session.flush()
     return client, key
@@ -199,9 +222,12 @@ def _upgrade_legacy_key(session: Session, key: str, keyed: str) -> ApiClient | N
     client = session.scalar(select(ApiClient).where(ApiClient.key_hash == legacy))
     if client is None:
         return None
-    write_soon(session, update(ApiClient).where(ApiClient.id == client.id,
-                                                ApiClient.key_hash == legacy)
-               .values(key_hash=keyed))
+    write_soon(
+        session,
+        update(ApiClient)
+        .where(ApiClient.id == client.id, ApiClient.key_hash == legacy)
+        .values(key_hash=keyed),
+    )
     set_committed_value(client, "key_hash", keyed)
     return client
 

@@ -118,8 +118,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _pending_writes(session: Any) -> bool:
-    return bool(session.new or session.dirty or session.deleted
-                or session.info.get(audit.PENDING) or session.info.get(changelog.PENDING))
+    return bool(
+        session.new
+        or session.dirty
+        or session.deleted
+        or session.info.get(audit.PENDING)
+        or session.info.get(changelog.PENDING)
+    )
 
 
 def transaction_boundary(response: Any) -> Any:
@@ -130,9 +135,13 @@ def transaction_boundary(response: Any) -> Any:
     if not registry.registry.has():
         return response
     session = registry()
-    if not session.in_transaction() or response.status_code >= 500 or (
-            request.method in SAFE_METHODS and not g.get("_writes")
-            and not _pending_writes(session)):
+    if (
+        not session.in_transaction()
+        or response.status_code >= 500
+        or (
+            request.method in SAFE_METHODS and not g.get("_writes") and not _pending_writes(session)
+        )
+    ):
         return response
     try:
         session.commit()
@@ -140,9 +149,11 @@ def transaction_boundary(response: Any) -> Any:
         session.rollback()
         log.exception("commit failed on %s %s", request.method, request.path)
         busy = type(exc).__name__ == "OperationalError"
-        return _error_response(503 if busy else 500, "Service Unavailable" if busy else
-                               "Internal Server Error", "保存失败，请重试 / the change could not "
-                               "be saved; please try again")
+        return _error_response(
+            503 if busy else 500,
+            "Service Unavailable" if busy else "Internal Server Error",
+            "保存失败，请重试 / the change could not be saved; please try again",
+        )
     return response
 
 
@@ -159,8 +170,9 @@ def writes_on_get(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def attempt(action: Callable[..., T], *args: Any, **kwargs: Any
-            ) -> tuple[T | None, DomainError | None]:
+def attempt(
+    action: Callable[..., T], *args: Any, **kwargs: Any
+) -> tuple[T | None, DomainError | None]:
     """Run one service call for a page: ``(result, None)``, or ``(None, error)`` with every
     write of the call undone (a savepoint), for the page to show as a form error."""
     session = get_session()
@@ -176,10 +188,13 @@ def safe_local_path(target: str | None, prefix: str, default: str) -> str:
     or space, raw or percent-encoded); else ``default``. A control character (CR, LF …) in a
     redirect target is an attack, not a typo: 400."""
     if target and _CONTROL.search(target):
-        raise BadRequest("跳转地址含有控制字符 / the redirect target contains control "
-                         "characters")
-    if target and target.startswith(prefix) and len(target) <= 1000 and \
-            not _UNSAFE_PATH.search(target):
+        raise BadRequest("跳转地址含有控制字符 / the redirect target contains control characters")
+    if (
+        target
+        and target.startswith(prefix)
+        and len(target) <= 1000
+        and not _UNSAFE_PATH.search(target)
+    ):
         return target
     return default
 
@@ -200,14 +215,21 @@ def wants_problem_json() -> bool:
     """True when the request is for the API (or asks for JSON) rather than a page."""
     if request.path.startswith(("/api/", "/open311/")):
         return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json",
-                                                "application/problem+json"])
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/json", "application/problem+json"]
+    )
     return best in {"application/json", "application/problem+json"}
 
 
-def problem(status: int, title: str, detail: str | None = None, kind: str | None = None,
-            errors: Any = None, headers: dict[str, str] | None = None,
-            extensions: dict[str, Any] | None = None) -> Any:
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    kind: str | None = None,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> Any:
     """An RFC 9457 application/problem+json response.
 
     Type and title come from the one table in core.problems (a fixed title per type);
@@ -234,8 +256,14 @@ def problem(status: int, title: str, detail: str | None = None, kind: str | None
 ERROR_PAGE = "envcredit.error_page"
 
 
-def _error_response(status: int, title: str, detail: str | None, kind: str | None = None,
-                    errors: Any = None, headers: dict[str, str] | None = None) -> Any:
+def _error_response(
+    status: int,
+    title: str,
+    detail: str | None,
+    kind: str | None = None,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
     render = current_app.extensions.get(ERROR_PAGE)
     if wants_problem_json() or render is None:
         return problem(status, title, detail, kind, errors, headers)
@@ -266,8 +294,11 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Any:
         log.exception("unhandled error on %s %s", request.method, request.path)
         get_db().session.rollback()
-        return _error_response(500, "Internal Server Error",
-                               "服务器内部错误，已记录 / an internal error occurred and was logged")
+        return _error_response(
+            500,
+            "Internal Server Error",
+            "服务器内部错误，已记录 / an internal error occurred and was logged",
+        )
 
 
 @bp.get("/healthz")

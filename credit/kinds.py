@@ -65,19 +65,64 @@ class RecordKind:
 
 
 KINDS: tuple[RecordKind, ...] = (
-    RecordKind("enterprise", "企业", records.enterprise_snapshots, Enterprise, "enterprises",
-               ("uscc",), upserts.upsert_enterprises, check_codes),
+    RecordKind(
+        "enterprise",
+        "企业",
+        records.enterprise_snapshots,
+        Enterprise,
+        "enterprises",
+        ("uscc",),
+        upserts.upsert_enterprises,
+        check_codes,
+    ),
     RecordKind("rating", "信用评价", rating_snapshots, rated=False),
-    RecordKind("penalty", "行政处罚", records.penalty_snapshots, Penalty, "penalties",
-               ("decision_no",), upserts.upsert_penalties, withdrawable=True),
-    RecordKind("inspection", "现场检查", records.inspection_snapshots, Inspection,
-               "inspections", ("ref",), upserts.upsert_inspections, withdrawable=True),
-    RecordKind("permit", "排污许可", records.permit_snapshots, Permit, "permits",
-               ("permit_no",), upserts.upsert_permits),
-    RecordKind("disclosure", "依法披露", records.disclosure_snapshots, DisclosureReport,
-               "disclosures", ("uscc", "year"), upserts.upsert_disclosures),
-    RecordKind("emission", "排放核算", records.emission_snapshots, EmissionAccount,
-               "emissions", ("uscc", "year", "pollutant"), upserts.upsert_emissions),
+    RecordKind(
+        "penalty",
+        "行政处罚",
+        records.penalty_snapshots,
+        Penalty,
+        "penalties",
+        ("decision_no",),
+        upserts.upsert_penalties,
+        withdrawable=True,
+    ),
+    RecordKind(
+        "inspection",
+        "现场检查",
+        records.inspection_snapshots,
+        Inspection,
+        "inspections",
+        ("ref",),
+        upserts.upsert_inspections,
+        withdrawable=True,
+    ),
+    RecordKind(
+        "permit",
+        "排污许可",
+        records.permit_snapshots,
+        Permit,
+        "permits",
+        ("permit_no",),
+        upserts.upsert_permits,
+    ),
+    RecordKind(
+        "disclosure",
+        "依法披露",
+        records.disclosure_snapshots,
+        DisclosureReport,
+        "disclosures",
+        ("uscc", "year"),
+        upserts.upsert_disclosures,
+    ),
+    RecordKind(
+        "emission",
+        "排放核算",
+        records.emission_snapshots,
+        EmissionAccount,
+        "emissions",
+        ("uscc", "year", "pollutant"),
+        upserts.upsert_emissions,
+    ),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}
@@ -97,8 +142,7 @@ def import_kind(name: str) -> RecordKind:
         raise ValueError(f"unknown kind {name!r}; one of {', '.join(IMPORT_KINDS)}") from None
 
 
-def snapshots(session: Session, entity: str, ids: Iterable[str], today: dt.date
-              ) -> dict[str, Any]:
+def snapshots(session: Session, entity: str, ids: Iterable[str], today: dt.date) -> dict[str, Any]:
     """Public snapshots of one entity type, by public id (None = not public)."""
     ids = list(ids)
     kind = BY_ENTITY.get(entity)

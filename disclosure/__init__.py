@@ -12,13 +12,17 @@ from credit.kinds import KINDS
 
 
 def _error_page(status: int, title: str, detail: str | None) -> Any:
-    return make_response(render_template("disclosure/error.html", status=status, title=title,
-                                         detail=detail), status)
+    return make_response(
+        render_template("disclosure/error.html", status=status, title=title, detail=detail), status
+    )
 
 
 #: labels of the records an explanation line can cite (zh-CN msgids, translated on use)
-RECORD_LABELS = {**{kind.entity: kind.label for kind in KINDS}, "tipoff": "举报",
-                 "adjustment": "等级调整"}
+RECORD_LABELS = {
+    **{kind.entity: kind.label for kind in KINDS},
+    "tipoff": "举报",
+    "adjustment": "等级调整",
+}
 
 
 def _record_links() -> dict[str, Any]:
@@ -35,16 +39,19 @@ def _record_links() -> dict[str, Any]:
         kind = str(source.get("type"))
         return f"{gettext(RECORD_LABELS.get(kind, kind))} #{source.get('id')}"
 
-    return {"record_url": record_url, "record_label": record_label,
-            "today_date": dt.date.today}
+    return {"record_url": record_url, "record_label": record_label, "today_date": dt.date.today}
 
 
 #: pages load nothing from elsewhere and run no inline script
-PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 #: the API docs page (swagger-ui, served locally) needs its inline start-up script
-DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'")
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'"
+)
 
 
 def _security_headers(response: Any) -> Any:

@@ -30,11 +30,13 @@ bp = Blueprint("account", __name__, url_prefix="/regulator/account")
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("当前密码 / Current password",
-                            validators=[DataRequired(), Length(max=1024)])
+    current = PasswordField(
+        "当前密码 / Current password", validators=[DataRequired(), Length(max=1024)]
+    )
     new = PasswordField("新密码 / New password", validators=[DataRequired(), Length(max=1024)])
-    confirm = PasswordField("再次输入新密码 / New password again",
-                            validators=[DataRequired(), EqualTo("new")])
+    confirm = PasswordField(
+        "再次输入新密码 / New password again", validators=[DataRequired(), EqualTo("new")]
+    )
 
 
 def _me() -> User:
@@ -44,15 +46,24 @@ def _me() -> User:
     return user
 
 
-def _render(password_form: PasswordForm | None = None, code_form: CodeForm | None = None,
-            error: str | None = None, status: int = 200) -> Any:
+def _render(
+    password_form: PasswordForm | None = None,
+    code_form: CodeForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Any:
     user = current_user()
     assert user is not None
     left = remaining_recovery_codes(get_session(), user) if user.mfa_enrolled else 0
-    return render_template("disclosure/regulator/account.html", user=user,
-                           password_form=password_form or PasswordForm(),
-                           code_form=code_form or CodeForm(), codes_left=left, error=error,
-                           mfa_required=mfa_required()), status
+    return render_template(
+        "disclosure/regulator/account.html",
+        user=user,
+        password_form=password_form or PasswordForm(),
+        code_form=code_form or CodeForm(),
+        codes_left=left,
+        error=error,
+        mfa_required=mfa_required(),
+    ), status
 
 
 @bp.get("/")
@@ -71,8 +82,9 @@ def password() -> Any:
     if not form.validate_on_submit():
         return _render(password_form=form, status=422)
     db = get_session()
-    _done, error = attempt(change_own_password, db, user, form.current.data or "",
-                       form.new.data or "")
+    _done, error = attempt(
+        change_own_password, db, user, form.current.data or "", form.new.data or ""
+    )
     if error is not None:
         message = _("当前密码不正确。") if "current" in (error.errors or {}) else error.message
         return _render(password_form=form, error=message, status=422)
@@ -89,8 +101,13 @@ def recovery_codes() -> Any:
     user = _me()
     row = live_session()
     assert row is not None
-    _done, error = attempt(renew_recovery_codes, get_session(), user,
-                       form.code.data or "" if form.validate_on_submit() else "", row)
+    _done, error = attempt(
+        renew_recovery_codes,
+        get_session(),
+        user,
+        form.code.data or "" if form.validate_on_submit() else "",
+        row,
+    )
     if error is not None:
         return _render(code_form=form, error=_("验证码不正确或已使用过。"), status=422)
     return redirect(url_for("mfa.recovery_codes", next=url_for("account.overview")))

@@ -119,8 +119,9 @@ def login_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def begin_session(db: Any, user: User, stage: str,
-                  pending_secret: str | None = None) -> UserSession:
+def begin_session(
+    db: Any, user: User, stage: str, pending_secret: str | None = None
+) -> UserSession:
     """A new server-side session and a new cookie; the previous one (pending or not) ends,
     so no id is ever promoted or reused (session fixation)."""
     old = live_session()
@@ -139,8 +140,7 @@ def complete_login(db: Any, user: User, second_factor: str) -> UserSession:
     """Both steps done: a full session; audited with the kind of second factor used."""
     record_login(user)
     row = begin_session(db, user, "full")
-    audit(db, f"user:{user.id}", "user.login", f"user:{user.id}",
-          {"second_factor": second_factor})
+    audit(db, f"user:{user.id}", "user.login", f"user:{user.id}", {"second_factor": second_factor})
     return row
 
 
@@ -162,8 +162,10 @@ def throttle_login(email: str | None) -> None:
 def lockout_settings() -> dict[str, Any]:
     """``max_failures`` and ``lockout`` from the configuration."""
     cfg = current_app.config
-    return {"max_failures": int(cfg["LOGIN_MAX_FAILURES"]),
-            "lockout": dt.timedelta(minutes=int(cfg["LOGIN_LOCKOUT_MINUTES"]))}
+    return {
+        "max_failures": int(cfg["LOGIN_MAX_FAILURES"]),
+        "lockout": dt.timedelta(minutes=int(cfg["LOGIN_LOCKOUT_MINUTES"])),
+    }
 
 
 _SAFE_NEXT = re.compile(r"/regulator/[A-Za-z0-9/_.~%?=&+-]{0,500}")
@@ -199,8 +201,9 @@ def login() -> Any:
         throttle_login(request.form.get("email"))
     if form.validate_on_submit():
         db = get_session()
-        user = authenticate(db, form.email.data or "", form.password.data or "",
-                            **lockout_settings())
+        user = authenticate(
+            db, form.email.data or "", form.password.data or "", **lockout_settings()
+        )
         if user is None:
             error = _("邮箱或密码不正确，或账户已被暂时锁定。")
         else:
@@ -235,8 +238,9 @@ def require_region(region_code: str | None) -> None:
 def session_cookie_lifetime(config: Any) -> dt.timedelta:
     """The cookie lasts as long as a session may stay idle (never past the maximum); each
     request renews it, and the server enforces both limits whatever the cookie says."""
-    return dt.timedelta(hours=min(int(config["SESSION_IDLE_HOURS"]),
-                                  int(config["SESSION_MAX_HOURS"])))
+    return dt.timedelta(
+        hours=min(int(config["SESSION_IDLE_HOURS"]), int(config["SESSION_MAX_HOURS"]))
+    )
 
 
 def no_store(response: Any) -> Any:
@@ -260,8 +264,12 @@ def init_auth(app: Flask) -> None:
 
     @app.before_request
     def _csrf() -> None:
-        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and \
-                not request.path.startswith(CSRF_EXEMPT_PREFIXES):
+        if request.method not in (
+            "GET",
+            "HEAD",
+            "OPTIONS",
+            "TRACE",
+        ) and not request.path.startswith(CSRF_EXEMPT_PREFIXES):
             csrf.protect()
 
     @app.context_processor

@@ -7,8 +7,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-LEVEL_COLOURS = {"green": "#1e7b34", "blue": "#1f5fa8", "yellow": "#d4a900", "red": "#c0262d",
-                 "black": "#111111"}
+LEVEL_COLOURS = {
+    "green": "#1e7b34",
+    "blue": "#1f5fa8",
+    "yellow": "#d4a900",
+    "red": "#c0262d",
+    "black": "#111111",
+}
 
 
 def qr_svg(url: str, title: str) -> Markup:
@@ -35,19 +40,28 @@ def history_svg(history: Sequence[Any], width: int = 640, height: int = 180) -> 
     def y(score: int) -> float:
         return height - pad - (score - lo) / (hi - lo) * (height - 2 * pad)
 
-    path = " ".join(f"{'M' if i == 0 else 'L'}{x(r):.1f},{y(r.score):.1f}"
-                    for i, r in enumerate(points))
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{x(r):.1f},{y(r.score):.1f}" for i, r in enumerate(points)
+    )
     dots = "".join(
         f'<circle cx="{x(r):.1f}" cy="{y(r.score):.1f}" r="4" '
         f'fill="{LEVEL_COLOURS.get(r.level, "#555")}"><title>{escape(r.as_of.isoformat())}: '
-        f'{r.score} ({escape(r.level)})</title></circle>' for r in points)
-    grid = "".join(f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                   f'stroke="#ddd"/><text x="2" y="{y(v) + 4:.1f}" font-size="10">{v}</text>'
-                   for v in (0, 60, 80, 95, 100) if lo <= v <= hi)
-    labels = (f'<text x="{pad}" y="{height - 8}" font-size="10">{points[0].as_of}</text>'
-              f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">'
-              f'{points[-1].as_of}</text>')
+        f"{r.score} ({escape(r.level)})</title></circle>"
+        for r in points
+    )
+    grid = "".join(
+        f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+        f'stroke="#ddd"/><text x="2" y="{y(v) + 4:.1f}" font-size="10">{v}</text>'
+        for v in (0, 60, 80, 95, 100)
+        if lo <= v <= hi
+    )
+    labels = (
+        f'<text x="{pad}" y="{height - 8}" font-size="10">{points[0].as_of}</text>'
+        f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">'
+        f"{points[-1].as_of}</text>"
+    )
     return Markup(  # noqa: S704 - every interpolated value is a number or escaped
         f'<svg role="img" viewBox="0 0 {width} {height}" class="history" '
         f'aria-label="score history">{grid}<path d="{path}" fill="none" stroke="#555" '
-        f'stroke-width="2"/>{dots}{labels}</svg>')
+        f'stroke-width="2"/>{dots}{labels}</svg>'
+    )

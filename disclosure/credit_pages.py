@@ -40,9 +40,15 @@ def enterprise(uscc: str) -> Any:
         return redirect(url_for("credit_pages.enterprise", uscc=ent.uscc), 301)
     file = credit_file(session, ent, china_today())
     url = canonical_url("credit_pages.enterprise", uscc=ent.uscc)
-    return render_template("disclosure/enterprise.html", file=file, e=file.enterprise,
-                           levels=LEVEL_NAMES, chart=history_svg(file.history),
-                           qr=qr_svg(url, ent.name), url=url)
+    return render_template(
+        "disclosure/enterprise.html",
+        file=file,
+        e=file.enterprise,
+        levels=LEVEL_NAMES,
+        chart=history_svg(file.history),
+        qr=qr_svg(url, ent.name),
+        url=url,
+    )
 
 
 @bp.get("/penalties/<int:penalty_id>")
@@ -51,24 +57,30 @@ def penalty(penalty_id: int) -> Any:
     today = china_today()
     item, ent = public_penalty(get_session(), penalty_id, today)
     may_repair, eligible = repair_status(item, today)
-    return render_template("disclosure/penalty.html", p=item, ent=ent, may_repair=may_repair,
-                           eligible=eligible)
+    return render_template(
+        "disclosure/penalty.html", p=item, ent=ent, may_repair=may_repair, eligible=eligible
+    )
 
 
 class ObjectionForm(FlaskForm):
     target = SelectField("异议对象 / What is wrong", validate_choice=False)
-    claim = TextAreaField("异议内容 / Your objection",
-                          validators=[DataRequired(), Length(min=5, max=4000)])
-    contact = StringField("联系人及电话或邮箱 / Contact",
-                          validators=[DataRequired(), Length(max=200)])
+    claim = TextAreaField(
+        "异议内容 / Your objection", validators=[DataRequired(), Length(min=5, max=4000)]
+    )
+    contact = StringField(
+        "联系人及电话或邮箱 / Contact", validators=[DataRequired(), Length(max=200)]
+    )
 
 
 def _target_choices(file: Any) -> list[SelectChoice]:
     choices = [SelectChoice("rating:", "信用评价结果 / the rating")]
-    choices += [SelectChoice(f"penalty:{p.id}", f"行政处罚 {p.decision_no}")
-                for p in file.penalties]
-    choices += [SelectChoice(f"inspection:{i.id}", f"现场检查 {i.date} {i.agency}")
-                for i in file.inspections]
+    choices += [
+        SelectChoice(f"penalty:{p.id}", f"行政处罚 {p.decision_no}") for p in file.penalties
+    ]
+    choices += [
+        SelectChoice(f"inspection:{i.id}", f"现场检查 {i.date} {i.agency}")
+        for i in file.inspections
+    ]
     return choices
 
 
@@ -91,23 +103,35 @@ def objection(uscc: str) -> Any:
     error = None
     if form.validate_on_submit():
         kind, ident = _split_target(form.target.data or "")
-        case, error = attempt(file_objection, session, ent, target_type=kind, target_id=ident,
-                              claim=form.claim.data or "", contact=form.contact.data or "",
-                              today=today)
+        case, error = attempt(
+            file_objection,
+            session,
+            ent,
+            target_type=kind,
+            target_id=ident,
+            claim=form.claim.data or "",
+            contact=form.contact.data or "",
+            today=today,
+        )
         if case is not None:
             return redirect(url_for("credit_pages.case", reference=case.reference))
     status = 422 if (form.errors or error) else 200
-    return render_template("disclosure/objection_form.html", ent=ent, form=form,
-                           error=error), status
+    return render_template(
+        "disclosure/objection_form.html", ent=ent, form=form, error=error
+    ), status
 
 
 class RepairForm(FlaskForm):
-    reason = TextAreaField("整改完成情况 / How the violation was corrected",
-                           validators=[DataRequired(), Length(min=5, max=4000)])
-    commitment = TextAreaField("信用承诺 / Public credit commitment",
-                               validators=[DataRequired(), Length(min=5, max=4000)])
-    contact = StringField("联系人及电话或邮箱 / Contact",
-                          validators=[DataRequired(), Length(max=200)])
+    reason = TextAreaField(
+        "整改完成情况 / How the violation was corrected",
+        validators=[DataRequired(), Length(min=5, max=4000)],
+    )
+    commitment = TextAreaField(
+        "信用承诺 / Public credit commitment", validators=[DataRequired(), Length(min=5, max=4000)]
+    )
+    contact = StringField(
+        "联系人及电话或邮箱 / Contact", validators=[DataRequired(), Length(max=200)]
+    )
 
 
 @bp.route("/penalties/<int:penalty_id>/repair", methods=["GET", "POST"])
@@ -121,19 +145,34 @@ def repair(penalty_id: int) -> Any:
     form = RepairForm()
     error = None
     if form.validate_on_submit():
-        case, error = attempt(apply_for_repair, session, item, reason=form.reason.data or "",
-                              commitment=form.commitment.data or "",
-                              contact=form.contact.data or "", today=today)
+        case, error = attempt(
+            apply_for_repair,
+            session,
+            item,
+            reason=form.reason.data or "",
+            commitment=form.commitment.data or "",
+            contact=form.contact.data or "",
+            today=today,
+        )
         if case is not None:
             return redirect(url_for("credit_pages.case", reference=case.reference))
     status = 422 if (form.errors or error) else 200
-    return render_template("disclosure/repair_form.html", p=item, ent=ent, form=form,
-                           error=error, eligible=repair_status(item, today)[1]), status
+    return render_template(
+        "disclosure/repair_form.html",
+        p=item,
+        ent=ent,
+        form=form,
+        error=error,
+        eligible=repair_status(item, today)[1],
+    ), status
 
 
 @bp.get("/cases/<reference>")
 def case(reference: str) -> Any:
     """Status of an objection or repair application, with its answer deadline."""
     item = find_case(get_session(), reference)
-    return render_template("disclosure/case.html", case=item,
-                           kind="objection" if item.reference.startswith("YY-") else "repair")
+    return render_template(
+        "disclosure/case.html",
+        case=item,
+        kind="objection" if item.reference.startswith("YY-") else "repair",
+    )

@@ -33,16 +33,21 @@ bp = Blueprint("feeds", __name__)
 MAX_AGE = 300
 FEED_SIZE = 50
 #: RFC 4151 taggingEntity: a DNS name or an e-mail address, a comma, a date
-TAGGING_ENTITY = re.compile(r"^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+|[^@\s,:]+@[a-z0-9.-]+),"
-                            r"\d{4}(?:-\d{2}(?:-\d{2})?)?$", re.IGNORECASE)
+TAGGING_ENTITY = re.compile(
+    r"^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+|[^@\s,:]+@[a-z0-9.-]+),"
+    r"\d{4}(?:-\d{2}(?:-\d{2})?)?$",
+    re.IGNORECASE,
+)
 
 
 @bp.record_once
 def _check_tag_authority(state: BlueprintSetupState) -> None:
     value = state.app.config.get("FEED_TAG_AUTHORITY") or ""
     if not TAGGING_ENTITY.match(value):
-        raise ValueError(f"FEED_TAG_AUTHORITY {value!r} is not an RFC 4151 tagging entity "
-                         "such as 'envcredit.org,2026'")
+        raise ValueError(
+            f"FEED_TAG_AUTHORITY {value!r} is not an RFC 4151 tagging entity "
+            "such as 'envcredit.org,2026'"
+        )
 
 
 def tag_uri(specific: str) -> str:
@@ -64,8 +69,12 @@ def penalties() -> Any:
 @bp.get("/feeds/penalties.atom")
 def penalties_atom() -> Response:
     """Atom feed of the 50 published penalty notices that changed last."""
-    return penalty_feed(_("行政处罚公示"), "feeds/penalties",
-                        external_url("feeds.penalties_atom"), external_url("feeds.penalties"))
+    return penalty_feed(
+        _("行政处罚公示"),
+        "feeds/penalties",
+        external_url("feeds.penalties_atom"),
+        external_url("feeds.penalties"),
+    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +104,9 @@ class AtomEntry:
     updated: dt.datetime
 
 
-def penalty_feed(title: str, tag: str, self_url: str, alternate_url: str,
-                 scope: Scope = ()) -> Response:
+def penalty_feed(
+    title: str, tag: str, self_url: str, alternate_url: str, scope: Scope = ()
+) -> Response:
     """The Atom response for the public penalties in ``scope``, with validators and 304s."""
     session, today = get_session(), china_today()
     notices = newest_notices(session, today, scope, limit=FEED_SIZE)
@@ -104,9 +114,16 @@ def penalty_feed(title: str, tag: str, self_url: str, alternate_url: str,
     config = current_app.config
     site = config.get("SITE_NAME") or "envcredit"
     # the default site name is in the catalogue (English: its translation); others as set
-    head = FeedHead(tag_uri(tag), f"{title} · {_(site)}", self_url, alternate_url,
-                    config.get("SITE_AUTHORITY") or site, external_url("disclosure.home"),
-                    html_lang(str(get_locale() or DEFAULT_LOCALE)), updated)
+    head = FeedHead(
+        tag_uri(tag),
+        f"{title} · {_(site)}",
+        self_url,
+        alternate_url,
+        config.get("SITE_AUTHORITY") or site,
+        external_url("disclosure.home"),
+        html_lang(str(get_locale() or DEFAULT_LOCALE)),
+        updated,
+    )
     body = atom_document(head, (penalty_entry(n) for n in notices))
     response = Response(body, mimetype="application/atom+xml")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
@@ -126,8 +143,11 @@ def penalty_entry(notice: Notice) -> AtomEntry:
         title=f"{notice.enterprise_name}：{penalty.violation_type}（{penalty.decision_no}）",
         link=external_url("credit_pages.penalty", penalty_id=penalty.id),
         summary=f"{penalty.facts} {_('罚款')} {yuan(penalty.fine_amount_fen)} {_('元')} · "
-                f"{penalty.authority}",
-        author=penalty.authority, published=notice.published, updated=notice.updated)
+        f"{penalty.authority}",
+        author=penalty.authority,
+        published=notice.published,
+        updated=notice.updated,
+    )
 
 
 def atom_document(head: FeedHead, entries: Iterable[AtomEntry]) -> bytes:

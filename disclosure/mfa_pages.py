@@ -67,12 +67,12 @@ def code() -> Any:
         if target:
             return redirect(target)
     status = 401 if error else 200
-    return render_template("disclosure/regulator/mfa_code.html", form=form,
-                           error=error), status
+    return render_template("disclosure/regulator/mfa_code.html", form=form, error=error), status
 
 
-def _second_factor(db: Any, row: UserSession, user: User,
-                   code: str) -> tuple[str | None, str | None]:
+def _second_factor(
+    db: Any, row: UserSession, user: User, code: str
+) -> tuple[str | None, str | None]:
     """(where to go, None) for a right code; (None, message) otherwise. Wrong codes count
     towards the same lockout as wrong passwords; a lockout ends the half-done login."""
     if is_locked(user):
@@ -121,14 +121,17 @@ def enrol() -> Any:
         if codes is not None:
             full = complete_login(db, user, "totp") if row.stage == "enrol" else row
             hold_recovery_codes(full, user, codes)
-            return redirect(url_for("mfa.recovery_codes",
-                                    next=safe_next(request.args.get("next"))))
+            return redirect(url_for("mfa.recovery_codes", next=safe_next(request.args.get("next"))))
         error = _("验证码不正确，请核对手机时间后重试。")
     secret = row.pending_secret or ""
     status = 422 if error else 200
-    return render_template("disclosure/regulator/mfa_enrol.html", form=form, error=error,
-                           qr=qr_svg(provisioning_uri(secret, user), _("两步验证二维码")),
-                           secret=plain_secret(secret, user)), status
+    return render_template(
+        "disclosure/regulator/mfa_enrol.html",
+        form=form,
+        error=error,
+        qr=qr_svg(provisioning_uri(secret, user), _("两步验证二维码")),
+        secret=plain_secret(secret, user),
+    ), status
 
 
 @bp.post("/mfa/start")
@@ -150,6 +153,8 @@ def recovery_codes() -> Any:
     """New recovery codes, shown this once (then removed from the server)."""
     user, row = current_user(), live_session()
     assert user is not None and row is not None
-    return render_template("disclosure/regulator/mfa_recovery_codes.html",
-                           codes=take_recovery_codes(row, user),
-                           next=safe_next(request.args.get("next")))
+    return render_template(
+        "disclosure/regulator/mfa_recovery_codes.html",
+        codes=take_recovery_codes(row, user),
+        next=safe_next(request.args.get("next")),
+    )

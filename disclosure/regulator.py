@@ -37,10 +37,10 @@ def dashboard() -> Any:
 
 
 class PlanForm(FlaskForm):
-    region = StringField("行政区划代码 / Region code",
-                         validators=[DataRequired(), Regexp(r"^\d{6}$")])
-    count = IntegerField("抽取数量 / Count", validators=[DataRequired(),
-                                                        NumberRange(1, MAX_COUNT)])
+    region = StringField(
+        "行政区划代码 / Region code", validators=[DataRequired(), Regexp(r"^\d{6}$")]
+    )
+    count = IntegerField("抽取数量 / Count", validators=[DataRequired(), NumberRange(1, MAX_COUNT)])
     seed = IntegerField("随机种子 / Seed", validators=[NumberRange(0, 2**31 - 1)])
 
 
@@ -55,8 +55,14 @@ def plans() -> Any:
     error = None
     if form.validate_on_submit():
         require_region(form.region.data)
-        plan, failed = attempt(create_inspection_plan, session, form.region.data or "",
-                               form.count.data or 0, form.seed.data or 0, actor())
+        plan, failed = attempt(
+            create_inspection_plan,
+            session,
+            form.region.data or "",
+            form.count.data or 0,
+            form.seed.data or 0,
+            actor(),
+        )
         if plan is not None:
             flash(_("检查计划已生成。"))
             return redirect(url_for("regulator.plan", plan_id=plan.id))
@@ -64,8 +70,9 @@ def plans() -> Any:
     items = list_plans(session, user.scope_prefix)
     sizes = plan_sizes(session, [p.id for p in items])
     status = 422 if (form.errors or error) else 200
-    return render_template("disclosure/regulator/plans.html", form=form, plans=items,
-                           sizes=sizes, error=error), status
+    return render_template(
+        "disclosure/regulator/plans.html", form=form, plans=items, sizes=sizes, error=error
+    ), status
 
 
 @bp.get("/plans/<int:plan_id>")
@@ -77,8 +84,10 @@ def plan(plan_id: int) -> Any:
     session = get_session()
     item = session.get(InspectionPlan, plan_id)
     if item is None:
-        return render_template("disclosure/error.html", status=404, title=_("未找到"),
-                               detail=None), 404
+        return render_template(
+            "disclosure/error.html", status=404, title=_("未找到"), detail=None
+        ), 404
     require_region(item.region_code)
-    return render_template("disclosure/regulator/plan.html", plan=item,
-                           rows=plan_rows(session, plan_id))
+    return render_template(
+        "disclosure/regulator/plan.html", plan=item, rows=plan_rows(session, plan_id)
+    )

@@ -33,9 +33,10 @@ bp = Blueprint("regcredit", __name__, url_prefix="/regulator")
 
 
 class AdjustmentForm(FlaskForm):
-    to_level = SelectField("目标等级 / Target level",
-                           choices=[SelectChoice(lv, f"{LEVEL_NAMES[lv]} ({lv})")
-                                    for lv in LEVELS])
+    to_level = SelectField(
+        "目标等级 / Target level",
+        choices=[SelectChoice(lv, f"{LEVEL_NAMES[lv]} ({lv})") for lv in LEVELS],
+    )
     reason = TextAreaField("调整理由 / Reason", validators=[DataRequired(), Length(max=4000)])
     evidence = TextAreaField("证据 / Evidence", validators=[Optional(), Length(max=4000)])
     expires_at = DateField("有效期至 / Expires on", validators=[DataRequired()])
@@ -79,10 +80,16 @@ def enterprise(uscc: str) -> Any:
     require_scope(_user(), ent)
     history = rating_history(session, ent.id)
     form = AdjustmentForm(expires_at=china_today() + dt.timedelta(days=90))
-    return render_template("disclosure/regulator/enterprise.html", ent=ent,
-                           current=next((r for r in history if r.is_current), None),
-                           history=history, adjustments=adjustments_for(session, ent.id),
-                           form=form, decision=DecisionForm(), levels=LEVEL_NAMES)
+    return render_template(
+        "disclosure/regulator/enterprise.html",
+        ent=ent,
+        current=next((r for r in history if r.is_current), None),
+        history=history,
+        adjustments=adjustments_for(session, ent.id),
+        form=form,
+        decision=DecisionForm(),
+        levels=LEVEL_NAMES,
+    )
 
 
 @bp.post("/enterprises/<uscc>/adjustments")
@@ -95,10 +102,18 @@ def propose(uscc: str) -> Any:
     if not form.validate():
         for field, errors in form.errors.items():
             flash(f"{field}: {' '.join(errors)}", "error")
-    elif _commit_or_flash(lambda s: propose_adjustment(
-            s, _user(), ent, to_level=form.to_level.data or "", reason=form.reason.data or "",
-            evidence=form.evidence.data, expires_at=form.expires_at.data,
-            today=china_today())):
+    elif _commit_or_flash(
+        lambda s: propose_adjustment(
+            s,
+            _user(),
+            ent,
+            to_level=form.to_level.data or "",
+            reason=form.reason.data or "",
+            evidence=form.evidence.data,
+            expires_at=form.expires_at.data,
+            today=china_today(),
+        )
+    ):
         flash(_("调整申请已提交，等待另一名监管人员审批。"))
     return redirect(url_for("regcredit.enterprise", uscc=ent.uscc))
 
@@ -108,11 +123,15 @@ def propose(uscc: str) -> Any:
 def decide(adjustment_id: int, verdict: str) -> Any:
     """Approve or reject someone else's proposal (four-eyes, enforced by the service)."""
     form = DecisionForm()
-    if form.validate() and _commit_or_flash(lambda s: decide_adjustment(
-            s, _user(), adjustment_id, approve=verdict == "approve", note=form.note.data)):
+    if form.validate() and _commit_or_flash(
+        lambda s: decide_adjustment(
+            s, _user(), adjustment_id, approve=verdict == "approve", note=form.note.data
+        )
+    ):
         flash(_("已处理调整申请。"))
-    return redirect(safe_local_path(request.form.get("back"), "/regulator/",
-                                    url_for("regcredit.cases")))
+    return redirect(
+        safe_local_path(request.form.get("back"), "/regulator/", url_for("regcredit.cases"))
+    )
 
 
 @bp.get("/cases")
@@ -122,10 +141,14 @@ def cases() -> Any:
     session = get_session()
     prefix = _user().scope_prefix
     objections, repairs = open_cases(session, prefix)
-    return render_template("disclosure/regulator/cases.html",
-                           adjustments=pending_adjustments(session, prefix),
-                           objections=objections, repairs=repairs, form=DecisionForm(),
-                           today=china_today())
+    return render_template(
+        "disclosure/regulator/cases.html",
+        adjustments=pending_adjustments(session, prefix),
+        objections=objections,
+        repairs=repairs,
+        form=DecisionForm(),
+        today=china_today(),
+    )
 
 
 class AnswerForm(FlaskForm):
@@ -139,9 +162,16 @@ def answer_objection(objection_id: int, verdict: str) -> Any:
     form = AnswerForm()
     if not form.validate():
         flash(_("请填写处理意见。"), "error")
-    elif _commit_or_flash(lambda s: decide_objection(
-            s, _user(), objection_id, uphold=verdict == "uphold", decision=form.text.data or "",
-            today=china_today())):
+    elif _commit_or_flash(
+        lambda s: decide_objection(
+            s,
+            _user(),
+            objection_id,
+            uphold=verdict == "uphold",
+            decision=form.text.data or "",
+            today=china_today(),
+        )
+    ):
         flash(_("已答复异议。"))
     return redirect(url_for("regcredit.cases"))
 
@@ -151,9 +181,16 @@ def answer_objection(objection_id: int, verdict: str) -> Any:
 def answer_repair(application_id: int, verdict: str) -> Any:
     """Approve or reject a credit repair application."""
     form = DecisionForm()
-    if form.validate() and _commit_or_flash(lambda s: decide_repair(
-            s, _user(), application_id, approve=verdict == "approve", note=form.note.data,
-            today=china_today())):
+    if form.validate() and _commit_or_flash(
+        lambda s: decide_repair(
+            s,
+            _user(),
+            application_id,
+            approve=verdict == "approve",
+            note=form.note.data,
+            today=china_today(),
+        )
+    ):
         flash(_("已处理信用修复申请。"))
     return redirect(url_for("regcredit.cases"))
 
@@ -173,5 +210,11 @@ def simulate_page() -> Any:
         session = get_session()
         ids = region_enterprise_ids(session, _user().scope_prefix)
         matrix = simulate(session, active_rulebook(name), china_today(), current, ids)
-    return render_template("disclosure/regulator/simulate.html", names=names, name=name,
-                           matrix=matrix, current=current, levels=LEVELS)
+    return render_template(
+        "disclosure/regulator/simulate.html",
+        names=names,
+        name=name,
+        matrix=matrix,
+        current=current,
+        levels=LEVELS,
+    )

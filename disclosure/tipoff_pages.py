@@ -54,8 +54,19 @@ log = logging.getLogger(__name__)
 bp = Blueprint("tipoffs", __name__)
 RECEIPT = "tipoff_receipt"
 HONEYPOT = "website"
-FORM_FIELDS = ("category", "description", "location", "latitude", "longitude", "enterprise",
-               "region_code", "identity", "reporter_name", "reporter_phone", "reporter_email")
+FORM_FIELDS = (
+    "category",
+    "description",
+    "location",
+    "latitude",
+    "longitude",
+    "enterprise",
+    "region_code",
+    "identity",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+)
 
 
 def no_store(response: Any) -> Any:
@@ -68,25 +79,34 @@ def no_store(response: Any) -> Any:
 def uploaded_files(field: str = "attachments") -> list[Upload]:
     """The request's files as (name, stream), not read yet (at most one more than allowed)."""
     files = [f for f in request.files.getlist(field) if f and f.filename]
-    return [(f.filename, f.stream) for f in files[:MAX_FILES + 1]]
+    return [(f.filename, f.stream) for f in files[: MAX_FILES + 1]]
 
 
 def _input(form: Any) -> TipOffInput:
     return TipOffInput(
-        category=form.get("category", ""), description=form.get("description", ""),
-        location=form.get("location", ""), latitude=form.get("latitude") or None,
-        longitude=form.get("longitude") or None, enterprise=form.get("enterprise") or None,
+        category=form.get("category", ""),
+        description=form.get("description", ""),
+        location=form.get("location", ""),
+        latitude=form.get("latitude") or None,
+        longitude=form.get("longitude") or None,
+        enterprise=form.get("enterprise") or None,
         region_code=form.get("region_code") or None,
         anonymous=form.get("identity", "anonymous") != "named",
-        reporter_name=form.get("reporter_name"), reporter_phone=form.get("reporter_phone"),
-        reporter_email=form.get("reporter_email"))
+        reporter_name=form.get("reporter_name"),
+        reporter_phone=form.get("reporter_phone"),
+        reporter_email=form.get("reporter_email"),
+    )
 
 
-def _form_page(values: dict[str, str], error: DomainError | None = None,
-               status: int = 200) -> Any:
-    page = render_template("disclosure/tipoffs/new.html", values=values, error=error,
-                           categories=CATEGORY_NAMES, regions=region_choices(get_session()),
-                           max_files=MAX_FILES)
+def _form_page(values: dict[str, str], error: DomainError | None = None, status: int = 200) -> Any:
+    page = render_template(
+        "disclosure/tipoffs/new.html",
+        values=values,
+        error=error,
+        categories=CATEGORY_NAMES,
+        regions=region_choices(get_session()),
+        max_files=MAX_FILES,
+    )
     return no_store(make_response(page, status))
 
 
@@ -111,22 +131,34 @@ def _typed() -> dict[str, str]:
 def new() -> Any:
     """The tip-off form; on success, redirect to the one-time receipt."""
     if request.method == "GET":
-        return _form_page({"enterprise": request.args.get("uscc", "")[:200],
-                           "identity": "anonymous"})
+        return _form_page(
+            {"enterprise": request.args.get("uscc", "")[:200], "identity": "anonymous"}
+        )
     try:
         consume("tipoff-file")
     except TooManyRequests as exc:  # said on the form, with what was typed kept
-        text = _("提交过于频繁：为防止滥用，同一网络每小时可提交的举报数量有限。请在 %(n)s 分钟后"
-                 "再试，您填写的内容仍保留在下方；情况紧急请拨打 12369 环保举报热线。",
-                 n=_minutes(exc))
+        text = _(
+            "提交过于频繁：为防止滥用，同一网络每小时可提交的举报数量有限。请在 %(n)s 分钟后"
+            "再试，您填写的内容仍保留在下方；情况紧急请拨打 12369 环保举报热线。",
+            n=_minutes(exc),
+        )
         return _retry_after(_form_page(_typed(), DomainError(text), 429), exc)
     values = _typed()
     if request.form.get(HONEYPOT):
         log.info("tip-off spam trap triggered; nothing stored")
         return _form_page(values, DomainError(_("提交未成功，请稍后重试。")), 400)
     db = get_session()
-    token, error = attempt(lambda: issue_receipt(db, file_with_uploads(
-        db, _input(request.form), uploaded_files, upload_dir=current_app.config["UPLOAD_DIR"])))
+    token, error = attempt(
+        lambda: issue_receipt(
+            db,
+            file_with_uploads(
+                db,
+                _input(request.form),
+                uploaded_files,
+                upload_dir=current_app.config["UPLOAD_DIR"],
+            ),
+        )
+    )
     if error is not None:
         return _form_page(values, error, 503 if isinstance(error, Busy) else 422)
     session[RECEIPT] = token
@@ -140,16 +172,33 @@ def receipt() -> Any:
     data = take_receipt(get_session(), session.pop(RECEIPT, None))
     if not data:
         return redirect(url_for("tipoffs.track_page"))
-    page = render_template("disclosure/tipoffs/receipt.html", r=data,
-                           category_name=CATEGORY_NAMES.get(data["category"], ""),
-                           track_url=external_url("tipoffs.track_page"))
+    page = render_template(
+        "disclosure/tipoffs/receipt.html",
+        r=data,
+        category_name=CATEGORY_NAMES.get(data["category"], ""),
+        track_url=external_url("tipoffs.track_page"),
+    )
     return no_store(make_response(page))
 
 
-def _status_page(view: dict[str, Any], code: str, secret: str, notice: str | None = None,
-                 error: DomainError | None = None, status: int = 200) -> Any:
-    page = render_template("disclosure/tipoffs/status.html", v=view, code=code, secret=secret,
-                           notice=notice, error=error, max_files=MAX_FILES, cn=cn_time)
+def _status_page(
+    view: dict[str, Any],
+    code: str,
+    secret: str,
+    notice: str | None = None,
+    error: DomainError | None = None,
+    status: int = 200,
+) -> Any:
+    page = render_template(
+        "disclosure/tipoffs/status.html",
+        v=view,
+        code=code,
+        secret=secret,
+        notice=notice,
+        error=error,
+        max_files=MAX_FILES,
+        cn=cn_time,
+    )
     return no_store(make_response(page, status))
 
 
@@ -168,9 +217,14 @@ def _act(action: str, code: str, secret: str) -> str | None:
     """Add information or ask to reopen; the notice to show (None for a plain view)."""
     db = get_session()
     if action == "info":
-        add_information_with_uploads(db, code, secret, request.form.get("text", ""),
-                                     uploaded_files(),
-                                     upload_dir=current_app.config["UPLOAD_DIR"])
+        add_information_with_uploads(
+            db,
+            code,
+            secret,
+            request.form.get("text", ""),
+            uploaded_files(),
+            upload_dir=current_app.config["UPLOAD_DIR"],
+        )
         return _("补充信息已提交。")
     if action == "reopen":
         request_reopen(db, code, secret, request.form.get("reason", ""))
@@ -207,5 +261,6 @@ def stats() -> Any:
     data = monthly_statistics(get_session(), month or None)
     chart = series_svg(data["series"], (_("收到"), _("办结")), _("近 12 个月举报收到与办结数量"))
     months = [p["month"] for p in reversed(data["series"])]
-    return render_template("disclosure/stats.html", s=data, chart=chart, months=months,
-                           today=china_today())
+    return render_template(
+        "disclosure/stats.html", s=data, chart=chart, months=months, today=china_today()
+    )

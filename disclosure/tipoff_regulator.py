@@ -86,14 +86,25 @@ def queue() -> Any:
     """Tip-offs of my region: filter by status, category and severity; overdue highlighted."""
     args = request.args
     page = args.get("page", "1")
-    filters = QueueFilter(status=args.get("status", ""), category=args.get("category", ""),
-                          severity=args.get("severity", ""), overdue=args.get("overdue") == "1",
-                          reopen=args.get("reopen") == "1", sort=args.get("sort", "deadline"),
-                          page=int(page) if page.isdigit() and len(page) < 6 else 1)
+    filters = QueueFilter(
+        status=args.get("status", ""),
+        category=args.get("category", ""),
+        severity=args.get("severity", ""),
+        overdue=args.get("overdue") == "1",
+        reopen=args.get("reopen") == "1",
+        sort=args.get("sort", "deadline"),
+        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+    )
     result = list_queue(get_session(), _user(), filters, _today())
-    return render_template("disclosure/tipoffs/queue.html", q=result, statuses=STATUS_NAMES,
-                           categories=CATEGORY_NAMES, severities=SEVERITY_NAMES,
-                           sorts=SORTS, status_keys=TIPOFF_STATUSES)
+    return render_template(
+        "disclosure/tipoffs/queue.html",
+        q=result,
+        statuses=STATUS_NAMES,
+        categories=CATEGORY_NAMES,
+        severities=SEVERITY_NAMES,
+        sorts=SORTS,
+        status_keys=TIPOFF_STATUSES,
+    )
 
 
 @bp.get("/<int:tipoff_id>")
@@ -101,11 +112,18 @@ def queue() -> Any:
 def detail(tipoff_id: int) -> Any:
     """One report with the reporter's identity (regulators only), timeline and actions."""
     data = tipoff_detail(get_session(), _user(), tipoff_id)
-    return render_template("disclosure/tipoffs/detail.html", d=data, t=data["tipoff"],
-                           statuses=STATUS_NAMES, categories=CATEGORY_NAMES,
-                           severities=SEVERITY_NAMES, events=EVENT_NAMES,
-                           overdue=is_overdue(data["tipoff"], _today()),
-                           max_days=MAX_EXTENSION_DAYS, cn=cn_time)
+    return render_template(
+        "disclosure/tipoffs/detail.html",
+        d=data,
+        t=data["tipoff"],
+        statuses=STATUS_NAMES,
+        categories=CATEGORY_NAMES,
+        severities=SEVERITY_NAMES,
+        events=EVENT_NAMES,
+        overdue=is_overdue(data["tipoff"], _today()),
+        max_days=MAX_EXTENSION_DAYS,
+        cn=cn_time,
+    )
 
 
 def _form(name: str) -> str:
@@ -114,29 +132,50 @@ def _form(name: str) -> str:
 
 ACTIONS: dict[str, tuple[Action, Lazy]] = {
     "accept": (lambda s, u, i, f: accept_tipoff(s, u, i, note=f("note")), _l("已受理。")),
-    "reject": (lambda s, u, i, f: reject_tipoff(s, u, i, reason=f("reason")),
-               _l("已决定不予受理。")),
-    "assign": (lambda s, u, i, f: assign_tipoff(s, u, i, assignee_id=_int(f("assignee"),
-                                                                          "assignee")),
-               _l("已交办。")),
-    "classify": (lambda s, u, i, f: classify_tipoff(s, u, i, severity=f("severity")),
-                 _l("已定级。")),
-    "investigate": (lambda s, u, i, f: start_investigation(s, u, i, note=f("note")),
-                    _l("已开始调查。")),
-    "extend": (lambda s, u, i, f: extend_tipoff(s, u, i, days=_int(f("days"), "days"),
-                                                reason=f("reason")), _l("已延长办理期限。")),
-    "close": (lambda s, u, i, f: close_tipoff(s, u, i, outcome=f("outcome"),
-                                              substantiated=_bool(f("substantiated"),
-                                                                  "substantiated")),
-              _l("已办结。")),
-    "duplicate": (lambda s, u, i, f: mark_duplicate(s, u, i, original=f("original")),
-                  _l("已合并。")),
-    "reward": (lambda s, u, i, f: set_reward_eligible(s, u, i, eligible=_bool(
-        f("eligible"), "eligible")), _l("已更新有奖举报认定。")),
-    "reopen": (lambda s, u, i, f: decide_reopen(s, u, i, reopen=_bool(f("reopen"), "reopen"),
-                                                note=f("note")), _l("已答复重新处理申请。")),
-    "place": (lambda s, u, i, f: place_tipoff(s, u, i, region_code=f("region_code")),
-              _l("已确定办理地区。")),
+    "reject": (
+        lambda s, u, i, f: reject_tipoff(s, u, i, reason=f("reason")),
+        _l("已决定不予受理。"),
+    ),
+    "assign": (
+        lambda s, u, i, f: assign_tipoff(s, u, i, assignee_id=_int(f("assignee"), "assignee")),
+        _l("已交办。"),
+    ),
+    "classify": (
+        lambda s, u, i, f: classify_tipoff(s, u, i, severity=f("severity")),
+        _l("已定级。"),
+    ),
+    "investigate": (
+        lambda s, u, i, f: start_investigation(s, u, i, note=f("note")),
+        _l("已开始调查。"),
+    ),
+    "extend": (
+        lambda s, u, i, f: extend_tipoff(s, u, i, days=_int(f("days"), "days"), reason=f("reason")),
+        _l("已延长办理期限。"),
+    ),
+    "close": (
+        lambda s, u, i, f: close_tipoff(
+            s, u, i, outcome=f("outcome"), substantiated=_bool(f("substantiated"), "substantiated")
+        ),
+        _l("已办结。"),
+    ),
+    "duplicate": (
+        lambda s, u, i, f: mark_duplicate(s, u, i, original=f("original")),
+        _l("已合并。"),
+    ),
+    "reward": (
+        lambda s, u, i, f: set_reward_eligible(s, u, i, eligible=_bool(f("eligible"), "eligible")),
+        _l("已更新有奖举报认定。"),
+    ),
+    "reopen": (
+        lambda s, u, i, f: decide_reopen(
+            s, u, i, reopen=_bool(f("reopen"), "reopen"), note=f("note")
+        ),
+        _l("已答复重新处理申请。"),
+    ),
+    "place": (
+        lambda s, u, i, f: place_tipoff(s, u, i, region_code=f("region_code")),
+        _l("已确定办理地区。"),
+    ),
 }
 
 
@@ -165,8 +204,9 @@ def attachment(tipoff_id: int, attachment_id: int) -> Any:
     path = attachment_path(current_app.config["UPLOAD_DIR"], item.storage_name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.filename, max_age=0)
+    response = send_file(
+        path, mimetype=item.content_type, as_attachment=True, download_name=item.filename, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -24,8 +24,17 @@ def init_app(app: Flask) -> None:
 
     api = init_api(app)
     tidy_converter(api)
-    modules = (enterprises, record_lists, ratings, search, changes, exports, records_write, tipoffs,
-               webhooks)
+    modules = (
+        enterprises,
+        record_lists,
+        ratings,
+        search,
+        changes,
+        exports,
+        records_write,
+        tipoffs,
+        webhooks,
+    )
     for module in modules:
         api.register_blueprint(module.blp)
     init_access(app, [module.blp for module in modules])

@@ -33,8 +33,10 @@ def api_client() -> ApiClient | None:
     if header:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise Unauthorized("Authorization 头应为 “Bearer <密钥>” / the Authorization header "
-                               "must be 'Bearer <key>'")
+            raise Unauthorized(
+                "Authorization 头应为 “Bearer <密钥>” / the Authorization header "
+                "must be 'Bearer <key>'"
+            )
         client = find_api_client(get_session(), key.strip())
         if client is None:
             raise Unauthorized("API 密钥无效或已吊销 / the API key is invalid or revoked")
@@ -46,8 +48,9 @@ def require_scope(scope: str) -> ApiClient:
     """The calling partner, who must hold ``scope`` (401 without a key, 403 without scope)."""
     client = api_client()
     if client is None:
-        raise Unauthorized(f"需要具有 {scope} 权限的 API 密钥 / an API key with scope "
-                           f"'{scope}' is required")
+        raise Unauthorized(
+            f"需要具有 {scope} 权限的 API 密钥 / an API key with scope '{scope}' is required"
+        )
     if not client.has_scope(scope):
         raise Forbidden(f"该密钥没有 {scope} 权限 / this key lacks the scope '{scope}'")
     return client
@@ -105,7 +108,9 @@ def _enforce_quota() -> None:
         wait = max(1, int(stats.reset_time - time.time()) + 1)
         raise TooManyRequests(
             f"超出调用配额（{item}），请 {wait} 秒后重试 / quota of {item} exceeded; retry in "
-            f"{wait} s", retry_after=wait)
+            f"{wait} s",
+            retry_after=wait,
+        )
     g.api_quota_pending = (item, key)
 
 
@@ -119,8 +124,7 @@ def count_call(response: Response) -> Response:
             strategy = limiter.limiter
             if response.status_code != 304:
                 strategy.hit(item, "envcredit", "api", key)
-            g.api_quota = (item.amount, strategy.get_window_stats(item, "envcredit", "api",
-                                                                  key))
+            g.api_quota = (item.amount, strategy.get_window_stats(item, "envcredit", "api", key))
         except Exception as exc:
             log.warning("API quota storage unavailable: %s", type(exc).__name__)
     counted = g.pop("api_quota", None)

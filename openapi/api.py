@@ -34,13 +34,21 @@ class ProblemSchema(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE
 
-    type = ma.fields.String(metadata={"description": "URI naming the kind of problem",
-                                      "example": "https://envcredit.org/problems/not-found"})
+    type = ma.fields.String(
+        metadata={
+            "description": "URI naming the kind of problem",
+            "example": "https://envcredit.org/problems/not-found",
+        }
+    )
     title = ma.fields.String(metadata={"description": "short summary, Chinese / English"})
     status = ma.fields.Integer(metadata={"description": "HTTP status"})
     detail = ma.fields.String(metadata={"description": "explanation of this occurrence"})
-    errors = ma.fields.Raw(metadata={"description": "field-level details: "
-                                     "{location: {field: [message]}} or {field: [message]}"})
+    errors = ma.fields.Raw(
+        metadata={
+            "description": "field-level details: "
+            "{location: {field: [message]}} or {field: [message]}"
+        }
+    )
 
 
 class ProblemApi(Api):
@@ -80,22 +88,32 @@ def init_api(app: Flask) -> ProblemApi:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
         API_SPEC_OPTIONS={
-            "info": {"description": API_DESCRIPTION,
-                     "license": {"name": "Apache-2.0"}},
+            "info": {"description": API_DESCRIPTION, "license": {"name": "Apache-2.0"}},
             "servers": [{"url": "/", "description": "this server"}],
         },
     )
-    app.config.setdefault("COMPRESS_MIMETYPES", ["application/json", "application/problem+json",
-                                                 "text/html", "text/csv", "text/css",
-                                                 "application/atom+xml",
-                                                 "application/x-ndjson"])
+    app.config.setdefault(
+        "COMPRESS_MIMETYPES",
+        [
+            "application/json",
+            "application/problem+json",
+            "text/html",
+            "text/csv",
+            "text/css",
+            "application/atom+xml",
+            "application/x-ndjson",
+        ],
+    )
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip", "br"])
     # a response that fits in one TCP segment gains nothing from compression but its CPU
     app.config.setdefault("COMPRESS_MIN_SIZE", 1400)
     app.config.setdefault("COMPRESS_STREAMS", False)  # exports stream uncompressed, as they go
     Compress(app)
     api = ProblemApi(app)
-    app.add_url_rule("/api/v1/docs/assets/<path:filename>", "api_docs_assets",
-                     lambda filename: send_from_directory(SWAGGER_DIST, filename))
+    app.add_url_rule(
+        "/api/v1/docs/assets/<path:filename>",
+        "api_docs_assets",
+        lambda filename: send_from_directory(SWAGGER_DIST, filename),
+    )
     init_headers(app)  # after Compress: its ETag suffixes (":gzip") apply to ours
     return api

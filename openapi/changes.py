@@ -29,8 +29,12 @@ class CursorProblemSchema(ProblemSchema):
     last_seq = fields.Integer(required=True, metadata={"description": "the newest seq"})
 
 
-blp = Blueprint("changes", __name__, url_prefix="/api/v1/changes",
-                description="变更流 / Change feed for incremental mirroring")
+blp = Blueprint(
+    "changes",
+    __name__,
+    url_prefix="/api/v1/changes",
+    description="变更流 / Change feed for incremental mirroring",
+)
 
 
 def change_page(after: int, limit: int, today: dt.date) -> dict[str, Any]:
@@ -43,12 +47,16 @@ def change_page(after: int, limit: int, today: dt.date) -> dict[str, Any]:
     head = last_seq(session)
     rows = read_changes(session, after, limit)
     next_after = rows[-1].seq if rows else after
-    return {"changes": change_events(session, rows, today), "next_after": next_after,
-            "last_seq": head}
+    return {
+        "changes": change_events(session, rows, today),
+        "next_after": next_after,
+        "last_seq": head,
+    }
 
 
-def change_events(session: Session, rows: Sequence[ChangeLog], today: dt.date
-                  ) -> list[dict[str, Any]]:
+def change_events(
+    session: Session, rows: Sequence[ChangeLog], today: dt.date
+) -> list[dict[str, Any]]:
     """Change-log rows as public events: upserts carry the snapshot, the rest are deletes."""
     ids: dict[str, set[str]] = defaultdict(set)
     for row in rows:
@@ -58,8 +66,16 @@ def change_events(session: Session, rows: Sequence[ChangeLog], today: dt.date
     events = []
     for row in rows:
         snap = snaps.get(row.entity, {}).get(row.entity_id) if row.op == "upsert" else None
-        events.append({"seq": row.seq, "at": row.at, "entity": row.entity, "id": row.entity_id,
-                       "op": "upsert" if snap is not None else "delete", "snapshot": snap})
+        events.append(
+            {
+                "seq": row.seq,
+                "at": row.at,
+                "entity": row.entity,
+                "id": row.entity_id,
+                "op": "upsert" if snap is not None else "delete",
+                "snapshot": snap,
+            }
+        )
     return events
 
 
@@ -67,8 +83,12 @@ def change_events(session: Session, rows: Sequence[ChangeLog], today: dt.date
 class Changes(MethodView):
     @blp.arguments(ChangesQuerySchema, location="query")
     @blp.response(200, ChangesSchema)
-    @blp.alt_response(409, schema=CursorProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
-                      description="`after` is beyond the head of the feed")
+    @blp.alt_response(
+        409,
+        schema=CursorProblemSchema,
+        content_type=PROBLEM_CONTENT_TYPE,
+        description="`after` is beyond the head of the feed",
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Change events with seq > after, oldest first (gapless)."""
         page = change_page(args["after"], args["limit"], china_today())
@@ -83,8 +103,13 @@ class Changes(MethodView):
 def cursor_beyond_head(after: int, head: int) -> Response:
     """409: ``after`` is past the newest seq (a mirror of another instance, or of this one
     before a restore); the body's ``last_seq`` says where the feed ends."""
-    return problem(409, "", f"after={after} 超出变更流末端 {head}：请从导出或 after={head} "
-                   f"重新同步 / after={after} is beyond the head of the feed ({head}); resync "
-                   "from an export or from last_seq", "cursor-beyond-head",
-                   extensions={"last_seq": head},
-                   headers={"X-Change-Seq": str(head), "Cache-Control": "no-store"})
+    return problem(
+        409,
+        "",
+        f"after={after} 超出变更流末端 {head}：请从导出或 after={head} "
+        f"重新同步 / after={after} is beyond the head of the feed ({head}); resync "
+        "from an export or from last_seq",
+        "cursor-beyond-head",
+        extensions={"last_seq": head},
+        headers={"X-Change-Seq": str(head), "Cache-Control": "no-store"},
+    )

@@ -13,8 +13,12 @@ from credit.records.listing import get_enterprise
 from credit.records.snapshots import enterprise_snapshot
 from openapi.schemas import EnterpriseSchema
 
-blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises",
-                description="企业 / Enterprises and their credit files")
+blp = Blueprint(
+    "enterprises",
+    __name__,
+    url_prefix="/api/v1/enterprises",
+    description="企业 / Enterprises and their credit files",
+)
 
 
 def load_enterprise(uscc: str) -> dict[str, Any]:

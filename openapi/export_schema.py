@@ -31,8 +31,7 @@ FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
     "level": ("公布的信用等级 / published credit level", {"enum": list(LEVELS)}),
     "score": ("信用得分 / credit score", {}),
     "rated_as_of": ("评价基准日 / rated as of", {}),
-    "computed_level": ("规则计算的等级 / level computed by the rulebook",
-                       {"enum": list(LEVELS)}),
+    "computed_level": ("规则计算的等级 / level computed by the rulebook", {"enum": list(LEVELS)}),
     "rulebook": ("评价规则及版本 / rulebook and version", {}),
     "as_of": ("评价基准日 / rated as of", {}),
     "id": ("处罚记录编号 / penalty id", {"minimum": 1}),
@@ -42,8 +41,7 @@ FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
     "facts": ("违法事实 / facts", {}),
     "legal_basis": ("处罚依据 / legal basis", {}),
     "fine_amount": ("罚款金额（元） / fine in CNY", {"minimum": 0}),
-    "confiscated_amount": ("没收违法所得金额（元） / confiscated amount in CNY",
-                           {"minimum": 0}),
+    "confiscated_amount": ("没收违法所得金额（元） / confiscated amount in CNY", {"minimum": 0}),
     "decision_date": ("处罚决定日期 / decision date", {}),
     "authority": ("处罚机关 / deciding authority", {}),
     "severity": ("情节 / severity", {"enum": list(SEVERITIES)}),
@@ -51,16 +49,35 @@ FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 #: export → (primary key, required fields, unique fields, foreign keys)
 KEYS: dict[str, tuple[str, set[str], set[str], list[dict[str, Any]]]] = {
-    "enterprises": ("uscc", {"uscc", "name", "region_code", "industry_code", "status"},
-                    {"uscc"}, []),
-    "ratings": ("uscc", {"uscc", "score", "level", "computed_level", "rulebook", "as_of"},
-                {"uscc"}, [{"fields": ["uscc"], "reference": {"resource": "enterprises",
-                                                              "fields": ["uscc"]}}]),
-    "penalties": ("id", {"id", "decision_no", "uscc", "enterprise_name", "decision_date",
-                         "authority", "severity", "fine_amount", "confiscated_amount",
-                         "publish_until"}, {"id", "decision_no"},
-                  [{"fields": ["uscc"], "reference": {"resource": "enterprises",
-                                                      "fields": ["uscc"]}}]),
+    "enterprises": (
+        "uscc",
+        {"uscc", "name", "region_code", "industry_code", "status"},
+        {"uscc"},
+        [],
+    ),
+    "ratings": (
+        "uscc",
+        {"uscc", "score", "level", "computed_level", "rulebook", "as_of"},
+        {"uscc"},
+        [{"fields": ["uscc"], "reference": {"resource": "enterprises", "fields": ["uscc"]}}],
+    ),
+    "penalties": (
+        "id",
+        {
+            "id",
+            "decision_no",
+            "uscc",
+            "enterprise_name",
+            "decision_date",
+            "authority",
+            "severity",
+            "fine_amount",
+            "confiscated_amount",
+            "publish_until",
+        },
+        {"id", "decision_no"},
+        [{"fields": ["uscc"], "reference": {"resource": "enterprises", "fields": ["uscc"]}}],
+    ),
 }
 
 
@@ -80,8 +97,14 @@ def table_schema(name: str, fields: list[tuple[str, str]]) -> dict[str, Any]:
             constraints["unique"] = True
         if "pattern" in constraints and kind != "string":
             constraints.pop("pattern")
-        out.append({"name": field, "type": kind, "description": description,
-                    **({"constraints": constraints} if constraints else {})})
+        out.append(
+            {
+                "name": field,
+                "type": kind,
+                "description": description,
+                **({"constraints": constraints} if constraints else {}),
+            }
+        )
     schema: dict[str, Any] = {"fields": out, "primaryKey": [primary], "missingValues": [""]}
     if foreign:
         schema["foreignKeys"] = foreign
@@ -91,14 +114,27 @@ def table_schema(name: str, fields: list[tuple[str, str]]) -> dict[str, Any]:
 def data_package(resources: dict[str, list[tuple[str, str]]], seq: int) -> dict[str, Any]:
     """The descriptor: every CSV export with its Table Schema, at absolute URLs."""
     return {
-        "profile": "tabular-data-package", "name": "envcredit",
+        "profile": "tabular-data-package",
+        "name": "envcredit",
         "title": "企业环境信用公开数据 / Enterprise environmental credit open data",
-        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-                      "title": "Creative Commons Attribution 4.0"}],
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+                "title": "Creative Commons Attribution 4.0",
+            }
+        ],
         "envcredit:change_seq": seq,
-        "resources": [{
-            "name": name, "path": external_url("exports.Export", name=name, fmt="csv"),
-            "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
-            "encoding": "utf-8", "schema": table_schema(name, fields),
-        } for name, fields in resources.items()],
+        "resources": [
+            {
+                "name": name,
+                "path": external_url("exports.Export", name=name, fmt="csv"),
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": table_schema(name, fields),
+            }
+            for name, fields in resources.items()
+        ],
     }

@@ -32,9 +32,13 @@ from credit.records.publication import public_on
 from openapi.access import api_client
 from openapi.export_schema import data_package
 
-blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
-                description="批量导出 / Bulk exports of the public data (open; a key lifts the "
-                "per-address download limit)")
+blp = Blueprint(
+    "exports",
+    __name__,
+    url_prefix="/api/v1/exports",
+    description="批量导出 / Bulk exports of the public data (open; a key lifts the "
+    "per-address download limit)",
+)
 CHUNK = 2000
 BATCH = 1000  # rows fetched from the cursor at a time (more only costs memory)
 
@@ -87,68 +91,94 @@ class Resource:
         return [(name, kind) for name, kind, _expr, _conv in self.columns]
 
     def csv_query(self, today: dt.date) -> Select[Any]:
-        return self.base(today).with_only_columns(*(c[2] for c in self.columns)) \
-            .order_by(self.key)
+        return self.base(today).with_only_columns(*(c[2] for c in self.columns)).order_by(self.key)
 
     def key_query(self, today: dt.date) -> Select[Any]:
         return self.base(today).with_only_columns(self.key).order_by(self.key)
 
 
 def _enterprises(_today: dt.date) -> Select[Any]:
-    return (select(Enterprise.uscc)
-            .outerjoin(Region, Region.code == Enterprise.region_code)
-            .outerjoin(Industry, Industry.code == Enterprise.industry_code)
-            .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-                       & CreditRating.is_current))
+    return (
+        select(Enterprise.uscc)
+        .outerjoin(Region, Region.code == Enterprise.region_code)
+        .outerjoin(Industry, Industry.code == Enterprise.industry_code)
+        .outerjoin(
+            CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
+        )
+    )
 
 
 def _ratings(_today: dt.date) -> Select[Any]:
     return select(Enterprise.uscc).join(
-        CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current)
+        CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
+    )
 
 
 def _penalties(today: dt.date) -> Select[Any]:
-    return select(Penalty.id).join(Enterprise, Enterprise.id == Penalty.enterprise_id) \
+    return (
+        select(Penalty.id)
+        .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
         .where(public_on(today))
+    )
 
 
 RESOURCES: dict[str, Resource] = {
-    "enterprises": Resource("enterprise", Enterprise.uscc, _enterprises, [
-        ("uscc", "string", Enterprise.uscc, None), ("name", "string", Enterprise.name, None),
-        ("legal_representative", "string", Enterprise.legal_representative, None),
-        ("region_code", "string", Enterprise.region_code, None),
-        ("region_name", "string", Region.name, None),
-        ("industry_code", "string", Enterprise.industry_code, None),
-        ("industry_name", "string", Industry.name, None),
-        ("address", "string", Enterprise.address, None),
-        ("latitude", "number", Enterprise.latitude, _float),
-        ("longitude", "number", Enterprise.longitude, _float),
-        ("permit_category", "string", Enterprise.permit_category, None),
-        ("status", "string", Enterprise.status, None),
-        ("level", "string", CreditRating.level, None),
-        ("score", "integer", CreditRating.score, None),
-        ("rated_as_of", "date", iso_text(CreditRating.as_of), None)]),
-    "ratings": Resource("rating", Enterprise.uscc, _ratings, [
-        ("uscc", "string", Enterprise.uscc, None), ("score", "integer", CreditRating.score, None),
-        ("level", "string", CreditRating.level, None),
-        ("computed_level", "string", CreditRating.computed_level, None),
-        ("rulebook", "string", CreditRating.rulebook_version, None),
-        ("as_of", "date", iso_text(CreditRating.as_of), None)]),
-    "penalties": Resource("penalty", Penalty.id, _penalties, [
-        ("id", "integer", Penalty.id, None),
-        ("decision_no", "string", Penalty.decision_no, None),
-        ("uscc", "string", Enterprise.uscc, None),
-        ("enterprise_name", "string", Enterprise.name, None),
-        ("region_code", "string", Enterprise.region_code, None),
-        ("violation_type", "string", Penalty.violation_type, None),
-        ("facts", "string", Penalty.facts, None),
-        ("legal_basis", "string", Penalty.legal_basis, None),
-        ("fine_amount", "number", yuan_text(Penalty.fine_amount_fen), None),
-        ("confiscated_amount", "number", yuan_text(Penalty.confiscated_amount_fen), None),
-        ("decision_date", "date", iso_text(Penalty.decision_date), None),
-        ("authority", "string", Penalty.authority, None),
-        ("severity", "string", Penalty.severity, None),
-        ("publish_until", "date", iso_text(Penalty.publish_until), None)]),
+    "enterprises": Resource(
+        "enterprise",
+        Enterprise.uscc,
+        _enterprises,
+        [
+            ("uscc", "string", Enterprise.uscc, None),
+            ("name", "string", Enterprise.name, None),
+            ("legal_representative", "string", Enterprise.legal_representative, None),
+            ("region_code", "string", Enterprise.region_code, None),
+            ("region_name", "string", Region.name, None),
+            ("industry_code", "string", Enterprise.industry_code, None),
+            ("industry_name", "string", Industry.name, None),
+            ("address", "string", Enterprise.address, None),
+            ("latitude", "number", Enterprise.latitude, _float),
+            ("longitude", "number", Enterprise.longitude, _float),
+            ("permit_category", "string", Enterprise.permit_category, None),
+            ("status", "string", Enterprise.status, None),
+            ("level", "string", CreditRating.level, None),
+            ("score", "integer", CreditRating.score, None),
+            ("rated_as_of", "date", iso_text(CreditRating.as_of), None),
+        ],
+    ),
+    "ratings": Resource(
+        "rating",
+        Enterprise.uscc,
+        _ratings,
+        [
+            ("uscc", "string", Enterprise.uscc, None),
+            ("score", "integer", CreditRating.score, None),
+            ("level", "string", CreditRating.level, None),
+            ("computed_level", "string", CreditRating.computed_level, None),
+            ("rulebook", "string", CreditRating.rulebook_version, None),
+            ("as_of", "date", iso_text(CreditRating.as_of), None),
+        ],
+    ),
+    "penalties": Resource(
+        "penalty",
+        Penalty.id,
+        _penalties,
+        [
+            ("id", "integer", Penalty.id, None),
+            ("decision_no", "string", Penalty.decision_no, None),
+            ("uscc", "string", Enterprise.uscc, None),
+            ("enterprise_name", "string", Enterprise.name, None),
+            ("region_code", "string", Enterprise.region_code, None),
+            ("violation_type", "string", Penalty.violation_type, None),
+            ("facts", "string", Penalty.facts, None),
+            ("legal_basis", "string", Penalty.legal_basis, None),
+            ("fine_amount", "number", yuan_text(Penalty.fine_amount_fen), None),
+            ("confiscated_amount", "number", yuan_text(Penalty.confiscated_amount_fen), None),
+            ("decision_date", "date", iso_text(Penalty.decision_date), None),
+            ("authority", "string", Penalty.authority, None),
+            ("severity", "string", Penalty.severity, None),
+            ("publish_until", "date", iso_text(Penalty.publish_until), None),
+        ],
+    ),
 }
 
 
@@ -173,8 +203,9 @@ def _csv(resource: Resource, session: Session, today: dt.date) -> Iterator[str]:
     writer.writerow([name for name, _kind in resource.fields])
     try:
         # Core rows from the session's connection (and transaction): no ORM row processing
-        result = session.connection().execute(resource.csv_query(today),
-                                              execution_options={"yield_per": BATCH})
+        result = session.connection().execute(
+            resource.csv_query(today), execution_options={"yield_per": BATCH}
+        )
         for batch in result.partitions():
             if converters:
                 rows: list[Any] = [list(r) for r in batch]
@@ -237,8 +268,9 @@ class Export(MethodView):
         Open to everyone; without a key at most EXPORT_ANON_RATE_LIMIT downloads per address
         (a 304 is free)."""
         if name not in RESOURCES:
-            raise NotFound(f"没有名为 {name} 的导出 / no export named {name}; one of "
-                           f"{', '.join(RESOURCES)}")
+            raise NotFound(
+                f"没有名为 {name} 的导出 / no export named {name}; one of {', '.join(RESOURCES)}"
+            )
         resource = RESOURCES[name]
         session, seq = _snapshot_session()
         today = china_today()

@@ -17,9 +17,17 @@ from core.web import external_url
 CORS_PATHS = (r"/api/*", r"/open311/*", r"/feeds/*")
 CORS_METHODS = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["Authorization", "If-None-Match", "Content-Type", "X-Tipoff-Secret"]
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "X-Change-Seq", "X-RateLimit-Limit",
-                       "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "Location",
-                       "WWW-Authenticate"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Link",
+    "X-Change-Seq",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "Location",
+    "WWW-Authenticate",
+]
 #: reads of public data a shared cache may keep for a minute
 PUBLIC_MAX_AGE = "public, max-age=60"
 #: reads that must be revalidated each time (with If-None-Match: a 304 costs no quota)
@@ -31,9 +39,15 @@ REALM = 'Bearer realm="envcredit"'
 
 def init_headers(app: Flask) -> None:
     """CORS on the machine-facing paths, and the API's read headers on every response."""
-    resource = {"origins": "*", "send_wildcard": True, "supports_credentials": False,
-                "methods": CORS_METHODS, "allow_headers": CORS_ALLOW_HEADERS,
-                "expose_headers": CORS_EXPOSE_HEADERS, "max_age": 86400}
+    resource = {
+        "origins": "*",
+        "send_wildcard": True,
+        "supports_credentials": False,
+        "methods": CORS_METHODS,
+        "allow_headers": CORS_ALLOW_HEADERS,
+        "expose_headers": CORS_EXPOSE_HEADERS,
+        "max_age": 86400,
+    }
     CORS(app, resources={path: resource for path in CORS_PATHS})
     app.before_request(_preflight)
     app.after_request(api_headers)
@@ -42,8 +56,11 @@ def init_headers(app: Flask) -> None:
 def _preflight() -> Response | None:
     """OPTIONS on a CORS path: an empty 204 with Allow (flask-cors adds its headers), not
     the portal's default HTML answer."""
-    if request.method != "OPTIONS" or request.routing_exception is not None or \
-            not request.path.startswith(("/api/", "/open311/", "/feeds/")):
+    if (
+        request.method != "OPTIONS"
+        or request.routing_exception is not None
+        or not request.path.startswith(("/api/", "/open311/", "/feeds/"))
+    ):
         return None
     response = current_app.make_default_options_response()
     response.status_code = 204
@@ -69,8 +86,10 @@ def api_headers(response: Response) -> Response:
 def www_authenticate() -> str:
     """The RFC 6750 challenge: with ``error="invalid_token"`` when a key was sent."""
     if request.headers.get("Authorization"):
-        return f'{REALM}, error="invalid_token", error_description="the key is invalid, ' \
-               'revoked or not a Bearer key"'
+        return (
+            f'{REALM}, error="invalid_token", error_description="the key is invalid, '
+            'revoked or not a Bearer key"'
+        )
     return REALM
 
 

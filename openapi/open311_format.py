@@ -27,7 +27,7 @@ LIST_ITEMS = {"attributes": "attribute", "values": "value", "notes": "note"}
 STATUS_TEXT = {
     400: "请求有误 / bad request",
     404: "未找到该 Open311 资源（格式为 .json 或 .xml）/ no such Open311 resource (formats: "
-         ".json, .xml)",
+    ".json, .xml)",
     405: "该地址不支持此请求方法 / this method is not allowed here",
     413: "请求体过大 / the request body is too large",
     500: "服务器内部错误，已记录 / an internal error occurred and was logged",
@@ -82,8 +82,9 @@ def xml_document(root: str, item: str | None, data: Any) -> bytes:
     return ET.tostring(top, encoding="utf-8", xml_declaration=True)
 
 
-def reply(data: Any, fmt: str, root: str, item: str | None = "request",
-          status: int = 200) -> Response:
+def reply(
+    data: Any, fmt: str, root: str, item: str | None = "request", status: int = 200
+) -> Response:
     """An Open311 answer: a JSON array (or object) or the XML document for it."""
     if fmt == "xml":
         return Response(xml_document(root, item, data), status=status, mimetype=XML_MIMETYPE)
@@ -93,8 +94,13 @@ def reply(data: Any, fmt: str, root: str, item: str | None = "request",
 
 def errors(fmt: str, status: int, descriptions: list[str]) -> Response:
     """The Open311 error list (one entry per problem) with HTTP status ``status``."""
-    return reply([{"code": status, "description": text} for text in descriptions], fmt,
-                 "errors", "error", status)
+    return reply(
+        [{"code": status, "description": text} for text in descriptions],
+        fmt,
+        "errors",
+        "error",
+        status,
+    )
 
 
 def format_of(path: str) -> str:
@@ -103,16 +109,17 @@ def format_of(path: str) -> str:
         return "xml"
     if path.endswith(".json"):
         return "json"
-    best = request.accept_mimetypes.best_match(["application/json", "text/xml",
-                                                "application/xml"])
+    best = request.accept_mimetypes.best_match(["application/json", "text/xml", "application/xml"])
     return "xml" if best in {"text/xml", "application/xml"} else "json"
 
 
 def _problem_descriptions(status: int, problem: dict[str, Any]) -> list[str]:
     details = problem.get("errors")
     if isinstance(details, dict) and details:
-        return [f"{field}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
-                for field, v in details.items()]
+        return [
+            f"{field}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+            for field, v in details.items()
+        ]
     detail = str(problem.get("detail") or "")
     if " / " in detail:  # the platform's own bilingual message
         return [detail]
@@ -125,13 +132,13 @@ def init_errors(bp: Blueprint, prefix: str) -> None:
 
     @bp.after_app_request
     def _open311_errors(response: Response) -> Response:
-        if not request.path.startswith(prefix) or \
-                response.mimetype != "application/problem+json":
+        if not request.path.startswith(prefix) or response.mimetype != "application/problem+json":
             return response
         problem = response.get_json(silent=True) or {}
         fmt = format_of(request.path)
-        rebuilt = errors(fmt, response.status_code,
-                         _problem_descriptions(response.status_code, problem))
+        rebuilt = errors(
+            fmt, response.status_code, _problem_descriptions(response.status_code, problem)
+        )
         response.set_data(rebuilt.get_data())
         response.mimetype = rebuilt.mimetype
         return response

@@ -19,17 +19,38 @@ from credit.tipoffs.public import MAX_PAGE_SIZE, MAX_SPAN_DAYS
 
 CN_TZ = ZoneInfo("Asia/Shanghai")
 #: GeoReport v2 POST fields; the ones we do not keep are accepted and dropped
-SPEC_FIELDS = ("jurisdiction_id", "service_code", "lat", "long", "address_string",
-               "address_id", "email", "device_id", "account_id", "first_name", "last_name",
-               "phone", "description", "media_url", "api_key")
+SPEC_FIELDS = (
+    "jurisdiction_id",
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "email",
+    "device_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "description",
+    "media_url",
+    "api_key",
+)
 ATTRIBUTES = ("region_code", "enterprise_uscc")
 #: the tip-off service's field names → the Open311 names clients sent
-SPEC_NAMES = {"category": "service_code", "description": "description",
-              "location": "address_string", "latitude": "lat", "longitude": "long",
-              "region_code": "attribute[region_code]",
-              "enterprise": "attribute[enterprise_uscc]", "reporter_name": "first_name",
-              "reporter_phone": "phone", "reporter_email": "email",
-              "reporter_contact": "phone/email"}
+SPEC_NAMES = {
+    "category": "service_code",
+    "description": "description",
+    "location": "address_string",
+    "latitude": "lat",
+    "longitude": "long",
+    "region_code": "attribute[region_code]",
+    "enterprise": "attribute[enterprise_uscc]",
+    "reporter_name": "first_name",
+    "reporter_phone": "phone",
+    "reporter_email": "email",
+    "reporter_contact": "phone/email",
+}
 MAX_LOOKUP_CODES = 20
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -49,8 +70,10 @@ def _single(form: MultiDict[str, str]) -> dict[str, str]:
     problems = []
     for name in form:
         if name not in allowed:
-            problems.append(f"{name[:60]}: 不是 GeoReport v2 字段 / not a GeoReport v2 field "
-                            f"(service definition: GET services/{{service_code}}.json)")
+            problems.append(
+                f"{name[:60]}: 不是 GeoReport v2 字段 / not a GeoReport v2 field "
+                f"(service definition: GET services/{{service_code}}.json)"
+            )
         elif len(form.getlist(name)) > 1:
             problems.append(f"{name}: 只能出现一次 / given more than once")
         elif has_control_characters(form[name]):
@@ -65,8 +88,13 @@ def _location(values: dict[str, str]) -> str:
         return values["address_string"]
     if values.get("lat") and values.get("long"):
         return f"坐标 / coordinates {values['lat'][:20]}, {values['long'][:20]}"
-    raise Open311Error(400, ["lat/long, address_string: 须填写经纬度（lat 与 long）或地址 "
-                             "address_string / give lat and long, or address_string"])
+    raise Open311Error(
+        400,
+        [
+            "lat/long, address_string: 须填写经纬度（lat 与 long）或地址 "
+            "address_string / give lat and long, or address_string"
+        ],
+    )
 
 
 def filing_from_form(form: MultiDict[str, str]) -> tuple[TipOffInput, list[str]]:
@@ -74,27 +102,44 @@ def filing_from_form(form: MultiDict[str, str]) -> tuple[TipOffInput, list[str]]
     values = _single(form)
     code = values.get("service_code", "")
     if code not in TIPOFF_CATEGORIES:
-        raise Open311Error(400, [f"service_code: 须为 {'/'.join(TIPOFF_CATEGORIES)} 之一 / "
-                                 "must be one of the codes in services.json"])
+        raise Open311Error(
+            400,
+            [
+                f"service_code: 须为 {'/'.join(TIPOFF_CATEGORIES)} 之一 / "
+                "must be one of the codes in services.json"
+            ],
+        )
     if values.get("media_url"):
-        raise Open311Error(400, ["media_url: 不支持链接附件，请在网页表单上传 / media_url is not "
-                                 "supported; attach files on the web form (/tipoffs/new)"])
+        raise Open311Error(
+            400,
+            [
+                "media_url: 不支持链接附件，请在网页表单上传 / media_url is not "
+                "supported; attach files on the web form (/tipoffs/new)"
+            ],
+        )
     name = " ".join(p for p in (values.get("last_name"), values.get("first_name")) if p)
     contact = values.get("phone") or values.get("email")
     notices = []
     if (name or contact) and not (name and contact):
-        notices.append("未同时提供姓名和联系方式，按匿名举报处理，所填信息未保存 / filed "
-                       "anonymously: a name and a phone or e-mail are both needed to file "
-                       "in your name, so what you gave was not kept")
+        notices.append(
+            "未同时提供姓名和联系方式，按匿名举报处理，所填信息未保存 / filed "
+            "anonymously: a name and a phone or e-mail are both needed to file "
+            "in your name, so what you gave was not kept"
+        )
     named = bool(name and contact)
     data = TipOffInput(
-        category=code, description=values.get("description", ""), location=_location(values),
-        latitude=values.get("lat") or None, longitude=values.get("long") or None,
+        category=code,
+        description=values.get("description", ""),
+        location=_location(values),
+        latitude=values.get("lat") or None,
+        longitude=values.get("long") or None,
         enterprise=values.get("attribute[enterprise_uscc]") or None,
-        region_code=values.get("attribute[region_code]") or None, anonymous=not named,
+        region_code=values.get("attribute[region_code]") or None,
+        anonymous=not named,
         reporter_name=name if named else None,
         reporter_phone=(values.get("phone") or None) if named else None,
-        reporter_email=(values.get("email") or None) if named else None)
+        reporter_email=(values.get("email") or None) if named else None,
+    )
     return data, notices
 
 
@@ -102,16 +147,23 @@ def service_problems(errors: Any, message: str) -> list[str]:
     """The tip-off service's field errors under the Open311 field names."""
     if not isinstance(errors, dict) or not errors:
         return [message]
-    return [f"{SPEC_NAMES.get(field, field)}: {' '.join(map(str, texts))}"
-            for field, texts in errors.items()]
+    return [
+        f"{SPEC_NAMES.get(field, field)}: {' '.join(map(str, texts))}"
+        for field, texts in errors.items()
+    ]
 
 
 def lookup_codes(value: str) -> list[str]:
     """The comma-separated ``service_request_id`` values (at most ``MAX_LOOKUP_CODES``)."""
     codes = [c.strip() for c in value.split(",") if c.strip()]
     if len(codes) > MAX_LOOKUP_CODES:
-        raise Open311Error(400, [f"service_request_id: 一次最多查询 {MAX_LOOKUP_CODES} 个 / at "
-                                 f"most {MAX_LOOKUP_CODES} ids per request"])
+        raise Open311Error(
+            400,
+            [
+                f"service_request_id: 一次最多查询 {MAX_LOOKUP_CODES} 个 / at "
+                f"most {MAX_LOOKUP_CODES} ids per request"
+            ],
+        )
     return codes
 
 
@@ -122,12 +174,18 @@ def _moment(args: MultiDict[str, str], name: str) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text[:40])
     except ValueError:
-        raise Open311Error(400, [f"{name}: 须为 W3C 日期时间，如 2026-11-01T00:00:00+08:00 / "
-                                 "must be a W3C datetime such as 2026-11-01T00:00:00Z"]) from None
+        raise Open311Error(
+            400,
+            [
+                f"{name}: 须为 W3C 日期时间，如 2026-11-01T00:00:00+08:00 / "
+                "must be a W3C datetime such as 2026-11-01T00:00:00Z"
+            ],
+        ) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=CN_TZ)
     if not EARLIEST <= moment <= LATEST:
-        raise Open311Error(400, [f"{name}: 须在 2000 年至 2100 年之间 / must lie between 2000 "
-                                 "and 2100"])
+        raise Open311Error(
+            400, [f"{name}: 须在 2000 年至 2100 年之间 / must lie between 2000 and 2100"]
+        )
     return moment
 
 
@@ -161,14 +219,23 @@ def list_filters(args: MultiDict[str, str], now: dt.datetime) -> dict[str, Any]:
         end = min(start + span, now) if start < now else start + span
     assert start is not None and end is not None
     if end < start:
-        raise Open311Error(400, ["start_date, end_date: 结束早于开始 / end_date is before "
-                                 "start_date"])
+        raise Open311Error(
+            400, ["start_date, end_date: 结束早于开始 / end_date is before start_date"]
+        )
     if end - start > span:
-        raise Open311Error(400, [f"start_date, end_date: 时间范围不能超过 {MAX_SPAN_DAYS} 天 / "
-                                 f"the range may not span more than {MAX_SPAN_DAYS} days"])
+        raise Open311Error(
+            400,
+            [
+                f"start_date, end_date: 时间范围不能超过 {MAX_SPAN_DAYS} 天 / "
+                f"the range may not span more than {MAX_SPAN_DAYS} days"
+            ],
+        )
     statuses = _choices(args, "status", ("open", "closed"))
-    return {"start": start, "end": end,
-            "categories": _choices(args, "service_code", TIPOFF_CATEGORIES),
-            "closed": None if len(set(statuses)) != 1 else statuses[0] == "closed",
-            "page": _page(args, "page", 1, 10_000),
-            "page_size": _page(args, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)}
+    return {
+        "start": start,
+        "end": end,
+        "categories": _choices(args, "service_code", TIPOFF_CATEGORIES),
+        "closed": None if len(set(statuses)) != 1 else statuses[0] == "closed",
+        "page": _page(args, "page", 1, 10_000),
+        "page_size": _page(args, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+    }

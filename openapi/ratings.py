@@ -18,22 +18,35 @@ from credit.records.listing import get_enterprise, rating_history
 from openapi.schemas import api_date
 from openapi.snapshot_schemas import RatingSchema
 
-blp = Blueprint("ratings", __name__, url_prefix="/api/v1/enterprises",
-                description="信用评价 / Credit ratings with explanations")
+blp = Blueprint(
+    "ratings",
+    __name__,
+    url_prefix="/api/v1/enterprises",
+    description="信用评价 / Credit ratings with explanations",
+)
 
 
 class RatingQuerySchema(ma.Schema):
-    as_of = api_date(metadata={"description": "rate as of this date (default today, China "
-                               "time), 1900-01-01 to 2100-12-31", "example": "2026-06-30"})
+    as_of = api_date(
+        metadata={
+            "description": "rate as of this date (default today, China "
+            "time), 1900-01-01 to 2100-12-31",
+            "example": "2026-06-30",
+        }
+    )
 
 
 class HistoryItemSchema(RatingSchema):
     """A stored rating (the rating shape) and whether it is the current one."""
 
     current = fields.Boolean(required=True)
-    recorded_at = fields.String(required=True, metadata={
-        "format": "date-time", "description": "the same as created_at (kept for clients "
-                                              "written before created_at)"})
+    recorded_at = fields.String(
+        required=True,
+        metadata={
+            "format": "date-time",
+            "description": "the same as created_at (kept for clients written before created_at)",
+        },
+    )
 
 
 class HistorySchema(ma.Schema):
@@ -45,8 +58,11 @@ class HistorySchema(ma.Schema):
 class RatingResource(MethodView):
     @blp.arguments(RatingQuerySchema, location="query")
     @blp.response(200, RatingSchema)
-    @blp.alt_response(404, description="unknown or malformed USCC, or unrated on that date "
-                      "(before anything was known of the enterprise)")
+    @blp.alt_response(
+        404,
+        description="unknown or malformed USCC, or unrated on that date "
+        "(before anything was known of the enterprise)",
+    )
     def get(self, args: dict[str, Any], uscc: str) -> dict[str, Any]:
         """The rating as of a date (default today), computed by the active rulebook."""
         session = get_session()

@@ -18,8 +18,12 @@ from openapi.headers import next_link, query_params
 from openapi.schemas import LEVELS, EnterpriseSchema, api_date
 from openapi.snapshot_schemas import InspectionSnapshotSchema, PermitSnapshotSchema
 
-blp = Blueprint("record_lists", __name__, url_prefix="/api/v1",
-                description="列表 / Lists with keyset paging (`after`, `limit`, Link: next)")
+blp = Blueprint(
+    "record_lists",
+    __name__,
+    url_prefix="/api/v1",
+    description="列表 / Lists with keyset paging (`after`, `limit`, Link: next)",
+)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
@@ -28,8 +32,11 @@ class EnterpriseListArgs(ma.Schema):
     region = fields.String(load_default="", validate=validate.Regexp(r"^([0-9]{2,6})?$"))
     industry = fields.String(load_default="", validate=validate.Regexp(r"^([A-Ta-t][0-9]{0,4})?$"))
     level = fields.String(load_default="", validate=validate.OneOf(["", *LEVELS]))
-    after = fields.String(load_default="", validate=validate.Regexp(r"^[0-9A-Za-z]{0,18}$"),
-                          metadata={"description": "the last USCC of the previous page"})
+    after = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^[0-9A-Za-z]{0,18}$"),
+        metadata={"description": "the last USCC of the previous page"},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
 
 
@@ -42,8 +49,11 @@ class RecordListArgs(ma.Schema):
 
 
 class PenaltyListArgs(RecordListArgs):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "cf"]),
-                           metadata={"description": "`cf`: the 双公示 CF_* field set"})
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "cf"]),
+        metadata={"description": "`cf`: the 双公示 CF_* field set"},
+    )
 
 
 class FormatArgs(ma.Schema):
@@ -63,15 +73,28 @@ class AsIs(ma.Schema):
 
 
 def _next_after() -> fields.Integer:
-    return fields.Integer(required=True, allow_none=True, metadata={
-        "description": "pass as `after` for the next page; null on the last page"})
+    return fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "pass as `after` for the next page; null on the last page"},
+    )
 
 
 class PenaltyPageSchema(AsIs):
-    items = fields.List(fields.Raw(metadata={"oneOf": [
-        {"$ref": "#/components/schemas/PenaltySnapshot"},
-        {"$ref": "#/components/schemas/CfPenalty"}]}), required=True, metadata={
-        "description": "penalty snapshots (as in /changes), or CF_* records with format=cf"})
+    items = fields.List(
+        fields.Raw(
+            metadata={
+                "oneOf": [
+                    {"$ref": "#/components/schemas/PenaltySnapshot"},
+                    {"$ref": "#/components/schemas/CfPenalty"},
+                ]
+            }
+        ),
+        required=True,
+        metadata={
+            "description": "penalty snapshots (as in /changes), or CF_* records with format=cf"
+        },
+    )
     next_after = _next_after()
 
 
@@ -96,11 +119,19 @@ class Enterprises(MethodView):
     @blp.response(200, EnterprisePageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Enterprises in USCC order, filtered like the portal's facets."""
-        page = list_enterprises(get_session(), EnterpriseFilter(
-            q=args["q"], region=args["region"], industry=args["industry"], level=args["level"]),
-            after=args["after"].upper(), limit=args["limit"])
-        return {"items": page.items, "next_after": page.next_after}, 200, next_link(
-            page.next_after, query_params(EnterpriseListArgs))
+        page = list_enterprises(
+            get_session(),
+            EnterpriseFilter(
+                q=args["q"], region=args["region"], industry=args["industry"], level=args["level"]
+            ),
+            after=args["after"].upper(),
+            limit=args["limit"],
+        )
+        return (
+            {"items": page.items, "next_after": page.next_after},
+            200,
+            next_link(page.next_after, query_params(EnterpriseListArgs)),
+        )
 
 
 def _records(entity: str, args: dict[str, Any], schema: type[ma.Schema]) -> Any:
@@ -108,8 +139,11 @@ def _records(entity: str, args: dict[str, Any], schema: type[ma.Schema]) -> Any:
     items, next_after = record_page(session, entity, args, china_today())
     if args.get("format") == "cf":
         items = cf_records(session, items)
-    return {"items": items, "next_after": next_after}, 200, next_link(next_after,
-                                                                        query_params(schema))
+    return (
+        {"items": items, "next_after": next_after},
+        200,
+        next_link(next_after, query_params(schema)),
+    )
 
 
 @blp.route("/penalties")
@@ -131,8 +165,9 @@ class PenaltyResource(MethodView):
         from credit.records.snapshots import penalty_snapshots
 
         session = get_session()
-        snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)],
-                                 china_today()).get(str(penalty_id))
+        snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)], china_today()).get(
+            str(penalty_id)
+        )
         if snap is None:
             raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
         return cf_records(session, [snap])[0] if args["format"] == "cf" else snap

@@ -14,14 +14,21 @@ from credit.kinds import IMPORT_KINDS as KINDS
 from credit.records.importing import push_records
 from openapi.access import require_scope
 
-blp = Blueprint("records_write", __name__, url_prefix="/api/v1/records",
-                description="记录写入 / Push records (same validation as `flask records import`)")
+blp = Blueprint(
+    "records_write",
+    __name__,
+    url_prefix="/api/v1/records",
+    description="记录写入 / Push records (same validation as `flask records import`)",
+)
 
 
 class RecordsInSchema(ma.Schema):
-    records = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw()), required=True,
-                          validate=validate.Length(min=1, max=5000), metadata={
-                              "description": "rows with the import format's field names"})
+    records = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.Raw()),
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "rows with the import format's field names"},
+    )
 
 
 class RecordsOutSchema(ma.Schema):
@@ -41,6 +48,4 @@ class Records(MethodView):
         """Validate and upsert records, all or nothing; row errors come back as 422."""
         client = require_scope("records:write")
         result = push_records(get_session(), f"api_client:{client.id}", kind, body["records"])
-        return {"created": result.created, "updated": result.updated,
-                "unchanged": result.unchanged}
-
+        return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}

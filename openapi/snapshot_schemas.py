@@ -44,11 +44,14 @@ class PenaltySnapshotSchema(RecordBase):
     violation_type = fields.String(required=True, metadata={"example": "超标排放大气污染物"})
     facts = fields.String(required=True)
     legal_basis = fields.String(required=True)
-    penalty_kinds = fields.List(fields.String(), required=True, metadata={
-        "example": ["罚款"], "description": "处罚类别"})
+    penalty_kinds = fields.List(
+        fields.String(), required=True, metadata={"example": ["罚款"], "description": "处罚类别"}
+    )
     content = nullable_string()
-    fine_amount = fields.String(required=True, metadata={**DECIMAL, "example": "100000.00",
-                                                         "description": "CNY, 2 decimals"})
+    fine_amount = fields.String(
+        required=True,
+        metadata={**DECIMAL, "example": "100000.00", "description": "CNY, 2 decimals"},
+    )
     confiscated_amount = fields.String(required=True, metadata={**DECIMAL, "example": "0.00"})
     licence_affected = nullable_string()
     decision_date = fields.String(required=True, metadata={**DATE, "example": "2026-06-01"})
@@ -76,8 +79,9 @@ class CfPenaltySchema(ma.Schema):
     CF_YJ = fields.String(required=True)
     CF_CFLB = fields.String(required=True)
     CF_NR = fields.String(required=True)
-    CF_NR_FK = fields.String(required=True, metadata={"description": "罚款金额（万元）",
-                                                      "example": "25.5"})
+    CF_NR_FK = fields.String(
+        required=True, metadata={"description": "罚款金额（万元）", "example": "25.5"}
+    )
     CF_NR_WFFF = fields.String(required=True)
     CF_NR_ZKDX = fields.String(required=True)
     CF_JDRQ = fields.String(required=True, metadata=DATE)
@@ -110,9 +114,15 @@ class PermitSnapshotSchema(RecordBase):
     valid_until = fields.String(required=True, metadata=DATE)
     status = fields.String(required=True, validate=validate.OneOf(PERMIT_STATUSES))
     revoked_at = fields.String(required=True, allow_none=True, metadata=DATE)
-    limits = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                         metadata={"description": "pollutant → tonnes per year (decimal "
-                                   "string)", "example": {"SO2": "12.5"}})
+    limits = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={
+            "description": "pollutant → tonnes per year (decimal string)",
+            "example": {"SO2": "12.5"},
+        },
+    )
 
 
 class DisclosureSnapshotSchema(RecordBase):
@@ -136,9 +146,14 @@ class EmissionSnapshotSchema(RecordBase):
 
 class SourceSchema(ma.Schema):
     type = fields.String(required=True, metadata={"example": "penalty"})
-    id = fields.Raw(required=True, metadata={
-        "oneOf": [{"type": "integer"}, {"type": "string"}], "example": 12,
-        "description": "the record's id (integer), or the USCC for the enterprise itself"})
+    id = fields.Raw(
+        required=True,
+        metadata={
+            "oneOf": [{"type": "integer"}, {"type": "string"}],
+            "example": 12,
+            "description": "the record's id (integer), or the USCC for the enterprise itself",
+        },
+    )
 
 
 class LineItemSchema(ma.Schema):
@@ -163,25 +178,40 @@ class RatingSchema(ma.Schema):
 
     uscc = fields.String(required=True, metadata={"example": "91350100M000100Y43"})
     score = fields.Integer(required=True, metadata={"example": 90})
-    level = fields.String(required=True, validate=validate.OneOf(LEVELS),
-                          metadata={"description": "the published level"})
+    level = fields.String(
+        required=True,
+        validate=validate.OneOf(LEVELS),
+        metadata={"description": "the published level"},
+    )
     level_name = fields.String(required=True, metadata={"example": "环保良好企业"})
-    computed_level = fields.String(required=True, validate=validate.OneOf(LEVELS), metadata={
-        "description": "the level the rulebook gives (an adjustment may set another)"})
+    computed_level = fields.String(
+        required=True,
+        validate=validate.OneOf(LEVELS),
+        metadata={"description": "the level the rulebook gives (an adjustment may set another)"},
+    )
     rulebook = fields.String(required=True, metadata={"example": "cn-default@2026.1"})
     as_of = fields.String(required=True, metadata={**DATE, "example": "2026-06-30"})
     explanation = fields.List(fields.Nested(LineItemSchema), required=True)
     adjustment = fields.Nested(AdjustmentSchema, required=True, allow_none=True)
-    created_at = fields.String(required=True, allow_none=True, metadata={
-        **DATETIME, "description": "when this rating was stored; null for one computed "
-                                   "on demand (time travel)"})
+    created_at = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            **DATETIME,
+            "description": "when this rating was stored; null for one computed "
+            "on demand (time travel)",
+        },
+    )
 
 
 #: entity → the schema of its snapshot (ordered so that a generated client's union parser,
 #: trying each in turn, picks the right one: the most specific required fields first)
 SNAPSHOT_SCHEMAS: dict[str, type[ma.Schema]] = {
-    "penalty": PenaltySnapshotSchema, "permit": PermitSnapshotSchema,
-    "inspection": InspectionSnapshotSchema, "disclosure": DisclosureSnapshotSchema,
-    "emission": EmissionSnapshotSchema, "rating": RatingSchema,
+    "penalty": PenaltySnapshotSchema,
+    "permit": PermitSnapshotSchema,
+    "inspection": InspectionSnapshotSchema,
+    "disclosure": DisclosureSnapshotSchema,
+    "emission": EmissionSnapshotSchema,
+    "rating": RatingSchema,
     "enterprise": EnterpriseSchema,
 }

@@ -73,8 +73,7 @@ def untyped_nullable_enums(original: Any, field: Any, **kwargs: Any) -> dict[str
 def tidy_converter(api: Any) -> None:
     """Install :func:`untyped_nullable_enums` in the marshmallow plugin's field converter."""
     converter = api.ma_plugin.converter
-    converter.field2property = functools.partial(untyped_nullable_enums,
-                                                 converter.field2property)
+    converter.field2property = functools.partial(untyped_nullable_enums, converter.field2property)
 
 
 def finish_spec(app: Flask, api: Any) -> None:
@@ -83,8 +82,11 @@ def finish_spec(app: Flask, api: Any) -> None:
     for unused in ("PaginationMetadata", "PenaltyItem"):  # smorest's; getPenalty's union
         spec.components.schemas.pop(unused, None)
     register_components(spec)
-    endpoints = {(FlaskPlugin.flaskpath2openapi(rule.rule), method.lower()): rule.endpoint
-                 for rule in app.url_map.iter_rules() for method in rule.methods or ()}
+    endpoints = {
+        (FlaskPlugin.flaskpath2openapi(rule.rule), method.lower()): rule.endpoint
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+    }
     paths: dict[str, dict[str, Any]] = spec._paths  # apispec keeps them here, final by now
     for path, item in paths.items():
         path_params = "{" in path
@@ -98,19 +100,25 @@ def finish_spec(app: Flask, api: Any) -> None:
 
 
 def _operations(paths: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [op for item in paths.values() for method, op in item.items()
-            if method != "parameters" and isinstance(op, dict)]
+    return [
+        op
+        for item in paths.values()
+        for method, op in item.items()
+        if method != "parameters" and isinstance(op, dict)
+    ]
 
 
-def _finish_operation(operation: dict[str, Any], endpoint: str, method: str,
-                      path_params: bool) -> None:
+def _finish_operation(
+    operation: dict[str, Any], endpoint: str, method: str, path_params: bool
+) -> None:
     op_id = operation["operationId"] = operation_id(endpoint, method)
     blueprint = endpoint.split(".", 1)[0]
     scope = SCOPED.get(blueprint)
     operation["security"] = [{BEARER: []}] if scope else [{}, {BEARER: []}]
     if scope:
-        operation["description"] = (operation.get("description", "") + "\n\nNeeds a key "
-                                    f"with the scope `{scope}`.").strip()
+        operation["description"] = (
+            operation.get("description", "") + f"\n\nNeeds a key with the scope `{scope}`."
+        ).strip()
     responses = operation.setdefault("responses", {})
     responses.pop("default", None)  # every error it can answer is listed instead
     errors = {400, 401, 414, 429}
@@ -125,9 +133,11 @@ def _finish_operation(operation: dict[str, Any], endpoint: str, method: str,
     if op_id in RESPONSE_CONTENT:
         responses[_success(responses)]["content"] = RESPONSE_CONTENT[op_id]
     if method == "get":
-        responses["304"] = {"description": "未修改 / Not modified: the If-None-Match ETag is "
-                            "current (costs no quota)",
-                            "headers": _headers("ETag", "Cache-Control", *_quota())}
+        responses["304"] = {
+            "description": "未修改 / Not modified: the If-None-Match ETag is "
+            "current (costs no quota)",
+            "headers": _headers("ETag", "Cache-Control", *_quota()),
+        }
     _success_headers(responses[_success(responses)], op_id, method)
     if op_id == "createWebhook":
         operation["callbacks"] = WEBHOOK_CALLBACK
@@ -170,10 +180,20 @@ def _problem_response(status: int, documented: dict[str, Any]) -> dict[str, Any]
         description += " — types: " + ", ".join(f"`{k}`" for k in kinds)
     content = documented.get("content", {}).get("application/problem+json", {})
     schema = content.get("schema", {"$ref": "#/components/schemas/Problem"})
-    response: dict[str, Any] = {"description": description, "content": {
-        "application/problem+json": {"schema": schema, "example": {
-            "type": type_uri, "title": title, "status": status,
-            "detail": "具体说明 / what went wrong in this request"}}}}
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/problem+json": {
+                "schema": schema,
+                "example": {
+                    "type": type_uri,
+                    "title": title,
+                    "status": status,
+                    "detail": "具体说明 / what went wrong in this request",
+                },
+            }
+        },
+    }
     if status == 401:
         response["headers"] = _headers("WWW-Authenticate")
     if status == 429:

@@ -26,23 +26,34 @@ from credit.tipoffs.statistics import monthly_statistics
 from credit.tipoffs.tracking import track
 from openapi.schemas import LEVELS
 
-blp = Blueprint("api_tipoffs", __name__, url_prefix="/api/v1",
-                description="举报 / Tip-offs from citizens, their status and statistics")
+blp = Blueprint(
+    "api_tipoffs",
+    __name__,
+    url_prefix="/api/v1",
+    description="举报 / Tip-offs from citizens, their status and statistics",
+)
 Text = validate.Length
 NO_STORE = {"Cache-Control": "no-store"}
-NO_STORE_DOC = {"Cache-Control": {"description": "no-store: the answer is for the reporter "
-                                  "only", "schema": {"type": "string"}}}
+NO_STORE_DOC = {
+    "Cache-Control": {
+        "description": "no-store: the answer is for the reporter only",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def counted(bucket: str) -> Callable[[Any], Any]:
     """A MethodView decorator: count the request against ``bucket`` before the view (and its
     argument parsing) runs; 429 when the address has spent it."""
+
     def decorate(view: Any) -> Any:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             consume(bucket)
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
@@ -52,14 +63,25 @@ class TipOffCreateSchema(ma.Schema):
 
     category = fields.String(required=True, validate=validate.OneOf(TIPOFF_CATEGORIES))
     description = fields.String(required=True, validate=Text(min=10, max=4000))
-    location = fields.String(required=True, validate=Text(min=1, max=300),
-                             metadata={"example": "兰州市西固区某化工厂南门排污口"})
+    location = fields.String(
+        required=True,
+        validate=Text(min=1, max=300),
+        metadata={"example": "兰州市西固区某化工厂南门排污口"},
+    )
     latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
-    enterprise_uscc = fields.String(allow_none=True, validate=Text(max=64), metadata={
-        "description": "统一社会信用代码 (or the exact name) of the enterprise reported"})
-    region_code = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{6}$"), metadata={
-        "description": "GB/T 2260 code of where it happens; required without an enterprise"})
+    enterprise_uscc = fields.String(
+        allow_none=True,
+        validate=Text(max=64),
+        metadata={"description": "统一社会信用代码 (or the exact name) of the enterprise reported"},
+    )
+    region_code = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={
+            "description": "GB/T 2260 code of where it happens; required without an enterprise"
+        },
+    )
     anonymous = fields.Boolean(required=True)
     reporter_name = fields.String(allow_none=True, validate=Text(max=100))
     reporter_phone = fields.String(allow_none=True, validate=Text(max=40))
@@ -76,16 +98,16 @@ class TipOffCreatedSchema(ma.Schema):
 
 
 class SecretHeaderSchema(ma.Schema):
-    secret = fields.String(required=True, data_key="X-Tipoff-Secret",
-                           validate=Text(min=1, max=64))
+    secret = fields.String(required=True, data_key="X-Tipoff-Secret", validate=Text(min=1, max=64))
 
 
 class TimelineEntrySchema(ma.Schema):
     at = fields.DateTime(required=True)
     kind = fields.String(required=True, metadata={"example": "accepted"})
     label = fields.String(required=True, metadata={"example": "决定受理"})
-    actor = fields.String(required=True, validate=validate.OneOf(
-        ["reporter", "regulator", "system"]))
+    actor = fields.String(
+        required=True, validate=validate.OneOf(["reporter", "regulator", "system"])
+    )
     note = fields.String(allow_none=True)
 
 
@@ -97,9 +119,13 @@ class TipOffStatusSchema(ma.Schema):
     location = fields.String(required=True)
     description = fields.String(required=True)
     received_at = fields.DateTime(required=True)
-    merged = fields.Boolean(required=True, metadata={
-        "description": "merged into another report of the same problem, whose progress "
-                       "this shows"})
+    merged = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "merged into another report of the same problem, whose progress "
+            "this shows"
+        },
+    )
     status = fields.String(required=True, validate=validate.OneOf(TIPOFF_STATUSES))
     severity = fields.String(allow_none=True, validate=validate.OneOf(TIPOFF_SEVERITIES))
     accept_due_at = fields.Date(required=True)
@@ -119,18 +145,22 @@ class TipOffStatusSchema(ma.Schema):
 
 
 class StatsQuerySchema(ma.Schema):
-    month = fields.String(validate=validate.Regexp(
-        r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"), metadata={
-        "description": "YYYY-MM (Beijing time, years 2000–2100); default the current month",
-        "example": "2026-07"})
+    month = fields.String(
+        validate=validate.Regexp(r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"),
+        metadata={
+            "description": "YYYY-MM (Beijing time, years 2000–2100); default the current month",
+            "example": "2026-07",
+        },
+    )
 
 
 class CountsSchema(ma.Schema):
     received = fields.Integer(required=True)
     closed = fields.Integer(required=True)
     closed_on_time = fields.Integer(required=True)
-    on_time_rate = fields.Float(allow_none=True, metadata={"description": "0–1; null when "
-                                                           "nothing was closed"})
+    on_time_rate = fields.Float(
+        allow_none=True, metadata={"description": "0–1; null when nothing was closed"}
+    )
 
 
 class RegionCountsSchema(CountsSchema):
@@ -158,8 +188,9 @@ class LevelCountSchema(ma.Schema):
 class RegionLevelsSchema(ma.Schema):
     region_code = fields.String(required=True)
     region_name = fields.String(required=True)
-    counts = fields.Dict(keys=fields.String(validate=validate.OneOf(LEVELS)),
-                         values=fields.Integer(), required=True)
+    counts = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LEVELS)), values=fields.Integer(), required=True
+    )
     total = fields.Integer(required=True)
 
 
@@ -185,25 +216,39 @@ class TipOffCollection(MethodView):
     @blp.arguments(TipOffCreateSchema)
     @blp.response(201, TipOffCreatedSchema, headers=NO_STORE_DOC)
     @blp.alt_response(422, description="invalid tip-off; nothing stored")
-    @blp.alt_response(429, description="too many tip-offs from this address (refused ones "
-                                       "count too)")
+    @blp.alt_response(
+        429, description="too many tip-offs from this address (refused ones count too)"
+    )
     def post(self, body: dict[str, Any]) -> Any:
         """File a tip-off; returns the tracking code and the secret (shown once)."""
         session = get_session()
         lat, lon = body.get("latitude"), body.get("longitude")
         data = TipOffInput(
-            category=body["category"], description=body["description"],
-            location=body["location"], latitude=None if lat is None else repr(lat),
+            category=body["category"],
+            description=body["description"],
+            location=body["location"],
+            latitude=None if lat is None else repr(lat),
             longitude=None if lon is None else repr(lon),
-            enterprise=body.get("enterprise_uscc"), region_code=body.get("region_code"),
-            anonymous=body["anonymous"], reporter_name=body.get("reporter_name"),
+            enterprise=body.get("enterprise_uscc"),
+            region_code=body.get("region_code"),
+            anonymous=body["anonymous"],
+            reporter_name=body.get("reporter_name"),
             reporter_phone=body.get("reporter_phone"),
-            reporter_email=body.get("reporter_email"))
-        filed = file_tipoff(session, data, source="api",
-                            upload_dir=current_app.config["UPLOAD_DIR"])
-        return {"tracking_code": filed.tracking_code, "secret": filed.secret,
+            reporter_email=body.get("reporter_email"),
+        )
+        filed = file_tipoff(
+            session, data, source="api", upload_dir=current_app.config["UPLOAD_DIR"]
+        )
+        return (
+            {
+                "tracking_code": filed.tracking_code,
+                "secret": filed.secret,
                 "accept_due_at": filed.tipoff.accept_due_at,
-                "due_at": filed.tipoff.due_at}, 201, NO_STORE
+                "due_at": filed.tipoff.due_at,
+            },
+            201,
+            NO_STORE,
+        )
 
 
 @blp.route("/tipoffs/<string:tracking_code>")
@@ -213,8 +258,10 @@ class TipOffStatus(MethodView):
     @blp.arguments(SecretHeaderSchema, location="headers")
     @blp.response(200, TipOffStatusSchema, headers=NO_STORE_DOC)
     @blp.alt_response(404, description="no tip-off matches this code and secret")
-    @blp.alt_response(429, description="too many tracking attempts from this address (the "
-                                       "tracking page counts too)")
+    @blp.alt_response(
+        429,
+        description="too many tracking attempts from this address (the tracking page counts too)",
+    )
     def get(self, headers: dict[str, Any], tracking_code: str) -> Any:
         """Status and public timeline; needs the secret in the X-Tipoff-Secret header."""
         view = track(get_session(), tracking_code, headers["secret"])

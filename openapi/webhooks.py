@@ -22,22 +22,35 @@ from credit.partners.webhooks import (
 from openapi.access import require_scope
 from openapi.schemas import ENTITIES, ChangeEventSchema
 
-blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
-                description="订阅推送 / Webhooks: signed change events pushed to partners")
+blp = Blueprint(
+    "webhooks",
+    __name__,
+    url_prefix="/api/v1/webhooks",
+    description="订阅推送 / Webhooks: signed change events pushed to partners",
+)
 
 
 class WebhookInSchema(ma.Schema):
-    url = fields.String(required=True, validate=validate.Length(min=8, max=2000), metadata={
-        "example": "https://partner.example.cn/envcredit/hook",
-        "description": "http(s), port 80, 443 or ≥ 1024, no credentials or #fragment; every "
-                       "address the host resolves to must be public"})
-    entities = fields.List(fields.String(validate=validate.OneOf(ENTITIES)),
-                           load_default=list, validate=validate.Length(max=len(ENTITIES)))
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=2000),
+        metadata={
+            "example": "https://partner.example.cn/envcredit/hook",
+            "description": "http(s), port 80, 443 or ≥ 1024, no credentials or #fragment; every "
+            "address the host resolves to must be public",
+        },
+    )
+    entities = fields.List(
+        fields.String(validate=validate.OneOf(ENTITIES)),
+        load_default=list,
+        validate=validate.Length(max=len(ENTITIES)),
+    )
 
 
 class WebhookListQuerySchema(ma.Schema):
-    include_deleted = fields.Boolean(load_default=False, metadata={
-        "description": "also list deleted webhooks (active: false)"})
+    include_deleted = fields.Boolean(
+        load_default=False, metadata={"description": "also list deleted webhooks (active: false)"}
+    )
 
 
 class WebhookSchema(ma.Schema):
@@ -54,9 +67,13 @@ class WebhookSchema(ma.Schema):
 
 
 class WebhookCreatedSchema(WebhookSchema):
-    secret = fields.String(required=True, metadata={
-        "description": "HMAC-SHA256 key (its UTF-8 bytes) for X-Envcredit-Signature; shown "
-                       "only this once"})
+    secret = fields.String(
+        required=True,
+        metadata={
+            "description": "HMAC-SHA256 key (its UTF-8 bytes) for X-Envcredit-Signature; shown "
+            "only this once"
+        },
+    )
 
 
 class DeliverySchema(ma.Schema):
@@ -64,15 +81,21 @@ class DeliverySchema(ma.Schema):
 
     id = fields.Integer(required=True, metadata={"description": "= X-Envcredit-Delivery"})
     seq = fields.Integer(required=True, metadata={"description": "= X-Envcredit-Event-Seq"})
-    status = fields.String(required=True, validate=validate.OneOf(DELIVERY_STATUSES),
-                           metadata={"description": "pending | delivered | failed (given up "
-                                     "after 10 attempts) | refused (the URL's address is not "
-                                     "public) | cancelled (webhook deleted)"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(DELIVERY_STATUSES),
+        metadata={
+            "description": "pending | delivered | failed (given up "
+            "after 10 attempts) | refused (the URL's address is not "
+            "public) | cancelled (webhook deleted)"
+        },
+    )
     attempts = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
     last_attempt_at = fields.DateTime(allow_none=True)
-    next_attempt_at = fields.DateTime(allow_none=True, metadata={
-        "description": "the next try; null unless pending"})
+    next_attempt_at = fields.DateTime(
+        allow_none=True, metadata={"description": "the next try; null unless pending"}
+    )
     delivered_at = fields.DateTime(allow_none=True)
 
 
@@ -90,33 +113,54 @@ class WebhookEventSchema(ChangeEventSchema):
 class WebhookHeadersSchema(ma.Schema):
     """The headers of every webhook delivery."""
 
-    signature = fields.String(required=True, data_key="X-Envcredit-Signature", metadata={
-        "example": "t=1764615890,v1=0fe571e23da26fa5af59e36f8a93e797"
-                   "08e59af3bec6edc27dcfdef04af591df",
-        "description": "t = signing time (Unix seconds); v1 = hex HMAC-SHA256 keyed with the "
-                       "secret's UTF-8 bytes over the bytes of f\"{t}.\" followed by the body"})
-    event_seq = fields.Integer(required=True, data_key="X-Envcredit-Event-Seq", metadata={
-        "description": "the event's seq (as in /changes)"})
-    delivery = fields.Integer(required=True, data_key="X-Envcredit-Delivery", metadata={
-        "description": "the delivery id; the same on every retry, so receivers can de-duplicate"})
-    user_agent = fields.String(required=True, data_key="User-Agent",
-                               metadata={"example": "envcredit-webhooks/2"})
-    content_type = fields.String(required=True, data_key="Content-Type",
-                                 metadata={"example": "application/json"})
+    signature = fields.String(
+        required=True,
+        data_key="X-Envcredit-Signature",
+        metadata={
+            "example": "t=1764615890,v1=0fe571e23da26fa5af59e36f8a93e797"
+            "08e59af3bec6edc27dcfdef04af591df",
+            "description": "t = signing time (Unix seconds); v1 = hex HMAC-SHA256 keyed with the "
+            'secret\'s UTF-8 bytes over the bytes of f"{t}." followed by the body',
+        },
+    )
+    event_seq = fields.Integer(
+        required=True,
+        data_key="X-Envcredit-Event-Seq",
+        metadata={"description": "the event's seq (as in /changes)"},
+    )
+    delivery = fields.Integer(
+        required=True,
+        data_key="X-Envcredit-Delivery",
+        metadata={
+            "description": "the delivery id; the same on every retry, so receivers can de-duplicate"
+        },
+    )
+    user_agent = fields.String(
+        required=True, data_key="User-Agent", metadata={"example": "envcredit-webhooks/2"}
+    )
+    content_type = fields.String(
+        required=True, data_key="Content-Type", metadata={"example": "application/json"}
+    )
 
 
 @blp.route("")
 class Webhooks(MethodView):
     @blp.arguments(WebhookInSchema)
-    @blp.response(201, WebhookCreatedSchema, headers={"Location": {
-        "description": "the new webhook's URL", "schema": {"type": "string"}}})
+    @blp.response(
+        201,
+        WebhookCreatedSchema,
+        headers={
+            "Location": {"description": "the new webhook's URL", "schema": {"type": "string"}}
+        },
+    )
     @blp.alt_response(401, description="no or bad API key")
     @blp.alt_response(403, description="the key lacks the webhooks scope")
     @blp.alt_response(409, description="the key already has WEBHOOK_MAX_PER_CLIENT webhooks")
     def post(self, body: dict[str, Any]) -> Any:
         """Register a URL; change events are POSTed to it, signed with the returned secret."""
-        hook, created = register_webhook(get_session(), require_scope("webhooks"), body["url"],
-                                         body["entities"])
+        hook, created = register_webhook(
+            get_session(), require_scope("webhooks"), body["url"], body["entities"]
+        )
         location = external_url("webhooks.WebhookResource", webhook_id=hook.id)
         return created, 201, {"Location": location}
 
@@ -124,8 +168,9 @@ class Webhooks(MethodView):
     @blp.response(200, WebhookSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """The caller's webhooks with delivery counts (deleted ones only on request)."""
-        return list_webhooks(get_session(), require_scope("webhooks"),
-                             include_deleted=args["include_deleted"])
+        return list_webhooks(
+            get_session(), require_scope("webhooks"), include_deleted=args["include_deleted"]
+        )
 
 
 @blp.route("/<int:webhook_id>")

@@ -39,11 +39,11 @@ def is_statistical_only(code: str) -> bool:
 
 def build_rows(dist: Path) -> list[Row]:
     """Provinces, then prefectures, then counties, each sorted by code."""
-    provinces: list[Row] = [(p["code"] + "0000", p["name"], "", 1)
-                            for p in _load(dist, "provinces")]
+    provinces: list[Row] = [
+        (p["code"] + "0000", p["name"], "", 1) for p in _load(dist, "provinces")
+    ]
     extra = json.loads((dist / "HK-MO-TW.json").read_text(encoding="utf-8"))
-    provinces += [(code, name, "", 1) for name, code in EXTRA_PROVINCES.items()
-                  if name in extra]
+    provinces += [(code, name, "", 1) for name, code in EXTRA_PROVINCES.items() if name in extra]
     cities: list[Row] = []
     city_names: dict[str, str] = {}
     for c in _load(dist, "cities"):

@@ -13,10 +13,10 @@ from alembic import command
 
 from core.migrate import MIGRATIONS, alembic_config
 
-SEED_ROWS = '''
+SEED_ROWS = """
     op.execute("INSERT INTO change_counter (id, seq) VALUES (1, 0)")
     op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
-'''
+"""
 
 
 def main() -> None:
@@ -28,8 +28,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/gen.sqlite3"
-            command.revision(alembic_config(url), message="initial schema", autogenerate=True,
-                             rev_id="0001")
+            command.revision(
+                alembic_config(url), message="initial schema", autogenerate=True, rev_id="0001"
+            )
     finally:
         for later in versions.glob("*.hold"):
             later.rename(later.with_suffix(".py"))

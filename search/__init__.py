@@ -26,8 +26,10 @@ def make_backend(app: Flask) -> Any:
         from search.postgres_backend import PostgresBackend
 
         return PostgresBackend(app.extensions["envcredit.db"])
-    raise RuntimeError(f"SEARCH_BACKEND 只能是 sqlite、whoosh 或 postgres / SEARCH_BACKEND "
-                       f"must be sqlite, whoosh or postgres, not {kind!r}")
+    raise RuntimeError(
+        f"SEARCH_BACKEND 只能是 sqlite、whoosh 或 postgres / SEARCH_BACKEND "
+        f"must be sqlite, whoosh or postgres, not {kind!r}"
+    )
 
 
 def _lag() -> dict[str, Any]:
@@ -37,8 +39,11 @@ def _lag() -> dict[str, Any]:
     session = get_session()
     head = last_seq(session)
     done = get_watermark(session, "search")
-    return {"backend": current_app.extensions["envcredit.search"].name,
-            "lag": max(0, head - done), "indexed_seq": done}
+    return {
+        "backend": current_app.extensions["envcredit.search"].name,
+        "lag": max(0, head - done),
+        "indexed_seq": done,
+    }
 
 
 @search_cli.command("rebuild")
@@ -51,8 +56,9 @@ def rebuild_cmd() -> None:
     from search.indexer import rebuild
 
     with transaction() as session:
-        total = sum(session.scalar(select(func.count()).select_from(m)) or 0
-                    for m in (Enterprise, Penalty))
+        total = sum(
+            session.scalar(select(func.count()).select_from(m)) or 0 for m in (Enterprise, Penalty)
+        )
         with ProgressBar(total, "search rebuild") as bar:
             count = rebuild(session, current_app.extensions["envcredit.search"], bar.advance)
     click.echo(f"索引已重建 / index rebuilt: {count} documents")

@@ -40,19 +40,26 @@ def industry_terms(code: str) -> list[str]:
 def _names(session: Session, model: Any, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    return {c: n for c, n in session.execute(select(model.code, model.name)
-                                             .where(model.code.in_(codes)))}
+    return {
+        c: n
+        for c, n in session.execute(select(model.code, model.name).where(model.code.in_(codes)))
+    }
 
 
-def _enterprise_rows(session: Session, usccs: Collection[str] | None, chunk: int
-                     ) -> Iterator[list[Any]]:
-    stmt = (select(Enterprise, CreditRating.level)
-            .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-                       & CreditRating.is_current).order_by(Enterprise.id))
+def _enterprise_rows(
+    session: Session, usccs: Collection[str] | None, chunk: int
+) -> Iterator[list[Any]]:
+    stmt = (
+        select(Enterprise, CreditRating.level)
+        .outerjoin(
+            CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
+        )
+        .order_by(Enterprise.id)
+    )
     if usccs is not None:
         wanted = sorted(set(usccs))
         for start in range(0, len(wanted), chunk):
-            part = wanted[start:start + chunk]
+            part = wanted[start : start + chunk]
             yield list(session.execute(stmt.where(Enterprise.uscc.in_(part))))
         return
     after = 0
@@ -61,66 +68,101 @@ def _enterprise_rows(session: Session, usccs: Collection[str] | None, chunk: int
         after = rows[-1][0].id
 
 
-def enterprise_docs(session: Session, usccs: Collection[str] | None = None,
-                    chunk: int = 2000) -> Iterator[list[Doc]]:
+def enterprise_docs(
+    session: Session, usccs: Collection[str] | None = None, chunk: int = 2000
+) -> Iterator[list[Doc]]:
     """Documents for enterprises (all when ``usccs`` is None), a chunk at a time."""
     for sources in enterprise_sources(session, usccs, chunk):
         yield analyse_chunk(sources)
 
 
-def enterprise_sources(session: Session, usccs: Collection[str] | None = None,
-                       chunk: int = 2000) -> Iterator[list[Doc]]:
+def enterprise_sources(
+    session: Session, usccs: Collection[str] | None = None, chunk: int = 2000
+) -> Iterator[list[Doc]]:
     """Sources (unsegmented documents, see search.pipeline) for enterprises, by chunk."""
     for rows in _enterprise_rows(session, usccs, chunk):
         ids = [e.id for e, _ in rows]
         permits: dict[int, list[str]] = defaultdict(list)
-        for eid, number in session.execute(select(Permit.enterprise_id, Permit.permit_no)
-                                           .where(Permit.enterprise_id.in_(ids))):
+        for eid, number in session.execute(
+            select(Permit.enterprise_id, Permit.permit_no).where(Permit.enterprise_id.in_(ids))
+        ):
             permits[eid].append(code_term(number))
         regions = _names(session, Region, {e.region_code for e, _ in rows})
         industries = _names(session, Industry, {e.industry_code for e, _ in rows})
-        yield [_enterprise_source(e, level, permits[e.id], regions, industries)
-               for e, level in rows]
+        yield [
+            _enterprise_source(e, level, permits[e.id], regions, industries) for e, level in rows
+        ]
 
 
-def _enterprise_source(e: Enterprise, level: str | None, permits: list[str],
-                    regions: dict[str, str], industries: dict[str, str]) -> Doc:
+def _enterprise_source(
+    e: Enterprise,
+    level: str | None,
+    permits: list[str],
+    regions: dict[str, str],
+    industries: dict[str, str],
+) -> Doc:
     former = [n for n in (e.former_names or "").split(";") if n]
     region_name = regions.get(e.region_code, "")
     industry_name = industries.get(e.industry_code, "")
     return {
-        "id": f"enterprise:{e.uscc}", "type": "enterprise", "uscc": e.uscc, "title": e.name,
-        "codes": [code_term(e.uscc), *permits], "name_text": " ".join([e.name, *former]),
+        "id": f"enterprise:{e.uscc}",
+        "type": "enterprise",
+        "uscc": e.uscc,
+        "title": e.name,
+        "codes": [code_term(e.uscc), *permits],
+        "name_text": " ".join([e.name, *former]),
         "pinyin_names": [e.name, *former],
         "body_text": " ".join([e.address or "", region_name, industry_name]),
         "text": clean(f"{e.address or ''} {region_name} {industry_name}"),
-        "region_code": e.region_code, "regions": region_prefixes(e.region_code),
-        "industry": industry_terms(e.industry_code), "level": level or "unrated",
-        "year": "", "date": None,
+        "region_code": e.region_code,
+        "regions": region_prefixes(e.region_code),
+        "industry": industry_terms(e.industry_code),
+        "level": level or "unrated",
+        "year": "",
+        "date": None,
     }
 
 
-def penalty_docs(session: Session, ids: Collection[int] | None = None, today: dt.date | None = None,
-                 chunk: int = 2000) -> Iterator[tuple[list[Doc], list[str]]]:
+def penalty_docs(
+    session: Session,
+    ids: Collection[int] | None = None,
+    today: dt.date | None = None,
+    chunk: int = 2000,
+) -> Iterator[tuple[list[Doc], list[str]]]:
     """(documents, ids to delete) for penalties: only published ones are indexed."""
     for sources, gone in penalty_sources(session, ids, today, chunk):
         yield analyse_chunk(sources), gone
 
 
-def penalty_sources(session: Session, ids: Collection[int] | None = None,
-                    today: dt.date | None = None, chunk: int = 2000
-                    ) -> Iterator[tuple[list[Doc], list[str]]]:
+def penalty_sources(
+    session: Session,
+    ids: Collection[int] | None = None,
+    today: dt.date | None = None,
+    chunk: int = 2000,
+) -> Iterator[tuple[list[Doc], list[str]]]:
     """(sources, ids to delete) for penalties, like penalty_docs but unsegmented."""
     today = today or china_today()
-    stmt = (select(Penalty, Enterprise.uscc, Enterprise.name, Enterprise.region_code,
-                   Enterprise.industry_code, CreditRating.level)
-            .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
-            .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-                       & CreditRating.is_current).order_by(Penalty.id))
+    stmt = (
+        select(
+            Penalty,
+            Enterprise.uscc,
+            Enterprise.name,
+            Enterprise.region_code,
+            Enterprise.industry_code,
+            CreditRating.level,
+        )
+        .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
+        .outerjoin(
+            CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
+        )
+        .order_by(Penalty.id)
+    )
     if ids is not None:
         wanted = sorted({int(i) for i in ids})
-        batches = (list(session.execute(stmt.where(Penalty.id.in_(wanted[s:s + chunk]))))
-                   for s in range(0, len(wanted), chunk))
+        batches = (
+            list(session.execute(stmt.where(Penalty.id.in_(wanted[s : s + chunk]))))
+            for s in range(0, len(wanted), chunk)
+        )
         missing = set(wanted)
     else:
         batches = _penalty_batches(session, stmt, chunk)
@@ -145,15 +187,23 @@ def _penalty_batches(session: Session, stmt: Any, chunk: int) -> Iterator[list[A
         after = rows[-1][0].id
 
 
-def _penalty_source(p: Penalty, uscc: str, name: str, region: str, industry: str,
-                 level: str | None) -> Doc:
+def _penalty_source(
+    p: Penalty, uscc: str, name: str, region: str, industry: str, level: str | None
+) -> Doc:
     return {
-        "id": f"penalty:{p.id}", "type": "penalty", "uscc": uscc,
-        "title": f"{p.decision_no} {name}", "codes": [code_term(p.decision_no), code_term(uscc)],
-        "name_text": name, "pinyin_names": [],
+        "id": f"penalty:{p.id}",
+        "type": "penalty",
+        "uscc": uscc,
+        "title": f"{p.decision_no} {name}",
+        "codes": [code_term(p.decision_no), code_term(uscc)],
+        "name_text": name,
+        "pinyin_names": [],
         "body_text": f"{p.violation_type} {p.facts} {p.authority}",
         "text": clean(f"{p.violation_type}。{p.facts}"),
-        "region_code": region, "regions": region_prefixes(region),
-        "industry": industry_terms(industry), "level": level or "unrated",
-        "year": str(p.decision_date.year), "date": p.decision_date,
+        "region_code": region,
+        "regions": region_prefixes(region),
+        "industry": industry_terms(industry),
+        "level": level or "unrated",
+        "year": str(p.decision_date.year),
+        "date": p.decision_date,
     }

@@ -50,8 +50,9 @@ class SearchIndexer(Consumer):
         self.backend.upsert(docs, delete)
 
 
-def rebuild(session: Session, backend: Backend, advance: Callable[[int], None] | None = None
-            ) -> int:
+def rebuild(
+    session: Session, backend: Backend, advance: Callable[[int], None] | None = None
+) -> int:
     """Recreate the index from the database; returns the number of documents.
 
     The watermark is set to the change-log head read *before* reading the documents, so
@@ -71,8 +72,9 @@ def _all_sources(session: Session) -> Iterator[list[Doc]]:
         yield sources
 
 
-def load(backend: Backend, sources: Iterable[list[Doc]],
-         advance: Callable[[int], None] | None = None) -> int:
+def load(
+    backend: Backend, sources: Iterable[list[Doc]], advance: Callable[[int], None] | None = None
+) -> int:
     """Segment ``sources`` (in worker processes when there are many) and bulk-load them.
 
     Everything a rebuild does after reading the database; bench/search times exactly this.

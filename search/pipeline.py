@@ -40,7 +40,7 @@ def analyse_chunk(sources: list[Doc]) -> list[Doc]:
 def _pieces(chunks: Iterable[list[Doc]]) -> Iterator[list[Doc]]:
     for chunk in chunks:
         for start in range(0, len(chunk), PIECE):
-            yield chunk[start:start + PIECE]
+            yield chunk[start : start + PIECE]
 
 
 def workers() -> int:

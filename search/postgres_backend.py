@@ -26,17 +26,27 @@ from search.models import SearchDocument as D
 
 
 def _row(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["id"], "type": doc["type"], "uscc": doc["uscc"], "title": doc["title"],
-            "text": doc["text"], "codes": " ".join(doc["codes"]),
-            "region_code": doc["region_code"],
-            "industry_code": max(doc["industry"], key=len) if doc["industry"] else "",
-            "level": doc["level"], "year": doc["year"], "date": doc["date"],
-            "_names": f"{doc['name']} {' '.join(doc['pinyin'])}", "_body": doc["body"]}
+    return {
+        "id": doc["id"],
+        "type": doc["type"],
+        "uscc": doc["uscc"],
+        "title": doc["title"],
+        "text": doc["text"],
+        "codes": " ".join(doc["codes"]),
+        "region_code": doc["region_code"],
+        "industry_code": max(doc["industry"], key=len) if doc["industry"] else "",
+        "level": doc["level"],
+        "year": doc["year"],
+        "date": doc["date"],
+        "_names": f"{doc['name']} {' '.join(doc['pinyin'])}",
+        "_body": doc["body"],
+    }
 
 
 def _tsv(names: Any, body: Any) -> Any:
     return func.setweight(func.to_tsvector("simple", names), literal_column("'A'")).op("||")(
-        func.setweight(func.to_tsvector("simple", body), literal_column("'B'")))
+        func.setweight(func.to_tsvector("simple", body), literal_column("'B'"))
+    )
 
 
 class PostgresBackend:
@@ -46,8 +56,9 @@ class PostgresBackend:
 
     def __init__(self, db: Database) -> None:
         if db.engine.dialect.name != "postgresql":
-            raise RuntimeError("SEARCH_BACKEND=postgres 需要 PostgreSQL 数据库 / needs a "
-                               "PostgreSQL DATABASE_URL")
+            raise RuntimeError(
+                "SEARCH_BACKEND=postgres 需要 PostgreSQL 数据库 / needs a PostgreSQL DATABASE_URL"
+            )
         self.db = db
 
     def upsert(self, docs: list[dict[str, Any]], delete_ids: list[str]) -> None:
@@ -64,13 +75,32 @@ class PostgresBackend:
         if delete_ids:
             conn.execute(delete(D).where(D.id.in_(delete_ids)))
         for start in range(0, len(docs), 1000):
-            rows = [_row(d) for d in docs[start:start + 1000]]
-            stmt = insert(D).values([{**{k: v for k, v in r.items() if not k.startswith("_")},
-                                      "tsv": _tsv(literal(r["_names"]), literal(r["_body"]))}
-                                     for r in rows])
-            update = {c: stmt.excluded[c] for c in (
-                "type", "uscc", "title", "text", "codes", "region_code", "industry_code",
-                "level", "year", "date", "tsv")}
+            rows = [_row(d) for d in docs[start : start + 1000]]
+            stmt = insert(D).values(
+                [
+                    {
+                        **{k: v for k, v in r.items() if not k.startswith("_")},
+                        "tsv": _tsv(literal(r["_names"]), literal(r["_body"])),
+                    }
+                    for r in rows
+                ]
+            )
+            update = {
+                c: stmt.excluded[c]
+                for c in (
+                    "type",
+                    "uscc",
+                    "title",
+                    "text",
+                    "codes",
+                    "region_code",
+                    "industry_code",
+                    "level",
+                    "year",
+                    "date",
+                    "tsv",
+                )
+            }
             conn.execute(stmt.on_conflict_do_update(index_elements=[D.id], set_=update))
 
     def clear(self) -> None:
@@ -89,8 +119,9 @@ class PostgresBackend:
         """(WHERE clause, exact-code flag) for the query text."""
         if not q.text:
             return true(), literal(False)
-        exact = func.strpos(literal(" ") + D.codes + literal(" "),
-                            literal(f" {q.text.lower()} ")) > 0
+        exact = (
+            func.strpos(literal(" ") + D.codes + literal(" "), literal(f" {q.text.lower()} ")) > 0
+        )
         parts = []
         for term in q.terms:
             if term.isascii() and term.isalnum():
@@ -129,20 +160,43 @@ class PostgresBackend:
         with self.db.engine.connect() as conn:
             total = int(conn.scalar(select(func.count()).select_from(D).where(where)) or 0)
             page = page_shown(q, total)
-            rows = conn.execute(select(D, score.label("score")).where(where).order_by(*order)
-                                .limit(q.per_page).offset((page - 1) * q.per_page)).all()
+            rows = conn.execute(
+                select(D, score.label("score"))
+                .where(where)
+                .order_by(*order)
+                .limit(q.per_page)
+                .offset((page - 1) * q.per_page)
+            ).all()
             facets = self._facets(conn, where) if q.facets else {}
-        hits = [Hit(r.id, r.type, r.uscc, r.title, r.text, r.level, r.region_code, r.date,
-                    float(r.score)) for r in rows]
+        hits = [
+            Hit(
+                r.id,
+                r.type,
+                r.uscc,
+                r.title,
+                r.text,
+                r.level,
+                r.region_code,
+                r.date,
+                float(r.score),
+            )
+            for r in rows
+        ]
         return Results(total, hits, facets, page)
 
     def _facets(self, conn: Any, where: Any) -> dict[str, dict[str, int]]:
-        columns = {"region": func.substr(D.region_code, 1, 4),
-                   "industry": func.substr(D.industry_code, 1, 1), "level": D.level,
-                   "year": D.year}
+        columns = {
+            "region": func.substr(D.region_code, 1, 4),
+            "industry": func.substr(D.industry_code, 1, 1),
+            "level": D.level,
+            "year": D.year,
+        }
         out: dict[str, dict[str, int]] = {}
         for name in FACETS:
             column = cast(columns[name], String)
-            out[name] = {str(k): int(n) for k, n in conn.execute(
-                select(column, func.count()).where(where).group_by(column)) if k}
+            out[name] = {
+                str(k): int(n)
+                for k, n in conn.execute(select(column, func.count()).where(where).group_by(column))
+                if k
+            }
         return out

@@ -43,14 +43,17 @@ def make_query(args: Any) -> Query:
         industry = ""
     year = str(args.get("year") or "").strip()
     return Query(
-        text=text, terms=tuple(list(iter_query_terms(text))[:16]),
+        text=text,
+        terms=tuple(list(iter_query_terms(text))[:16]),
         type=t if (t := str(args.get("type") or "")) in TYPES else "",
-        region=region if len(region) in (2, 4, 6) else "", industry=industry,
+        region=region if len(region) in (2, 4, 6) else "",
+        industry=industry,
         level=lv if (lv := str(args.get("level") or "")) in LEVELS else "",
         year=year if re.fullmatch(r"(19|20)\d\d", year) else "",
         sort="date" if args.get("sort") == "date" else "relevance",
         page=_int(args.get("page"), 1, 1, MAX_PAGE),
-        per_page=_int(args.get("per_page"), 20, 1, MAX_PER_PAGE))
+        per_page=_int(args.get("per_page"), 20, 1, MAX_PER_PAGE),
+    )
 
 
 def highlight(text: str, terms: tuple[str, ...], width: int = SNIPPET) -> Markup:
@@ -61,11 +64,11 @@ def highlight(text: str, terms: tuple[str, ...], width: int = SNIPPET) -> Markup
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
     first = pattern.search(text) if pattern else None
     start = max(0, first.start() - width // 3) if first else 0
-    piece = text[start:start + width]
+    piece = text[start : start + width]
     parts: list[str] = ["…" if start else ""]
     cursor = 0
     for match in pattern.finditer(piece) if pattern else ():
-        parts.append(str(escape(piece[cursor:match.start()])))
+        parts.append(str(escape(piece[cursor : match.start()])))
         parts.append(f"<mark>{escape(match.group(0))}</mark>")
         cursor = match.end()
     parts.append(str(escape(piece[cursor:])))

@@ -103,16 +103,45 @@ def _rows(n: int, doc: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]
     """(meta row, doc row) of document number ``n``."""
     industry = max(doc["industry"], key=len) if doc["industry"] else ""
     date = doc["date"].toordinal() if doc["date"] else None
-    return ((n, doc["type"], doc["region_code"], doc["region_code"][:4], industry,
-             industry[:1], doc["level"], doc["year"], date),
-            (n, doc["id"], doc["type"], doc["uscc"], doc["title"], doc["text"], doc["level"],
-             doc["region_code"], date))
+    return (
+        (
+            n,
+            doc["type"],
+            doc["region_code"],
+            doc["region_code"][:4],
+            industry,
+            industry[:1],
+            doc["level"],
+            doc["year"],
+            date,
+        ),
+        (
+            n,
+            doc["id"],
+            doc["type"],
+            doc["uscc"],
+            doc["title"],
+            doc["text"],
+            doc["level"],
+            doc["region_code"],
+            date,
+        ),
+    )
 
 
 def _hit(row: Any, score: float) -> Hit:
     ident, kind, uscc, title, text, level, region, date = row[:8]
-    return Hit(ident, kind, uscc, title, text, level, region,
-               dt.date.fromordinal(date) if date else None, score)
+    return Hit(
+        ident,
+        kind,
+        uscc,
+        title,
+        text,
+        level,
+        region,
+        dt.date.fromordinal(date) if date else None,
+        score,
+    )
 
 
 class SqliteBackend:
@@ -147,8 +176,9 @@ class SqliteBackend:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a commit is on disk before the indexer moves its watermark past it
         conn.execute("PRAGMA synchronous = FULL")
@@ -184,14 +214,19 @@ class SqliteBackend:
         with self._transaction() as conn:
             gone = [d["id"] for d in docs] + list(delete)
             for start in range(0, len(gone), 500):
-                part = gone[start:start + 500]
+                part = gone[start : start + 500]
                 marks = ",".join("?" * len(part))
-                numbers = [n for (n,) in conn.execute(
-                    f"SELECT n FROM doc WHERE id IN ({marks})", part)]
+                numbers = [
+                    n for (n,) in conn.execute(f"SELECT n FROM doc WHERE id IN ({marks})", part)
+                ]
                 if numbers:
                     marks = ",".join("?" * len(numbers))
-                    for table, column in (("fts", "rowid"), ("code", "n"), ("doc", "n"),
-                                          ("meta", "n")):
+                    for table, column in (
+                        ("fts", "rowid"),
+                        ("code", "n"),
+                        ("doc", "n"),
+                        ("meta", "n"),
+                    ):
                         conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", numbers)
             self._insert(conn, docs)
 
@@ -213,10 +248,14 @@ class SqliteBackend:
         rows = [_rows(n, d) for n, d in numbered]
         conn.executemany("INSERT INTO meta VALUES (?,?,?,?,?,?,?,?,?)", [m for m, _ in rows])
         conn.executemany("INSERT INTO doc VALUES (?,?,?,?,?,?,?,?,?)", [d for _, d in rows])
-        conn.executemany("INSERT INTO code VALUES (?, ?)",
-                         [(c, n) for n, d in numbered for c in set(d["codes"]) if c])
-        conn.executemany("INSERT INTO fts (rowid, name, pinyin, body) VALUES (?, ?, ?, ?)",
-                         [(n, d["name"], " ".join(d["pinyin"]), d["body"]) for n, d in numbered])
+        conn.executemany(
+            "INSERT INTO code VALUES (?, ?)",
+            [(c, n) for n, d in numbered for c in set(d["codes"]) if c],
+        )
+        conn.executemany(
+            "INSERT INTO fts (rowid, name, pinyin, body) VALUES (?, ?, ?, ?)",
+            [(n, d["name"], " ".join(d["pinyin"]), d["body"]) for n, d in numbered],
+        )
 
     def clear(self) -> None:
         with self._transaction() as conn:
@@ -272,20 +311,28 @@ class _Search:
             self.exact = conn.execute(
                 f"SELECT {HIT_COLUMNS}, d.n FROM code JOIN meta m ON m.n = code.n "
                 f"JOIN doc d ON d.n = code.n WHERE code.code = :code AND {self.where} "
-                "ORDER BY d.n", {**self.params, "code": q.text.lower()}).fetchall()
+                "ORDER BY d.n",
+                {**self.params, "code": q.text.lower()},
+            ).fetchall()
         self.extra = [row[-1] for row in self.exact]
         if self.extra and self.match:
             marks = ",".join(map(str, self.extra))
-            matched = {n for (n,) in conn.execute(
-                f"SELECT rowid FROM fts WHERE fts MATCH :match AND rowid IN ({marks})",
-                self.params)}
+            matched = {
+                n
+                for (n,) in conn.execute(
+                    f"SELECT rowid FROM fts WHERE fts MATCH :match AND rowid IN ({marks})",
+                    self.params,
+                )
+            }
             self.extra = [n for n in self.extra if n not in matched]
 
     def _matches(self, joined: bool) -> str:
         """FROM … WHERE … of the FTS5 matches passing the filters (``m`` when ``joined``)."""
         if joined or self.filtered:
-            return (f"FROM fts CROSS JOIN meta m ON m.n = fts.rowid "
-                    f"WHERE fts MATCH :match AND {self.where}")
+            return (
+                f"FROM fts CROSS JOIN meta m ON m.n = fts.rowid "
+                f"WHERE fts MATCH :match AND {self.where}"
+            )
         return "FROM fts WHERE fts MATCH :match"
 
     def _select(self, columns: str, joined: bool = True) -> str:
@@ -294,48 +341,64 @@ class _Search:
             return f"SELECT {columns} FROM meta m WHERE {self.where}"
         parts = [f"SELECT {columns} {self._matches(joined)}"] if self.match else []
         if self.extra:
-            parts.append(f"SELECT {columns} FROM meta m "
-                         f"WHERE m.n IN ({','.join(map(str, self.extra))})")
+            parts.append(
+                f"SELECT {columns} FROM meta m WHERE m.n IN ({','.join(map(str, self.extra))})"
+            )
         return " UNION ALL ".join(parts) or f"SELECT {columns} FROM meta m WHERE 0"
 
     def run(self) -> Results:
         q = self.q
-        total = int(self.conn.execute(f"SELECT count(*) FROM ({self._select('1', False)})",
-                                      self.params).fetchone()[0])
+        total = int(
+            self.conn.execute(
+                f"SELECT count(*) FROM ({self._select('1', False)})", self.params
+            ).fetchone()[0]
+        )
         page = page_shown(q, total)
         hits = self._page((page - 1) * q.per_page) if total else []
         return Results(total, hits, self._facets() if q.facets else {}, page)
 
     def _hits(self, numbers: str, order: str, score: str = "0.0") -> list[Hit]:
         """Hits for the documents ``numbers`` selects (a column ``n``), in ``order``."""
-        rows = self.conn.execute(f"SELECT {HIT_COLUMNS}, {score} FROM ({numbers}) s "
-                                 f"JOIN doc d ON d.n = s.n ORDER BY {order}", self.params)
+        rows = self.conn.execute(
+            f"SELECT {HIT_COLUMNS}, {score} FROM ({numbers}) s "
+            f"JOIN doc d ON d.n = s.n ORDER BY {order}",
+            self.params,
+        )
         return [_hit(row, float(row[-1])) for row in rows]
 
     def _page(self, offset: int) -> list[Hit]:
         q, limit = self.q, self.q.per_page
         if q.sort == "date":
-            return self._hits(f"SELECT * FROM ({self._select('m.n AS n, m.date AS date')}) "
-                              f"ORDER BY date DESC, n LIMIT {limit} OFFSET {offset}",
-                              "s.date DESC, s.n")
+            return self._hits(
+                f"SELECT * FROM ({self._select('m.n AS n, m.date AS date')}) "
+                f"ORDER BY date DESC, n LIMIT {limit} OFFSET {offset}",
+                "s.date DESC, s.n",
+            )
         if not q.text:
-            return self._hits(f"SELECT m.n AS n FROM meta m WHERE {self.where} ORDER BY m.n "
-                              f"LIMIT {limit} OFFSET {offset}", "s.n")
-        hits = [_hit(row, EXACT_SCORE) for row in self.exact[offset:offset + limit]]
+            return self._hits(
+                f"SELECT m.n AS n FROM meta m WHERE {self.where} ORDER BY m.n "
+                f"LIMIT {limit} OFFSET {offset}",
+                "s.n",
+            )
+        hits = [_hit(row, EXACT_SCORE) for row in self.exact[offset : offset + limit]]
         if self.match and len(hits) < limit:
             exact = ",".join(str(row[-1]) for row in self.exact)
             skip = f"AND fts.rowid NOT IN ({exact})" if exact else ""
             hits += self._hits(
                 f"SELECT fts.rowid AS n, {RANK} AS r {self._matches(False)} {skip} "
                 f"ORDER BY r, n LIMIT {limit - len(hits)} "
-                f"OFFSET {max(0, offset - len(self.exact))}", "s.r, s.n", "-s.r")
+                f"OFFSET {max(0, offset - len(self.exact))}",
+                "s.r, s.n",
+                "-s.r",
+            )
         return hits
 
     def _facets(self) -> dict[str, dict[str, int]]:
         columns = ", ".join(f"m.{c} AS {c}" for c in FACET_COLUMNS.values())
         sql = f"WITH f AS MATERIALIZED ({self._select(columns)}) " + " UNION ALL ".join(
             f"SELECT '{name}', {column}, count(*) FROM f GROUP BY 2"
-            for name, column in FACET_COLUMNS.items())
+            for name, column in FACET_COLUMNS.items()
+        )
         out: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         for name, key, n in self.conn.execute(sql, self.params):
             if key:

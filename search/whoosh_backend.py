@@ -33,8 +33,10 @@ def _word_counts(field: Any, value: Any, lowercase: bool) -> Any:
     if lowercase:
         value = value.lower()
     boost = field.format.field_boost
-    return [(word.encode("utf-8"), n, n * boost, pack_uint(n))
-            for word, n in Counter(_WORDS.findall(value)).items()]
+    return [
+        (word.encode("utf-8"), n, n * boost, pack_uint(n))
+        for word, n in Counter(_WORDS.findall(value)).items()
+    ]
 
 
 class SegmentedText(TEXT):
@@ -61,16 +63,25 @@ class SegmentedKeyword(KEYWORD):
 
 
 SCHEMA = Schema(
-    id=ID(stored=True, unique=True), type=ID(stored=True), uscc=ID(stored=True),
-    title=STORED(), text=STORED(), region_code=ID(stored=True),
+    id=ID(stored=True, unique=True),
+    type=ID(stored=True),
+    uscc=ID(stored=True),
+    title=STORED(),
+    text=STORED(),
+    region_code=ID(stored=True),
     codes=SegmentedKeyword(lowercase=True),
     pinyin=SegmentedKeyword(lowercase=True, field_boost=2.0),
     # no positions (phrase=False): every query is made of single terms
     name=SegmentedText(analyzer=ANALYZER, field_boost=3.0, phrase=False),
     body=SegmentedText(analyzer=ANALYZER, phrase=False),
-    regions=SegmentedKeyword(), industry=SegmentedKeyword(), type_term=ID(),
-    region=ID(sortable=True), section=ID(sortable=True), level=ID(stored=True, sortable=True),
-    year=ID(sortable=True), date=NUMERIC(stored=True, sortable=True, bits=32),
+    regions=SegmentedKeyword(),
+    industry=SegmentedKeyword(),
+    type_term=ID(),
+    region=ID(sortable=True),
+    section=ID(sortable=True),
+    level=ID(stored=True, sortable=True),
+    year=ID(sortable=True),
+    date=NUMERIC(stored=True, sortable=True, bits=32),
 )
 WRITER_TIMEOUT = 30.0
 FACET_FIELDS = {"region": "region", "industry": "section", "level": "level", "year": "year"}
@@ -173,8 +184,10 @@ def _match_ids(searcher: Any, q: Any) -> set[int]:
 def _signature(schema: Any) -> dict[str, tuple[str, str]]:
     """What distinguishes one index layout from another (schemas do not compare equal
     once read back from disk)."""
-    return {name: (type(f).__name__, type(f.format).__name__ if f.format else "")
-            for name, f in schema.items()}
+    return {
+        name: (type(f).__name__, type(f.format).__name__ if f.format else "")
+        for name, f in schema.items()
+    }
 
 
 def _score(value: Any) -> float:
@@ -184,13 +197,24 @@ def _score(value: Any) -> float:
 
 def _fields(doc: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": doc["id"], "type": doc["type"], "type_term": doc["type"], "uscc": doc["uscc"],
-        "title": doc["title"], "text": doc["text"], "region_code": doc["region_code"],
-        "codes": " ".join(doc["codes"]), "pinyin": " ".join(doc["pinyin"]),
-        "name": doc["name"], "body": doc["body"], "regions": " ".join(doc["regions"]),
-        "industry": " ".join(doc["industry"]), "region": doc["region_code"][:4],
-        "section": doc["industry"][0] if doc["industry"] else "", "level": doc["level"],
-        "year": doc["year"], "date": doc["date"].toordinal() if doc["date"] else 0,
+        "id": doc["id"],
+        "type": doc["type"],
+        "type_term": doc["type"],
+        "uscc": doc["uscc"],
+        "title": doc["title"],
+        "text": doc["text"],
+        "region_code": doc["region_code"],
+        "codes": " ".join(doc["codes"]),
+        "pinyin": " ".join(doc["pinyin"]),
+        "name": doc["name"],
+        "body": doc["body"],
+        "regions": " ".join(doc["regions"]),
+        "industry": " ".join(doc["industry"]),
+        "region": doc["region_code"][:4],
+        "section": doc["industry"][0] if doc["industry"] else "",
+        "level": doc["level"],
+        "year": doc["year"],
+        "date": doc["date"].toordinal() if doc["date"] else 0,
     }
 
 
@@ -239,8 +263,7 @@ class WhooshBackend:
             self.clear()
         procs = int(os.environ.get("SEARCH_BULK_PROCS", min(2, os.cpu_count() or 1)))
         extra: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
-        writer = self.ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, limitmb=BULK_LIMITMB,
-                                **extra)
+        writer = self.ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, limitmb=BULK_LIMITMB, **extra)
         try:
             for docs in chunks:
                 for doc in docs:
@@ -284,9 +307,17 @@ class WhooshBackend:
         return Or(parts)
 
     def _filter(self, q: Query) -> Any:
-        terms = [Term(field, value) for field, value in (
-            ("type_term", q.type), ("regions", q.region), ("industry", q.industry),
-            ("level", q.level), ("year", q.year)) if value]
+        terms = [
+            Term(field, value)
+            for field, value in (
+                ("type_term", q.type),
+                ("regions", q.region),
+                ("industry", q.industry),
+                ("level", q.level),
+                ("year", q.year),
+            )
+            if value
+        ]
         return And(terms) if terms else None
 
     def search(self, q: Query) -> Results:
@@ -320,16 +351,31 @@ class WhooshBackend:
             if allowed is not None:
                 kwargs["filter"] = allowed
             if q.sort == "date":
-                kwargs["sortedby"] = [sorting.FieldFacet("date", reverse=True),
-                                      sorting.FieldFacet("level")]
+                kwargs["sortedby"] = [
+                    sorting.FieldFacet("date", reverse=True),
+                    sorting.FieldFacet("level"),
+                ]
             results = searcher.search(query, **kwargs)
             start = (pagenum - 1) * q.per_page
-            hits = [Hit(h["id"], h["type"], h["uscc"], h["title"], h["text"], h.get("level", ""),
-                        h["region_code"],
-                        dt.date.fromordinal(h["date"]) if h.get("date") else None,
-                        _score(h.score)) for h in results[start:start + q.per_page]]
-        facets = {name: {k.decode("utf-8"): n for k, n in counts[name].items() if k}
-                  for name in FACETS} if q.facets else {}
+            hits = [
+                Hit(
+                    h["id"],
+                    h["type"],
+                    h["uscc"],
+                    h["title"],
+                    h["text"],
+                    h.get("level", ""),
+                    h["region_code"],
+                    dt.date.fromordinal(h["date"]) if h.get("date") else None,
+                    _score(h.score),
+                )
+                for h in results[start : start + q.per_page]
+            ]
+        facets = (
+            {name: {k.decode("utf-8"): n for k, n in counts[name].items() if k} for name in FACETS}
+            if q.facets
+            else {}
+        )
         return Results(total, hits, facets, pagenum)
 
     def _facet_values(self, reader: Any) -> dict[str, Any]:
@@ -338,8 +384,10 @@ class WhooshBackend:
         cache = self._facet_cache
         values = cache.get(key)
         if values is None:
-            values = {name: list(reader.column_reader(field, translate=False))
-                      for name, field in FACET_FIELDS.items()}
+            values = {
+                name: list(reader.column_reader(field, translate=False))
+                for name, field in FACET_FIELDS.items()
+            }
             with self._facet_lock:
                 if len(cache) > 64:  # segments merged away: start afresh
                     cache.clear()

@@ -26,8 +26,10 @@ from core.db import Base  # noqa: E402
 
 #: tables whose rows come from migrations and survive between tests
 KEEP = {"alembic_version", "regions", "industries"}
-COUNTERS = {"change_counter": "UPDATE change_counter SET seq = 0",
-            "audit_head": "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "'"}
+COUNTERS = {
+    "change_counter": "UPDATE change_counter SET seq = 0",
+    "audit_head": "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "'",
+}
 
 
 @pytest.fixture(scope="session")
@@ -83,12 +85,14 @@ def truncate_postgres(url: str) -> None:
     import credit.tipoffs.models  # noqa: F401
     import search.models  # noqa: F401
 
-    tables = [t.name for t in Base.metadata.sorted_tables
-              if t.name not in KEEP and t.name not in COUNTERS]
+    tables = [
+        t.name for t in Base.metadata.sorted_tables if t.name not in KEEP and t.name not in COUNTERS
+    ]
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                          + " RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        )
         for stmt in COUNTERS.values():
             conn.execute(text(stmt))
     engine.dispose()
@@ -109,9 +113,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
-    return {"DATABASE_URL": database_url, "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-secret", "TESTING": True, "BACKGROUND_CONSUMERS": False,
-            "API_ANON_RATE_LIMIT": "1000000 per minute"}
+    return {
+        "DATABASE_URL": database_url,
+        "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "BACKGROUND_CONSUMERS": False,
+        "API_ANON_RATE_LIMIT": "1000000 per minute",
+    }
 
 
 @pytest.fixture

@@ -33,10 +33,15 @@ def ensure_reference(session: Session, region: str = "620100", industry: str = "
 def create_enterprise(session: Session, **overrides: Any) -> Enterprise:
     n = next(_serial)
     values: dict[str, Any] = {
-        "uscc": make_uscc(n), "name": f"兰州测试化工有限公司{n}号",
-        "legal_representative": "张三", "region_code": "620100", "industry_code": "C26",
-        "address": "兰州市西固区测试路1号", "permit_category": "registration",
-        "status": "operating"}
+        "uscc": make_uscc(n),
+        "name": f"兰州测试化工有限公司{n}号",
+        "legal_representative": "张三",
+        "region_code": "620100",
+        "industry_code": "C26",
+        "address": "兰州市西固区测试路1号",
+        "permit_category": "registration",
+        "status": "operating",
+    }
     values.update(overrides)
     ensure_reference(session, values["region_code"], values["industry_code"])
     ent = Enterprise(**values)
@@ -50,14 +55,20 @@ def create_penalty(session: Session, enterprise: Enterprise, **overrides: Any) -
     decided = overrides.pop("decision_date", dt.date(2026, 5, 1))
     severity = overrides.pop("severity", "general")
     values: dict[str, Any] = {
-        "enterprise_id": enterprise.id, "decision_no": f"兰环罚〔2026〕{n}号",
+        "enterprise_id": enterprise.id,
+        "decision_no": f"兰环罚〔2026〕{n}号",
         "violation_type": "超标排放大气污染物",
         "facts": "经查，该公司二氧化硫排放浓度超过国家排放标准。",
         "legal_basis": "《中华人民共和国大气污染防治法》第九十九条第二项",
-        "penalty_kinds": "罚款", "fine_amount_fen": 5_000_000, "confiscated_amount_fen": 0,
-        "decision_date": decided, "authority": "兰州市生态环境局", "severity": severity,
+        "penalty_kinds": "罚款",
+        "fine_amount_fen": 5_000_000,
+        "confiscated_amount_fen": 0,
+        "decision_date": decided,
+        "authority": "兰州市生态环境局",
+        "severity": severity,
         "criminal_transfer": False,
-        "publish_until": default_publish_until(severity, decided)}
+        "publish_until": default_publish_until(severity, decided),
+    }
     values.update(overrides)
     penalty = Penalty(**values)
     session.add(penalty)
@@ -65,22 +76,37 @@ def create_penalty(session: Session, enterprise: Enterprise, **overrides: Any) -
     return penalty
 
 
-def create_rating(session: Session, enterprise: Enterprise, level: str = "blue",
-                  score: int = 90) -> Any:
+def create_rating(
+    session: Session, enterprise: Enterprise, level: str = "blue", score: int = 90
+) -> Any:
     from credit.ratings.models import CreditRating
 
-    rating = CreditRating(enterprise_id=enterprise.id, as_of=dt.date(2026, 6, 30),
-                          rulebook_version="cn-default@2026.1", score=score, level=level,
-                          computed_level=level, explanation=[], is_current=True)
+    rating = CreditRating(
+        enterprise_id=enterprise.id,
+        as_of=dt.date(2026, 6, 30),
+        rulebook_version="cn-default@2026.1",
+        score=score,
+        level=level,
+        computed_level=level,
+        explanation=[],
+        is_current=True,
+    )
     session.add(rating)
     session.flush()
     return rating
 
 
-def create_regulator(session: Session, email: str, region: str = "620100",
-                     role: str = "regulator") -> Any:
+def create_regulator(
+    session: Session, email: str, region: str = "620100", role: str = "regulator"
+) -> Any:
     from core.users import create_user
 
     ensure_reference(session, region)
-    return create_user(session, email=email, name=email.split("@")[0], role=role,
-                       region_code=region, password="correct horse battery")
+    return create_user(
+        session,
+        email=email,
+        name=email.split("@")[0],
+        role=role,
+        region_code=region,
+        password="correct horse battery",
+    )

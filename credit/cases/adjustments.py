@@ -23,13 +23,18 @@ MAX_DAYS = 365
 def require_scope(user: User, enterprise: Enterprise) -> None:
     """Regulators act only within their region-code prefix."""
     if not user.may_act_in(enterprise.region_code):
-        raise Forbidden(f"企业不在您的管辖区域 {user.region_code} 内 / enterprise "
-                        f"{enterprise.uscc} is outside your region {user.region_code}")
+        raise Forbidden(
+            f"企业不在您的管辖区域 {user.region_code} 内 / enterprise "
+            f"{enterprise.uscc} is outside your region {user.region_code}"
+        )
 
 
 def _current_level(session: Session, enterprise_id: int) -> str | None:
-    return session.scalar(select(CreditRating.computed_level).where(
-        CreditRating.enterprise_id == enterprise_id, CreditRating.is_current))
+    return session.scalar(
+        select(CreditRating.computed_level).where(
+            CreditRating.enterprise_id == enterprise_id, CreditRating.is_current
+        )
+    )
 
 
 def _validate(to_level: str, reason: str, expires_at: dt.date, today: dt.date) -> None:
@@ -39,36 +44,61 @@ def _validate(to_level: str, reason: str, expires_at: dt.date, today: dt.date) -
     if not reason.strip():
         errors["reason"] = ["调整理由必填 / a reason is required"]
     if not today < expires_at <= today + dt.timedelta(days=MAX_DAYS):
-        errors["expires_at"] = [f"有效期须在今天之后 {MAX_DAYS} 天以内 / expiry must be after "
-                                f"today and at most {MAX_DAYS} days ahead"]
+        errors["expires_at"] = [
+            f"有效期须在今天之后 {MAX_DAYS} 天以内 / expiry must be after "
+            f"today and at most {MAX_DAYS} days ahead"
+        ]
     if errors:
         raise Invalid("调整申请有误 / the adjustment is invalid", errors)
 
 
-def propose_adjustment(session: Session, user: User, enterprise: Enterprise, *, to_level: str,
-                       reason: str, evidence: str | None, expires_at: dt.date,
-                       today: dt.date) -> RatingAdjustment:
+def propose_adjustment(
+    session: Session,
+    user: User,
+    enterprise: Enterprise,
+    *,
+    to_level: str,
+    reason: str,
+    evidence: str | None,
+    expires_at: dt.date,
+    today: dt.date,
+) -> RatingAdjustment:
     """Propose a new published level for an enterprise; another regulator must approve."""
     require_scope(user, enterprise)
     _validate(to_level, reason, expires_at, today)
     from_level = _current_level(session, enterprise.id)
     if from_level is None:
         raise Conflict("企业尚未评价，不能调整 / the enterprise has no rating to adjust yet")
-    adjustment = RatingAdjustment(enterprise_id=enterprise.id, from_level=from_level,
-                                  to_level=to_level, reason=reason.strip(),
-                                  evidence=(evidence or "").strip() or None,
-                                  proposed_by=user.id, status="proposed",
-                                  expires_at=expires_at)
+    adjustment = RatingAdjustment(
+        enterprise_id=enterprise.id,
+        from_level=from_level,
+        to_level=to_level,
+        reason=reason.strip(),
+        evidence=(evidence or "").strip() or None,
+        proposed_by=user.id,
+        status="proposed",
+        expires_at=expires_at,
+    )
     session.add(adjustment)
     session.flush()
-    audit(session, f"user:{user.id}", "adjustment.propose", f"adjustment:{adjustment.id}",
-          {"enterprise": enterprise.uscc, "from": from_level, "to": to_level,
-           "expires_at": expires_at.isoformat()})
+    audit(
+        session,
+        f"user:{user.id}",
+        "adjustment.propose",
+        f"adjustment:{adjustment.id}",
+        {
+            "enterprise": enterprise.uscc,
+            "from": from_level,
+            "to": to_level,
+            "expires_at": expires_at.isoformat(),
+        },
+    )
     return adjustment
 
 
-def decide_adjustment(session: Session, user: User, adjustment_id: int, *, approve: bool,
-                      note: str | None = None) -> RatingAdjustment:
+def decide_adjustment(
+    session: Session, user: User, adjustment_id: int, *, approve: bool, note: str | None = None
+) -> RatingAdjustment:
     """Approve or reject a proposal; the decider must not be its proposer."""
     adjustment = session.get(RatingAdjustment, adjustment_id, with_for_update=True)
     if adjustment is None:
@@ -77,8 +107,9 @@ def decide_adjustment(session: Session, user: User, adjustment_id: int, *, appro
     assert enterprise is not None
     require_scope(user, enterprise)
     if adjustment.proposed_by == user.id:
-        raise Forbidden("不能审批自己提出的调整（双人复核）/ four-eyes: you cannot decide "
-                        "your own proposal")
+        raise Forbidden(
+            "不能审批自己提出的调整（双人复核）/ four-eyes: you cannot decide your own proposal"
+        )
     if adjustment.status != "proposed":
         raise Conflict(f"该调整已处理 / adjustment already {adjustment.status}")
     adjustment.status = "approved" if approve else "rejected"
@@ -88,15 +119,24 @@ def decide_adjustment(session: Session, user: User, adjustment_id: int, *, appro
     session.flush()
     if approve:  # the rating follows through the rescoring consumer
         record_change(session, "enterprise", enterprise.uscc, enterprise_id=enterprise.id)
-    audit(session, f"user:{user.id}", f"adjustment.{adjustment.status}",
-          f"adjustment:{adjustment.id}", {"enterprise": enterprise.uscc, "note": note or ""})
+    audit(
+        session,
+        f"user:{user.id}",
+        f"adjustment.{adjustment.status}",
+        f"adjustment:{adjustment.id}",
+        {"enterprise": enterprise.uscc, "note": note or ""},
+    )
     return adjustment
 
 
 def adjustments_for(session: Session, enterprise_id: int) -> list[RatingAdjustment]:
-    return list(session.scalars(select(RatingAdjustment)
-                                .where(RatingAdjustment.enterprise_id == enterprise_id)
-                                .order_by(RatingAdjustment.id.desc())))
+    return list(
+        session.scalars(
+            select(RatingAdjustment)
+            .where(RatingAdjustment.enterprise_id == enterprise_id)
+            .order_by(RatingAdjustment.id.desc())
+        )
+    )
 
 
 def pending_adjustments(session: Session, prefix: str) -> list[tuple[RatingAdjustment, str, str]]:
@@ -104,7 +144,7 @@ def pending_adjustments(session: Session, prefix: str) -> list[tuple[RatingAdjus
     rows = session.execute(
         select(RatingAdjustment, Enterprise.uscc, Enterprise.name)
         .join(Enterprise, Enterprise.id == RatingAdjustment.enterprise_id)
-        .where(RatingAdjustment.status == "proposed",
-               Enterprise.region_code.startswith(prefix))
-        .order_by(RatingAdjustment.id))
+        .where(RatingAdjustment.status == "proposed", Enterprise.region_code.startswith(prefix))
+        .order_by(RatingAdjustment.id)
+    )
     return [(a, u, n) for a, u, n in rows]

@@ -18,7 +18,9 @@ def inspection_plan_cmd(region: str, count: int, seed: int) -> None:
     with transaction() as session:
         plan = create_inspection_plan(session, region, count, seed, cli_actor())
         rows = plan_rows(session, plan.id)
-    click.echo(f"检查计划 / inspection plan {plan.id}: region {region}, seed {seed}, "
-               f"{len(rows)} of {count} requested")
+    click.echo(
+        f"检查计划 / inspection plan {plan.id}: region {region}, seed {seed}, "
+        f"{len(rows)} of {count} requested"
+    )
     for position, uscc, name, level in rows:
         click.echo(f"{position:>4}  {uscc}  {level or '-':<6}  {name}")

@@ -17,8 +17,13 @@ from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise
 
 #: black and red ×4, yellow ×2, blue ×1, green ×0.5; an enterprise not yet rated counts as blue
-LEVEL_WEIGHTS: dict[str, float] = {"black": 4.0, "red": 4.0, "yellow": 2.0, "blue": 1.0,
-                                   "green": 0.5}
+LEVEL_WEIGHTS: dict[str, float] = {
+    "black": 4.0,
+    "red": 4.0,
+    "yellow": 2.0,
+    "blue": 1.0,
+    "green": 0.5,
+}
 UNRATED_WEIGHT = 1.0
 MAX_COUNT = 10_000
 
@@ -29,8 +34,9 @@ class Candidate:
     level: str | None
 
 
-def weighted_draw(candidates: list[Candidate], count: int, seed: int,
-                  weights: dict[str, float] = LEVEL_WEIGHTS) -> list[Candidate]:
+def weighted_draw(
+    candidates: list[Candidate], count: int, seed: int, weights: dict[str, float] = LEVEL_WEIGHTS
+) -> list[Candidate]:
     """Draw ``count`` without replacement, P ∝ weight (Efraimidis–Spirakis keys).
 
     ``candidates`` must be in a stable order (by enterprise id) for the same seed to give
@@ -50,46 +56,73 @@ def _candidates(session: Session, region_code: str) -> list[Candidate]:
     prefix = region_prefix(region_code)
     rows = session.execute(
         select(Enterprise.id, CreditRating.level)
-        .outerjoin(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-                   & CreditRating.is_current)
+        .outerjoin(
+            CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
+        )
         .where(Enterprise.region_code.startswith(prefix), Enterprise.status == "operating")
-        .order_by(Enterprise.id))
+        .order_by(Enterprise.id)
+    )
     return [Candidate(eid, level) for eid, level in rows]
 
 
-def create_inspection_plan(session: Session, region_code: str, count: int, seed: int,
-                           actor: str) -> InspectionPlan:
+def create_inspection_plan(
+    session: Session, region_code: str, count: int, seed: int, actor: str
+) -> InspectionPlan:
     """Draw and save a plan for operating enterprises in ``region_code``."""
     if session.get(Region, region_code) is None:
         raise NotFound(f"未知行政区划代码 / unknown region code {region_code}")
     if not 1 <= count <= MAX_COUNT:
-        raise Invalid(f"抽取数量须在 1–{MAX_COUNT} 之间 / count must be 1–{MAX_COUNT}",
-                      {"count": ["out of range"]})
+        raise Invalid(
+            f"抽取数量须在 1–{MAX_COUNT} 之间 / count must be 1–{MAX_COUNT}",
+            {"count": ["out of range"]},
+        )
     if not 0 <= seed < 2**31:
-        raise Invalid("随机种子须在 0–2147483647 之间 / seed must be 0–2147483647",
-                      {"seed": ["out of range"]})
+        raise Invalid(
+            "随机种子须在 0–2147483647 之间 / seed must be 0–2147483647", {"seed": ["out of range"]}
+        )
     drawn = weighted_draw(_candidates(session, region_code), count, seed)
-    plan = InspectionPlan(region_code=region_code, count=count, seed=seed,
-                          weights=dict(LEVEL_WEIGHTS), created_by=actor)
+    plan = InspectionPlan(
+        region_code=region_code,
+        count=count,
+        seed=seed,
+        weights=dict(LEVEL_WEIGHTS),
+        created_by=actor,
+    )
     session.add(plan)
     session.flush()
-    session.add_all(InspectionPlanItem(plan_id=plan.id, position=i + 1,
-                                       enterprise_id=c.enterprise_id, level=c.level)
-                    for i, c in enumerate(drawn))
-    audit(session, actor, "inspection_plan.create", f"inspection_plan:{plan.id}",
-          {"region": region_code, "count": count, "seed": seed, "drawn": len(drawn)})
+    session.add_all(
+        InspectionPlanItem(
+            plan_id=plan.id, position=i + 1, enterprise_id=c.enterprise_id, level=c.level
+        )
+        for i, c in enumerate(drawn)
+    )
+    audit(
+        session,
+        actor,
+        "inspection_plan.create",
+        f"inspection_plan:{plan.id}",
+        {"region": region_code, "count": count, "seed": seed, "drawn": len(drawn)},
+    )
     session.flush()
     return plan
 
 
 def plan_rows(session: Session, plan_id: int) -> list[tuple[int, str, str, str | None]]:
     """(position, uscc, name, level at draw time) for one plan."""
-    return [tuple(r) for r in session.execute(  # type: ignore[misc]
-        select(InspectionPlanItem.position, Enterprise.uscc, Enterprise.name,
-               InspectionPlanItem.level)
-        .join(Enterprise, Enterprise.id == InspectionPlanItem.enterprise_id)
-        .where(InspectionPlanItem.plan_id == plan_id)
-        .order_by(InspectionPlanItem.position))]
+    return [
+        tuple(r)
+        for r in session.execute(  # type: ignore[misc]
+            select(
+                InspectionPlanItem.position,
+                Enterprise.uscc,
+                Enterprise.name,
+                InspectionPlanItem.level,
+            )
+            .join(Enterprise, Enterprise.id == InspectionPlanItem.enterprise_id)
+            .where(InspectionPlanItem.plan_id == plan_id)
+            .order_by(InspectionPlanItem.position)
+        )
+    ]
 
 
 def list_plans(session: Session, prefix: str = "", limit: int = 50) -> list[InspectionPlan]:
@@ -101,7 +134,9 @@ def list_plans(session: Session, prefix: str = "", limit: int = 50) -> list[Insp
 
 
 def plan_sizes(session: Session, plan_ids: list[int]) -> dict[int, int]:
-    rows = session.execute(select(InspectionPlanItem.plan_id, func.count())
-                           .where(InspectionPlanItem.plan_id.in_(plan_ids))
-                           .group_by(InspectionPlanItem.plan_id))
+    rows = session.execute(
+        select(InspectionPlanItem.plan_id, func.count())
+        .where(InspectionPlanItem.plan_id.in_(plan_ids))
+        .group_by(InspectionPlanItem.plan_id)
+    )
     return {pid: n for pid, n in rows}

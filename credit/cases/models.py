@@ -124,8 +124,9 @@ class InspectionPlanItem(Base):
 
     __tablename__ = "inspection_plan_items"
 
-    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plans.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("inspection_plans.id", ondelete="CASCADE"), primary_key=True
+    )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     level: Mapped[str | None] = mapped_column(String(8))

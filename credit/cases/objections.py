@@ -31,8 +31,9 @@ def new_reference(prefix: str) -> str:
     return prefix + "-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(10))
 
 
-def case_text(value: str | None, field: str, label: str, max_len: int,
-          errors: dict[str, list[str]]) -> str:
+def case_text(
+    value: str | None, field: str, label: str, max_len: int, errors: dict[str, list[str]]
+) -> str:
     text = (value or "").strip()
     if not text:
         errors[field] = [f"{label}必填 / {field} is required"]
@@ -41,9 +42,16 @@ def case_text(value: str | None, field: str, label: str, max_len: int,
     return text
 
 
-def file_objection(session: Session, enterprise: Enterprise, *, target_type: str,
-                   target_id: int | None, claim: str, contact: str,
-                   today: dt.date) -> Objection:
+def file_objection(
+    session: Session,
+    enterprise: Enterprise,
+    *,
+    target_type: str,
+    target_id: int | None,
+    claim: str,
+    contact: str,
+    today: dt.date,
+) -> Objection:
     """An enterprise objects to one of its records or to its rating."""
     errors: dict[str, list[str]] = {}
     claim = case_text(claim, "claim", "异议内容", 4000, errors)
@@ -57,20 +65,31 @@ def file_objection(session: Session, enterprise: Enterprise, *, target_type: str
             errors["target_id"] = ["该企业没有这条记录 / no such record of this enterprise"]
     if errors:
         raise Invalid("异议申请有误 / the objection is invalid", errors)
-    objection = Objection(reference=new_reference("YY"), enterprise_id=enterprise.id,
-                          target_type=target_type,
-                          target_id=target_id if target_type != "rating" else None,
-                          claim=claim, contact=contact, status="open",
-                          due_at=add_workdays(today, ANSWER_WORKDAYS))
+    objection = Objection(
+        reference=new_reference("YY"),
+        enterprise_id=enterprise.id,
+        target_type=target_type,
+        target_id=target_id if target_type != "rating" else None,
+        claim=claim,
+        contact=contact,
+        status="open",
+        due_at=add_workdays(today, ANSWER_WORKDAYS),
+    )
     session.add(objection)
     session.flush()
-    audit(session, "public", "objection.file", f"objection:{objection.id}",
-          {"enterprise": enterprise.uscc, "target": f"{target_type}:{target_id or ''}"})
+    audit(
+        session,
+        "public",
+        "objection.file",
+        f"objection:{objection.id}",
+        {"enterprise": enterprise.uscc, "target": f"{target_type}:{target_id or ''}"},
+    )
     return objection
 
 
-def decide_objection(session: Session, user: User, objection_id: int, *, uphold: bool,
-                     decision: str, today: dt.date) -> Objection:
+def decide_objection(
+    session: Session, user: User, objection_id: int, *, uphold: bool, decision: str, today: dt.date
+) -> Objection:
     """Answer an objection; upholding one withdraws the disputed record (the rating follows)."""
     objection = session.get(Objection, objection_id, with_for_update=True)
     if objection is None:
@@ -92,13 +111,19 @@ def decide_objection(session: Session, user: User, objection_id: int, *, uphold:
     elif uphold:
         record_change(session, "enterprise", enterprise.uscc, enterprise_id=enterprise.id)
     session.flush()
-    audit(session, f"user:{user.id}", f"objection.{objection.status}",
-          f"objection:{objection.id}", {"enterprise": enterprise.uscc})
+    audit(
+        session,
+        f"user:{user.id}",
+        f"objection.{objection.status}",
+        f"objection:{objection.id}",
+        {"enterprise": enterprise.uscc},
+    )
     return objection
 
 
-def _withdraw(session: Session, objection: Objection, enterprise: Enterprise,
-              today: dt.date) -> None:
+def _withdraw(
+    session: Session, objection: Objection, enterprise: Enterprise, today: dt.date
+) -> None:
     record = session.get(WITHDRAWABLE[objection.target_type], objection.target_id)
     assert record is not None
     if isinstance(record, Penalty):
@@ -114,11 +139,13 @@ def open_cases(session: Session, prefix: str) -> tuple[list, list]:
         select(Objection, Enterprise.uscc, Enterprise.name)
         .join(Enterprise, Enterprise.id == Objection.enterprise_id)
         .where(Objection.status == "open", Enterprise.region_code.startswith(prefix))
-        .order_by(Objection.due_at, Objection.id)).all()
+        .order_by(Objection.due_at, Objection.id)
+    ).all()
     repairs = session.execute(
         select(RepairApplication, Penalty.decision_no, Enterprise.uscc, Enterprise.name)
         .join(Penalty, Penalty.id == RepairApplication.penalty_id)
         .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
         .where(RepairApplication.status == "pending", Enterprise.region_code.startswith(prefix))
-        .order_by(RepairApplication.due_at, RepairApplication.id)).all()
+        .order_by(RepairApplication.due_at, RepairApplication.id)
+    ).all()
     return list(objections), list(repairs)

@@ -20,8 +20,15 @@ from credit.records.models import Enterprise, Penalty
 from credit.records.publication import is_public, repair_eligible_from
 
 
-def apply_for_repair(session: Session, penalty: Penalty, *, reason: str, commitment: str,
-                     contact: str, today: dt.date) -> RepairApplication:
+def apply_for_repair(
+    session: Session,
+    penalty: Penalty,
+    *,
+    reason: str,
+    commitment: str,
+    contact: str,
+    today: dt.date,
+) -> RepairApplication:
     """Apply for credit repair of a published penalty after its minimum period."""
     errors: dict[str, list[str]] = {}
     reason = case_text(reason, "reason", "整改情况", 4000, errors)
@@ -29,32 +36,58 @@ def apply_for_repair(session: Session, penalty: Penalty, *, reason: str, commitm
     contact = case_text(contact, "contact", "联系方式", 200, errors)
     eligible = repair_eligible_from(penalty)
     if eligible is None:
-        errors["penalty"] = ["该处罚不可信用修复（轻微或特定严重失信）/ this penalty cannot be "
-                             "repaired (minor, or 特定严重失信)"]
+        errors["penalty"] = [
+            "该处罚不可信用修复（轻微或特定严重失信）/ this penalty cannot be "
+            "repaired (minor, or 特定严重失信)"
+        ]
     elif today < eligible:
-        errors["penalty"] = [f"最短公示期未满，{eligible.isoformat()} 起可申请 / the minimum "
-                             f"publication period ends on {eligible.isoformat()}"]
+        errors["penalty"] = [
+            f"最短公示期未满，{eligible.isoformat()} 起可申请 / the minimum "
+            f"publication period ends on {eligible.isoformat()}"
+        ]
     elif not is_public(penalty, today):
         errors["penalty"] = ["该处罚已不再公示 / this penalty is no longer published"]
-    if session.scalar(select(RepairApplication.id).where(
-            RepairApplication.penalty_id == penalty.id,
-            RepairApplication.status == "pending")) is not None:
+    if (
+        session.scalar(
+            select(RepairApplication.id).where(
+                RepairApplication.penalty_id == penalty.id, RepairApplication.status == "pending"
+            )
+        )
+        is not None
+    ):
         errors["penalty"] = ["已有待处理的修复申请 / a repair application is already pending"]
     if errors:
         raise Invalid("信用修复申请有误 / the repair application is invalid", errors)
-    application = RepairApplication(reference=new_reference("XF"), penalty_id=penalty.id,
-                                    reason=reason, commitment=commitment, contact=contact,
-                                    status="pending",
-                                    due_at=add_workdays(today, ANSWER_WORKDAYS))
+    application = RepairApplication(
+        reference=new_reference("XF"),
+        penalty_id=penalty.id,
+        reason=reason,
+        commitment=commitment,
+        contact=contact,
+        status="pending",
+        due_at=add_workdays(today, ANSWER_WORKDAYS),
+    )
     session.add(application)
     session.flush()
-    audit(session, "public", "repair.apply", f"repair:{application.id}",
-          {"penalty": penalty.decision_no})
+    audit(
+        session,
+        "public",
+        "repair.apply",
+        f"repair:{application.id}",
+        {"penalty": penalty.decision_no},
+    )
     return application
 
 
-def decide_repair(session: Session, user: User, application_id: int, *, approve: bool,
-                  note: str | None, today: dt.date) -> RepairApplication:
+def decide_repair(
+    session: Session,
+    user: User,
+    application_id: int,
+    *,
+    approve: bool,
+    note: str | None,
+    today: dt.date,
+) -> RepairApplication:
     """Approve (the penalty stops counting and showing today) or reject a repair."""
     application = session.get(RepairApplication, application_id, with_for_update=True)
     if application is None:
@@ -74,6 +107,11 @@ def decide_repair(session: Session, user: User, application_id: int, *, approve:
         penalty.repaired_at = today
         record_change(session, "penalty", penalty.id, enterprise_id=enterprise.id)
     session.flush()
-    audit(session, f"user:{user.id}", f"repair.{application.status}",
-          f"repair:{application.id}", {"penalty": penalty.decision_no})
+    audit(
+        session,
+        f"user:{user.id}",
+        f"repair.{application.status}",
+        f"repair:{application.id}",
+        {"penalty": penalty.decision_no},
+    )
     return application

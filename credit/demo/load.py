@@ -24,11 +24,15 @@ from credit.records.models import (
     PermitLimit,
 )
 
-TABLES = (("enterprises", Enterprise, "enterprise"), ("permits", Permit, "permit"),
-          ("permit_limits", PermitLimit, None), ("inspections", Inspection, "inspection"),
-          ("penalties", Penalty, "penalty"),
-          ("disclosure_reports", DisclosureReport, "disclosure"),
-          ("emission_accounts", EmissionAccount, "emission"))
+TABLES = (
+    ("enterprises", Enterprise, "enterprise"),
+    ("permits", Permit, "permit"),
+    ("permit_limits", PermitLimit, None),
+    ("inspections", Inspection, "inspection"),
+    ("penalties", Penalty, "penalty"),
+    ("disclosure_reports", DisclosureReport, "disclosure"),
+    ("emission_accounts", EmissionAccount, "emission"),
+)
 
 
 @dataclass
@@ -42,16 +46,25 @@ def demo_places(session: Session) -> Places:
     counties: dict[str, list[str]] = {}
     for code, *_ in W.CITIES:
         prefix = region_prefix(code)
-        found = list(session.scalars(select(Region.code).where(
-            Region.code.startswith(prefix), Region.level == 3).order_by(Region.code)))
+        found = list(
+            session.scalars(
+                select(Region.code)
+                .where(Region.code.startswith(prefix), Region.level == 3)
+                .order_by(Region.code)
+            )
+        )
         if not found and session.get(Region, code) is not None:
             found = [code]
         counties[code] = found
     industries: dict[str, list[str]] = {}
     for division in W.INDUSTRIES:
-        codes = list(session.scalars(select(Industry.code).where(
-            Industry.code.startswith(division), Industry.level.in_((2, 4)))
-            .order_by(Industry.code)))
+        codes = list(
+            session.scalars(
+                select(Industry.code)
+                .where(Industry.code.startswith(division), Industry.level.in_((2, 4)))
+                .order_by(Industry.code)
+            )
+        )
         industries[division] = codes
     return Places(counties, industries)
 
@@ -66,15 +79,19 @@ def _change_rows(rows: Rows) -> list[dict[str, object]]:
         if entity is None:
             continue
         for row in rows[table]:
-            out.append({"entity": entity,
-                        "entity_id": str(row["uscc"] if entity == "enterprise" else row["id"]),
-                        "enterprise_id": row["id"] if entity == "enterprise"
-                        else row["enterprise_id"]})
+            out.append(
+                {
+                    "entity": entity,
+                    "entity_id": str(row["uscc"] if entity == "enterprise" else row["id"]),
+                    "enterprise_id": row["id"] if entity == "enterprise" else row["enterprise_id"],
+                }
+            )
     return out
 
 
-def load_demo(session: Session, count: int, seed: int,
-              advance: Callable[[int], None] | None = None) -> LoadResult:
+def load_demo(
+    session: Session, count: int, seed: int, advance: Callable[[int], None] | None = None
+) -> LoadResult:
     """Insert ``count`` generated enterprises and their records; flushes, does not commit."""
     result = LoadResult({t: 0 for t, _, _ in TABLES})
     now = utcnow()
@@ -85,14 +102,21 @@ def load_demo(session: Session, count: int, seed: int,
                 result.counts[table] += len(rows[table])
         changes = _change_rows(rows)
         first = allocate_seq(session, len(changes))
-        session.execute(insert(ChangeLog), [
-            {"seq": first + i, "at": now, "op": "upsert", **c} for i, c in enumerate(changes)])
+        session.execute(
+            insert(ChangeLog),
+            [{"seq": first + i, "at": now, "op": "upsert", **c} for i, c in enumerate(changes)],
+        )
         result.change_rows += len(changes)
         if advance:
             advance(len(rows["enterprises"]))
     _reset_sequences(session)
-    audit(session, "demo", "demo.load", "demo", {"enterprises": count, "seed": seed,
-                                                 "rows": result.counts})
+    audit(
+        session,
+        "demo",
+        "demo.load",
+        "demo",
+        {"enterprises": count, "seed": seed, "rows": result.counts},
+    )
     return result
 
 
@@ -103,6 +127,9 @@ def _reset_sequences(session: Session) -> None:
     for table, _model, entity in TABLES:
         if entity is None:  # permit_limits: composite key, no sequence
             continue
-        session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - constant
-            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - constant
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
+        )

@@ -42,8 +42,7 @@ def signing_secret(secret_key: str, stored: str) -> str:
 
     Only the nonce is stored, so the database alone does not reveal any signing secret.
     """
-    return hmac.new(secret_key.encode(), f"webhook:{stored}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(secret_key.encode(), f"webhook:{stored}".encode(), hashlib.sha256).hexdigest()
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -70,15 +69,22 @@ class WebhookFanout(Consumer):
     batch_size = 1000
 
     def process(self, session: Session, changes: Sequence[ChangeLog]) -> None:
-        hooks = list(session.execute(select(Webhook.id, Webhook.entities)
-                                     .where(Webhook.active)))
+        hooks = list(session.execute(select(Webhook.id, Webhook.entities).where(Webhook.active)))
         if not hooks:
             return
         now = utcnow()
-        rows = [{"webhook_id": hook_id, "seq": change.seq, "status": "pending", "attempts": 0,
-                 "next_attempt_at": now}
-                for change in changes for hook_id, entities in hooks
-                if not entities or change.entity in entities.split()]
+        rows = [
+            {
+                "webhook_id": hook_id,
+                "seq": change.seq,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for change in changes
+            for hook_id, entities in hooks
+            if not entities or change.entity in entities.split()
+        ]
         if rows:
             session.execute(insert(WebhookDelivery), rows)
 
@@ -90,11 +96,19 @@ class WebhookSender(Consumer):
 
     def pending(self, session: Session) -> int:
         """Deliveries due now (not yet sent, not leased, not given up)."""
-        return int(session.scalar(
-            select(func.count()).select_from(WebhookDelivery)
-            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-            .where(WebhookDelivery.status == "pending",
-                   WebhookDelivery.next_attempt_at <= utcnow(), Webhook.active)) or 0)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                .where(
+                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.next_attempt_at <= utcnow(),
+                    Webhook.active,
+                )
+            )
+            or 0
+        )
 
     def run_once(self) -> int:
         leased = self._lease()
@@ -108,12 +122,17 @@ class WebhookSender(Consumer):
             session = db.new_session()
             try:
                 now = utcnow()
-                stmt = (select(WebhookDelivery, Webhook.url, Webhook.secret)
-                        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                        .where(WebhookDelivery.status == "pending",
-                               WebhookDelivery.next_attempt_at <= now, Webhook.active)
-                        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-                        .limit(limit))
+                stmt = (
+                    select(WebhookDelivery, Webhook.url, Webhook.secret)
+                    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                    .where(
+                        WebhookDelivery.status == "pending",
+                        WebhookDelivery.next_attempt_at <= now,
+                        Webhook.active,
+                    )
+                    .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+                    .limit(limit)
+                )
                 if session.get_bind().dialect.name == "postgresql":
                     stmt = stmt.with_for_update(skip_locked=True, of=WebhookDelivery)
                 out = []
@@ -133,11 +152,21 @@ class WebhookSender(Consumer):
             events = change_events(session, [change], china_today()) if change else []
             body = event_body(events[0]) if events else b"null"
             session.rollback()
-            outcome = deliver(url, body, signing_secret(current_app.config["SECRET_KEY"],
-                                                        stored), seq, delivery_id)
+            outcome = deliver(
+                url,
+                body,
+                signing_secret(current_app.config["SECRET_KEY"], stored),
+                seq,
+                delivery_id,
+            )
             if outcome.kind != "delivered":
-                log.info("webhook %s delivery %s: %s (%s)", hook_id, delivery_id,
-                         outcome.kind, outcome.detail)
+                log.info(
+                    "webhook %s delivery %s: %s (%s)",
+                    hook_id,
+                    delivery_id,
+                    outcome.kind,
+                    outcome.detail,
+                )
             with writing():
                 record_attempt(session, delivery_id, outcome.kind)
                 session.commit()
@@ -145,14 +174,18 @@ class WebhookSender(Consumer):
             session.close()
 
 
-def deliver(url: str, body: bytes, secret: str, seq: int, delivery_id: int
-            ) -> outbound.Outcome:
+def deliver(url: str, body: bytes, secret: str, seq: int, delivery_id: int) -> outbound.Outcome:
     """One signed POST of ``body`` through the outbound guard."""
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               "X-Envcredit-Signature": signature(secret, int(utcnow().timestamp()), body),
-               "X-Envcredit-Event-Seq": str(seq), "X-Envcredit-Delivery": str(delivery_id)}
-    return outbound.post(url, body, headers,
-                         allow_private=bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Envcredit-Signature": signature(secret, int(utcnow().timestamp()), body),
+        "X-Envcredit-Event-Seq": str(seq),
+        "X-Envcredit-Delivery": str(delivery_id),
+    }
+    return outbound.post(
+        url, body, headers, allow_private=bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE"))
+    )
 
 
 def record_attempt(session: Session, delivery_id: int, kind: str) -> None:
@@ -177,8 +210,8 @@ def record_attempt(session: Session, delivery_id: int, kind: str) -> None:
 
 def cancel_deliveries(session: Session, webhook_id: int) -> None:
     """Pending deliveries of a deleted webhook end as ``cancelled`` (flushes, no commit)."""
-    session.execute(update(WebhookDelivery)
-                    .where(WebhookDelivery.webhook_id == webhook_id,
-                           WebhookDelivery.status == "pending")
-                    .values(status="cancelled", next_attempt_at=None))
-
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.status == "pending")
+        .values(status="cancelled", next_attempt_at=None)
+    )

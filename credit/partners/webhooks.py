@@ -38,45 +38,76 @@ def check_cap(session: Session, client: ApiClient) -> None:
     cap = int(current_app.config.get("WEBHOOK_MAX_PER_CLIENT") or 5)
     # the key's row is locked so two concurrent registrations cannot both pass the count
     session.execute(select(ApiClient.id).where(ApiClient.id == client.id).with_for_update())
-    active = session.scalar(select(func.count()).select_from(Webhook).where(
-        Webhook.api_client_id == client.id, Webhook.active)) or 0
+    active = (
+        session.scalar(
+            select(func.count())
+            .select_from(Webhook)
+            .where(Webhook.api_client_id == client.id, Webhook.active)
+        )
+        or 0
+    )
     if active >= cap:
-        raise Conflict(f"每个 API 密钥最多 {cap} 个推送订阅，请先删除不用的 / at most {cap} "
-                       f"active webhooks per API key; delete one first")
+        raise Conflict(
+            f"每个 API 密钥最多 {cap} 个推送订阅，请先删除不用的 / at most {cap} "
+            f"active webhooks per API key; delete one first"
+        )
 
 
 def _counts(session: Session, ids: list[int]) -> dict[tuple[int, str], int]:
-    return {(h, s): n for h, s, n in session.execute(
-        select(WebhookDelivery.webhook_id, WebhookDelivery.status, func.count())
-        .where(WebhookDelivery.webhook_id.in_(ids))
-        .group_by(WebhookDelivery.webhook_id, WebhookDelivery.status))}
+    return {
+        (h, s): n
+        for h, s, n in session.execute(
+            select(WebhookDelivery.webhook_id, WebhookDelivery.status, func.count())
+            .where(WebhookDelivery.webhook_id.in_(ids))
+            .group_by(WebhookDelivery.webhook_id, WebhookDelivery.status)
+        )
+    }
 
 
 def webhook_view(hook: Webhook, counts: dict[tuple[int, str], int]) -> dict[str, Any]:
     """A webhook as its owner sees it, with deliveries counted by outcome."""
-    return {"id": hook.id, "url": hook.url, "entities": hook.entities.split(),
-            "active": hook.active, "created_at": hook.created_at,
-            **{s: counts.get((hook.id, s), 0) for s in DELIVERY_STATUSES}}
+    return {
+        "id": hook.id,
+        "url": hook.url,
+        "entities": hook.entities.split(),
+        "active": hook.active,
+        "created_at": hook.created_at,
+        **{s: counts.get((hook.id, s), 0) for s in DELIVERY_STATUSES},
+    }
 
 
-def register_webhook(session: Session, client: ApiClient, url: str,
-                     entities: list[str]) -> tuple[Webhook, dict[str, Any]]:
+def register_webhook(
+    session: Session, client: ApiClient, url: str, entities: list[str]
+) -> tuple[Webhook, dict[str, Any]]:
     """A new webhook of ``client`` and its view with the signing secret (shown once)."""
     check_cap(session, client)
     stored = secrets.token_hex(16)
-    hook = Webhook(api_client_id=client.id, url=check_url(url), secret=stored,
-                   entities=" ".join(sorted(set(entities))), active=True)
+    hook = Webhook(
+        api_client_id=client.id,
+        url=check_url(url),
+        secret=stored,
+        entities=" ".join(sorted(set(entities))),
+        active=True,
+    )
     session.add(hook)
     session.flush()
-    audit(session, f"api_client:{client.id}", "webhook.create", f"webhook:{hook.id}",
-          {"url": hook.url})
-    view = {**webhook_view(hook, {}),
-            "secret": signing_secret(current_app.config["SECRET_KEY"], stored)}
+    audit(
+        session,
+        f"api_client:{client.id}",
+        "webhook.create",
+        f"webhook:{hook.id}",
+        {"url": hook.url},
+    )
+    view = {
+        **webhook_view(hook, {}),
+        "secret": signing_secret(current_app.config["SECRET_KEY"], stored),
+    }
     return hook, view
 
 
-def list_webhooks(session: Session, client: ApiClient, *, include_deleted: bool = False
-                  ) -> list[dict[str, Any]]:
+def list_webhooks(
+    session: Session, client: ApiClient, *, include_deleted: bool = False
+) -> list[dict[str, Any]]:
     """The client's webhooks with delivery counts (deleted ones only on request)."""
     query = select(Webhook).where(Webhook.api_client_id == client.id)
     if not include_deleted:
@@ -110,10 +141,16 @@ def delete_webhook(session: Session, client: ApiClient, webhook_id: int) -> None
     audit(session, f"api_client:{hook.api_client_id}", "webhook.delete", f"webhook:{hook.id}")
 
 
-def recent_deliveries(session: Session, client: ApiClient, webhook_id: int
-                      ) -> list[WebhookDelivery]:
+def recent_deliveries(
+    session: Session, client: ApiClient, webhook_id: int
+) -> list[WebhookDelivery]:
     """The latest deliveries of the client's webhook, newest first."""
     hook = own_webhook(session, client, webhook_id)
-    return list(session.scalars(
-        select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
-        .order_by(WebhookDelivery.id.desc()).limit(HISTORY)))
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.webhook_id == hook.id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(HISTORY)
+        )
+    )

@@ -19,10 +19,19 @@ credit_cli = AppGroup("credit", help="信用评价 / Credit ratings and the regu
 
 @credit_cli.command("rescore")
 @click.option("--all", "everyone", is_flag=True, help="rate every enterprise, not only dirty ones")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="rate as of this date (default today; with --all only)")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="processes rating in parallel with --all (default: CPUs, at most 4)")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="rate as of this date (default today; with --all only)",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="processes rating in parallel with --all (default: CPUs, at most 4)",
+)
 def rescore_cmd(everyone: bool, as_of: dt.datetime | None, jobs: int | None) -> None:
     """Rate the enterprises whose records changed (or all), storing changed ratings."""
     from credit.ratings.loader import active_rulebook
@@ -33,8 +42,10 @@ def rescore_cmd(everyone: bool, as_of: dt.datetime | None, jobs: int | None) -> 
 
     expired = ExpiryConsumer().run_once()  # publication dates and adjustment expiries
     if expired:
-        click.echo(f"{expired} 条记录的公示或调整到期 / {expired} penalties or adjustments "
-                   "reached a publication or expiry date")
+        click.echo(
+            f"{expired} 条记录的公示或调整到期 / {expired} penalties or adjustments "
+            "reached a publication or expiry date"
+        )
     if not everyone:
         if as_of:
             raise click.UsageError("--as-of 需与 --all 一起使用 / --as-of needs --all")
@@ -45,10 +56,18 @@ def rescore_cmd(everyone: bool, as_of: dt.datetime | None, jobs: int | None) -> 
     with transaction() as session:
         total = session.scalar(select(func.count()).select_from(Enterprise)) or 0
         with ProgressBar(total, "rescore") as bar:
-            result = rescore(session, None, day, rulebook, advance=bar.advance,
-                             jobs=jobs or min(4, os.cpu_count() or 1))
-    click.echo(f"已评价 {result.rated} 家，{result.changed} 家结果变化 / rated {result.rated}, "
-               f"changed {result.changed} ({rulebook.name}@{rulebook.version}, as of {day})")
+            result = rescore(
+                session,
+                None,
+                day,
+                rulebook,
+                advance=bar.advance,
+                jobs=jobs or min(4, os.cpu_count() or 1),
+            )
+    click.echo(
+        f"已评价 {result.rated} 家，{result.changed} 家结果变化 / rated {result.rated}, "
+        f"changed {result.changed} ({rulebook.name}@{rulebook.version}, as of {day})"
+    )
 
 
 def current_app_rulebook() -> str:

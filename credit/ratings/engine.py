@@ -49,8 +49,9 @@ def _penalty_counts(p: PenaltyFact, end: dt.date, day: dt.date) -> bool:
     return p.decision_date <= day < end
 
 
-def counting_penalties(facts: EnterpriseFacts, book: Rulebook, day: dt.date
-                       ) -> list[tuple[PenaltyFact, Any]]:
+def counting_penalties(
+    facts: EnterpriseFacts, book: Rulebook, day: dt.date
+) -> list[tuple[PenaltyFact, Any]]:
     """(penalty, the rule it falls under) for every penalty that counts on ``day``."""
     out = []
     for p in facts.penalties:
@@ -70,8 +71,9 @@ def _in_window(when: dt.date, rule_window: Any, day: dt.date) -> bool:
     return when <= day and rule_window.end(when) > day
 
 
-def _counted(items: list[tuple[int, dt.date]], rule: CountedRule, kind: str, day: dt.date
-             ) -> list[LineItem]:
+def _counted(
+    items: list[tuple[int, dt.date]], rule: CountedRule, kind: str, day: dt.date
+) -> list[LineItem]:
     lines, total = [], 0
     for ident, when in sorted(items, key=lambda x: (x[1], x[0])):
         if not _in_window(when, rule.window, day):
@@ -80,27 +82,45 @@ def _counted(items: list[tuple[int, dt.date]], rule: CountedRule, kind: str, day
         if rule.cap is not None:
             points = max(points, rule.cap - total)
         total += points
-        lines.append(LineItem(rule.id, points, kind, ident,
-                              None if points == rule.points else "capped"))
+        lines.append(
+            LineItem(rule.id, points, kind, ident, None if points == rule.points else "capped")
+        )
     return lines
 
 
-def _deductions(facts: EnterpriseFacts, book: Rulebook, day: dt.date,
-                counting: list[tuple[PenaltyFact, Any]], over: list[Any]) -> list[LineItem]:
+def _deductions(
+    facts: EnterpriseFacts,
+    book: Rulebook,
+    day: dt.date,
+    counting: list[tuple[PenaltyFact, Any]],
+    over: list[Any],
+) -> list[LineItem]:
     lines: list[LineItem] = []
     for p, rule in counting:
         lines.append(LineItem(rule.id, rule.points, "penalty", p.id))
         for s in book.surcharges:
-            if p.fine_fen >= s.fine_min_fen and (s.fine_max_fen is None
-                                                 or p.fine_fen < s.fine_max_fen):
+            if p.fine_fen >= s.fine_min_fen and (
+                s.fine_max_fen is None or p.fine_fen < s.fine_max_fen
+            ):
                 lines.append(LineItem(s.id, s.points, "penalty", p.id))
     for rule in book.inspections:
-        lines += _counted([(i.id, i.date) for i in facts.inspections
-                           if i.outcome == rule.outcome and not _withdrawn(i, day)],
-                          rule, "inspection", day)
+        lines += _counted(
+            [
+                (i.id, i.date)
+                for i in facts.inspections
+                if i.outcome == rule.outcome and not _withdrawn(i, day)
+            ],
+            rule,
+            "inspection",
+            day,
+        )
     if book.tipoff:
-        lines += _counted([(t.id, t.closed_at) for t in facts.tipoffs if t.substantiated],
-                          book.tipoff, "tipoff", day)
+        lines += _counted(
+            [(t.id, t.closed_at) for t in facts.tipoffs if t.substantiated],
+            book.tipoff,
+            "tipoff",
+            day,
+        )
     lines += _emission_lines(over, book)
     lines += _disclosure_lines(facts, book, day)
     lines += _clean_year_lines(facts, book, day)
@@ -133,8 +153,11 @@ def over_limit(facts: EnterpriseFacts, day: dt.date) -> list[tuple[int, str, Dec
     if not emissions:
         return []
     limits = permitted(facts.permits, year)
-    out = [(e.id, e.pollutant, e.emitted_tonnes / limit - 1) for e in emissions
-           if (limit := limits.get(e.pollutant)) is not None and 0 < limit < e.emitted_tonnes]
+    out = [
+        (e.id, e.pollutant, e.emitted_tonnes / limit - 1)
+        for e in emissions
+        if (limit := limits.get(e.pollutant)) is not None and 0 < limit < e.emitted_tonnes
+    ]
     out.sort(key=lambda item: (item[1], item[0]))
     return out
 
@@ -159,14 +182,27 @@ def _disclosure_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> l
     if day < dt.date(day.year, rule.due_month, rule.due_day):
         year -= 1
     due = dt.date(year + 1, rule.due_month, rule.due_day)
-    report = next((d for d in facts.disclosures if d.year == year and d.submitted_at <= day),
-                  None)
+    report = next((d for d in facts.disclosures if d.year == year and d.submitted_at <= day), None)
     if report is None:
-        return [LineItem(rule.missing_id, rule.missing_points, None, None,
-                         f"{year} 年度报告未按期披露 / no {year} report (due {due})")]
+        return [
+            LineItem(
+                rule.missing_id,
+                rule.missing_points,
+                None,
+                None,
+                f"{year} 年度报告未按期披露 / no {year} report (due {due})",
+            )
+        ]
     if report.submitted_at > due:
-        return [LineItem(rule.late_id, rule.late_points, "disclosure", report.id,
-                         f"{report.submitted_at} > {due}")]
+        return [
+            LineItem(
+                rule.late_id,
+                rule.late_points,
+                "disclosure",
+                report.id,
+                f"{report.submitted_at} > {due}",
+            )
+        ]
     return []
 
 
@@ -176,18 +212,28 @@ def _clean_year_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> l
         return []
     lines = []
     for year in range(day.year - 1, day.year - 1 - rule.max, -1):
-        if not any(p.decision_date.year == year and not (p.revoked_at and p.revoked_at <= day)
-                   for p in facts.penalties):
+        if not any(
+            p.decision_date.year == year and not (p.revoked_at and p.revoked_at <= day)
+            for p in facts.penalties
+        ):
             lines.append(LineItem(rule.id, rule.points, None, None, str(year)))
     return lines
 
 
-def _veto_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date,
-                counting: list[tuple[PenaltyFact, Any]], over: list[Any]
-                ) -> list[tuple[Veto, LineItem]]:
+def _veto_lines(
+    facts: EnterpriseFacts,
+    book: Rulebook,
+    day: dt.date,
+    counting: list[tuple[PenaltyFact, Any]],
+    over: list[Any],
+) -> list[tuple[Veto, LineItem]]:
     fired: list[tuple[Veto, LineItem]] = []
-    relevant = {"penalty": bool(counting), "inspection": bool(facts.inspections),
-                "emission": bool(over), "no_permit": facts.permit_category is not None}
+    relevant = {
+        "penalty": bool(counting),
+        "inspection": bool(facts.inspections),
+        "emission": bool(over),
+        "no_permit": facts.permit_category is not None,
+    }
     for veto in book.vetoes:
         if not relevant.get(veto.when, True):
             continue
@@ -196,21 +242,36 @@ def _veto_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date,
     return fired
 
 
-def _veto_sources(veto: Veto, facts: EnterpriseFacts, day: dt.date,
-                  counting: list[tuple[PenaltyFact, Any]], over: list[Any]
-                  ) -> list[tuple[str | None, Any, str]]:
+def _veto_sources(
+    veto: Veto,
+    facts: EnterpriseFacts,
+    day: dt.date,
+    counting: list[tuple[PenaltyFact, Any]],
+    over: list[Any],
+) -> list[tuple[str | None, Any, str]]:
     if veto.when == "penalty":
-        return [("penalty", p.id, "") for p, _ in counting
-                if (veto.criminal_transfer is None or p.criminal_transfer == veto.criminal_transfer)
-                and (not veto.kinds or veto.kinds & set(p.kinds))]
+        return [
+            ("penalty", p.id, "")
+            for p, _ in counting
+            if (veto.criminal_transfer is None or p.criminal_transfer == veto.criminal_transfer)
+            and (not veto.kinds or veto.kinds & set(p.kinds))
+        ]
     if veto.when == "inspection":
-        return [("inspection", i.id, "") for i in facts.inspections
-                if i.outcome == veto.outcome and not _withdrawn(i, day)
-                and veto.window is not None and _in_window(i.date, veto.window, day)]
+        return [
+            ("inspection", i.id, "")
+            for i in facts.inspections
+            if i.outcome == veto.outcome
+            and not _withdrawn(i, day)
+            and veto.window is not None
+            and _in_window(i.date, veto.window, day)
+        ]
     if veto.when == "emission":
         ratio = Decimal(str(veto.over_ratio or 0))
-        return [("emission", ident, f"{pollutant} +{excess:.0%}")
-                for ident, pollutant, excess in over if excess > ratio]
+        return [
+            ("emission", ident, f"{pollutant} +{excess:.0%}")
+            for ident, pollutant, excess in over
+            if excess > ratio
+        ]
     if veto.when == "no_permit" and facts.permit_category in veto.categories:
         for permit in facts.permits:
             if _permit_valid(permit, day):
@@ -262,13 +323,26 @@ def explanation_digest(lines: Iterable[Sequence[Any]]) -> str:
 
 def json_lines(explanation: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """A stored (JSON) explanation as LineItem-shaped tuples, for ``explanation_digest``."""
-    return [(d["rule"], d["points"], (d.get("source") or {}).get("type"),
-             (d.get("source") or {}).get("id"), d.get("note")) for d in explanation]
+    return [
+        (
+            d["rule"],
+            d["points"],
+            (d.get("source") or {}).get("type"),
+            (d.get("source") or {}).get("id"),
+            d.get("note"),
+        )
+        for d in explanation
+    ]
 
 
 def rating_to_json(rating: Rating) -> list[dict[str, Any]]:
     """The explanation as stored and served: [{rule, points, source: {type, id}, note}]."""
-    return [{"rule": li.rule, "points": li.points,
-             "source": ({"type": li.source_type, "id": li.source_id}
-                        if li.source_type else None),
-             "note": li.note} for li in rating.explanation]
+    return [
+        {
+            "rule": li.rule,
+            "points": li.points,
+            "source": ({"type": li.source_type, "id": li.source_id} if li.source_type else None),
+            "note": li.note,
+        }
+        for li in rating.explanation
+    ]

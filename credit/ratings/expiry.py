@@ -34,18 +34,27 @@ def record_expired(session: Session, today: dt.date) -> int:
     if last is None or last >= today.toordinal():
         return 0
     since = dt.date.fromordinal(last) if last else today - dt.timedelta(days=FIRST_RUN_DAYS)
-    penalties = session.execute(select(Penalty.id, Penalty.enterprise_id).where(or_(
-        _came(Penalty.publish_until, since, today), _came(Penalty.decision_date, since, today),
-        _came(Penalty.revoked_at, since, today))))
+    penalties = session.execute(
+        select(Penalty.id, Penalty.enterprise_id).where(
+            or_(
+                _came(Penalty.publish_until, since, today),
+                _came(Penalty.decision_date, since, today),
+                _came(Penalty.revoked_at, since, today),
+            )
+        )
+    )
     count = 0
     for penalty_id, enterprise_id in penalties:
         record_change(session, "penalty", penalty_id, enterprise_id=enterprise_id)
         count += 1
     adjusted = session.execute(
-        select(Enterprise.uscc, Enterprise.id).join(
-            RatingAdjustment, RatingAdjustment.enterprise_id == Enterprise.id)
-        .where(RatingAdjustment.status == "approved",
-               _came(RatingAdjustment.expires_at, since, today)).distinct())
+        select(Enterprise.uscc, Enterprise.id)
+        .join(RatingAdjustment, RatingAdjustment.enterprise_id == Enterprise.id)
+        .where(
+            RatingAdjustment.status == "approved", _came(RatingAdjustment.expires_at, since, today)
+        )
+        .distinct()
+    )
     for uscc, enterprise_id in adjusted:
         record_change(session, "enterprise", uscc, enterprise_id=enterprise_id)
         count += 1

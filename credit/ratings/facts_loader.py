@@ -72,98 +72,178 @@ def _group(rows: Any, build: Any) -> dict[int, list[Any]]:
     return out
 
 
-def _penalties(session: Session, ids: Sequence[int], ranged: bool,
-               horizon: Horizon | None) -> dict[int, list[Any]]:
+def _penalties(
+    session: Session, ids: Sequence[int], ranged: bool, horizon: Horizon | None
+) -> dict[int, list[Any]]:
     stmt = select(
-        Penalty.enterprise_id, Penalty.id, Penalty.decision_date, Penalty.severity,
-        Penalty.fine_amount_fen, Penalty.penalty_kinds, Penalty.criminal_transfer,
-        Penalty.publish_until, Penalty.repaired_at, Penalty.revoked_at).where(
-        _where(Penalty.enterprise_id, ids, ranged))
+        Penalty.enterprise_id,
+        Penalty.id,
+        Penalty.decision_date,
+        Penalty.severity,
+        Penalty.fine_amount_fen,
+        Penalty.penalty_kinds,
+        Penalty.criminal_transfer,
+        Penalty.publish_until,
+        Penalty.repaired_at,
+        Penalty.revoked_at,
+    ).where(_where(Penalty.enterprise_id, ids, ranged))
     if horizon is not None:
-        stmt = stmt.where(or_(Penalty.decision_date >= horizon.since,
-                              Penalty.publish_until > horizon.as_of))
+        stmt = stmt.where(
+            or_(Penalty.decision_date >= horizon.since, Penalty.publish_until > horizon.as_of)
+        )
     rows = _fetch(session, stmt)
-    return _group(rows, lambda r: PenaltyFact(
-        r[1], r[2], r[3], r[4], tuple(k for k in r[5].split(";") if k), r[6], r[7], r[8], r[9]))
+    return _group(
+        rows,
+        lambda r: PenaltyFact(
+            r[1], r[2], r[3], r[4], tuple(k for k in r[5].split(";") if k), r[6], r[7], r[8], r[9]
+        ),
+    )
 
 
 def _permits(session: Session, ids: Sequence[int], ranged: bool) -> dict[int, list[Any]]:
     limits: dict[int, list[Any]] = defaultdict(list)
-    for permit_id, pollutant, amount in _fetch(session,
-            select(PermitLimit.permit_id, PermitLimit.pollutant, PermitLimit.annual_limit_tonnes)
-            .join(Permit, Permit.id == PermitLimit.permit_id)
-            .where(_where(Permit.enterprise_id, ids, ranged))):
+    for permit_id, pollutant, amount in _fetch(
+        session,
+        select(PermitLimit.permit_id, PermitLimit.pollutant, PermitLimit.annual_limit_tonnes)
+        .join(Permit, Permit.id == PermitLimit.permit_id)
+        .where(_where(Permit.enterprise_id, ids, ranged)),
+    ):
         limits[permit_id].append((pollutant, amount))
-    rows = _fetch(session, select(Permit.enterprise_id, Permit.id, Permit.valid_from,
-                                  Permit.valid_until, Permit.status, Permit.revoked_at)
-                           .where(_where(Permit.enterprise_id, ids, ranged)))
-    return _group(rows, lambda r: PermitFact(r[1], r[2], r[3], r[4], r[5],
-                                             tuple(sorted(limits.get(r[1], ())))))
+    rows = _fetch(
+        session,
+        select(
+            Permit.enterprise_id,
+            Permit.id,
+            Permit.valid_from,
+            Permit.valid_until,
+            Permit.status,
+            Permit.revoked_at,
+        ).where(_where(Permit.enterprise_id, ids, ranged)),
+    )
+    return _group(
+        rows,
+        lambda r: PermitFact(r[1], r[2], r[3], r[4], r[5], tuple(sorted(limits.get(r[1], ())))),
+    )
 
 
 def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
     if horizon is None:
-        return {"inspections": [], "emissions": [], "disclosures": [], "tipoffs": [],
-                "adjustments": []}
+        return {
+            "inspections": [],
+            "emissions": [],
+            "disclosures": [],
+            "tipoffs": [],
+            "adjustments": [],
+        }
     since_moment = dt.datetime.combine(horizon.since, dt.time(), CHINA)
-    return {"inspections": [Inspection.date >= horizon.since],
-            "emissions": [EmissionAccount.year == horizon.as_of.year - 1],
-            "disclosures": [DisclosureReport.year >= horizon.as_of.year - 2],
-            "tipoffs": [TipOff.closed_at >= since_moment],
-            "adjustments": [RatingAdjustment.expires_at > horizon.as_of]}
+    return {
+        "inspections": [Inspection.date >= horizon.since],
+        "emissions": [EmissionAccount.year == horizon.as_of.year - 1],
+        "disclosures": [DisclosureReport.year >= horizon.as_of.year - 2],
+        "tipoffs": [TipOff.closed_at >= since_moment],
+        "adjustments": [RatingAdjustment.expires_at > horizon.as_of],
+    }
 
 
-def _simple(session: Session, ids: Sequence[int], ranged: bool,
-            horizon: Horizon | None) -> dict[str, dict[int, list]]:
+def _simple(
+    session: Session, ids: Sequence[int], ranged: bool, horizon: Horizon | None
+) -> dict[str, dict[int, list]]:
     more = _horizon_filters(horizon)
-    inspections = _fetch(session,
-        select(Inspection.enterprise_id, Inspection.id, Inspection.date, Inspection.outcome)
-        .where(_where(Inspection.enterprise_id, ids, ranged), Inspection.withdrawn_at.is_(None),
-               Inspection.outcome != "compliant", *more["inspections"]))
-    emissions = _fetch(session,
-        select(EmissionAccount.enterprise_id, EmissionAccount.id, EmissionAccount.year,
-               EmissionAccount.pollutant, EmissionAccount.emitted_tonnes)
-        .where(_where(EmissionAccount.enterprise_id, ids, ranged), *more["emissions"]))
-    disclosures = _fetch(session,
-        select(DisclosureReport.enterprise_id, DisclosureReport.id, DisclosureReport.year,
-               DisclosureReport.submitted_at)
-        .where(_where(DisclosureReport.enterprise_id, ids, ranged), *more["disclosures"]))
-    tipoffs = _fetch(session,
-        select(TipOff.enterprise_id, TipOff.id, TipOff.closed_at)
-        .where(_where(TipOff.enterprise_id, ids, ranged), TipOff.substantiated.is_(True),
-               TipOff.closed_at.is_not(None), *more["tipoffs"]))
-    adjustments = _fetch(session,
-        select(RatingAdjustment.enterprise_id, RatingAdjustment.id, RatingAdjustment.to_level,
-               RatingAdjustment.reason, RatingAdjustment.decided_at, RatingAdjustment.expires_at)
-        .where(_where(RatingAdjustment.enterprise_id, ids, ranged),
-               RatingAdjustment.status == "approved", *more["adjustments"]))
+    inspections = _fetch(
+        session,
+        select(Inspection.enterprise_id, Inspection.id, Inspection.date, Inspection.outcome).where(
+            _where(Inspection.enterprise_id, ids, ranged),
+            Inspection.withdrawn_at.is_(None),
+            Inspection.outcome != "compliant",
+            *more["inspections"],
+        ),
+    )
+    emissions = _fetch(
+        session,
+        select(
+            EmissionAccount.enterprise_id,
+            EmissionAccount.id,
+            EmissionAccount.year,
+            EmissionAccount.pollutant,
+            EmissionAccount.emitted_tonnes,
+        ).where(_where(EmissionAccount.enterprise_id, ids, ranged), *more["emissions"]),
+    )
+    disclosures = _fetch(
+        session,
+        select(
+            DisclosureReport.enterprise_id,
+            DisclosureReport.id,
+            DisclosureReport.year,
+            DisclosureReport.submitted_at,
+        ).where(_where(DisclosureReport.enterprise_id, ids, ranged), *more["disclosures"]),
+    )
+    tipoffs = _fetch(
+        session,
+        select(TipOff.enterprise_id, TipOff.id, TipOff.closed_at).where(
+            _where(TipOff.enterprise_id, ids, ranged),
+            TipOff.substantiated.is_(True),
+            TipOff.closed_at.is_not(None),
+            *more["tipoffs"],
+        ),
+    )
+    adjustments = _fetch(
+        session,
+        select(
+            RatingAdjustment.enterprise_id,
+            RatingAdjustment.id,
+            RatingAdjustment.to_level,
+            RatingAdjustment.reason,
+            RatingAdjustment.decided_at,
+            RatingAdjustment.expires_at,
+        ).where(
+            _where(RatingAdjustment.enterprise_id, ids, ranged),
+            RatingAdjustment.status == "approved",
+            *more["adjustments"],
+        ),
+    )
     return {
         "inspections": _group(inspections, lambda r: InspectionFact._make((*r[1:], None))),
         "emissions": _group(emissions, lambda r: EmissionFact._make(r[1:])),
         "disclosures": _group(disclosures, lambda r: DisclosureFact._make(r[1:])),
         "tipoffs": _group(tipoffs, lambda r: TipoffFact(r[1], local_date(r[2]), True)),
-        "adjustments": _group(adjustments, lambda r: AdjustmentFact(
-            r[1], r[2], r[3], local_date(r[4]), r[5])),
+        "adjustments": _group(
+            adjustments, lambda r: AdjustmentFact(r[1], r[2], r[3], local_date(r[4]), r[5])
+        ),
     }
 
 
-def _chunk_facts(session: Session, chunk: list[tuple[int, str | None]], ranged: bool,
-                 horizon: Horizon | None = None) -> Iterator[EnterpriseFacts]:
+def _chunk_facts(
+    session: Session,
+    chunk: list[tuple[int, str | None]],
+    ranged: bool,
+    horizon: Horizon | None = None,
+) -> Iterator[EnterpriseFacts]:
     ids = [eid for eid, _ in chunk]
     penalties = _penalties(session, ids, ranged, horizon)
     permits = _permits(session, ids, ranged)
     simple = _simple(session, ids, ranged, horizon)
     for eid, category in chunk:
         yield EnterpriseFacts(
-            eid, category, tuple(penalties.get(eid, ())),
-            tuple(simple["inspections"].get(eid, ())), tuple(permits.get(eid, ())),
-            tuple(simple["emissions"].get(eid, ())), tuple(simple["disclosures"].get(eid, ())),
-            tuple(simple["tipoffs"].get(eid, ())), tuple(simple["adjustments"].get(eid, ())))
+            eid,
+            category,
+            tuple(penalties.get(eid, ())),
+            tuple(simple["inspections"].get(eid, ())),
+            tuple(permits.get(eid, ())),
+            tuple(simple["emissions"].get(eid, ())),
+            tuple(simple["disclosures"].get(eid, ())),
+            tuple(simple["tipoffs"].get(eid, ())),
+            tuple(simple["adjustments"].get(eid, ())),
+        )
 
 
-def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, *,
-               chunk: int = 2000, horizon: Horizon | None = None,
-               id_range: tuple[int, int] | None = None) -> Iterator[EnterpriseFacts]:
+def load_facts(
+    session: Session,
+    enterprise_ids: Collection[int] | None = None,
+    *,
+    chunk: int = 2000,
+    horizon: Horizon | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
     Seven queries per chunk of ``chunk`` enterprises, whatever their records. With a
@@ -174,17 +254,17 @@ def load_facts(session: Session, enterprise_ids: Collection[int] | None = None, 
     if enterprise_ids is not None:
         wanted = sorted(set(enterprise_ids))
         for start in range(0, len(wanted), chunk):
-            part = wanted[start:start + chunk]
-            rows = [(r[0], r[1]) for r in _fetch(session,
-                stmt.where(Enterprise.id.in_(part)))]
+            part = wanted[start : start + chunk]
+            rows = [(r[0], r[1]) for r in _fetch(session, stmt.where(Enterprise.id.in_(part)))]
             yield from _chunk_facts(session, rows, False, horizon)
         return
     after, last = (id_range[0] - 1, id_range[1]) if id_range else (0, None)
     if last is not None:
         stmt = stmt.where(Enterprise.id <= last)
     while True:
-        rows = [(r[0], r[1]) for r in _fetch(session,
-            stmt.where(Enterprise.id > after).limit(chunk))]
+        rows = [
+            (r[0], r[1]) for r in _fetch(session, stmt.where(Enterprise.id > after).limit(chunk))
+        ]
         if not rows:
             return
         yield from _chunk_facts(session, rows, True, horizon)

@@ -5,11 +5,20 @@ from __future__ import annotations
 #: best first; black is reached only through a veto
 LEVELS = ("green", "blue", "yellow", "red", "black")
 #: the published names (GB practice: 环保诚信/良好/警示/不良/严重失信企业)
-LEVEL_NAMES = {"green": "环保诚信企业", "blue": "环保良好企业", "yellow": "环保警示企业",
-               "red": "环保不良企业", "black": "环保严重失信企业"}
-LEVEL_NAMES_EN = {"green": "Environmentally trustworthy", "blue": "Environmentally good",
-                  "yellow": "Environmental warning", "red": "Environmentally poor",
-                  "black": "Seriously untrustworthy"}
+LEVEL_NAMES = {
+    "green": "环保诚信企业",
+    "blue": "环保良好企业",
+    "yellow": "环保警示企业",
+    "red": "环保不良企业",
+    "black": "环保严重失信企业",
+}
+LEVEL_NAMES_EN = {
+    "green": "Environmentally trustworthy",
+    "blue": "Environmentally good",
+    "yellow": "Environmental warning",
+    "red": "Environmentally poor",
+    "black": "Seriously untrustworthy",
+}
 
 
 def level_name(level: str | None, lang: str = "zh") -> str | None:

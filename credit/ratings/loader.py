@@ -39,8 +39,10 @@ class _Reader:
 
     def fail(self, key: str, problem: str) -> RulebookError:
         where = f"{self.path}.{key}" if self.path else key
-        return RulebookError(f"规则文件 {self.source}：{where} {problem} / rulebook "
-                             f"{self.source}: {where}: {problem}")
+        return RulebookError(
+            f"规则文件 {self.source}：{where} {problem} / rulebook "
+            f"{self.source}: {where}: {problem}"
+        )
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.table:
@@ -117,8 +119,15 @@ def _penalty_rules(root: _Reader) -> tuple[PenaltyRule, ...]:
         severity = item.choices("severity", SEVERITIES)
         if severity is None and criminal is None:
             raise item.fail("severity", "or criminal_transfer is required to select penalties")
-        rules.append(PenaltyRule(item.get("id", str), item.points(),
-                                 item.window(allow_publish_until=True), severity, criminal))
+        rules.append(
+            PenaltyRule(
+                item.get("id", str),
+                item.points(),
+                item.window(allow_publish_until=True),
+                severity,
+                criminal,
+            )
+        )
     return tuple(rules)
 
 
@@ -129,8 +138,14 @@ def _surcharges(root: _Reader) -> tuple[Surcharge, ...]:
         high = item.get("fine_max", (int, float), None)
         if high is not None and high <= low:
             raise item.fail("fine_max", "must be greater than fine_min")
-        out.append(Surcharge(item.get("id", str), item.points(), round(low * 100),
-                             None if high is None else round(high * 100)))
+        out.append(
+            Surcharge(
+                item.get("id", str),
+                item.points(),
+                round(low * 100),
+                None if high is None else round(high * 100),
+            )
+        )
     return tuple(out)
 
 
@@ -138,8 +153,13 @@ def _counted(item: _Reader, outcome: bool) -> CountedRule:
     cap = item.get("cap", int, None)
     if cap is not None and cap > 0:
         raise item.fail("cap", "must not be positive")
-    return CountedRule(item.get("id", str), item.points(), cap, item.window(),
-                       item.get("outcome", str) if outcome else None)
+    return CountedRule(
+        item.get("id", str),
+        item.points(),
+        cap,
+        item.window(),
+        item.get("outcome", str) if outcome else None,
+    )
 
 
 def _disclosure(item: _Reader) -> DisclosureRule:
@@ -149,9 +169,15 @@ def _disclosure(item: _Reader) -> DisclosureRule:
         dt.date(2001, month, day)
     except ValueError:
         raise item.fail("due", f"must be MM-DD, got {due!r}") from None
-    return DisclosureRule(item.choices("categories", CATEGORIES) or frozenset(), month, day,
-                          item.get("missing_id", str), item.points("missing_points"),
-                          item.get("late_id", str), item.points("late_points"))
+    return DisclosureRule(
+        item.choices("categories", CATEGORIES) or frozenset(),
+        month,
+        day,
+        item.get("missing_id", str),
+        item.points("missing_points"),
+        item.get("late_id", str),
+        item.points("late_points"),
+    )
 
 
 def _veto(item: _Reader) -> Veto:
@@ -162,13 +188,17 @@ def _veto(item: _Reader) -> Veto:
     if level not in LEVELS:
         raise item.fail("level", f"must be one of {LEVELS}")
     ratio = item.get("over_ratio", (int, float), None)
-    return Veto(item.get("id", str), when, level,
-                frozenset(item.get("kinds", list, [])),
-                item.get("criminal_transfer", bool, None),
-                item.choices("categories", CATEGORIES) or frozenset(),
-                item.get("outcome", str, None),
-                item.window() if "window" in item.table else None,
-                None if ratio is None else float(ratio))
+    return Veto(
+        item.get("id", str),
+        when,
+        level,
+        frozenset(item.get("kinds", list, [])),
+        item.get("criminal_transfer", bool, None),
+        item.choices("categories", CATEGORIES) or frozenset(),
+        item.get("outcome", str, None),
+        item.window() if "window" in item.table else None,
+        None if ratio is None else float(ratio),
+    )
 
 
 def parse_rulebook(text: str, source: str = "<string>") -> Rulebook:
@@ -176,24 +206,35 @@ def parse_rulebook(text: str, source: str = "<string>") -> Rulebook:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulebookError(f"规则文件 {source} 不是有效的 TOML / rulebook {source} is not "
-                            f"valid TOML: {exc}") from None
+        raise RulebookError(
+            f"规则文件 {source} 不是有效的 TOML / rulebook {source} is not valid TOML: {exc}"
+        ) from None
     root = _Reader(source, "", data)
     start, low, high = root.get("start", int), root.get("min", int), root.get("max", int)
     if not low <= start <= high:
         raise root.fail("start", f"must lie between min {low} and max {high}")
     book = Rulebook(
-        name=root.get("name", str), version=root.get("version", str),
-        effective_from=root.get("effective_from", dt.date), title=root.get("title", str, ""),
-        start=start, min=low, max=high, levels=_levels(root),
-        penalties=_penalty_rules(root), surcharges=_surcharges(root),
+        name=root.get("name", str),
+        version=root.get("version", str),
+        effective_from=root.get("effective_from", dt.date),
+        title=root.get("title", str, ""),
+        start=start,
+        min=low,
+        max=high,
+        levels=_levels(root),
+        penalties=_penalty_rules(root),
+        surcharges=_surcharges(root),
         inspections=tuple(_counted(i, True) for i in root.items("inspection")),
-        emission=(EmissionRule(e.get("id", str), e.points(), e.get("cap", int, None))
-                  if (e := root.sub("emission") if "emission" in data else None) else None),
+        emission=(
+            EmissionRule(e.get("id", str), e.points(), e.get("cap", int, None))
+            if (e := root.sub("emission") if "emission" in data else None)
+            else None
+        ),
         disclosure=_disclosure(root.sub("disclosure")) if "disclosure" in data else None,
         tipoff=_counted(root.sub("tipoff"), False) if "tipoff" in data else None,
         vetoes=tuple(_veto(v) for v in root.items("veto")),
-        clean_years=_clean_years(root) if "clean_years" in data else None)
+        clean_years=_clean_years(root) if "clean_years" in data else None,
+    )
     _check_unique_ids(root, book)
     return book
 
@@ -228,12 +269,16 @@ def load_rulebook(name: str, directory: Path = RULEBOOK_DIR) -> Rulebook:
         raise RulebookError(f"无效的规则名称 / invalid rulebook name {name!r}")
     path = directory / f"{name}.toml"
     if not path.is_file():
-        raise RulebookError(f"没有名为 {name} 的规则 / no rulebook named {name!r}; available: "
-                            f"{', '.join(available_rulebooks(directory))}")
+        raise RulebookError(
+            f"没有名为 {name} 的规则 / no rulebook named {name!r}; available: "
+            f"{', '.join(available_rulebooks(directory))}"
+        )
     book = parse_rulebook(path.read_text(encoding="utf-8"), path.name)
     if book.name != name:
-        raise RulebookError(f"规则文件 {path.name}：name = {book.name!r} 与文件名不符 / "
-                            f"rulebook {path.name}: name {book.name!r} differs from the file name")
+        raise RulebookError(
+            f"规则文件 {path.name}：name = {book.name!r} 与文件名不符 / "
+            f"rulebook {path.name}: name {book.name!r} differs from the file name"
+        )
     return book
 
 

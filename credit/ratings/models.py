@@ -30,8 +30,13 @@ class CreditRating(Base):
         enum_check("level", LEVELS),
         enum_check("computed_level", LEVELS),
         CheckConstraint("score >= -1000 AND score <= 1000", name="score_range"),
-        Index("uq_credit_ratings_current", "enterprise_id", unique=True,
-              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+        Index(
+            "uq_credit_ratings_current",
+            "enterprise_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
         Index("ix_credit_ratings_history", "enterprise_id", "as_of"),
     )
 

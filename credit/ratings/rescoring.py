@@ -38,12 +38,21 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, Any]:
 
     The explanation's JSON text is read only for rows without a digest (older rows)."""
     rows = session.connection().execute(
-        select(CreditRating.enterprise_id, CreditRating.id, CreditRating.score,
-               CreditRating.level, CreditRating.computed_level, CreditRating.rulebook_version,
-               CreditRating.adjustment_id, CreditRating.explanation_digest,
-               case((CreditRating.explanation_digest.is_(None),
-                     cast(CreditRating.explanation, Text)), else_=None))
-        .where(CreditRating.enterprise_id.in_(ids), CreditRating.is_current))
+        select(
+            CreditRating.enterprise_id,
+            CreditRating.id,
+            CreditRating.score,
+            CreditRating.level,
+            CreditRating.computed_level,
+            CreditRating.rulebook_version,
+            CreditRating.adjustment_id,
+            CreditRating.explanation_digest,
+            case(
+                (CreditRating.explanation_digest.is_(None), cast(CreditRating.explanation, Text)),
+                else_=None,
+            ),
+        ).where(CreditRating.enterprise_id.in_(ids), CreditRating.is_current)
+    )
     return {r[0]: r[1:] for r in rows.all()}
 
 
@@ -51,14 +60,20 @@ def _usccs(session: Session, ids: Collection[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = session.connection().execute(
-        select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(ids)))
+        select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(ids))
+    )
     return {eid: uscc for eid, uscc in rows}
 
 
 def _same(stored: Any, new: Rating, digest: str) -> bool:
     """Unchanged? By digest; rows from before digests compare the explanation as JSON."""
-    if stored is None or tuple(stored[1:6]) != (new.score, new.level, new.computed_level,
-                                                new.rulebook_version, new.adjustment_id):
+    if stored is None or tuple(stored[1:6]) != (
+        new.score,
+        new.level,
+        new.computed_level,
+        new.rulebook_version,
+        new.adjustment_id,
+    ):
         return False
     if stored[6] is not None:
         return bool(stored[6] == digest)
@@ -84,11 +99,20 @@ def _changes(session: Session, ratings: list[tuple[int, Rating]]) -> tuple[Rows,
             continue
         if current is not None:
             retire.append(current[0])
-        rows.append({"enterprise_id": enterprise_id, "as_of": rating.as_of,
-                     "rulebook_version": rating.rulebook_version, "score": rating.score,
-                     "level": rating.level, "computed_level": rating.computed_level,
-                     "explanation": rating_to_json(rating), "explanation_digest": digest,
-                     "adjustment_id": rating.adjustment_id, "is_current": True})
+        rows.append(
+            {
+                "enterprise_id": enterprise_id,
+                "as_of": rating.as_of,
+                "rulebook_version": rating.rulebook_version,
+                "score": rating.score,
+                "level": rating.level,
+                "computed_level": rating.computed_level,
+                "explanation": rating_to_json(rating),
+                "explanation_digest": digest,
+                "adjustment_id": rating.adjustment_id,
+                "is_current": True,
+            }
+        )
     return rows, retire
 
 
@@ -106,25 +130,30 @@ def _record_rated(session: Session, usccs: dict[int, str]) -> None:
     for enterprise_id, uscc in usccs.items():
         record_change(session, "rating", uscc, enterprise_id=enterprise_id)
         marked = pending.get(("enterprise", uscc))
-        record_change(session, "enterprise", uscc,
-                      enterprise_id=marked[1] if marked else None)
-    session.execute(update(Enterprise).where(Enterprise.id.in_(list(usccs)))
-                    .values(updated_at=utcnow()))
+        record_change(session, "enterprise", uscc, enterprise_id=marked[1] if marked else None)
+    session.execute(
+        update(Enterprise).where(Enterprise.id.in_(list(usccs))).values(updated_at=utcnow())
+    )
 
 
 def _apply(session: Session, rows: Rows, retire: list[int]) -> int:
     """Store new current ratings (retiring the old ones) with their change-log rows."""
     _record_rated(session, _usccs(session, {row["enterprise_id"] for row in rows}))
     if retire:
-        session.execute(update(CreditRating).where(CreditRating.id.in_(retire))
-                        .values(is_current=False).execution_options(synchronize_session=False))
+        session.execute(
+            update(CreditRating)
+            .where(CreditRating.id.in_(retire))
+            .values(is_current=False)
+            .execution_options(synchronize_session=False)
+        )
     if rows:
         session.connection().execute(CreditRating.__table__.insert(), rows)
     return len(rows)
 
 
-def _rated(session: Session, facts: Iterable[Any], as_of: dt.date, rulebook: Rulebook,
-           chunk: int) -> Iterator[tuple[int, Rows, list[int]]]:
+def _rated(
+    session: Session, facts: Iterable[Any], as_of: dt.date, rulebook: Rulebook, chunk: int
+) -> Iterator[tuple[int, Rows, list[int]]]:
     """(how many rated, new rows, retired ids) per chunk of enterprises' facts."""
     batch: list[tuple[int, Rating]] = []
     for f in facts:
@@ -136,9 +165,15 @@ def _rated(session: Session, facts: Iterable[Any], as_of: dt.date, rulebook: Rul
         yield len(batch), *_changes(session, batch)
 
 
-def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.date,
-            rulebook: Rulebook, advance: Callable[[int], None] | None = None,
-            chunk: int = 2000, jobs: int = 1) -> RescoreResult:
+def rescore(
+    session: Session,
+    enterprise_ids: Collection[int] | None,
+    as_of: dt.date,
+    rulebook: Rulebook,
+    advance: Callable[[int], None] | None = None,
+    chunk: int = 2000,
+    jobs: int = 1,
+) -> RescoreResult:
     """Rate ``enterprise_ids`` (None = all) and store a new current rating where it changed.
 
     A handful of queries per chunk of enterprises; flushes, does not commit. With ``jobs``
@@ -149,11 +184,17 @@ def rescore(session: Session, enterprise_ids: Collection[int] | None, as_of: dt.
     """
     horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
     if jobs > 1 and enterprise_ids is None:
-        parts: Iterable[tuple[int, Rows, list[int]]] = _forked(session, as_of, rulebook,
-                                                               horizon, chunk, jobs)
+        parts: Iterable[tuple[int, Rows, list[int]]] = _forked(
+            session, as_of, rulebook, horizon, chunk, jobs
+        )
     else:
-        parts = _rated(session, load_facts(session, enterprise_ids, chunk=chunk,
-                                           horizon=horizon), as_of, rulebook, chunk)
+        parts = _rated(
+            session,
+            load_facts(session, enterprise_ids, chunk=chunk, horizon=horizon),
+            as_of,
+            rulebook,
+            chunk,
+        )
     rated = changed = 0
     for count, rows, retire in parts:
         changed += _apply(session, rows, retire)
@@ -168,13 +209,20 @@ _FORK: dict[str, Any] = {}
 SLICE = 10_000  # enterprises per task of a parallel rescore
 
 
-def _forked(session: Session, as_of: dt.date, rulebook: Rulebook, horizon: Horizon, chunk: int,
-            jobs: int) -> Iterator[tuple[int, Rows, list[int]]]:
-    ids = session.connection().execute(select(Enterprise.id).order_by(Enterprise.id)) \
-        .scalars().all()
+def _forked(
+    session: Session, as_of: dt.date, rulebook: Rulebook, horizon: Horizon, chunk: int, jobs: int
+) -> Iterator[tuple[int, Rows, list[int]]]:
+    ids = (
+        session.connection().execute(select(Enterprise.id).order_by(Enterprise.id)).scalars().all()
+    )
     slices = [(ids[i], ids[min(i + SLICE, len(ids)) - 1]) for i in range(0, len(ids), SLICE)]
-    _FORK.update(app=current_app._get_current_object(),  # type: ignore[attr-defined]
-                 as_of=as_of, rulebook=rulebook, horizon=horizon, chunk=chunk)
+    _FORK.update(
+        app=current_app._get_current_object(),  # type: ignore[attr-defined]
+        as_of=as_of,
+        rulebook=rulebook,
+        horizon=horizon,
+        chunk=chunk,
+    )
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, max(1, len(slices))), initializer=_forked_init) as pool:
         yield from pool.imap_unordered(_rate_slice, slices)
@@ -193,11 +241,13 @@ def _rate_slice(bounds: tuple[int, int]) -> tuple[int, Rows, list[int]]:
     with _FORK["app"].app_context():
         session = get_db().new_session()
         try:
-            facts = load_facts(session, None, chunk=_FORK["chunk"], horizon=_FORK["horizon"],
-                               id_range=bounds)
+            facts = load_facts(
+                session, None, chunk=_FORK["chunk"], horizon=_FORK["horizon"], id_range=bounds
+            )
             rated, rows, retire = 0, [], []
-            for count, new, old in _rated(session, facts, _FORK["as_of"], _FORK["rulebook"],
-                                          _FORK["chunk"]):
+            for count, new, old in _rated(
+                session, facts, _FORK["as_of"], _FORK["rulebook"], _FORK["chunk"]
+            ):
                 rated += count
                 rows.extend(new)
                 retire.extend(old)
@@ -209,8 +259,11 @@ def _rate_slice(bounds: tuple[int, int]) -> tuple[int, Rows, list[int]]:
 
 def dirty_enterprises(changes: Iterable[ChangeLog]) -> set[int]:
     """Enterprises whose rating may have moved because of these changes."""
-    return {c.enterprise_id for c in changes
-            if c.enterprise_id is not None and c.entity in RATED_ENTITIES}
+    return {
+        c.enterprise_id
+        for c in changes
+        if c.enterprise_id is not None and c.entity in RATED_ENTITIES
+    }
 
 
 class RescoringConsumer(Consumer):

@@ -17,8 +17,9 @@ from credit.ratings.snapshots import adjustment_views, rating_shape
 from credit.records.models import Enterprise
 
 
-def rating_as_of(session: Session, enterprise: Enterprise, as_of: dt.date,
-                 rulebook: Rulebook) -> Rating:
+def rating_as_of(
+    session: Session, enterprise: Enterprise, as_of: dt.date, rulebook: Rulebook
+) -> Rating:
     """The rating of one enterprise computed on demand for any date (time travel)."""
     horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
     for facts in load_facts(session, [enterprise.id], horizon=horizon):
@@ -29,11 +30,22 @@ def rating_as_of(session: Session, enterprise: Enterprise, as_of: dt.date,
 def rating_json(session: Session, uscc: str, rating: Rating) -> dict[str, Any]:
     """The API/export shape of a rating computed on demand (``created_at`` null: it is not
     a stored rating); the same shape as ``credit.records.snapshots.rating_view``."""
-    adjustment = adjustment_views(session, [rating.adjustment_id]).get(rating.adjustment_id) \
-        if rating.adjustment_id is not None else None
-    return rating_shape(uscc, rating.score, rating.level, rating.computed_level,
-                        rating.rulebook_version, rating.as_of, rating_to_json(rating),
-                        adjustment, None)
+    adjustment = (
+        adjustment_views(session, [rating.adjustment_id]).get(rating.adjustment_id)
+        if rating.adjustment_id is not None
+        else None
+    )
+    return rating_shape(
+        uscc,
+        rating.score,
+        rating.level,
+        rating.computed_level,
+        rating.rulebook_version,
+        rating.as_of,
+        rating_to_json(rating),
+        adjustment,
+        None,
+    )
 
 
 def first_known_date(session: Session, enterprise: Enterprise) -> dt.date:
@@ -41,17 +53,28 @@ def first_known_date(session: Session, enterprise: Enterprise) -> dt.date:
     it was entered when that is earlier. Before it there is no rating ("unrated")."""
     from credit.records.models import DisclosureReport, EmissionAccount, Inspection, Penalty, Permit
 
-    days = (Penalty.decision_date, Inspection.date, Permit.valid_from,
-            DisclosureReport.submitted_at)
+    days = (
+        Penalty.decision_date,
+        Inspection.date,
+        Permit.valid_from,
+        DisclosureReport.submitted_at,
+    )
     years = (EmissionAccount.year, DisclosureReport.year)
-    row = session.execute(select(*(
-        select(func.min(column)).where(column.class_.enterprise_id == enterprise.id)
-        .scalar_subquery() for column in (*days, *years)))).one()
+    row = session.execute(
+        select(
+            *(
+                select(func.min(column))
+                .where(column.class_.enterprise_id == enterprise.id)
+                .scalar_subquery()
+                for column in (*days, *years)
+            )
+        )
+    ).one()
     entered = enterprise.created_at
     if entered.tzinfo is None:
         entered = entered.replace(tzinfo=dt.UTC)
-    known = [entered.astimezone(CHINA).date(), *(d for d in row[:len(days)] if d)]
-    known += [dt.date(y, 1, 1) for y in row[len(days):] if y]
+    known = [entered.astimezone(CHINA).date(), *(d for d in row[: len(days)] if d)]
+    known += [dt.date(y, 1, 1) for y in row[len(days) :] if y]
     return min(known)
 
 
@@ -59,7 +82,9 @@ def require_rated(session: Session, enterprise: Enterprise, as_of: dt.date) -> N
     """NotFound ("unrated") when ``as_of`` is before anything was known of the enterprise."""
     first = first_known_date(session, enterprise)
     if as_of < first:
-        raise NotFound(f"{enterprise.uscc} 在 {as_of.isoformat()} 尚无任何记录，未评级（最早 "
-                       f"{first.isoformat()}） / {enterprise.uscc} was unrated on "
-                       f"{as_of.isoformat()}: nothing is known of it before "
-                       f"{first.isoformat()}")
+        raise NotFound(
+            f"{enterprise.uscc} 在 {as_of.isoformat()} 尚无任何记录，未评级（最早 "
+            f"{first.isoformat()}） / {enterprise.uscc} was unrated on "
+            f"{as_of.isoformat()}: nothing is known of it before "
+            f"{first.isoformat()}"
+        )

@@ -15,11 +15,21 @@ from credit.records.models import Enterprise
 
 #: CF_* column → our column; money columns are in 万元
 CF_COLUMNS = {
-    "CF_XDR_SHXYM": "uscc", "CF_WSH": "decision_no", "CF_WFXW": "violation_type",
-    "CF_SY": "facts", "CF_YJ": "legal_basis", "CF_CFLB": "penalty_kinds", "CF_NR": "content",
-    "CF_NR_ZKDX": "licence_affected", "CF_JDRQ": "decision_date", "CF_GSJZQ": "publish_until",
-    "CF_CFJG": "authority", "CF_CFJGDM": "authority_uscc", "CF_SJLY": "data_source",
-    "CF_SJLYDM": "data_source_uscc", "BZ": "remarks",
+    "CF_XDR_SHXYM": "uscc",
+    "CF_WSH": "decision_no",
+    "CF_WFXW": "violation_type",
+    "CF_SY": "facts",
+    "CF_YJ": "legal_basis",
+    "CF_CFLB": "penalty_kinds",
+    "CF_NR": "content",
+    "CF_NR_ZKDX": "licence_affected",
+    "CF_JDRQ": "decision_date",
+    "CF_GSJZQ": "publish_until",
+    "CF_CFJG": "authority",
+    "CF_CFJGDM": "authority_uscc",
+    "CF_SJLY": "data_source",
+    "CF_SJLYDM": "data_source_uscc",
+    "BZ": "remarks",
 }
 WAN_YUAN = {"CF_NR_FK": "fine_amount", "CF_NR_WFFF": "confiscated_amount"}
 
@@ -39,7 +49,10 @@ def _yuan(wan: str) -> str:
 def _severity(row: dict[str, Any]) -> str:
     """Without a severity column: 严重 when 公示截止期 is more than a year after the decision."""
     try:
-        decided, until = fields.date(str(row.get("CF_JDRQ", ""))), fields.date(str(row.get("CF_GSJZQ", "")))
+        decided, until = (
+            fields.date(str(row.get("CF_JDRQ", ""))),
+            fields.date(str(row.get("CF_GSJZQ", ""))),
+        )
     except ValueError:
         return "一般"
     try:
@@ -72,17 +85,37 @@ def _wan(yuan: str) -> str:
 
 def cf_records(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Penalty snapshots as 双公示 CF_* records (money in 万元)."""
-    reps = dict(session.execute(select(Enterprise.uscc, Enterprise.legal_representative)
-                                .where(Enterprise.uscc.in_({i["uscc"] for i in items}))).all())
-    return [{
-        "id": p["id"], "CF_XDR_MC": p["enterprise_name"], "CF_XDR_LB": "法人及非法人组织",
-        "CF_XDR_SHXYM": p["uscc"], "CF_FRDB": reps.get(p["uscc"]) or "",
-        "CF_WSH": p["decision_no"], "CF_WFXW": p["violation_type"], "CF_SY": p["facts"],
-        "CF_YJ": p["legal_basis"], "CF_CFLB": ";".join(p["penalty_kinds"]),
-        "CF_NR": p["content"] or "", "CF_NR_FK": _wan(p["fine_amount"]),
-        "CF_NR_WFFF": _wan(p["confiscated_amount"]), "CF_NR_ZKDX": p["licence_affected"] or "",
-        "CF_JDRQ": p["decision_date"], "CF_YXQ": p["publish_until"],
-        "CF_GSJZQ": p["publish_until"], "CF_CFJG": p["authority"],
-        "CF_CFJGDM": p["authority_uscc"] or "", "CF_SJLY": p["data_source"] or p["authority"],
-        "CF_SJLYDM": p["data_source_uscc"] or "", "BZ": p["remarks"] or "",
-    } for p in items]
+    reps = dict(
+        session.execute(
+            select(Enterprise.uscc, Enterprise.legal_representative).where(
+                Enterprise.uscc.in_({i["uscc"] for i in items})
+            )
+        ).all()
+    )
+    return [
+        {
+            "id": p["id"],
+            "CF_XDR_MC": p["enterprise_name"],
+            "CF_XDR_LB": "法人及非法人组织",
+            "CF_XDR_SHXYM": p["uscc"],
+            "CF_FRDB": reps.get(p["uscc"]) or "",
+            "CF_WSH": p["decision_no"],
+            "CF_WFXW": p["violation_type"],
+            "CF_SY": p["facts"],
+            "CF_YJ": p["legal_basis"],
+            "CF_CFLB": ";".join(p["penalty_kinds"]),
+            "CF_NR": p["content"] or "",
+            "CF_NR_FK": _wan(p["fine_amount"]),
+            "CF_NR_WFFF": _wan(p["confiscated_amount"]),
+            "CF_NR_ZKDX": p["licence_affected"] or "",
+            "CF_JDRQ": p["decision_date"],
+            "CF_YXQ": p["publish_until"],
+            "CF_GSJZQ": p["publish_until"],
+            "CF_CFJG": p["authority"],
+            "CF_CFJGDM": p["authority_uscc"] or "",
+            "CF_SJLY": p["data_source"] or p["authority"],
+            "CF_SJLYDM": p["data_source_uscc"] or "",
+            "BZ": p["remarks"] or "",
+        }
+        for p in items
+    ]

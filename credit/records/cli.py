@@ -42,16 +42,27 @@ def import_cmd(kind: str, encoding: str | None, file: Path) -> None:
                     session.rollback()
                     _report(result.errors)
                     sys.exit(1)
-                audit(session, cli_actor(), "records.import", f"file:{file.name}",
-                      {"kind": kind, "created": result.created, "updated": result.updated,
-                       "unchanged": result.unchanged})
+                audit(
+                    session,
+                    cli_actor(),
+                    "records.import",
+                    f"file:{file.name}",
+                    {
+                        "kind": kind,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                    },
+                )
                 session.commit()
             finally:
                 session.close()
     except ReadError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"导入完成 / imported {kind}: {result.created} created, {result.updated} updated, "
-               f"{result.unchanged} unchanged")
+    click.echo(
+        f"导入完成 / imported {kind}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
 
 
 def _report(errors: list) -> None:
@@ -60,6 +71,8 @@ def _report(errors: list) -> None:
     more = len(errors) - MAX_SHOWN
     if more > 0:
         click.echo(f"… 另有 {more} 个错误 / and {more} more errors", err=True)
-    click.echo(f"导入失败，共 {len(errors)} 个错误，未保存任何数据 / import failed with "
-               f"{len(errors)} errors; nothing was stored", err=True)
-
+    click.echo(
+        f"导入失败，共 {len(errors)} 个错误，未保存任何数据 / import failed with "
+        f"{len(errors)} errors; nothing was stored",
+        err=True,
+    )

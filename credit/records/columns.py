@@ -20,65 +20,101 @@ RATIO = partial(fields.decimal, low=Decimal(0), high=Decimal(1))
 #: kind → [(column, required, parser)]; parsers take the stripped string
 SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
     "enterprises": [
-        ("uscc", True, str.upper), ("name", True, partial(fields.text, max_len=200)),
+        ("uscc", True, str.upper),
+        ("name", True, partial(fields.text, max_len=200)),
         ("legal_representative", False, partial(fields.text, max_len=100)),
         ("region_code", True, partial(fields.text, max_len=6)),
         ("industry_code", True, normalize_industry_code),
         ("address", False, partial(fields.text, max_len=300)),
         ("latitude", False, partial(fields.decimal, low=Decimal(-90), high=Decimal(90), places=6)),
-        ("longitude", False, partial(fields.decimal, low=Decimal(-180), high=Decimal(180), places=6)),
-        ("permit_category", False, partial(fields.choice, mapping=fields.CATEGORY, label="管理类别")),
-        ("status", False, partial(fields.choice, mapping=fields.STATUS, label="状态"))],
+        (
+            "longitude",
+            False,
+            partial(fields.decimal, low=Decimal(-180), high=Decimal(180), places=6),
+        ),
+        (
+            "permit_category",
+            False,
+            partial(fields.choice, mapping=fields.CATEGORY, label="管理类别"),
+        ),
+        ("status", False, partial(fields.choice, mapping=fields.STATUS, label="状态")),
+    ],
     "permits": [
-        ("permit_no", True, str.upper), ("uscc", True, str.upper),
+        ("permit_no", True, str.upper),
+        ("uscc", True, str.upper),
         ("category", True, partial(fields.choice, mapping=fields.CATEGORY, label="管理类别")),
-        ("valid_from", True, fields.date), ("valid_until", True, fields.date),
-        ("status", False, partial(fields.choice, mapping=fields.LOOKUPS["permit_status"], label="状态")),
-        ("revoked_at", False, fields.date), ("limits", False, fields.limits)],
+        ("valid_from", True, fields.date),
+        ("valid_until", True, fields.date),
+        (
+            "status",
+            False,
+            partial(fields.choice, mapping=fields.LOOKUPS["permit_status"], label="状态"),
+        ),
+        ("revoked_at", False, fields.date),
+        ("limits", False, fields.limits),
+    ],
     "inspections": [
-        ("ref", False, partial(fields.text, max_len=64)), ("uscc", True, str.upper),
-        ("date", True, fields.date), ("agency", True, partial(fields.text, max_len=200)),
-        ("kind", True, partial(fields.choice, mapping=fields.LOOKUPS["inspection_kind"], label="类型")),
+        ("ref", False, partial(fields.text, max_len=64)),
+        ("uscc", True, str.upper),
+        ("date", True, fields.date),
+        ("agency", True, partial(fields.text, max_len=200)),
+        (
+            "kind",
+            True,
+            partial(fields.choice, mapping=fields.LOOKUPS["inspection_kind"], label="类型"),
+        ),
         ("outcome", True, partial(fields.choice, mapping=fields.LOOKUPS["outcome"], label="结果")),
-        ("findings", False, partial(fields.text, max_len=4000))],
+        ("findings", False, partial(fields.text, max_len=4000)),
+    ],
     "penalties": [
-        ("decision_no", True, partial(fields.text, max_len=100)), ("uscc", True, str.upper),
+        ("decision_no", True, partial(fields.text, max_len=100)),
+        ("uscc", True, str.upper),
         ("violation_type", True, partial(fields.text, max_len=200)),
         ("facts", True, partial(fields.text, max_len=20000)),
         ("legal_basis", True, partial(fields.text, max_len=4000)),
-        ("penalty_kinds", True, fields.kinds), ("content", False, partial(fields.text, max_len=4000)),
-        ("fine_amount", False, fields.money_fen), ("confiscated_amount", False, fields.money_fen),
+        ("penalty_kinds", True, fields.kinds),
+        ("content", False, partial(fields.text, max_len=4000)),
+        ("fine_amount", False, fields.money_fen),
+        ("confiscated_amount", False, fields.money_fen),
         ("licence_affected", False, partial(fields.text, max_len=300)),
-        ("decision_date", True, fields.date), ("authority", True, partial(fields.text, max_len=200)),
+        ("decision_date", True, fields.date),
+        ("authority", True, partial(fields.text, max_len=200)),
         ("authority_uscc", False, str.upper),
         ("data_source", False, partial(fields.text, max_len=200)),
         ("data_source_uscc", False, str.upper),
         ("severity", True, partial(fields.choice, mapping=fields.SEVERITY, label="严重程度")),
         ("criminal_transfer", False, partial(fields.choice, mapping=fields.BOOLEAN, label="移送")),
-        ("publish_until", False, fields.date), ("revoked_at", False, fields.date),
-        ("remarks", False, partial(fields.text, max_len=4000))],
+        ("publish_until", False, fields.date),
+        ("revoked_at", False, fields.date),
+        ("remarks", False, partial(fields.text, max_len=4000)),
+    ],
     "disclosures": [
         ("uscc", True, str.upper),
         ("year", True, lambda v: int(fields.decimal(v, Decimal(1990), Decimal(2100), 0))),
-        ("submitted_at", True, fields.date), ("url", False, partial(fields.text, max_len=2000))],
+        ("submitted_at", True, fields.date),
+        ("url", False, partial(fields.text, max_len=2000)),
+    ],
     "emissions": [
         ("uscc", True, str.upper),
         ("year", True, lambda v: int(fields.decimal(v, Decimal(1990), Decimal(2100), 0))),
         ("pollutant", True, partial(fields.text, max_len=32)),
         ("generated_tonnes", True, partial(fields.decimal, low=Decimal(0), high=Decimal("1e11"))),
-        ("removal_efficiency", True, RATIO), ("operating_rate", True, RATIO)],
+        ("removal_efficiency", True, RATIO),
+        ("operating_rate", True, RATIO),
+    ],
 }
 
 
 FORBIDDEN = {"emissions": ("emitted", "emitted_tonnes")}
 
 
-EMITTED_REASON = ("排放量由产生量、治理效率和运行率计算，不能导入 / emitted is computed as "
-                  "G × (1 − η × k), never imported")
+EMITTED_REASON = (
+    "排放量由产生量、治理效率和运行率计算，不能导入 / emitted is computed as "
+    "G × (1 − η × k), never imported"
+)
 
 
-def parse_row(kind: str, number: int, row: dict[str, Any]
-              ) -> tuple[dict[str, Any], list[RowError]]:
+def parse_row(kind: str, number: int, row: dict[str, Any]) -> tuple[dict[str, Any], list[RowError]]:
     """Clean values of one row, or its errors (one per bad column)."""
     values: dict[str, Any] = {}
     errors: list[RowError] = []

@@ -45,19 +45,30 @@ def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile
     history = rating_history(session, ent.id, limit=60)
 
     def rows(model: Any, *order: Any) -> list[Any]:
-        return list(session.scalars(select(model).where(model.enterprise_id == ent.id)
-                                    .order_by(*order)))
+        return list(
+            session.scalars(select(model).where(model.enterprise_id == ent.id).order_by(*order))
+        )
 
     penalties = [p for p in rows(Penalty, Penalty.decision_date.desc()) if is_public(p, today)]
     inspections = [i for i in rows(Inspection, Inspection.date.desc()) if i.withdrawn_at is None]
-    permits = list(session.scalars(select(Permit).where(Permit.enterprise_id == ent.id)
-                                   .options(selectinload(Permit.limits))
-                                   .order_by(Permit.valid_from.desc())))
+    permits = list(
+        session.scalars(
+            select(Permit)
+            .where(Permit.enterprise_id == ent.id)
+            .options(selectinload(Permit.limits))
+            .order_by(Permit.valid_from.desc())
+        )
+    )
     return CreditFile(
-        enterprise=snap, rating=next((r for r in history if r.is_current), None),
-        history=history, penalties=penalties, inspections=inspections, permits=permits,
+        enterprise=snap,
+        rating=next((r for r in history if r.is_current), None),
+        history=history,
+        penalties=penalties,
+        inspections=inspections,
+        permits=permits,
         emissions=rows(EmissionAccount, EmissionAccount.year.desc(), EmissionAccount.pollutant),
-        disclosures=rows(DisclosureReport, DisclosureReport.year.desc()))
+        disclosures=rows(DisclosureReport, DisclosureReport.year.desc()),
+    )
 
 
 def public_penalty(session: Session, penalty_id: int, today: dt.date) -> tuple[Penalty, Enterprise]:
@@ -86,13 +97,17 @@ def find_case(session: Session, reference: str) -> Objection | RepairApplication
     return case
 
 
-def latest_penalties(session: Session, today: dt.date, before: int | None = None,
-                     limit: int = 30) -> list[tuple[Penalty, str, str]]:
+def latest_penalties(
+    session: Session, today: dt.date, before: int | None = None, limit: int = 30
+) -> list[tuple[Penalty, str, str]]:
     """Published penalties, newest decision first: (penalty, uscc, enterprise name)."""
-    stmt = (select(Penalty, Enterprise.uscc, Enterprise.name)
-            .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
-            .where(public_on(today))
-            .order_by(Penalty.id.desc()).limit(limit))
+    stmt = (
+        select(Penalty, Enterprise.uscc, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
+        .where(public_on(today))
+        .order_by(Penalty.id.desc())
+        .limit(limit)
+    )
     if before is not None:
         stmt = stmt.where(Penalty.id < before)
     return [(p, u, n) for p, u, n in session.execute(stmt)]

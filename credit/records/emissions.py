@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 TONNES_QUANTUM = Decimal("0.0001")
 
 
-def emitted_tonnes(generated: Decimal, removal_efficiency: Decimal,
-                   operating_rate: Decimal) -> Decimal:
+def emitted_tonnes(
+    generated: Decimal, removal_efficiency: Decimal, operating_rate: Decimal
+) -> Decimal:
     """Accounted emission in tonnes, rounded half-up to 0.1 kg (the column scale).
 
     ``generated`` is G (tonnes), ``removal_efficiency`` η and ``operating_rate`` k are

@@ -15,19 +15,58 @@ from credit.records.models import (
     PERMIT_STATUSES,
 )
 
-PENALTY_KINDS = ("警告", "通报批评", "罚款", "没收违法所得", "没收非法财物", "暂扣许可证件",
-                 "降低资质等级", "吊销许可证件", "吊销许可证", "限制开展生产经营活动",
-                 "责令停产停业", "责令关闭", "限制从业", "行政拘留", "其他")
-SEVERITY = {"轻微": "minor", "一般": "general", "严重": "grave", "minor": "minor",
-            "general": "general", "grave": "grave"}
-CATEGORY = {"重点管理": "key", "简化管理": "simplified", "登记管理": "registration",
-            **{c: c for c in PERMIT_CATEGORIES}}
-STATUS = {"在营": "operating", "停产": "suspended", "关闭": "closed",
-          **{s: s for s in ENTERPRISE_STATUSES}}
-BOOLEAN = {"true": True, "false": False, "是": True, "否": False, "1": True, "0": False,
-           "yes": True, "no": False}
-_DATE = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-         re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"))
+PENALTY_KINDS = (
+    "警告",
+    "通报批评",
+    "罚款",
+    "没收违法所得",
+    "没收非法财物",
+    "暂扣许可证件",
+    "降低资质等级",
+    "吊销许可证件",
+    "吊销许可证",
+    "限制开展生产经营活动",
+    "责令停产停业",
+    "责令关闭",
+    "限制从业",
+    "行政拘留",
+    "其他",
+)
+SEVERITY = {
+    "轻微": "minor",
+    "一般": "general",
+    "严重": "grave",
+    "minor": "minor",
+    "general": "general",
+    "grave": "grave",
+}
+CATEGORY = {
+    "重点管理": "key",
+    "简化管理": "simplified",
+    "登记管理": "registration",
+    **{c: c for c in PERMIT_CATEGORIES},
+}
+STATUS = {
+    "在营": "operating",
+    "停产": "suspended",
+    "关闭": "closed",
+    **{s: s for s in ENTERPRISE_STATUSES},
+}
+BOOLEAN = {
+    "true": True,
+    "false": False,
+    "是": True,
+    "否": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+}
+_DATE = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
 
 
 def plain(value: str) -> str:
@@ -42,8 +81,7 @@ def plain(value: str) -> str:
         raise ValueError(f"含有控制字符 {shown} / contains control characters ({shown})")
     if xml_text(value) != value:
         shown = ", ".join(dict.fromkeys(escaped(c) for c in value if not xml_text(c)))
-        raise ValueError(f"含有无效字符 {shown} / contains characters that are not text "
-                         f"({shown})")
+        raise ValueError(f"含有无效字符 {shown} / contains characters that are not text ({shown})")
     return value
 
 
@@ -51,8 +89,12 @@ def escaped(value: str) -> str:
     """``value`` for an error message: characters ``plain`` refuses as ``\\x0b``, ``\\ud800``."""
     if xml_text(value) == value and not CONTROL_CHARACTERS.search(value):
         return value
-    return "".join(c.encode("unicode_escape").decode("ascii")
-                   if CONTROL_CHARACTERS.match(c) or not xml_text(c) else c for c in value)
+    return "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if CONTROL_CHARACTERS.match(c) or not xml_text(c)
+        else c
+        for c in value
+    )
 
 
 def text(value: str, max_len: int) -> str:
@@ -69,12 +111,15 @@ def date(value: str) -> dt.date:
                 return dt.date(*(int(g) for g in match.groups()))
             except ValueError:
                 raise ValueError("不存在的日期 / no such date") from None
-    raise ValueError("日期格式应为 YYYY-MM-DD、YYYY/MM/DD 或 YYYY年M月D日 / expected a date "
-                     "like 2026-03-15, 2026/03/15 or 2026年3月15日")
+    raise ValueError(
+        "日期格式应为 YYYY-MM-DD、YYYY/MM/DD 或 YYYY年M月D日 / expected a date "
+        "like 2026-03-15, 2026/03/15 or 2026年3月15日"
+    )
 
 
-def decimal(value: str, low: Decimal | None = None, high: Decimal | None = None,
-            places: int = 4) -> Decimal:
+def decimal(
+    value: str, low: Decimal | None = None, high: Decimal | None = None, places: int = 4
+) -> Decimal:
     try:
         number = Decimal(value.replace(",", "").strip())
     except InvalidOperation:
@@ -112,8 +157,10 @@ def kinds(value: str) -> str:
         raise ValueError("至少一个处罚类别 / at least one penalty kind is required")
     bad = [p for p in parts if p not in PENALTY_KINDS]
     if bad:
-        raise ValueError(f"未知处罚类别 {'、'.join(bad)} / unknown penalty kind(s); allowed: "
-                         f"{'、'.join(PENALTY_KINDS)}")
+        raise ValueError(
+            f"未知处罚类别 {'、'.join(bad)} / unknown penalty kind(s); allowed: "
+            f"{'、'.join(PENALTY_KINDS)}"
+        )
     return ";".join(dict.fromkeys(parts))
 
 
@@ -125,13 +172,21 @@ def limits(value: str) -> dict[str, Decimal]:
             continue
         name, sep, amount = part.partition("=")
         if not sep or not name.strip():
-            raise ValueError(f"'{part}' 应写作 污染物=吨数 / expected POLLUTANT=TONNES, "
-                             "e.g. SO2=12.5")
+            raise ValueError(
+                f"'{part}' 应写作 污染物=吨数 / expected POLLUTANT=TONNES, e.g. SO2=12.5"
+            )
         out[text(name.strip(), 32)] = decimal(amount, Decimal(0), Decimal("1e9"))
     return out
 
 
-LOOKUPS = {"inspection_kind": {k: k for k in INSPECTION_KINDS} | {
-    "日常检查": "routine", "双随机抽查": "random", "举报核查": "complaint", "专项检查": "special"},
+LOOKUPS = {
+    "inspection_kind": {k: k for k in INSPECTION_KINDS}
+    | {
+        "日常检查": "routine",
+        "双随机抽查": "random",
+        "举报核查": "complaint",
+        "专项检查": "special",
+    },
     "outcome": {o: o for o in INSPECTION_OUTCOMES},
-    "permit_status": {s: s for s in PERMIT_STATUSES} | {"有效": "valid", "撤销": "revoked"}}
+    "permit_status": {s: s for s in PERMIT_STATUSES} | {"有效": "valid", "撤销": "revoked"},
+}

@@ -21,8 +21,9 @@ from credit.records.rows import ImportResult
 CHUNK = 1000
 
 
-def chunks(rows: Iterable[tuple[int, dict[str, Any]]], size: int = CHUNK
-           ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+def chunks(
+    rows: Iterable[tuple[int, dict[str, Any]]], size: int = CHUNK
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     batch: list[tuple[int, dict[str, Any]]] = []
     for item in rows:
         batch.append(item)
@@ -33,8 +34,12 @@ def chunks(rows: Iterable[tuple[int, dict[str, Any]]], size: int = CHUNK
         yield batch
 
 
-def import_rows(session: Session, kind: str, rows: Iterable[tuple[int, dict[str, Any]]],
-                advance: Callable[[int], None] | None = None) -> ImportResult:
+def import_rows(
+    session: Session,
+    kind: str,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    advance: Callable[[int], None] | None = None,
+) -> ImportResult:
     """Validate and upsert every row; on any error the caller must roll back."""
     record_kind = import_kind(kind)
     result = ImportResult()
@@ -57,17 +62,27 @@ def import_rows(session: Session, kind: str, rows: Iterable[tuple[int, dict[str,
     return result
 
 
-def push_records(session: Session, actor: str, kind: str, records: list[dict[str, Any]]
-                 ) -> ImportResult:
+def push_records(
+    session: Session, actor: str, kind: str, records: list[dict[str, Any]]
+) -> ImportResult:
     """Records pushed by a case system (``POST /records/{kind}``): validated and upserted
     like an import, all or nothing (Invalid naming each bad field), and audited."""
-    rows = [(n, {k: "" if v is None else str(v) for k, v in row.items()})
-            for n, row in enumerate(records, start=1)]
+    rows = [
+        (n, {k: "" if v is None else str(v) for k, v in row.items()})
+        for n, row in enumerate(records, start=1)
+    ]
     result = import_rows(session, kind, rows)
     if result.errors:
-        raise Invalid(f"{len(result.errors)} 处错误，未保存任何数据 / {len(result.errors)} "
-                      "errors; nothing was stored",
-                      {f"records[{e.row}].{e.column}": [e.reason] for e in result.errors[:200]})
-    audit(session, actor, "records.push", f"kind:{kind}",
-          {"created": result.created, "updated": result.updated})
+        raise Invalid(
+            f"{len(result.errors)} 处错误，未保存任何数据 / {len(result.errors)} "
+            "errors; nothing was stored",
+            {f"records[{e.row}].{e.column}": [e.reason] for e in result.errors[:200]},
+        )
+    audit(
+        session,
+        actor,
+        "records.push",
+        f"kind:{kind}",
+        {"created": result.created, "updated": result.updated},
+    )
     return result

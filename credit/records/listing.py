@@ -38,25 +38,31 @@ def _like_prefix(value: str) -> str:
     return escaped + "%"
 
 
-def list_enterprises(session: Session, filters: EnterpriseFilter, after: str = "",
-                     limit: int = 50) -> Page:
+def list_enterprises(
+    session: Session, filters: EnterpriseFilter, after: str = "", limit: int = 50
+) -> Page:
     """Enterprises ordered by USCC, after the cursor ``after`` (a USCC), at most ``limit``."""
     stmt: Any = select(Enterprise.uscc).order_by(Enterprise.uscc).limit(limit + 1)
     if after:
         stmt = stmt.where(Enterprise.uscc > after)
     if filters.region:
-        stmt = stmt.where(Enterprise.region_code.like(
-            _like_prefix(region_prefix(filters.region)), escape="\\"))
+        stmt = stmt.where(
+            Enterprise.region_code.like(_like_prefix(region_prefix(filters.region)), escape="\\")
+        )
     if filters.industry:
-        stmt = stmt.where(Enterprise.industry_code.like(
-            _like_prefix(filters.industry.upper()), escape="\\"))
+        stmt = stmt.where(
+            Enterprise.industry_code.like(_like_prefix(filters.industry.upper()), escape="\\")
+        )
     if filters.q:
         needle = "%" + _like_prefix(filters.q.strip())
-        stmt = stmt.where(Enterprise.name.like(needle, escape="\\")
-                          | (Enterprise.uscc == filters.q.strip().upper()))
+        stmt = stmt.where(
+            Enterprise.name.like(needle, escape="\\")
+            | (Enterprise.uscc == filters.q.strip().upper())
+        )
     if filters.level:
-        stmt = stmt.join(CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-                         & CreditRating.is_current).where(CreditRating.level == filters.level)
+        stmt = stmt.join(
+            CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
+        ).where(CreditRating.level == filters.level)
     usccs = list(session.scalars(stmt))
     more = len(usccs) > limit
     usccs = usccs[:limit]
@@ -80,25 +86,34 @@ def get_enterprise(session: Session, uscc: str) -> Enterprise:
     return ent
 
 
-def rating_history(session: Session, enterprise_id: int, limit: int = 200
-                   ) -> list[CreditRating]:
+def rating_history(session: Session, enterprise_id: int, limit: int = 200) -> list[CreditRating]:
     """Stored ratings, newest first."""
-    return list(session.scalars(
-        select(CreditRating).where(CreditRating.enterprise_id == enterprise_id)
-        .order_by(CreditRating.as_of.desc(), CreditRating.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(CreditRating)
+            .where(CreditRating.enterprise_id == enterprise_id)
+            .order_by(CreditRating.as_of.desc(), CreditRating.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 #: the record kinds the API lists page by page
 LISTED = {model.entity: model for model in (Penalty, Inspection, Permit)}
 
 
-def record_page(session: Session, entity: str, args: dict[str, Any], today: dt.date
-                ) -> tuple[list[dict[str, Any]], int | None]:
+def record_page(
+    session: Session, entity: str, args: dict[str, Any], today: dt.date
+) -> tuple[list[dict[str, Any]], int | None]:
     """One page of public records of ``entity`` ordered by id, and the next cursor."""
     model = LISTED[entity]
     limit = args["limit"]
-    stmt = (select(model.id).join(Enterprise, Enterprise.id == model.enterprise_id)
-            .order_by(model.id).limit(limit + 1))
+    stmt = (
+        select(model.id)
+        .join(Enterprise, Enterprise.id == model.enterprise_id)
+        .order_by(model.id)
+        .limit(limit + 1)
+    )
     if args.get("after"):
         stmt = stmt.where(model.id > args["after"])
     if args.get("uscc"):

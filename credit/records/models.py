@@ -44,10 +44,12 @@ class Enterprise(Base):
     __table_args__ = (
         enum_check("permit_category", PERMIT_CATEGORIES, nullable=True),
         enum_check("status", ENTERPRISE_STATUSES),
-        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
-                        name="latitude_range"),
-        CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
-                        name="longitude_range"),
+        CheckConstraint(
+            "latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude_range"
+        ),
+        CheckConstraint(
+            "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude_range"
+        ),
         CheckConstraint("length(uscc) = 18", name="uscc_length"),
     )
 
@@ -58,8 +60,7 @@ class Enterprise(Base):
     former_names: Mapped[str | None] = mapped_column(Text)
     legal_representative: Mapped[str | None] = mapped_column(String(100))
     region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code"), index=True)
-    industry_code: Mapped[str] = mapped_column(String(5), ForeignKey("industries.code"),
-                                               index=True)
+    industry_code: Mapped[str] = mapped_column(String(5), ForeignKey("industries.code"), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
@@ -67,8 +68,7 @@ class Enterprise(Base):
     permit_category: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="operating")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
-                                                    onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     permits: Mapped[list[Permit]] = relationship(back_populates="enterprise")
 
@@ -98,7 +98,8 @@ class Permit(Base):
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="permits")
     limits: Mapped[list[PermitLimit]] = relationship(
-        back_populates="permit", cascade="all, delete-orphan", order_by="PermitLimit.pollutant")
+        back_populates="permit", cascade="all, delete-orphan", order_by="PermitLimit.pollutant"
+    )
 
 
 class PermitLimit(Base):
@@ -107,8 +108,9 @@ class PermitLimit(Base):
     __tablename__ = "permit_limits"
     __table_args__ = (CheckConstraint("annual_limit_tonnes >= 0", name="limit_not_negative"),)
 
-    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    permit_id: Mapped[int] = mapped_column(
+        ForeignKey("permits.id", ondelete="CASCADE"), primary_key=True
+    )
     pollutant: Mapped[str] = mapped_column(String(32), primary_key=True)
     annual_limit_tonnes: Mapped[Decimal] = mapped_column(Tonnes)
 
@@ -125,8 +127,9 @@ class EmissionAccount(Base):
         UniqueConstraint("enterprise_id", "year", "pollutant"),
         CheckConstraint("year >= 1990 AND year <= 2100", name="year_range"),
         CheckConstraint("generated_tonnes >= 0", name="generated_not_negative"),
-        CheckConstraint("removal_efficiency >= 0 AND removal_efficiency <= 1",
-                        name="efficiency_range"),
+        CheckConstraint(
+            "removal_efficiency >= 0 AND removal_efficiency <= 1", name="efficiency_range"
+        ),
         CheckConstraint("operating_rate >= 0 AND operating_rate <= 1", name="operating_range"),
         CheckConstraint("emitted_tonnes >= 0", name="emitted_not_negative"),
     )
@@ -153,8 +156,15 @@ class Inspection(Base):
     __table_args__ = (
         enum_check("kind", INSPECTION_KINDS),
         enum_check("outcome", INSPECTION_OUTCOMES),
-        Index("uq_inspections_natural", "enterprise_id", "date", "agency", unique=True,
-              sqlite_where=text("ref IS NULL"), postgresql_where=text("ref IS NULL")),
+        Index(
+            "uq_inspections_natural",
+            "enterprise_id",
+            "date",
+            "agency",
+            unique=True,
+            sqlite_where=text("ref IS NULL"),
+            postgresql_where=text("ref IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -225,8 +235,7 @@ class Penalty(Base):
     #: 备注 (BZ)
     remarks: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
-                                                    onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     enterprise: Mapped[Enterprise] = relationship()
 
@@ -255,5 +264,10 @@ class DisclosureReport(Base):
 
 
 #: an enterprise's records: each public snapshot embeds its enterprise's name and region
-RECORD_MODELS: tuple[type[Base], ...] = (Penalty, Inspection, Permit, DisclosureReport,
-                                         EmissionAccount)
+RECORD_MODELS: tuple[type[Base], ...] = (
+    Penalty,
+    Inspection,
+    Permit,
+    DisclosureReport,
+    EmissionAccount,
+)

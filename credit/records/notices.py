@@ -48,13 +48,16 @@ def _notice(penalty: Penalty, uscc: str, name: str) -> Notice:
 
 
 def _in_scope(today: dt.date, scope: Scope) -> Select[Any]:
-    return (select(Penalty, Enterprise.uscc, Enterprise.name)
-            .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
-            .where(public_on(today), *scope))
+    return (
+        select(Penalty, Enterprise.uscc, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
+        .where(public_on(today), *scope)
+    )
 
 
-def newest_notices(session: Session, today: dt.date, scope: Scope = (),
-                   limit: int = 50) -> list[Notice]:
+def newest_notices(
+    session: Session, today: dt.date, scope: Scope = (), limit: int = 50
+) -> list[Notice]:
     """The ``limit`` public notices in ``scope`` that changed last, newest first.
 
     A notice's time is its record's last change, or its decision day when that is later
@@ -63,20 +66,24 @@ def newest_notices(session: Session, today: dt.date, scope: Scope = (),
     them among those, so the result is exact with two bounded queries.
     """
     base = _in_scope(today, scope)
-    rows = session.execute(base.order_by(Penalty.updated_at.desc(), Penalty.id.desc())
-                           .limit(limit)).all()
+    rows = session.execute(
+        base.order_by(Penalty.updated_at.desc(), Penalty.id.desc()).limit(limit)
+    ).all()
     if len(rows) == limit:
         oldest = rows[-1][0].updated_at.astimezone(CHINA).date()
-        rows += session.execute(base.where(Penalty.decision_date >= oldest)
-                                .order_by(Penalty.decision_date.desc(), Penalty.id.desc())
-                                .limit(limit)).all()
+        rows += session.execute(
+            base.where(Penalty.decision_date >= oldest)
+            .order_by(Penalty.decision_date.desc(), Penalty.id.desc())
+            .limit(limit)
+        ).all()
     notices = {penalty.id: _notice(penalty, uscc, name) for penalty, uscc, name in rows}
     ordered = sorted(notices.values(), key=lambda n: (n.updated, n.penalty.id), reverse=True)
     return ordered[:limit]
 
 
-def feed_updated(session: Session, today: dt.date, notices: Sequence[Notice],
-                 scope: Scope = ()) -> dt.datetime:
+def feed_updated(
+    session: Session, today: dt.date, notices: Sequence[Notice], scope: Scope = ()
+) -> dt.datetime:
     """When the feed last changed: its newest notice, or a notice leaving it since.
 
     A notice leaves when its penalty is revoked, repaired or corrected out of view (the
@@ -85,11 +92,15 @@ def feed_updated(session: Session, today: dt.date, notices: Sequence[Notice],
     """
     gone = not_(public_on(today))
     row = session.execute(
-        select(func.max(Penalty.updated_at).filter(gone),
-               func.max(Penalty.publish_until).filter(Penalty.publish_until <= today),
-               func.max(Penalty.revoked_at).filter(Penalty.revoked_at <= today),
-               func.max(Penalty.repaired_at).filter(Penalty.repaired_at <= today))
-        .join(Enterprise, Enterprise.id == Penalty.enterprise_id).where(*scope)).one()
+        select(
+            func.max(Penalty.updated_at).filter(gone),
+            func.max(Penalty.publish_until).filter(Penalty.publish_until <= today),
+            func.max(Penalty.revoked_at).filter(Penalty.revoked_at <= today),
+            func.max(Penalty.repaired_at).filter(Penalty.repaired_at <= today),
+        )
+        .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
+        .where(*scope)
+    ).one()
     changed, *days = row
     moments = [n.updated for n in notices] + [china_midnight(d) for d in days if d]
     if changed is not None:
@@ -102,6 +113,5 @@ def enterprises_changed(session: Session, notices: Sequence[Notice]) -> dt.datet
     ids = {n.penalty.enterprise_id for n in notices}
     if not ids:
         return EPOCH
-    newest = session.scalar(select(func.max(Enterprise.updated_at))
-                            .where(Enterprise.id.in_(ids)))
+    newest = session.scalar(select(func.max(Enterprise.updated_at)).where(Enterprise.id.in_(ids)))
     return newest or EPOCH

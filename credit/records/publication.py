@@ -11,8 +11,11 @@ from sqlalchemy import ColumnElement, and_, or_
 from credit.records.models import Penalty
 
 #: default publication period by severity, from the decision date
-PUBLISH_PERIOD = {"minor": relativedelta(months=3), "general": relativedelta(years=1),
-                  "grave": relativedelta(years=3)}
+PUBLISH_PERIOD = {
+    "minor": relativedelta(months=3),
+    "general": relativedelta(years=1),
+    "grave": relativedelta(years=3),
+}
 #: minimum period before credit repair may be applied for
 MIN_PERIOD = {"general": relativedelta(months=3), "grave": relativedelta(years=1)}
 #: 特定严重失信: a grave penalty with one of these kinds is not repairable
@@ -49,9 +52,12 @@ def is_public(penalty: PenaltyLike, on: dt.date) -> bool:
 
 def public_on(on: dt.date) -> ColumnElement[bool]:
     """SQL for :func:`is_public`: the penalty rows shown publicly on ``on``."""
-    return and_(Penalty.decision_date <= on, Penalty.publish_until > on,
-                or_(Penalty.revoked_at.is_(None), Penalty.revoked_at > on),
-                or_(Penalty.repaired_at.is_(None), Penalty.repaired_at > on))
+    return and_(
+        Penalty.decision_date <= on,
+        Penalty.publish_until > on,
+        or_(Penalty.revoked_at.is_(None), Penalty.revoked_at > on),
+        or_(Penalty.repaired_at.is_(None), Penalty.repaired_at > on),
+    )
 
 
 def is_repairable(penalty: PenaltyLike) -> bool:

@@ -37,8 +37,9 @@ def decode(data: bytes, encoding: str | None) -> str:
         except LookupError:
             raise ReadError(f"未知编码 / unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
-            raise ReadError(f"文件不是 {encoding} 编码 / the file is not {encoding} "
-                            f"(byte {exc.start})") from None
+            raise ReadError(
+                f"文件不是 {encoding} 编码 / the file is not {encoding} (byte {exc.start})"
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -52,8 +53,10 @@ def decode(data: bytes, encoding: str | None) -> str:
     try:
         return data.decode(guess)
     except (UnicodeDecodeError, LookupError):
-        raise ReadError("无法识别文件编码，请用 --encoding 指定（如 gb18030）/ cannot tell the "
-                        "file's encoding; give it with --encoding (e.g. gb18030)") from None
+        raise ReadError(
+            "无法识别文件编码，请用 --encoding 指定（如 gb18030）/ cannot tell the "
+            "file's encoding; give it with --encoding (e.g. gb18030)"
+        ) from None
 
 
 def _header(names: list[Any]) -> list[str]:
@@ -81,8 +84,9 @@ def read_csv(text: str) -> Iterator[Row]:
                 continue
             yield number, dict(zip(header, values, strict=False))
     except csv.Error as exc:
-        raise ReadError(f"CSV 第 {reader.line_num} 行格式错误 / malformed CSV at line "
-                        f"{reader.line_num}: {exc}") from None
+        raise ReadError(
+            f"CSV 第 {reader.line_num} 行格式错误 / malformed CSV at line {reader.line_num}: {exc}"
+        ) from None
 
 
 def read_jsonl(text: str) -> Iterator[Row]:
@@ -92,13 +96,24 @@ def read_jsonl(text: str) -> Iterator[Row]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ReadError(f"第 {number} 行不是有效的 JSON / line {number} is not valid JSON: "
-                            f"{exc.msg}") from None
+            raise ReadError(
+                f"第 {number} 行不是有效的 JSON / line {number} is not valid JSON: {exc.msg}"
+            ) from None
         if not isinstance(value, dict):
             raise ReadError(f"第 {number} 行应为 JSON 对象 / line {number} must be a JSON object")
-        yield number, {str(k): "" if v is None else v if isinstance(v, str) else
-                       json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
-                       for k, v in value.items()}
+        yield (
+            number,
+            {
+                str(k): ""
+                if v is None
+                else v
+                if isinstance(v, str)
+                else json.dumps(v, ensure_ascii=False)
+                if isinstance(v, list | dict)
+                else str(v)
+                for k, v in value.items()
+            },
+        )
 
 
 def read_xlsx(data: bytes) -> Iterator[Row]:

@@ -43,31 +43,48 @@ def enterprise_ids(session: Session, usccs: Iterable[str]) -> dict[str, int]:
     wanted = {u for u in usccs if u}
     if not wanted:
         return {}
-    return {u: i for u, i in session.execute(select(Enterprise.uscc, Enterprise.id)
-                                             .where(Enterprise.uscc.in_(wanted)))}
+    return {
+        u: i
+        for u, i in session.execute(
+            select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(wanted))
+        )
+    }
 
 
 def permit_problem(values: dict[str, Any]) -> str | None:
     return permit_no_problem(values["permit_no"], values["uscc"])
 
 
-def check_codes(session: Session, parsed: list[tuple[int, dict[str, Any]]],
-                result: ImportResult) -> list[tuple[int, dict[str, Any]]]:
+def check_codes(
+    session: Session, parsed: list[tuple[int, dict[str, Any]]], result: ImportResult
+) -> list[tuple[int, dict[str, Any]]]:
     """Region and industry codes must exist in the reference tables."""
     regions = known_regions(session, {v["region_code"] for _, v in parsed if v["region_code"]})
-    industries = known_industries(session, {v["industry_code"] for _, v in parsed
-                                            if v["industry_code"]})
+    industries = known_industries(
+        session, {v["industry_code"] for _, v in parsed if v["industry_code"]}
+    )
     good = []
     for number, values in parsed:
         bad = False
         if values["region_code"] and values["region_code"] not in regions:
-            result.errors.append(RowError(number, "region_code", values["region_code"],
-                                          "未知的行政区划代码 (GB/T 2260) / unknown region code"))
+            result.errors.append(
+                RowError(
+                    number,
+                    "region_code",
+                    values["region_code"],
+                    "未知的行政区划代码 (GB/T 2260) / unknown region code",
+                )
+            )
             bad = True
         if values["industry_code"] and values["industry_code"] not in industries:
-            result.errors.append(RowError(number, "industry_code", values["industry_code"],
-                                          "未知的行业代码 (GB/T 4754-2017, 如 C26) / unknown "
-                                          "industry code (e.g. C26)"))
+            result.errors.append(
+                RowError(
+                    number,
+                    "industry_code",
+                    values["industry_code"],
+                    "未知的行业代码 (GB/T 4754-2017, 如 C26) / unknown industry code (e.g. C26)",
+                )
+            )
             bad = True
         if not bad:
             good.append((number, values))

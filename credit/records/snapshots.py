@@ -65,8 +65,9 @@ def _names(session: Session | Connection, model: Any, codes: Iterable[str]) -> d
     table = model.__tablename__
     missing = {c for c in codes if (table, c) not in _NAME_CACHE}
     if missing:
-        for code, name in session.execute(select(model.code, model.name)
-                                          .where(model.code.in_(missing))):
+        for code, name in session.execute(
+            select(model.code, model.name).where(model.code.in_(missing))
+        ):
             _NAME_CACHE[(table, code)] = name
     return {c: _NAME_CACHE[(table, c)] for c in codes if (table, c) in _NAME_CACHE}
 
@@ -75,8 +76,9 @@ def _names(session: Session | Connection, model: Any, codes: Iterable[str]) -> d
 EMBEDDED_ENTERPRISE_COLUMNS = ("name", "region_code")
 
 
-def enterprise_records(session: Session, enterprise_ids: Iterable[int]
-                       ) -> list[tuple[str, int, int]]:
+def enterprise_records(
+    session: Session, enterprise_ids: Iterable[int]
+) -> list[tuple[str, int, int]]:
     """(entity, id, enterprise_id) of every record whose snapshot embeds one of these
     enterprises' ``EMBEDDED_ENTERPRISE_COLUMNS``."""
     ids = set(enterprise_ids)
@@ -84,29 +86,50 @@ def enterprise_records(session: Session, enterprise_ids: Iterable[int]
         return []
     out = []
     for model in RECORD_MODELS:
-        out += [(model.entity, rid, eid) for rid, eid in session.execute(
-            select(model.id, model.enterprise_id).where(model.enterprise_id.in_(ids))
-            .order_by(model.id))]
+        out += [
+            (model.entity, rid, eid)
+            for rid, eid in session.execute(
+                select(model.id, model.enterprise_id)
+                .where(model.enterprise_id.in_(ids))
+                .order_by(model.id)
+            )
+        ]
     return out
 
 
 _ENTERPRISE_COLUMNS = (
-    Enterprise.uscc, Enterprise.name, Enterprise.former_names, Enterprise.legal_representative,
-    Enterprise.region_code, Enterprise.industry_code, Enterprise.address, Enterprise.latitude,
-    Enterprise.longitude, Enterprise.permit_category, Enterprise.status, Enterprise.updated_at,
-    CreditRating.level, CreditRating.score, CreditRating.as_of.label("rated_as_of"))
+    Enterprise.uscc,
+    Enterprise.name,
+    Enterprise.former_names,
+    Enterprise.legal_representative,
+    Enterprise.region_code,
+    Enterprise.industry_code,
+    Enterprise.address,
+    Enterprise.latitude,
+    Enterprise.longitude,
+    Enterprise.permit_category,
+    Enterprise.status,
+    Enterprise.updated_at,
+    CreditRating.level,
+    CreditRating.score,
+    CreditRating.as_of.label("rated_as_of"),
+)
 _ENTERPRISE_FROM = select(*_ENTERPRISE_COLUMNS).outerjoin_from(
-    Enterprise, CreditRating, (CreditRating.enterprise_id == Enterprise.id)
-    & CreditRating.is_current)
+    Enterprise,
+    CreditRating,
+    (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current,
+)
 #: built once: Core statements (rows, not ORM objects) that are neither rebuilt nor
 #: recompiled per call; the single-enterprise one has no IN list to expand per execution
 _ENTERPRISE_SNAPSHOT_SQL = _ENTERPRISE_FROM.where(
-    Enterprise.uscc.in_(bindparam("usccs", expanding=True)))
+    Enterprise.uscc.in_(bindparam("usccs", expanding=True))
+)
 _ONE_ENTERPRISE_SQL = _ENTERPRISE_FROM.where(Enterprise.uscc == bindparam("uscc"))
 
 
-def enterprise_snapshots(session: Session, usccs: Iterable[str], _today: dt.date | None = None
-                         ) -> dict[str, Snapshot | None]:
+def enterprise_snapshots(
+    session: Session, usccs: Iterable[str], _today: dt.date | None = None
+) -> dict[str, Snapshot | None]:
     """Public view of enterprises by USCC, with their current published level."""
     usccs = list(set(usccs))
     # Core rows through the session's connection: no ORM entities to build
@@ -147,14 +170,14 @@ class _DriverRead:
             if self.processors is None:  # the driver's type codes, as SQLAlchemy passes them
                 self.processors = [
                     c.type.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
-                    for c, d in zip(self.columns, cursor.description, strict=True)]
+                    for c, d in zip(self.columns, cursor.description, strict=True)
+                ]
             cursor.close()
         finally:
             raw.close()  # back to the pool, which rolls back whatever the driver began
         if values is None:
             return None
-        return self.row(*(p(v) if p else v for p, v in zip(self.processors, values,
-                                                               strict=True)))
+        return self.row(*(p(v) if p else v for p, v in zip(self.processors, values, strict=True)))
 
 
 _DRIVER_READS: dict[str, _DriverRead] = {}
@@ -173,8 +196,9 @@ def enterprise_snapshot(engine: Engine, uscc: str) -> Snapshot | None:
         with engine.connect() as connection:  # a name not yet cached: look it up once
             for model, code in codes:
                 _names(connection, model, (code,))
-    return enterprise_view(row, _names_cached(Region, row.region_code),
-                           _names_cached(Industry, row.industry_code))
+    return enterprise_view(
+        row, _names_cached(Region, row.region_code), _names_cached(Industry, row.industry_code)
+    )
 
 
 def _names_cached(model: Any, code: str) -> dict[str, str]:
@@ -209,55 +233,104 @@ def enterprise_view(row: Any, regions: dict[str, str], industries: dict[str, str
 def penalty_view(p: Penalty, uscc: str, name: str, region_code: str) -> Snapshot:
     """One penalty's public snapshot (the 双公示 field set under our own names)."""
     return {
-        "id": p.id, "decision_no": p.decision_no, "uscc": uscc, "enterprise_name": name,
-        "region_code": region_code, "violation_type": p.violation_type, "facts": p.facts,
-        "legal_basis": p.legal_basis, "penalty_kinds": p.kinds, "content": p.content,
+        "id": p.id,
+        "decision_no": p.decision_no,
+        "uscc": uscc,
+        "enterprise_name": name,
+        "region_code": region_code,
+        "violation_type": p.violation_type,
+        "facts": p.facts,
+        "legal_basis": p.legal_basis,
+        "penalty_kinds": p.kinds,
+        "content": p.content,
         "fine_amount": yuan(p.fine_amount_fen),
         "confiscated_amount": yuan(p.confiscated_amount_fen),
-        "licence_affected": p.licence_affected, "decision_date": iso(p.decision_date),
-        "authority": p.authority, "authority_uscc": p.authority_uscc,
-        "data_source": p.data_source, "data_source_uscc": p.data_source_uscc,
-        "severity": p.severity, "criminal_transfer": p.criminal_transfer,
-        "publish_until": iso(p.publish_until), "remarks": p.remarks,
+        "licence_affected": p.licence_affected,
+        "decision_date": iso(p.decision_date),
+        "authority": p.authority,
+        "authority_uscc": p.authority_uscc,
+        "data_source": p.data_source,
+        "data_source_uscc": p.data_source_uscc,
+        "severity": p.severity,
+        "criminal_transfer": p.criminal_transfer,
+        "publish_until": iso(p.publish_until),
+        "remarks": p.remarks,
     }
 
 
-def penalty_snapshots(session: Session, ids: Iterable[int], today: dt.date
-                      ) -> dict[str, Snapshot | None]:
+def penalty_snapshots(
+    session: Session, ids: Iterable[int], today: dt.date
+) -> dict[str, Snapshot | None]:
     """Public view of penalties by id; None for those not public on ``today``."""
-    return _record_snapshots(session, Penalty, ids, lambda p, u, n, r: (
-        penalty_view(p, u, n, r) if is_public(p, today) else None))
+    return _record_snapshots(
+        session,
+        Penalty,
+        ids,
+        lambda p, u, n, r: penalty_view(p, u, n, r) if is_public(p, today) else None,
+    )
 
 
 def inspection_view(i: Inspection, uscc: str, name: str, region_code: str) -> Snapshot:
-    return {"id": i.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
-            "ref": i.ref, "date": iso(i.date), "agency": i.agency, "kind": i.kind,
-            "outcome": i.outcome, "findings": i.findings}
+    return {
+        "id": i.id,
+        "uscc": uscc,
+        "enterprise_name": name,
+        "region_code": region_code,
+        "ref": i.ref,
+        "date": iso(i.date),
+        "agency": i.agency,
+        "kind": i.kind,
+        "outcome": i.outcome,
+        "findings": i.findings,
+    }
 
 
 def permit_view(p: Permit, uscc: str, name: str, region_code: str) -> Snapshot:
-    return {"id": p.id, "permit_no": p.permit_no, "uscc": uscc, "enterprise_name": name,
-            "region_code": region_code, "category": p.category,
-            "valid_from": iso(p.valid_from), "valid_until": iso(p.valid_until),
-            "status": p.status, "revoked_at": iso(p.revoked_at),
-            "limits": {lim.pollutant: str(lim.annual_limit_tonnes) for lim in p.limits}}
+    return {
+        "id": p.id,
+        "permit_no": p.permit_no,
+        "uscc": uscc,
+        "enterprise_name": name,
+        "region_code": region_code,
+        "category": p.category,
+        "valid_from": iso(p.valid_from),
+        "valid_until": iso(p.valid_until),
+        "status": p.status,
+        "revoked_at": iso(p.revoked_at),
+        "limits": {lim.pollutant: str(lim.annual_limit_tonnes) for lim in p.limits},
+    }
 
 
 def disclosure_view(d: DisclosureReport, uscc: str, name: str, region_code: str) -> Snapshot:
-    return {"id": d.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
-            "year": d.year, "submitted_at": iso(d.submitted_at), "url": d.url_or_text}
+    return {
+        "id": d.id,
+        "uscc": uscc,
+        "enterprise_name": name,
+        "region_code": region_code,
+        "year": d.year,
+        "submitted_at": iso(d.submitted_at),
+        "url": d.url_or_text,
+    }
 
 
 def emission_view(e: EmissionAccount, uscc: str, name: str, region_code: str) -> Snapshot:
-    return {"id": e.id, "uscc": uscc, "enterprise_name": name, "region_code": region_code,
-            "year": e.year, "pollutant": e.pollutant,
-            "generated_tonnes": str(e.generated_tonnes),
-            "removal_efficiency": str(e.removal_efficiency),
-            "operating_rate": str(e.operating_rate), "emitted_tonnes": str(e.emitted_tonnes)}
+    return {
+        "id": e.id,
+        "uscc": uscc,
+        "enterprise_name": name,
+        "region_code": region_code,
+        "year": e.year,
+        "pollutant": e.pollutant,
+        "generated_tonnes": str(e.generated_tonnes),
+        "removal_efficiency": str(e.removal_efficiency),
+        "operating_rate": str(e.operating_rate),
+        "emitted_tonnes": str(e.emitted_tonnes),
+    }
 
 
-def _record_snapshots(session: Session, model: Any, ids: Iterable[int | str],
-                      view: Callable[..., Snapshot | None]) -> dict[str, Snapshot | None]:
+def _record_snapshots(
+    session: Session, model: Any, ids: Iterable[int | str], view: Callable[..., Snapshot | None]
+) -> dict[str, Snapshot | None]:
     int_ids = {int(i) for i in ids}
     out: dict[str, Snapshot | None] = {str(i): None for i in int_ids}
     if not int_ids:
@@ -265,32 +338,38 @@ def _record_snapshots(session: Session, model: Any, ids: Iterable[int | str],
     rows = session.execute(
         select(model, Enterprise.uscc, Enterprise.name, Enterprise.region_code)
         .join(Enterprise, Enterprise.id == model.enterprise_id)
-        .where(model.id.in_(int_ids)))
+        .where(model.id.in_(int_ids))
+    )
     for record, uscc, name, region in rows:
         out[str(record.id)] = view(record, uscc, name, region)
     return out
 
 
-def inspection_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
-                         ) -> dict[str, Snapshot | None]:
+def inspection_snapshots(
+    session: Session, ids: Iterable[str], _today: dt.date | None = None
+) -> dict[str, Snapshot | None]:
     """Public view of inspections by id; None for withdrawn ones."""
-    return _record_snapshots(session, Inspection, ids, lambda i, *a: (
-        None if i.withdrawn_at else inspection_view(i, *a)))
+    return _record_snapshots(
+        session, Inspection, ids, lambda i, *a: None if i.withdrawn_at else inspection_view(i, *a)
+    )
 
 
-def permit_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
-                     ) -> dict[str, Snapshot | None]:
+def permit_snapshots(
+    session: Session, ids: Iterable[str], _today: dt.date | None = None
+) -> dict[str, Snapshot | None]:
     """Public view of permits (with their limits) by id."""
     return _record_snapshots(session, Permit, ids, permit_view)
 
 
-def disclosure_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
-                         ) -> dict[str, Snapshot | None]:
+def disclosure_snapshots(
+    session: Session, ids: Iterable[str], _today: dt.date | None = None
+) -> dict[str, Snapshot | None]:
     """Public view of disclosure reports by id."""
     return _record_snapshots(session, DisclosureReport, ids, disclosure_view)
 
 
-def emission_snapshots(session: Session, ids: Iterable[str], _today: dt.date | None = None
-                       ) -> dict[str, Snapshot | None]:
+def emission_snapshots(
+    session: Session, ids: Iterable[str], _today: dt.date | None = None
+) -> dict[str, Snapshot | None]:
     """Public view of emission accounts by id."""
     return _record_snapshots(session, EmissionAccount, ids, emission_view)

@@ -93,14 +93,18 @@ def _check(filename: str | None, source: bytes | BinaryIO, data: bytes) -> _Chec
     """Size, real type and (for images) the header: everything short of decoding."""
     label = _NAME_RE.sub("_", re.split(r"[\\/]", filename or "")[-1])[:80] or "?"
     if len(data) > MAX_BYTES:
-        raise Invalid(f"文件超过 10 MB：{label} / file larger than 10 MB",
-                      {"attachments": [f"{label}: larger than 10 MB"]})
+        raise Invalid(
+            f"文件超过 10 MB：{label} / file larger than 10 MB",
+            {"attachments": [f"{label}: larger than 10 MB"]},
+        )
     kind = filetype.guess(data)
     mime = kind.mime if kind is not None else None
     if mime not in ALLOWED:
-        raise Invalid(f"只接受 JPEG、PNG、WebP、GIF 图片或 PDF 文件：{label} / only JPEG, PNG, "
-                      "WebP, GIF images or PDF files are accepted",
-                      {"attachments": [f"{label}: type not accepted"]})
+        raise Invalid(
+            f"只接受 JPEG、PNG、WebP、GIF 图片或 PDF 文件：{label} / only JPEG, PNG, "
+            "WebP, GIF images or PDF files are accepted",
+            {"attachments": [f"{label}: type not accepted"]},
+        )
     out_format = ALLOWED[mime][2]
     plan = inspect_image(data, mime, out_format, label) if out_format else None
     return _Checked(filename, source, label, mime, plan)
@@ -119,8 +123,10 @@ def prepare_uploads(files: Sequence[Upload]) -> list[PreparedFile]:
         if not data:
             continue
         if len(checked) == MAX_FILES:
-            raise Invalid(f"最多上传 {MAX_FILES} 个文件 / at most {MAX_FILES} files",
-                          {"attachments": [f"at most {MAX_FILES} files"]})
+            raise Invalid(
+                f"最多上传 {MAX_FILES} 个文件 / at most {MAX_FILES} files",
+                {"attachments": [f"at most {MAX_FILES} files"]},
+            )
         checked.append(_check(name, source, data))
     return [_clean(item) for item in checked]
 
@@ -146,23 +152,43 @@ def _write(directory: Path, data: bytes, extension: str) -> str:
     return name
 
 
-def store_attachments(session: Session, tipoff_id: int, files: Sequence[PreparedFile],
-                      upload_dir: str, existing: int | None = None) -> list[Attachment]:
+def store_attachments(
+    session: Session,
+    tipoff_id: int,
+    files: Sequence[PreparedFile],
+    upload_dir: str,
+    existing: int | None = None,
+) -> list[Attachment]:
     """Write the files (durably) and add their rows; a rollback deletes the files again."""
     if existing is None:
-        existing = session.scalar(select(func.count()).select_from(Attachment).where(
-            Attachment.tipoff_id == tipoff_id)) or 0
+        existing = (
+            session.scalar(
+                select(func.count())
+                .select_from(Attachment)
+                .where(Attachment.tipoff_id == tipoff_id)
+            )
+            or 0
+        )
     if existing + len(files) > MAX_FILES:
-        raise Invalid(f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per "
-                      "tip-off", {"attachments": [f"at most {MAX_FILES} in all"]})
+        raise Invalid(
+            f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per tip-off",
+            {"attachments": [f"at most {MAX_FILES} in all"]},
+        )
     directory = Path(upload_dir)
     rows = []
     for item in files:
         name = _write(directory, item.data, item.extension)
         session.info.setdefault(NEW_FILES, []).append(str(directory / name))
-        rows.append(Attachment(tipoff_id=tipoff_id, filename=item.filename,
-                               content_type=item.content_type, size_bytes=len(item.data),
-                               sha256=item.sha256, storage_name=name))
+        rows.append(
+            Attachment(
+                tipoff_id=tipoff_id,
+                filename=item.filename,
+                content_type=item.content_type,
+                size_bytes=len(item.data),
+                sha256=item.sha256,
+                storage_name=name,
+            )
+        )
     session.add_all(rows)
     return rows
 
@@ -185,7 +211,7 @@ def _discard(session: Session) -> None:
 
 
 event.listen(Session, "after_commit", _forget)
-event.listen(Session, "after_soft_rollback",
-             lambda session, tx: None if tx.nested else _discard(session))
-register_queue(NEW_FILES, on_discard=lambda paths: [Path(p).unlink(missing_ok=True)
-                                                     for p in paths])
+event.listen(
+    Session, "after_soft_rollback", lambda session, tx: None if tx.nested else _discard(session)
+)
+register_queue(NEW_FILES, on_discard=lambda paths: [Path(p).unlink(missing_ok=True) for p in paths])

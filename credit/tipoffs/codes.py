@@ -22,7 +22,7 @@ HASH_PURPOSE = "tipoff-secret"
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-NOT_FOUND = ("查询码或密钥不正确 / no tip-off matches this tracking code and secret")
+NOT_FOUND = "查询码或密钥不正确 / no tip-off matches this tracking code and secret"
 
 
 def _random(n: int) -> str:
@@ -37,7 +37,7 @@ def new_tracking_code() -> str:
 def new_secret() -> str:
     """The reporter's secret, e.g. ``K7QM-2WXD-9PLT-F3HZ`` (80 random bits)."""
     raw = _random(16)
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def squash(value: str | None) -> str:
@@ -67,8 +67,9 @@ def _secret_matches(tipoff: TipOff, candidate: str) -> bool:
     return True
 
 
-def find_tracked(session: Session, code: str | None, secret: str | None, *,
-                 lock: bool = False) -> TipOff:
+def find_tracked(
+    session: Session, code: str | None, secret: str | None, *, lock: bool = False
+) -> TipOff:
     """The tip-off for code + secret; the same NotFound for a wrong code or a wrong secret."""
     normal = normalize_code(code)
     stmt = select(TipOff).where(TipOff.tracking_code == normal)

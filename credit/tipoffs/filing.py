@@ -97,12 +97,16 @@ def find_enterprise(session: Session, text: str) -> Enterprise:
     if len(exact) == 1:
         return exact[0]
     pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    like = session.scalars(select(Enterprise).where(Enterprise.name.like(pattern, escape="\\"))
-                           .limit(2)).all()
+    like = session.scalars(
+        select(Enterprise).where(Enterprise.name.like(pattern, escape="\\")).limit(2)
+    ).all()
     if len(like) == 1 and len(query) >= 2:
         return like[0]
-    message = ("名称对应多家企业，请填写统一社会信用代码 / several enterprises match; give the USCC"
-               if like else "未找到该企业 / no enterprise matches")
+    message = (
+        "名称对应多家企业，请填写统一社会信用代码 / several enterprises match; give the USCC"
+        if like
+        else "未找到该企业 / no enterprise matches"
+    )
     raise Invalid(message, {"enterprise": [message]})
 
 
@@ -127,7 +131,9 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
     """Every rule a tip-off must meet (reads only); the stored values, or Invalid."""
     errors: dict[str, list[str]] = {
         name: ["不允许空字符 / NUL characters are not allowed"]
-        for name, value in vars(data).items() if isinstance(value, str) and "\x00" in value}
+        for name, value in vars(data).items()
+        if isinstance(value, str) and "\x00" in value
+    }
     if errors:
         raise Invalid("举报内容含有不允许的字符 / the tip-off contains NUL characters", errors)
     values: dict[str, Any] = {"category": clean_text(data.category)}
@@ -141,21 +147,29 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
         errors["location"] = ["须填写发生地点（300 字以内） / a location (≤300) is required"]
     values["latitude"] = _coordinate(data.latitude, 90, "latitude", errors)
     values["longitude"] = _coordinate(data.longitude, 180, "longitude", errors)
-    if (values["latitude"] is None) != (values["longitude"] is None) and not errors.get(
-            "latitude") and not errors.get("longitude"):
+    if (
+        (values["latitude"] is None) != (values["longitude"] is None)
+        and not errors.get("latitude")
+        and not errors.get("longitude")
+    ):
         errors["latitude"] = ["经纬度须同时填写 / give both latitude and longitude"]
     values["enterprise_id"], values["region_code"] = _where(session, data, errors)
     values["placement"] = "unplaced" if data.unplaced else "placed"
     name, phone, email = _reporter(data, errors)
-    values.update(reporter_name=name, reporter_phone=phone, reporter_email=email,
-                  anonymous=bool(data.anonymous))
+    values.update(
+        reporter_name=name,
+        reporter_phone=phone,
+        reporter_email=email,
+        anonymous=bool(data.anonymous),
+    )
     if errors:
         raise Invalid("举报内容有误，请修改后重新提交 / the tip-off is invalid", errors)
     return values
 
 
-def _where(session: Session, data: TipOffInput,
-           errors: dict[str, list[str]]) -> tuple[int | None, str | None]:
+def _where(
+    session: Session, data: TipOffInput, errors: dict[str, list[str]]
+) -> tuple[int | None, str | None]:
     """The enterprise (optional) and the region that will handle the report."""
     if clean_text(data.enterprise):
         try:
@@ -167,8 +181,9 @@ def _where(session: Session, data: TipOffInput,
     if not clean_text(data.region_code):
         if data.unplaced:  # waits without a region for the national admins' triage
             return None, None
-        errors["region_code"] = ["请选择发生地所在地区，或填写被举报企业 / choose the region or "
-                                 "name the enterprise"]
+        errors["region_code"] = [
+            "请选择发生地所在地区，或填写被举报企业 / choose the region or name the enterprise"
+        ]
         return None, None
     try:
         return None, resolve_region(session, clean_text(data.region_code)).code
@@ -185,9 +200,15 @@ def _unique_code(session: Session) -> str:
     raise Conflict("无法生成查询码，请重试 / could not allocate a tracking code; try again")
 
 
-def file_tipoff(session: Session, data: TipOffInput, *, attachments: Sequence[PreparedFile] = (),
-                upload_dir: str | None = None, source: str = "web",
-                now: dt.datetime | None = None) -> FiledTipOff:
+def file_tipoff(
+    session: Session,
+    data: TipOffInput,
+    *,
+    attachments: Sequence[PreparedFile] = (),
+    upload_dir: str | None = None,
+    source: str = "web",
+    now: dt.datetime | None = None,
+) -> FiledTipOff:
     """Validate and store a tip-off; returns the tracking code and the one-time secret.
 
     Everything is validated before anything is hashed or stored; the secret's hash is a
@@ -201,34 +222,58 @@ def file_tipoff(session: Session, data: TipOffInput, *, attachments: Sequence[Pr
     now = now or utcnow()
     today = local_date(now)
     code = _unique_code(session)
-    tipoff = TipOff(**values, tracking_code=code,
-                    secret_hash=hash_token(squash(secret), HASH_PURPOSE),
-                    status="received", source=source, created_at=now,
-                    accept_due_at=today + dt.timedelta(days=ACCEPT_DAYS),
-                    due_at=today + dt.timedelta(days=CLOSE_DAYS))
+    tipoff = TipOff(
+        **values,
+        tracking_code=code,
+        secret_hash=hash_token(squash(secret), HASH_PURPOSE),
+        status="received",
+        source=source,
+        created_at=now,
+        accept_due_at=today + dt.timedelta(days=ACCEPT_DAYS),
+        due_at=today + dt.timedelta(days=CLOSE_DAYS),
+    )
     session.add(tipoff)
     session.flush()
     if attachments:
         if upload_dir is None:
             raise ValueError("upload_dir is required with attachments")
         store_attachments(session, tipoff.id, attachments, upload_dir, existing=0)
-    add_event(session, tipoff, "received", "system", at=now,
-              public="举报已收到，将在 15 日内作出是否受理的决定 / received; an acceptance "
-                     "decision follows within 15 days")
-    audit(session, "public", "tipoff.file", f"tipoff:{tipoff.id}",
-          {"category": tipoff.category, "region": tipoff.region_code, "source": source,
-           "attachments": len(attachments)})
+    add_event(
+        session,
+        tipoff,
+        "received",
+        "system",
+        at=now,
+        public="举报已收到，将在 15 日内作出是否受理的决定 / received; an acceptance "
+        "decision follows within 15 days",
+    )
+    audit(
+        session,
+        "public",
+        "tipoff.file",
+        f"tipoff:{tipoff.id}",
+        {
+            "category": tipoff.category,
+            "region": tipoff.region_code,
+            "source": source,
+            "attachments": len(attachments),
+        },
+    )
     return FiledTipOff(tipoff, code, secret)
 
 
-def file_with_uploads(session: Session, data: TipOffInput,
-                      uploads: Callable[[], Sequence[tuple[str | None, bytes]]], *,
-                      upload_dir: str, source: str = "web") -> FiledTipOff:
+def file_with_uploads(
+    session: Session,
+    data: TipOffInput,
+    uploads: Callable[[], Sequence[tuple[str | None, bytes]]],
+    *,
+    upload_dir: str,
+    source: str = "web",
+) -> FiledTipOff:
     """A tip-off from the form: its fields are checked first, in a read-only session of
     their own (a refused form never has its files read, and no write lock is held while
     images decode); then the uploads are read and checked, and the tip-off is filed."""
     with read_only() as reader:
         check_tipoff(reader, data)
     prepared = prepare_uploads(uploads())
-    return file_tipoff(session, data, attachments=prepared, upload_dir=upload_dir,
-                       source=source)
+    return file_tipoff(session, data, attachments=prepared, upload_dir=upload_dir, source=source)

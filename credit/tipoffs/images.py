@@ -40,13 +40,24 @@ BUDGET_WAIT = 30.0
 #: detected MIME type → Pillow format to open it with (the only plugin tried)
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
 #: modes each output format takes as they are (anything else is converted first)
-KEEP_MODES = {"JPEG": {"L", "RGB"}, "PNG": {"L", "LA", "P", "RGB", "RGBA"},
-              "WEBP": {"RGB", "RGBA"}}
+KEEP_MODES = {"JPEG": {"L", "RGB"}, "PNG": {"L", "LA", "P", "RGB", "RGBA"}, "WEBP": {"RGB", "RGBA"}}
 _ONE_BYTE_MODES = {"1", "L", "P"}
-_TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE",
-              6: "ROTATE_270", 7: "TRANSVERSE", 8: "ROTATE_90"}
-_OPEN_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, SyntaxError, EOFError,
-                                                  struct.error)
+_TRANSPOSE = {
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
+}
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    struct.error,
+)
 
 
 class Busy(DomainError):
@@ -99,10 +110,15 @@ def unreadable(label: str) -> Invalid:
 
 
 def _too_large(label: str) -> Invalid:
-    return _refuse(label, f"图片尺寸过大（最多 {MAX_PIXELS // 10_000} 万像素、每边不超过 "
-                   f"{MAX_SIDE} 像素），请缩小后再上传", f"the image is too large (at most "
-                   f"{MAX_PIXELS // 1_000_000} megapixels and {MAX_SIDE:,} pixels a side); "
-                   "please resize it", "too many pixels")
+    return _refuse(
+        label,
+        f"图片尺寸过大（最多 {MAX_PIXELS // 10_000} 万像素、每边不超过 "
+        f"{MAX_SIDE} 像素），请缩小后再上传",
+        f"the image is too large (at most "
+        f"{MAX_PIXELS // 1_000_000} megapixels and {MAX_SIDE:,} pixels a side); "
+        "please resize it",
+        "too many pixels",
+    )
 
 
 def webp_canvas(data: bytes) -> tuple[int, int] | None:
@@ -117,8 +133,10 @@ def webp_canvas(data: bytes) -> tuple[int, int] | None:
         bits = struct.unpack("<I", data[21:25])[0]
         return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
     if chunk == b"VP8X":
-        return (int.from_bytes(data[24:27], "little") + 1,
-                int.from_bytes(data[27:30], "little") + 1)
+        return (
+            int.from_bytes(data[24:27], "little") + 1,
+            int.from_bytes(data[27:30], "little") + 1,
+        )
     return None
 
 
@@ -191,8 +209,12 @@ def inspect_image(data: bytes, mime: str, out_format: str, label: str) -> ImageP
             cost = decode_cost(img, out_format, scale, orientation, len(data))
             if cost <= DECODE_BUDGET:
                 return ImagePlan(FORMATS[mime], scale, cost, orientation)
-    raise _refuse(label, "图片过大，无法处理，请缩小后再上传", "the image is too large to "
-                  "process; please resize it", "too large to process")
+    raise _refuse(
+        label,
+        "图片过大，无法处理，请缩小后再上传",
+        "the image is too large to process; please resize it",
+        "too large to process",
+    )
 
 
 class DecodeBudget:
@@ -211,8 +233,10 @@ class DecodeBudget:
         wait = BUDGET_WAIT if timeout is None else timeout
         with self._changed:
             if not self._changed.wait_for(lambda: self.used + amount <= self.total, wait):
-                raise Busy("服务器正忙，请稍后再试 / the server is busy; please try again "
-                           "shortly", {"attachments": ["busy"]})
+                raise Busy(
+                    "服务器正忙，请稍后再试 / the server is busy; please try again shortly",
+                    {"attachments": ["busy"]},
+                )
             self.used += amount
         try:
             yield
@@ -258,7 +282,6 @@ def reencode(data: bytes, plan: ImagePlan, out_format: str, label: str) -> bytes
                 options["transparency"] = transparency
             out = io.BytesIO()
             img.save(out, format=out_format, **options)
-        except (image.DecompressionBombError, image.DecompressionBombWarning,
-                *_OPEN_ERRORS) as exc:
+        except (image.DecompressionBombError, image.DecompressionBombWarning, *_OPEN_ERRORS) as exc:
             raise unreadable(label) from exc
     return out.getvalue()

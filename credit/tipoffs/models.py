@@ -23,8 +23,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, enum_check, utcnow
 
-TIPOFF_CATEGORIES = ("air", "water", "noise", "solid_waste", "soil", "radiation", "ecology",
-                     "other")
+TIPOFF_CATEGORIES = (
+    "air",
+    "water",
+    "noise",
+    "solid_waste",
+    "soil",
+    "radiation",
+    "ecology",
+    "other",
+)
 TIPOFF_STATUSES = ("received", "accepted", "rejected", "assigned", "investigating", "closed")
 TIPOFF_SEVERITIES = ("routine", "general", "major", "critical")  # 日常 一般 较大 重大
 TIPOFF_SOURCES = ("web", "api", "open311")
@@ -43,14 +51,18 @@ class TipOff(Base):
         enum_check("severity", TIPOFF_SEVERITIES, nullable=True),
         enum_check("source", TIPOFF_SOURCES),
         enum_check("placement", TIPOFF_PLACEMENTS),
-        CheckConstraint("placement = 'unplaced' OR region_code IS NOT NULL",
-                        name="placed_has_region"),
-        CheckConstraint("length(description) >= 10 AND length(description) <= 4000",
-                        name="description_length"),
-        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
-                        name="latitude_range"),
-        CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
-                        name="longitude_range"),
+        CheckConstraint(
+            "placement = 'unplaced' OR region_code IS NOT NULL", name="placed_has_region"
+        ),
+        CheckConstraint(
+            "length(description) >= 10 AND length(description) <= 4000", name="description_length"
+        ),
+        CheckConstraint(
+            "latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude_range"
+        ),
+        CheckConstraint(
+            "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude_range"
+        ),
         CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_self_dup"),
     )
 
@@ -66,10 +78,10 @@ class TipOff(Base):
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     #: the handling region; None only for an unplaced report without a triage region
-    region_code: Mapped[str | None] = mapped_column(String(6), ForeignKey("regions.code"),
-                                                    index=True)
-    placement: Mapped[str] = mapped_column(String(16), default="placed",
-                                           server_default="placed")
+    region_code: Mapped[str | None] = mapped_column(
+        String(6), ForeignKey("regions.code"), index=True
+    )
+    placement: Mapped[str] = mapped_column(String(16), default="placed", server_default="placed")
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     reporter_name: Mapped[str | None] = mapped_column(String(100))
@@ -103,8 +115,7 @@ class TipOffEvent(Base):
     __tablename__ = "tipoff_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"),
-                                           index=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: received, accepted, rejected, assigned, classified, investigating, extended, closed,
     #: reporter_info, reopen_requested, reopened, reopen_declined, duplicate, reward
@@ -125,8 +136,7 @@ class Attachment(Base):
     __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"),
-                                           index=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"), index=True)
     #: the uploaded name, sanitised; never used as a path
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -151,8 +161,7 @@ class TipOffReceipt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: keyed hash of the receipt token in the filer's session cookie
     token_hash: Mapped[str] = mapped_column(String(100), unique=True)
-    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"),
-                                           index=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"), index=True)
     #: the secret XOR a pad derived from the token, hex
     sealed_secret: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -51,9 +51,16 @@ def _sync_inspection(session: Session, user: User, tipoff: TipOff, today: dt.dat
     if tipoff.substantiated:
         findings = f"群众举报经查属实：{tipoff.public_outcome}"
         if record is None:
-            record = Inspection(enterprise_id=ent.id, ref=f"tipoff-{tipoff.id}", date=today,
-                                agency=agency_name(session, user), kind="complaint",
-                                outcome="issues_found", findings=findings, tipoff_id=tipoff.id)
+            record = Inspection(
+                enterprise_id=ent.id,
+                ref=f"tipoff-{tipoff.id}",
+                date=today,
+                agency=agency_name(session, user),
+                kind="complaint",
+                outcome="issues_found",
+                findings=findings,
+                tipoff_id=tipoff.id,
+            )
             session.add(record)
         else:
             record.date, record.findings, record.withdrawn_at = today, findings, None
@@ -67,14 +74,23 @@ def _sync_inspection(session: Session, user: User, tipoff: TipOff, today: dt.dat
     record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
 
 
-def close_tipoff(session: Session, user: User, tipoff_id: int, *, outcome: str,
-                 substantiated: bool, now: dt.datetime | None = None) -> TipOff:
+def close_tipoff(
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    outcome: str,
+    substantiated: bool,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """Close with a public outcome; substantiated reports against an enterprise count."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, HANDLING, "办结")
     if not isinstance(substantiated, bool):
-        raise Invalid("请说明举报是否属实 / say whether the report was substantiated",
-                      {"substantiated": ["required"]})
+        raise Invalid(
+            "请说明举报是否属实 / say whether the report was substantiated",
+            {"substantiated": ["required"]},
+        )
     text = note_text(outcome, "outcome", required=True)
     now = now or utcnow()
     tipoff.status, tipoff.closed_at = "closed", now
@@ -82,8 +98,13 @@ def close_tipoff(session: Session, user: User, tipoff_id: int, *, outcome: str,
     tipoff.reopen_requested_at = None
     add_event(session, tipoff, "closed", actor_of(user), public=text, at=now)
     _sync_inspection(session, user, tipoff, local_date(now))
-    audit(session, actor_of(user), "tipoff.close", f"tipoff:{tipoff.id}",
-          {"substantiated": substantiated, "on_time": local_date(now) <= tipoff.due_at})
+    audit(
+        session,
+        actor_of(user),
+        "tipoff.close",
+        f"tipoff:{tipoff.id}",
+        {"substantiated": substantiated, "on_time": local_date(now) <= tipoff.due_at},
+    )
     return tipoff
 
 
@@ -94,8 +115,9 @@ def _find_original(session: Session, user: User, reference: str) -> TipOff:
         original = get_tipoff(session, user, int(ref))
     else:
         code = normalize_code(ref)
-        found = session.scalar(select(TipOff.id).where(TipOff.tracking_code == code)) \
-            if code else None
+        found = (
+            session.scalar(select(TipOff.id).where(TipOff.tracking_code == code)) if code else None
+        )
         if found is None:
             raise NotFound("未找到要合并到的举报 / no tip-off with that tracking code or id")
         original = get_tipoff(session, user, found)
@@ -104,32 +126,50 @@ def _find_original(session: Session, user: User, reference: str) -> TipOff:
     return original
 
 
-def mark_duplicate(session: Session, user: User, tipoff_id: int, *, original: str,
-                   now: dt.datetime | None = None) -> TipOff:
+def mark_duplicate(
+    session: Session, user: User, tipoff_id: int, *, original: str, now: dt.datetime | None = None
+) -> TipOff:
     """Merge a report into another about the same problem; its tracking follows the original."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, ("received", *HANDLING), "合并")
     root = _find_original(session, user, original)
     if root.id == tipoff.id:
-        raise Invalid("不能与自身合并 / a tip-off cannot duplicate itself",
-                      {"original": ["same tip-off"]})
+        raise Invalid(
+            "不能与自身合并 / a tip-off cannot duplicate itself", {"original": ["same tip-off"]}
+        )
     now = now or utcnow()
     tipoff.duplicate_of_id, tipoff.status, tipoff.closed_at = root.id, "closed", now
     tipoff.substantiated = None
-    tipoff.public_outcome = "与同一问题的另一件举报合并办理，进展见下 / merged with another " \
-                            "report of the same problem; its progress is shown"
+    tipoff.public_outcome = (
+        "与同一问题的另一件举报合并办理，进展见下 / merged with another "
+        "report of the same problem; its progress is shown"
+    )
     # Reports merged into this one now follow the root as well (merges stay one level deep).
-    session.execute(update(TipOff).where(TipOff.duplicate_of_id == tipoff.id)
-                    .values(duplicate_of_id=root.id))
-    add_event(session, tipoff, "duplicate", actor_of(user), at=now,
-              public=tipoff.public_outcome, internal=f"tipoff:{root.id}")
-    audit(session, actor_of(user), "tipoff.duplicate", f"tipoff:{tipoff.id}",
-          {"original": root.id})
+    session.execute(
+        update(TipOff).where(TipOff.duplicate_of_id == tipoff.id).values(duplicate_of_id=root.id)
+    )
+    add_event(
+        session,
+        tipoff,
+        "duplicate",
+        actor_of(user),
+        at=now,
+        public=tipoff.public_outcome,
+        internal=f"tipoff:{root.id}",
+    )
+    audit(session, actor_of(user), "tipoff.duplicate", f"tipoff:{tipoff.id}", {"original": root.id})
     return tipoff
 
 
-def decide_reopen(session: Session, user: User, tipoff_id: int, *, reopen: bool,
-                  note: str, now: dt.datetime | None = None) -> TipOff:
+def decide_reopen(
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    reopen: bool,
+    note: str,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """Answer the reporter's reopen request: reopen the report, or keep the outcome."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, FINAL, "重新处理")
@@ -154,6 +194,11 @@ def decide_reopen(session: Session, user: User, tipoff_id: int, *, reopen: bool,
     add_event(session, tipoff, "reopened", actor_of(user), public=text, at=now)
     if was_substantiated:
         _sync_inspection(session, user, tipoff, today)
-    audit(session, actor_of(user), "tipoff.reopen", f"tipoff:{tipoff.id}",
-          {"due_at": tipoff.due_at.isoformat()})
+    audit(
+        session,
+        actor_of(user),
+        "tipoff.reopen",
+        f"tipoff:{tipoff.id}",
+        {"due_at": tipoff.due_at.isoformat()},
+    )
     return tipoff

@@ -68,8 +68,11 @@ def locate_region(session: Session, text: str) -> str | None:
     """
     text = (text or "")[:300]
     regions = _regions(session)
-    found = {code: n for code, (name, _) in regions.items()
-             if name and name in text and (n := _longest_match(regions, code, text))}
+    found = {
+        code: n
+        for code, (name, _) in regions.items()
+        if name and name in text and (n := _longest_match(regions, code, text))
+    }
     if not found:
         return None
     best = max(found.values())
@@ -84,8 +87,7 @@ def triage_region(session: Session, code: str | None) -> str | None:
     if not code:
         return None
     if session.get(Region, str(code).strip()) is None:
-        log.warning("TRIAGE_REGION_CODE %r is not a known region: unplaced tip-offs get none",
-                    code)
+        log.warning("TRIAGE_REGION_CODE %r is not a known region: unplaced tip-offs get none", code)
         return None
     return str(code).strip()
 
@@ -97,12 +99,17 @@ def route_filing(session: Session, data: TipOffInput, triage_code: str | None) -
     code = locate_region(session, data.location)
     if code is not None:
         return dataclasses.replace(data, region_code=code)
-    return dataclasses.replace(data, region_code=triage_region(session, triage_code),
-                               unplaced=True)
+    return dataclasses.replace(data, region_code=triage_region(session, triage_code), unplaced=True)
 
 
-def place_tipoff(session: Session, user: User, tipoff_id: int, *, region_code: str,
-                 now: dt.datetime | None = None) -> TipOff:
+def place_tipoff(
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    region_code: str,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """Give an unplaced report its region (it moves to that region's queue)."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     if tipoff.placement != "unplaced":
@@ -110,8 +117,19 @@ def place_tipoff(session: Session, user: User, tipoff_id: int, *, region_code: s
     region = resolve_region(session, region_code)
     before = tipoff.region_code
     tipoff.region_code, tipoff.placement = region.code, "placed"
-    add_event(session, tipoff, "placed", actor_of(user), at=now,
-              public=f"已确定办理地区：{region.name} / handled in {region.code}")
-    audit(session, actor_of(user), "tipoff.place", f"tipoff:{tipoff.id}",
-          {"status": tipoff.status, "region": region.code, "from": before})
+    add_event(
+        session,
+        tipoff,
+        "placed",
+        actor_of(user),
+        at=now,
+        public=f"已确定办理地区：{region.name} / handled in {region.code}",
+    )
+    audit(
+        session,
+        actor_of(user),
+        "tipoff.place",
+        f"tipoff:{tipoff.id}",
+        {"status": tipoff.status, "region": region.code, "from": before},
+    )
     return tipoff

@@ -65,10 +65,11 @@ def _last_public_change(session: Session, ids: Sequence[int]) -> dict[int, dt.da
     """Each tip-off's latest timeline step by the authority (the reporter's are private)."""
     if not ids:
         return {}
-    rows = session.execute(select(TipOffEvent.tipoff_id, func.max(TipOffEvent.at))
-                           .where(TipOffEvent.tipoff_id.in_(ids),
-                                  TipOffEvent.actor != "reporter")
-                           .group_by(TipOffEvent.tipoff_id))
+    rows = session.execute(
+        select(TipOffEvent.tipoff_id, func.max(TipOffEvent.at))
+        .where(TipOffEvent.tipoff_id.in_(ids), TipOffEvent.actor != "reporter")
+        .group_by(TipOffEvent.tipoff_id)
+    )
     return {tipoff_id: at for tipoff_id, at in rows}
 
 
@@ -80,15 +81,24 @@ def summarize(session: Session, tipoffs: Sequence[TipOff]) -> list[PublicTipOff]
         unplaced = t.placement == "unplaced"
         region = session.get(Region, t.region_code) if t.region_code else None
         name = "".join(r.name for r in region_path(session, region.code)) if region else None
-        out.append(PublicTipOff(
-            tracking_code=t.tracking_code, category=t.category, status=t.status,
-            closed=t.status in FINAL, status_note=status_note(t),
-            region_code=None if unplaced else t.region_code,
-            region_name=None if unplaced else name, agency=region_agency(region),
-            latitude=coarse(t.latitude), longitude=coarse(t.longitude),
-            received_at=t.created_at, updated_at=max(changed.get(t.id, t.created_at),
-                                                     t.created_at),
-            due_at=t.due_at, unplaced=unplaced))
+        out.append(
+            PublicTipOff(
+                tracking_code=t.tracking_code,
+                category=t.category,
+                status=t.status,
+                closed=t.status in FINAL,
+                status_note=status_note(t),
+                region_code=None if unplaced else t.region_code,
+                region_name=None if unplaced else name,
+                agency=region_agency(region),
+                latitude=coarse(t.latitude),
+                longitude=coarse(t.longitude),
+                received_at=t.created_at,
+                updated_at=max(changed.get(t.id, t.created_at), t.created_at),
+                due_at=t.due_at,
+                unplaced=unplaced,
+            )
+        )
     return out
 
 
@@ -96,14 +106,23 @@ def find_public(session: Session, codes: Sequence[str]) -> list[PublicTipOff]:
     """The summaries of the tip-offs with these (normalised) tracking codes, in that order."""
     if not codes:
         return []
-    found = {t.tracking_code: t for t in session.scalars(
-        select(TipOff).where(TipOff.tracking_code.in_(list(codes))))}
+    found = {
+        t.tracking_code: t
+        for t in session.scalars(select(TipOff).where(TipOff.tracking_code.in_(list(codes))))
+    }
     return summarize(session, [found[c] for c in dict.fromkeys(codes) if c in found])
 
 
-def list_public(session: Session, *, start: dt.datetime, end: dt.datetime,
-                categories: Collection[str] = (), closed: bool | None = None,
-                page: int = 1, page_size: int = MAX_PAGE_SIZE) -> list[PublicTipOff]:
+def list_public(
+    session: Session,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    categories: Collection[str] = (),
+    closed: bool | None = None,
+    page: int = 1,
+    page_size: int = MAX_PAGE_SIZE,
+) -> list[PublicTipOff]:
     """Tip-offs received from ``start`` to ``end`` (inclusive), newest first, by page."""
     if end - start > dt.timedelta(days=MAX_SPAN_DAYS):
         raise ValueError("the span is longer than MAX_SPAN_DAYS")
@@ -113,7 +132,11 @@ def list_public(session: Session, *, start: dt.datetime, end: dt.datetime,
     if closed is not None:
         conds.append(TipOff.status.in_(FINAL) if closed else TipOff.status.not_in(FINAL))
     size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    rows = session.scalars(select(TipOff).where(*conds)
-                           .order_by(TipOff.created_at.desc(), TipOff.id.desc())
-                           .offset((max(page, 1) - 1) * size).limit(size)).all()
+    rows = session.scalars(
+        select(TipOff)
+        .where(*conds)
+        .order_by(TipOff.created_at.desc(), TipOff.id.desc())
+        .offset((max(page, 1) - 1) * size)
+        .limit(size)
+    ).all()
     return summarize(session, rows)

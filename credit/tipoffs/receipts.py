@@ -47,8 +47,7 @@ def unseal(token: str, sealed: str) -> str | None:
     """The secret back from :func:`seal`; None when ``sealed`` is not what seal made."""
     try:
         raw = bytes.fromhex(sealed)
-        return bytes(a ^ b for a, b in zip(raw, _pad(token, len(raw)), strict=True)).decode(
-            "ascii")
+        return bytes(a ^ b for a, b in zip(raw, _pad(token, len(raw)), strict=True)).decode("ascii")
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -56,24 +55,31 @@ def unseal(token: str, sealed: str) -> str | None:
 def issue_receipt(session: Session, filed: FiledTipOff, now: dt.datetime | None = None) -> str:
     """Store the receipt of a tip-off just filed; returns the token for the session cookie."""
     token = secrets.token_urlsafe(32)
-    session.add(TipOffReceipt(
-        token_hash=hash_token(token, RECEIPT_PURPOSE), tipoff_id=filed.tipoff.id,
-        sealed_secret=seal(token, filed.secret),
-        expires_at=(now or utcnow()) + dt.timedelta(minutes=RECEIPT_MINUTES)))
+    session.add(
+        TipOffReceipt(
+            token_hash=hash_token(token, RECEIPT_PURPOSE),
+            tipoff_id=filed.tipoff.id,
+            sealed_secret=seal(token, filed.secret),
+            expires_at=(now or utcnow()) + dt.timedelta(minutes=RECEIPT_MINUTES),
+        )
+    )
     return token
 
 
-def take_receipt(session: Session, token: Any, now: dt.datetime | None = None
-                 ) -> dict[str, Any] | None:
+def take_receipt(
+    session: Session, token: Any, now: dt.datetime | None = None
+) -> dict[str, Any] | None:
     """What the receipt page shows, once: the row is deleted as it is read (expired rows are
     swept first). None for an unknown, expired or already shown receipt."""
     now = now or utcnow()
     session.execute(delete(TipOffReceipt).where(TipOffReceipt.expires_at <= now))
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None
-    found = session.execute(select(TipOffReceipt.id, TipOffReceipt.tipoff_id,
-                                   TipOffReceipt.sealed_secret).where(
-        TipOffReceipt.token_hash == hash_token(token, RECEIPT_PURPOSE))).first()
+    found = session.execute(
+        select(TipOffReceipt.id, TipOffReceipt.tipoff_id, TipOffReceipt.sealed_secret).where(
+            TipOffReceipt.token_hash == hash_token(token, RECEIPT_PURPOSE)
+        )
+    ).first()
     if found is None:
         return None
     row_id, tipoff_id, sealed = found
@@ -83,7 +89,12 @@ def take_receipt(session: Session, token: Any, now: dt.datetime | None = None
     secret = unseal(token, sealed)
     if taken.rowcount != 1 or tipoff is None or secret is None:
         return None
-    return {"code": tipoff.tracking_code, "secret": secret, "category": tipoff.category,
-            "received": local_date(tipoff.created_at).isoformat(),
-            "accept_due_at": tipoff.accept_due_at.isoformat(),
-            "due_at": tipoff.due_at.isoformat(), "anonymous": tipoff.anonymous}
+    return {
+        "code": tipoff.tracking_code,
+        "secret": secret,
+        "category": tipoff.category,
+        "received": local_date(tipoff.created_at).isoformat(),
+        "accept_due_at": tipoff.accept_due_at.isoformat(),
+        "due_at": tipoff.due_at.isoformat(),
+        "anonymous": tipoff.anonymous,
+    }

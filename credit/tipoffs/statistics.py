@@ -36,8 +36,10 @@ def parse_month(value: str | None, today: dt.date) -> tuple[int, int]:
         return today.year, today.month
     match = _MONTH_RE.fullmatch(value.strip())
     if not match or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
-        raise Invalid("月份格式应为 YYYY-MM（2000–2100 年） / month must be YYYY-MM "
-                      "(years 2000–2100)", {"month": ["YYYY-MM"]})
+        raise Invalid(
+            "月份格式应为 YYYY-MM（2000–2100 年） / month must be YYYY-MM (years 2000–2100)",
+            {"month": ["YYYY-MM"]},
+        )
     return int(match[1]), int(match[2])
 
 
@@ -49,8 +51,10 @@ def _shift(year: int, month: int, delta: int) -> tuple[int, int]:
 def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     """The month as [start, end) instants (Beijing midnight to Beijing midnight)."""
     ny, nm = _shift(year, month, 1)
-    return (dt.datetime(year, month, 1, tzinfo=CN_TZ).astimezone(dt.UTC),
-            dt.datetime(ny, nm, 1, tzinfo=CN_TZ).astimezone(dt.UTC))
+    return (
+        dt.datetime(year, month, 1, tzinfo=CN_TZ).astimezone(dt.UTC),
+        dt.datetime(ny, nm, 1, tzinfo=CN_TZ).astimezone(dt.UTC),
+    )
 
 
 def _rate(on_time: int, closed: int) -> float | None:
@@ -65,8 +69,7 @@ def _region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def _grouping(session: Session,
-              codes: Iterable[str | None]) -> dict[str | None, tuple[str, str]]:
+def _grouping(session: Session, codes: Iterable[str | None]) -> dict[str | None, tuple[str, str]]:
     """Each code → its prefecture (or, for municipalities, its province) with a name;
     unplaced reports (no region yet) form one group of their own."""
     codes = {c for c in codes if c}
@@ -83,11 +86,18 @@ def _bucket() -> dict[str, int]:
     return {"received": 0, "closed": 0, "closed_on_time": 0}
 
 
-def _rows(groups: dict[str, dict[str, int]], key: str,
-          names: dict[str, str]) -> list[dict[str, Any]]:
-    return [{key: k, f"{key.split('_')[0]}_name": names.get(k, k), **v,
-             "on_time_rate": _rate(v["closed_on_time"], v["closed"])}
-            for k, v in sorted(groups.items())]
+def _rows(
+    groups: dict[str, dict[str, int]], key: str, names: dict[str, str]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            key: k,
+            f"{key.split('_')[0]}_name": names.get(k, k),
+            **v,
+            "on_time_rate": _rate(v["closed_on_time"], v["closed"]),
+        }
+        for k, v in sorted(groups.items())
+    ]
 
 
 def _tipoff_counts(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
@@ -96,11 +106,16 @@ def _tipoff_counts(session: Session, start: dt.datetime, end: dt.datetime) -> di
     received = session.execute(
         select(TipOff.region_code, TipOff.category, func.count())
         .where(TipOff.created_at >= start, TipOff.created_at < end)
-        .group_by(TipOff.region_code, TipOff.category)).all()
+        .group_by(TipOff.region_code, TipOff.category)
+    ).all()
     closed = session.execute(
-        select(TipOff.region_code, TipOff.category, TipOff.closed_at, TipOff.due_at)
-        .where(TipOff.status == "closed", TipOff.duplicate_of_id.is_(None),
-               TipOff.closed_at >= start, TipOff.closed_at < end)).all()
+        select(TipOff.region_code, TipOff.category, TipOff.closed_at, TipOff.due_at).where(
+            TipOff.status == "closed",
+            TipOff.duplicate_of_id.is_(None),
+            TipOff.closed_at >= start,
+            TipOff.closed_at < end,
+        )
+    ).all()
     grouping = _grouping(session, {r[0] for r in received} | {r[0] for r in closed})
     region_names = {key: name for key, name in grouping.values()}
     for code, category, count in received:
@@ -112,9 +127,12 @@ def _tipoff_counts(session: Session, start: dt.datetime, end: dt.datetime) -> di
             bucket["closed"] += 1
             bucket["closed_on_time"] += on_time
     totals = {k: sum(c[k] for c in categories.values()) for k in _bucket()}
-    return {**totals, "on_time_rate": _rate(totals["closed_on_time"], totals["closed"]),
-            "by_region": _rows(regions, "region_code", region_names),
-            "by_category": _rows(categories, "category", CATEGORY_NAMES)}
+    return {
+        **totals,
+        "on_time_rate": _rate(totals["closed_on_time"], totals["closed"]),
+        "by_region": _rows(regions, "region_code", region_names),
+        "by_category": _rows(categories, "category", CATEGORY_NAMES),
+    }
 
 
 def rating_counts(session: Session) -> dict[str, Any]:
@@ -123,7 +141,8 @@ def rating_counts(session: Session) -> dict[str, Any]:
         select(Enterprise.region_code, CreditRating.level, func.count())
         .join(CreditRating, CreditRating.enterprise_id == Enterprise.id)
         .where(CreditRating.is_current)
-        .group_by(Enterprise.region_code, CreditRating.level)).all()
+        .group_by(Enterprise.region_code, CreditRating.level)
+    ).all()
     grouping = _grouping(session, {r[0] for r in rows})
     by_level = dict.fromkeys(LEVELS, 0)
     regions: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
@@ -131,38 +150,57 @@ def rating_counts(session: Session) -> dict[str, Any]:
         by_level[level] = by_level.get(level, 0) + count
         regions[grouping[code][0]][level] = regions[grouping[code][0]].get(level, 0) + count
     names = {key: name for key, name in grouping.values()}
-    return {"by_level": [{"level": lv, "level_name": LEVEL_NAMES.get(lv, lv), "count": n}
-                         for lv, n in by_level.items()],
-            "by_region": [{"region_code": code, "region_name": names.get(code, code),
-                           "counts": counts, "total": sum(counts.values())}
-                          for code, counts in sorted(regions.items())]}
+    return {
+        "by_level": [
+            {"level": lv, "level_name": LEVEL_NAMES.get(lv, lv), "count": n}
+            for lv, n in by_level.items()
+        ],
+        "by_region": [
+            {
+                "region_code": code,
+                "region_name": names.get(code, code),
+                "counts": counts,
+                "total": sum(counts.values()),
+            }
+            for code, counts in sorted(regions.items())
+        ],
+    }
 
 
-def monthly_series(session: Session, year: int, month: int,
-                   months: int = SERIES_MONTHS) -> list[dict[str, Any]]:
+def monthly_series(
+    session: Session, year: int, month: int, months: int = SERIES_MONTHS
+) -> list[dict[str, Any]]:
     """Received and closed per month for the ``months`` months ending with the given one."""
-    spans = [(_shift(year, month, -i), month_bounds(*_shift(year, month, -i)))
-             for i in reversed(range(months))]
+    spans = [
+        (_shift(year, month, -i), month_bounds(*_shift(year, month, -i)))
+        for i in reversed(range(months))
+    ]
 
     def sums(column: Any, *extra: Any) -> list[int]:
-        cols = [func.sum(case((and_(column >= s, column < e), 1), else_=0))
-                for _, (s, e) in spans]
-        row = session.execute(select(*cols).where(column >= spans[0][1][0],
-                                                  column < spans[-1][1][1], *extra)).one()
+        cols = [func.sum(case((and_(column >= s, column < e), 1), else_=0)) for _, (s, e) in spans]
+        row = session.execute(
+            select(*cols).where(column >= spans[0][1][0], column < spans[-1][1][1], *extra)
+        ).one()
         return [int(v or 0) for v in row]
 
     received = sums(TipOff.created_at)
     closed = sums(TipOff.closed_at, TipOff.status == "closed", TipOff.duplicate_of_id.is_(None))
-    return [{"month": f"{y:04d}-{m:02d}", "received": r, "closed": c}
-            for ((y, m), _), r, c in zip(spans, received, closed, strict=True)]
+    return [
+        {"month": f"{y:04d}-{m:02d}", "received": r, "closed": c}
+        for ((y, m), _), r, c in zip(spans, received, closed, strict=True)
+    ]
 
 
-def monthly_statistics(session: Session, month: str | None = None,
-                       today: dt.date | None = None) -> dict[str, Any]:
+def monthly_statistics(
+    session: Session, month: str | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
     """The public statistics of one month (default: the current month)."""
     today = today or local_date(dt.datetime.now(dt.UTC))
     year, mon = parse_month(month, today)
     start, end = month_bounds(year, mon)
-    return {"month": f"{year:04d}-{mon:02d}", **_tipoff_counts(session, start, end),
-            "series": monthly_series(session, year, mon),
-            "ratings": rating_counts(session)}
+    return {
+        "month": f"{year:04d}-{mon:02d}",
+        **_tipoff_counts(session, start, end),
+        "series": monthly_series(session, year, mon),
+        "ratings": rating_counts(session),
+    }

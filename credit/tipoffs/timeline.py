@@ -11,12 +11,25 @@ from core.db import utcnow
 from credit.tipoffs.models import TipOff, TipOffEvent
 
 
-def add_event(session: Session, tipoff: TipOff, kind: str, actor: str, *,
-              public: str | None = None, internal: str | None = None,
-              at: dt.datetime | None = None) -> TipOffEvent:
+def add_event(
+    session: Session,
+    tipoff: TipOff,
+    kind: str,
+    actor: str,
+    *,
+    public: str | None = None,
+    internal: str | None = None,
+    at: dt.datetime | None = None,
+) -> TipOffEvent:
     """Append one step to the tip-off's timeline."""
-    event = TipOffEvent(tipoff_id=tipoff.id, kind=kind, actor=actor, public_note=public,
-                        internal_note=internal, at=at or utcnow())
+    event = TipOffEvent(
+        tipoff_id=tipoff.id,
+        kind=kind,
+        actor=actor,
+        public_note=public,
+        internal_note=internal,
+        at=at or utcnow(),
+    )
     session.add(event)
     return event
 

@@ -52,20 +52,34 @@ def is_overdue(tipoff: TipOff, today: dt.date) -> bool:
 
 
 def _events(session: Session, tipoff_id: int) -> list[TipOffEvent]:
-    return list(session.scalars(select(TipOffEvent).where(TipOffEvent.tipoff_id == tipoff_id)
-                                .order_by(TipOffEvent.at, TipOffEvent.id)))
+    return list(
+        session.scalars(
+            select(TipOffEvent)
+            .where(TipOffEvent.tipoff_id == tipoff_id)
+            .order_by(TipOffEvent.at, TipOffEvent.id)
+        )
+    )
 
 
-def public_timeline(session: Session, tipoff: TipOff,
-                    original: TipOff | None = None) -> list[dict[str, Any]]:
+def public_timeline(
+    session: Session, tipoff: TipOff, original: TipOff | None = None
+) -> list[dict[str, Any]]:
     """Timeline entries with public notes only: this report's own steps, plus the case-level
     steps of the ``original`` it was merged into."""
     events = _events(session, tipoff.id)
     if original is not None:
         events += [e for e in _events(session, original.id) if e.kind in CASE_EVENTS]
         events.sort(key=lambda e: (e.at, e.id))
-    return [{"at": e.at, "kind": e.kind, "label": EVENT_NAMES.get(e.kind, e.kind),
-             "actor": actor_role(e.actor), "note": e.public_note} for e in events]
+    return [
+        {
+            "at": e.at,
+            "kind": e.kind,
+            "label": EVENT_NAMES.get(e.kind, e.kind),
+            "actor": actor_role(e.actor),
+            "note": e.public_note,
+        }
+        for e in events
+    ]
 
 
 def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) -> dict[str, Any]:
@@ -73,8 +87,12 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
     today = today or local_date(dt.datetime.now(dt.UTC))
     original = session.get(TipOff, tipoff.duplicate_of_id) if tipoff.duplicate_of_id else None
     case = original or tipoff
-    attachments = session.scalar(select(func.count()).select_from(Attachment).where(
-        Attachment.tipoff_id == tipoff.id)) or 0
+    attachments = (
+        session.scalar(
+            select(func.count()).select_from(Attachment).where(Attachment.tipoff_id == tipoff.id)
+        )
+        or 0
+    )
     return {
         "tracking_code": tipoff.tracking_code,
         "category": tipoff.category,
@@ -106,16 +124,20 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
     }
 
 
-def track(session: Session, code: str | None, secret: str | None,
-          today: dt.date | None = None) -> dict[str, Any]:
+def track(
+    session: Session, code: str | None, secret: str | None, today: dt.date | None = None
+) -> dict[str, Any]:
     """Code + secret → the public view; the same NotFound for a wrong code or secret."""
     return public_view(session, find_tracked(session, code, secret), today)
 
 
 def region_choices(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
     """Provinces with their prefectures, for the form's region picker (province first)."""
-    rows = session.execute(select(Region.code, Region.name, Region.level)
-                           .where(Region.level <= 2).order_by(Region.code)).all()
+    rows = session.execute(
+        select(Region.code, Region.name, Region.level)
+        .where(Region.level <= 2)
+        .order_by(Region.code)
+    ).all()
     groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for code, name, level in rows:
         province = code[:2] + "0000"
@@ -129,31 +151,52 @@ def region_choices(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
 def _text(value: str | None, field: str, low: int, high: int) -> str:
     text = clean_text(value)
     if not low <= len(text) <= high or "\x00" in text:
-        raise Invalid(f"内容须为 {low}–{high} 字 / {field} must have {low}–{high} characters",
-                      {field: [f"{low}–{high}"]})
+        raise Invalid(
+            f"内容须为 {low}–{high} 字 / {field} must have {low}–{high} characters",
+            {field: [f"{low}–{high}"]},
+        )
     return text
 
 
-def check_information(session: Session, code: str, secret: str, text: str, *, files: int = 0,
-                      lock: bool = False) -> tuple[TipOff, str]:
+def check_information(
+    session: Session, code: str, secret: str, text: str, *, files: int = 0, lock: bool = False
+) -> tuple[TipOff, str]:
     """Code + secret, the text and the number of files of an addition, before any upload is
     read; the tip-off and the cleaned text, or NotFound / Invalid / Conflict."""
     tipoff = find_tracked(session, code, secret, lock=lock)
     body = _text(text, "text", 2, 4000)
-    count = session.scalar(select(func.count()).select_from(TipOffEvent).where(
-        TipOffEvent.tipoff_id == tipoff.id, TipOffEvent.kind == "reporter_info"))
+    count = session.scalar(
+        select(func.count())
+        .select_from(TipOffEvent)
+        .where(TipOffEvent.tipoff_id == tipoff.id, TipOffEvent.kind == "reporter_info")
+    )
     if (count or 0) >= MAX_INFO_EVENTS:
         raise Conflict("补充信息次数已达上限 / too many additions to this tip-off")
-    if files and session.scalar(select(func.count()).select_from(Attachment).where(
-            Attachment.tipoff_id == tipoff.id)) + files > MAX_FILES:
-        raise Invalid(f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per "
-                      "tip-off", {"attachments": [f"at most {MAX_FILES} in all"]})
+    if (
+        files
+        and session.scalar(
+            select(func.count()).select_from(Attachment).where(Attachment.tipoff_id == tipoff.id)
+        )
+        + files
+        > MAX_FILES
+    ):
+        raise Invalid(
+            f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per tip-off",
+            {"attachments": [f"at most {MAX_FILES} in all"]},
+        )
     return tipoff, body
 
 
-def add_information(session: Session, code: str, secret: str, text: str, *,
-                    attachments: Sequence[PreparedFile] = (), upload_dir: str | None = None,
-                    now: dt.datetime | None = None) -> TipOff:
+def add_information(
+    session: Session,
+    code: str,
+    secret: str,
+    text: str,
+    *,
+    attachments: Sequence[PreparedFile] = (),
+    upload_dir: str | None = None,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """The reporter adds information (and files, within the limit of five in all)."""
     tipoff, body = check_information(session, code, secret, text, lock=True)
     if attachments:
@@ -161,19 +204,26 @@ def add_information(session: Session, code: str, secret: str, text: str, *,
             raise ValueError("upload_dir is required with attachments")
         store_attachments(session, tipoff.id, attachments, upload_dir)
     add_event(session, tipoff, "reporter_info", "reporter", public=body, at=now)
-    audit(session, "public", "tipoff.add_information", f"tipoff:{tipoff.id}",
-          {"attachments": len(attachments)})
+    audit(
+        session,
+        "public",
+        "tipoff.add_information",
+        f"tipoff:{tipoff.id}",
+        {"attachments": len(attachments)},
+    )
     return tipoff
 
 
-def request_reopen(session: Session, code: str, secret: str, reason: str, *,
-                   now: dt.datetime | None = None) -> TipOff:
+def request_reopen(
+    session: Session, code: str, secret: str, reason: str, *, now: dt.datetime | None = None
+) -> TipOff:
     """The reporter asks to reopen a closed or rejected report, saying why."""
     tipoff = find_tracked(session, code, secret, lock=True)
     body = _text(reason, "reason", 5, 4000)
     if tipoff.status not in FINAL:
-        raise Conflict("举报尚未办结，可直接补充信息 / the report is still open; add information "
-                       "instead")
+        raise Conflict(
+            "举报尚未办结，可直接补充信息 / the report is still open; add information instead"
+        )
     if tipoff.reopen_requested_at is not None:
         raise Conflict("已申请重新处理，请等待答复 / a reopen request is already pending")
     now = now or utcnow()
@@ -186,12 +236,19 @@ def request_reopen(session: Session, code: str, secret: str, reason: str, *,
 MAX_INFO_EVENTS = 30
 
 
-def add_information_with_uploads(session: Session, code: str, secret: str, text: str,
-                                 uploads: Sequence[tuple[str | None, bytes]], *,
-                                 upload_dir: str) -> TipOff:
+def add_information_with_uploads(
+    session: Session,
+    code: str,
+    secret: str,
+    text: str,
+    uploads: Sequence[tuple[str | None, bytes]],
+    *,
+    upload_dir: str,
+) -> TipOff:
     """The reporter's addition from the tracking page: code, secret, text and the number of
     files are checked first (read-only), before any upload is decoded."""
     with read_only() as reader:
         check_information(reader, code, secret, text, files=len(uploads))
-    return add_information(session, code, secret, text,
-                           attachments=prepare_uploads(uploads), upload_dir=upload_dir)
+    return add_information(
+        session, code, secret, text, attachments=prepare_uploads(uploads), upload_dir=upload_dir
+    )

@@ -56,8 +56,11 @@ def scope_condition(user: User) -> Any:
 
 def get_tipoff(session: Session, user: User, tipoff_id: int, *, lock: bool = False) -> TipOff:
     """One tip-off of the regulator's region (NotFound / Forbidden otherwise)."""
-    tipoff = (session.get(TipOff, tipoff_id, with_for_update=True if lock else None)
-              if 0 < tipoff_id <= MAX_ID else None)
+    tipoff = (
+        session.get(TipOff, tipoff_id, with_for_update=True if lock else None)
+        if 0 < tipoff_id <= MAX_ID
+        else None
+    )
     if tipoff is None:
         raise NotFound(f"未找到举报 / no tip-off {tipoff_id}")
     if not in_scope(user, tipoff.region_code):
@@ -68,8 +71,10 @@ def get_tipoff(session: Session, user: User, tipoff_id: int, *, lock: bool = Fal
 def require_status(tipoff: TipOff, allowed: tuple[str, ...] | frozenset[str], action: str) -> None:
     """Conflict unless the tip-off is in one of the ``allowed`` statuses."""
     if tipoff.status not in allowed:
-        raise Conflict(f"举报当前为“{STATUS_NAMES[tipoff.status]}”，不能{action} / cannot "
-                       f"{action} a tip-off that is {tipoff.status}")
+        raise Conflict(
+            f"举报当前为“{STATUS_NAMES[tipoff.status]}”，不能{action} / cannot "
+            f"{action} a tip-off that is {tipoff.status}"
+        )
 
 
 def note_text(value: str | None, field: str, *, required: bool, high: int = 4000) -> str | None:
@@ -78,33 +83,53 @@ def note_text(value: str | None, field: str, *, required: bool, high: int = 4000
     if required and not text:
         raise Invalid(f"请填写{field} / {field} is required", {field: ["required"]})
     if len(text) > high:
-        raise Invalid(f"{field}不能超过 {high} 字 / {field} is longer than {high}",
-                      {field: [f"at most {high}"]})
+        raise Invalid(
+            f"{field}不能超过 {high} 字 / {field} is longer than {high}",
+            {field: [f"at most {high}"]},
+        )
     return text or None
 
 
 def _audit(session: Session, user: User, action: str, tipoff: TipOff, **detail: Any) -> None:
-    audit(session, actor_of(user), f"tipoff.{action}", f"tipoff:{tipoff.id}",
-          {"status": tipoff.status, **detail})
+    audit(
+        session,
+        actor_of(user),
+        f"tipoff.{action}",
+        f"tipoff:{tipoff.id}",
+        {"status": tipoff.status, **detail},
+    )
 
 
-def accept_tipoff(session: Session, user: User, tipoff_id: int, *, note: str | None = None,
-                  now: dt.datetime | None = None) -> TipOff:
+def accept_tipoff(
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """Accept a received report (due within 15 days of receipt)."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, ("received",), "受理")
     now = now or utcnow()
     tipoff.status, tipoff.accepted_at = "accepted", now
-    add_event(session, tipoff, "accepted", actor_of(user), at=now,
-              public=f"已受理，办理期限至 {tipoff.due_at.isoformat()} / accepted; due by "
-                     f"{tipoff.due_at.isoformat()}",
-              internal=note_text(note, "note", required=False))
+    add_event(
+        session,
+        tipoff,
+        "accepted",
+        actor_of(user),
+        at=now,
+        public=f"已受理，办理期限至 {tipoff.due_at.isoformat()} / accepted; due by "
+        f"{tipoff.due_at.isoformat()}",
+        internal=note_text(note, "note", required=False),
+    )
     _audit(session, user, "accept", tipoff, late=local_date(now) > tipoff.accept_due_at)
     return tipoff
 
 
-def reject_tipoff(session: Session, user: User, tipoff_id: int, *, reason: str,
-                  now: dt.datetime | None = None) -> TipOff:
+def reject_tipoff(
+    session: Session, user: User, tipoff_id: int, *, reason: str, now: dt.datetime | None = None
+) -> TipOff:
     """Decline a received report, with a reason the reporter will read."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, ("received",), "不予受理")
@@ -121,82 +146,141 @@ def assignable_users(session: Session, tipoff: TipOff) -> list[User]:
     return [u for u in users if u.may_act_in(tipoff.region_code)]
 
 
-def assign_tipoff(session: Session, user: User, tipoff_id: int, *, assignee_id: int,
-                  now: dt.datetime | None = None) -> TipOff:
+def assign_tipoff(
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    assignee_id: int,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """Hand an accepted report to a regulator of its region."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, HANDLING, "交办")
     assignee = session.get(User, assignee_id) if 0 < assignee_id <= MAX_ID else None
     if assignee is None or not assignee.active or not assignee.may_act_in(tipoff.region_code):
-        raise Invalid("承办人须为本辖区的监管人员 / the assignee must be a regulator of this "
-                      "region", {"assignee": ["not a regulator of this region"]})
+        raise Invalid(
+            "承办人须为本辖区的监管人员 / the assignee must be a regulator of this region",
+            {"assignee": ["not a regulator of this region"]},
+        )
     tipoff.assigned_to = assignee.id
     if tipoff.status == "accepted":
         tipoff.status = "assigned"
-    add_event(session, tipoff, "assigned", actor_of(user), public="已交办承办人员 / assigned",
-              internal=f"user:{assignee.id}", at=now)
+    add_event(
+        session,
+        tipoff,
+        "assigned",
+        actor_of(user),
+        public="已交办承办人员 / assigned",
+        internal=f"user:{assignee.id}",
+        at=now,
+    )
     _audit(session, user, "assign", tipoff, assignee=assignee.id)
     return tipoff
 
 
-def classify_tipoff(session: Session, user: User, tipoff_id: int, *, severity: str,
-                    now: dt.datetime | None = None) -> TipOff:
+def classify_tipoff(
+    session: Session, user: User, tipoff_id: int, *, severity: str, now: dt.datetime | None = None
+) -> TipOff:
     """Grade the issue 日常 / 一般 / 较大 / 重大."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     if tipoff.status == "rejected":
         raise Conflict("不予受理的举报不再定级 / a rejected tip-off is not classified")
     if severity not in TIPOFF_SEVERITIES:
-        raise Invalid(f"等级须为 {'/'.join(TIPOFF_SEVERITIES)} 之一 / unknown severity",
-                      {"severity": [f"one of {', '.join(TIPOFF_SEVERITIES)}"]})
+        raise Invalid(
+            f"等级须为 {'/'.join(TIPOFF_SEVERITIES)} 之一 / unknown severity",
+            {"severity": [f"one of {', '.join(TIPOFF_SEVERITIES)}"]},
+        )
     tipoff.severity = severity
-    add_event(session, tipoff, "classified", actor_of(user), at=now,
-              public=f"等级：{SEVERITY_NAMES[severity]} / severity: {severity}")
+    add_event(
+        session,
+        tipoff,
+        "classified",
+        actor_of(user),
+        at=now,
+        public=f"等级：{SEVERITY_NAMES[severity]} / severity: {severity}",
+    )
     _audit(session, user, "classify", tipoff, severity=severity)
     return tipoff
 
 
-def start_investigation(session: Session, user: User, tipoff_id: int, *,
-                        note: str | None = None, now: dt.datetime | None = None) -> TipOff:
+def start_investigation(
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """Mark an accepted or assigned report as under investigation."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, ("accepted", "assigned"), "开始调查")
     tipoff.status = "investigating"
-    add_event(session, tipoff, "investigating", actor_of(user), at=now,
-              public="正在调查核实 / under investigation",
-              internal=note_text(note, "note", required=False))
+    add_event(
+        session,
+        tipoff,
+        "investigating",
+        actor_of(user),
+        at=now,
+        public="正在调查核实 / under investigation",
+        internal=note_text(note, "note", required=False),
+    )
     _audit(session, user, "investigate", tipoff)
     return tipoff
 
 
-def extend_tipoff(session: Session, user: User, tipoff_id: int, *, days: int, reason: str,
-                  now: dt.datetime | None = None) -> TipOff:
+def extend_tipoff(
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    days: int,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> TipOff:
     """Extend the closure deadline once, by at most 30 days, with a stated reason."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, HANDLING, "延期")
     if tipoff.extension_reason is not None:
         raise Conflict("办理期限只能延长一次 / the deadline can be extended only once")
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise Invalid(f"延长天数须为 1–{MAX_EXTENSION_DAYS} / extend by 1–"
-                      f"{MAX_EXTENSION_DAYS} days", {"days": [f"1–{MAX_EXTENSION_DAYS}"]})
+        raise Invalid(
+            f"延长天数须为 1–{MAX_EXTENSION_DAYS} / extend by 1–{MAX_EXTENSION_DAYS} days",
+            {"days": [f"1–{MAX_EXTENSION_DAYS}"]},
+        )
     text = note_text(reason, "reason", required=True, high=2000)
     tipoff.due_at += dt.timedelta(days=days)
     tipoff.extension_reason = text
-    add_event(session, tipoff, "extended", actor_of(user), at=now,
-              public=f"办理期限延长 {days} 日至 {tipoff.due_at.isoformat()}：{text}")
+    add_event(
+        session,
+        tipoff,
+        "extended",
+        actor_of(user),
+        at=now,
+        public=f"办理期限延长 {days} 日至 {tipoff.due_at.isoformat()}：{text}",
+    )
     _audit(session, user, "extend", tipoff, days=days, due_at=tipoff.due_at.isoformat())
     return tipoff
 
 
-def set_reward_eligible(session: Session, user: User, tipoff_id: int, *, eligible: bool,
-                        now: dt.datetime | None = None) -> TipOff:
+def set_reward_eligible(
+    session: Session, user: User, tipoff_id: int, *, eligible: bool, now: dt.datetime | None = None
+) -> TipOff:
     """Record whether the report qualifies for a reward (有奖举报)."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     if tipoff.reward_eligible == eligible:
         return tipoff
     tipoff.reward_eligible = eligible
-    add_event(session, tipoff, "reward", actor_of(user), at=now,
-              public="符合有奖举报条件 / eligible for a reward" if eligible else
-              "不符合有奖举报条件 / not eligible for a reward")
+    add_event(
+        session,
+        tipoff,
+        "reward",
+        actor_of(user),
+        at=now,
+        public="符合有奖举报条件 / eligible for a reward"
+        if eligible
+        else "不符合有奖举报条件 / not eligible for a reward",
+    )
     _audit(session, user, "reward", tipoff, eligible=eligible)
     return tipoff
 
@@ -219,9 +303,11 @@ class QueueFilter:
             status=self.status if self.status in TIPOFF_STATUSES else "",
             category=self.category if self.category in TIPOFF_CATEGORIES else "",
             severity=self.severity if self.severity in TIPOFF_SEVERITIES else "",
-            overdue=bool(self.overdue), reopen=bool(self.reopen),
+            overdue=bool(self.overdue),
+            reopen=bool(self.reopen),
             sort=self.sort if self.sort in SORTS else "deadline",
-            page=min(max(int(self.page or 1), 1), 10_000))
+            page=min(max(int(self.page or 1), 1), 10_000),
+        )
 
 
 @dataclass(frozen=True)
@@ -245,14 +331,18 @@ def _deadline_expr() -> Any:
 
 
 def _order(sort: str) -> list[Any]:
-    rank = case({"critical": 4, "major": 3, "general": 2, "routine": 1}, value=TipOff.severity,
-                else_=0)
-    return {"deadline": [_deadline_expr(), TipOff.id], "newest": [TipOff.id.desc()],
-            "oldest": [TipOff.id], "severity": [rank.desc(), _deadline_expr(), TipOff.id]}[sort]
+    rank = case(
+        {"critical": 4, "major": 3, "general": 2, "routine": 1}, value=TipOff.severity, else_=0
+    )
+    return {
+        "deadline": [_deadline_expr(), TipOff.id],
+        "newest": [TipOff.id.desc()],
+        "oldest": [TipOff.id],
+        "severity": [rank.desc(), _deadline_expr(), TipOff.id],
+    }[sort]
 
 
-def list_queue(session: Session, user: User, filters: QueueFilter,
-               today: dt.date) -> QueuePage:
+def list_queue(session: Session, user: User, filters: QueueFilter, today: dt.date) -> QueuePage:
     """Tip-offs of the regulator's region, filtered and sorted, one page at a time."""
     f = filters.cleaned()
     conds: list[Any] = [scope_condition(user)]
@@ -267,39 +357,52 @@ def list_queue(session: Session, user: User, filters: QueueFilter,
     if f.reopen:
         conds.append(TipOff.reopen_requested_at.is_not(None))
     total = session.scalar(select(func.count()).select_from(TipOff).where(*conds)) or 0
-    stmt = (select(TipOff, Enterprise.name).outerjoin(Enterprise,
-                                                     Enterprise.id == TipOff.enterprise_id)
-            .where(*conds).order_by(*_order(f.sort))
-            .offset((f.page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    stmt = (
+        select(TipOff, Enterprise.name)
+        .outerjoin(Enterprise, Enterprise.id == TipOff.enterprise_id)
+        .where(*conds)
+        .order_by(*_order(f.sort))
+        .offset((f.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
     rows = []
     for tipoff, name in session.execute(stmt):
         deadline = tipoff.accept_due_at if tipoff.status == "received" else tipoff.due_at
-        rows.append(QueueRow(tipoff, name, deadline,
-                             tipoff.status not in FINAL and today > deadline))
+        rows.append(
+            QueueRow(tipoff, name, deadline, tipoff.status not in FINAL and today > deadline)
+        )
     return QueuePage(rows, total, f, f.page * PAGE_SIZE < total)
 
 
 def tipoff_detail(session: Session, user: User, tipoff_id: int) -> dict[str, Any]:
     """Everything the handling regulator sees, reporter identity included."""
     tipoff = get_tipoff(session, user, tipoff_id)
-    events = session.scalars(select(TipOffEvent).where(TipOffEvent.tipoff_id == tipoff.id)
-                             .order_by(TipOffEvent.at, TipOffEvent.id)).all()
-    files = session.scalars(select(Attachment).where(Attachment.tipoff_id == tipoff.id)
-                            .order_by(Attachment.id)).all()
-    duplicates = session.scalars(select(TipOff).where(TipOff.duplicate_of_id == tipoff.id)
-                                 .order_by(TipOff.id)).all()
-    return {"tipoff": tipoff, "events": events, "attachments": files,
-            "duplicates": duplicates,
-            "original": session.get(TipOff, tipoff.duplicate_of_id)
-            if tipoff.duplicate_of_id else None,
-            "enterprise": session.get(Enterprise, tipoff.enterprise_id)
-            if tipoff.enterprise_id else None,
-            "assignee": session.get(User, tipoff.assigned_to) if tipoff.assigned_to else None,
-            "users": assignable_users(session, tipoff)}
+    events = session.scalars(
+        select(TipOffEvent)
+        .where(TipOffEvent.tipoff_id == tipoff.id)
+        .order_by(TipOffEvent.at, TipOffEvent.id)
+    ).all()
+    files = session.scalars(
+        select(Attachment).where(Attachment.tipoff_id == tipoff.id).order_by(Attachment.id)
+    ).all()
+    duplicates = session.scalars(
+        select(TipOff).where(TipOff.duplicate_of_id == tipoff.id).order_by(TipOff.id)
+    ).all()
+    return {
+        "tipoff": tipoff,
+        "events": events,
+        "attachments": files,
+        "duplicates": duplicates,
+        "original": session.get(TipOff, tipoff.duplicate_of_id) if tipoff.duplicate_of_id else None,
+        "enterprise": session.get(Enterprise, tipoff.enterprise_id)
+        if tipoff.enterprise_id
+        else None,
+        "assignee": session.get(User, tipoff.assigned_to) if tipoff.assigned_to else None,
+        "users": assignable_users(session, tipoff),
+    }
 
 
-def get_attachment(session: Session, user: User, tipoff_id: int,
-                   attachment_id: int) -> Attachment:
+def get_attachment(session: Session, user: User, tipoff_id: int, attachment_id: int) -> Attachment:
     """One attachment of a tip-off in the regulator's region."""
     tipoff = get_tipoff(session, user, tipoff_id)
     item = session.get(Attachment, attachment_id) if 0 < attachment_id <= MAX_ID else None

@@ -10,8 +10,11 @@ from core.users import create_api_client
 
 @pytest.fixture
 def limited_config(app_config):
-    return {**app_config, "API_ANON_RATE_LIMIT": "3 per minute",
-            "API_PARTNER_RATE_LIMIT": "6 per minute"}
+    return {
+        **app_config,
+        "API_ANON_RATE_LIMIT": "3 per minute",
+        "API_PARTNER_RATE_LIMIT": "6 per minute",
+    }
 
 
 _apps: list = []
@@ -89,7 +92,9 @@ def test_a_quota_store_outage_does_not_take_the_api_down(limited_config):
 def test_quota_headers_on_every_counted_read(limited_config):
     client = _app(limited_config).test_client()
     first, second = client.get("/api/v1/changes"), client.get("/api/v1/changes")
-    assert (first.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Remaining"]) \
-        == ("2", "1")
+    assert (first.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Remaining"]) == (
+        "2",
+        "1",
+    )
     assert int(second.headers["X-RateLimit-Reset"]) > 0
     assert "X-RateLimit-Limit" not in client.get("/healthz").headers  # only the API counts

@@ -21,14 +21,17 @@ def ent(session):
     return made
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/enterprises/{uscc}/rating?as_of=0002-01-01",
-    "/api/v1/enterprises/{uscc}/rating?as_of=1899-12-31",
-    "/api/v1/enterprises/{uscc}/rating?as_of=9999-12-31",
-    "/api/v1/penalties?since=0002-01-01",
-    "/api/v1/inspections?since=0001-01-01",
-    "/api/v1/permits?since=9999-12-31",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/enterprises/{uscc}/rating?as_of=0002-01-01",
+        "/api/v1/enterprises/{uscc}/rating?as_of=1899-12-31",
+        "/api/v1/enterprises/{uscc}/rating?as_of=9999-12-31",
+        "/api/v1/penalties?since=0002-01-01",
+        "/api/v1/inspections?since=0001-01-01",
+        "/api/v1/permits?since=9999-12-31",
+    ],
+)
 def test_dates_out_of_range_are_422_problems(client, ent, path):
     response = client.get(path.format(uscc=ent.uscc))
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -47,14 +50,14 @@ def test_a_rating_before_anything_was_known_is_unrated(client, session, ent):
     assert (known["score"], known["level"]) == (100, "green")
 
 
-def test_an_earlier_record_than_entry_makes_the_enterprise_known_from_then(client, session,
-                                                                           ent):
+def test_an_earlier_record_than_entry_makes_the_enterprise_known_from_then(client, session, ent):
     create_penalty(session, ent, decision_date=dt.date(2023, 6, 1))
     session.commit()
-    assert client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2023-05-31"
-                      ).status_code == 404
-    assert client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2023-06-01"
-                      ).get_json()["score"] < 100
+    assert client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2023-05-31").status_code == 404
+    assert (
+        client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2023-06-01").get_json()["score"]
+        < 100
+    )
 
 
 def test_stats_month_pattern_is_the_one_the_server_applies(client):

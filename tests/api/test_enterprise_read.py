@@ -11,12 +11,23 @@ from tests.factories import create_enterprise, create_rating
 
 
 def test_fast_read_equals_the_snapshot_builder_and_the_schema(app, session, client):
-    rated = create_enterprise(session, latitude=Decimal("36.061"), longitude=Decimal("103.834"),
-                              former_names="旧名一;旧名二")
+    rated = create_enterprise(
+        session,
+        latitude=Decimal("36.061"),
+        longitude=Decimal("103.834"),
+        former_names="旧名一;旧名二",
+    )
     create_rating(session, rated, level="yellow", score=74)
-    plain = create_enterprise(session, latitude=None, longitude=None, address=None,
-                              legal_representative=None, permit_category=None,
-                              region_code="411300", industry_code="C22")
+    plain = create_enterprise(
+        session,
+        latitude=None,
+        longitude=None,
+        address=None,
+        legal_representative=None,
+        permit_category=None,
+        region_code="411300",
+        industry_code="C22",
+    )
     session.commit()
     engine = app.extensions["envcredit.db"].engine
     for ent in (rated, plain):

@@ -20,8 +20,10 @@ def keys(app, session):
         _, plain = create_api_client(session, "reader")
         _, exporter = create_api_client(session, "exporter", ["exports"])
     session.commit()
-    return {"plain": {"Authorization": f"Bearer {plain}"},
-            "exports": {"Authorization": f"Bearer {exporter}"}}
+    return {
+        "plain": {"Authorization": f"Bearer {plain}"},
+        "exports": {"Authorization": f"Bearer {exporter}"},
+    }
 
 
 def test_exports_are_open_without_a_key(client, keys):
@@ -34,11 +36,15 @@ def test_exports_are_open_without_a_key(client, keys):
 
 
 def test_csv_and_ndjson_equal_the_database(client, session, keys):
-    ent = create_enterprise(session, name="导出测试,有逗号\"和引号\"公司")
+    ent = create_enterprise(session, name='导出测试,有逗号"和引号"公司')
     create_enterprise(session)
     live = create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=3))
-    create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=3),
-                   revoked_at=dt.date.today())
+    create_penalty(
+        session,
+        ent,
+        decision_date=dt.date.today() - dt.timedelta(days=3),
+        revoked_at=dt.date.today(),
+    )
     record_change(session, "penalty", live.id, enterprise_id=ent.id)
     session.commit()
     with client.get("/api/v1/exports/enterprises.csv", headers=keys["exports"]) as response:
@@ -54,17 +60,20 @@ def test_csv_and_ndjson_equal_the_database(client, session, keys):
 def test_datapackage_validates_with_frictionless(client, session, keys, tmp_path):
     from frictionless import validate
 
-    create_penalty(session, create_enterprise(session),
-                   decision_date=dt.date.today() - dt.timedelta(days=3))
+    create_penalty(
+        session, create_enterprise(session), decision_date=dt.date.today() - dt.timedelta(days=3)
+    )
     session.commit()
     package = client.get("/api/v1/exports/datapackage.json", headers=keys["exports"]).get_json()
     for resource in package["resources"]:
-        with client.get(f"/api/v1/exports/{resource['name']}.csv",
-                        headers=keys["exports"]) as response:
+        with client.get(
+            f"/api/v1/exports/{resource['name']}.csv", headers=keys["exports"]
+        ) as response:
             (tmp_path / f"{resource['name']}.csv").write_bytes(response.data)
         resource["path"] = f"{resource['name']}.csv"
-    (tmp_path / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False),
-                                               encoding="utf-8")
+    (tmp_path / "datapackage.json").write_text(
+        json.dumps(package, ensure_ascii=False), encoding="utf-8"
+    )
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert report.stats["tasks"] == 3  # every resource was read and checked
@@ -81,8 +90,11 @@ def test_csv_rows_equal_the_public_snapshots(client, session, keys):
     load_demo(session, 40, seed=3)
     rescore(session, None, china_today(), load_rulebook("cn-default"))
     session.commit()
-    for name, entity, key in (("enterprises", "enterprise", "uscc"),
-                              ("ratings", "rating", "uscc"), ("penalties", "penalty", "id")):
+    for name, entity, key in (
+        ("enterprises", "enterprise", "uscc"),
+        ("ratings", "rating", "uscc"),
+        ("penalties", "penalty", "id"),
+    ):
         with client.get(f"/api/v1/exports/{name}.csv", headers=keys["exports"]) as response:
             rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
         snaps = snapshots(session, entity, [r[key] for r in rows], china_today())

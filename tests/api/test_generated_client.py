@@ -31,16 +31,35 @@ def generated(tmp_path_factory):
     from wsgi import create_app
 
     tmp = tmp_path_factory.mktemp("client")
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'spec.sqlite3'}",
-                      "ENVCREDIT_INSTANCE": str(tmp / "instance"), "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp / 'spec.sqlite3'}",
+            "ENVCREDIT_INSTANCE": str(tmp / "instance"),
+            "TESTING": True,
+        }
+    )
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     app.extensions["envcredit.db"].dispose()
     (tmp / "spec.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     (tmp / "config.yaml").write_text("post_hooks: []\n", encoding="utf-8")
     result = subprocess.run(
-        [str(GENERATOR), "generate", "--path", str(tmp / "spec.json"), "--output-path",
-         str(tmp / PACKAGE), "--meta", "none", "--config", str(tmp / "config.yaml")],
-        capture_output=True, text=True, timeout=240, check=False)
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(tmp / "spec.json"),
+            "--output-path",
+            str(tmp / PACKAGE),
+            "--meta",
+            "none",
+            "--config",
+            str(tmp / "config.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     sys.path.insert(0, str(tmp))
     try:
@@ -59,12 +78,25 @@ def _data(app, session):
     ent = create_enterprise(session)
     ent.created_at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     penalty = create_penalty(session, ent, decision_date=china_today() - dt.timedelta(days=9))
-    session.add_all([
-        Inspection(enterprise_id=ent.id, date=china_today(), agency="兰州市生态环境局",
-                   kind="random", outcome="compliant"),
-        Permit(enterprise_id=ent.id, permit_no=ent.uscc + "001P", category="key",
-               valid_from=china_today(), valid_until=china_today() + dt.timedelta(days=900),
-               status="valid")])
+    session.add_all(
+        [
+            Inspection(
+                enterprise_id=ent.id,
+                date=china_today(),
+                agency="兰州市生态环境局",
+                kind="random",
+                outcome="compliant",
+            ),
+            Permit(
+                enterprise_id=ent.id,
+                permit_no=ent.uscc + "001P",
+                category="key",
+                valid_from=china_today(),
+                valid_until=china_today() + dt.timedelta(days=900),
+                status="valid",
+            ),
+        ]
+    )
     rescore(session, None, china_today(), load_rulebook("cn-default"))
     create_enterprise(session, permit_category=None)  # unrated: nullable enums are null
     for entity, key in (("enterprise", ent.uscc), ("penalty", penalty.id)):
@@ -113,8 +145,11 @@ def test_every_get_operation_parses_to_typed_models(generated, app, session):
         assert {models.Enterprise, models.Rating, models.PenaltySnapshot} <= snapshots
         assert isinstance(call("api_tipoffs.get_tipoff_stats"), models.TipOffStats)
         assert isinstance(call("exports.get_data_package"), models.DataPackage)
-        csv_text = call("exports.download_export", models.DownloadExportName.PENALTIES,
-                        models.DownloadExportFmt.CSV)
+        csv_text = call(
+            "exports.download_export",
+            models.DownloadExportName.PENALTIES,
+            models.DownloadExportFmt.CSV,
+        )
         assert csv_text.startswith("id,decision_no,uscc")
         hooks = call("webhooks.list_webhooks", client=partner)
         assert hooks == []
@@ -127,23 +162,36 @@ def test_safe_posts_through_the_generated_client(generated, app, session):
         anonymous = generated.Client(base_url=base)
         partner = generated.AuthenticatedClient(base_url=base, token=key)
         tipoff = models.TipOffCreate(
-            category=models.TipOffCreateCategory.WATER, description="工厂夜间向河道排放黑色污水。",
-            location="兰州市西固区某化工厂南门", anonymous=True, region_code="620104")
+            category=models.TipOffCreateCategory.WATER,
+            description="工厂夜间向河道排放黑色污水。",
+            location="兰州市西固区某化工厂南门",
+            anonymous=True,
+            region_code="620104",
+        )
         created = _api(generated, "api_tipoffs.file_tipoff").sync_detailed(
-            client=anonymous, body=tipoff)
+            client=anonymous, body=tipoff
+        )
         assert created.status_code == 201 and isinstance(created.parsed, models.TipOffCreated)
         status = _api(generated, "api_tipoffs.get_tipoff_status").sync_detailed(
-            created.parsed.tracking_code, client=anonymous,
-            x_tipoff_secret=created.parsed.secret)
+            created.parsed.tracking_code, client=anonymous, x_tipoff_secret=created.parsed.secret
+        )
         assert status.status_code == 200 and isinstance(status.parsed, models.TipOffStatus)
-        row = models.RecordsInRecordsItem.from_dict({
-            "uscc": "91350100M000100Y43", "name": "兰州华源化工有限公司",
-            "region_code": "620100", "industry_code": "C26", "status": "operating"})
+        row = models.RecordsInRecordsItem.from_dict(
+            {
+                "uscc": "91350100M000100Y43",
+                "name": "兰州华源化工有限公司",
+                "region_code": "620100",
+                "industry_code": "C26",
+                "status": "operating",
+            }
+        )
         pushed = _api(generated, "records_write.push_records").sync_detailed(
-            models.PushRecordsKind.ENTERPRISES, client=partner,
-            body=models.RecordsIn(records=[row]))
+            models.PushRecordsKind.ENTERPRISES, client=partner, body=models.RecordsIn(records=[row])
+        )
         assert pushed.status_code == 200 and pushed.parsed.created == 1
         refused = _api(generated, "records_write.push_records").sync_detailed(
-            models.PushRecordsKind.ENTERPRISES, client=anonymous,
-            body=models.RecordsIn(records=[row]))
+            models.PushRecordsKind.ENTERPRISES,
+            client=anonymous,
+            body=models.RecordsIn(records=[row]),
+        )
         assert refused.status_code == 401 and isinstance(refused.parsed, models.Problem)

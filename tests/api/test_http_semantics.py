@@ -12,19 +12,27 @@ ORIGIN = "https://partner.example.cn"
 
 
 def _preflight(client, path, method="GET", headers="authorization, if-none-match"):
-    return client.options(path, headers={"Origin": ORIGIN,
-                                         "Access-Control-Request-Method": method,
-                                         "Access-Control-Request-Headers": headers})
+    return client.options(
+        path,
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": headers,
+        },
+    )
 
 
-@pytest.mark.parametrize(("path", "method", "headers"), [
-    ("/api/v1/enterprises?limit=1", "GET", "authorization, if-none-match"),
-    ("/api/v1/tipoffs", "POST", "content-type"),
-    ("/api/v1/webhooks/1", "DELETE", "authorization"),
-    ("/api/v1/tipoffs/JB-AAAAA-BBBBB", "GET", "x-tipoff-secret"),
-    ("/open311/v2/services.json", "GET", "if-none-match"),
-    ("/feeds/penalties.atom", "GET", "if-none-match"),
-])
+@pytest.mark.parametrize(
+    ("path", "method", "headers"),
+    [
+        ("/api/v1/enterprises?limit=1", "GET", "authorization, if-none-match"),
+        ("/api/v1/tipoffs", "POST", "content-type"),
+        ("/api/v1/webhooks/1", "DELETE", "authorization"),
+        ("/api/v1/tipoffs/JB-AAAAA-BBBBB", "GET", "x-tipoff-secret"),
+        ("/open311/v2/services.json", "GET", "if-none-match"),
+        ("/feeds/penalties.atom", "GET", "if-none-match"),
+    ],
+)
 def test_preflight_is_answered_by_cors_not_the_portal(client, path, method, headers):
     response = _preflight(client, path, method, headers)
     assert response.status_code == 204 and response.data == b""
@@ -32,8 +40,9 @@ def test_preflight_is_answered_by_cors_not_the_portal(client, path, method, head
     assert response.mimetype != "text/html"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert method in response.headers["Access-Control-Allow-Methods"]
-    allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"]
-               .split(",")}
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
     assert {h.strip() for h in headers.split(",")} <= allowed
     assert "Access-Control-Allow-Credentials" not in response.headers
 
@@ -44,8 +53,17 @@ def test_writes_and_errors_carry_cors_headers(client):
     delete = client.delete("/api/v1/webhooks/1", headers={"Origin": ORIGIN})
     assert delete.status_code == 401 and delete.headers["Access-Control-Allow-Origin"] == "*"
     exposed = {h.strip() for h in delete.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"ETag", "Link", "X-Change-Seq", "X-RateLimit-Limit", "X-RateLimit-Remaining",
-            "X-RateLimit-Reset", "Retry-After", "Location", "WWW-Authenticate"} <= exposed
+    assert {
+        "ETag",
+        "Link",
+        "X-Change-Seq",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+        "Retry-After",
+        "Location",
+        "WWW-Authenticate",
+    } <= exposed
 
 
 def test_open311_and_feeds_reads_carry_cors_headers(client):
@@ -57,13 +75,16 @@ def test_portal_pages_get_no_cors_headers(client):
     assert "Access-Control-Allow-Origin" not in client.get("/").headers
 
 
-@pytest.mark.parametrize(("path", "kind"), [
-    ("/api/v1/penalties/99999999", "not-found"),
-    ("/api/v1/penalties/abc", "not-found"),
-    ("/api/v1/nothing-here", "not-found"),
-    ("/api/v1/penalties?limit=0", "invalid"),
-    ("/api/v1/enterprises/91350100M000100Y43/rating?as_of=banana", "invalid"),
-])
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/api/v1/penalties/99999999", "not-found"),
+        ("/api/v1/penalties/abc", "not-found"),
+        ("/api/v1/nothing-here", "not-found"),
+        ("/api/v1/penalties?limit=0", "invalid"),
+        ("/api/v1/enterprises/91350100M000100Y43/rating?as_of=banana", "invalid"),
+    ],
+)
 def test_one_problem_type_and_fixed_title_per_meaning(client, path, kind):
     response = client.get(path)
     body = response.get_json()
@@ -99,8 +120,10 @@ def test_reads_say_how_long_they_may_be_cached(client, session):
     ent = create_enterprise(session)
     session.commit()
     assert client.get("/api/v1/enterprises").headers["Cache-Control"] == "public, max-age=60"
-    assert client.get(f"/api/v1/enterprises/{ent.uscc}").headers["Cache-Control"] == \
-        "public, max-age=60"
+    assert (
+        client.get(f"/api/v1/enterprises/{ent.uscc}").headers["Cache-Control"]
+        == "public, max-age=60"
+    )
     assert client.get("/api/v1/changes").headers["Cache-Control"] == "no-cache"
     assert client.get("/api/v1/openapi.json").headers["Cache-Control"] == "public, max-age=60"
 

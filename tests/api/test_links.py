@@ -37,13 +37,21 @@ def _items(response) -> list:
     return response.get_json()["items"]
 
 
-@pytest.mark.parametrize("query", ["limit=3&q=化工", "limit=3&q=%E5%8C%96%E5%B7%A5",
-                                   "limit=3&q=%E9", "limit=3&q=%C3%A9",
-                                   "limit=3&q=a%20b%3E%3Bc",
-                                   "limit=3&q=%22%2C%3B", "limit=3&note=%E4%B8%AD"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=3&q=化工",
+        "limit=3&q=%E5%8C%96%E5%B7%A5",
+        "limit=3&q=%E9",
+        "limit=3&q=%C3%A9",
+        "limit=3&q=a%20b%3E%3Bc",
+        "limit=3&q=%22%2C%3B",
+        "limit=3&note=%E4%B8%AD",
+    ],
+)
 def test_review_link_requests_answer_with_a_valid_link(client, session, query):
     for n in range(4):
-        create_enterprise(session, name=f"兰州{n}化工 a b>;c \",; é%E9公司")
+        create_enterprise(session, name=f'兰州{n}化工 a b>;c ",; é%E9公司')
     session.commit()
     response = client.get("/api/v1/enterprises?" + query)
     url = next_url(response)
@@ -87,8 +95,12 @@ def test_links_use_the_public_base_url(app, session):
 _TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
 
 
-@settings(max_examples=25, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(q=_TEXT)
 def test_any_unicode_query_gives_a_parseable_link_to_the_next_page(client, db, q):
     session = db.new_session()
@@ -99,8 +111,7 @@ def test_any_unicode_query_gives_a_parseable_link_to_the_next_page(client, db, q
     finally:
         session.close()
     params = {"q": q}
-    expected = _items(client.get("/api/v1/enterprises", query_string={**params,
-                                                                      "limit": 500}))
+    expected = _items(client.get("/api/v1/enterprises", query_string={**params, "limit": 500}))
     assert len(expected) >= 3
     first = client.get("/api/v1/enterprises", query_string={**params, "limit": 2})
     url = next_url(first)

@@ -16,7 +16,7 @@ def _walk(client, url):
         assert response.status_code == 200, response.get_json()
         seen += response.get_json()["items"]
         link = response.headers.get("Link")
-        url = link[1:link.index(">")].replace("http://localhost", "") if link else None
+        url = link[1 : link.index(">")].replace("http://localhost", "") if link else None
     return seen
 
 
@@ -30,17 +30,23 @@ def test_enterprise_paging_returns_every_row_once(client, session):
 def test_penalties_published_only_with_filters_and_cf(client, session):
     ent = create_enterprise(session)
     other = create_enterprise(session, region_code="411300")
-    live = create_penalty(session, ent, decision_date=TODAY - dt.timedelta(days=10),
-                          fine_amount_fen=25_500_000)
-    create_penalty(session, ent, decision_date=TODAY - dt.timedelta(days=10),
-                   repaired_at=TODAY - dt.timedelta(days=1))
+    live = create_penalty(
+        session, ent, decision_date=TODAY - dt.timedelta(days=10), fine_amount_fen=25_500_000
+    )
+    create_penalty(
+        session,
+        ent,
+        decision_date=TODAY - dt.timedelta(days=10),
+        repaired_at=TODAY - dt.timedelta(days=1),
+    )
     create_penalty(session, ent, decision_date=TODAY - dt.timedelta(days=800))  # expired
     elsewhere = create_penalty(session, other, decision_date=TODAY - dt.timedelta(days=5))
     session.commit()
     ids = [p["id"] for p in _walk(client, "/api/v1/penalties?limit=1")]
     assert ids == [live.id, elsewhere.id]
-    assert [p["id"] for p in client.get("/api/v1/penalties?region=620100").get_json()["items"]
-            ] == [live.id]
+    assert [p["id"] for p in client.get("/api/v1/penalties?region=620100").get_json()["items"]] == [
+        live.id
+    ]
     cf = client.get(f"/api/v1/penalties/{live.id}?format=cf").get_json()
     assert cf["CF_WSH"] == live.decision_no and cf["CF_NR_FK"] == "25.5"
     assert cf["CF_XDR_SHXYM"] == ent.uscc and cf["CF_FRDB"] == "张三"
@@ -50,8 +56,12 @@ def test_penalties_published_only_with_filters_and_cf(client, session):
 
 def test_unpublished_penalty_is_a_404_problem(client, session):
     ent = create_enterprise(session)
-    gone = create_penalty(session, ent, revoked_at=TODAY - dt.timedelta(days=1),
-                          decision_date=TODAY - dt.timedelta(days=30))
+    gone = create_penalty(
+        session,
+        ent,
+        revoked_at=TODAY - dt.timedelta(days=1),
+        decision_date=TODAY - dt.timedelta(days=30),
+    )
     session.commit()
     response = client.get(f"/api/v1/penalties/{gone.id}")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
@@ -61,13 +71,33 @@ def test_inspections_and_permits_lists(client, session):
     from credit.records.models import Inspection, Permit
 
     ent = create_enterprise(session)
-    session.add_all([
-        Inspection(enterprise_id=ent.id, date=TODAY, agency="兰州市生态环境局", kind="random",
-                   outcome="compliant"),
-        Inspection(enterprise_id=ent.id, date=TODAY, agency="另一机关", kind="random",
-                   outcome="issues_found", withdrawn_at=TODAY),
-        Permit(enterprise_id=ent.id, permit_no=ent.uscc + "001P", category="key",
-               valid_from=TODAY, valid_until=TODAY + dt.timedelta(days=1000), status="valid")])
+    session.add_all(
+        [
+            Inspection(
+                enterprise_id=ent.id,
+                date=TODAY,
+                agency="兰州市生态环境局",
+                kind="random",
+                outcome="compliant",
+            ),
+            Inspection(
+                enterprise_id=ent.id,
+                date=TODAY,
+                agency="另一机关",
+                kind="random",
+                outcome="issues_found",
+                withdrawn_at=TODAY,
+            ),
+            Permit(
+                enterprise_id=ent.id,
+                permit_no=ent.uscc + "001P",
+                category="key",
+                valid_from=TODAY,
+                valid_until=TODAY + dt.timedelta(days=1000),
+                status="valid",
+            ),
+        ]
+    )
     session.commit()
     inspections = client.get("/api/v1/inspections?uscc=" + ent.uscc).get_json()["items"]
     assert [i["agency"] for i in inspections] == ["兰州市生态环境局"]

@@ -58,8 +58,11 @@ def _export(client: Any, headers: dict[str, str]) -> dict[Key, dict[str, Any]]:
     """A fresh copy: the NDJSON exports, the paged inspection and permit lists, and the
     disclosure and emission snapshots (which have neither)."""
     out: dict[Key, dict[str, Any]] = {}
-    for name, entity, key in (("enterprises", "enterprise", "uscc"),
-                              ("ratings", "rating", "uscc"), ("penalties", "penalty", "id")):
+    for name, entity, key in (
+        ("enterprises", "enterprise", "uscc"),
+        ("ratings", "rating", "uscc"),
+        ("penalties", "penalty", "id"),
+    ):
         with client.get(f"/api/v1/exports/{name}.ndjson", headers=headers) as response:
             assert response.status_code == 200
             for line in response.get_data(as_text=True).splitlines():
@@ -105,8 +108,9 @@ def world(app, client, db, session):
             drain(app)
         mirror.sync()
         fresh = {**_export(client, headers), **_others(db)}
-        differ = sorted(k for k in fresh.keys() | mirror.store.keys()
-                        if fresh.get(k) != mirror.store.get(k))
+        differ = sorted(
+            k for k in fresh.keys() | mirror.store.keys() if fresh.get(k) != mirror.store.get(k)
+        )
         assert not differ, (name, [(k, mirror.store.get(k), fresh.get(k)) for k in differ[:3]])
         return fresh
 
@@ -129,10 +133,19 @@ def _enterprise(uscc: str, name: str, region: str = "620100") -> dict[str, str]:
 
 
 def _penalty(no: int, uscc: str, decided: dt.date, **more: str) -> dict[str, str]:
-    return {"decision_no": f"兰环罚〔2026〕{no}号", "uscc": uscc, "violation_type": "超标排放",
-            "facts": "经查，二氧化硫排放浓度超标。", "legal_basis": "大气法第九十九条",
-            "penalty_kinds": "罚款", "fine_amount": "120000", "decision_date": decided.isoformat(),
-            "authority": "兰州市生态环境局", "severity": "一般", **more}
+    return {
+        "decision_no": f"兰环罚〔2026〕{no}号",
+        "uscc": uscc,
+        "violation_type": "超标排放",
+        "facts": "经查，二氧化硫排放浓度超标。",
+        "legal_basis": "大气法第九十九条",
+        "penalty_kinds": "罚款",
+        "fine_amount": "120000",
+        "decision_date": decided.isoformat(),
+        "authority": "兰州市生态环境局",
+        "severity": "一般",
+        **more,
+    }
 
 
 def _days(n: int) -> str:
@@ -144,47 +157,119 @@ def _at(day: dt.date) -> dt.datetime:
 
 
 def _import_records(app, db) -> None:
-    _import(app, db, "penalties", [
-        _penalty(1, A, T0 - dt.timedelta(days=120)),  # repaired later
-        _penalty(2, A, T0 - dt.timedelta(days=80), severity="轻微"),  # ends at T0+10
-        _penalty(3, B, T0 - dt.timedelta(days=10), revoked_at=_days(12)),
-        _penalty(4, B, T0 + dt.timedelta(days=5))])  # decided (published) in 5 days
-    _import(app, db, "inspections", [{"ref": "JC-1", "uscc": B, "date": _days(-3),
-                                      "agency": "兰州市生态环境局", "kind": "random",
-                                      "outcome": "issues_found", "findings": "台账缺失"}])
-    _import(app, db, "permits", [{"permit_no": f"{A}001P", "uscc": A, "category": "key",
-                                  "valid_from": "2024-01-01", "valid_until": "2028-12-31",
-                                  "limits": "SO2=12.5;NOx=30"}])
-    _import(app, db, "disclosures", [{"uscc": A, "year": "2025", "submitted_at": _days(-30),
-                                      "url": "https://example.cn/a-2025"}])
-    _import(app, db, "emissions", [{"uscc": B, "year": "2025", "pollutant": "SO2",
-                                    "generated_tonnes": "40", "removal_efficiency": "0.9",
-                                    "operating_rate": "0.95"}])
+    _import(
+        app,
+        db,
+        "penalties",
+        [
+            _penalty(1, A, T0 - dt.timedelta(days=120)),  # repaired later
+            _penalty(2, A, T0 - dt.timedelta(days=80), severity="轻微"),  # ends at T0+10
+            _penalty(3, B, T0 - dt.timedelta(days=10), revoked_at=_days(12)),
+            _penalty(4, B, T0 + dt.timedelta(days=5)),
+        ],
+    )  # decided (published) in 5 days
+    _import(
+        app,
+        db,
+        "inspections",
+        [
+            {
+                "ref": "JC-1",
+                "uscc": B,
+                "date": _days(-3),
+                "agency": "兰州市生态环境局",
+                "kind": "random",
+                "outcome": "issues_found",
+                "findings": "台账缺失",
+            }
+        ],
+    )
+    _import(
+        app,
+        db,
+        "permits",
+        [
+            {
+                "permit_no": f"{A}001P",
+                "uscc": A,
+                "category": "key",
+                "valid_from": "2024-01-01",
+                "valid_until": "2028-12-31",
+                "limits": "SO2=12.5;NOx=30",
+            }
+        ],
+    )
+    _import(
+        app,
+        db,
+        "disclosures",
+        [
+            {
+                "uscc": A,
+                "year": "2025",
+                "submitted_at": _days(-30),
+                "url": "https://example.cn/a-2025",
+            }
+        ],
+    )
+    _import(
+        app,
+        db,
+        "emissions",
+        [
+            {
+                "uscc": B,
+                "year": "2025",
+                "pollutant": "SO2",
+                "generated_tonnes": "40",
+                "removal_efficiency": "0.9",
+                "operating_rate": "0.95",
+            }
+        ],
+    )
 
 
 def _embedded(mirror: Mirror, uscc: str, column: str) -> set[str]:
-    return {s[column] for (entity, _), s in mirror.store.items()
-            if entity in RECORD_MODELS and s["uscc"] == uscc}
+    return {
+        s[column]
+        for (entity, _), s in mirror.store.items()
+        if entity in RECORD_MODELS and s["uscc"] == uscc
+    }
 
 
 def test_an_incremental_mirror_equals_a_fresh_export_after_every_step(app, db, session, world):
     mirror, step = world["mirror"], world["step"]
     with time_machine.travel(_at(T0), tick=True) as clock:
-        _import(app, db, "enterprises", [_enterprise(A, "兰州甲化工有限公司"),
-                                         _enterprise(B, "兰州乙冶炼有限公司"),
-                                         _enterprise(C, "兰州丙制药有限公司")])
+        _import(
+            app,
+            db,
+            "enterprises",
+            [
+                _enterprise(A, "兰州甲化工有限公司"),
+                _enterprise(B, "兰州乙冶炼有限公司"),
+                _enterprise(C, "兰州丙制药有限公司"),
+            ],
+        )
         first = step("enterprises imported and rated")
         _import_records(app, db)
         mirror.sync()  # the records are there, the ratings not yet recomputed
         rated = step("records imported, rescored")
-        assert all(rated[("enterprise", u)]["level"] != first[("enterprise", u)]["level"]
-                   for u in (A, B))
+        assert all(
+            rated[("enterprise", u)]["level"] != first[("enterprise", u)]["level"] for u in (A, B)
+        )
         # review step 3b: a penalty moves C's rating; the mirrored enterprise follows it
         _import(app, db, "penalties", [_penalty(5, C, T0 - dt.timedelta(days=1))])
         fresh = step("3b: penalty for C")
         assert fresh[("enterprise", C)]["level"] != first[("enterprise", C)]["level"]
-        _import(app, db, "enterprises", [_enterprise(A, "兰州甲新材料有限公司"),
-                                         _enterprise(B, "兰州乙冶炼有限公司", "620102")])
+        _import(
+            app,
+            db,
+            "enterprises",
+            [
+                _enterprise(A, "兰州甲新材料有限公司"),
+                _enterprise(B, "兰州乙冶炼有限公司", "620102"),
+            ],
+        )
         step("A renamed, B moved to 620102")
         assert _embedded(mirror, A, "enterprise_name") == {"兰州甲新材料有限公司"}
         assert _embedded(mirror, B, "region_code") == {"620102"}
@@ -193,7 +278,9 @@ def test_an_incremental_mirror_equals_a_fresh_export_after_every_step(app, db, s
         clock.move_to(_at(T0 + dt.timedelta(days=15)))
         dated = step("publication of 2 ended, 3 revoked, 4 decided")
         assert {s["decision_no"] for (e, _), s in dated.items() if e == "penalty"} == {
-            "兰环罚〔2026〕4号", "兰环罚〔2026〕5号"}
+            "兰环罚〔2026〕4号",
+            "兰环罚〔2026〕5号",
+        }
         level = _adjust(session, world, A, expires=T0 + dt.timedelta(days=30))
         adjusted = step("A adjusted")
         assert adjusted[("enterprise", A)]["level"] == level == mirror.of("rating", A)["level"]
@@ -210,10 +297,15 @@ def _repair(session, regulator, decision_no: str) -> None:
     from credit.cases.repairs import apply_for_repair, decide_repair
 
     penalty = session.scalar(select(Penalty).where(Penalty.decision_no == decision_no))
-    application = apply_for_repair(session, penalty, reason="已整改完毕", commitment="守法承诺",
-                                   contact="repair-contact", today=china_today())
-    decide_repair(session, regulator, application.id, approve=True, note=None,
-                  today=china_today())
+    application = apply_for_repair(
+        session,
+        penalty,
+        reason="已整改完毕",
+        commitment="守法承诺",
+        contact="repair-contact",
+        today=china_today(),
+    )
+    decide_repair(session, regulator, application.id, approve=True, note=None, today=china_today())
     session.commit()
 
 
@@ -223,12 +315,22 @@ def _adjust(session, world, uscc: str, expires: dt.date) -> str:
     from credit.records.models import Enterprise
 
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
-    current = session.scalar(select(CreditRating.level).where(
-        CreditRating.enterprise_id == ent.id, CreditRating.is_current))
+    current = session.scalar(
+        select(CreditRating.level).where(
+            CreditRating.enterprise_id == ent.id, CreditRating.is_current
+        )
+    )
     to_level = "red" if current != "red" else "yellow"
-    proposal = propose_adjustment(session, world["alice"], ent, to_level=to_level,
-                                  reason="现场检查发现问题", evidence=None, expires_at=expires,
-                                  today=china_today())
+    proposal = propose_adjustment(
+        session,
+        world["alice"],
+        ent,
+        to_level=to_level,
+        reason="现场检查发现问题",
+        evidence=None,
+        expires_at=expires,
+        today=china_today(),
+    )
     session.commit()
     decide_adjustment(session, world["bob"], proposal.id, approve=True)
     session.commit()
@@ -241,12 +343,24 @@ def _uphold(session, regulator, uscc: str) -> None:
 
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
     inspection = session.scalar(select(Inspection).where(Inspection.enterprise_id == ent.id))
-    objection = file_objection(session, ent, target_type="inspection",
-                               target_id=inspection.id, claim="检查记录有误",
-                               contact="objection-contact", today=china_today())
+    objection = file_objection(
+        session,
+        ent,
+        target_type="inspection",
+        target_id=inspection.id,
+        claim="检查记录有误",
+        contact="objection-contact",
+        today=china_today(),
+    )
     session.commit()
-    decide_objection(session, regulator, objection.id, uphold=True, decision="经复核，记录有误",
-                     today=china_today())
+    decide_objection(
+        session,
+        regulator,
+        objection.id,
+        uphold=True,
+        decision="经复核，记录有误",
+        today=china_today(),
+    )
     session.commit()
 
 

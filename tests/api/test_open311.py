@@ -9,18 +9,28 @@ from sqlalchemy import select
 
 from credit.tipoffs.models import TipOff
 
-REPORTER = {"first_name": "秘密", "last_name": "举报人", "phone": "13912345678",
-            "email": "canary-open311@example.org"}
+REPORTER = {
+    "first_name": "秘密",
+    "last_name": "举报人",
+    "phone": "13912345678",
+    "email": "canary-open311@example.org",
+}
 DESCRIPTION = "河面漂浮大量死鱼，气味刺鼻难闻，就在我家店铺后面。"
 
 
 def file(client, fmt: str = "json", **fields):
     """POST a spec-only request (form-encoded body) and return the response."""
-    data = {"service_code": "water", "description": DESCRIPTION,
-            "address_string": "兰州市城关区张掖路 12 号", "lat": "36.061234", "long": "103.834567"}
+    data = {
+        "service_code": "water",
+        "description": DESCRIPTION,
+        "address_string": "兰州市城关区张掖路 12 号",
+        "lat": "36.061234",
+        "long": "103.834567",
+    }
     data.update(fields)
-    return client.post(f"/open311/v2/requests.{fmt}",
-                       data={k: v for k, v in data.items() if v is not None})
+    return client.post(
+        f"/open311/v2/requests.{fmt}", data={k: v for k, v in data.items() if v is not None}
+    )
 
 
 def test_services_say_metadata_true_and_their_definition_lists_the_attributes(client):
@@ -29,17 +39,25 @@ def test_services_say_metadata_true_and_their_definition_lists_the_attributes(cl
     assert all(s["metadata"] is True and s["type"] == "realtime" for s in services)
     definition = client.get("/open311/v2/services/water.json").get_json()
     attributes = {a["code"]: a for a in definition["attributes"]}
-    assert definition["service_code"] == "water" and set(attributes) == {"region_code",
-                                                                           "enterprise_uscc"}
-    assert all(a["required"] is False and a["datatype"] == "string" and a["variable"]
-               for a in attributes.values())
+    assert definition["service_code"] == "water" and set(attributes) == {
+        "region_code",
+        "enterprise_uscc",
+    }
+    assert all(
+        a["required"] is False and a["datatype"] == "string" and a["variable"]
+        for a in attributes.values()
+    )
     root = ET.fromstring(client.get("/open311/v2/services/water.xml").data)
     assert root.tag == "service_definition"
-    assert [e.text for e in root.findall("attributes/attribute/code")] == ["region_code",
-                                                                          "enterprise_uscc"]
+    assert [e.text for e in root.findall("attributes/attribute/code")] == [
+        "region_code",
+        "enterprise_uscc",
+    ]
     assert root.find("attributes/attribute/required").text == "false"
-    assert ET.fromstring(client.get("/open311/v2/services.xml").data).find(
-        "service/metadata").text == "true"
+    assert (
+        ET.fromstring(client.get("/open311/v2/services.xml").data).find("service/metadata").text
+        == "true"
+    )
 
 
 def test_spec_only_post_is_filed_in_the_region_its_address_names(client, session):
@@ -47,8 +65,9 @@ def test_spec_only_post_is_filed_in_the_region_its_address_names(client, session
     assert created.status_code == 201, created.get_data(as_text=True)
     body = created.get_json()[0]
     assert body["token"] == body["service_request_id"] and body["secret"]
-    tipoff = session.scalar(select(TipOff).where(
-        TipOff.tracking_code == body["service_request_id"]))
+    tipoff = session.scalar(
+        select(TipOff).where(TipOff.tracking_code == body["service_request_id"])
+    )
     assert tipoff.region_code == "620102" and tipoff.placement == "placed"
     assert tipoff.source == "open311" and tipoff.anonymous is False
     assert tipoff.reporter_name == "举报人 秘密" and tipoff.reporter_phone == "13912345678"
@@ -59,8 +78,9 @@ def test_coordinates_only_post_is_filed_unplaced_for_triage(client, session):
     assert created.status_code == 201, created.get_data(as_text=True)
     body = created.get_json()[0]
     assert "triaged" in body["service_notice"]
-    tipoff = session.scalar(select(TipOff).where(
-        TipOff.tracking_code == body["service_request_id"]))
+    tipoff = session.scalar(
+        select(TipOff).where(TipOff.tracking_code == body["service_request_id"])
+    )
     assert tipoff.placement == "unplaced" and tipoff.region_code is None
 
 
@@ -75,8 +95,9 @@ def test_unplaced_posts_go_to_the_configured_triage_region(app, client, session)
 def test_attributes_place_the_request_before_the_address(client, session):
     created = file(client, **{"attribute[region_code]": "620104"})
     code = created.get_json()[0]["service_request_id"]
-    assert session.scalar(select(TipOff.region_code).where(
-        TipOff.tracking_code == code)) == "620104"
+    assert (
+        session.scalar(select(TipOff.region_code).where(TipOff.tracking_code == code)) == "620104"
+    )
 
 
 def test_contact_without_a_name_is_filed_anonymously_and_says_so(client, session):
@@ -107,13 +128,18 @@ def test_listing_shows_public_fields_only_with_coarse_location(client):
 def test_listing_filters_by_service_code_status_and_dates(client, session):
     water = file(client).get_json()[0]["service_request_id"]
     air = file(client, service_code="air").get_json()[0]["service_request_id"]
-    session.execute(TipOff.__table__.update().where(TipOff.tracking_code == air)
-                    .values(status="closed", public_outcome="已责令整改 / ordered to fix"))
+    session.execute(
+        TipOff.__table__.update()
+        .where(TipOff.tracking_code == air)
+        .values(status="closed", public_outcome="已责令整改 / ordered to fix")
+    )
     session.commit()
 
     def ids(query: str) -> set[str]:
-        return {r["service_request_id"]
-                for r in client.get(f"/open311/v2/requests.json?{query}").get_json()}
+        return {
+            r["service_request_id"]
+            for r in client.get(f"/open311/v2/requests.json?{query}").get_json()
+        }
 
     assert ids("service_code=water") == {water} and ids("service_code=air,water") == {water, air}
     assert ids("status=closed") == {air} and ids("status=open") == {water}
@@ -126,16 +152,19 @@ def test_listing_filters_by_service_code_status_and_dates(client, session):
 
 
 def test_listing_refuses_a_range_longer_than_90_days(client):
-    response = client.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z"
-                          "&end_date=2026-06-01T00:00:00Z")
+    response = client.get(
+        "/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z"
+    )
     assert response.status_code == 400
     assert "90" in response.get_json()[0]["description"]
 
 
 def test_lookup_without_the_secret_shows_the_public_summary_only(client):
     code = file(client, **REPORTER).get_json()[0]["service_request_id"]
-    for url in (f"/open311/v2/requests/{code}.json",
-                f"/open311/v2/requests.json?service_request_id={code}"):
+    for url in (
+        f"/open311/v2/requests/{code}.json",
+        f"/open311/v2/requests.json?service_request_id={code}",
+    ):
         found = client.get(url).get_json()
         assert [r["service_request_id"] for r in found] == [code]
         assert "notes" not in found[0] and DESCRIPTION not in str(found)
@@ -144,25 +173,25 @@ def test_lookup_without_the_secret_shows_the_public_summary_only(client):
 def test_lookup_with_the_secret_shows_the_reporters_own_text_and_timeline(client):
     body = file(client, **REPORTER).get_json()[0]
     code, secret = body["service_request_id"], body["secret"]
-    by_header = client.get(f"/open311/v2/requests/{code}.json",
-                           headers={"X-Tipoff-Secret": secret})
+    by_header = client.get(f"/open311/v2/requests/{code}.json", headers={"X-Tipoff-Secret": secret})
     assert by_header.headers["Cache-Control"] == "no-store"
     detail = by_header.get_json()[0]
     assert detail["description"] == DESCRIPTION and detail["address"].startswith("兰州市城关区")
     assert [n["type"] for n in detail["notes"]] == ["received"]
-    by_param = client.get(f"/open311/v2/requests.xml?service_request_id={code}"
-                          f"&api_key={secret}")
+    by_param = client.get(f"/open311/v2/requests.xml?service_request_id={code}&api_key={secret}")
     assert ET.fromstring(by_param.data).find("request/notes/note/type").text == "received"
     assert not any(v in by_header.get_data(as_text=True) for v in REPORTER.values())
-    wrong = client.get(f"/open311/v2/requests/{code}.json",
-                       headers={"X-Tipoff-Secret": "AAAA-BBBB-CCCC-DDDD"})
+    wrong = client.get(
+        f"/open311/v2/requests/{code}.json", headers={"X-Tipoff-Secret": "AAAA-BBBB-CCCC-DDDD"}
+    )
     assert wrong.status_code == 404 and DESCRIPTION not in wrong.get_data(as_text=True)
 
 
 def test_tokens_resolve_to_the_service_request_id(client):
     code = file(client).get_json()[0]["service_request_id"]
     assert client.get(f"/open311/v2/tokens/{code}.json").get_json() == [
-        {"service_request_id": code, "token": code}]
+        {"service_request_id": code, "token": code}
+    ]
     root = ET.fromstring(client.get(f"/open311/v2/tokens/{code}.xml").data)
     assert root.find("request/service_request_id").text == code
     assert client.get("/open311/v2/tokens/JB-22222-22222.json").status_code == 404

@@ -42,9 +42,17 @@ def _as_list(value: Any) -> list[dict[str, Any]]:
 
 
 def _post(base: str, fmt: str, **fields: str) -> requests.Response:
-    data = {"service_code": "water", "description": DESCRIPTION, "lat": "36.061234",
-            "long": "103.834567", "address_string": "兰州市城关区张掖路", "email": "a@example.org",
-            "first_name": "三", "last_name": "张", **fields}
+    data = {
+        "service_code": "water",
+        "description": DESCRIPTION,
+        "lat": "36.061234",
+        "long": "103.834567",
+        "address_string": "兰州市城关区张掖路",
+        "email": "a@example.org",
+        "first_name": "三",
+        "last_name": "张",
+        **fields,
+    }
     return requests.post(f"{base}/requests.{fmt}", data=data, timeout=10)
 
 
@@ -55,8 +63,12 @@ def test_georeport_client_reads_every_endpoint(server, fmt):
     assert {s["service_code"] for s in services} >= {"air", "water"}
     assert {str(s["metadata"]).lower() for s in services} == {"true"}
     definition = client.get_service_definition("water")
-    codes = [a["code"] for a in _as_list(definition["attributes"]["attribute"]
-                                         if fmt == "xml" else definition["attributes"])]
+    codes = [
+        a["code"]
+        for a in _as_list(
+            definition["attributes"]["attribute"] if fmt == "xml" else definition["attributes"]
+        )
+    ]
     assert codes == ["region_code", "enterprise_uscc"]
 
     created = _post(server, fmt)
@@ -69,14 +81,19 @@ def test_georeport_client_reads_every_endpoint(server, fmt):
 
     one = client.get_service_request(code)
     assert one["service_request_id"] == code and one["status"] == "open"
-    assert one["service_name"] == next(s["service_name"] for s in services
-                                       if s["service_code"] == "water")
+    assert one["service_name"] == next(
+        s["service_name"] for s in services if s["service_code"] == "water"
+    )
     listed = _as_list(client.get_service_requests())
     assert code in {r["service_request_id"] for r in listed}
     by_id = _as_list(client.get_service_requests(service_request_id=code))
     assert [r["service_request_id"] for r in by_id] == [code]
-    past = {"service_code": "water", "status": "open", "start_date": "2026-01-01T00:00:00Z",
-            "end_date": "2026-03-01T00:00:00Z"}
+    past = {
+        "service_code": "water",
+        "status": "open",
+        "start_date": "2026-01-01T00:00:00Z",
+        "end_date": "2026-03-01T00:00:00Z",
+    }
     if fmt == "json":
         assert client.get_service_requests(**past) == []
     else:  # the client crashes on an empty XML list (module docstring): read it directly
@@ -100,10 +117,13 @@ def test_georeport_client_xml_crashes_on_an_empty_list_which_is_well_formed(serv
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_georeport_client_gets_open311_errors(server, fmt):
     client = GeoReport(server, output_format=fmt)
-    for call in (lambda: client.get_service_definition("moon"),
-                 lambda: client.get_service_request("JB-22222-22222"),
-                 lambda: client.get_service_requests(start_date="2026-01-01T00:00:00Z",
-                                                     end_date="2026-12-01T00:00:00Z")):
+    for call in (
+        lambda: client.get_service_definition("moon"),
+        lambda: client.get_service_request("JB-22222-22222"),
+        lambda: client.get_service_requests(
+            start_date="2026-01-01T00:00:00Z", end_date="2026-12-01T00:00:00Z"
+        ),
+    ):
         with pytest.raises(requests.HTTPError) as caught:
             call()
         response = caught.value.response

@@ -18,9 +18,13 @@ from tests.api.test_open311 import file
 
 NASTY = "排放\x0b黑水\x1b\x01 ]]> <script>alert(1)</script> &amp; \ufffe\uffff \r\n end"
 #: any code point, lone surrogates included, mixed with XML's special strings
-TEXT = st.lists(st.one_of(st.text(st.characters(codec=None, exclude_categories=())),
-                          st.sampled_from(["]]>", "<", "&", "\x0b", "\ud800", "\r"])),
-                max_size=6).map("".join)
+TEXT = st.lists(
+    st.one_of(
+        st.text(st.characters(codec=None, exclude_categories=())),
+        st.sampled_from(["]]>", "<", "&", "\x0b", "\ud800", "\r"]),
+    ),
+    max_size=6,
+).map("".join)
 MOMENT = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 
 
@@ -33,10 +37,21 @@ def _parsed(text: str) -> str:
 def _summary(text: str, outcome: str) -> PublicTipOff:
     tipoff = TipOff(status="closed", public_outcome=outcome)
     return PublicTipOff(
-        tracking_code="JB-22222-22222", category="water", status="closed", closed=True,
-        status_note=status_note(tipoff), region_code="620102", region_name=text, agency=text,
-        latitude=Decimal("36.061"), longitude=Decimal("103.835"), received_at=MOMENT,
-        updated_at=MOMENT, due_at=dt.date(2027, 1, 29), unplaced=False)
+        tracking_code="JB-22222-22222",
+        category="water",
+        status="closed",
+        closed=True,
+        status_note=status_note(tipoff),
+        region_code="620102",
+        region_name=text,
+        agency=text,
+        latitude=Decimal("36.061"),
+        longitude=Decimal("103.835"),
+        received_at=MOMENT,
+        updated_at=MOMENT,
+        due_at=dt.date(2027, 1, 29),
+        unplaced=False,
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -50,12 +65,26 @@ def test_public_request_xml_is_well_formed_for_any_stored_text(text, outcome):
 
 @settings(max_examples=300, deadline=None)
 @given(description=TEXT, location=TEXT, reason=TEXT.filter(bool), note=TEXT)
-def test_detailed_request_xml_is_well_formed_for_any_stored_text(description, location,
-                                                                 reason, note):
-    view = {"status": "rejected", "status_name": "不予受理", "public_outcome": None,
-            "reject_reason": reason, "description": description, "location": location,
-            "timeline": [{"at": MOMENT, "kind": "rejected", "label": "不予受理",
-                          "actor": "regulator", "note": note}]}
+def test_detailed_request_xml_is_well_formed_for_any_stored_text(
+    description, location, reason, note
+):
+    view = {
+        "status": "rejected",
+        "status_name": "不予受理",
+        "public_outcome": None,
+        "reject_reason": reason,
+        "description": description,
+        "location": location,
+        "timeline": [
+            {
+                "at": MOMENT,
+                "kind": "rejected",
+                "label": "不予受理",
+                "actor": "regulator",
+                "note": note,
+            }
+        ],
+    }
     body = reply([_detailed(_summary("兰州", "x"), view)], "xml", "service_requests").data
     request = ET.fromstring(body).find("request")
     assert request.findtext("description") == _parsed(description)
@@ -69,7 +98,8 @@ def test_detailed_request_xml_is_well_formed_for_any_stored_text(description, lo
 def test_error_xml_is_well_formed_for_any_echoed_input(echoed):
     body = errors("xml", 400, [f"attribute[region_code]: {echoed}"]).data
     assert ET.fromstring(body).findtext("error/description") == _parsed(
-        f"attribute[region_code]: {echoed}")
+        f"attribute[region_code]: {echoed}"
+    )
 
 
 def test_stored_control_characters_leave_every_xml_view_well_formed(client, session):
@@ -77,22 +107,33 @@ def test_stored_control_characters_leave_every_xml_view_well_formed(client, sess
     created = [file(client).get_json()[0] for _ in range(2)]
     codes = [c["service_request_id"] for c in created]
     table = TipOff.__table__
-    session.execute(table.update().where(table.c.tracking_code == codes[0]).values(
-        status="closed", public_outcome=NASTY, description=NASTY, location=NASTY[:300]))
-    session.execute(table.update().where(table.c.tracking_code == codes[1]).values(
-        status="rejected", reject_reason=NASTY))
+    session.execute(
+        table.update()
+        .where(table.c.tracking_code == codes[0])
+        .values(status="closed", public_outcome=NASTY, description=NASTY, location=NASTY[:300])
+    )
+    session.execute(
+        table.update()
+        .where(table.c.tracking_code == codes[1])
+        .values(status="rejected", reject_reason=NASTY)
+    )
     session.commit()
-    urls = ["/open311/v2/requests.xml", f"/open311/v2/requests/{codes[0]}.xml",
-            f"/open311/v2/requests.xml?service_request_id={','.join(codes)}",
-            f"/open311/v2/tokens/{codes[0]}.xml"]
+    urls = [
+        "/open311/v2/requests.xml",
+        f"/open311/v2/requests/{codes[0]}.xml",
+        f"/open311/v2/requests.xml?service_request_id={','.join(codes)}",
+        f"/open311/v2/tokens/{codes[0]}.xml",
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "text/xml", url
         assert b"<script>" not in response.data
         ET.fromstring(response.data)
     for created_one in created:
-        detailed = client.get(f"/open311/v2/requests/{created_one['service_request_id']}.xml",
-                              headers={"X-Tipoff-Secret": created_one["secret"]})
+        detailed = client.get(
+            f"/open311/v2/requests/{created_one['service_request_id']}.xml",
+            headers={"X-Tipoff-Secret": created_one["secret"]},
+        )
         assert ET.fromstring(detailed.data).findtext("request/status_notes") == _parsed(NASTY)
 
 

@@ -47,8 +47,10 @@ def test_a_key_lifts_the_download_limit(limited, session):
         _, key = create_api_client(session, "mirror")
     session.commit()
     headers = {"Authorization": f"Bearer {key}"}
-    statuses = [_get(limited, "/api/v1/exports/penalties.csv", headers=headers).status_code
-                for _ in range(4)]
+    statuses = [
+        _get(limited, "/api/v1/exports/penalties.csv", headers=headers).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200] * 4
 
 
@@ -77,7 +79,8 @@ def test_table_schemas_have_keys_constraints_and_descriptions(client):
     assert schemas["penalties"]["primaryKey"] == ["id"]
     for name in ("penalties", "ratings"):
         assert schemas[name]["foreignKeys"] == [
-            {"fields": ["uscc"], "reference": {"resource": "enterprises", "fields": ["uscc"]}}]
+            {"fields": ["uscc"], "reference": {"resource": "enterprises", "fields": ["uscc"]}}
+        ]
     fields = {f["name"]: f for f in schemas["enterprises"]["fields"]}
     assert fields["uscc"]["constraints"]["required"] is True
     assert fields["uscc"]["constraints"]["pattern"].startswith("[0-9A-HJ")
@@ -89,11 +92,15 @@ def test_table_schemas_have_keys_constraints_and_descriptions(client):
 
 def test_resource_paths_are_absolute_at_the_public_base_url(app):
     app.config["PUBLIC_BASE_URL"] = "https://credit.example.gov.cn"
-    package = app.test_client().get("/api/v1/exports/datapackage.json",
-                                    headers={"Host": "localhost"}).get_json()
+    package = (
+        app.test_client()
+        .get("/api/v1/exports/datapackage.json", headers={"Host": "localhost"})
+        .get_json()
+    )
     assert [r["path"] for r in package["resources"]] == [
         f"https://credit.example.gov.cn/api/v1/exports/{n}.csv"
-        for n in ("enterprises", "ratings", "penalties")]
+        for n in ("enterprises", "ratings", "penalties")
+    ]
 
 
 def test_frictionless_validates_the_plain_url(app, session):
@@ -109,6 +116,10 @@ def test_frictionless_validates_the_plain_url(app, session):
     with serve(app) as base:
         result = subprocess.run(
             [str(FRICTIONLESS), "validate", f"{base}/api/v1/exports/datapackage.json"],
-            capture_output=True, text=True, timeout=240, check=False)
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "VALID" in result.stdout.upper() and "INVALID" not in result.stdout.upper()

@@ -11,21 +11,35 @@ def spec(client):
 
 
 def _operations(spec):
-    return [(path, method, op) for path, item in spec["paths"].items()
-            for method, op in item.items() if method != "parameters"]
+    return [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method != "parameters"
+    ]
 
 
 def test_every_operation_has_a_unique_stable_operation_id(spec):
     ids = [op["operationId"] for _p, _m, op in _operations(spec)]
     assert len(ids) == len(set(ids)) == len(_operations(spec))
-    assert {"listEnterprises", "getEnterprise", "getRating", "listChanges", "downloadExport",
-            "getDataPackage", "pushRecords", "fileTipoff"} <= set(ids)
+    assert {
+        "listEnterprises",
+        "getEnterprise",
+        "getRating",
+        "listChanges",
+        "downloadExport",
+        "getDataPackage",
+        "pushRecords",
+        "fileTipoff",
+    } <= set(ids)
 
 
 def test_bearer_security_is_declared_and_required_only_where_needed(spec, client):
     assert spec["components"]["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer",
-        "description": spec["components"]["securitySchemes"]["bearer"]["description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "description": spec["components"]["securitySchemes"]["bearer"]["description"],
+    }
     security = {op["operationId"]: op["security"] for _p, _m, op in _operations(spec)}
     for op_id in ("pushRecords", "listWebhooks", "createWebhook", "deleteWebhook"):
         assert security[op_id] == [{"bearer": []}], op_id
@@ -55,8 +69,14 @@ def test_response_headers_are_documented(spec):
     assert "epoch" in headers["X-RateLimit-Reset"]["description"]
     ops = {op["operationId"]: op for _p, _m, op in _operations(spec)}
     listed = ops["listEnterprises"]["responses"]["200"]["headers"]
-    assert {"ETag", "Cache-Control", "Link", "X-RateLimit-Limit", "X-RateLimit-Remaining",
-            "X-RateLimit-Reset"} <= set(listed)
+    assert {
+        "ETag",
+        "Cache-Control",
+        "Link",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+    } <= set(listed)
     assert "X-Change-Seq" in ops["listChanges"]["responses"]["200"]["headers"]
     assert "X-Change-Seq" in ops["downloadExport"]["responses"]["200"]["headers"]
 
@@ -74,8 +94,15 @@ def test_records_and_change_events_are_typed(spec):
     schemas = spec["components"]["schemas"]
     union = schemas["ChangeEvent"]["properties"]["snapshot"]["oneOf"]
     names = {ref["$ref"].rsplit("/", 1)[1] for ref in union}
-    assert names == {"Enterprise", "Rating", "PenaltySnapshot", "InspectionSnapshot",
-                     "PermitSnapshot", "DisclosureSnapshot", "EmissionSnapshot"}
+    assert names == {
+        "Enterprise",
+        "Rating",
+        "PenaltySnapshot",
+        "InspectionSnapshot",
+        "PermitSnapshot",
+        "DisclosureSnapshot",
+        "EmissionSnapshot",
+    }
     for name in names:
         assert schemas[name]["required"], name
     assert "PaginationMetadata" not in schemas and "RecordPage" not in schemas
@@ -116,4 +143,5 @@ def test_webhook_payload_is_the_change_event(spec):
     callback = spec["paths"]["/api/v1/webhooks"]["post"]["callbacks"]["changeEvent"]
     body = callback["{$request.body#/url}"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ChangeEvent"}
+        "$ref": "#/components/schemas/ChangeEvent"
+    }

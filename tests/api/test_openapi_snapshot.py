@@ -19,4 +19,5 @@ def test_openapi_document_matches_the_reviewed_snapshot(app):
         SNAPSHOT.write_text(text, encoding="utf-8")
     assert text == SNAPSHOT.read_text(encoding="utf-8"), (
         "the OpenAPI document changed: review it, then regenerate the snapshot "
-        "(UPDATE_OPENAPI_SNAPSHOT=1)")
+        "(UPDATE_OPENAPI_SNAPSHOT=1)"
+    )

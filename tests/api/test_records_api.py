@@ -21,23 +21,39 @@ def writer(app, session):
     return {"Authorization": f"Bearer {key}"}
 
 
-ENTERPRISE = {"uscc": U1, "name": "兰州华源化工有限公司", "region_code": "620100",
-              "industry_code": "C26", "permit_category": "key", "status": "operating"}
+ENTERPRISE = {
+    "uscc": U1,
+    "name": "兰州华源化工有限公司",
+    "region_code": "620100",
+    "industry_code": "C26",
+    "permit_category": "key",
+    "status": "operating",
+}
 
 
 def test_push_needs_the_scope_and_is_all_or_nothing(client, session, writer):
-    assert client.post("/api/v1/records/enterprises",
-                       json={"records": [ENTERPRISE]}).status_code == 401
-    bad = client.post("/api/v1/records/enterprises", headers=writer, json={"records": [
-        ENTERPRISE, {**ENTERPRISE, "uscc": "91350100M000100Y44", "region_code": "999999"}]})
+    assert (
+        client.post("/api/v1/records/enterprises", json={"records": [ENTERPRISE]}).status_code
+        == 401
+    )
+    bad = client.post(
+        "/api/v1/records/enterprises",
+        headers=writer,
+        json={
+            "records": [
+                ENTERPRISE,
+                {**ENTERPRISE, "uscc": "91350100M000100Y44", "region_code": "999999"},
+            ]
+        },
+    )
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
     assert "records[2].uscc" in bad.get_json()["errors"]
     assert session.scalar(select(func.count()).select_from(Enterprise)) == 0
-    ok = client.post("/api/v1/records/enterprises", headers=writer,
-                     json={"records": [ENTERPRISE]})
+    ok = client.post("/api/v1/records/enterprises", headers=writer, json={"records": [ENTERPRISE]})
     assert ok.get_json() == {"created": 1, "updated": 0, "unchanged": 0}
-    again = client.post("/api/v1/records/enterprises", headers=writer,
-                        json={"records": [ENTERPRISE]})
+    again = client.post(
+        "/api/v1/records/enterprises", headers=writer, json={"records": [ENTERPRISE]}
+    )
     assert again.get_json()["unchanged"] == 1
 
 
@@ -53,11 +69,21 @@ def _apply(mirror: dict, events: list) -> None:
 def test_a_mirror_fed_by_the_change_feed_equals_a_fresh_export(client, session, writer):
     today = dt.date.today()
     client.post("/api/v1/records/enterprises", headers=writer, json={"records": [ENTERPRISE]})
-    penalties = [{"decision_no": f"兰环罚〔2026〕{i}号", "uscc": U1, "violation_type": "超标排放",
-                  "facts": "经查超标", "legal_basis": "大气法第九十九条", "penalty_kinds": "罚款",
-                  "fine_amount": "50000", "decision_date": (today - dt.timedelta(days=200)
-                                                            ).isoformat(),
-                  "authority": "兰州市生态环境局", "severity": "一般"} for i in range(1, 4)]
+    penalties = [
+        {
+            "decision_no": f"兰环罚〔2026〕{i}号",
+            "uscc": U1,
+            "violation_type": "超标排放",
+            "facts": "经查超标",
+            "legal_basis": "大气法第九十九条",
+            "penalty_kinds": "罚款",
+            "fine_amount": "50000",
+            "decision_date": (today - dt.timedelta(days=200)).isoformat(),
+            "authority": "兰州市生态环境局",
+            "severity": "一般",
+        }
+        for i in range(1, 4)
+    ]
     client.post("/api/v1/records/penalties", headers=writer, json={"records": penalties})
     mirror: dict = {}
     after = 0
@@ -70,12 +96,20 @@ def test_a_mirror_fed_by_the_change_feed_equals_a_fresh_export(client, session, 
     from credit.cases.repairs import apply_for_repair, decide_repair
     from tests.factories import create_regulator
 
-    penalty = session.scalar(select(Penalty).where(Penalty.decision_no == penalties[1][
-        "decision_no"]))
-    application = apply_for_repair(session, penalty, reason="已整改完毕", commitment="守法承诺",
-                                   contact="x", today=today)
-    decide_repair(session, create_regulator(session, "r@example.cn"), application.id,
-                  approve=True, note=None, today=today)
+    penalty = session.scalar(
+        select(Penalty).where(Penalty.decision_no == penalties[1]["decision_no"])
+    )
+    application = apply_for_repair(
+        session, penalty, reason="已整改完毕", commitment="守法承诺", contact="x", today=today
+    )
+    decide_repair(
+        session,
+        create_regulator(session, "r@example.cn"),
+        application.id,
+        approve=True,
+        note=None,
+        today=today,
+    )
     session.commit()
     body = client.get(f"/api/v1/changes?after={after}").get_json()
     _apply(mirror, body["changes"])

@@ -17,11 +17,31 @@ from core.changelog import record_change
 from tests.api.test_links import _LINK
 from tests.factories import create_enterprise, create_penalty
 
-FUZZ = settings(max_examples=40, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 #: what free text gets drawn from besides hypothesis' own: 化工 matches the data
-WORDS = st.sampled_from(["化工", "兰州", "有限公司", "a b>;c", "é", "\xe9\xff", ">", ";", ",",
-                         '"', "<", "%", "&", "#", "+", "\u3000", "𠀀"])
+WORDS = st.sampled_from(
+    [
+        "化工",
+        "兰州",
+        "有限公司",
+        "a b>;c",
+        "é",
+        "\xe9\xff",
+        ">",
+        ";",
+        ",",
+        '"',
+        "<",
+        "%",
+        "&",
+        "#",
+        "+",
+        "\u3000",
+        "𠀀",
+    ]
+)
 FREE_TEXT = st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=3).map("".join))
 #: partner review requests (F2, F4, F16) with the statuses they must now get
 REVIEW_CASES = [
@@ -89,8 +109,9 @@ def test_every_operation_conforms_to_the_spec(app, session):
         biased = _biased(context.operation, query or {})
         if not biased:
             return st.just(query)
-        return st.fixed_dictionaries(biased).map(lambda drawn: {
-            k: v for k, v in {**query, **drawn}.items() if v is not DROP})
+        return st.fixed_dictionaries(biased).map(
+            lambda drawn: {k: v for k, v in {**query, **drawn}.items() if v is not DROP}
+        )
 
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations
@@ -106,9 +127,11 @@ def _fuzz(operation) -> None:
         # Business rules beyond the schema (a named reporter needs a contact, an unknown
         # USCC is a 404/422) legitimately reject some schema-valid requests; every other
         # check (no 5xx, documented status codes, content types, response schemas) applies.
-        case.call_and_validate(headers={"Accept-Encoding": "identity"},
-                               additional_checks=[link_header_is_rfc8288],
-                               excluded_checks=[positive_data_acceptance])
+        case.call_and_validate(
+            headers={"Accept-Encoding": "identity"},
+            additional_checks=[link_header_is_rfc8288],
+            excluded_checks=[positive_data_acceptance],
+        )
 
     fuzz()
 
@@ -120,9 +143,11 @@ def test_the_review_requests_conform_to_the_spec(app, session):
         operation = schema[path]["GET"]
         params = {"uscc": USCC} if "{uscc}" in path else None
         case = operation.Case(query=query, path_parameters=params)
-        response = case.call_and_validate(headers={"Accept-Encoding": "identity"},
-                                          additional_checks=[link_header_is_rfc8288],
-                                          excluded_checks=[positive_data_acceptance])
+        response = case.call_and_validate(
+            headers={"Accept-Encoding": "identity"},
+            additional_checks=[link_header_is_rfc8288],
+            excluded_checks=[positive_data_acceptance],
+        )
         assert response.status_code == status, (path, query, response.text[:300])
         if "limit" in query and query["limit"] < 4 and path.endswith("enterprises"):
             links = [v for k, v in response.headers.items() if k.lower() == "link"]

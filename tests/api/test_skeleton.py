@@ -25,14 +25,17 @@ def test_docs_page_works_offline(client):
         assert asset.status_code == 200
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [
-    ("GET", "/api/v1/enterprises/91350100M000100Y43", 404),
-    ("GET", "/api/v1/enterprises/not-a-uscc", 404),
-    ("GET", "/api/v1/nothing-here", 404),
-    ("DELETE", "/api/v1/changes", 405),
-    ("GET", "/api/v1/changes?after=-1", 422),
-    ("GET", "/api/v1/changes?limit=99999999999999999999999", 422),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1/enterprises/91350100M000100Y43", 404),
+        ("GET", "/api/v1/enterprises/not-a-uscc", 404),
+        ("GET", "/api/v1/nothing-here", 404),
+        ("DELETE", "/api/v1/changes", 405),
+        ("GET", "/api/v1/changes?after=-1", 422),
+        ("GET", "/api/v1/changes?limit=99999999999999999999999", 422),
+    ],
+)
 def test_errors_are_problem_json(client, method, path, status):
     response = client.open(path, method=method)
     assert response.status_code == status

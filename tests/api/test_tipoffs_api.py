@@ -25,13 +25,24 @@ from tests.factories import create_enterprise, create_penalty
 #: planted identity: none of these may appear in any public response or log line
 NAME, PHONE, EMAIL = "独特举报人甄Z9", "13987654321", "unique.reporter.z9@example.org"
 PLANTED = (NAME, PHONE, EMAIL)
-REPORTER_FIELDS = {"reporter_name", "reporter_phone", "reporter_email", "anonymous",
-                   "secret_hash", "assigned_to"}
+REPORTER_FIELDS = {
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+    "anonymous",
+    "secret_hash",
+    "assigned_to",
+}
 
 
 def _body(**overrides):
-    body = {"category": "water", "description": "河道排污口持续排放发黑污水",
-            "location": "黄河西固段", "region_code": "620100", "anonymous": True}
+    body = {
+        "category": "water",
+        "description": "河道排污口持续排放发黑污水",
+        "location": "黄河西固段",
+        "region_code": "620100",
+        "anonymous": True,
+    }
     body.update(overrides)
     return body
 
@@ -41,8 +52,10 @@ def test_file_and_follow_through_the_api(client, session):
     assert response.status_code == 201
     created = response.get_json()
     assert set(created) == {"tracking_code", "secret", "accept_due_at", "due_at"}
-    status = client.get(f"/api/v1/tipoffs/{created['tracking_code']}",
-                        headers={"X-Tipoff-Secret": created["secret"]})
+    status = client.get(
+        f"/api/v1/tipoffs/{created['tracking_code']}",
+        headers={"X-Tipoff-Secret": created["secret"]},
+    )
     assert status.status_code == 200 and status.headers["Cache-Control"] == "no-store"
     body = status.get_json()
     assert body["status"] == "received" and body["timeline"][0]["kind"] == "received"
@@ -53,10 +66,13 @@ def test_file_and_follow_through_the_api(client, session):
 
 def test_wrong_secret_and_unknown_code_are_the_same_404(client):
     created = client.post("/api/v1/tipoffs", json=_body()).get_json()
-    wrong = client.get(f"/api/v1/tipoffs/{created['tracking_code']}",
-                       headers={"X-Tipoff-Secret": "AAAA-BBBB-CCCC-DDDD"})
-    unknown = client.get("/api/v1/tipoffs/JB-AAAAA-BBBBB",
-                         headers={"X-Tipoff-Secret": created["secret"]})
+    wrong = client.get(
+        f"/api/v1/tipoffs/{created['tracking_code']}",
+        headers={"X-Tipoff-Secret": "AAAA-BBBB-CCCC-DDDD"},
+    )
+    unknown = client.get(
+        "/api/v1/tipoffs/JB-AAAAA-BBBBB", headers={"X-Tipoff-Secret": created["secret"]}
+    )
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.mimetype == "application/problem+json"
     assert wrong.get_json() == unknown.get_json()  # type, title and detail alike
@@ -64,14 +80,23 @@ def test_wrong_secret_and_unknown_code_are_the_same_404(client):
     assert missing.status_code == 422
 
 
-@pytest.mark.parametrize("changes", [
-    {"category": "smell"}, {"description": "短"}, {"description": "x" * 4001},
-    {"latitude": 91, "longitude": 0}, {"region_code": "12"}, {"anonymous": None},
-    {"extra": 1}, {"region_code": None}, {"enterprise_uscc": "x" * 65},
-    {"anonymous": False, "reporter_name": NAME, "reporter_phone": "call-me " + PHONE},
-    {"description": "含有空字符\x00的举报内容描述"},
-    {"anonymous": False, "reporter_name": NAME + "\x00", "reporter_email": EMAIL},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"category": "smell"},
+        {"description": "短"},
+        {"description": "x" * 4001},
+        {"latitude": 91, "longitude": 0},
+        {"region_code": "12"},
+        {"anonymous": None},
+        {"extra": 1},
+        {"region_code": None},
+        {"enterprise_uscc": "x" * 65},
+        {"anonymous": False, "reporter_name": NAME, "reporter_phone": "call-me " + PHONE},
+        {"description": "含有空字符\x00的举报内容描述"},
+        {"anonymous": False, "reporter_name": NAME + "\x00", "reporter_email": EMAIL},
+    ],
+)
 def test_invalid_bodies_are_422_store_nothing_and_echo_no_identity(client, session, changes):
     response = client.post("/api/v1/tipoffs", json=_body(**changes))
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -131,19 +156,35 @@ def _public_urls(app, values):
 def _story(client, session, regulator, ent):
     """File named with a photo on the page, track, then a regulator handles it."""
     photo = (io.BytesIO(jpeg_with_gps(marker=NAME)), f"{NAME}.jpg")
-    _, receipt = file_through_page(client, enterprise=ent.uscc, region_code="",
-                                   identity="named", reporter_name=NAME, reporter_phone=PHONE,
-                                   reporter_email=EMAIL, attachments=[photo])
+    _, receipt = file_through_page(
+        client,
+        enterprise=ent.uscc,
+        region_code="",
+        identity="named",
+        reporter_name=NAME,
+        reporter_phone=PHONE,
+        reporter_email=EMAIL,
+        attachments=[photo],
+    )
     assert receipt is not None and not any(p in receipt for p in PLANTED)
     code, secret = receipt_codes(receipt)
     assert "已接收" in track(client, code, secret).get_data(as_text=True)
     tid = session.scalar(select(TipOff.id).where(TipOff.tracking_code == code))
     login(client, regulator.email)
-    for action, data in (("accept", {}), ("close", {
-            "outcome": "现场检查发现废水处理设施停运，已立案查处。", "substantiated": "yes"})):
+    for action, data in (
+        ("accept", {}),
+        (
+            "close",
+            {"outcome": "现场检查发现废水处理设施停运，已立案查处。", "substantiated": "yes"},
+        ),
+    ):
         token = csrf_token(client, "/regulator/tipoffs/")
-        assert client.post(f"/regulator/tipoffs/{tid}/{action}",
-                           data={"csrf_token": token, **data}).status_code == 303
+        assert (
+            client.post(
+                f"/regulator/tipoffs/{tid}/{action}", data={"csrf_token": token, **data}
+            ).status_code
+            == 303
+        )
     with client.session_transaction() as cookie_session:
         cookie_session.clear()  # log out: everything below is what the public sees
     return code, secret
@@ -176,16 +217,19 @@ def test_whole_story_and_no_reporter_identity_anywhere_public(app, client, sessi
             bodies.append(response.get_data(as_text=True))
     bodies.append(client.get("/api/v1/changes?after=0&limit=1000").get_data(as_text=True))
     bodies.append(client.get("/stats").get_data(as_text=True))
-    bodies += [client.get(f"/open311/v2/requests/{code}.{fmt}").get_data(as_text=True)
-               for fmt in ("json", "xml")]
+    bodies += [
+        client.get(f"/open311/v2/requests/{code}.{fmt}").get_data(as_text=True)
+        for fmt in ("json", "xml")
+    ]
     from core.users import create_api_client
 
     with app.app_context():
         _, key = create_api_client(session, "scanner", ["exports"])
     session.commit()
     for name in ("enterprises.csv", "ratings.ndjson", "penalties.csv", "datapackage.json"):
-        with client.get(f"/api/v1/exports/{name}",
-                        headers={"Authorization": f"Bearer {key}"}) as response:
+        with client.get(
+            f"/api/v1/exports/{name}", headers={"Authorization": f"Bearer {key}"}
+        ) as response:
             assert response.status_code == 200, name
             bodies.append(response.get_data(as_text=True))
     for body in bodies:
@@ -195,5 +239,7 @@ def test_whole_story_and_no_reporter_identity_anywhere_public(app, client, sessi
 
 def receipt_free_pages(client) -> str:
     """Pages a passer-by can open without any code: the form, tracking and statistics."""
-    return "".join(client.get(u).get_data(as_text=True)
-                   for u in ("/tipoffs/new", "/tipoffs/track", "/stats", "/"))
+    return "".join(
+        client.get(u).get_data(as_text=True)
+        for u in ("/tipoffs/new", "/tipoffs/track", "/stats", "/")
+    )

@@ -38,8 +38,9 @@ def network(monkeypatch):
     def resolve(host, port, *args, **kwargs):
         if host not in state["names"]:
             raise socket.gaierror(socket.EAI_NONAME, "stub: unknown name")
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
-                for a in state["names"][host]]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in state["names"][host]
+        ]
 
     def connect(address, timeout, *args):
         state["asked"].append(address)
@@ -135,10 +136,13 @@ def test_register_needs_a_key_with_the_scope(hooks_app, receiver):
     client = hooks_app.test_client()
     assert client.post("/api/v1/webhooks", json={"url": receiver["url"]}).status_code == 401
     plain = _key(hooks_app, ("read",))
-    assert client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                       headers=plain).status_code == 403
-    created = client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                          headers=_key(hooks_app))
+    assert (
+        client.post("/api/v1/webhooks", json={"url": receiver["url"]}, headers=plain).status_code
+        == 403
+    )
+    created = client.post(
+        "/api/v1/webhooks", json={"url": receiver["url"]}, headers=_key(hooks_app)
+    )
     assert created.status_code == 201 and len(created.get_json()["secret"]) == 64
 
 
@@ -157,9 +161,9 @@ def test_signed_delivery_retry_and_removal(hooks_app, receiver):
     verify = _documented_verifier()
     client = hooks_app.test_client()
     headers = _key(hooks_app)
-    created = client.post("/api/v1/webhooks", json={"url": receiver["url"],
-                                                    "entities": ["penalty"]},
-                          headers=headers).get_json()
+    created = client.post(
+        "/api/v1/webhooks", json={"url": receiver["url"], "entities": ["penalty"]}, headers=headers
+    ).get_json()
     secret = created["secret"]
     db = hooks_app.extensions["envcredit.db"]
     session = db.new_session()
@@ -178,8 +182,11 @@ def test_signed_delivery_retry_and_removal(hooks_app, receiver):
     assert _drain(hooks_app) == 1
     (first_headers, _), (headers_got, body) = receiver["got"][-2:]
     assert verify(secret, headers_got["X-Envcredit-Signature"], body)
-    assert headers_got["X-Envcredit-Delivery"] == first_headers["X-Envcredit-Delivery"] \
-        == str(delivery.id)  # a retry keeps the delivery id
+    assert (
+        headers_got["X-Envcredit-Delivery"]
+        == first_headers["X-Envcredit-Delivery"]
+        == str(delivery.id)
+    )  # a retry keeps the delivery id
     assert headers_got["X-Envcredit-Event-Seq"] == str(delivery.seq)
     assert headers_got["User-Agent"] == "envcredit-webhooks/2"
     assert headers_got["Content-Type"] == "application/json"
@@ -195,12 +202,12 @@ def test_signed_delivery_retry_and_removal(hooks_app, receiver):
     session.close()
 
 
-def test_documented_verifier_accepts_deliveries_and_refuses_stale_or_tampered(
-        hooks_app, receiver):
+def test_documented_verifier_accepts_deliveries_and_refuses_stale_or_tampered(hooks_app, receiver):
     verify = _documented_verifier()
     client = hooks_app.test_client()
-    created = client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                          headers=_key(hooks_app)).get_json()
+    created = client.post(
+        "/api/v1/webhooks", json={"url": receiver["url"]}, headers=_key(hooks_app)
+    ).get_json()
     _change(hooks_app)
     assert _drain(hooks_app) == 1
     headers, body = receiver["got"][-1]
@@ -210,8 +217,9 @@ def test_documented_verifier_accepts_deliveries_and_refuses_stale_or_tampered(
     assert verify(secret, header, body, now=signed_at + 299)
     assert not verify(secret, header, body, now=signed_at + 301)  # a replay, too late
     assert not verify(secret, header, body + b" ")  # tampered body
-    assert not verify(secret, header.replace(f"t={signed_at}", f"t={signed_at + 60}"), body,
-                      now=signed_at + 60)  # a fresher timestamp on an old signature
+    assert not verify(
+        secret, header.replace(f"t={signed_at}", f"t={signed_at + 60}"), body, now=signed_at + 60
+    )  # a fresher timestamp on an old signature
     assert not verify("0" * 64, header, body)
     legacy = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     assert not verify(secret, legacy, body)
@@ -233,8 +241,9 @@ def test_payload_is_the_change_feed_event_with_iso_timestamps(hooks_app, receive
 def test_delete_cancels_pending_deliveries_and_hides_the_hook(hooks_app, receiver):
     client = hooks_app.test_client()
     headers = _key(hooks_app)
-    hook_id = client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                          headers=headers).get_json()["id"]
+    hook_id = client.post(
+        "/api/v1/webhooks", json={"url": receiver["url"]}, headers=headers
+    ).get_json()["id"]
     _change(hooks_app)
     with hooks_app.app_context():
         WebhookFanout().catch_up()
@@ -251,8 +260,9 @@ def test_delete_cancels_pending_deliveries_and_hides_the_hook(hooks_app, receive
 def test_delivered_deliveries_have_no_next_attempt(hooks_app, receiver):
     client = hooks_app.test_client()
     headers = _key(hooks_app)
-    hook_id = client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                          headers=headers).get_json()["id"]
+    hook_id = client.post(
+        "/api/v1/webhooks", json={"url": receiver["url"]}, headers=headers
+    ).get_json()["id"]
     _change(hooks_app)
     _drain(hooks_app)
     [delivery] = client.get(f"/api/v1/webhooks/{hook_id}/deliveries", headers=headers).get_json()
@@ -263,15 +273,24 @@ def test_delivered_deliveries_have_no_next_attempt(hooks_app, receiver):
 def test_deliveries_show_only_the_coarse_outcome(hooks_app, receiver):
     client = hooks_app.test_client()
     headers = _key(hooks_app)
-    hook_id = client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                          headers=headers).get_json()["id"]
+    hook_id = client.post(
+        "/api/v1/webhooks", json={"url": receiver["url"]}, headers=headers
+    ).get_json()["id"]
     _change(hooks_app)
     receiver["fail"] = 1
     _drain(hooks_app)
     response = client.get(f"/api/v1/webhooks/{hook_id}/deliveries", headers=headers)
     [delivery] = response.get_json()
-    assert set(delivery) == {"id", "seq", "status", "attempts", "created_at",
-                             "last_attempt_at", "next_attempt_at", "delivered_at"}
+    assert set(delivery) == {
+        "id",
+        "seq",
+        "status",
+        "attempts",
+        "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "delivered_at",
+    }
     assert (delivery["status"], delivery["attempts"]) == ("pending", 1)
     # no remote status or error text (timestamps may hold the digits 500 by chance)
     shown = [str(v) for k, v in delivery.items() if not k.endswith("_at")]
@@ -279,21 +298,24 @@ def test_deliveries_show_only_the_coarse_outcome(hooks_app, receiver):
     assert "Internal Server Error" not in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://100.64.0.1/", "private-address"),
-    ("http://100.100.100.200/latest/meta-data/", "private-address"),
-    ("http://[2002:7f00:1::]/", "private-address"),
-    ("http://93.184.216.34:22/", "port"),
-    ("http://93.184.216.34#@127.0.0.1/", "fragment"),
-    ("http://127.0.0.1:9/x", "port"),
-    ("http://127.0.0.1:8080/x", "private-address"),
-    ("http://10.0.0.1/x", "private-address"),
-    ("http://localhost/", "private-address"),
-    ("http://2130706433/", "numeric-host"),
-    ("file:///etc/passwd", "scheme"),
-    ("http://user:pw@partner.test/x", "userinfo"),
-    ("http://unknown.test/x", "does-not-resolve"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://100.64.0.1/", "private-address"),
+        ("http://100.100.100.200/latest/meta-data/", "private-address"),
+        ("http://[2002:7f00:1::]/", "private-address"),
+        ("http://93.184.216.34:22/", "port"),
+        ("http://93.184.216.34#@127.0.0.1/", "fragment"),
+        ("http://127.0.0.1:9/x", "port"),
+        ("http://127.0.0.1:8080/x", "private-address"),
+        ("http://10.0.0.1/x", "private-address"),
+        ("http://localhost/", "private-address"),
+        ("http://2130706433/", "numeric-host"),
+        ("file:///etc/passwd", "scheme"),
+        ("http://user:pw@partner.test/x", "userinfo"),
+        ("http://unknown.test/x", "does-not-resolve"),
+    ],
+)
 def test_private_targets_are_refused_at_registration(client, app, url, reason):
     response = client.post("/api/v1/webhooks", json={"url": url}, headers=_key(app))
     assert response.status_code == 422, url
@@ -306,8 +328,9 @@ def test_private_targets_are_refused_at_registration(client, app, url, reason):
 
 def test_rebound_name_makes_the_delivery_refused_and_sends_nothing(client, app, network):
     headers = _key(app)
-    created = client.post("/api/v1/webhooks", json={"url": "https://partner.test/hook"},
-                          headers=headers)
+    created = client.post(
+        "/api/v1/webhooks", json={"url": "https://partner.test/hook"}, headers=headers
+    )
     assert created.status_code == 201
     hook_id = created.get_json()["id"]
     _change(app)
@@ -315,31 +338,43 @@ def test_rebound_name_makes_the_delivery_refused_and_sends_nothing(client, app, 
     assert network["asked"] == [("93.184.216.34", 443)]
     network["names"]["partner.test"] = ["127.0.0.1"]  # the name now points inside
     session = app.extensions["envcredit.db"].new_session()
-    session.execute(update(WebhookDelivery).values(
-        next_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
+    session.execute(
+        update(WebhookDelivery).values(next_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    )
     session.commit()
     session.close()
     _drain(app)
     assert network["asked"] == [("93.184.216.34", 443)]  # no connection to 127.0.0.1
     [delivery] = client.get(f"/api/v1/webhooks/{hook_id}/deliveries", headers=headers).get_json()
-    assert (delivery["status"], delivery["attempts"], delivery["next_attempt_at"]) == \
-        ("refused", 2, None)
+    assert (delivery["status"], delivery["attempts"], delivery["next_attempt_at"]) == (
+        "refused",
+        2,
+        None,
+    )
 
 
 def test_webhooks_per_key_are_capped(hooks_app, receiver):
     hooks_app.config["WEBHOOK_MAX_PER_CLIENT"] = 2
     client = hooks_app.test_client()
     mine, theirs = _key(hooks_app), _key(hooks_app, ("webhooks", "read"))
-    ids = [client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                       headers=mine).get_json()["id"] for _ in range(2)]
+    ids = [
+        client.post("/api/v1/webhooks", json={"url": receiver["url"]}, headers=mine).get_json()[
+            "id"
+        ]
+        for _ in range(2)
+    ]
     refused = client.post("/api/v1/webhooks", json={"url": receiver["url"]}, headers=mine)
     assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
     assert "at most 2 active webhooks" in refused.get_json()["detail"]
-    assert client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                       headers=theirs).status_code == 201
+    assert (
+        client.post("/api/v1/webhooks", json={"url": receiver["url"]}, headers=theirs).status_code
+        == 201
+    )
     client.delete(f"/api/v1/webhooks/{ids[0]}", headers=mine)
-    assert client.post("/api/v1/webhooks", json={"url": receiver["url"]},
-                       headers=mine).status_code == 201
+    assert (
+        client.post("/api/v1/webhooks", json={"url": receiver["url"]}, headers=mine).status_code
+        == 201
+    )
     session = hooks_app.extensions["envcredit.db"].new_session()
     assert len(list(session.scalars(select(Webhook).where(Webhook.active)))) == 3
     session.close()
@@ -362,11 +397,17 @@ def test_secret_not_stored_and_others_cannot_see_it(hooks_app, receiver):
 def test_documented_example_is_what_the_sender_signs():
     from credit.partners.delivery import signature
 
-    secret, body = "4f2c" * 16, (b'{"at": "2026-12-01T19:24:50.999794+00:00", "entity": '
-                                 b'"rating", "id": "91350100M000100Y43", "op": "delete", '
-                                 b'"seq": 20587, "snapshot": null}')
+    secret, body = (
+        "4f2c" * 16,
+        (
+            b'{"at": "2026-12-01T19:24:50.999794+00:00", "entity": '
+            b'"rating", "id": "91350100M000100Y43", "op": "delete", '
+            b'"seq": 20587, "snapshot": null}'
+        ),
+    )
     header = signature(secret, 1764615890, body)
-    assert header == ("t=1764615890,v1=0fe571e23da26fa5af59e36f8a93e797"
-                      "08e59af3bec6edc27dcfdef04af591df")
+    assert header == (
+        "t=1764615890,v1=0fe571e23da26fa5af59e36f8a93e79708e59af3bec6edc27dcfdef04af591df"
+    )
     assert header.split("v1=")[1] in _docs_text()
     assert _documented_verifier()(secret, header, body, now=1764615890)

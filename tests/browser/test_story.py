@@ -23,11 +23,22 @@ from tests.factories import create_enterprise, create_regulator
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                                 "(make test installs it)")]
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
+    ),
+]
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture
@@ -65,8 +76,12 @@ def _shot(page, name: str) -> None:
 
 
 def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
-    ent = create_enterprise(session, name="兰州华源化工有限公司", uscc="91350100M000100Y43",
-                            address="兰州市西固区化工街1号")
+    ent = create_enterprise(
+        session,
+        name="兰州华源化工有限公司",
+        uscc="91350100M000100Y43",
+        address="兰州市西固区化工街1号",
+    )
     create_regulator(session, "lanzhou@example.cn")
     record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
     session.commit()
@@ -134,13 +149,20 @@ def test_pages_fit_a_360px_phone(app, session, server, page):
     ent = create_enterprise(session, name="南阳宏达纸业有限公司")
     session.commit()
     page.set_viewport_size({"width": 360, "height": 740})
-    for path in ("/", f"/enterprises/{ent.uscc}", "/tipoffs/new", "/tipoffs/track",
-                 "/regulator/login", "/penalties"):
+    for path in (
+        "/",
+        f"/enterprises/{ent.uscc}",
+        "/tipoffs/new",
+        "/tipoffs/track",
+        "/regulator/login",
+        "/penalties",
+    ):
         page.goto(server + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (path, width)
         unlabelled = page.evaluate(
             "[...document.querySelectorAll('input:not([type=hidden]):not([type=submit]),"
             "select,textarea')].filter(e => !e.labels.length && !e.getAttribute('aria-label'))"
-            ".map(e => e.name)")
+            ".map(e => e.name)"
+        )
         assert unlabelled in ([], ["website"]), (path, unlabelled)  # website: the spam trap

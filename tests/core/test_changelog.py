@@ -24,7 +24,8 @@ def test_change_is_written_in_the_same_commit(session):
     session.commit()
     rows = read_changes(session, 0)
     assert [(r.seq, r.entity, r.entity_id, r.op) for r in rows] == [
-        (1, "enterprise", ent.uscc, "upsert")]
+        (1, "enterprise", ent.uscc, "upsert")
+    ]
     assert last_seq(session) == 1
 
 
@@ -43,7 +44,9 @@ def test_repeated_changes_to_one_entity_collapse_to_the_last(session):
     record_change(session, "enterprise", ent.uscc, "delete", enterprise_id=ent.id)
     session.commit()
     assert [(r.entity, r.op) for r in read_changes(session, 0)] == [
-        ("penalty", "upsert"), ("enterprise", "delete")]
+        ("penalty", "upsert"),
+        ("enterprise", "delete"),
+    ]
 
 
 def test_concurrent_writers_get_gapless_seq(db):

@@ -39,8 +39,13 @@ def test_health_reports_database(client):
 def test_health_is_503_when_database_is_unreachable(tmp_path):
     from wsgi import create_app
 
-    app = create_app({"ENVCREDIT_INSTANCE": str(tmp_path), "BACKGROUND_CONSUMERS": False,
-                      "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        {
+            "ENVCREDIT_INSTANCE": str(tmp_path),
+            "BACKGROUND_CONSUMERS": False,
+            "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
@@ -52,6 +57,11 @@ def test_every_page_message_has_an_english_translation():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "scripts/en_messages.py", "--check"], cwd=root,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "scripts/en_messages.py", "--check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

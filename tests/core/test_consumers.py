@@ -31,8 +31,9 @@ def test_background_threads_rate_and_index_after_a_commit(app_config, session):
     while time.monotonic() < deadline and rated is None:
         time.sleep(0.2)
         session.rollback()
-        rated = session.scalar(select(CreditRating.level).where(
-            CreditRating.enterprise_id == ent.id))
+        rated = session.scalar(
+            select(CreditRating.level).where(CreditRating.enterprise_id == ent.id)
+        )
     assert rated == "green"
     while time.monotonic() < deadline:
         if client.get("/healthz").get_json()["search"]["lag"] == 0:

@@ -61,20 +61,32 @@ def test_digest_migration_fills_existing_ratings(tmp_path):
     cfg = migrate.alembic_config(url)
     command.upgrade(cfg, "0003")
     lines = [LineItem("P1", -10, "penalty", 7), LineItem("D2", -2, None, None, "2025 年度")]
-    stored = [{"rule": li.rule, "points": li.points,
-               "source": {"type": li.source_type, "id": li.source_id} if li.source_type
-               else None, "note": li.note} for li in lines]
+    stored = [
+        {
+            "rule": li.rule,
+            "points": li.points,
+            "source": {"type": li.source_type, "id": li.source_id} if li.source_type else None,
+            "note": li.note,
+        }
+        for li in lines
+    ]
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO enterprises (id, uscc, name, region_code, industry_code, status, "
-            "created_at, updated_at) VALUES (1, '91620100MA0000000X', 'x', '620100', 'C26', "
-            "'operating', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
-        conn.execute(text(
-            "INSERT INTO credit_ratings (enterprise_id, as_of, rulebook_version, score, level, "
-            "computed_level, explanation, created_at, is_current) VALUES (1, '2026-06-30', "
-            "'cn-default@1', 88, 'blue', 'blue', :e, '2026-06-30 00:00:00', 1)"),
-            {"e": json.dumps(stored, ensure_ascii=False)})
+        conn.execute(
+            text(
+                "INSERT INTO enterprises (id, uscc, name, region_code, industry_code, status, "
+                "created_at, updated_at) VALUES (1, '91620100MA0000000X', 'x', '620100', 'C26', "
+                "'operating', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO credit_ratings (enterprise_id, as_of, rulebook_version, score, level, "
+                "computed_level, explanation, created_at, is_current) VALUES (1, '2026-06-30', "
+                "'cn-default@1', 88, 'blue', 'blue', :e, '2026-06-30 00:00:00', 1)"
+            ),
+            {"e": json.dumps(stored, ensure_ascii=False)},
+        )
     command.upgrade(cfg, "head")
     with engine.connect() as conn:
         digest = conn.execute(text("SELECT explanation_digest FROM credit_ratings")).scalar()

@@ -20,11 +20,17 @@ def test_verify_secret():
 
 def test_no_hash_is_computed_at_import(tmp_path):
     """Each argon2 hash holds 64 MiB while it runs; importing the app must not make one."""
-    script = ("import wsgi\n"
-              "from core.passwords import _dummy_hash\n"
-              "print(_dummy_hash.cache_info().currsize)\n")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).parents[2],
-                         env={"ENVCREDIT_INSTANCE": str(tmp_path), "PATH": "",
-                              "BACKGROUND_CONSUMERS": "false"})
+    script = (
+        "import wsgi\n"
+        "from core.passwords import _dummy_hash\n"
+        "print(_dummy_hash.cache_info().currsize)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+        env={"ENVCREDIT_INSTANCE": str(tmp_path), "PATH": "", "BACKGROUND_CONSUMERS": "false"},
+    )
     assert out.stdout.strip().splitlines()[-1] == "0"

@@ -31,8 +31,12 @@ from core.reference import (
     uscc_problem,
 )
 
-VALID_USCC = ["91350100M000100Y43", "91130200699229617X", "91110108551385082Q",
-              "914403001922038216"]
+VALID_USCC = [
+    "91350100M000100Y43",
+    "91130200699229617X",
+    "91110108551385082Q",
+    "914403001922038216",
+]
 HOLDER = "91350100M000100Y43"
 
 # -- USCC ----------------------------------------------------------------------------------
@@ -136,8 +140,9 @@ def test_permit_number_of_another_holder_is_rejected():
 # -- region / industry code syntax ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("code, prefix", [("620000", "62"), ("620100", "6201"),
-                                          ("620102", "620102"), ("110000", "11")])
+@pytest.mark.parametrize(
+    "code, prefix", [("620000", "62"), ("620100", "6201"), ("620102", "620102"), ("110000", "11")]
+)
 def test_region_prefix_drops_trailing_zero_pairs(code, prefix):
     assert region_prefix(code) == prefix
 
@@ -158,12 +163,30 @@ def test_permit_sequence_must_be_ascii_digits():
 
 # -- reference data loaded by migration 0002 -----------------------------------------------
 
-PROVINCES = {"110000": "北京市", "120000": "天津市", "310000": "上海市", "500000": "重庆市",
-             "320000": "江苏省", "330000": "浙江省", "350000": "福建省", "610000": "陕西省",
-             "620000": "甘肃省", "650000": "新疆维吾尔自治区", "710000": "台湾省",
-             "810000": "香港特别行政区", "820000": "澳门特别行政区"}
-CITIES = {"620100": "兰州市", "411300": "南阳市", "370800": "济宁市", "210200": "大连市",
-          "430300": "湘潭市", "130900": "沧州市", "220100": "长春市"}
+PROVINCES = {
+    "110000": "北京市",
+    "120000": "天津市",
+    "310000": "上海市",
+    "500000": "重庆市",
+    "320000": "江苏省",
+    "330000": "浙江省",
+    "350000": "福建省",
+    "610000": "陕西省",
+    "620000": "甘肃省",
+    "650000": "新疆维吾尔自治区",
+    "710000": "台湾省",
+    "810000": "香港特别行政区",
+    "820000": "澳门特别行政区",
+}
+CITIES = {
+    "620100": "兰州市",
+    "411300": "南阳市",
+    "370800": "济宁市",
+    "210200": "大连市",
+    "430300": "湘潭市",
+    "130900": "沧州市",
+    "220100": "长春市",
+}
 
 
 def _count(session, model, *where):
@@ -189,8 +212,10 @@ def test_every_level_has_its_shape_and_parent(session):
     assert _count(session, Region, Region.level == 3) > 2800
     parent = Region.__table__.alias("parent")
     bad = session.execute(
-        select(Region.code).join(parent, parent.c.code == Region.parent_code)
-        .where(parent.c.level >= Region.level)).all()
+        select(Region.code)
+        .join(parent, parent.c.code == Region.parent_code)
+        .where(parent.c.level >= Region.level)
+    ).all()
     assert bad == []
     assert _count(session, Region, Region.level > 1, Region.parent_code.is_(None)) == 0
     prefectures = session.scalars(select(Region.code).where(Region.level == 2)).all()
@@ -243,17 +268,37 @@ def test_the_20_sections_and_97_divisions_of_gbt_4754_2017_are_loaded(session):
     assert all(d.parent_code == d.code[0] for d in divisions)
 
 
-@pytest.mark.parametrize("code, name", [
-    ("C", "制造业"), ("C26", "化学原料和化学制品制造业"), ("C17", "纺织业"),
-    ("C25", "石油、煤炭及其他燃料加工业"), ("D44", "电力、热力生产和供应业"),
-    ("D46", "水的生产和供应业"), ("N77", "生态保护和环境治理业"),
-])
+@pytest.mark.parametrize(
+    "code, name",
+    [
+        ("C", "制造业"),
+        ("C26", "化学原料和化学制品制造业"),
+        ("C17", "纺织业"),
+        ("C25", "石油、煤炭及其他燃料加工业"),
+        ("D44", "电力、热力生产和供应业"),
+        ("D46", "水的生产和供应业"),
+        ("N77", "生态保护和环境治理业"),
+    ],
+)
 def test_named_industries_have_their_standard_names(session, code, name):
     assert industry_name(session, code) == name
 
 
-POLLUTION_HEAVY = ["C17", "C19", "C22", "C25", "C26", "C27", "C30", "C31", "C32", "C33",
-                   "D44", "D46", "N77"]
+POLLUTION_HEAVY = [
+    "C17",
+    "C19",
+    "C22",
+    "C25",
+    "C26",
+    "C27",
+    "C30",
+    "C31",
+    "C32",
+    "C33",
+    "D44",
+    "D46",
+    "N77",
+]
 
 
 def test_groups_and_classes_are_loaded_for_every_division(session):
@@ -264,13 +309,23 @@ def test_groups_and_classes_are_loaded_for_every_division(session):
     assert set(POLLUTION_HEAVY) <= parents
 
 
-@pytest.mark.parametrize("code, name, parent", [
-    ("D441", "电力生产", "D44"), ("D4411", "火力发电", "D441"), ("D4412", "热电联产", "D441"),
-    ("D462", "污水处理及其再生利用", "D46"), ("D4620", "污水处理及其再生利用", "D462"),
-    ("C2611", "无机酸制造", "C261"), ("C2511", "原油加工及石油制品制造", "C251"),
-    ("C3011", "水泥制造", "C301"), ("C3110", "炼铁", "C311"), ("C2221", "机制纸及纸板制造", "C222"),
-    ("C1910", "皮革鞣制加工", "C191"), ("N7724", "危险废物治理", "N772"),
-])
+@pytest.mark.parametrize(
+    "code, name, parent",
+    [
+        ("D441", "电力生产", "D44"),
+        ("D4411", "火力发电", "D441"),
+        ("D4412", "热电联产", "D441"),
+        ("D462", "污水处理及其再生利用", "D46"),
+        ("D4620", "污水处理及其再生利用", "D462"),
+        ("C2611", "无机酸制造", "C261"),
+        ("C2511", "原油加工及石油制品制造", "C251"),
+        ("C3011", "水泥制造", "C301"),
+        ("C3110", "炼铁", "C311"),
+        ("C2221", "机制纸及纸板制造", "C222"),
+        ("C1910", "皮革鞣制加工", "C191"),
+        ("N7724", "危险废物治理", "N772"),
+    ],
+)
 def test_named_groups_and_classes_have_their_standard_names(session, code, name, parent):
     row = session.get(Industry, code)
     assert (row.name, row.parent_code, row.level) == (name, parent, len(code) - 1)

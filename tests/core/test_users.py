@@ -28,8 +28,14 @@ PASSWORD = "correct horse battery"
 
 def _user(session, email="reg@example.cn"):
     ensure_reference(session)
-    return create_user(session, email=email, name="王监管", role="regulator",
-                       region_code="620100", password=PASSWORD)
+    return create_user(
+        session,
+        email=email,
+        name="王监管",
+        role="regulator",
+        region_code="620100",
+        password=PASSWORD,
+    )
 
 
 def test_password_is_stored_as_argon2(session):
@@ -43,8 +49,14 @@ def test_short_password_and_duplicate_email_are_rejected(session):
     with pytest.raises(Conflict):
         _user(session, "REG@example.cn")
     with pytest.raises(Invalid, match="10"):
-        create_user(session, email="x@example.cn", name="x", role="regulator",
-                    region_code="620100", password="short")
+        create_user(
+            session,
+            email="x@example.cn",
+            name="x",
+            role="regulator",
+            region_code="620100",
+            password="short",
+        )
 
 
 def test_lockout_after_repeated_failures(session):
@@ -69,17 +81,41 @@ def test_api_key_is_hashed_and_found(app_context, session):
 def test_users_create_cli_reads_password_from_stdin(runner, session):
     ensure_reference(session)
     session.commit()
-    result = runner.invoke(args=["users", "create", "--email", "a@example.cn", "--name", "李",
-                                 "--role", "admin", "--region", "620100"],
-                           input=PASSWORD + "\n")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@example.cn",
+            "--name",
+            "李",
+            "--role",
+            "admin",
+            "--region",
+            "620100",
+        ],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert session.scalar(select(User.email)) == "a@example.cn"
 
 
 def test_users_create_cli_rejects_unknown_region(runner):
-    result = runner.invoke(args=["users", "create", "--email", "a@example.cn", "--name", "李",
-                                 "--role", "admin", "--region", "999999"],
-                           input=PASSWORD + "\n")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@example.cn",
+            "--name",
+            "李",
+            "--role",
+            "admin",
+            "--region",
+            "999999",
+        ],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code != 0
     assert "999999" in result.output
 
@@ -95,6 +131,7 @@ def test_api_keys_create_cli_prints_key_once(runner, session):
 
 
 # -- account and key lifecycle commands (security I5, F4; CONTRACT "Added 2026-12-01") -------
+
 
 def _fresh(session) -> None:
     session.rollback()
@@ -118,10 +155,28 @@ def test_users_list_shows_role_region_state_mfa_and_sessions(app, runner, sessio
     result = runner.invoke(args=["users", "list"])
     assert result.exit_code == 0, result.output
     header, line = result.output.strip().splitlines()
-    assert header.split("\t") == ["id", "email", "name", "role", "region", "active", "mfa",
-                                  "last_login_utc", "sessions"]
-    assert line.split("\t") == [str(user.id), "reg@example.cn", "王监管", "regulator", "620100",
-                                "yes", "no", "-", "1"]
+    assert header.split("\t") == [
+        "id",
+        "email",
+        "name",
+        "role",
+        "region",
+        "active",
+        "mfa",
+        "last_login_utc",
+        "sessions",
+    ]
+    assert line.split("\t") == [
+        str(user.id),
+        "reg@example.cn",
+        "王监管",
+        "regulator",
+        "620100",
+        "yes",
+        "no",
+        "-",
+        "1",
+    ]
 
 
 def test_users_deactivate_and_activate_are_audited_as_the_operator(app, runner, session):
@@ -147,16 +202,16 @@ def test_users_commands_name_an_unknown_email(runner):
         assert result.exit_code == 1 and "nobody@example.cn" in result.output, command
 
 
-def test_users_reset_password_reads_stdin_ends_sessions_and_lifts_the_lock(app, runner,
-                                                                           session):
+def test_users_reset_password_reads_stdin_ends_sessions_and_lifts_the_lock(app, runner, session):
     user = _user(session)
     user.locked_until = user.created_at + dt.timedelta(days=1)
     _open_sessions(app, session, user)
     session.commit()
     short = runner.invoke(args=["users", "reset-password", user.email], input="short\n")
     assert short.exit_code == 1 and "10" in short.output
-    result = runner.invoke(args=["users", "reset-password", user.email],
-                           input="a new password 123\n")
+    result = runner.invoke(
+        args=["users", "reset-password", user.email], input="a new password 123\n"
+    )
     assert result.exit_code == 0, result.output
     assert "1 session(s) ended" in result.output
     _fresh(session)
@@ -206,8 +261,10 @@ def test_api_keys_list_and_revoke(app, runner, session):
     _fresh(session)
     with app.app_context():
         assert find_api_client(session, key) is None
-    assert runner.invoke(args=["api-keys", "list"]).output.strip().splitlines()[1] \
-        .split("\t")[5] != "-"
+    assert (
+        runner.invoke(args=["api-keys", "list"]).output.strip().splitlines()[1].split("\t")[5]
+        != "-"
+    )
     (event,) = _events(session, "api_key.revoke")
     assert event.actor.startswith("cli") and event.subject == f"api_client:{client.id}"
     missing = runner.invoke(args=["api-keys", "revoke", "999"])

@@ -27,8 +27,13 @@ def setup(session):
 
 
 def _propose(session, user, ent, **kw):
-    args = {"to_level": "yellow", "reason": "现场检查发现问题", "evidence": "检查记录",
-            "expires_at": TODAY + dt.timedelta(days=90), "today": TODAY}
+    args = {
+        "to_level": "yellow",
+        "reason": "现场检查发现问题",
+        "evidence": "检查记录",
+        "expires_at": TODAY + dt.timedelta(days=90),
+        "today": TODAY,
+    }
     args.update(kw)
     return propose_adjustment(session, user, ent, **args)
 
@@ -60,12 +65,15 @@ def test_a_decided_proposal_cannot_be_decided_again(session, setup):
         decide_adjustment(session, bob, adj.id, approve=True)
 
 
-@pytest.mark.parametrize(("field", "kw"), [
-    ("reason", {"reason": "   "}),
-    ("to_level", {"to_level": "purple"}),
-    ("expires_at", {"expires_at": TODAY + dt.timedelta(days=366)}),
-    ("expires_at", {"expires_at": TODAY}),
-])
+@pytest.mark.parametrize(
+    ("field", "kw"),
+    [
+        ("reason", {"reason": "   "}),
+        ("to_level", {"to_level": "purple"}),
+        ("expires_at", {"expires_at": TODAY + dt.timedelta(days=366)}),
+        ("expires_at", {"expires_at": TODAY}),
+    ],
+)
 def test_invalid_proposals_name_the_field(session, setup, field, kw):
     ent, alice, _, _ = setup
     with pytest.raises(Invalid) as err:
@@ -90,4 +98,5 @@ def test_every_step_is_audited_and_approval_triggers_rescoring(session, setup):
     assert actions[-2:] == ["adjustment.propose", "adjustment.approved"]
     assert verify_chain(session).ok
     assert [(c.entity, c.enterprise_id) for c in read_changes(session, 0)] == [
-        ("enterprise", ent.id)]
+        ("enterprise", ent.id)
+    ]

@@ -14,13 +14,19 @@ from credit.demo.load import demo_places
 from credit.records.emissions import emitted_tonnes
 from credit.records.models import EmissionAccount, Enterprise, Penalty, Permit
 
-PLACES = Places({"620100": ["620102", "620103"], "110000": ["110101"]},
-                {"C26": ["C26", "C2611"], "D44": ["D44"]})
+PLACES = Places(
+    {"620100": ["620102", "620103"], "110000": ["110101"]},
+    {"C26": ["C26", "C2611"], "D44": ["D44"]},
+)
 
 
 def _flatten(places: Places, n: int, seed: int) -> list:
-    return [(t, sorted(r.items())) for rows in generate(places, n, seed, chunk=7)
-            for t, table in rows.items() for r in table]
+    return [
+        (t, sorted(r.items()))
+        for rows in generate(places, n, seed, chunk=7)
+        for t, table in rows.items()
+        for r in table
+    ]
 
 
 def test_same_seed_gives_identical_rows_and_other_seeds_differ():
@@ -35,17 +41,25 @@ def test_generated_codes_are_valid_and_unique():
     assert all(uscc_problem(u) is None and stdnum_uscc.is_valid(u) for u in usccs)
     permits = [p for chunk in generate(PLACES, 300, 1) for p in chunk["permits"]]
     by_id = {r["id"]: r["uscc"] for r in rows}
-    assert all(p["permit_no"].startswith(by_id[p["enterprise_id"]]) and len(p["permit_no"]) == 22
-               for p in permits)
+    assert all(
+        p["permit_no"].startswith(by_id[p["enterprise_id"]]) and len(p["permit_no"]) == 22
+        for p in permits
+    )
 
 
 def _checksum(session) -> str:
     digest = hashlib.sha256()
     for model in (Enterprise, Permit, Penalty, EmissionAccount):
         for row in session.execute(select(model).order_by(model.id)).scalars():
-            digest.update(repr(sorted((k, v) for k, v in vars(row).items()
-                                      if not k.startswith("_") and k not in
-                                      {"created_at", "updated_at"})).encode())
+            digest.update(
+                repr(
+                    sorted(
+                        (k, v)
+                        for k, v in vars(row).items()
+                        if not k.startswith("_") and k not in {"created_at", "updated_at"}
+                    )
+                ).encode()
+            )
     return digest.hexdigest()
 
 
@@ -53,14 +67,17 @@ def test_cli_loads_realistic_data_with_change_log(runner, session):
     result = runner.invoke(args=["demo", "load", "--enterprises", "60", "--seed", "5"])
     assert result.exit_code == 0, result.output
     assert session.scalar(select(func.count()).select_from(Enterprise)) == 60
-    records = sum(session.scalar(select(func.count()).select_from(m))
-                  for m in (Permit, Penalty, EmissionAccount))
+    records = sum(
+        session.scalar(select(func.count()).select_from(m))
+        for m in (Permit, Penalty, EmissionAccount)
+    )
     assert records > 60
     changes = session.scalar(select(func.count()).select_from(ChangeLog))
     assert changes >= 60 + records
     for account in session.scalars(select(EmissionAccount)):
         assert account.emitted_tonnes == emitted_tonnes(
-            account.generated_tonnes, account.removal_efficiency, account.operating_rate)
+            account.generated_tonnes, account.removal_efficiency, account.operating_rate
+        )
     assert session.scalar(select(func.count()).where(Penalty.facts.like("%经%"))) > 0
     checksum = _checksum(session)
     again = runner.invoke(args=["demo", "load", "--enterprises", "60", "--seed", "5"])

@@ -9,8 +9,10 @@ import pytest
 
 from credit.demo.generate import Places, generate, yuan_text
 
-PLACES = Places({"620100": ["620102", "620103"], "110000": ["110101"]},
-                {"C26": ["C26", "C2611"], "D44": ["D44"]})
+PLACES = Places(
+    {"620100": ["620102", "620103"], "110000": ["110101"]},
+    {"C26": ["C26", "C2611"], "D44": ["D44"]},
+)
 STATED = re.compile(r"罚款人民币([0-9][0-9,]*(?:\.[0-9]+)?)(万)?元")
 
 

@@ -22,14 +22,19 @@ def test_expired_publication_is_recorded_once_per_day(session):
     session.commit()
     rows = read_changes(session, 0)
     assert [(r.entity, r.entity_id, r.enterprise_id) for r in rows] == [
-        ("penalty", str(ending.id), ent.id)]
+        ("penalty", str(ending.id), ent.id)
+    ]
 
 
 def test_the_feed_shows_the_expired_penalty_as_a_delete(client, session):
     today = dt.date.today()
     ent = create_enterprise(session)
-    create_penalty(session, ent, decision_date=today - dt.timedelta(days=400),
-                   publish_until=today - dt.timedelta(days=1))
+    create_penalty(
+        session,
+        ent,
+        decision_date=today - dt.timedelta(days=400),
+        publish_until=today - dt.timedelta(days=1),
+    )
     session.commit()
     record_expired(session, today)
     session.commit()
@@ -52,7 +57,10 @@ def test_publication_start_and_future_revocation_are_recorded_on_their_day(sessi
     assert record_expired(session, dt.date(2026, 7, 3)) == 1  # the later one is published
     session.commit()
     assert [r.entity_id for r in read_changes(session, 0)] == [
-        str(revoked.id), str(revoked.id), str(later.id)]
+        str(revoked.id),
+        str(revoked.id),
+        str(later.id),
+    ]
 
 
 def test_an_expired_adjustment_marks_its_enterprise_for_rescoring(session):
@@ -64,9 +72,17 @@ def test_an_expired_adjustment_marks_its_enterprise_for_rescoring(session):
     create_rating(session, ent, "blue")
     alice = create_regulator(session, "alice@example.cn")
     for status in ("approved", "rejected"):
-        session.add(RatingAdjustment(enterprise_id=ent.id, from_level="blue", to_level="red",
-                                     reason="r", proposed_by=alice.id, status=status,
-                                     expires_at=dt.date(2026, 7, 2)))
+        session.add(
+            RatingAdjustment(
+                enterprise_id=ent.id,
+                from_level="blue",
+                to_level="red",
+                reason="r",
+                proposed_by=alice.id,
+                status=status,
+                expires_at=dt.date(2026, 7, 2),
+            )
+        )
     session.commit()
     assert record_expired(session, dt.date(2026, 7, 1)) == 0
     session.commit()

@@ -10,9 +10,25 @@ from sqlalchemy import func, select, text
 from credit.records.models import Enterprise
 
 HEADER = "uscc,name,region_code,industry_code,permit_category,status\n"
-CELLS = st.one_of(st.text(max_size=30), st.sampled_from(
-    ["91350100M000100Y43", "620100", "C26", "重点管理", "operating", "", "\"", ",", "\n",
-     "\x00", "９１３５", "2026-02-30"]))
+CELLS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "91350100M000100Y43",
+            "620100",
+            "C26",
+            "重点管理",
+            "operating",
+            "",
+            '"',
+            ",",
+            "\n",
+            "\x00",
+            "９１３５",
+            "2026-02-30",
+        ]
+    ),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -22,8 +38,7 @@ def test_random_bytes_never_crash(runner, tmp_path, data, name):
     path.write_bytes(data)
     result = runner.invoke(args=["records", "import", "--kind", "enterprises", str(path)])
     assert result.exit_code in (0, 1), (result.exit_code, result.exception)
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception,
-                                                                         SystemExit)
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

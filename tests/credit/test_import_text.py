@@ -21,8 +21,10 @@ def test_a_control_character_in_any_column_of_any_kind_is_a_row_error(kind, colu
     mine = [e for e in errors if e.column == column]
     assert len(mine) == 1, errors
     assert mine[0].reason == "含有控制字符 \\x0b / contains control characters (\\x0b)"
-    assert str(mine[0]) == (f"row 7, column {column}, value 'a\\x0bb': 含有控制字符 \\x0b / "
-                            "contains control characters (\\x0b)")
+    assert str(mine[0]) == (
+        f"row 7, column {column}, value 'a\\x0bb': 含有控制字符 \\x0b / "
+        "contains control characters (\\x0b)"
+    )
 
 
 @pytest.mark.parametrize("character", REFUSED)
@@ -46,13 +48,18 @@ def test_a_trailing_control_character_is_refused_not_stripped():
 
 def test_the_cli_reports_the_escaped_value_and_stores_nothing(runner, session, tmp_path):
     path = tmp_path / "e.csv"
-    path.write_text("uscc,name,region_code,industry_code\n"
-                    "91350100M000100Y43,兰州华源化工有限公司,620100,C26\n"
-                    "91130200699229617X,沧州宏达\x0b纸业,130900,C22\n", encoding="utf-8")
+    path.write_text(
+        "uscc,name,region_code,industry_code\n"
+        "91350100M000100Y43,兰州华源化工有限公司,620100,C26\n"
+        "91130200699229617X,沧州宏达\x0b纸业,130900,C22\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["records", "import", "--kind", "enterprises", str(path)])
     assert result.exit_code == 1
-    assert ("row 3, column name, value '沧州宏达\\x0b纸业': 含有控制字符 \\x0b / contains "
-            "control characters (\\x0b)") in result.output
+    assert (
+        "row 3, column name, value '沧州宏达\\x0b纸业': 含有控制字符 \\x0b / contains "
+        "control characters (\\x0b)"
+    ) in result.output
     assert "\x0b" not in result.output
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Enterprise)) == 0

@@ -38,9 +38,18 @@ def test_draw_is_bounded_by_the_population():
 
 
 def _rate(session, ent, level):
-    session.add(CreditRating(enterprise_id=ent.id, as_of=ent.created_at.date(),
-                             rulebook_version="cn-default@2026.1", score=90, level=level,
-                             computed_level=level, explanation=[], is_current=True))
+    session.add(
+        CreditRating(
+            enterprise_id=ent.id,
+            as_of=ent.created_at.date(),
+            rulebook_version="cn-default@2026.1",
+            score=90,
+            level=level,
+            computed_level=level,
+            explanation=[],
+            is_current=True,
+        )
+    )
 
 
 def test_cli_saves_and_prints_the_plan(runner, session):
@@ -55,17 +64,21 @@ def test_cli_saves_and_prints_the_plan(runner, session):
     assert result.output.splitlines()[1:] == again.output.splitlines()[1:]
     assert session.scalar(select(func.count()).select_from(InspectionPlan)) == 2
     assert session.scalar(select(func.count()).select_from(InspectionPlanItem)) == 10
-    assert session.scalar(select(func.count()).where(
-        AuditEvent.action == "inspection_plan.create")) == 2
+    assert (
+        session.scalar(select(func.count()).where(AuditEvent.action == "inspection_plan.create"))
+        == 2
+    )
 
 
 def test_cli_rejects_bad_input_and_stores_nothing(runner, session):
     create_enterprise(session)
     session.commit()
-    bad = runner.invoke(args=["credit", "inspection-plan", "--region", "999999", "--count", "5",
-                              "--seed", "1"])
+    bad = runner.invoke(
+        args=["credit", "inspection-plan", "--region", "999999", "--count", "5", "--seed", "1"]
+    )
     assert bad.exit_code != 0 and "999999" in bad.output
-    zero = runner.invoke(args=["credit", "inspection-plan", "--region", "620100", "--count",
-                               "0", "--seed", "1"])
+    zero = runner.invoke(
+        args=["credit", "inspection-plan", "--region", "620100", "--count", "0", "--seed", "1"]
+    )
     assert zero.exit_code != 0 and "count" in zero.output
     assert session.scalar(select(func.count()).select_from(InspectionPlan)) == 0

@@ -36,17 +36,26 @@ def test_rescore_stores_a_new_row_only_when_something_changed(session):
     session.commit()
     rows = _ratings(session)
     assert [(r.score, r.level, r.is_current) for r in rows] == [
-        (100, "green", False), (90, "blue", True)]
+        (100, "green", False),
+        (90, "blue", True),
+    ]
     # each new rating also re-publishes the enterprise, whose snapshot embeds the level
     # (partner F1); that row does not mark the enterprise for rescoring again
     assert [(c.entity, c.enterprise_id) for c in read_changes(session, 0)] == [
-        ("rating", ent.id), ("enterprise", None)] * 2
+        ("rating", ent.id),
+        ("enterprise", None),
+    ] * 2
 
 
 def test_time_travel_agrees_with_stored_history(session):
     ent = create_enterprise(session)
-    create_penalty(session, ent, decision_date=dt.date(2025, 9, 1), severity="grave",
-                   fine_amount_fen=20_000_000)
+    create_penalty(
+        session,
+        ent,
+        decision_date=dt.date(2025, 9, 1),
+        severity="grave",
+        fine_amount_fen=20_000_000,
+    )
     session.commit()
     for day in (dt.date(2025, 8, 31), dt.date(2025, 9, 1), dt.date(2026, 6, 30)):
         rescore(session, None, day, BOOK)
@@ -94,8 +103,12 @@ def test_cli_rescore_all_and_simulate(runner, session):
     for i in range(3):
         ent = create_enterprise(session)
         if i:
-            create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=30),
-                           severity="grave")
+            create_penalty(
+                session,
+                ent,
+                decision_date=dt.date.today() - dt.timedelta(days=30),
+                severity="grave",
+            )
     session.commit()
     result = runner.invoke(args=["credit", "rescore", "--all"])
     assert result.exit_code == 0, result.output
@@ -110,14 +123,20 @@ def test_cli_rescore_all_and_simulate(runner, session):
 def test_rating_api_with_time_travel_and_history(client, session):
     ent = create_enterprise(session)
     ent.created_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)  # known since 2025
-    penalty = create_penalty(session, ent, decision_date=dt.date(2026, 1, 10),
-                             fine_amount_fen=5_000_000)
+    penalty = create_penalty(
+        session, ent, decision_date=dt.date(2026, 1, 10), fine_amount_fen=5_000_000
+    )
     session.commit()
     body = client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2026-06-30").get_json()
     assert (body["score"], body["level"], body["rulebook"]) == (90, "blue", "cn-default@2026.1")
-    assert body["explanation"] == [{"rule": "penalty.general", "points": -10,
-                                    "source": {"type": "penalty", "id": penalty.id},
-                                    "note": None}]
+    assert body["explanation"] == [
+        {
+            "rule": "penalty.general",
+            "points": -10,
+            "source": {"type": "penalty", "id": penalty.id},
+            "note": None,
+        }
+    ]
     before = client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2026-01-09").get_json()
     assert before["score"] == 100
     assert client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=banana").status_code == 422
@@ -130,8 +149,9 @@ def test_loading_only_the_horizon_gives_the_same_ratings(runner, session):
     from credit.ratings.engine import rate
     from credit.ratings.facts_loader import Horizon
 
-    assert runner.invoke(args=["demo", "load", "--enterprises", "150", "--seed", "3"]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(args=["demo", "load", "--enterprises", "150", "--seed", "3"]).exit_code == 0
+    )
     session.rollback()
     for name in ("cn-default", "jiangsu-12"):
         book = load_rulebook(name)
@@ -167,8 +187,9 @@ def test_the_digest_decides_unchanged_and_older_rows_fall_back_to_json(session):
     session.commit()
     # a stale digest (same score and level, different explanation) is a change
     victim = session.scalars(select(CreditRating)).first()
-    session.execute(update(CreditRating).where(CreditRating.id == victim.id)
-                    .values(explanation_digest="0" * 24))
+    session.execute(
+        update(CreditRating).where(CreditRating.id == victim.id).values(explanation_digest="0" * 24)
+    )
     session.commit()
     assert rescore(session, None, D, BOOK).changed == 1
 
@@ -191,15 +212,17 @@ def test_parallel_rescore_stores_exactly_what_one_process_does(app, session):
     finally:
         ratings_module.SLICE = previous
     assert (result.rated, result.changed, sum(seen)) == (60, 60, 60)
-    parallel = {(r.enterprise_id, r.score, r.level, r.explanation_digest)
-                for r in _ratings(session)}
+    parallel = {
+        (r.enterprise_id, r.score, r.level, r.explanation_digest) for r in _ratings(session)
+    }
     changes = [c for c in read_changes(session, 0, 5000) if c.entity == "rating"]
     assert len(changes) == 60 and len({c.entity_id for c in changes}) == 60
     session.execute(CreditRating.__table__.delete())
     session.commit()
     assert rescore(session, None, D, BOOK).changed == 60
     session.commit()
-    assert {(r.enterprise_id, r.score, r.level, r.explanation_digest)
-            for r in _ratings(session)} == parallel
+    assert {
+        (r.enterprise_id, r.score, r.level, r.explanation_digest) for r in _ratings(session)
+    } == parallel
     with app.app_context():
         assert rescore(session, None, D, BOOK, jobs=2).changed == 0  # nothing new to store

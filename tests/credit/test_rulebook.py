@@ -9,8 +9,9 @@ import pytest
 from credit.ratings.loader import available_rulebooks, load_rulebook, parse_rulebook
 from credit.ratings.rules import RulebookError
 
-DEFAULT = (Path(__file__).parents[2] / "credit" / "ratings" / "rulebooks" / "cn-default.toml").read_text(
-    encoding="utf-8")
+DEFAULT = (
+    Path(__file__).parents[2] / "credit" / "ratings" / "rulebooks" / "cn-default.toml"
+).read_text(encoding="utf-8")
 
 
 def test_both_shipped_rulebooks_load():
@@ -19,17 +20,20 @@ def test_both_shipped_rulebooks_load():
     assert load_rulebook("jiangsu-12").start == 9
 
 
-@pytest.mark.parametrize(("old", "new", "needle"), [
-    ('points = -2\n', 'points = "minus two"\n', "penalty[0].points"),
-    ('points = -2\n', 'points = 2\n', "must not be positive"),
-    ('window = "3 months"', 'window = "three months"', "penalty[0].window"),
-    ('{ level = "green", min = 95 }', '{ level = "teal", min = 95 }', "levels[0].level"),
-    ('start = 100', 'start = 101', "start"),
-    ('id = "penalty.general"', 'id = "penalty.minor"', "repeated: penalty.minor"),
-    ('when = "no_permit"', 'when = "moon_phase"', "veto[3].when"),
-    ('due = "03-15"', 'due = "15 March"', "disclosure.due"),
-    ('name = "cn-default"', 'name = [', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("points = -2\n", 'points = "minus two"\n', "penalty[0].points"),
+        ("points = -2\n", "points = 2\n", "must not be positive"),
+        ('window = "3 months"', 'window = "three months"', "penalty[0].window"),
+        ('{ level = "green", min = 95 }', '{ level = "teal", min = 95 }', "levels[0].level"),
+        ("start = 100", "start = 101", "start"),
+        ('id = "penalty.general"', 'id = "penalty.minor"', "repeated: penalty.minor"),
+        ('when = "no_permit"', 'when = "moon_phase"', "veto[3].when"),
+        ('due = "03-15"', 'due = "15 March"', "disclosure.due"),
+        ('name = "cn-default"', "name = [", "not valid TOML"),
+    ],
+)
 def test_broken_rulebooks_name_the_key(old, new, needle):
     assert old in DEFAULT
     with pytest.raises(RulebookError, match=r"rulebook test\.toml") as err:

@@ -12,12 +12,21 @@ SCHEMA = Path(__file__).parent / "data" / "atom.rng"
 NS = {"atom": "http://www.w3.org/2005/Atom"}
 #: the two s:rule assertions of RFC 4287 Appendix B, which RELAX NG validators skip
 RULES = (
-    ("/atom:feed", "atom:author or not(atom:entry[not(atom:author)])",
-     "an atom:feed must have an atom:author unless all of its entries have one"),
-    ("//atom:entry", "atom:link[@rel='alternate'] or atom:link[not(@rel)] or atom:content",
-     "an atom:entry must have an alternate link or content"),
-    ("//atom:entry", "atom:author or ../atom:author or atom:source/atom:author",
-     "an atom:entry must have an atom:author if its feed does not"),
+    (
+        "/atom:feed",
+        "atom:author or not(atom:entry[not(atom:author)])",
+        "an atom:feed must have an atom:author unless all of its entries have one",
+    ),
+    (
+        "//atom:entry",
+        "atom:link[@rel='alternate'] or atom:link[not(@rel)] or atom:content",
+        "an atom:entry must have an alternate link or content",
+    ),
+    (
+        "//atom:entry",
+        "atom:author or ../atom:author or atom:source/atom:author",
+        "an atom:entry must have an atom:author if its feed does not",
+    ),
 )
 
 
@@ -45,8 +54,10 @@ def atom_problems(document: bytes) -> list[str]:
         problems.append("entry ids are not unique")
     parsed = feedparser.parse(document)
     if parsed.bozo or parsed.version != "atom10":
-        problems.append(f"feedparser: bozo={parsed.bozo} version={parsed.version!r} "
-                        f"{parsed.get('bozo_exception')!r}")
+        problems.append(
+            f"feedparser: bozo={parsed.bozo} version={parsed.version!r} "
+            f"{parsed.get('bozo_exception')!r}"
+        )
     return problems
 
 

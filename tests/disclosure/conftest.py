@@ -18,15 +18,22 @@ PASSWORD = "correct horse battery"
 def csrf_token(client, path: str) -> str:
     page = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page)
+        r'name="csrf_token" value="([^"]+)"', page
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
 
 def make_regulator(session, email: str, region: str = "620100", role: str = "regulator"):
     ensure_reference(session, region)
-    user = create_user(session, email=email, name=email.split("@")[0], role=role,
-                       region_code=region, password=PASSWORD)
+    user = create_user(
+        session,
+        email=email,
+        name=email.split("@")[0],
+        role=role,
+        region_code=region,
+        password=PASSWORD,
+    )
     session.commit()
     return user
 
@@ -34,8 +41,9 @@ def make_regulator(session, email: str, region: str = "620100", role: str = "reg
 def password_step(client, email: str, password: str = PASSWORD, query: str = ""):
     """Only the first login step (e-mail and password)."""
     token = csrf_token(client, "/regulator/login")
-    return client.post("/regulator/login" + query, data={"email": email, "password": password,
-                                                         "csrf_token": token})
+    return client.post(
+        "/regulator/login" + query, data={"email": email, "password": password, "csrf_token": token}
+    )
 
 
 def enrolment_secret(client, location: str) -> str:
@@ -61,8 +69,10 @@ def unused_code(app, email: str) -> str:
     for step in (current - 1, current, current + 1):
         if last is None or step > last:
             return totp.generate_otp(step)
-    raise AssertionError("every code of this 90 s window was used: move the clock on "
-                         "(time_machine) between logins of one user")
+    raise AssertionError(
+        "every code of this 90 s window was used: move the clock on "
+        "(time_machine) between logins of one user"
+    )
 
 
 def submit_code(client, location: str, code: str):

@@ -12,16 +12,31 @@ from tests.factories import create_enterprise, create_penalty, create_rating
 
 
 def _setup(session):
-    ent = create_enterprise(session, name="湘潭钢铁测试有限公司", permit_category="key",
-                            uscc="91350100M000100Y43")
+    ent = create_enterprise(
+        session, name="湘潭钢铁测试有限公司", permit_category="key", uscc="91350100M000100Y43"
+    )
     today = dt.date.today()
-    live = create_penalty(session, ent, decision_date=today - dt.timedelta(days=120),
-                          facts="该公司<b>超标</b>排放二氧化硫")
-    gone = create_penalty(session, ent, decision_date=today - dt.timedelta(days=100),
-                          revoked_at=today - dt.timedelta(days=1))
+    live = create_penalty(
+        session,
+        ent,
+        decision_date=today - dt.timedelta(days=120),
+        facts="该公司<b>超标</b>排放二氧化硫",
+    )
+    gone = create_penalty(
+        session,
+        ent,
+        decision_date=today - dt.timedelta(days=100),
+        revoked_at=today - dt.timedelta(days=1),
+    )
     rating = create_rating(session, ent, "blue", 90)
-    rating.explanation = [{"rule": "penalty.general", "points": -10,
-                           "source": {"type": "penalty", "id": live.id}, "note": None}]
+    rating.explanation = [
+        {
+            "rule": "penalty.general",
+            "points": -10,
+            "source": {"type": "penalty", "id": live.id},
+            "note": None,
+        }
+    ]
     session.commit()
     return ent, live, gone
 
@@ -54,9 +69,15 @@ def test_penalty_page_and_unpublished_penalty(client, session):
 def test_objection_form_files_and_shows_deadline(client, session):
     ent, live, _ = _setup(session)
     token = csrf_token(client, f"/enterprises/{ent.uscc}/objection")
-    response = client.post(f"/enterprises/{ent.uscc}/objection", data={
-        "csrf_token": token, "target": f"penalty:{live.id}", "claim": "处罚对象认定错误",
-        "contact": "李经理 13800000000"})
+    response = client.post(
+        f"/enterprises/{ent.uscc}/objection",
+        data={
+            "csrf_token": token,
+            "target": f"penalty:{live.id}",
+            "claim": "处罚对象认定错误",
+            "contact": "李经理 13800000000",
+        },
+    )
     assert response.status_code == 302
     case = client.get(response.headers["Location"]).get_data(as_text=True)
     objection = session.scalar(select(Objection))
@@ -68,8 +89,10 @@ def test_objection_with_bad_input_stores_nothing(client, session):
     ent, _, _ = _setup(session)
     token = csrf_token(client, f"/enterprises/{ent.uscc}/objection")
     for target in ("penalty:999999", "nonsense", "penalty:" + "9" * 40):
-        response = client.post(f"/enterprises/{ent.uscc}/objection", data={
-            "csrf_token": token, "target": target, "claim": "有误有误有误", "contact": "x"})
+        response = client.post(
+            f"/enterprises/{ent.uscc}/objection",
+            data={"csrf_token": token, "target": target, "claim": "有误有误有误", "contact": "x"},
+        )
         assert response.status_code == 422
     assert session.scalar(select(Objection)) is None
 
@@ -77,8 +100,14 @@ def test_objection_with_bad_input_stores_nothing(client, session):
 def test_repair_application_through_the_page(client, session):
     _, live, _ = _setup(session)
     token = csrf_token(client, f"/penalties/{live.id}/repair")
-    response = client.post(f"/penalties/{live.id}/repair", data={
-        "csrf_token": token, "reason": "已完成整改并通过验收", "commitment": "承诺依法排污",
-        "contact": "王先生"})
+    response = client.post(
+        f"/penalties/{live.id}/repair",
+        data={
+            "csrf_token": token,
+            "reason": "已完成整改并通过验收",
+            "commitment": "承诺依法排污",
+            "contact": "王先生",
+        },
+    )
     assert response.status_code == 302
     assert session.scalar(select(RepairApplication.status)) == "pending"

@@ -35,8 +35,13 @@ def test_notices_page_and_atom_feed_list_only_published_penalties(client, sessio
     ent = create_enterprise(session, name="沧州<测试>纸业有限公司")
     today = dt.date.today()
     live = create_penalty(session, ent, decision_date=today - dt.timedelta(days=5))
-    create_penalty(session, ent, decision_date=today - dt.timedelta(days=5),
-                   repaired_at=today - dt.timedelta(days=1), decision_no="已修复〔2026〕1号")
+    create_penalty(
+        session,
+        ent,
+        decision_date=today - dt.timedelta(days=5),
+        repaired_at=today - dt.timedelta(days=1),
+        decision_no="已修复〔2026〕1号",
+    )
     session.commit()
     page = client.get("/penalties").get_data(as_text=True)
     assert live.decision_no in page and "已修复" not in page
@@ -55,15 +60,23 @@ def test_feed_has_an_author_and_ids_no_request_header_can_change(client, session
     penalty = create_penalty(session, ent, decision_date=dt.date.today())
     session.commit()
     plain = client.get(FEED)
-    other = client.get(FEED, headers={"Host": "localhost:8080", "X-Forwarded-Proto": "https",
-                                      "X-Forwarded-Host": "evil.example"})
+    other = client.get(
+        FEED,
+        headers={
+            "Host": "localhost:8080",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "evil.example",
+        },
+    )
     assert_valid_atom(plain.data)
     root, again = ET.fromstring(plain.data), ET.fromstring(other.data)
     assert root.find(f"{ATOM}author/{ATOM}name").text == "企业环境信用公示平台"
     assert _text(root, "id") == _text(again, "id") == "tag:envcredit.org,2026:feeds/penalties"
-    assert [_text(e, "id") for e in _entries(plain.data)] == \
-        [_text(e, "id") for e in _entries(other.data)] == \
-        [f"tag:envcredit.org,2026:penalty/{penalty.id}"]
+    assert (
+        [_text(e, "id") for e in _entries(plain.data)]
+        == [_text(e, "id") for e in _entries(other.data)]
+        == [f"tag:envcredit.org,2026:penalty/{penalty.id}"]
+    )
     assert b"evil.example" not in other.data
     assert _text(_entries(plain.data)[0], "author/" + ATOM + "name") == penalty.authority
 
@@ -71,9 +84,14 @@ def test_feed_has_an_author_and_ids_no_request_header_can_change(client, session
 def test_feed_author_and_tag_authority_come_from_the_configuration(app_config):
     from wsgi import create_app
 
-    app = create_app({**app_config, "SITE_NAME": "甘肃环境信用",
-                      "SITE_AUTHORITY": "甘肃省生态环境厅",
-                      "FEED_TAG_AUTHORITY": "credit.gansu.gov.cn,2027-01"})
+    app = create_app(
+        {
+            **app_config,
+            "SITE_NAME": "甘肃环境信用",
+            "SITE_AUTHORITY": "甘肃省生态环境厅",
+            "FEED_TAG_AUTHORITY": "credit.gansu.gov.cn,2027-01",
+        }
+    )
     try:
         body = app.test_client().get(FEED).data
         assert_valid_atom(body)
@@ -105,10 +123,18 @@ def test_feed_updated_is_the_newest_change_not_the_request_time(client, session)
 
 
 def _penalty_row(decision_no: str, fine: str) -> dict[str, str]:
-    return {"decision_no": decision_no, "uscc": "91350100M000100Y43", "violation_type": "超标排放",
-            "facts": "经查，超标排放。", "legal_basis": "《大气污染防治法》第九十九条",
-            "penalty_kinds": "罚款", "fine_amount": fine, "decision_date": "2026-11-10",
-            "authority": "兰州市生态环境局", "severity": "一般"}
+    return {
+        "decision_no": decision_no,
+        "uscc": "91350100M000100Y43",
+        "violation_type": "超标排放",
+        "facts": "经查，超标排放。",
+        "legal_basis": "《大气污染防治法》第九十九条",
+        "penalty_kinds": "罚款",
+        "fine_amount": fine,
+        "decision_date": "2026-11-10",
+        "authority": "兰州市生态环境局",
+        "severity": "一般",
+    }
 
 
 def _import(session, kind: str, rows: list[dict[str, str]]) -> None:
@@ -122,14 +148,26 @@ def _import(session, kind: str, rows: list[dict[str, str]]) -> None:
 def test_a_corrected_penalty_moves_its_entry_updated_and_to_the_top(client, session):
     """Partner review §8: re-importing 9004号 with fine 60000 → 70000 left <updated> as it was."""
     with time_machine.travel(T0, tick=False):
-        _import(session, "enterprises", [{"uscc": "91350100M000100Y43", "name": "兰州华源化工",
-                                          "region_code": "620100", "industry_code": "C26"}])
+        _import(
+            session,
+            "enterprises",
+            [
+                {
+                    "uscc": "91350100M000100Y43",
+                    "name": "兰州华源化工",
+                    "region_code": "620100",
+                    "industry_code": "C26",
+                }
+            ],
+        )
         _import(session, "penalties", [_penalty_row("兰环罚〔2026〕9004号", "60000")])
     with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
         _import(session, "penalties", [_penalty_row("兰环罚〔2026〕9005号", "1000")])
         before = client.get(FEED)
-    assert [_text(e, "title").rsplit("（", 1)[1] for e in _entries(before.data)] == \
-        ["兰环罚〔2026〕9005号）", "兰环罚〔2026〕9004号）"]
+    assert [_text(e, "title").rsplit("（", 1)[1] for e in _entries(before.data)] == [
+        "兰环罚〔2026〕9005号）",
+        "兰环罚〔2026〕9004号）",
+    ]
     corrected = T0 + dt.timedelta(days=1)
     with time_machine.travel(corrected, tick=False):
         _import(session, "penalties", [_penalty_row("兰环罚〔2026〕9004号", "70000")])
@@ -164,8 +202,9 @@ def test_a_notice_imported_before_its_decision_day_appears_on_that_day(session):
     with time_machine.travel(T0 - dt.timedelta(days=10), tick=False):
         early = create_penalty(session, ent, decision_date=dt.date(2026, 11, 19))
     with time_machine.travel(T0 - dt.timedelta(days=5), tick=False):
-        others = [create_penalty(session, ent, decision_date=dt.date(2026, 11, 1))
-                  for _ in range(3)]
+        others = [
+            create_penalty(session, ent, decision_date=dt.date(2026, 11, 1)) for _ in range(3)
+        ]
     session.commit()
     shown = newest_notices(session, dt.date(2026, 11, 20), limit=2)
     assert [n.penalty.id for n in shown] == [early.id, others[-1].id]
@@ -200,8 +239,11 @@ def test_a_control_character_stored_earlier_does_not_break_the_feed(client, sess
     ent = create_enterprise(session)
     penalty = create_penalty(session, ent, decision_date=dt.date.today())
     session.commit()
-    session.execute(update(Penalty).where(Penalty.id == penalty.id)
-                    .values(facts="a\x0bb\x1b", authority="兰州\x0c市生态环境局"))
+    session.execute(
+        update(Penalty)
+        .where(Penalty.id == penalty.id)
+        .values(facts="a\x0bb\x1b", authority="兰州\x0c市生态环境局")
+    )
     session.execute(update(Enterprise).values(name="华源\x01化工"))
     session.commit()
     response = client.get(FEED)
@@ -212,12 +254,15 @@ def test_a_control_character_stored_earlier_does_not_break_the_feed(client, sess
 
 
 def test_the_validator_refuses_the_old_feed_without_author():
-    old = (b'<feed xmlns="http://www.w3.org/2005/Atom"><id>http://h/feeds/penalties.atom</id>'
-           b"<title>t</title><updated>2026-11-20T10:00:00+08:00</updated><entry>"
-           b"<id>http://h/penalties/1</id><title>x</title><link href=\"http://h/penalties/1\"/>"
-           b"<updated>2026-11-20T09:00:00+08:00</updated></entry></feed>")
+    old = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><id>http://h/feeds/penalties.atom</id>'
+        b"<title>t</title><updated>2026-11-20T10:00:00+08:00</updated><entry>"
+        b'<id>http://h/penalties/1</id><title>x</title><link href="http://h/penalties/1"/>'
+        b"<updated>2026-11-20T09:00:00+08:00</updated></entry></feed>"
+    )
     assert atom_problems(old) == [
-        "RFC 4287 rule: an atom:feed must have an atom:author unless all of its entries have "
-        "one", "RFC 4287 rule: an atom:entry must have an atom:author if its feed does not"]
+        "RFC 4287 rule: an atom:feed must have an atom:author unless all of its entries have one",
+        "RFC 4287 rule: an atom:entry must have an atom:author if its feed does not",
+    ]
     assert atom_problems(old.replace(b"<updated>2026-11-20T10:00:00+08:00</updated>", b""))
     assert atom_problems(b"<feed") and atom_problems(old.replace(b"<title>t</title>", b""))

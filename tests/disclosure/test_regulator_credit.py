@@ -14,8 +14,14 @@ from tests.factories import create_enterprise, create_penalty, create_rating
 def _ent(session, **kw):
     ent = create_enterprise(session, **kw)
     rating = create_rating(session, ent, "blue")
-    rating.explanation = [{"rule": "penalty.general", "points": -10,
-                           "source": {"type": "penalty", "id": 1}, "note": None}]
+    rating.explanation = [
+        {
+            "rule": "penalty.general",
+            "points": -10,
+            "source": {"type": "penalty", "id": 1},
+            "note": None,
+        }
+    ]
     session.commit()
     return ent
 
@@ -39,10 +45,16 @@ def test_credit_view_outside_region_is_forbidden(client, session):
 
 def _propose(client, ent):
     token = csrf_token(client, f"/regulator/enterprises/{ent.uscc}")
-    return client.post(f"/regulator/enterprises/{ent.uscc}/adjustments", data={
-        "csrf_token": token, "to_level": "yellow", "reason": "多次超标",
-        "evidence": "监测报告",
-        "expires_at": (dt.date.today() + dt.timedelta(days=30)).isoformat()})
+    return client.post(
+        f"/regulator/enterprises/{ent.uscc}/adjustments",
+        data={
+            "csrf_token": token,
+            "to_level": "yellow",
+            "reason": "多次超标",
+            "evidence": "监测报告",
+            "expires_at": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        },
+    )
 
 
 def test_four_eyes_through_the_pages(client, session, regulator):
@@ -61,8 +73,12 @@ def test_four_eyes_through_the_pages(client, session, regulator):
     page = client.get("/regulator/cases")
     assert page.status_code == 200, page.get_data(as_text=True)[-800:]
     token = csrf_token(client, "/regulator/cases")
-    assert client.post(f"/regulator/adjustments/{adj.id}/approve",
-                       data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            f"/regulator/adjustments/{adj.id}/approve", data={"csrf_token": token}
+        ).status_code
+        == 302
+    )
     session.rollback()  # end the test's read snapshot (SQLite WAL) before looking again
     assert adj.status == "approved" and adj.approved_by == colleague.id
 
@@ -71,9 +87,15 @@ def test_proposal_without_reason_stores_nothing(client, session, regulator):
     ent = _ent(session)
     login(client, regulator.email)
     token = csrf_token(client, f"/regulator/enterprises/{ent.uscc}")
-    client.post(f"/regulator/enterprises/{ent.uscc}/adjustments", data={
-        "csrf_token": token, "to_level": "yellow", "reason": "",
-        "expires_at": (dt.date.today() + dt.timedelta(days=30)).isoformat()})
+    client.post(
+        f"/regulator/enterprises/{ent.uscc}/adjustments",
+        data={
+            "csrf_token": token,
+            "to_level": "yellow",
+            "reason": "",
+            "expires_at": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        },
+    )
     assert session.scalar(select(RatingAdjustment)) is None
 
 
@@ -83,10 +105,18 @@ def test_cases_page_lists_objections_and_repairs(client, session, regulator):
 
     ent = _ent(session)
     penalty = create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=200))
-    file_objection(session, ent, target_type="penalty", target_id=penalty.id,
-                   claim="处罚对象有误", contact="x", today=dt.date.today())
-    apply_for_repair(session, penalty, reason="已整改", commitment="承诺", contact="x",
-                     today=dt.date.today())
+    file_objection(
+        session,
+        ent,
+        target_type="penalty",
+        target_id=penalty.id,
+        claim="处罚对象有误",
+        contact="x",
+        today=dt.date.today(),
+    )
+    apply_for_repair(
+        session, penalty, reason="已整改", commitment="承诺", contact="x", today=dt.date.today()
+    )
     session.commit()
     login(client, regulator.email)
     text = client.get("/regulator/cases").get_data(as_text=True)

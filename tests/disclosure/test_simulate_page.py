@@ -11,8 +11,9 @@ from tests.factories import create_enterprise, create_penalty
 
 def test_simulation_matrix_for_my_region(client, session, regulator):
     ent = create_enterprise(session)
-    create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=20),
-                   severity="grave")
+    create_penalty(
+        session, ent, decision_date=dt.date.today() - dt.timedelta(days=20), severity="grave"
+    )
     create_enterprise(session)
     create_enterprise(session, region_code="411300")  # outside the region: not counted
     session.commit()
@@ -25,4 +26,5 @@ def test_simulation_matrix_for_my_region(client, session, regulator):
     assert '<td class="same">1</td>' in text and cells.count("1") == 4  # 2 cells + 2 totals
     unknown = client.get("/regulator/simulate?rulebook=../../etc")
     assert unknown.status_code == 200 and 'class="list matrix"' not in unknown.get_data(
-        as_text=True)
+        as_text=True
+    )

@@ -19,21 +19,24 @@ from tests.disclosure.conftest import csrf_token, login, make_regulator
 TODAY = dt.date(2026, 12, 1)
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("兰州市城关区张掖路 12 号", "620102"),
-    ("甘肃省城关区某小区", "620102"),
-    ("兰州市 城关区 黄河边", "620102"),  # the tie of two 城关区 broken by 兰州市
-    ("兰州市西固区河滩", "620104"),
-    ("西固区河滩", "620104"),  # a unique county name alone
-    ("北京市朝阳区", "110105"),
-    ("兰州市黄河边", "620100"),
-    ("城关区张掖路", None),  # 兰州 and 拉萨 both have a 城关区
-    ("朝阳区", None),
-    ("从兰州市到西宁市的路上", None),
-    ("城区菜市场后面", None),  # a two-character name is a word unless qualified
-    ("黄河边上一个排污口", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("兰州市城关区张掖路 12 号", "620102"),
+        ("甘肃省城关区某小区", "620102"),
+        ("兰州市 城关区 黄河边", "620102"),  # the tie of two 城关区 broken by 兰州市
+        ("兰州市西固区河滩", "620104"),
+        ("西固区河滩", "620104"),  # a unique county name alone
+        ("北京市朝阳区", "110105"),
+        ("兰州市黄河边", "620100"),
+        ("城关区张掖路", None),  # 兰州 and 拉萨 both have a 城关区
+        ("朝阳区", None),
+        ("从兰州市到西宁市的路上", None),
+        ("城区菜市场后面", None),  # a two-character name is a word unless qualified
+        ("黄河边上一个排污口", None),
+        ("", None),
+    ],
+)
 def test_address_text_is_placed_in_the_most_specific_region_it_names(session, text, code):
     assert locate_region(session, text) == code
 
@@ -48,10 +51,18 @@ def _remember_app(app):
 
 
 def _unplaced(session, triage=None, **kw):
-    data = route_filing(session, TipOffInput(
-        category="water", description="河面漂浮大量死鱼，气味刺鼻难闻。",
-        location="坐标 / coordinates 36.06, 103.83", latitude="36.06", longitude="103.83",
-        **kw), triage)
+    data = route_filing(
+        session,
+        TipOffInput(
+            category="water",
+            description="河面漂浮大量死鱼，气味刺鼻难闻。",
+            location="坐标 / coordinates 36.06, 103.83",
+            latitude="36.06",
+            longitude="103.83",
+            **kw,
+        ),
+        triage,
+    )
     with _APP[0].app_context():
         return file_tipoff(session, data, source="open311")
 
@@ -63,7 +74,8 @@ def test_unplaced_reports_are_in_the_national_queue_only(session):
     city = make_regulator(session, "city@example.cn", region="620100")
     assert filed.tipoff.region_code is None and filed.tipoff.placement == "unplaced"
     assert [r.tipoff.id for r in list_queue(session, national, QueueFilter(), TODAY).rows] == [
-        filed.tipoff.id]
+        filed.tipoff.id
+    ]
     assert list_queue(session, city, QueueFilter(), TODAY).rows == []
     with pytest.raises(Forbidden):
         get_tipoff(session, city, filed.tipoff.id)
@@ -76,7 +88,8 @@ def test_a_triage_region_puts_unplaced_reports_in_its_regulators_queue(session):
     city = make_regulator(session, "city@example.cn", region="620100")
     assert filed.tipoff.region_code == "620000" and filed.tipoff.placement == "unplaced"
     assert [r.tipoff.id for r in list_queue(session, province, QueueFilter(), TODAY).rows] == [
-        filed.tipoff.id]
+        filed.tipoff.id
+    ]
     assert list_queue(session, city, QueueFilter(), TODAY).rows == []
 
 
@@ -98,8 +111,7 @@ def _fresh(session, tipoff_id: int) -> TipOff:
 
 def _act(client, tipoff_id, **data):
     token = csrf_token(client, "/regulator/tipoffs/")
-    return client.post(f"/regulator/tipoffs/{tipoff_id}/place",
-                       data={"csrf_token": token, **data})
+    return client.post(f"/regulator/tipoffs/{tipoff_id}/place", data={"csrf_token": token, **data})
 
 
 def test_a_triage_regulator_places_a_report_and_it_moves_to_that_queue(client, session):
@@ -111,7 +123,8 @@ def test_a_triage_regulator_places_a_report_and_it_moves_to_that_queue(client, s
     login(client, province.email)
     assert "待分派" in client.get("/regulator/tipoffs/").get_data(as_text=True)
     assert f'action="/regulator/tipoffs/{tid}/place"' in client.get(
-        f"/regulator/tipoffs/{tid}").get_data(as_text=True)
+        f"/regulator/tipoffs/{tid}"
+    ).get_data(as_text=True)
     assert _act(client, tid, region_code="629999").status_code == 303  # refused: unknown
     assert _fresh(session, tid).placement == "unplaced"
     assert _act(client, tid, region_code="620102").status_code == 303
@@ -119,8 +132,14 @@ def test_a_triage_regulator_places_a_report_and_it_moves_to_that_queue(client, s
     assert (tipoff.region_code, tipoff.placement) == ("620102", "placed")
     audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "tipoff.place")).one()
     assert audit.detail["region"] == "620102" and audit.detail["from"] == "620000"
-    assert session.scalar(select(TipOffEvent.kind).where(
-        TipOffEvent.tipoff_id == tid).order_by(TipOffEvent.id.desc())) == "placed"
+    assert (
+        session.scalar(
+            select(TipOffEvent.kind)
+            .where(TipOffEvent.tipoff_id == tid)
+            .order_by(TipOffEvent.id.desc())
+        )
+        == "placed"
+    )
     assert [r.tipoff.id for r in list_queue(session, city, QueueFilter(), TODAY).rows] == [tid]
     with _APP[0].app_context():
         timeline = track(session, filed.tracking_code, filed.secret)["timeline"]
@@ -135,8 +154,9 @@ def test_placing_a_placed_report_is_refused(client, session):
     follow = _act(client, filed.tipoff.id, region_code="620102")
     assert follow.status_code == 303
     assert _fresh(session, filed.tipoff.id).region_code == "620104"
-    assert "already has its region" in client.get(
-        f"/regulator/tipoffs/{filed.tipoff.id}").get_data(as_text=True)
+    assert "already has its region" in client.get(f"/regulator/tipoffs/{filed.tipoff.id}").get_data(
+        as_text=True
+    )
 
 
 def test_statistics_count_unplaced_reports_in_a_group_of_their_own(client, session):

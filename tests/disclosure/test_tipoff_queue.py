@@ -42,26 +42,36 @@ def _services_in_app_context(request):
 
 
 def _file(session, *, enterprise=None, region="620100", now=None, **kw):
-    data = TipOffInput(category=kw.pop("category", "air"),
-                       description=kw.pop("description", "化工厂夜间排放刺鼻黑烟很严重"),
-                       location="西固区", region_code=None if enterprise else region,
-                       enterprise=enterprise.uscc if enterprise else None, **kw)
+    data = TipOffInput(
+        category=kw.pop("category", "air"),
+        description=kw.pop("description", "化工厂夜间排放刺鼻黑烟很严重"),
+        location="西固区",
+        region_code=None if enterprise else region,
+        enterprise=enterprise.uscc if enterprise else None,
+        **kw,
+    )
     return file_tipoff(session, data, now=now)
 
 
 def _named(session, **kw):
-    return _file(session, anonymous=False, reporter_name=NAME, reporter_phone=PHONE,
-                 reporter_email=EMAIL, **kw)
+    return _file(
+        session,
+        anonymous=False,
+        reporter_name=NAME,
+        reporter_phone=PHONE,
+        reporter_email=EMAIL,
+        **kw,
+    )
 
 
 def _act(client, tipoff_id, action, **data):
     token = csrf_token(client, "/regulator/tipoffs/")
-    return client.post(f"/regulator/tipoffs/{tipoff_id}/{action}",
-                       data={"csrf_token": token, **data})
+    return client.post(
+        f"/regulator/tipoffs/{tipoff_id}/{action}", data={"csrf_token": token, **data}
+    )
 
 
-def test_whole_handling_through_the_pages_creates_an_inspection(app, client, session,
-                                                                regulator):
+def test_whole_handling_through_the_pages_creates_an_inspection(app, client, session, regulator):
     ent = create_enterprise(session, name="兰州举报测试化工有限公司")
     with app.app_context():
         filed = _named(session, enterprise=ent)
@@ -72,10 +82,19 @@ def test_whole_handling_through_the_pages_creates_an_inspection(app, client, ses
     assert NAME in detail and PHONE in detail  # the handling regulator sees the reporter
     for action in ("accept", "reject", "classify", "duplicate", "reward"):
         assert f'action="/regulator/tipoffs/{tid}/{action}"' in detail, action
-    for action, data in (("accept", {}), ("assign", {"assignee": str(regulator.id)}),
-                         ("classify", {"severity": "major"}), ("investigate", {}),
-                         ("close", {"outcome": "经现场检查，该公司废气处理设施未运行，已责令整改。",
-                                    "substantiated": "yes"})):
+    for action, data in (
+        ("accept", {}),
+        ("assign", {"assignee": str(regulator.id)}),
+        ("classify", {"severity": "major"}),
+        ("investigate", {}),
+        (
+            "close",
+            {
+                "outcome": "经现场检查，该公司废气处理设施未运行，已责令整改。",
+                "substantiated": "yes",
+            },
+        ),
+    ):
         response = _act(client, tid, action, **data)
         assert response.status_code == 303, action
     session.expire_all()
@@ -90,7 +109,13 @@ def test_whole_handling_through_the_pages_creates_an_inspection(app, client, ses
         view = track(session, filed.tracking_code, filed.secret)
     assert view["status"] == "closed" and view["substantiated"] is True
     assert [e["kind"] for e in view["timeline"]] == [
-        "received", "accepted", "assigned", "classified", "investigating", "closed"]
+        "received",
+        "accepted",
+        "assigned",
+        "classified",
+        "investigating",
+        "closed",
+    ]
 
 
 def test_audit_log_has_every_step_and_no_reporter_identity(session, regulator):
@@ -100,8 +125,12 @@ def test_audit_log_has_every_step_and_no_reporter_identity(session, regulator):
     close_tipoff(session, regulator, filed.tipoff.id, outcome="已查处", substantiated=False)
     session.commit()
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
-    assert [e.action for e in events] == ["tipoff.file", "tipoff.accept", "tipoff.investigate",
-                                          "tipoff.close"]
+    assert [e.action for e in events] == [
+        "tipoff.file",
+        "tipoff.accept",
+        "tipoff.investigate",
+        "tipoff.close",
+    ]
     dump = repr([(e.actor, e.subject, e.detail) for e in events])
     assert NAME not in dump and PHONE not in dump and EMAIL not in dump
 
@@ -205,7 +234,8 @@ def test_overdue_reports_are_highlighted_and_filterable(app, client, session, re
     login(client, regulator.email)
     html = client.get("/regulator/tipoffs/?sort=deadline").get_data(as_text=True)
     assert 'class="overdue"' in html and html.index(old.tracking_code) < html.index(
-        fresh.tracking_code)
+        fresh.tracking_code
+    )
 
 
 def test_duplicate_follows_the_original(session, regulator):
@@ -247,9 +277,17 @@ def test_reopen_withdraws_the_inspection_until_closed_again(session, regulator):
 def test_regulator_downloads_attachment_as_a_file(app, client, session, regulator):
     prepared = prepare_uploads([("x.jpg", jpeg_with_gps())])
     with app.app_context():
-        filed = file_tipoff(session, TipOffInput(
-            category="air", description="工厂排放黑烟十分严重", location="x",
-            region_code="620100"), attachments=prepared, upload_dir=app.config["UPLOAD_DIR"])
+        filed = file_tipoff(
+            session,
+            TipOffInput(
+                category="air",
+                description="工厂排放黑烟十分严重",
+                location="x",
+                region_code="620100",
+            ),
+            attachments=prepared,
+            upload_dir=app.config["UPLOAD_DIR"],
+        )
     session.commit()
     login(client, regulator.email)
     page = client.get(f"/regulator/tipoffs/{filed.tipoff.id}").get_data(as_text=True)
@@ -259,5 +297,4 @@ def test_regulator_downloads_attachment_as_a_file(app, client, session, regulato
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert response.headers["Content-Disposition"].startswith("attachment")
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert client.get(f"/regulator/tipoffs/{filed.tipoff.id}/attachments/999999") \
-        .status_code == 404
+    assert client.get(f"/regulator/tipoffs/{filed.tipoff.id}/attachments/999999").status_code == 404

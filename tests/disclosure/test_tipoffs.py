@@ -37,17 +37,24 @@ FAKE_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x0
 
 
 def form_data(client, **overrides):
-    data = {"csrf_token": csrf_token(client, "/tipoffs/new"), "category": "air",
-            "description": "化工厂夜间排放刺鼻黑烟，持续两小时以上。", "location": "西固区合水路",
-            "region_code": "620100", "identity": "anonymous", "website": ""}
+    data = {
+        "csrf_token": csrf_token(client, "/tipoffs/new"),
+        "category": "air",
+        "description": "化工厂夜间排放刺鼻黑烟，持续两小时以上。",
+        "location": "西固区合水路",
+        "region_code": "620100",
+        "identity": "anonymous",
+        "website": "",
+    }
     data.update(overrides)
     return data
 
 
 def file_through_page(client, **overrides):
     """File via the form; returns (response of the POST, receipt page text)."""
-    response = client.post("/tipoffs/new", data=form_data(client, **overrides),
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/tipoffs/new", data=form_data(client, **overrides), content_type="multipart/form-data"
+    )
     if response.status_code != 303:
         return response, None
     return response, client.get(response.headers["Location"]).get_data(as_text=True)
@@ -61,9 +68,11 @@ def receipt_codes(text: str) -> tuple[str, str]:
 
 def track(client, code: str, secret: str, **extra):
     token = csrf_token(client, "/tipoffs/track")
-    return client.post("/tipoffs/track", data={"csrf_token": token, "code": code,
-                                               "secret": secret, **extra},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/tipoffs/track",
+        data={"csrf_token": token, "code": code, "secret": secret, **extra},
+        content_type="multipart/form-data",
+    )
 
 
 def upload_files(app) -> list[Path]:
@@ -77,8 +86,17 @@ def test_form_has_labels_csrf_spam_trap_and_identity_statement(client):
     assert page.status_code == 200
     assert 'name="csrf_token"' in text and 'name="website"' in text
     assert "谁能看到您的身份" in text and "属地生态环境部门工作人员" in text
-    for field in ("category", "description", "location", "region_code", "enterprise",
-                  "attachments", "reporter_name", "reporter_phone", "reporter_email"):
+    for field in (
+        "category",
+        "description",
+        "location",
+        "region_code",
+        "enterprise",
+        "attachments",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_email",
+    ):
         assert f'<label for="{field}"' in text, field
     assert "兰州市" in text  # region picker
 
@@ -107,8 +125,16 @@ def test_filing_with_photo_gives_receipt_once_and_strips_gps(app, client, sessio
 
 def test_deadlines_are_15_and_60_days_from_receipt(app_context, session):
     now = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
-    filed = file_tipoff(session, TipOffInput(category="water", description="河道排污口排放黑色污水",
-                                             location="某河段", region_code="620100"), now=now)
+    filed = file_tipoff(
+        session,
+        TipOffInput(
+            category="water",
+            description="河道排污口排放黑色污水",
+            location="某河段",
+            region_code="620100",
+        ),
+        now=now,
+    )
     assert filed.tipoff.accept_due_at == dt.date(2026, 3, 16)
     assert filed.tipoff.due_at == dt.date(2026, 4, 30)
     assert normalize_code(filed.tracking_code.lower().replace("-", " ")) == filed.tracking_code
@@ -117,41 +143,61 @@ def test_deadlines_are_15_and_60_days_from_receipt(app_context, session):
 
 
 def test_anonymous_report_stores_no_identity_even_if_sent(app_context, session):
-    filed = file_tipoff(session, TipOffInput(
-        category="noise", description="夜间施工噪声扰民严重", location="某小区",
-        region_code="620100", anonymous=True, reporter_name="不该保存",
-        reporter_phone="13900000000"))
+    filed = file_tipoff(
+        session,
+        TipOffInput(
+            category="noise",
+            description="夜间施工噪声扰民严重",
+            location="某小区",
+            region_code="620100",
+            anonymous=True,
+            reporter_name="不该保存",
+            reporter_phone="13900000000",
+        ),
+    )
     assert filed.tipoff.reporter_name is None and filed.tipoff.reporter_phone is None
 
 
 def test_enterprise_by_name_or_uscc_sets_the_region(app_context, session):
     ent = create_enterprise(session, name="南阳测试造纸有限公司", region_code="411300")
     for text in (ent.uscc.lower(), "南阳测试造纸有限公司", "测试造纸"):
-        filed = file_tipoff(session, TipOffInput(
-            category="water", description="造纸废水直排河道，颜色发黑", location="厂区东侧",
-            enterprise=text))
+        filed = file_tipoff(
+            session,
+            TipOffInput(
+                category="water",
+                description="造纸废水直排河道，颜色发黑",
+                location="厂区东侧",
+                enterprise=text,
+            ),
+        )
         assert filed.tipoff.enterprise_id == ent.id and filed.tipoff.region_code == "411300"
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"category": "smell"}, "category"),
-    ({"description": "太短"}, "description"),
-    ({"description": "长" * 4001}, "description"),
-    ({"location": " "}, "location"),
-    ({"latitude": "91", "longitude": "100"}, "latitude"),
-    ({"latitude": "36.1"}, "latitude"),
-    ({"latitude": "NaN", "longitude": "1"}, "latitude"),
-    ({"region_code": None}, "region_code"),
-    ({"region_code": "999999"}, "region_code"),
-    ({"enterprise": "不存在的企业"}, "enterprise"),
-    ({"anonymous": False, "reporter_name": "李四"}, "reporter_contact"),
-    ({"anonymous": False, "reporter_phone": "13800000000"}, "reporter_name"),
-    ({"anonymous": False, "reporter_name": "李四", "reporter_email": "nope"},
-     "reporter_email"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"category": "smell"}, "category"),
+        ({"description": "太短"}, "description"),
+        ({"description": "长" * 4001}, "description"),
+        ({"location": " "}, "location"),
+        ({"latitude": "91", "longitude": "100"}, "latitude"),
+        ({"latitude": "36.1"}, "latitude"),
+        ({"latitude": "NaN", "longitude": "1"}, "latitude"),
+        ({"region_code": None}, "region_code"),
+        ({"region_code": "999999"}, "region_code"),
+        ({"enterprise": "不存在的企业"}, "enterprise"),
+        ({"anonymous": False, "reporter_name": "李四"}, "reporter_contact"),
+        ({"anonymous": False, "reporter_phone": "13800000000"}, "reporter_name"),
+        ({"anonymous": False, "reporter_name": "李四", "reporter_email": "nope"}, "reporter_email"),
+    ],
+)
 def test_invalid_input_names_the_field(app_context, session, changes, field):
-    values = {"category": "air", "description": "工厂排放黑烟十分严重", "location": "某地",
-              "region_code": "620100"}
+    values = {
+        "category": "air",
+        "description": "工厂排放黑烟十分严重",
+        "location": "某地",
+        "region_code": "620100",
+    }
     values.update(changes)
     with pytest.raises(Invalid) as info:
         file_tipoff(session, TipOffInput(**values))
@@ -160,8 +206,9 @@ def test_invalid_input_names_the_field(app_context, session, changes, field):
 
 
 def test_bad_form_input_stores_nothing_and_keeps_what_was_typed(client, session):
-    response, _ = file_through_page(client, description="太短", identity="named",
-                                    reporter_name="王五")
+    response, _ = file_through_page(
+        client, description="太短", identity="named", reporter_name="王五"
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 422 and 'role="alert"' in text
     assert "太短" in text  # the form keeps the input
@@ -181,8 +228,11 @@ def test_too_many_or_too_large_files_are_rejected(app, client, session):
     assert file_through_page(client, attachments=six)[0].status_code == 422
     big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
     # Built by hand so the test client's temporary body file gets closed.
-    builder = EnvironBuilder(path="/tipoffs/new", method="POST",
-                             data=form_data(client, attachments=[(io.BytesIO(big), "a.pdf")]))
+    builder = EnvironBuilder(
+        path="/tipoffs/new",
+        method="POST",
+        data=form_data(client, attachments=[(io.BytesIO(big), "a.pdf")]),
+    )
     environ = builder.get_environ()
     try:
         assert client.open(environ).status_code == 422
@@ -218,15 +268,22 @@ def test_wrong_code_and_wrong_secret_get_the_same_answer(client):
     garbage = track(client, "x" * 30, "")
     assert wrong_secret.status_code == wrong_code.status_code == garbage.status_code == 404
     message = re.compile(r'<p class="error" role="alert">(.*?)</p>')
-    assert message.search(wrong_secret.get_data(as_text=True)).group(1) == \
-        message.search(wrong_code.get_data(as_text=True)).group(1)
+    assert message.search(wrong_secret.get_data(as_text=True)).group(1) == message.search(
+        wrong_code.get_data(as_text=True)
+    ).group(1)
 
 
 def test_reporter_adds_information_with_a_file(app, client, session):
     _, receipt = file_through_page(client)
     code, secret = receipt_codes(receipt)
-    page = track(client, code, secret, action="info", text="今晚八点又开始排放",
-                 attachments=[(io.BytesIO(jpeg_with_gps()), "night.jpg")])
+    page = track(
+        client,
+        code,
+        secret,
+        action="info",
+        text="今晚八点又开始排放",
+        attachments=[(io.BytesIO(jpeg_with_gps()), "night.jpg")],
+    )
     assert page.status_code == 200 and "补充信息已提交" in page.get_data(as_text=True)
     assert "今晚八点又开始排放" in page.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Attachment)) == 1
@@ -263,8 +320,9 @@ def test_stats_page_has_chart_and_tables(client):
     assert client.get("/stats?month=2026-13").status_code == 422
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(code=st.text(max_size=60), secret=st.text(max_size=60))
 def test_any_code_and_secret_is_a_plain_not_found(app_context, session, code, secret):
     with pytest.raises(NotFound):

@@ -24,20 +24,24 @@ def _change(session, name):
 
 KILLED_WRITERS = {
     # a Whoosh writer holding the index lock, a document added, not committed
-    "whoosh": ("from whoosh import index\n"
-               "ix = index.open_dir({directory!r})\n"
-               "w = ix.writer()\n"
-               "w.add_document(id='enterprise:junk', type='enterprise', title='junk')\n"),
+    "whoosh": (
+        "from whoosh import index\n"
+        "ix = index.open_dir({directory!r})\n"
+        "w = ix.writer()\n"
+        "w.add_document(id='enterprise:junk', type='enterprise', title='junk')\n"
+    ),
     # an SQLite writer holding the write lock, rows written to the WAL, not committed
-    "sqlite": ("import sqlite3\n"
-               "c = sqlite3.connect({path!r}, isolation_level=None)\n"
-               "c.execute('BEGIN IMMEDIATE')\n"
-               "c.execute(\"INSERT INTO meta VALUES (999, 'enterprise', '', '', '', '', '', '', "
-               "NULL)\")\n"
-               "c.execute(\"INSERT INTO doc VALUES (999, 'enterprise:junk', 'enterprise', '', "
-               "'junk', '', '', '', NULL)\")\n"
-               "c.execute(\"INSERT INTO fts (rowid, name, pinyin, body) VALUES (999, 'junk', "
-               "'', '')\")\n"),
+    "sqlite": (
+        "import sqlite3\n"
+        "c = sqlite3.connect({path!r}, isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "c.execute(\"INSERT INTO meta VALUES (999, 'enterprise', '', '', '', '', '', '', "
+        'NULL)")\n'
+        "c.execute(\"INSERT INTO doc VALUES (999, 'enterprise:junk', 'enterprise', '', "
+        "'junk', '', '', '', NULL)\")\n"
+        "c.execute(\"INSERT INTO fts (rowid, name, pinyin, body) VALUES (999, 'junk', "
+        "'', '')\")\n"
+    ),
 }
 
 
@@ -49,10 +53,16 @@ def test_writer_killed_mid_write_leaves_no_stale_lock(app, session):
     with app.app_context():
         SearchIndexer(backend).catch_up()
     script = KILLED_WRITERS[backend.name].format(
-        directory=str(backend.directory), path=str(getattr(backend, "path", "")))
-    killed = subprocess.run([sys.executable, "-c",
-                             script + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"],
-                            check=False)
+        directory=str(backend.directory), path=str(getattr(backend, "path", ""))
+    )
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+        ],
+        check=False,
+    )
     assert killed.returncode == -9
     second = _change(session, "乙化工有限公司")
     with app.app_context():

@@ -30,11 +30,16 @@ def _search(app, **args):
 
 def _seed(app, session):
     lanzhou = create_enterprise(session, name="兰州华源化工有限公司", uscc="91350100M000100Y43")
-    other = create_enterprise(session, name="南阳宏达纸业有限公司", region_code="411300",
-                              industry_code="C22")
-    fine = create_penalty(session, other, decision_date=dt.date.today() - dt.timedelta(days=30),
-                          facts="经查，该公司委托兰州华源化工有限公司处置危险废物，未按规定贮存。",
-                          violation_type="未按规定贮存、处置危险废物")
+    other = create_enterprise(
+        session, name="南阳宏达纸业有限公司", region_code="411300", industry_code="C22"
+    )
+    fine = create_penalty(
+        session,
+        other,
+        decision_date=dt.date.today() - dt.timedelta(days=30),
+        facts="经查，该公司委托兰州华源化工有限公司处置危险废物，未按规定贮存。",
+        violation_type="未按规定贮存、处置危险废物",
+    )
     for ent in (lanzhou, other):
         record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
     record_change(session, "penalty", fine.id, enterprise_id=other.id)
@@ -96,8 +101,11 @@ def test_rebuild_matches_the_database(app, session):
         backend.upsert([], [f"enterprise:{lanzhou.uscc}"])  # the index drifted
         rebuild(session, backend)
         session.commit()
-        assert backend.ids() == {f"enterprise:{lanzhou.uscc}", f"enterprise:{other.uscc}",
-                                 f"penalty:{fine.id}"}
+        assert backend.ids() == {
+            f"enterprise:{lanzhou.uscc}",
+            f"enterprise:{other.uscc}",
+            f"penalty:{fine.id}",
+        }
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -109,8 +117,18 @@ def test_any_query_string_is_safe(app, q):
 
 def test_hostile_queries(app, session):
     _seed(app, session)
-    for q in ('"unbalanced', "AND OR NOT", "name:(", "*", "?", "\x00\x01", "兰州" * 500,
-              "title:x^99", "[a TO z]", "'; DROP TABLE enterprises; --"):
+    for q in (
+        '"unbalanced',
+        "AND OR NOT",
+        "name:(",
+        "*",
+        "?",
+        "\x00\x01",
+        "兰州" * 500,
+        "title:x^99",
+        "[a TO z]",
+        "'; DROP TABLE enterprises; --",
+    ):
         assert _search(app, q=q)[0].total >= 0
 
 
@@ -148,8 +166,12 @@ def test_district_codes_filter_the_district_not_the_city(app, session):
 
 def test_full_width_decision_numbers_are_found_exactly(app, session):
     ent = create_enterprise(session, name="全角测试化工有限公司")
-    fine = create_penalty(session, ent, decision_no="兰环罚（2019）12号",
-                          decision_date=dt.date.today() - dt.timedelta(days=30))
+    fine = create_penalty(
+        session,
+        ent,
+        decision_no="兰环罚（2019）12号",
+        decision_date=dt.date.today() - dt.timedelta(days=30),
+    )
     record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
     record_change(session, "penalty", fine.id, enterprise_id=ent.id)
     session.commit()
@@ -169,7 +191,8 @@ def test_searches_answer_from_the_old_index_while_a_rebuild_runs(app, session, m
     def sources_while_searching(db_session):
         for chunk in real_sources(db_session):  # a reader in another thread, as a request
             reader = threading.Thread(
-                target=lambda: seen.append(_search(app, q="兰州华源化工")[0].total))
+                target=lambda: seen.append(_search(app, q="兰州华源化工")[0].total)
+            )
             reader.start()
             reader.join()
             yield chunk

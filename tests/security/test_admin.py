@@ -47,8 +47,7 @@ def test_a_regulator_gets_403_on_every_admin_page(client, session, regulator, co
     token = csrf_token(client, "/regulator/")
     assert client.get(ADMIN).status_code == 403
     for action in ("deactivate", "activate", "revoke-sessions", "reset-mfa"):
-        response = client.post(f"{ADMIN}users/{colleague.id}/{action}",
-                               data={"csrf_token": token})
+        response = client.post(f"{ADMIN}users/{colleague.id}/{action}", data={"csrf_token": token})
         assert response.status_code == 403, action
     assert client.post(f"{ADMIN}api-keys/1/revoke", data={"csrf_token": token}).status_code == 403
     _fresh(session)
@@ -56,8 +55,9 @@ def test_a_regulator_gets_403_on_every_admin_page(client, session, regulator, co
     assert session.scalar(select(ApiClient.revoked_at)) is None
 
 
-def test_admin_lists_the_users_of_their_region_with_keys(client, session, admin, colleague,
-                                                         outsider):
+def test_admin_lists_the_users_of_their_region_with_keys(
+    client, session, admin, colleague, outsider
+):
     with client.application.app_context():
         create_api_client(session, "mirror", ["exports"])
     session.commit()
@@ -78,8 +78,9 @@ def test_an_admin_cannot_touch_a_user_outside_their_region(client, session, admi
     assert target.active and target.mfa_enrolled
 
 
-def test_deactivation_by_an_admin_ends_the_users_sessions_and_is_audited(app, client, session,
-                                                                         admin, colleague):
+def test_deactivation_by_an_admin_ends_the_users_sessions_and_is_audited(
+    app, client, session, admin, colleague
+):
     staff = app.test_client()
     login(staff, colleague.email)
     assert staff.get("/regulator/").status_code == 200
@@ -108,8 +109,7 @@ def test_an_admin_cannot_deactivate_themself(client, session, admin):
     assert session.get(User, admin.id).active
 
 
-def test_admin_ends_sessions_and_resets_the_second_factor(app, client, session, admin,
-                                                          colleague):
+def test_admin_ends_sessions_and_resets_the_second_factor(app, client, session, admin, colleague):
     staff = app.test_client()
     login(staff, colleague.email)
     login(client, admin.email)
@@ -119,9 +119,14 @@ def test_admin_ends_sessions_and_resets_the_second_factor(app, client, session, 
     _fresh(session)
     assert not session.get(User, colleague.id).mfa_enrolled
     # the next login enrols again
-    response = staff.post("/regulator/login", data={
-        "email": colleague.email, "password": "correct horse battery",
-        "csrf_token": csrf_token(staff, "/regulator/login")})
+    response = staff.post(
+        "/regulator/login",
+        data={
+            "email": colleague.email,
+            "password": "correct horse battery",
+            "csrf_token": csrf_token(staff, "/regulator/login"),
+        },
+    )
     assert "/regulator/mfa/enrol" in response.headers["Location"]
 
 
@@ -134,8 +139,10 @@ def test_admin_revokes_an_api_key_and_it_stops_working(client, session, admin):
     login(client, admin.email)
     assert _post(client, f"{ADMIN}api-keys/{partner.id}/revoke").status_code == 303
     assert client.get("/api/v1/changes", headers=headers).status_code == 401
-    assert session.scalar(select(AuditEvent.actor).where(
-        AuditEvent.action == "api_key.revoke")) == f"user:{admin.id}"
+    assert (
+        session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "api_key.revoke"))
+        == f"user:{admin.id}"
+    )
 
 
 def test_admin_actions_need_a_csrf_token(client, session, admin, colleague):

@@ -32,8 +32,10 @@ def _write_events(session, n: int = 3) -> None:
 
 
 def _rows(session) -> list[dict]:
-    return [dict(r._mapping) for r in session.execute(
-        select(AuditEvent.__table__).order_by(AuditEvent.seq))]
+    return [
+        dict(r._mapping)
+        for r in session.execute(select(AuditEvent.__table__).order_by(AuditEvent.seq))
+    ]
 
 
 def _rewrite(session, rows: list[dict], hasher, start: int = 1, **head) -> None:
@@ -44,22 +46,33 @@ def _rewrite(session, rows: list[dict], hasher, start: int = 1, **head) -> None:
         row["seq"] = seq
         if seq >= start:
             row["prev_hash"] = prev
-            row["hash"] = hasher(prev, seq, row["at"], row["actor"], row["action"],
-                                 row["subject"], row["detail"])
+            row["hash"] = hasher(
+                prev, seq, row["at"], row["actor"], row["action"], row["subject"], row["detail"]
+            )
         prev = row["hash"]
     session.execute(delete(AuditEvent))
     session.execute(insert(AuditEvent), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1)
-                    .values(seq=len(rows), hash=prev, **head))
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=len(rows), hash=prev, **head)
+    )
     session.commit()
 
 
 def _legacy_chain(session, n: int) -> None:
     """A chain as written before AUDIT_KEY existed (plain SHA-256, scheme 'sha256')."""
     now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
-    rows = [{"at": now + dt.timedelta(minutes=i), "actor": f"user:{i % 3 + 1}",
-             "action": "adjustment.approved", "subject": f"adjustment:{i}", "detail": {"i": i},
-             "prev_hash": "", "hash": ""} for i in range(n)]
+    rows = [
+        {
+            "at": now + dt.timedelta(minutes=i),
+            "actor": f"user:{i % 3 + 1}",
+            "action": "adjustment.approved",
+            "subject": f"adjustment:{i}",
+            "detail": {"i": i},
+            "prev_hash": "",
+            "hash": "",
+        }
+        for i in range(n)
+    ]
     _rewrite(session, rows, legacy_hash, scheme=PLAIN, key_id=None)
 
 
@@ -77,8 +90,15 @@ def test_rows_are_hmac_under_the_audit_key_not_plain_sha256(app, session):
     _write_events(session, 2)
     key = str(app.config["AUDIT_KEY"]).encode()
     for row in _rows(session):
-        args = (row["prev_hash"], row["seq"], row["at"], row["actor"], row["action"],
-                row["subject"], row["detail"])
+        args = (
+            row["prev_hash"],
+            row["seq"],
+            row["at"],
+            row["actor"],
+            row["action"],
+            row["subject"],
+            row["detail"],
+        )
         assert row["hash"] == keyed_hash(key, *args) != legacy_hash(*args)
     head = session.get(AuditHead, 1)
     assert head.scheme == KEYED and head.key_id and head.key_id not in str(key)
@@ -87,8 +107,7 @@ def test_rows_are_hmac_under_the_audit_key_not_plain_sha256(app, session):
 def test_cli_names_the_first_tampered_row(session, runner):
     _write_events(session)
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
-    session.execute(update(AuditEvent).where(AuditEvent.seq == 2)
-                    .values(detail={"i": 99}))
+    session.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(detail={"i": 99}))
     session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
@@ -127,13 +146,21 @@ def test_rewriting_the_chain_as_legacy_plain_is_refused(app, session, runner):
     assert "plain SHA-256" in result.output
     _write_events(session, 1)  # writing on does not launder it into a keyed chain
     new = _rows(session)[-1]
-    assert new["hash"] == keyed_hash(str(app.config["AUDIT_KEY"]).encode(), new["prev_hash"],
-                                     new["seq"], new["at"], new["actor"], new["action"],
-                                     new["subject"], new["detail"])
+    assert new["hash"] == keyed_hash(
+        str(app.config["AUDIT_KEY"]).encode(),
+        new["prev_hash"],
+        new["seq"],
+        new["at"],
+        new["actor"],
+        new["action"],
+        new["subject"],
+        new["detail"],
+    )
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "BROKEN at seq 1" in result.output
-    assert session.scalar(select(AuditEvent.action).where(
-        AuditEvent.action == "audit.rekey")) is None
+    assert (
+        session.scalar(select(AuditEvent.action).where(AuditEvent.action == "audit.rekey")) is None
+    )
 
 
 def test_flipping_only_the_flag_is_reported(app, session, runner):
@@ -154,8 +181,16 @@ def test_legacy_chain_is_verified_and_rekeyed_by_the_first_write(app, session, r
     assert rekey.action == "audit.rekey" and rekey.detail["legacy_events"] == 40
     key = str(app.config["AUDIT_KEY"]).encode()
     first = _rows(session)[0]
-    assert first["hash"] == keyed_hash(key, GENESIS, 1, first["at"], first["actor"],
-                                       first["action"], first["subject"], first["detail"])
+    assert first["hash"] == keyed_hash(
+        key,
+        GENESIS,
+        1,
+        first["at"],
+        first["actor"],
+        first["action"],
+        first["subject"],
+        first["detail"],
+    )
     assert verify_chain(session).ok
     assert stat.S_IMODE(_marker(app).stat().st_mode) == 0o600
     # from now on plain hashes never verify again
@@ -228,8 +263,9 @@ def test_a_different_audit_key_is_named_and_writes_nothing(app_config, session, 
     from wsgi import create_app
 
     _write_events(session, 2)
-    other = create_app({**app_config, "AUDIT_KEY": "not-the-key",
-                        "ENVCREDIT_INSTANCE": str(tmp_path / "other")})
+    other = create_app(
+        {**app_config, "AUDIT_KEY": "not-the-key", "ENVCREDIT_INSTANCE": str(tmp_path / "other")}
+    )
     try:
         result = other.test_cli_runner().invoke(args=["audit", "verify"])
         assert result.exit_code == 1 and "AUDIT_KEY is not the key" in result.output

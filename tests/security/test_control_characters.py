@@ -23,20 +23,30 @@ def writer(app, session):
 
 def _penalty(uscc: str, facts: str) -> dict[str, str]:
     """The review's reproduction row (row 123), with today's date so the feed would show it."""
-    return {"decision_no": "VT-1", "uscc": uscc, "violation_type": "x", "facts": facts,
-            "legal_basis": "x", "penalty_kinds": "罚款", "fine_amount": "1",
-            "decision_date": dt.date.today().isoformat(), "authority": "x", "severity": "一般"}
+    return {
+        "decision_no": "VT-1",
+        "uscc": uscc,
+        "violation_type": "x",
+        "facts": facts,
+        "legal_basis": "x",
+        "penalty_kinds": "罚款",
+        "fine_amount": "1",
+        "decision_date": dt.date.today().isoformat(),
+        "authority": "x",
+        "severity": "一般",
+    }
 
 
-def test_a_vertical_tab_in_pushed_facts_is_refused_and_the_feed_stays_up(client, session,
-                                                                         writer):
+def test_a_vertical_tab_in_pushed_facts_is_refused_and_the_feed_stays_up(client, session, writer):
     uscc = create_enterprise(session).uscc
     session.commit()
-    response = client.post("/api/v1/records/penalties", headers=writer,
-                           json={"records": [_penalty(uscc, "a\u000bb")]})
+    response = client.post(
+        "/api/v1/records/penalties", headers=writer, json={"records": [_penalty(uscc, "a\u000bb")]}
+    )
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert response.get_json()["errors"] == {
-        "records[1].facts": ["含有控制字符 \\x0b / contains control characters (\\x0b)"]}
+        "records[1].facts": ["含有控制字符 \\x0b / contains control characters (\\x0b)"]
+    }
     assert session.scalar(select(func.count()).select_from(Penalty)) == 0
     feed = client.get("/feeds/penalties.atom")
     assert feed.status_code == 200 and b"<entry>" not in feed.data
@@ -47,8 +57,9 @@ def test_other_characters_no_text_may_hold_are_422_never_500(client, session, wr
     uscc = create_enterprise(session).uscc
     session.commit()
     body = json.dumps({"records": [_penalty(uscc, facts)]})  # json.dumps keeps \ud800 escaped
-    response = client.post("/api/v1/records/penalties", headers=writer, data=body,
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/records/penalties", headers=writer, data=body, content_type="application/json"
+    )
     assert response.status_code == 422, response.get_data(as_text=True)
     assert list(response.get_json()["errors"]) == ["records[1].facts"]
     assert session.scalar(select(func.count()).select_from(Penalty)) == 0
@@ -57,7 +68,10 @@ def test_other_characters_no_text_may_hold_are_422_never_500(client, session, wr
 def test_plain_text_with_newlines_is_stored(client, session, writer):
     uscc = create_enterprise(session).uscc
     session.commit()
-    response = client.post("/api/v1/records/penalties", headers=writer,
-                           json={"records": [_penalty(uscc, "第一段\r\n第二段\t完")]})
+    response = client.post(
+        "/api/v1/records/penalties",
+        headers=writer,
+        json={"records": [_penalty(uscc, "第一段\r\n第二段\t完")]},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert session.scalar(select(Penalty.facts)) == "第一段\r\n第二段\t完"

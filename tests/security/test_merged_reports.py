@@ -19,13 +19,24 @@ from credit.tipoffs.workflow import (
 )
 
 #: the steps that concern one reporter: they stay on that reporter's own report
-REPORTER_EVENTS = {"received", "reporter_info", "reward", "duplicate", "reopen_requested",
-                   "reopened", "reopen_declined"}
+REPORTER_EVENTS = {
+    "received",
+    "reporter_info",
+    "reward",
+    "duplicate",
+    "reopen_requested",
+    "reopened",
+    "reopen_declined",
+}
 
 
 def _file(session, description: str, **kw):
-    return file_tipoff(session, TipOffInput(category="air", description=description,
-                                            location="西固区", region_code="620100", **kw))
+    return file_tipoff(
+        session,
+        TipOffInput(
+            category="air", description=description, location="西固区", region_code="620100", **kw
+        ),
+    )
 
 
 def test_every_event_kind_is_either_case_level_or_reporter_level():
@@ -36,8 +47,13 @@ def test_every_event_kind_is_either_case_level_or_reporter_level():
 @pytest.fixture
 def merged(app_context, session, regulator):
     """Row 128: a handled, rewarded, reopen-requested original and a report merged into it."""
-    original = _file(session, "化工厂夜间排放黑烟，原举报人", anonymous=False,
-                     reporter_name="原举报人甲", reporter_phone="13900000001")
+    original = _file(
+        session,
+        "化工厂夜间排放黑烟，原举报人",
+        anonymous=False,
+        reporter_name="原举报人甲",
+        reporter_phone="13900000001",
+    )
     add_information(session, original.tracking_code, original.secret, "原举报人补充：烟囱在北侧")
     tid = original.tipoff.id
     accept_tipoff(session, regulator, tid)
@@ -59,8 +75,18 @@ def test_a_merged_report_shows_the_original_case_steps_only(session, merged):
     view = track(session, newcomer.tracking_code, newcomer.secret)
     kinds = [e["kind"] for e in view["timeline"]]
     assert view["merged"] and view["status"] == "closed" and view["substantiated"] is True
-    assert sorted(kinds) == sorted(["received", "duplicate", "accepted", "classified",
-                                    "assigned", "investigating", "extended", "closed"])
+    assert sorted(kinds) == sorted(
+        [
+            "received",
+            "duplicate",
+            "accepted",
+            "classified",
+            "assigned",
+            "investigating",
+            "extended",
+            "closed",
+        ]
+    )
     notes = " ".join(str(e["note"]) for e in view["timeline"])
     for other in ("有奖举报", "原举报人补充", "整改后仍在排放", "维持原结果"):
         assert other not in notes
@@ -69,7 +95,6 @@ def test_a_merged_report_shows_the_original_case_steps_only(session, merged):
 
 def test_the_original_reporter_still_sees_their_own_steps(session, merged):
     original, _ = merged
-    kinds = {e["kind"] for e in track(session, original.tracking_code,
-                                      original.secret)["timeline"]}
+    kinds = {e["kind"] for e in track(session, original.tracking_code, original.secret)["timeline"]}
     assert {"reward", "reporter_info", "reopen_requested", "reopen_declined"} <= kinds
     assert "duplicate" not in kinds

@@ -42,8 +42,9 @@ def _logout(client) -> None:
     client.post("/regulator/logout", data={"csrf_token": csrf_token(client, "/regulator/")})
 
 
-def test_required_mfa_sends_a_new_regulator_to_enrolment_and_nothing_else(client, session,
-                                                                         regulator):
+def test_required_mfa_sends_a_new_regulator_to_enrolment_and_nothing_else(
+    client, session, regulator
+):
     response = password_step(client, regulator.email)
     assert response.status_code == 302 and response.headers["Location"].startswith(ENROL)
     for path in ("/regulator/", "/regulator/tipoffs/", "/regulator/account/"):
@@ -76,8 +77,9 @@ def test_an_enrolled_regulator_needs_a_code_after_the_password(client, regulator
     assert response.headers["Location"].startswith(CODE)
     assert client.get("/regulator/").headers["Location"].startswith(CODE)
     assert submit_code(client, response.headers["Location"], "123456").status_code == 401
-    done = submit_code(client, response.headers["Location"],
-                       unused_code(client.application, regulator.email))
+    done = submit_code(
+        client, response.headers["Location"], unused_code(client.application, regulator.email)
+    )
     assert done.status_code == 302 and done.headers["Location"].endswith("/regulator/plans")
     assert client.get("/regulator/").status_code == 200
 
@@ -143,10 +145,12 @@ def test_the_half_done_login_expires_after_five_minutes(client, regulator):
         password_step(client, regulator.email)
         clock.move_to(start + dt.timedelta(minutes=5, seconds=1))
         code = unused_code(client.application, regulator.email)
-        response = client.post(CODE, data={"code": code, "csrf_token": csrf_token(
-            client, "/regulator/login")})
+        response = client.post(
+            CODE, data={"code": code, "csrf_token": csrf_token(client, "/regulator/login")}
+        )
         assert response.status_code == 302 and response.headers["Location"].endswith(
-            "/regulator/login")
+            "/regulator/login"
+        )
         assert client.get("/regulator/").status_code == 302
 
 
@@ -159,8 +163,7 @@ def test_the_code_step_is_throttled_per_account(app, client, regulator):
     assert statuses == [401, 401, 429]
 
 
-def test_optional_mfa_lets_an_unenrolled_regulator_in_and_offers_enrolment(app, client,
-                                                                          regulator):
+def test_optional_mfa_lets_an_unenrolled_regulator_in_and_offers_enrolment(app, client, regulator):
     app.config["REGULATOR_MFA"] = "optional"
     response = password_step(client, regulator.email)
     assert response.headers["Location"].endswith("/regulator/")
@@ -174,8 +177,7 @@ def test_optional_mfa_lets_an_unenrolled_regulator_in_and_offers_enrolment(app, 
     assert password_step(client, regulator.email).headers["Location"].startswith(CODE)
 
 
-def test_the_totp_secret_is_stored_encrypted_and_bound_to_its_user(app, client, session,
-                                                                   regulator):
+def test_the_totp_secret_is_stored_encrypted_and_bound_to_its_user(app, client, session, regulator):
     secret, _ = _enrol(client, regulator.email)
     user = session.scalar(select(User).where(User.id == regulator.id))
     assert secret not in user.totp_secret
@@ -190,11 +192,14 @@ def test_the_totp_secret_is_stored_encrypted_and_bound_to_its_user(app, client, 
 def test_new_recovery_codes_replace_the_old_ones(client, regulator):
     _, old = _enrol(client, regulator.email)
     token = csrf_token(client, "/regulator/account/")
-    refused = client.post("/regulator/account/recovery-codes",
-                          data={"code": "000000", "csrf_token": token})
+    refused = client.post(
+        "/regulator/account/recovery-codes", data={"code": "000000", "csrf_token": token}
+    )
     assert refused.status_code == 422
-    renewed = client.post("/regulator/account/recovery-codes", data={
-        "code": unused_code(client.application, regulator.email), "csrf_token": token})
+    renewed = client.post(
+        "/regulator/account/recovery-codes",
+        data={"code": unused_code(client.application, regulator.email), "csrf_token": token},
+    )
     page = client.get(renewed.headers["Location"]).get_data(as_text=True)
     new = re.findall(r'<code class="big">([A-Z0-9]{5}-[A-Z0-9]{5})</code>', page)
     assert len(new) == 10 and not set(new) & set(old)
@@ -211,13 +216,25 @@ def test_changing_the_password_ends_the_other_sessions(app, client, regulator):
         login(other, regulator.email)
         assert other.get("/regulator/").status_code == 200
         token = csrf_token(client, "/regulator/account/")
-        wrong = client.post("/regulator/account/password", data={
-            "current": "not my password", "new": "a brand new pass", "confirm":
-            "a brand new pass", "csrf_token": token})
+        wrong = client.post(
+            "/regulator/account/password",
+            data={
+                "current": "not my password",
+                "new": "a brand new pass",
+                "confirm": "a brand new pass",
+                "csrf_token": token,
+            },
+        )
         assert wrong.status_code == 422
-        changed = client.post("/regulator/account/password", data={
-            "current": "correct horse battery", "new": "a brand new pass",
-            "confirm": "a brand new pass", "csrf_token": token})
+        changed = client.post(
+            "/regulator/account/password",
+            data={
+                "current": "correct horse battery",
+                "new": "a brand new pass",
+                "confirm": "a brand new pass",
+                "csrf_token": token,
+            },
+        )
         assert changed.status_code == 302
         assert client.get("/regulator/").status_code == 200  # this browser goes on
         assert other.get("/regulator/").status_code == 302

@@ -37,13 +37,27 @@ def gunicorn(sqlite_template, tmp_path, monkeypatch):
     database = tmp_path / "served.sqlite3"
     shutil.copy(sqlite_template, database)
     port, log = _free_port(), tmp_path / "gunicorn.log"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "log-test",
-           "ENVCREDIT_INSTANCE": str(tmp_path / "instance"), "BACKGROUND_CONSUMERS": "false"}
-    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-               "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2", "wsgi:app"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "log-test",
+        "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
+        "BACKGROUND_CONSUMERS": "false",
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "-c",
+        "deploy/gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        "2",
+        "wsgi:app",
+    ]
     with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -63,18 +77,23 @@ def gunicorn(sqlite_template, tmp_path, monkeypatch):
 def test_pii_in_query_strings_never_reaches_the_logs(gunicorn):
     base, log = gunicorn
     pii = {"first_name": NAME, "last_name": CN_NAME, "phone": PHONE, "email": EMAIL}
-    body = {"service_code": "air", "description": "工厂夜间排放刺鼻气体，持续数小时。",
-            "address_string": "兰州市城关区"}
-    refused = requests.post(f"{base}/open311/v2/requests.json", params=pii, data=body,
-                            timeout=10)
+    body = {
+        "service_code": "air",
+        "description": "工厂夜间排放刺鼻气体，持续数小时。",
+        "address_string": "兰州市城关区",
+    }
+    refused = requests.post(f"{base}/open311/v2/requests.json", params=pii, data=body, timeout=10)
     assert refused.status_code == 400
     filed = requests.post(f"{base}/open311/v2/requests.json", data={**body, **pii}, timeout=10)
     assert filed.status_code == 201
     code = filed.json()[0]["service_request_id"]
-    for path, params in [("/open311/v2/requests.json", {"email": EMAIL, "phone": PHONE}),
-                         (f"/open311/v2/requests/{code}.xml", {"api_key": SECRET}),
-                         ("/", {"q": NAME}), ("/api/v1/search", {"q": CN_NAME}),
-                         ("/tipoffs/track", {"code": code, "secret": SECRET})]:
+    for path, params in [
+        ("/open311/v2/requests.json", {"email": EMAIL, "phone": PHONE}),
+        (f"/open311/v2/requests/{code}.xml", {"api_key": SECRET}),
+        ("/", {"q": NAME}),
+        ("/api/v1/search", {"q": CN_NAME}),
+        ("/tipoffs/track", {"code": code, "secret": SECRET}),
+    ]:
         assert requests.get(base + path, params=params, timeout=10).status_code < 500
     time.sleep(0.5)  # let gunicorn flush the access log
     text = log.read_text(errors="replace")

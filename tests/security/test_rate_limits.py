@@ -24,8 +24,13 @@ from tests.disclosure.test_tipoffs import (
 )
 from tests.factories import create_enterprise, create_penalty
 
-API_BODY = {"category": "water", "description": "河道排污口持续排放发黑污水", "location": "黄河",
-            "region_code": "620100", "anonymous": True}
+API_BODY = {
+    "category": "water",
+    "description": "河道排污口持续排放发黑污水",
+    "location": "黄河",
+    "region_code": "620100",
+    "anonymous": True,
+}
 
 
 def test_page_and_api_filing_share_one_bucket_refusals_included(app, client, session):
@@ -68,8 +73,10 @@ def test_objections_and_repairs_share_the_case_filing_bucket(app, client, sessio
     assert client.post(path, data={**objection, "claim": "评价有误，请核实"}).status_code == 302
     repair = f"/penalties/{penalty.id}/repair"
     assert client.post(repair, data={"csrf_token": token, "reason": "x"}).status_code == 422
-    for refused in (client.post(path, data={**objection, "claim": "再次提出异议"}),
-                    client.post(repair, data={"csrf_token": token, "reason": "已整改完毕"})):
+    for refused in (
+        client.post(path, data={**objection, "claim": "再次提出异议"}),
+        client.post(repair, data={"csrf_token": token, "reason": "已整改完毕"}),
+    ):
         assert refused.status_code == 429 and "秒后再试" in refused.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Objection)) == 1
     assert session.scalar(select(func.count()).select_from(RepairApplication)) == 0
@@ -78,46 +85,68 @@ def test_objections_and_repairs_share_the_case_filing_bucket(app, client, sessio
 def test_every_answer_with_a_secret_or_reporter_data_is_no_store(client):
     created = client.post("/api/v1/tipoffs", json=API_BODY)
     assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
-    named = file_through_page(client, identity="named", reporter_name="王五",
-                              description="太短")[0]
+    named = file_through_page(client, identity="named", reporter_name="王五", description="太短")[0]
     assert named.status_code == 422 and named.headers["Cache-Control"] == "no-store"
-    response = client.post("/tipoffs/new", data={
-        "csrf_token": csrf_token(client, "/tipoffs/new"), "category": "air",
-        "description": "化工厂夜间排放刺鼻黑烟。", "location": "x", "region_code": "620100"})
+    response = client.post(
+        "/tipoffs/new",
+        data={
+            "csrf_token": csrf_token(client, "/tipoffs/new"),
+            "category": "air",
+            "description": "化工厂夜间排放刺鼻黑烟。",
+            "location": "x",
+            "region_code": "620100",
+        },
+    )
     receipt = client.get(response.headers["Location"])
     assert receipt.headers["Cache-Control"] == "no-store"
     assert client.get("/tipoffs/track").headers["Cache-Control"] == "no-store"
 
 
 BREAKERS = [
-    {"category": "smell"}, {"description": "短"}, {"location": ""}, {"region_code": "999999"},
-    {"region_code": ""}, {"latitude": "95", "longitude": "1"}, {"latitude": "1"},
-    {"enterprise": "不存在的企业甲乙丙"}, {"identity": "named"},
+    {"category": "smell"},
+    {"description": "短"},
+    {"location": ""},
+    {"region_code": "999999"},
+    {"region_code": ""},
+    {"latitude": "95", "longitude": "1"},
+    {"latitude": "1"},
+    {"enterprise": "不存在的企业甲乙丙"},
+    {"identity": "named"},
     {"identity": "named", "reporter_name": "李四", "reporter_email": "nope"},
 ]
 
 
 def _counts(session) -> tuple[int, ...]:
     session.rollback()  # a fresh snapshot
-    return tuple(session.scalar(select(func.count()).select_from(model))
-                 for model in (TipOff, TipOffEvent, Attachment, AuditEvent, ChangeLog))
+    return tuple(
+        session.scalar(select(func.count()).select_from(model))
+        for model in (TipOff, TipOffEvent, Attachment, AuditEvent, ChangeLog)
+    )
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(breaker=st.sampled_from(BREAKERS),
-       extra=st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=30),
-       files=st.lists(st.sampled_from(["photo", "exe", "none"]), max_size=3))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    breaker=st.sampled_from(BREAKERS),
+    extra=st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=30),
+    files=st.lists(st.sampled_from(["photo", "exe", "none"]), max_size=3),
+)
 def test_a_refused_filing_stores_nothing(app, client, session, breaker, extra, files):
     app.config["TIPOFF_RATE_LIMIT"] = "1000000 per hour"
-    uploads = [(io.BytesIO(jpeg_with_gps() if kind == "photo" else FAKE_EXE), f"{kind}.jpg")
-               for kind in files if kind != "none"]
+    uploads = [
+        (io.BytesIO(jpeg_with_gps() if kind == "photo" else FAKE_EXE), f"{kind}.jpg")
+        for kind in files
+        if kind != "none"
+    ]
     before = _counts(session)
     overrides = {**breaker, "location": breaker.get("location", "某地" + extra.strip())}
     response, _ = file_through_page(client, attachments=uploads, **overrides)
     assert response.status_code == 422
-    api = client.post("/api/v1/tipoffs", json={**API_BODY, "region_code": "999999",
-                                                "location": "某地" + extra.strip()})
+    api = client.post(
+        "/api/v1/tipoffs",
+        json={**API_BODY, "region_code": "999999", "location": "某地" + extra.strip()},
+    )
     assert api.status_code == 422
     assert _counts(session) == before == (0, 0, 0, 0, 0)
     assert upload_files(app) == []

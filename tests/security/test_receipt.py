@@ -18,8 +18,9 @@ COOKIE = "envcredit_session"
 
 
 def _file(client):
-    response = client.post("/tipoffs/new", data=form_data(client),
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/tipoffs/new", data=form_data(client), content_type="multipart/form-data"
+    )
     assert response.status_code == 303
     return response
 
@@ -78,8 +79,15 @@ def test_a_seal_opens_only_with_its_token():
 
 
 def test_unclaimed_receipts_expire_after_ten_minutes_and_are_swept(app_context, session):
-    filed = file_tipoff(session, TipOffInput(category="air", description="工厂排放黑烟十分严重",
-                                             location="某地", region_code="620100"))
+    filed = file_tipoff(
+        session,
+        TipOffInput(
+            category="air",
+            description="工厂排放黑烟十分严重",
+            location="某地",
+            region_code="620100",
+        ),
+    )
     now = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
     stale = issue_receipt(session, filed, now=now)
     fresh = issue_receipt(session, filed, now=now + dt.timedelta(minutes=5))

@@ -31,8 +31,7 @@ def test_public_base_url_host_is_trusted_and_used_for_absolute_urls(app_config):
     app = create_app({**app_config, "PUBLIC_BASE_URL": "https://credit.example.gov.cn/"})
     try:
         client = app.test_client()
-        response = client.get("/feeds/penalties.atom",
-                              headers={"Host": "credit.example.gov.cn"})
+        response = client.get("/feeds/penalties.atom", headers={"Host": "credit.example.gov.cn"})
         assert response.status_code == 200
         body = response.get_data(as_text=True)
         assert "https://credit.example.gov.cn/" in body and "localhost" not in body
@@ -46,14 +45,18 @@ def test_trusted_hosts_parses_the_list_and_adds_the_public_host():
     assert trusted_hosts("localhost", "https://a.example:8443/x") == ["localhost", "a.example"]
 
 
-@pytest.mark.parametrize("body", [
-    "[" * 100_000 + "]" * 100_000,
-    '{"a":' * 50_000 + "1" + "}" * 50_000,
-    '{"category":"air","latitude":' + "9" * 5000 + "}",
-    '{"records":[' + "[" * 20_000 + "]" * 20_000 + "]}",
-])
-@pytest.mark.parametrize("path", ["/api/v1/tipoffs", "/api/v1/records/enterprises",
-                                  "/api/v1/webhooks"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+        '{"category":"air","latitude":' + "9" * 5000 + "}",
+        '{"records":[' + "[" * 20_000 + "]" * 20_000 + "]}",
+    ],
+)
+@pytest.mark.parametrize(
+    "path", ["/api/v1/tipoffs", "/api/v1/records/enterprises", "/api/v1/webhooks"]
+)
 def test_hostile_json_bodies_are_400_not_500(client, path, body):
     response = client.post(path, data=body, content_type="application/json")
     assert response.status_code == 400, response.get_data(as_text=True)[:200]
@@ -63,8 +66,9 @@ def test_hostile_json_bodies_are_400_not_500(client, path, body):
 
 def test_oversized_json_body_is_413(client, app):
     app.config["JSON_MAX_BYTES"] = 1000
-    response = client.post("/api/v1/tipoffs", data=json.dumps({"x": "a" * 2000}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/tipoffs", data=json.dumps({"x": "a" * 2000}), content_type="application/json"
+    )
     assert response.status_code == 413 and response.mimetype == "application/problem+json"
 
 
@@ -82,8 +86,10 @@ def test_long_query_string_is_414_problem_json(client):
     assert page.status_code == 414
 
 
-@pytest.mark.parametrize("target", ["/regulator/\r\nX-Injected: 1", "/regulator/\nx",
-                                    "/regulator/\x00", "/regulator/\x7f"])
+@pytest.mark.parametrize(
+    "target",
+    ["/regulator/\r\nX-Injected: 1", "/regulator/\nx", "/regulator/\x00", "/regulator/\x7f"],
+)
 def test_control_characters_in_a_redirect_target_are_400(target):
     from werkzeug.exceptions import BadRequest
 
@@ -91,17 +97,29 @@ def test_control_characters_in_a_redirect_target_are_400(target):
         safe_local_path(target, "/regulator/", "/regulator/cases")
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/",
-                                    "/regulator//evil.example", "/regulator/\\evil.example",
-                                    "/regulator/%0d%0aX:1", "/regulator/%5Cevil", "/other/",
-                                    "/regulator/a b", None, ""])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/regulator//evil.example",
+        "/regulator/\\evil.example",
+        "/regulator/%0d%0aX:1",
+        "/regulator/%5Cevil",
+        "/other/",
+        "/regulator/a b",
+        None,
+        "",
+    ],
+)
 def test_unsafe_redirect_targets_fall_back(target):
     assert safe_local_path(target, "/regulator/", "/regulator/cases") == "/regulator/cases"
 
 
 def test_safe_redirect_target_is_kept():
-    assert safe_local_path("/regulator/cases?page=2", "/regulator/", "/x") == \
-        "/regulator/cases?page=2"
+    assert (
+        safe_local_path("/regulator/cases?page=2", "/regulator/", "/x") == "/regulator/cases?page=2"
+    )
 
 
 def test_crlf_in_back_field_gives_400_not_500(client, session):
@@ -110,8 +128,10 @@ def test_crlf_in_back_field_gives_400_not_500(client, session):
     make_regulator(session, "back@example.cn")
     login(client, "back@example.cn")
     token = csrf_token(client, "/regulator/cases")
-    response = client.post("/regulator/adjustments/1/reject", data={
-        "csrf_token": token, "back": "/regulator/\r\nX-Injected: 1", "note": "x"})
+    response = client.post(
+        "/regulator/adjustments/1/reject",
+        data={"csrf_token": token, "back": "/regulator/\r\nX-Injected: 1", "note": "x"},
+    )
     assert response.status_code == 400
     assert "X-Injected" not in response.headers
 

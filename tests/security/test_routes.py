@@ -5,14 +5,24 @@ from __future__ import annotations
 import re
 
 #: endpoints that anyone may reach (pages, API, static files, health)
-PUBLIC_PREFIXES = ("/api/", "/open311/", "/static/", "/healthz", "/enterprises/", "/penalties/",
-                   "/cases/", "/tipoffs/", "/stats", "/feeds/", "/search")
+PUBLIC_PREFIXES = (
+    "/api/",
+    "/open311/",
+    "/static/",
+    "/healthz",
+    "/enterprises/",
+    "/penalties/",
+    "/cases/",
+    "/tipoffs/",
+    "/stats",
+    "/feeds/",
+    "/search",
+)
 PUBLIC_EXACT = {"/", "/regulator/login", "/penalties"}
 
 
 def _sample_path(rule) -> str:
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x",
-                  rule.rule)
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
 
 
 def test_regulator_routes_need_login(app, client):

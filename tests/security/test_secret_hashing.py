@@ -17,8 +17,12 @@ from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import TipOff
 from tests.disclosure.test_tipoffs import file_through_page, receipt_codes, track
 
-VALID = {"category": "air", "description": "工厂排放黑烟十分严重", "location": "某地",
-         "region_code": "620100"}
+VALID = {
+    "category": "air",
+    "description": "工厂排放黑烟十分严重",
+    "location": "某地",
+    "region_code": "620100",
+}
 
 
 @pytest.fixture
@@ -53,8 +57,11 @@ def test_a_refused_filing_is_never_hashed(app_context, session, hashes):
 def test_tracking_new_rows_costs_no_argon2(app_context, session, hashes):
     filed = file_tipoff(session, TipOffInput(**VALID))
     assert find_tracked(session, filed.tracking_code, filed.secret.lower()) is filed.tipoff
-    for code, secret in ((filed.tracking_code, "AAAA-BBBB-CCCC-DDDD"),
-                         ("JB-AAAAA-BBBBB", filed.secret), ("garbage", "")):
+    for code, secret in (
+        (filed.tracking_code, "AAAA-BBBB-CCCC-DDDD"),
+        ("JB-AAAAA-BBBBB", filed.secret),
+        ("garbage", ""),
+    ):
         with pytest.raises(NotFound):
             find_tracked(session, code, secret)
     assert hashes["argon2"] == 0
@@ -82,11 +89,14 @@ def test_a_legacy_argon2_secret_works_once_more_and_is_rehashed(app, client, ses
 
 def test_the_api_rehashes_a_legacy_secret_too(client, session):
     created = client.post("/api/v1/tipoffs", json={**VALID, "anonymous": True}).get_json()
-    session.execute(update(TipOff).values(
-        secret_hash=hash_secret(created["secret"].replace("-", ""))))
+    session.execute(
+        update(TipOff).values(secret_hash=hash_secret(created["secret"].replace("-", "")))
+    )
     session.commit()
-    status = client.get(f"/api/v1/tipoffs/{created['tracking_code']}",
-                        headers={"X-Tipoff-Secret": created["secret"]})
+    status = client.get(
+        f"/api/v1/tipoffs/{created['tracking_code']}",
+        headers={"X-Tipoff-Secret": created["secret"]},
+    )
     assert status.status_code == 200
     session.rollback()  # a fresh snapshot, and objects read again
     session.expire_all()

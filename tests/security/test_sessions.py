@@ -41,16 +41,19 @@ def test_login_sets_a_safe_cookie_and_audits(client, session, regulator):
 
 def test_cookie_is_secure_over_https(client, regulator):
     token = csrf_token(client, "/regulator/login")
-    response = client.post("/regulator/login", base_url="https://localhost",
-                           headers={"Referer": "https://localhost/regulator/login"},
-                           data={"email": regulator.email, "password": "correct horse battery",
-                                 "csrf_token": token})
+    response = client.post(
+        "/regulator/login",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/regulator/login"},
+        data={"email": regulator.email, "password": "correct horse battery", "csrf_token": token},
+    )
     assert "Secure" in response.headers["Set-Cookie"]
 
 
 def test_login_without_csrf_token_is_refused(client, regulator):
-    response = client.post("/regulator/login", data={"email": regulator.email,
-                                                     "password": "correct horse battery"})
+    response = client.post(
+        "/regulator/login", data={"email": regulator.email, "password": "correct horse battery"}
+    )
     assert response.status_code == 400
     assert client.get("/regulator/").status_code == 302
 
@@ -71,8 +74,10 @@ def test_logout_needs_post_and_ends_the_session(client, regulator):
 
 def test_open_redirect_is_refused(client, regulator):
     token = csrf_token(client, "/regulator/login")
-    response = client.post("/regulator/login?next=//evil.example/", data={
-        "email": regulator.email, "password": "correct horse battery", "csrf_token": token})
+    response = client.post(
+        "/regulator/login?next=//evil.example/",
+        data={"email": regulator.email, "password": "correct horse battery", "csrf_token": token},
+    )
     assert response.headers["Location"].endswith("/regulator/")
 
 
@@ -80,15 +85,18 @@ def test_plans_page_draws_within_region_only(client, session, regulator):
     make_regulator(session, "other@example.cn", region="411300")
     login(client, regulator.email)
     token = csrf_token(client, "/regulator/plans")
-    ok = client.post("/regulator/plans", data={"region": "620100", "count": 3, "seed": 1,
-                                              "csrf_token": token})
+    ok = client.post(
+        "/regulator/plans", data={"region": "620100", "count": 3, "seed": 1, "csrf_token": token}
+    )
     assert ok.status_code == 302
     assert client.get(ok.headers["Location"]).status_code == 200
-    outside = client.post("/regulator/plans", data={"region": "411300", "count": 3, "seed": 1,
-                                                   "csrf_token": token})
+    outside = client.post(
+        "/regulator/plans", data={"region": "411300", "count": 3, "seed": 1, "csrf_token": token}
+    )
     assert outside.status_code == 403
-    bad = client.post("/regulator/plans", data={"region": "abc", "count": -1, "seed": 1,
-                                               "csrf_token": token})
+    bad = client.post(
+        "/regulator/plans", data={"region": "abc", "count": -1, "seed": 1, "csrf_token": token}
+    )
     assert bad.status_code == 422
 
 
@@ -119,11 +127,16 @@ def test_cookie_copied_before_logout_is_refused_afterwards(app, client, regulato
     assert replay.status_code == 302 and "/regulator/login" in replay.headers["Location"]
 
 
-@pytest.mark.parametrize("command", [
-    ["users", "deactivate"], ["users", "revoke-sessions"], ["users", "reset-password"],
-    ["users", "reset-mfa"]])
-def test_operator_commands_end_every_copy_of_the_cookie(app, client, runner, regulator,
-                                                        command):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["users", "deactivate"],
+        ["users", "revoke-sessions"],
+        ["users", "reset-password"],
+        ["users", "reset-mfa"],
+    ],
+)
+def test_operator_commands_end_every_copy_of_the_cookie(app, client, runner, regulator, command):
     copied = _logged_in_cookie(client, regulator.email)
     result = runner.invoke(args=[*command, regulator.email], input="a new password 123\n")
     assert result.exit_code == 0, result.output
@@ -170,7 +183,8 @@ def test_session_ends_after_the_maximum_hours_even_when_active(client, regulator
 def test_cookie_lifetime_is_at_most_twelve_hours(client, regulator):
     response = login(client, regulator.email)
     expires = parsedate_to_datetime(
-        re.search(r"Expires=([^;]+)", response.headers["Set-Cookie"]).group(1))
+        re.search(r"Expires=([^;]+)", response.headers["Set-Cookie"]).group(1)
+    )
     assert expires - utcnow() <= dt.timedelta(hours=12)
     assert expires - utcnow() > dt.timedelta(hours=7)  # but lasts a working day
 
@@ -178,8 +192,11 @@ def test_cookie_lifetime_is_at_most_twelve_hours(client, regulator):
 def test_last_seen_is_written_at_most_once_a_minute(client, session, regulator):
     def last_seen():
         session.rollback()  # a fresh snapshot
-        return session.scalar(select(UserSession.last_seen_at).where(
-            UserSession.stage == "full", UserSession.ended_at.is_(None)))
+        return session.scalar(
+            select(UserSession.last_seen_at).where(
+                UserSession.stage == "full", UserSession.ended_at.is_(None)
+            )
+        )
 
     start = utcnow()
     with time_machine.travel(start, tick=False) as clock:
@@ -202,8 +219,7 @@ def test_only_a_hashed_random_id_is_stored_for_the_cookie(app, client, session, 
     assert token not in stored and all(h.startswith("hmac-sha256$") for h in stored)
 
 
-def test_login_issues_a_new_session_id_and_the_half_done_cookie_stays_out(app, client,
-                                                                        regulator):
+def test_login_issues_a_new_session_id_and_the_half_done_cookie_stays_out(app, client, regulator):
     response = password_step(client, regulator.email)
     pending = client.get_cookie(COOKIE).value
     assert "/regulator/mfa/enrol" in response.headers["Location"]
@@ -216,10 +232,12 @@ def test_login_issues_a_new_session_id_and_the_half_done_cookie_stays_out(app, c
 
 # -- login throttles (security F3, review row 139) -------------------------------------------
 
+
 def test_password_spraying_from_one_address_gets_429(app, client, session, regulator):
     app.config["LOGIN_RATE_LIMIT"] = "3 per hour"
-    statuses = [password_step(client, f"user{i}@example.cn", "Spring2026!!").status_code
-                for i in range(5)]
+    statuses = [
+        password_step(client, f"user{i}@example.cn", "Spring2026!!").status_code for i in range(5)
+    ]
     assert statuses == [401, 401, 401, 429, 429]
     # the refused attempt never reached the password check: the real account is untouched
     assert password_step(client, regulator.email, "wrong password!").status_code == 429
@@ -233,12 +251,14 @@ def test_one_account_is_throttled_across_addresses(app, regulator):
     for i in range(5):
         browser = app.test_client()
         browser.environ_base["REMOTE_ADDR"] = f"127.0.0.{10 + i}"
-        statuses.append(password_step(browser, f" {regulator.email.upper()} ",
-                                      "wrong password!").status_code)
+        statuses.append(
+            password_step(browser, f" {regulator.email.upper()} ", "wrong password!").status_code
+        )
     assert statuses == [401, 401, 401, 429, 429]
 
 
 # -- no caching of regulator pages (security I3, review row 148) -----------------------------
+
 
 def test_regulator_pages_are_never_stored_by_a_cache(client, regulator):
     assert client.get("/regulator/login").headers["Cache-Control"] == "no-store"

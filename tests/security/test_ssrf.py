@@ -32,8 +32,10 @@ NAMES = {
 def stub_resolver(host, port, *args, **kwargs):
     if host not in NAMES:
         raise socket.gaierror(socket.EAI_NONAME, "stub: unknown name")
-    return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-             (a, port)) for a in NAMES[host]]
+    return [
+        (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+        for a in NAMES[host]
+    ]
 
 
 class Refusing:
@@ -123,37 +125,63 @@ def test_guard_refuses_a_name_with_any_non_public_address():
         vet_url("https://split.test/hook")
 
 
-@pytest.mark.parametrize(("url", "host", "port", "path", "addresses"), [
-    ("https://partner.test/hook?k=1", "partner.test", 443, "/hook?k=1", ("93.184.216.34",)),
-    ("http://PARTNER.test.:8080", "partner.test", 8080, "/", ("93.184.216.34",)),
-    ("http://v6.partner.test/x", "v6.partner.test", 80, "/x", ("2606:2800:220:1::",)),
-    ("http://例子.中国/x", "xn--fsqu00a.xn--fiqs8s", 80, "/x", ("93.184.216.34",)),
-    ("http://93.184.216.34/", "93.184.216.34", 80, "/", ("93.184.216.34",)),
-    ("http://[2606:2800:220:1::]:1024/", "2606:2800:220:1::", 1024, "/",
-     ("2606:2800:220:1::",)),
-])
+@pytest.mark.parametrize(
+    ("url", "host", "port", "path", "addresses"),
+    [
+        ("https://partner.test/hook?k=1", "partner.test", 443, "/hook?k=1", ("93.184.216.34",)),
+        ("http://PARTNER.test.:8080", "partner.test", 8080, "/", ("93.184.216.34",)),
+        ("http://v6.partner.test/x", "v6.partner.test", 80, "/x", ("2606:2800:220:1::",)),
+        ("http://例子.中国/x", "xn--fsqu00a.xn--fiqs8s", 80, "/x", ("93.184.216.34",)),
+        ("http://93.184.216.34/", "93.184.216.34", 80, "/", ("93.184.216.34",)),
+        (
+            "http://[2606:2800:220:1::]:1024/",
+            "2606:2800:220:1::",
+            1024,
+            "/",
+            ("2606:2800:220:1::",),
+        ),
+    ],
+)
 def test_guard_accepts_public_targets(url, host, port, path, addresses):
     target = vet_url(url)
-    assert (target.host, target.port, target.path, target.addresses) == \
-        (host, port, path, addresses)
+    assert (target.host, target.port, target.path, target.addresses) == (
+        host,
+        port,
+        path,
+        addresses,
+    )
 
 
-@pytest.mark.parametrize(("address", "public"), [
-    ("::ffff:93.184.216.34", True), ("::ffff:10.0.0.1", False),
-    ("64:ff9b::5db8:d822", True), ("64:ff9b::a00:1", False), ("64:ff9b:1::5db8:d822", False),
-    ("2002:5db8:d822::1", True), ("2002:a9fe:a9fe::1", False), ("2002:6440:1::", False),
-    ("2001:0:5db8:d822::", False), ("::7f00:1", False),
-])
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("::ffff:93.184.216.34", True),
+        ("::ffff:10.0.0.1", False),
+        ("64:ff9b::5db8:d822", True),
+        ("64:ff9b::a00:1", False),
+        ("64:ff9b:1::5db8:d822", False),
+        ("2002:5db8:d822::1", True),
+        ("2002:a9fe:a9fe::1", False),
+        ("2002:6440:1::", False),
+        ("2001:0:5db8:d822::", False),
+        ("::7f00:1", False),
+    ],
+)
 def test_embedded_ipv4_decides_for_ipv6_transition_forms(address, public):
     assert is_public(ipaddress.ip_address(address)) is public
 
 
 def test_allow_private_still_refuses_the_other_rules():
     assert vet_url("http://127.0.0.1:8080/x", allow_private=True).addresses == ("127.0.0.1",)
-    assert vet_url("http://localhost:8080/", allow_private=True).addresses == \
-        ("127.0.0.1", "::1")
-    for url in ("http://user@127.0.0.1:8080/", "ftp://127.0.0.1/", "http://127.0.0.1:25/",
-                "http://0.0.0.0:8080/", "http://224.0.0.1:8080/", "http://2130706433:8080/"):
+    assert vet_url("http://localhost:8080/", allow_private=True).addresses == ("127.0.0.1", "::1")
+    for url in (
+        "http://user@127.0.0.1:8080/",
+        "ftp://127.0.0.1/",
+        "http://127.0.0.1:25/",
+        "http://0.0.0.0:8080/",
+        "http://224.0.0.1:8080/",
+        "http://2130706433:8080/",
+    ):
         with pytest.raises(RefusedURL):
             vet_url(url, allow_private=True)
 
@@ -254,8 +282,14 @@ def loopback():
 
 
 def _local(url, **kwargs):
-    return post(url, b'{"x": 1}', {"Content-Type": "application/json"}, allow_private=True,
-                connect=socket.create_connection, **kwargs)
+    return post(
+        url,
+        b'{"x": 1}',
+        {"Content-Type": "application/json"},
+        allow_private=True,
+        connect=socket.create_connection,
+        **kwargs,
+    )
 
 
 def test_redirects_are_not_followed(loopback):

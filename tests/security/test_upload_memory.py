@@ -31,8 +31,12 @@ PEAK_LIMIT_KB = 400 * 1024
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 @cache
@@ -42,8 +46,12 @@ def black_png(width: int, height: int) -> bytes:
     row = b"\x00" * (1 + 3 * width)  # filter byte + RGB
     body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", body)
-            + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", body)
+        + _chunk(b"IEND", b"")
+    )
 
 
 def _free_port() -> int:
@@ -54,11 +62,19 @@ def _free_port() -> int:
 
 def _multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-             .encode() for k, v in fields.items()]
-    parts += [(f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
-               f'filename="{name}"\r\nContent-Type: image/png\r\n\r\n').encode() + data + b"\r\n"
-              for name, data in files]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts += [
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
+            f'filename="{name}"\r\nContent-Type: image/png\r\n\r\n'
+        ).encode()
+        + data
+        + b"\r\n"
+        for name, data in files
+    ]
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
@@ -70,15 +86,26 @@ def _file_tipoff(port: int, files: list[tuple[str, bytes]], results: list) -> No
             cookie = form.getheader("Set-Cookie", "").split(";")[0]
             page = form.read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        body, boundary = _multipart({"csrf_token": token, "category": "air", "location": "西固区",
-                                     "description": "化工厂夜间排放刺鼻黑烟，持续两小时以上。",
-                                     "region_code": "620100", "identity": "anonymous"}, files)
+        body, boundary = _multipart(
+            {
+                "csrf_token": token,
+                "category": "air",
+                "location": "西固区",
+                "description": "化工厂夜间排放刺鼻黑烟，持续两小时以上。",
+                "region_code": "620100",
+                "identity": "anonymous",
+            },
+            files,
+        )
         started = time.monotonic()
-        conn.request("POST", "/tipoffs/new", body=body, headers={
-            "Cookie": cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        conn.request(
+            "POST",
+            "/tipoffs/new",
+            body=body,
+            headers={"Cookie": cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         with conn.getresponse() as answer:
-            results.append((answer.status, answer.read().decode(),
-                            time.monotonic() - started))
+            results.append((answer.status, answer.read().decode(), time.monotonic() - started))
     finally:
         conn.close()
 
@@ -112,14 +139,33 @@ def server(tmp_path, sqlite_template):
     database = instance / "envcredit.sqlite3"
     shutil.copy(sqlite_template, database)
     port = _free_port()
-    env = {"PATH": str(BIN), "HOME": str(tmp_path), "ENVCREDIT_INSTANCE": str(instance),
-           "DATABASE_URL": f"sqlite:///{database}", "BACKGROUND_CONSUMERS": "false",
-           "TIPOFF_RATE_LIMIT": "1000 per hour"}
+    env = {
+        "PATH": str(BIN),
+        "HOME": str(tmp_path),
+        "ENVCREDIT_INSTANCE": str(instance),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "BACKGROUND_CONSUMERS": "false",
+        "TIPOFF_RATE_LIMIT": "1000 per hour",
+    }
     log = (tmp_path / "gunicorn.log").open("wb")
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "8", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "8",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(150):
             if _answers(port):
@@ -143,16 +189,19 @@ def test_eight_concurrent_bomb_uploads_keep_the_worker_under_400_mb(server):
     requests += [[(f"under{i}.png", under) for i in range(5)]] * 3
     results: list = []
     baseline = _kb(_worker_status(master), "VmRSS")
-    threads = [threading.Thread(target=_file_tipoff, args=(port, files, results))
-               for files in requests]
+    threads = [
+        threading.Thread(target=_file_tipoff, args=(port, files, results)) for files in requests
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=300)
     status = _worker_status(master)
     peak = _kb(status, "VmHWM")
-    print(f"worker RSS before {baseline // 1024} MB, peak {peak // 1024} MB; answers "
-          + ", ".join(f"{code} in {seconds:.1f} s" for code, _, seconds in results))
+    print(
+        f"worker RSS before {baseline // 1024} MB, peak {peak // 1024} MB; answers "
+        + ", ".join(f"{code} in {seconds:.1f} s" for code, _, seconds in results)
+    )
     assert sorted(code for code, _, _ in results) == [303] * 3 + [422] * 5, log.read_text()
     refused = [text for code, text, _ in results if code == 422]
     assert all("图片尺寸过大" in text and "4000 万像素" in text for text in refused)

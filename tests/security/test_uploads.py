@@ -29,16 +29,25 @@ from tests.disclosure.test_tipoffs import (
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(
-        ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png_header(width: int, height: int, extra: bytes = b"") -> bytes:
     """A PNG that claims ``width``×``height`` RGB pixels but carries (almost) none: only a
     decoder would notice, and the header checks must never get that far."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + extra
-            + _chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + extra
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def encoded(img: Image.Image, fmt: str, **options) -> bytes:
@@ -61,8 +70,7 @@ def decodes(monkeypatch):
     return calls
 
 
-def test_too_many_pixels_is_refused_from_the_header_without_decoding(app, client, session,
-                                                                     decodes):
+def test_too_many_pixels_is_refused_from_the_header_without_decoding(app, client, session, decodes):
     bomb = png_header(7000, 7000)  # 49 Mpx: the review's 143 KB bomb, as a header
     response, _ = file_through_page(client, attachments=[(io.BytesIO(bomb), "bomb.png")])
     text = response.get_data(as_text=True)
@@ -72,10 +80,16 @@ def test_too_many_pixels_is_refused_from_the_header_without_decoding(app, client
     assert session.scalar(select(func.count()).select_from(TipOff)) == 0
 
 
-@pytest.mark.parametrize(("size", "accepted"), [
-    ((6324, 6325), True), ((6325, 6325), False),  # 39,999,300 and 40,005,625 pixels
-    ((12000, 10), True), ((12001, 10), False), ((10, 12001), False),
-])
+@pytest.mark.parametrize(
+    ("size", "accepted"),
+    [
+        ((6324, 6325), True),
+        ((6325, 6325), False),  # 39,999,300 and 40,005,625 pixels
+        ((12000, 10), True),
+        ((12001, 10), False),
+        ((10, 12001), False),
+    ],
+)
 def test_the_caps_are_40_megapixels_and_12000_pixels_a_side(size, accepted, decodes):
     data = png_header(*size)
     if accepted:
@@ -94,8 +108,14 @@ def test_every_file_is_checked_before_any_is_decoded(decodes):
 
 
 def test_refused_form_fields_mean_the_uploads_are_never_read(app, client, session, decodes):
-    response, _ = file_through_page(client, region_code="999999", attachments=[
-        (io.BytesIO(png_header(7000, 7000)), "bomb.png"), (io.BytesIO(FAKE_EXE), "x.jpg")])
+    response, _ = file_through_page(
+        client,
+        region_code="999999",
+        attachments=[
+            (io.BytesIO(png_header(7000, 7000)), "bomb.png"),
+            (io.BytesIO(FAKE_EXE), "x.jpg"),
+        ],
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 422 and "region_code" in text
     assert "图片尺寸过大" not in text and "只接受" not in text  # the files were not looked at
@@ -106,8 +126,9 @@ def test_tracking_checks_code_secret_and_text_before_reading_uploads(app, client
     _, receipt = file_through_page(client)
     code, secret = receipt_codes(receipt)
     bomb = [(io.BytesIO(png_header(7000, 7000)), "bomb.png")]
-    wrong = track(client, code, "AAAA-BBBB-CCCC-DDDD", action="info", text="夜里又在排放",
-                  attachments=bomb)
+    wrong = track(
+        client, code, "AAAA-BBBB-CCCC-DDDD", action="info", text="夜里又在排放", attachments=bomb
+    )
     assert wrong.status_code == 404 and "图片尺寸过大" not in wrong.get_data(as_text=True)
     bomb = [(io.BytesIO(png_header(7000, 7000)), "bomb.png")]
     short = track(client, code, secret, action="info", text="x", attachments=bomb)
@@ -136,9 +157,11 @@ def test_an_animated_gif_keeps_its_first_frame_only(monkeypatch):
     gif = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:])
     seen = []
     original = GifImagePlugin.GifImageFile._seek
-    monkeypatch.setattr(GifImagePlugin.GifImageFile, "_seek",
-                        lambda self, frame, *a, **k: seen.append(frame) or original(
-                            self, frame, *a, **k))
+    monkeypatch.setattr(
+        GifImagePlugin.GifImageFile,
+        "_seek",
+        lambda self, frame, *a, **k: seen.append(frame) or original(self, frame, *a, **k),
+    )
     [stored] = prepare_uploads([("anim.gif", gif)])
     assert set(seen) == {0}  # the later frames are never even read
     assert stored.content_type == "image/png" and stored.filename == "anim.png"
@@ -156,8 +179,10 @@ def test_gif_transparency_survives_as_pixels():
         assert out.convert("RGBA").getpixel((0, 0))[3] == 0
 
 
-@pytest.mark.parametrize("options", [{"lossless": True}, {"quality": 50},
-                                     {"exif": b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00"}])
+@pytest.mark.parametrize(
+    "options",
+    [{"lossless": True}, {"quality": 50}, {"exif": b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00"}],
+)
 @pytest.mark.parametrize("mode", ["RGB", "RGBA"])
 def test_webp_canvas_is_read_from_the_riff_header(options, mode):
     data = encoded(Image.new(mode, (321, 123), "red"), "WEBP", **options)
@@ -165,8 +190,14 @@ def test_webp_canvas_is_read_from_the_riff_header(options, mode):
 
 
 def test_a_webp_claiming_a_huge_canvas_is_refused_before_libwebp_sees_it(monkeypatch):
-    data = bytearray(encoded(Image.new("RGBA", (16, 16)), "WEBP", lossless=True,
-                             exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00"))
+    data = bytearray(
+        encoded(
+            Image.new("RGBA", (16, 16)),
+            "WEBP",
+            lossless=True,
+            exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00",
+        )
+    )
     assert data[12:16] == b"VP8X"
     data[24:27], data[27:30] = (9999).to_bytes(3, "little"), (9999).to_bytes(3, "little")
     opened = []
@@ -241,8 +272,7 @@ def test_the_budget_makes_uploads_wait_and_then_gives_up():
     assert budget.used == 0
 
 
-def test_busy_decoder_is_a_503_on_the_form_and_nothing_is_stored(app, client, session,
-                                                                monkeypatch):
+def test_busy_decoder_is_a_503_on_the_form_and_nothing_is_stored(app, client, session, monkeypatch):
     monkeypatch.setattr(images, "BUDGET_WAIT", 0.01)
     full = DecodeBudget(1)
     full.used = 1  # someone else holds it all
