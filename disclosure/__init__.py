@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Flask, make_response, render_template
@@ -39,7 +38,7 @@ def _record_links() -> dict[str, Any]:
         kind = str(source.get("type"))
         return f"{gettext(RECORD_LABELS.get(kind, kind))} #{source.get('id')}"
 
-    return {"record_url": record_url, "record_label": record_label, "today_date": dt.date.today}
+    return {"record_url": record_url, "record_label": record_label}
 
 
 #: pages load nothing from elsewhere and run no inline script

@@ -1,4 +1,6 @@
-"""Names shown through a variable (levels, record types): listed here so the catalogue has them.
+"""Names shown through a variable (record types): listed here so the catalogue has them.
+
+The level names come into the catalogue from credit.ratings.levels (scripts/en_messages.py).
 
 ``_`` is the identity here; pages translate the names at render time with gettext.
 """
@@ -11,11 +13,6 @@ def _(text: str) -> str:
 
 
 LABELS = (
-    _("环保诚信企业"),
-    _("环保良好企业"),
-    _("环保警示企业"),
-    _("环保不良企业"),
-    _("环保严重失信企业"),
     _("行政处罚"),
     _("现场检查"),
     _("排污许可"),

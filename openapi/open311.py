@@ -16,11 +16,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from core.clock import CHINA
 from core.db import get_session, utcnow
 from core.errors import DomainError, Invalid, NotFound
 from core.limits import consume
 from credit.tipoffs.codes import normalize_code
-from credit.tipoffs.filing import CN_TZ, file_tipoff
+from credit.tipoffs.filing import file_tipoff
 from credit.tipoffs.placing import route_filing
 from credit.tipoffs.public import PublicTipOff, find_public, list_public
 from credit.tipoffs.tracking import track
@@ -81,11 +82,11 @@ def service_name(code: str) -> str:
 
 
 def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(CN_TZ).isoformat(timespec="seconds")
+    return moment.astimezone(CHINA).isoformat(timespec="seconds")
 
 
 def _end_of(day: dt.date) -> str:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=CN_TZ).isoformat()
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=CHINA).isoformat()
 
 
 def _request(p: PublicTipOff) -> dict[str, Any]:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from core.clock import CHINA
 from core.xmltext import has_control_characters
 from credit.tipoffs.filing import TipOffInput
 from credit.tipoffs.models import TIPOFF_CATEGORIES
 from credit.tipoffs.public import MAX_PAGE_SIZE, MAX_SPAN_DAYS
 
-CN_TZ = ZoneInfo("Asia/Shanghai")
 #: GeoReport v2 POST fields; the ones we do not keep are accepted and dropped
 SPEC_FIELDS = (
     "jurisdiction_id",
@@ -181,7 +180,7 @@ def _moment(args: MultiDict[str, str], name: str) -> dt.datetime | None:
                 "must be a W3C datetime such as 2026-11-01T00:00:00Z"
             ],
         ) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=CN_TZ)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
     if not EARLIEST <= moment <= LATEST:
         raise Open311Error(
             400, [f"{name}: 须在 2000 年至 2100 年之间 / must lie between 2000 and 2100"]

@@ -12,10 +12,11 @@ from marshmallow import fields, validate
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound
+from credit.ratings.levels import LEVELS
 from credit.records.cf import cf_records
 from credit.records.listing import EnterpriseFilter, list_enterprises, record_page
 from openapi.headers import next_link, query_params
-from openapi.schemas import LEVELS, EnterpriseSchema, api_date
+from openapi.schemas import EnterpriseSchema, api_date
 from openapi.snapshot_schemas import InspectionSnapshotSchema, PermitSnapshotSchema
 
 blp = Blueprint(

@@ -9,8 +9,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from credit.kinds import ENTITIES
+from credit.ratings.levels import LEVELS
 
-LEVELS = ("green", "blue", "yellow", "red", "black")
 MAX_SEQ = 2**62
 #: the snapshot schemas of the entities (openapi.snapshot_schemas), most specific first
 SNAPSHOT_NAMES = (

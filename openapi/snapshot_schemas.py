@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from credit.ratings.levels import LEVELS
 from credit.records.models import (
     INSPECTION_KINDS,
     INSPECTION_OUTCOMES,
@@ -15,7 +16,7 @@ from credit.records.models import (
     PERMIT_STATUSES,
     SEVERITIES,
 )
-from openapi.schemas import LEVELS, EnterpriseSchema
+from openapi.schemas import EnterpriseSchema
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 DATE = {"format": "date"}

@@ -20,11 +20,11 @@ from marshmallow import fields, validate
 
 from core.db import get_session
 from core.limits import consume
+from credit.ratings.levels import LEVELS
 from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import TIPOFF_CATEGORIES, TIPOFF_SEVERITIES, TIPOFF_STATUSES
 from credit.tipoffs.statistics import monthly_statistics
 from credit.tipoffs.tracking import track
-from openapi.schemas import LEVELS
 
 blp = Blueprint(
     "api_tipoffs",

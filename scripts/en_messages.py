@@ -164,6 +164,7 @@ EN = {
     "许可排放量（吨/年）": "Permitted amounts (t/year)",
     "已撤销": "Revoked",
     "已过期": "Expired",
+    "尚未生效": "Not yet in force",
     "有效": "Valid",
     "排放量核算": "Emission accounts",
     "排放量 = 产生量 ×（1 − 治理效率 × 运行率）": "emitted = generated × (1 − efficiency × operating rate)",
@@ -384,11 +385,6 @@ EN = {
     "查询举报进度": "Track a tip-off",
     "查询": "Track",
     "我要举报": "Report pollution",
-    "环保诚信企业": "Environmentally trustworthy",
-    "环保良好企业": "Environmentally good",
-    "环保警示企业": "Environmental warning",
-    "环保不良企业": "Environmentally poor",
-    "环保严重失信企业": "Seriously untrustworthy",
     "依法披露": "Disclosure report",
     "排放核算": "Emission account",
     "行政处罚公示": "Penalty notices",
@@ -437,6 +433,13 @@ def main() -> int:
     )
     with pot.open("rb") as fh:
         catalog = read_po(fh, locale="en")
+    # the level names are defined once, with their English, in credit.ratings.levels
+    sys.path.insert(0, str(ROOT))
+    from credit.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
+
+    for level, name in LEVEL_NAMES.items():
+        catalog.add(name)
+        EN[name] = LEVEL_NAMES_EN[level]
     missing = []
     for message in catalog:
         if message.id:

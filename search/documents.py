@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import today as china_today
 from core.reference import Industry, Region
+from credit.ratings.levels import UNRATED
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise, Penalty, Permit
 from credit.records.publication import is_public
@@ -117,7 +118,7 @@ def _enterprise_source(
         "region_code": e.region_code,
         "regions": region_prefixes(e.region_code),
         "industry": industry_terms(e.industry_code),
-        "level": level or "unrated",
+        "level": level or UNRATED,
         "year": "",
         "date": None,
     }
@@ -203,7 +204,7 @@ def _penalty_source(
         "region_code": region,
         "regions": region_prefixes(region),
         "industry": industry_terms(industry),
-        "level": level or "unrated",
+        "level": level or UNRATED,
         "year": str(p.decision_date.year),
         "date": p.decision_date,
     }

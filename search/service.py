@@ -9,11 +9,14 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup, escape
 
+from credit.ratings.levels import LEVELS as RATED_LEVELS
+from credit.ratings.levels import UNRATED
 from search.analysis import MAX_QUERY, clean, iter_query_terms
 from search.backend import MAX_PAGE, MAX_PER_PAGE, Backend, Query, Results
 
 TYPES = ("enterprise", "penalty")
-LEVELS = ("green", "blue", "yellow", "red", "black", "unrated")
+#: the levels a search can filter by (``unrated``: no rating yet)
+LEVELS = (*RATED_LEVELS, UNRATED)
 SNIPPET = 80
 
 

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from credit.ratings.facts import EnterpriseFacts, PenaltyFact, PermitFact
 from credit.ratings.rules import CountedRule, Rulebook, Veto
+from credit.records.permits import in_force
 
 #: black outranks red outranks the rest when vetoes fire
 VETO_RANK = {"black": 2, "red": 1}
@@ -274,17 +275,11 @@ def _veto_sources(
         ]
     if veto.when == "no_permit" and facts.permit_category in veto.categories:
         for permit in facts.permits:
-            if _permit_valid(permit, day):
+            if in_force(permit, day):
                 return []
         latest = max(facts.permits, key=lambda p: (p.valid_until, p.id), default=None)
         return [("permit" if latest else None, latest.id if latest else None, "无证排污")]
     return []
-
-
-def _permit_valid(p: PermitFact, day: dt.date) -> bool:
-    if p.status == "revoked" and (p.revoked_at is None or p.revoked_at <= day):
-        return False
-    return p.valid_from <= day <= p.valid_until
 
 
 def _adjustment(facts: EnterpriseFacts, day: dt.date) -> Any:

@@ -7,11 +7,11 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core.clock import CHINA, local_date
 from credit.cases.models import RatingAdjustment
 from credit.ratings.facts import (
     AdjustmentFact,
@@ -33,13 +33,6 @@ from credit.records.models import (
     PermitLimit,
 )
 from credit.tipoffs.models import TipOff
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The date in China (UTC+8) of a stored UTC timestamp."""
-    return moment.astimezone(CHINA).date()
 
 
 @dataclass(frozen=True, slots=True)

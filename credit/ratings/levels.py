@@ -4,6 +4,8 @@ from __future__ import annotations
 
 #: best first; black is reached only through a veto
 LEVELS = ("green", "blue", "yellow", "red", "black")
+#: what search and filters call an enterprise with no rating yet
+UNRATED = "unrated"
 #: the published names (GB practice: 环保诚信/良好/警示/不良/严重失信企业)
 LEVEL_NAMES = {
     "green": "环保诚信企业",

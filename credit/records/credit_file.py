@@ -21,6 +21,7 @@ from credit.records.models import (
     Penalty,
     Permit,
 )
+from credit.records.permits import PermitState, permit_state
 from credit.records.publication import is_public, public_on, repair_eligible_from
 from credit.records.snapshots import enterprise_snapshots
 
@@ -36,6 +37,8 @@ class CreditFile:
     emissions: list[EmissionAccount]
     disclosures: list[DisclosureReport]
     limits: dict[tuple[int, str], Any] = field(default_factory=dict)
+    #: each permit's state on the file's date (valid, expired, revoked, not_yet_valid)
+    permit_states: dict[int, PermitState] = field(default_factory=dict)
 
 
 def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile:
@@ -66,6 +69,7 @@ def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile
         penalties=penalties,
         inspections=inspections,
         permits=permits,
+        permit_states={p.id: permit_state(p, today) for p in permits},
         emissions=rows(EmissionAccount, EmissionAccount.year.desc(), EmissionAccount.pollutant),
         disclosures=rows(DisclosureReport, DisclosureReport.year.desc()),
     )

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +38,6 @@ from credit.tipoffs.vocabulary import (
     CLOSE_DAYS,
 )
 
-CN_TZ = ZoneInfo("Asia/Shanghai")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,38}$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 

@@ -16,13 +16,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from core.clock import local_date
+from core.clock import CHINA, local_date
 from core.errors import Invalid
 from core.reference import Region
 from credit.ratings.levels import LEVEL_NAMES, LEVELS
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise
-from credit.tipoffs.filing import CN_TZ
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.vocabulary import CATEGORY_NAMES
 
@@ -52,8 +51,8 @@ def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     """The month as [start, end) instants (Beijing midnight to Beijing midnight)."""
     ny, nm = _shift(year, month, 1)
     return (
-        dt.datetime(year, month, 1, tzinfo=CN_TZ).astimezone(dt.UTC),
-        dt.datetime(ny, nm, 1, tzinfo=CN_TZ).astimezone(dt.UTC),
+        dt.datetime(year, month, 1, tzinfo=CHINA).astimezone(dt.UTC),
+        dt.datetime(ny, nm, 1, tzinfo=CHINA).astimezone(dt.UTC),
     )
 
 

@@ -111,3 +111,36 @@ def test_repair_application_through_the_page(client, session):
     )
     assert response.status_code == 302
     assert session.scalar(select(RepairApplication.status)) == "pending"
+
+
+def test_permit_state_uses_china_date_not_the_server_date(client, session):
+    """At 23:30 UTC on 31 Dec it is already 1 Jan in China: a permit valid until 31 Dec shows
+    as expired, and one starting on 1 Jan as in force."""
+    import time_machine
+
+    from credit.records.models import Permit
+
+    ent = create_enterprise(session, uscc="91350100M000100Y43")
+    ended = Permit(
+        enterprise_id=ent.id,
+        permit_no="91350100M000100Y43001P",
+        category="key",
+        valid_from=dt.date(2024, 1, 1),
+        valid_until=dt.date(2025, 12, 31),
+    )
+    starts = Permit(
+        enterprise_id=ent.id,
+        permit_no="91350100M000100Y43002P",
+        category="key",
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2030, 12, 31),
+    )
+    session.add_all([ended, starts])
+    session.commit()
+    with time_machine.travel(dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC), tick=False):
+        page = client.get(f"/enterprises/{ent.uscc}").get_data(as_text=True)
+    row = page.split('id="permit-')
+    by_no = {part.split("<code>")[1].split("</code>")[0]: part for part in row[1:]}
+    assert "已过期" in by_no["91350100M000100Y43001P"]
+    starts_row = by_no["91350100M000100Y43002P"]
+    assert "有效" in starts_row and "已过期" not in starts_row
