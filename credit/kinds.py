@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
 from credit.records import snapshots as records
 from credit.records import upserts
@@ -66,7 +67,7 @@ class RecordKind:
 
 KINDS: tuple[RecordKind, ...] = (
     RecordKind(
-        "enterprise",
+        Enterprise.entity,
         "企业",
         records.enterprise_snapshots,
         Enterprise,
@@ -75,9 +76,9 @@ KINDS: tuple[RecordKind, ...] = (
         upserts.upsert_enterprises,
         check_codes,
     ),
-    RecordKind("rating", "信用评价", rating_snapshots, rated=False),
+    RecordKind(CreditRating.entity, "信用评价", rating_snapshots, rated=False),
     RecordKind(
-        "penalty",
+        Penalty.entity,
         "行政处罚",
         records.penalty_snapshots,
         Penalty,
@@ -87,7 +88,7 @@ KINDS: tuple[RecordKind, ...] = (
         withdrawable=True,
     ),
     RecordKind(
-        "inspection",
+        Inspection.entity,
         "现场检查",
         records.inspection_snapshots,
         Inspection,
@@ -97,7 +98,7 @@ KINDS: tuple[RecordKind, ...] = (
         withdrawable=True,
     ),
     RecordKind(
-        "permit",
+        Permit.entity,
         "排污许可",
         records.permit_snapshots,
         Permit,
@@ -106,7 +107,7 @@ KINDS: tuple[RecordKind, ...] = (
         upserts.upsert_permits,
     ),
     RecordKind(
-        "disclosure",
+        DisclosureReport.entity,
         "依法披露",
         records.disclosure_snapshots,
         DisclosureReport,
@@ -115,7 +116,7 @@ KINDS: tuple[RecordKind, ...] = (
         upserts.upsert_disclosures,
     ),
     RecordKind(
-        "emission",
+        EmissionAccount.entity,
         "排放核算",
         records.emission_snapshots,
         EmissionAccount,

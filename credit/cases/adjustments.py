@@ -118,7 +118,7 @@ def decide_adjustment(
     adjustment.decided_at = utcnow()
     session.flush()
     if approve:  # the rating follows through the rescoring consumer
-        record_change(session, "enterprise", enterprise.uscc, enterprise_id=enterprise.id)
+        record_change(session, Enterprise.entity, enterprise.uscc, enterprise_id=enterprise.id)
     audit(
         session,
         f"user:{user.id}",

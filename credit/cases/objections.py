@@ -109,7 +109,7 @@ def decide_objection(
     if uphold and objection.target_type in WITHDRAWABLE:
         _withdraw(session, objection, enterprise, today)
     elif uphold:
-        record_change(session, "enterprise", enterprise.uscc, enterprise_id=enterprise.id)
+        record_change(session, Enterprise.entity, enterprise.uscc, enterprise_id=enterprise.id)
     session.flush()
     audit(
         session,

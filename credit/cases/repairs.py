@@ -105,7 +105,7 @@ def decide_repair(
     application.decision_note = (note or "").strip() or None
     if approve:
         penalty.repaired_at = today
-        record_change(session, "penalty", penalty.id, enterprise_id=enterprise.id)
+        record_change(session, Penalty.entity, penalty.id, enterprise_id=enterprise.id)
     session.flush()
     audit(
         session,

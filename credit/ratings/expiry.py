@@ -45,7 +45,7 @@ def record_expired(session: Session, today: dt.date) -> int:
     )
     count = 0
     for penalty_id, enterprise_id in penalties:
-        record_change(session, "penalty", penalty_id, enterprise_id=enterprise_id)
+        record_change(session, Penalty.entity, penalty_id, enterprise_id=enterprise_id)
         count += 1
     adjusted = session.execute(
         select(Enterprise.uscc, Enterprise.id)
@@ -56,7 +56,7 @@ def record_expired(session: Session, today: dt.date) -> int:
         .distinct()
     )
     for uscc, enterprise_id in adjusted:
-        record_change(session, "enterprise", uscc, enterprise_id=enterprise_id)
+        record_change(session, Enterprise.entity, uscc, enterprise_id=enterprise_id)
         count += 1
     set_watermark(session, NAME, today.toordinal())
     return count

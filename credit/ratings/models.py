@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,7 @@ class CreditRating(Base):
     """A rating of an enterprise; history is kept, one row per enterprise is current."""
 
     __tablename__ = "credit_ratings"
+    entity: ClassVar[str] = "rating"
     __table_args__ = (
         enum_check("level", LEVELS),
         enum_check("computed_level", LEVELS),

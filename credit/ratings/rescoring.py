@@ -128,9 +128,9 @@ def _record_rated(session: Session, usccs: dict[int, str]) -> None:
         return
     pending = session.info.get(PENDING_CHANGES, {})
     for enterprise_id, uscc in usccs.items():
-        record_change(session, "rating", uscc, enterprise_id=enterprise_id)
+        record_change(session, CreditRating.entity, uscc, enterprise_id=enterprise_id)
         marked = pending.get(("enterprise", uscc))
-        record_change(session, "enterprise", uscc, enterprise_id=marked[1] if marked else None)
+        record_change(session, Enterprise.entity, uscc, enterprise_id=marked[1] if marked else None)
     session.execute(
         update(Enterprise).where(Enterprise.id.in_(list(usccs))).values(updated_at=utcnow())
     )

@@ -198,7 +198,7 @@ def _replace_limits(
         if current and result.unchanged:  # a limit-only change turns "unchanged" into "updated"
             result.unchanged -= 1
             result.updated += 1
-        record_change(session, "permit", permit.id, enterprise_id=permit.enterprise_id)
+        record_change(session, Permit.entity, permit.id, enterprise_id=permit.enterprise_id)
 
 
 def upsert_inspections(session: Session, parsed: Parsed, result: ImportResult) -> None:

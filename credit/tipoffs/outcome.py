@@ -70,8 +70,8 @@ def _sync_inspection(session: Session, user: User, tipoff: TipOff, today: dt.dat
     else:
         return
     session.flush()
-    record_change(session, "inspection", record.id, enterprise_id=ent.id)
-    record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
+    record_change(session, Inspection.entity, record.id, enterprise_id=ent.id)
+    record_change(session, Enterprise.entity, ent.uscc, enterprise_id=ent.id)
 
 
 def close_tipoff(
