@@ -45,6 +45,7 @@ test-fast: install-dev
 
 browser-deps:
 	@scripts/ensure-chromium
+	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --no-audit --no-fund --silent
 
 lint: install-dev
 	$(BIN)/ruff check .

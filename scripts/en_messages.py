@@ -165,6 +165,7 @@ EN = {
     "已撤销": "Revoked",
     "已过期": "Expired",
     "尚未生效": "Not yet in force",
+    "跳到正文": "Skip to content",
     "有效": "Valid",
     "排放量核算": "Emission accounts",
     "排放量 = 产生量 ×（1 − 治理效率 × 运行率）": "emitted = generated × (1 − efficiency × operating rate)",

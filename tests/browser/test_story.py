@@ -8,46 +8,23 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pyotp
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
 from core.changelog import record_change
 from core.consumers import drain
+from tests.browser.chromium import ARGS, ARTIFACTS, CHROMIUM
 from tests.factories import create_enterprise, create_regulator
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
         CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
     ),
 ]
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""Every public page in real Chromium at 320, 390 and 1366 px, in zh-CN and English: nothing
+scrolls sideways (WCAG 1.4.10 Reflow) and axe-core finds no violation of any impact.
+
+Screenshots at 390 and 1366 px in both languages go to test-artifacts/pages/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser.chromium import ARGS, ARTIFACTS, CHROMIUM
+from tests.factories import create_enterprise, create_penalty, create_rating
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
+    ),
+    pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make browser-deps)"),
+]
+WIDTHS = (320, 390, 1366)
+LANGS = ("zh-CN", "en")
+#: the standards the portal states conformance with (WCAG 2.1 AA; GB/T 37668-2019 follows it)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def _public_paths(session) -> list[tuple[str, str]]:
+    ent = create_enterprise(
+        session,
+        name="兰州凯达石油化工有限责任公司第二分公司",
+        permit_category="key",
+        address="甘肃省兰州市城关区东岗西路街道东岗西路 1234 号院 5 号楼",
+    )
+    penalty = create_penalty(
+        session,
+        ent,
+        decision_date=dt.date.today() - dt.timedelta(days=40),
+        facts="该公司于 2026 年 9 月 12 日在未取得排污许可证的情况下，通过暗管向厂区东侧排水渠"
+        "排放生产废水，经监测化学需氧量浓度为 386mg/L，超过《污水综合排放标准》三级标准。",
+    )
+    rating = create_rating(session, ent, "yellow", 70)
+    rating.explanation = [
+        {
+            "rule": "penalty.grave",
+            "points": -30,
+            "source": {"type": "penalty", "id": penalty.id},
+            "note": None,
+        }
+    ]
+    session.commit()
+    return [
+        ("home", "/"),
+        ("search", "/?q=兰州"),
+        ("enterprise", f"/enterprises/{ent.uscc}"),
+        ("objection", f"/enterprises/{ent.uscc}/objection"),
+        ("penalty", f"/penalties/{penalty.id}"),
+        ("repair", f"/penalties/{penalty.id}/repair"),
+        ("penalties", "/penalties"),
+        ("tipoff-new", "/tipoffs/new"),
+        ("tipoff-track", "/tipoffs/track"),
+        ("stats", "/stats"),
+        ("login", "/regulator/login"),
+    ]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _axe(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))",
+        AXE_TAGS,
+    )
+    return list(found)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_public_pages_reflow_and_pass_axe(app, session, server, browser, lang):
+    paths = _public_paths(session)
+    out = ARTIFACTS / "pages"
+    out.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for width in WIDTHS:
+        # axe's script is injected into the page: the test's context bypasses the site's CSP
+        context = browser.new_context(
+            viewport={"width": width, "height": 844 if width < 1000 else 900},
+            locale=lang,
+            bypass_csp=True,
+        )
+        page = context.new_page()
+        for name, path in paths:
+            sep = "&" if "?" in path else "?"
+            response = page.goto(f"{server}{path}{sep}lang={lang}")
+            assert response is not None and response.status == 200, (path, response)
+            overflow = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            if overflow[0] > overflow[1]:
+                problems.append(f"{name} at {width}px ({lang}) scrolls sideways: {overflow}")
+            for violation in _axe(page):
+                problems.append(f"{name} at {width}px ({lang}): axe {json.dumps(violation)}")
+            if width != 320:
+                page.screenshot(path=str(out / f"{name}-{width}-{lang}.png"), full_page=True)
+        context.close()
+    assert not problems, "\n".join(problems)
