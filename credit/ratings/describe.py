@@ -540,11 +540,10 @@ def compare(descriptions: Sequence[Description]) -> tuple[Difference, ...]:
         )
     ]
     for level in LEVEL_NAMES:
-        values = []
-        for d in descriptions:
-            band = next(b for b in d.levels if b.level == level)
-            values.append(band_range(band))
-        rows.append(Difference(Text(LEVEL_NAMES[level], level), tuple(values)))
+        bands = tuple(
+            band_range(next(b for b in d.levels if b.level == level)) for d in descriptions
+        )
+        rows.append(Difference(Text(LEVEL_NAMES[level], level), bands))
     topics: dict[str, Text] = {}
     by_book: list[dict[str, RuleLine]] = []
     for d in descriptions:
@@ -555,11 +554,8 @@ def compare(descriptions: Sequence[Description]) -> tuple[Difference, ...]:
             lines[key] = line
         by_book.append(lines)
     for key, topic in sorted(topics.items(), key=lambda kv: FAMILIES.index(kv[0].split(":")[0])):
-        values_: list[Text | None] = []
-        for lines in by_book:
-            line = lines.get(key)
-            values_.append(None if line is None else _summary(line))
-        rows.append(Difference(topic, tuple(values_)))
+        summaries = tuple(_summary(b[key]) if key in b else None for b in by_book)
+        rows.append(Difference(topic, summaries))
     return tuple(rows)
 
 
