@@ -151,6 +151,12 @@ def last_seq(session: Session) -> int:
     return session.execute(select(ChangeCounter.seq).where(ChangeCounter.id == 1)).scalar_one()
 
 
+def last_change_at(session: Session) -> dt.datetime | None:
+    """When the newest change-log row was written (None when the log is empty)."""
+    stmt = select(ChangeLog.at).order_by(ChangeLog.seq.desc()).limit(1)
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def read_changes(session: Session, after: int, limit: int = 1000) -> list[ChangeLog]:
     """Change-log rows with seq > after, oldest first."""
     stmt = select(ChangeLog).where(ChangeLog.seq > after).order_by(ChangeLog.seq).limit(limit)

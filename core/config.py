@@ -22,6 +22,11 @@ DEFAULTS: dict[str, Any] = {
     #: author (RFC 4287 §4.2.1); unset = the site name
     "SITE_NAME": "企业环境信用公示平台",
     "SITE_AUTHORITY": None,
+    #: shown in every page's footer: how to reach the authority (phone, address or mail), the
+    #: ICP filing number (ICP备案号) and the government website identifier (政府网站标识码)
+    "SITE_CONTACT": None,
+    "SITE_ICP": None,
+    "SITE_GOV_ID": None,
     #: the tagging entity of feed and entry ids (RFC 4151: a domain or e-mail address the
     #: publisher owned on a date, "envcredit.org,2026"); entry ids are
     #: tag:<this>:penalty/<id> and must never change once a feed is read

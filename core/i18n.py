@@ -80,4 +80,12 @@ def _template_helpers() -> dict[str, Any]:
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
         return urlencode([*args, ("lang", lang)])
 
-    return {"html_lang": html_lang(str(get_locale() or DEFAULT_LOCALE)), "lang_query": lang_query}
+    lang = html_lang(str(get_locale() or DEFAULT_LOCALE))
+
+    def in_lang(text: Any) -> str:
+        """The page's language of a zh/en pair: an object with ``zh`` and ``en``, or a tuple."""
+        if isinstance(text, tuple):
+            return str(text[1] if lang == "en" else text[0])
+        return str(text.en if lang == "en" else text.zh)
+
+    return {"html_lang": lang, "lang_query": lang_query, "in_lang": in_lang}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, make_response, render_template
+from sqlalchemy.exc import SQLAlchemyError
 
+from core.changelog import last_change_at
 from core.web import ERROR_PAGE
 from credit.kinds import KINDS
 
@@ -39,6 +41,38 @@ def _record_links() -> dict[str, Any]:
         return f"{gettext(RECORD_LABELS.get(kind, kind))} #{source.get('id')}"
 
     return {"record_url": record_url, "record_label": record_label}
+
+
+def _site() -> dict[str, Any]:
+    """Who runs the site and how fresh its data is, for every page's header and footer."""
+    from flask import current_app, request
+
+    from core.clock import local_date
+    from core.db import get_session
+    from core.web import external_url
+
+    config = current_app.config
+
+    def data_updated() -> Any:
+        try:
+            at = last_change_at(get_session())
+        except SQLAlchemyError:  # an error page while the database is down still renders
+            return None
+        return local_date(at) if at is not None else None
+
+    return {
+        "site": {
+            "name": config["SITE_NAME"],
+            "authority": config.get("SITE_AUTHORITY"),
+            "contact": config.get("SITE_CONTACT"),
+            "icp": config.get("SITE_ICP"),
+            "gov_id": config.get("SITE_GOV_ID"),
+        },
+        "data_updated": data_updated,
+        "page_url": lambda: (
+            external_url(request.endpoint, **(request.view_args or {})) if request.endpoint else ""
+        ),
+    }
 
 
 #: pages load nothing from elsewhere and run no inline script
@@ -75,6 +109,7 @@ def init_app(app: Flask) -> None:
         admin,
         credit_pages,
         feeds,
+        info_pages,
         mfa_pages,
         regulator,
         regulator_credit,
@@ -93,8 +128,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(regulator_credit.bp)
     app.register_blueprint(credit_pages.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(info_pages.bp)
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.context_processor(_record_links)
+    app.context_processor(_site)
     app.after_request(_security_headers)
     app.extensions[ERROR_PAGE] = _error_page

@@ -65,6 +65,9 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("tipoff-track", "/tipoffs/track"),
         ("stats", "/stats"),
         ("login", "/regulator/login"),
+        ("rules", "/rules"),
+        ("help", "/help"),
+        ("accessibility", "/accessibility"),
     ]
 
 

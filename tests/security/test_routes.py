@@ -18,7 +18,7 @@ PUBLIC_PREFIXES = (
     "/feeds/",
     "/search",
 )
-PUBLIC_EXACT = {"/", "/regulator/login", "/penalties"}
+PUBLIC_EXACT = {"/", "/regulator/login", "/penalties", "/rules", "/help", "/accessibility"}
 
 
 def _sample_path(rule) -> str:
