@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from credit.ratings.snapshots import rating_snapshots
-from credit.records import snapshots as records
 from credit.records import upserts
 from credit.records.columns import SPECS
 from credit.records.models import (
@@ -31,6 +30,14 @@ from credit.records.models import (
     Permit,
 )
 from credit.records.rows import check_codes
+from credit.records.snapshots import (
+    disclosure_snapshots,
+    emission_snapshots,
+    enterprise_snapshots,
+    inspection_snapshots,
+    penalty_snapshots,
+    permit_snapshots,
+)
 
 Snapshots = Callable[[Session, Iterable[str], dt.date], dict[str, Any]]
 
@@ -68,7 +75,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         "enterprise",
         "企业",
-        records.enterprise_snapshots,
+        enterprise_snapshots,
         Enterprise,
         "enterprises",
         ("uscc",),
@@ -79,7 +86,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         "penalty",
         "行政处罚",
-        records.penalty_snapshots,
+        penalty_snapshots,
         Penalty,
         "penalties",
         ("decision_no",),
@@ -89,7 +96,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         "inspection",
         "现场检查",
-        records.inspection_snapshots,
+        inspection_snapshots,
         Inspection,
         "inspections",
         ("ref",),
@@ -99,7 +106,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         "permit",
         "排污许可",
-        records.permit_snapshots,
+        permit_snapshots,
         Permit,
         "permits",
         ("permit_no",),
@@ -108,7 +115,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         "disclosure",
         "依法披露",
-        records.disclosure_snapshots,
+        disclosure_snapshots,
         DisclosureReport,
         "disclosures",
         ("uscc", "year"),
@@ -117,7 +124,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         "emission",
         "排放核算",
-        records.emission_snapshots,
+        emission_snapshots,
         EmissionAccount,
         "emissions",
         ("uscc", "year", "pollutant"),
