@@ -38,7 +38,6 @@ from core import audit, changelog
 from core.db import Database, get_db, get_session, reset_write_intent, set_write_intent
 from core.errors import DomainError
 from core.guards import check_request
-from core.problems import PROBLEM_BASE as PROBLEM_BASE  # re-exported, used to live here
 from core.problems import problem_type
 
 log = logging.getLogger(__name__)

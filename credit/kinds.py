@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
-from credit.records import snapshots as records
 from credit.records import upserts
 from credit.records.columns import SPECS
 from credit.records.models import (
@@ -32,6 +31,14 @@ from credit.records.models import (
     Permit,
 )
 from credit.records.rows import check_codes
+from credit.records.snapshots import (
+    disclosure_snapshots,
+    emission_snapshots,
+    enterprise_snapshots,
+    inspection_snapshots,
+    penalty_snapshots,
+    permit_snapshots,
+)
 
 Snapshots = Callable[[Session, Iterable[str], dt.date], dict[str, Any]]
 
@@ -69,7 +76,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         Enterprise.entity,
         "企业",
-        records.enterprise_snapshots,
+        enterprise_snapshots,
         Enterprise,
         "enterprises",
         ("uscc",),
@@ -80,7 +87,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         Penalty.entity,
         "行政处罚",
-        records.penalty_snapshots,
+        penalty_snapshots,
         Penalty,
         "penalties",
         ("decision_no",),
@@ -90,7 +97,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         Inspection.entity,
         "现场检查",
-        records.inspection_snapshots,
+        inspection_snapshots,
         Inspection,
         "inspections",
         ("ref",),
@@ -100,7 +107,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         Permit.entity,
         "排污许可",
-        records.permit_snapshots,
+        permit_snapshots,
         Permit,
         "permits",
         ("permit_no",),
@@ -109,7 +116,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         DisclosureReport.entity,
         "依法披露",
-        records.disclosure_snapshots,
+        disclosure_snapshots,
         DisclosureReport,
         "disclosures",
         ("uscc", "year"),
@@ -118,7 +125,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(
         EmissionAccount.entity,
         "排放核算",
-        records.emission_snapshots,
+        emission_snapshots,
         EmissionAccount,
         "emissions",
         ("uscc", "year", "pollutant"),

@@ -1,4 +1,10 @@
-"""What people do in a browser: public search, enterprise pages, notices, tip-offs."""
+"""The browser portal: page views, forms and the wiring of their templates (public search,
+enterprise pages, notices, tip-offs, the regulators' pages); the business rules they call
+live in ``credit/``.
+
+The name: "disclosure" is 信息公开, the public portal through which the authority discloses
+its environmental credit information.
+"""
 
 from __future__ import annotations
 

@@ -81,14 +81,14 @@ def password() -> Any:
     user = _me()
     if not form.validate_on_submit():
         return _render(password_form=form, status=422)
-    db = get_session()
+    session = get_session()
     _done, error = attempt(
-        change_own_password, db, user, form.current.data or "", form.new.data or ""
+        change_own_password, session, user, form.current.data or "", form.new.data or ""
     )
     if error is not None:
         message = _("当前密码不正确。") if "current" in (error.errors or {}) else error.message
         return _render(password_form=form, error=message, status=422)
-    begin_session(db, user, "full")
+    begin_session(session, user, "full")
     flash(_("密码已修改，其他设备上的登录已全部退出。"))
     return redirect(url_for("account.overview"))
 

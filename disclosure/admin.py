@@ -36,12 +36,12 @@ def _admin() -> User:
 def overview() -> Any:
     """Users of the admin's region with their sessions and second factor; API keys."""
     admin = _admin()
-    db = get_session()
+    session = get_session()
     return render_template(
         "disclosure/regulator/admin.html",
         admin=admin,
-        rows=list_users(db, admin.scope_prefix),
-        keys=list_api_clients(db),
+        rows=list_users(session, admin.scope_prefix),
+        keys=list_api_clients(session),
     )
 
 
@@ -63,7 +63,7 @@ def _act(action: Callable[[Session, User], Any], done: str) -> Any:
 def deactivate(user_id: int) -> Any:
     """Deactivate a user: their sessions end at once (never one's own account)."""
     return _act(
-        lambda db, admin: admin_set_active(db, admin, user_id, False),
+        lambda session, admin: admin_set_active(session, admin, user_id, False),
         _("账户已停用，其所有登录已退出。"),
     )
 
@@ -72,7 +72,9 @@ def deactivate(user_id: int) -> Any:
 @login_required
 def activate(user_id: int) -> Any:
     """Activate a user again."""
-    return _act(lambda db, admin: admin_set_active(db, admin, user_id, True), _("账户已启用。"))
+    return _act(
+        lambda session, admin: admin_set_active(session, admin, user_id, True), _("账户已启用。")
+    )
 
 
 @bp.post("/users/<int:user_id>/revoke-sessions")
@@ -80,7 +82,9 @@ def activate(user_id: int) -> Any:
 def end_sessions(user_id: int) -> Any:
     """End every session of a user (they log in again)."""
     return _act(
-        lambda db, admin: revoke_sessions(db, admin_target(db, admin, user_id), f"user:{admin.id}"),
+        lambda session, admin: revoke_sessions(
+            session, admin_target(session, admin, user_id), f"user:{admin.id}"
+        ),
         _("该用户的所有登录已退出。"),
     )
 
@@ -90,7 +94,9 @@ def end_sessions(user_id: int) -> Any:
 def mfa_reset(user_id: int) -> Any:
     """Remove a user's second factor (a lost phone): they enrol again at the next login."""
     return _act(
-        lambda db, admin: reset_mfa(db, admin_target(db, admin, user_id), f"user:{admin.id}"),
+        lambda session, admin: reset_mfa(
+            session, admin_target(session, admin, user_id), f"user:{admin.id}"
+        ),
         _("两步验证已重置，该用户下次登录时重新设置。"),
     )
 
@@ -100,6 +106,6 @@ def mfa_reset(user_id: int) -> Any:
 def revoke_key(client_id: int) -> Any:
     """Revoke an API key: it stops working at once."""
     return _act(
-        lambda db, admin: revoke_api_client(db, client_id, f"user:{admin.id}"),
+        lambda session, admin: revoke_api_client(session, client_id, f"user:{admin.id}"),
         _("API 密钥已撤销。"),
     )

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import flask
 from flask import (
     Blueprint,
     Flask,
@@ -18,13 +19,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -77,7 +78,7 @@ def mfa_required() -> bool:
 def live_session() -> UserSession | None:
     """The server-side session the cookie names, if it is still live (once per request)."""
     if "user_session" not in g:
-        g.user_session = find_session(get_session(), session.get(SID))
+        g.user_session = find_session(get_session(), flask.session.get(SID))
     return g.user_session
 
 
@@ -120,27 +121,33 @@ def login_required(view: F) -> F:
 
 
 def begin_session(
-    db: Any, user: User, stage: str, pending_secret: str | None = None
+    session: Session, user: User, stage: str, pending_secret: str | None = None
 ) -> UserSession:
     """A new server-side session and a new cookie; the previous one (pending or not) ends,
     so no id is ever promoted or reused (session fixation)."""
     old = live_session()
     if old is not None:
         end_session(old)
-    row, token = start_session(db, user.id, stage, pending_secret)
-    session.clear()
-    session[SID] = token
-    session.permanent = True
+    row, token = start_session(session, user.id, stage, pending_secret)
+    flask.session.clear()
+    flask.session[SID] = token
+    flask.session.permanent = True
     g.user_session = row
     g.pop("current_user", None)
     return row
 
 
-def complete_login(db: Any, user: User, second_factor: str) -> UserSession:
+def complete_login(session: Session, user: User, second_factor: str) -> UserSession:
     """Both steps done: a full session; audited with the kind of second factor used."""
     record_login(user)
-    row = begin_session(db, user, "full")
-    audit(db, f"user:{user.id}", "user.login", f"user:{user.id}", {"second_factor": second_factor})
+    row = begin_session(session, user, "full")
+    audit(
+        session,
+        f"user:{user.id}",
+        "user.login",
+        f"user:{user.id}",
+        {"second_factor": second_factor},
+    )
     return row
 
 
@@ -178,17 +185,17 @@ def safe_next(target: str | None) -> str:
     return target if _SAFE_NEXT.fullmatch(target) else default
 
 
-def _after_password(db: Any, user: User) -> str:
+def _after_password(session: Session, user: User) -> str:
     """Where a right password leads: the code step, enrolment, or (MFA optional and not
     enrolled) straight in."""
     target = safe_next(request.args.get("next"))
     if user.mfa_enrolled:
-        begin_session(db, user, "code")
+        begin_session(session, user, "code")
         return url_for("mfa.code", next=target)
     if mfa_required():
-        begin_session(db, user, "enrol", pending_secret=new_secret(user))
+        begin_session(session, user, "enrol", pending_secret=new_secret(user))
         return url_for("mfa.enrol", next=target)
-    complete_login(db, user, "none")
+    complete_login(session, user, "none")
     return target
 
 
@@ -200,14 +207,14 @@ def login() -> Any:
     if request.method == "POST":
         throttle_login(request.form.get("email"))
     if form.validate_on_submit():
-        db = get_session()
+        session = get_session()
         user = authenticate(
-            db, form.email.data or "", form.password.data or "", **lockout_settings()
+            session, form.email.data or "", form.password.data or "", **lockout_settings()
         )
         if user is None:
             error = _("邮箱或密码不正确，或账户已被暂时锁定。")
         else:
-            target = _after_password(db, user)
+            target = _after_password(session, user)
         if target:
             return redirect(target)
     status = 401 if error else 200
@@ -220,11 +227,11 @@ def logout() -> Any:
     token, so a link elsewhere cannot log you out."""
     row = live_session()
     if row is not None:
-        db = get_session()
+        session = get_session()
         end_session(row)
         if row.stage == "full":
-            audit(db, f"user:{row.user_id}", "user.logout", f"user:{row.user_id}")
-    session.clear()
+            audit(session, f"user:{row.user_id}", "user.logout", f"user:{row.user_id}")
+    flask.session.clear()
     return redirect(url_for("auth.login"))
 
 

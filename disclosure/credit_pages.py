@@ -28,9 +28,6 @@ from disclosure.charts import history_svg, qr_svg
 bp = Blueprint("credit_pages", __name__)
 
 
-canonical_url = external_url
-
-
 @bp.get("/enterprises/<uscc>")
 def enterprise(uscc: str) -> Any:
     """Identity, level and why, history chart, records, QR code, objection link."""
@@ -39,7 +36,7 @@ def enterprise(uscc: str) -> Any:
     if ent.uscc != uscc:
         return redirect(url_for("credit_pages.enterprise", uscc=ent.uscc), 301)
     file = credit_file(session, ent, china_today())
-    url = canonical_url("credit_pages.enterprise", uscc=ent.uscc)
+    url = external_url("credit_pages.enterprise", uscc=ent.uscc)
     return render_template(
         "disclosure/enterprise.html",
         file=file,

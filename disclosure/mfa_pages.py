@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -62,8 +63,8 @@ def code() -> Any:
     if request.method == "POST":
         _throttle(user)
     if form.validate_on_submit():
-        db = get_session()
-        target, error = _second_factor(db, row, user, form.code.data or "")
+        session = get_session()
+        target, error = _second_factor(session, row, user, form.code.data or "")
         if target:
             return redirect(target)
     status = 401 if error else 200
@@ -71,23 +72,23 @@ def code() -> Any:
 
 
 def _second_factor(
-    db: Any, row: UserSession, user: User, code: str
+    session: Session, row: UserSession, user: User, code: str
 ) -> tuple[str | None, str | None]:
     """(where to go, None) for a right code; (None, message) otherwise. Wrong codes count
     towards the same lockout as wrong passwords; a lockout ends the half-done login."""
     if is_locked(user):
         end_session(row)
         return None, _("账户已被暂时锁定，请稍后重新登录。")
-    method = verify_second_factor(db, user, code)
+    method = verify_second_factor(session, user, code)
     if method is None:
         record_failure(user, **lockout_settings())
         if is_locked(user):
             end_session(row)
             return None, _("账户已被暂时锁定，请稍后重新登录。")
         return None, _("验证码不正确或已使用过。")
-    complete_login(db, user, method)
+    complete_login(session, user, method)
     if method == "recovery-code":
-        flash(_("已使用一个恢复码，还剩 %(n)s 个。", n=remaining_recovery_codes(db, user)))
+        flash(_("已使用一个恢复码，还剩 %(n)s 个。", n=remaining_recovery_codes(session, user)))
     return safe_next(request.args.get("next")), None
 
 
@@ -116,10 +117,10 @@ def enrol() -> Any:
     if request.method == "POST":
         _throttle(user)
     if form.validate_on_submit():
-        db = get_session()
-        codes = confirm_enrolment(db, user, row.pending_secret or "", form.code.data or "")
+        session = get_session()
+        codes = confirm_enrolment(session, user, row.pending_secret or "", form.code.data or "")
         if codes is not None:
-            full = complete_login(db, user, "totp") if row.stage == "enrol" else row
+            full = complete_login(session, user, "totp") if row.stage == "enrol" else row
             hold_recovery_codes(full, user, codes)
             return redirect(url_for("mfa.recovery_codes", next=safe_next(request.args.get("next"))))
         error = _("验证码不正确，请核对手机时间后重试。")

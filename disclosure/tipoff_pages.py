@@ -17,6 +17,7 @@ import logging
 import math
 from typing import Any
 
+import flask
 from flask import (
     Blueprint,
     current_app,
@@ -24,7 +25,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -147,12 +147,12 @@ def new() -> Any:
     if request.form.get(HONEYPOT):
         log.info("tip-off spam trap triggered; nothing stored")
         return _form_page(values, DomainError(_("提交未成功，请稍后重试。")), 400)
-    db = get_session()
+    session = get_session()
     token, error = attempt(
         lambda: issue_receipt(
-            db,
+            session,
             file_with_uploads(
-                db,
+                session,
                 _input(request.form),
                 uploaded_files,
                 upload_dir=current_app.config["UPLOAD_DIR"],
@@ -161,7 +161,7 @@ def new() -> Any:
     )
     if error is not None:
         return _form_page(values, error, 503 if isinstance(error, Busy) else 422)
-    session[RECEIPT] = token
+    flask.session[RECEIPT] = token
     return redirect(url_for("tipoffs.receipt"), 303)
 
 
@@ -169,7 +169,7 @@ def new() -> Any:
 @writes_on_get
 def receipt() -> Any:
     """The tracking code and secret, shown exactly once, as a printable receipt."""
-    data = take_receipt(get_session(), session.pop(RECEIPT, None))
+    data = take_receipt(get_session(), flask.session.pop(RECEIPT, None))
     if not data:
         return redirect(url_for("tipoffs.track_page"))
     page = render_template(
@@ -215,10 +215,10 @@ def track_page() -> Any:
 
 def _act(action: str, code: str, secret: str) -> str | None:
     """Add information or ask to reopen; the notice to show (None for a plain view)."""
-    db = get_session()
+    session = get_session()
     if action == "info":
         add_information_with_uploads(
-            db,
+            session,
             code,
             secret,
             request.form.get("text", ""),
@@ -227,7 +227,7 @@ def _act(action: str, code: str, secret: str) -> str | None:
         )
         return _("补充信息已提交。")
     if action == "reopen":
-        request_reopen(db, code, secret, request.form.get("reason", ""))
+        request_reopen(session, code, secret, request.form.get("reason", ""))
         return _("已申请重新处理，监管部门将作出答复。")
     return None
 
@@ -242,12 +242,12 @@ def track_post() -> Any:
         return _retry_after(_track_form(text, 429, request.form.get("code", "")[:40]), exc)
     code = request.form.get("code", "")[:40]
     secret = request.form.get("secret", "")[:40]
-    db = get_session()
+    session = get_session()
     notice, error = attempt(_act, request.form.get("action", "view"), code, secret)
     if isinstance(error, NotFound):
         return _track_form(error.message, 404, code)
     try:
-        view = track(db, code, secret)
+        view = track(session, code, secret)
     except NotFound as exc:
         return _track_form(exc.message, 404, code)
     status = 503 if isinstance(error, Busy) else 422 if error else 200

@@ -21,6 +21,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,6 @@ from disclosure.auth import current_user, login_required
 
 bp = Blueprint("regtipoffs", __name__, url_prefix="/regulator/tipoffs")
 Action = Callable[[Session, User, int, Any], object]
-Lazy = Any
 
 
 def _user() -> User:
@@ -130,7 +130,7 @@ def _form(name: str) -> str:
     return request.form.get(name, "")[:4000]
 
 
-ACTIONS: dict[str, tuple[Action, Lazy]] = {
+ACTIONS: dict[str, tuple[Action, LazyString]] = {
     "accept": (lambda s, u, i, f: accept_tipoff(s, u, i, note=f("note")), _l("已受理。")),
     "reject": (
         lambda s, u, i, f: reject_tipoff(s, u, i, reason=f("reason")),

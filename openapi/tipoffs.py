@@ -32,7 +32,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="举报 / Tip-offs from citizens, their status and statistics",
 )
-Text = validate.Length
 NO_STORE = {"Cache-Control": "no-store"}
 NO_STORE_DOC = {
     "Cache-Control": {
@@ -62,17 +61,17 @@ class TipOffCreateSchema(ma.Schema):
     to the handling regulator."""
 
     category = fields.String(required=True, validate=validate.OneOf(TIPOFF_CATEGORIES))
-    description = fields.String(required=True, validate=Text(min=10, max=4000))
+    description = fields.String(required=True, validate=validate.Length(min=10, max=4000))
     location = fields.String(
         required=True,
-        validate=Text(min=1, max=300),
+        validate=validate.Length(min=1, max=300),
         metadata={"example": "兰州市西固区某化工厂南门排污口"},
     )
     latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
     enterprise_uscc = fields.String(
         allow_none=True,
-        validate=Text(max=64),
+        validate=validate.Length(max=64),
         metadata={"description": "统一社会信用代码 (or the exact name) of the enterprise reported"},
     )
     region_code = fields.String(
@@ -83,9 +82,9 @@ class TipOffCreateSchema(ma.Schema):
         },
     )
     anonymous = fields.Boolean(required=True)
-    reporter_name = fields.String(allow_none=True, validate=Text(max=100))
-    reporter_phone = fields.String(allow_none=True, validate=Text(max=40))
-    reporter_email = fields.String(allow_none=True, validate=Text(max=254))
+    reporter_name = fields.String(allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    reporter_email = fields.String(allow_none=True, validate=validate.Length(max=254))
 
 
 class TipOffCreatedSchema(ma.Schema):
@@ -98,7 +97,9 @@ class TipOffCreatedSchema(ma.Schema):
 
 
 class SecretHeaderSchema(ma.Schema):
-    secret = fields.String(required=True, data_key="X-Tipoff-Secret", validate=Text(min=1, max=64))
+    secret = fields.String(
+        required=True, data_key="X-Tipoff-Secret", validate=validate.Length(min=1, max=64)
+    )
 
 
 class TimelineEntrySchema(ma.Schema):

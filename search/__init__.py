@@ -1,4 +1,11 @@
-"""Full-text search of enterprises and penalty notices, fed from the change log."""
+"""Full-text search of enterprises and penalty notices: an index derived from the database and
+kept equal to it by a change-log consumer (``search.indexer``).
+
+Three backends, chosen by ``SEARCH_BACKEND``: ``sqlite`` (the default: an SQLite FTS5 file in
+``INDEX_DIR``), ``whoosh`` (a Whoosh index in ``INDEX_DIR``) and ``postgres`` (a GIN-indexed
+table in the app's PostgreSQL database, for several hosts). ``init_app`` wires the backend,
+the indexer, the /healthz lag and the ``flask search`` commands.
+"""
 
 from __future__ import annotations
 

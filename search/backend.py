@@ -1,4 +1,5 @@
-"""The backend interface both search engines implement, and the query they answer."""
+"""The interface the three search backends implement (SQLite FTS5, the default; Whoosh;
+PostgreSQL full-text search), the query they answer and the results they return."""
 
 from __future__ import annotations
 

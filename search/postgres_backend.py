@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from core.db import Database
 from search.backend import FACETS, Hit, Query, Results, page_shown
-from search.models import SearchDocument as D
+from search.models import SearchDocument
 
 
 def _row(doc: dict[str, Any]) -> dict[str, Any]:
@@ -67,16 +67,16 @@ class PostgresBackend:
 
     def bulk_load(self, chunks: Iterable[list[dict[str, Any]]]) -> None:
         with self.db.engine.begin() as conn:
-            conn.execute(delete(D))
+            conn.execute(delete(SearchDocument))
             for docs in chunks:
                 self._write(conn, docs, [])
 
     def _write(self, conn: Any, docs: list[dict[str, Any]], delete_ids: list[str]) -> None:
         if delete_ids:
-            conn.execute(delete(D).where(D.id.in_(delete_ids)))
+            conn.execute(delete(SearchDocument).where(SearchDocument.id.in_(delete_ids)))
         for start in range(0, len(docs), 1000):
             rows = [_row(d) for d in docs[start : start + 1000]]
-            stmt = insert(D).values(
+            stmt = insert(SearchDocument).values(
                 [
                     {
                         **{k: v for k, v in r.items() if not k.startswith("_")},
@@ -101,26 +101,31 @@ class PostgresBackend:
                     "tsv",
                 )
             }
-            conn.execute(stmt.on_conflict_do_update(index_elements=[D.id], set_=update))
+            conn.execute(
+                stmt.on_conflict_do_update(index_elements=[SearchDocument.id], set_=update)
+            )
 
     def clear(self) -> None:
         with self.db.engine.begin() as conn:
-            conn.execute(delete(D))
+            conn.execute(delete(SearchDocument))
 
     def count(self) -> int:
         with self.db.engine.connect() as conn:
-            return int(conn.scalar(select(func.count()).select_from(D)) or 0)
+            return int(conn.scalar(select(func.count()).select_from(SearchDocument)) or 0)
 
     def ids(self) -> set[str]:
         with self.db.engine.connect() as conn:
-            return set(conn.scalars(select(D.id)))
+            return set(conn.scalars(select(SearchDocument.id)))
 
     def _match(self, q: Query) -> tuple[Any, Any]:
         """(WHERE clause, exact-code flag) for the query text."""
         if not q.text:
             return true(), literal(False)
         exact = (
-            func.strpos(literal(" ") + D.codes + literal(" "), literal(f" {q.text.lower()} ")) > 0
+            func.strpos(
+                literal(" ") + SearchDocument.codes + literal(" "), literal(f" {q.text.lower()} ")
+            )
+            > 0
         )
         parts = []
         for term in q.terms:
@@ -133,20 +138,20 @@ class PostgresBackend:
         tsquery = parts[0]
         for part in parts[1:]:
             tsquery = tsquery.op("&&")(part)
-        return or_(exact, D.tsv.op("@@")(tsquery)), exact
+        return or_(exact, SearchDocument.tsv.op("@@")(tsquery)), exact
 
     def _filters(self, q: Query) -> list[Any]:
         out = []
         if q.type:
-            out.append(D.type == q.type)
+            out.append(SearchDocument.type == q.type)
         if q.region:
-            out.append(D.region_code.startswith(q.region))
+            out.append(SearchDocument.region_code.startswith(q.region))
         if q.industry:
-            out.append(D.industry_code.startswith(q.industry))
+            out.append(SearchDocument.industry_code.startswith(q.industry))
         if q.level:
-            out.append(D.level == q.level)
+            out.append(SearchDocument.level == q.level)
         if q.year:
-            out.append(D.year == q.year)
+            out.append(SearchDocument.year == q.year)
         return out
 
     def search(self, q: Query) -> Results:
@@ -155,13 +160,19 @@ class PostgresBackend:
         score = case((exact, 100.0), else_=0.0)
         if q.terms:
             terms = " ".join(q.terms)
-            score = score + func.ts_rank(D.tsv, func.plainto_tsquery("simple", terms))
-        order = [D.date.desc().nulls_last(), D.id] if q.sort == "date" else [score.desc(), D.id]
+            score = score + func.ts_rank(SearchDocument.tsv, func.plainto_tsquery("simple", terms))
+        order = (
+            [SearchDocument.date.desc().nulls_last(), SearchDocument.id]
+            if q.sort == "date"
+            else [score.desc(), SearchDocument.id]
+        )
         with self.db.engine.connect() as conn:
-            total = int(conn.scalar(select(func.count()).select_from(D).where(where)) or 0)
+            total = int(
+                conn.scalar(select(func.count()).select_from(SearchDocument).where(where)) or 0
+            )
             page = page_shown(q, total)
             rows = conn.execute(
-                select(D, score.label("score"))
+                select(SearchDocument, score.label("score"))
                 .where(where)
                 .order_by(*order)
                 .limit(q.per_page)
@@ -186,10 +197,10 @@ class PostgresBackend:
 
     def _facets(self, conn: Any, where: Any) -> dict[str, dict[str, int]]:
         columns = {
-            "region": func.substr(D.region_code, 1, 4),
-            "industry": func.substr(D.industry_code, 1, 1),
-            "level": D.level,
-            "year": D.year,
+            "region": func.substr(SearchDocument.region_code, 1, 4),
+            "industry": func.substr(SearchDocument.industry_code, 1, 1),
+            "level": SearchDocument.level,
+            "year": SearchDocument.year,
         }
         out: dict[str, dict[str, int]] = {}
         for name in FACETS:

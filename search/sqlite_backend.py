@@ -1,4 +1,4 @@
-"""The embedded backend: an SQLite FTS5 index file under the instance folder.
+"""The default, embedded backend: an SQLite FTS5 index file under the instance folder.
 
 Four tables in ``<INDEX_DIR>/search.sqlite3``, numbered by one document number ``n``:
 

@@ -1,4 +1,4 @@
-"""The embedded backend: a Whoosh index under the instance folder, fed pre-segmented text."""
+"""An embedded backend: a Whoosh index under the instance folder, fed pre-segmented text."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from core.reference import uscc_check_char
-from credit.demo import names as W
+from credit.demo import names
 from credit.records.emissions import emitted_tonnes
 from credit.records.publication import default_publish_until
 
@@ -67,8 +67,8 @@ def yuan_text(fen: int) -> str:
 def generate(places: Places, count: int, seed: int, chunk: int = 2000) -> Iterator[Rows]:
     """Yield rows per table for ``chunk`` enterprises at a time."""
     counters = Counters()
-    cities = [c for c in W.CITIES if places.counties.get(c[0])]
-    divisions = [d for d in W.INDUSTRIES if places.industries.get(d)]
+    cities = [c for c in names.CITIES if places.counties.get(c[0])]
+    divisions = [d for d in names.INDUSTRIES if places.industries.get(d)]
     for start in range(0, count, chunk):
         rows: Rows = {
             t: []
@@ -106,17 +106,17 @@ def _enterprise(
     eid = ids.take("enterprises")
     uscc = make_uscc(county, index, seed)
     category = rng.choices(("key", "simplified", "registration"), (3, 4, 3))[0]
-    trade = rng.choice(W.INDUSTRIES[division])
-    name = f"{short}{rng.choice(W.BRANDS)}{trade}{rng.choice(W.SUFFIXES)}"
+    trade = rng.choice(names.INDUSTRIES[division])
+    name = f"{short}{rng.choice(names.BRANDS)}{trade}{rng.choice(names.SUFFIXES)}"
     rows["enterprises"].append(
         {
             "id": eid,
             "uscc": uscc,
             "name": name,
-            "legal_representative": rng.choice(W.SURNAMES) + rng.choice(W.GIVEN),
+            "legal_representative": rng.choice(names.SURNAMES) + rng.choice(names.GIVEN),
             "region_code": county,
             "industry_code": industry,
-            "address": f"{short}市{rng.choice(W.ROADS)}{rng.randint(1, 999)}号",
+            "address": f"{short}市{rng.choice(names.ROADS)}{rng.randint(1, 999)}号",
             "latitude": Decimal(f"{lat + rng.uniform(-0.4, 0.4):.6f}"),
             "longitude": Decimal(f"{lon + rng.uniform(-0.4, 0.4):.6f}"),
             "permit_category": category,
@@ -155,7 +155,7 @@ def _permits(
         }
     )
     limits: dict[str, Decimal] = {}
-    for pollutant in rng.sample(W.POLLUTANTS, rng.randint(2, 4)):
+    for pollutant in rng.sample(names.POLLUTANTS, rng.randint(2, 4)):
         amount = Decimal(f"{rng.uniform(2, 400):.2f}")
         limits[pollutant] = amount
         rows["permit_limits"].append(
@@ -177,7 +177,7 @@ def _inspections(rng: random.Random, rows: Rows, ids: Counters, eid: int, agency
                 "agency": agency,
                 "kind": rng.choices(("routine", "random", "complaint", "special"), (4, 3, 2, 1))[0],
                 "outcome": outcome,
-                "findings": rng.choice(W.FINDINGS)
+                "findings": rng.choice(names.FINDINGS)
                 if outcome == "issues_found"
                 else ("企业拒绝执法人员进入现场检查" if outcome == "refused" else None),
             }
@@ -195,7 +195,7 @@ def _penalties(
     city: str,
 ) -> None:
     for _ in range(rng.choices((0, 1, 2, 3), (72, 18, 7, 3))[0]):
-        what, basis, kinds, weights, (low, high) = rng.choice(W.VIOLATIONS)
+        what, basis, kinds, weights, (low, high) = rng.choice(names.VIOLATIONS)
         severity = rng.choices(SEVERITIES, weights)[0]
         decided = _day(rng, dt.date(2022, 6, 1), REF)
         fine_fen = int(rng.uniform(low, high) * 100) * 10_000
@@ -213,7 +213,7 @@ def _penalties(
                 "enterprise_id": eid,
                 "decision_no": f"{abbr}〔{decided.year}〕{pid}号",
                 "violation_type": what,
-                "facts": rng.choice(W.FACT_TEMPLATES).format(
+                "facts": rng.choice(names.FACT_TEMPLATES).format(
                     date=f"{decided.year}年{decided.month}月{decided.day}日",
                     agency=agency,
                     name=name,

@@ -12,7 +12,7 @@ from core.audit import audit
 from core.changelog import ChangeLog, allocate_seq
 from core.db import utcnow
 from core.reference import Industry, Region, region_prefix
-from credit.demo import names as W
+from credit.demo import names
 from credit.demo.generate import Places, Rows, generate
 from credit.records.models import (
     DisclosureReport,
@@ -44,7 +44,7 @@ class LoadResult:
 def demo_places(session: Session) -> Places:
     """County codes under each seed place and industry codes under each division."""
     counties: dict[str, list[str]] = {}
-    for code, *_ in W.CITIES:
+    for code, *_ in names.CITIES:
         prefix = region_prefix(code)
         found = list(
             session.scalars(
@@ -57,7 +57,7 @@ def demo_places(session: Session) -> Places:
             found = [code]
         counties[code] = found
     industries: dict[str, list[str]] = {}
-    for division in W.INDUSTRIES:
+    for division in names.INDUSTRIES:
         codes = list(
             session.scalars(
                 select(Industry.code)
