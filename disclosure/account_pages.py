@@ -88,7 +88,7 @@ def password() -> Any:
     if error is not None:
         message = _("当前密码不正确。") if "current" in (error.errors or {}) else error.message
         return _render(password_form=form, error=message, status=422)
-    begin_session(session, user, "full")
+    begin_session(user, "full")
     flash(_("密码已修改，其他设备上的登录已全部退出。"))
     return redirect(url_for("account.overview"))
 

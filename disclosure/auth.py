@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import flask
 from flask import (
     Blueprint,
     Flask,
@@ -19,22 +18,21 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import Session
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from core.audit import audit
 from core.db import get_session
 from core.limits import consume
-from core.mfa import new_secret
-from core.sessions import UserSession, end_session, find_session, start_session, touch
-from core.users import User, authenticate, record_login
+from core.logins import Login, after_password, end_login, logged_in_user, open_login, session_user
+from core.sessions import UserSession, find_session
+from core.users import User, authenticate
 from core.web import SAFE_METHODS, safe_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/regulator")
@@ -78,29 +76,26 @@ def mfa_required() -> bool:
 def live_session() -> UserSession | None:
     """The server-side session the cookie names, if it is still live (once per request)."""
     if "user_session" not in g:
-        g.user_session = find_session(get_session(), flask.session.get(SID))
+        g.user_session = find_session(get_session(), session.get(SID))
     return g.user_session
 
 
 def pending_login(stage: str) -> tuple[UserSession, User] | None:
     """The half-done login of this browser at ``stage`` (``code`` or ``enrol``), or None."""
     row = live_session()
-    if row is None or row.stage != stage:
-        return None
-    user = get_session().get(User, row.user_id)
-    return (row, user) if user is not None and user.active else None
+    user = session_user(get_session(), row, stage)
+    return (row, user) if row is not None and user is not None else None
 
 
 def current_user() -> User | None:
     """The logged-in regulator (a live full session of an active user), once per request."""
     if "current_user" not in g:
-        row = live_session()
-        user = get_session().get(User, row.user_id) if row and row.stage == "full" else None
-        if user is not None and (not user.active or (mfa_required() and not user.mfa_enrolled)):
-            user = None
-        if user is not None and row is not None:
-            touch(get_session(), row, apart=request.method in SAFE_METHODS)
-        g.current_user = user
+        g.current_user = logged_in_user(
+            get_session(),
+            live_session(),
+            mfa_required=mfa_required(),
+            apart=request.method in SAFE_METHODS,
+        )
     return g.current_user
 
 
@@ -120,35 +115,21 @@ def login_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def begin_session(
-    session: Session, user: User, stage: str, pending_secret: str | None = None
-) -> UserSession:
-    """A new server-side session and a new cookie; the previous one (pending or not) ends,
-    so no id is ever promoted or reused (session fixation)."""
-    old = live_session()
-    if old is not None:
-        end_session(old)
-    row, token = start_session(session, user.id, stage, pending_secret)
-    flask.session.clear()
-    flask.session[SID] = token
-    flask.session.permanent = True
-    g.user_session = row
+def adopt(login: Login) -> UserSession:
+    """A new cookie naming the server-side session just opened (core.logins ended the
+    previous one, so no id is ever promoted or reused)."""
+    session.clear()
+    session[SID] = login.token
+    session.permanent = True
+    g.user_session = login.row
     g.pop("current_user", None)
-    return row
+    return login.row
 
 
-def complete_login(session: Session, user: User, second_factor: str) -> UserSession:
-    """Both steps done: a full session; audited with the kind of second factor used."""
-    record_login(user)
-    row = begin_session(session, user, "full")
-    audit(
-        session,
-        f"user:{user.id}",
-        "user.login",
-        f"user:{user.id}",
-        {"second_factor": second_factor},
-    )
-    return row
+def begin_session(user: User, stage: str) -> UserSession:
+    """A new server-side session of ``user`` at ``stage`` for this browser (the previous
+    one ends), and its cookie."""
+    return adopt(open_login(get_session(), user, stage, live_session()))
 
 
 def account_key(email: str | None) -> str | None:
@@ -185,18 +166,16 @@ def safe_next(target: str | None) -> str:
     return target if _SAFE_NEXT.fullmatch(target) else default
 
 
-def _after_password(session: Session, user: User) -> str:
+#: where each stage of a login continues
+NEXT_STEP = {"code": "mfa.code", "enrol": "mfa.enrol"}
+
+
+def _after_password(user: User) -> str:
     """Where a right password leads: the code step, enrolment, or (MFA optional and not
     enrolled) straight in."""
     target = safe_next(request.args.get("next"))
-    if user.mfa_enrolled:
-        begin_session(session, user, "code")
-        return url_for("mfa.code", next=target)
-    if mfa_required():
-        begin_session(session, user, "enrol", pending_secret=new_secret(user))
-        return url_for("mfa.enrol", next=target)
-    complete_login(session, user, "none")
-    return target
+    row = adopt(after_password(get_session(), user, live_session(), mfa_required=mfa_required()))
+    return url_for(NEXT_STEP[row.stage], next=target) if row.stage in NEXT_STEP else target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -207,14 +186,13 @@ def login() -> Any:
     if request.method == "POST":
         throttle_login(request.form.get("email"))
     if form.validate_on_submit():
-        session = get_session()
         user = authenticate(
-            session, form.email.data or "", form.password.data or "", **lockout_settings()
+            get_session(), form.email.data or "", form.password.data or "", **lockout_settings()
         )
         if user is None:
             error = _("邮箱或密码不正确，或账户已被暂时锁定。")
         else:
-            target = _after_password(session, user)
+            target = _after_password(user)
         if target:
             return redirect(target)
     status = 401 if error else 200
@@ -227,11 +205,8 @@ def logout() -> Any:
     token, so a link elsewhere cannot log you out."""
     row = live_session()
     if row is not None:
-        session = get_session()
-        end_session(row)
-        if row.stage == "full":
-            audit(session, f"user:{row.user_id}", "user.logout", f"user:{row.user_id}")
-    flask.session.clear()
+        end_login(get_session(), row)
+    session.clear()
     return redirect(url_for("auth.login"))
 
 

@@ -25,7 +25,7 @@ from core.i18n import DEFAULT_LOCALE, html_lang
 from core.web import external_url
 from core.xmltext import xml_text
 from credit.records.credit_file import latest_penalties
-from credit.records.notices import Notice, Scope, enterprises_changed, feed_updated, newest_notices
+from credit.records.notices import Notice, Scope, feed_contents
 from credit.records.snapshots import yuan
 
 bp = Blueprint("feeds", __name__)
@@ -108,9 +108,7 @@ def penalty_feed(
     title: str, tag: str, self_url: str, alternate_url: str, scope: Scope = ()
 ) -> Response:
     """The Atom response for the public penalties in ``scope``, with validators and 304s."""
-    session, today = get_session(), china_today()
-    notices = newest_notices(session, today, scope, limit=FEED_SIZE)
-    updated = feed_updated(session, today, notices, scope)
+    feed = feed_contents(get_session(), china_today(), scope, limit=FEED_SIZE)
     config = current_app.config
     site = config.get("SITE_NAME") or "envcredit"
     # the default site name is in the catalogue (English: its translation); others as set
@@ -122,13 +120,13 @@ def penalty_feed(
         config.get("SITE_AUTHORITY") or site,
         external_url("disclosure.home"),
         html_lang(str(get_locale() or DEFAULT_LOCALE)),
-        updated,
+        feed.updated,
     )
-    body = atom_document(head, (penalty_entry(n) for n in notices))
+    body = atom_document(head, (penalty_entry(n) for n in feed.notices))
     response = Response(body, mimetype="application/atom+xml")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     # the enterprises' names are shown too: a rename must not leave If-Modified-Since at 304
-    response.last_modified = max(updated, enterprises_changed(session, notices))
+    response.last_modified = feed.last_modified
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE
     response.vary.update(("Accept-Language", "Cookie"))  # the feed's own words are translated

@@ -8,27 +8,18 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from core.db import get_session
 from core.limits import consume
-from core.mfa import (
-    confirm_enrolment,
-    hold_recovery_codes,
-    new_secret,
-    plain_secret,
-    provisioning_uri,
-    remaining_recovery_codes,
-    take_recovery_codes,
-    verify_second_factor,
-)
-from core.sessions import UserSession, end_session
-from core.users import User, is_locked, record_failure
+from core.logins import begin_enrolment, check_second_factor, finish_enrolment
+from core.mfa import plain_secret, provisioning_uri, take_recovery_codes
+from core.sessions import UserSession
+from core.users import User
 from disclosure.auth import (
     account_key,
-    complete_login,
+    adopt,
     current_user,
     live_session,
     lockout_settings,
@@ -63,32 +54,24 @@ def code() -> Any:
     if request.method == "POST":
         _throttle(user)
     if form.validate_on_submit():
-        session = get_session()
-        target, error = _second_factor(session, row, user, form.code.data or "")
+        target, error = _second_factor(row, user, form.code.data or "")
         if target:
             return redirect(target)
     status = 401 if error else 200
     return render_template("disclosure/regulator/mfa_code.html", form=form, error=error), status
 
 
-def _second_factor(
-    session: Session, row: UserSession, user: User, code: str
-) -> tuple[str | None, str | None]:
-    """(where to go, None) for a right code; (None, message) otherwise. Wrong codes count
-    towards the same lockout as wrong passwords; a lockout ends the half-done login."""
-    if is_locked(user):
-        end_session(row)
+def _second_factor(row: UserSession, user: User, code: str) -> tuple[str | None, str | None]:
+    """(where to go, None) for a right code; (None, message) otherwise (core.logins counts
+    wrong codes towards the lockout and ends the half-done login once locked)."""
+    result = check_second_factor(get_session(), row, user, code, **lockout_settings())
+    if result.outcome == "locked":
         return None, _("账户已被暂时锁定，请稍后重新登录。")
-    method = verify_second_factor(session, user, code)
-    if method is None:
-        record_failure(user, **lockout_settings())
-        if is_locked(user):
-            end_session(row)
-            return None, _("账户已被暂时锁定，请稍后重新登录。")
+    if result.login is None:
         return None, _("验证码不正确或已使用过。")
-    complete_login(session, user, method)
-    if method == "recovery-code":
-        flash(_("已使用一个恢复码，还剩 %(n)s 个。", n=remaining_recovery_codes(session, user)))
+    adopt(result.login)
+    if result.codes_left is not None:
+        flash(_("已使用一个恢复码，还剩 %(n)s 个。", n=result.codes_left))
     return safe_next(request.args.get("next")), None
 
 
@@ -117,11 +100,11 @@ def enrol() -> Any:
     if request.method == "POST":
         _throttle(user)
     if form.validate_on_submit():
-        session = get_session()
-        codes = confirm_enrolment(session, user, row.pending_secret or "", form.code.data or "")
-        if codes is not None:
-            full = complete_login(session, user, "totp") if row.stage == "enrol" else row
-            hold_recovery_codes(full, user, codes)
+        done = finish_enrolment(get_session(), row, user, form.code.data or "")
+        if done is not None:
+            _full, login = done
+            if login is not None:  # the login waited for enrolment: now a full session
+                adopt(login)
             return redirect(url_for("mfa.recovery_codes", next=safe_next(request.args.get("next"))))
         error = _("验证码不正确，请核对手机时间后重试。")
     secret = row.pending_secret or ""
@@ -144,7 +127,7 @@ def start() -> Any:
     if user.mfa_enrolled:
         flash(_("两步验证已启用。"))
         return redirect(url_for("account.overview"))
-    row.pending_secret = new_secret(user)
+    begin_enrolment(row, user)
     return redirect(url_for("mfa.enrol"))
 
 

@@ -15,6 +15,7 @@ from core.web import attempt
 from credit.cases.inspection_plans import (
     MAX_COUNT,
     create_inspection_plan,
+    find_plan,
     list_plans,
     plan_rows,
     plan_sizes,
@@ -79,10 +80,8 @@ def plans() -> Any:
 @login_required
 def plan(plan_id: int) -> Any:
     """One plan's drawn enterprises."""
-    from credit.cases.models import InspectionPlan
-
     session = get_session()
-    item = session.get(InspectionPlan, plan_id)
+    item = find_plan(session, plan_id)
     if item is None:
         return render_template(
             "disclosure/error.html", status=404, title=_("未找到"), detail=None

@@ -1,23 +1,19 @@
-"""/api/v1/changes: the gapless, ordered change feed for mirrors."""
+"""/api/v1/changes: the gapless, ordered change feed for mirrors (the events are built by
+credit.partners.feed)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
-from sqlalchemy.orm import Session
 
-from core.changelog import ChangeLog, last_seq, read_changes
 from core.clock import today as china_today
 from core.db import get_session
 from core.web import problem
-from credit.kinds import snapshots
+from credit.partners.feed import change_page
 from openapi.api import PROBLEM_CONTENT_TYPE, ProblemSchema
 from openapi.headers import next_link, query_params
 from openapi.schemas import ChangesQuerySchema, ChangesSchema
@@ -37,48 +33,6 @@ blp = Blueprint(
 )
 
 
-def change_page(after: int, limit: int, today: dt.date) -> dict[str, Any]:
-    """Changes after ``after`` with each entity's current public snapshot.
-
-    An entity that is no longer public appears as a delete, so a mirror applying the feed
-    in order ends equal to a fresh export.
-    """
-    session = get_session()
-    head = last_seq(session)
-    rows = read_changes(session, after, limit)
-    next_after = rows[-1].seq if rows else after
-    return {
-        "changes": change_events(session, rows, today),
-        "next_after": next_after,
-        "last_seq": head,
-    }
-
-
-def change_events(
-    session: Session, rows: Sequence[ChangeLog], today: dt.date
-) -> list[dict[str, Any]]:
-    """Change-log rows as public events: upserts carry the snapshot, the rest are deletes."""
-    ids: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        if row.op == "upsert":
-            ids[row.entity].add(row.entity_id)
-    snaps = {entity: snapshots(session, entity, keys, today) for entity, keys in ids.items()}
-    events = []
-    for row in rows:
-        snap = snaps.get(row.entity, {}).get(row.entity_id) if row.op == "upsert" else None
-        events.append(
-            {
-                "seq": row.seq,
-                "at": row.at,
-                "entity": row.entity,
-                "id": row.entity_id,
-                "op": "upsert" if snap is not None else "delete",
-                "snapshot": snap,
-            }
-        )
-    return events
-
-
 @blp.route("")
 class Changes(MethodView):
     @blp.arguments(ChangesQuerySchema, location="query")
@@ -91,7 +45,7 @@ class Changes(MethodView):
     )
     def get(self, args: dict[str, Any]) -> Any:
         """Change events with seq > after, oldest first (gapless)."""
-        page = change_page(args["after"], args["limit"], china_today())
+        page = change_page(get_session(), args["after"], args["limit"], china_today())
         if args["after"] > page["last_seq"]:
             return cursor_beyond_head(args["after"], page["last_seq"])
         headers = {"X-Change-Seq": str(page["last_seq"])}

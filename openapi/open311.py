@@ -21,8 +21,7 @@ from core.db import get_session, utcnow
 from core.errors import DomainError, Invalid, NotFound
 from core.limits import consume
 from credit.tipoffs.codes import normalize_code
-from credit.tipoffs.filing import file_tipoff
-from credit.tipoffs.placing import route_filing
+from credit.tipoffs.placing import file_routed
 from credit.tipoffs.public import PublicTipOff, find_public, list_public
 from credit.tipoffs.tracking import track
 from credit.tipoffs.vocabulary import FINAL
@@ -212,16 +211,16 @@ def create(fmt: str) -> Response:
     consume("tipoff-file")
     _form_only()
     data, notices = filing_from_form(request.form)
-    session = get_session()
-    data = route_filing(session, data, current_app.config.get("TRIAGE_REGION_CODE"))
     try:
-        filed = file_tipoff(session, data, source="open311")
+        filed, unplaced = file_routed(
+            get_session(), data, current_app.config.get("TRIAGE_REGION_CODE"), source="open311"
+        )
     except DomainError as exc:  # re-raised in the Open311 error format (rolled back)
         raise Open311Error(
             400 if isinstance(exc, Invalid) else exc.status,
             service_problems(exc.errors, exc.message),
         ) from None
-    if data.unplaced:
+    if unplaced:
         notices.append(
             "地址未能对应到行政区划，已交由上级部门分派 / the location could not be "
             "matched to a region; it is triaged by the authority"

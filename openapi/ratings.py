@@ -11,10 +11,7 @@ from marshmallow import fields
 
 from core.clock import today as china_today
 from core.db import get_session
-from credit.ratings.loader import active_rulebook
-from credit.ratings.snapshots import adjustment_views, rating_view
-from credit.ratings.time_travel import rating_as_of, rating_json, require_rated
-from credit.records.listing import get_enterprise, rating_history
+from credit.ratings.published import rating_on, stored_ratings
 from openapi.schemas import api_date
 from openapi.snapshot_schemas import RatingSchema
 
@@ -65,12 +62,7 @@ class RatingResource(MethodView):
     )
     def get(self, args: dict[str, Any], uscc: str) -> dict[str, Any]:
         """The rating as of a date (default today), computed by the active rulebook."""
-        session = get_session()
-        ent = get_enterprise(session, uscc)
-        as_of = args.get("as_of") or china_today()
-        require_rated(session, ent, as_of)
-        rating = rating_as_of(session, ent, as_of, active_rulebook())
-        return rating_json(session, ent.uscc, rating)
+        return rating_on(get_session(), uscc, args.get("as_of") or china_today())
 
 
 @blp.route("/<string:uscc>/ratings")
@@ -80,12 +72,9 @@ class RatingHistoryResource(MethodView):
     def get(self, uscc: str) -> dict[str, Any]:
         """Stored rating history, newest first (a new entry whenever score, level or
         explanation changed)."""
-        session = get_session()
-        ent = get_enterprise(session, uscc)
-        history = rating_history(session, ent.id)
-        adjustments = adjustment_views(session, (r.adjustment_id for r in history))
-        items = []
-        for r in history:
-            item = rating_view(r, ent.uscc, adjustments)
-            items.append({**item, "current": r.is_current, "recorded_at": item["created_at"]})
-        return {"uscc": ent.uscc, "ratings": items}
+        stored_uscc, ratings = stored_ratings(get_session(), uscc)
+        items = [
+            {**item, "current": current, "recorded_at": item["created_at"]}
+            for item, current in ratings
+        ]
+        return {"uscc": stored_uscc, "ratings": items}

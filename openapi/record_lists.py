@@ -11,10 +11,14 @@ from marshmallow import fields, validate
 
 from core.clock import today as china_today
 from core.db import get_session
-from core.errors import NotFound
 from credit.ratings.levels import LEVELS
-from credit.records.cf import cf_records
-from credit.records.listing import EnterpriseFilter, list_enterprises, record_page
+from credit.records.listing import (
+    MAX_ID,
+    EnterpriseFilter,
+    list_enterprises,
+    published_penalty,
+    record_page,
+)
 from openapi.headers import next_link, query_params
 from openapi.schemas import EnterpriseSchema, api_date
 from openapi.snapshot_schemas import InspectionSnapshotSchema, PermitSnapshotSchema
@@ -25,7 +29,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="列表 / Lists with keyset paging (`after`, `limit`, Link: next)",
 )
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 class EnterpriseListArgs(ma.Schema):
@@ -136,10 +139,7 @@ class Enterprises(MethodView):
 
 
 def _records(entity: str, args: dict[str, Any], schema: type[ma.Schema]) -> Any:
-    session = get_session()
-    items, next_after = record_page(session, entity, args, china_today())
-    if args.get("format") == "cf":
-        items = cf_records(session, items)
+    items, next_after = record_page(get_session(), entity, args, china_today())
     return (
         {"items": items, "next_after": next_after},
         200,
@@ -163,15 +163,9 @@ class PenaltyResource(MethodView):
     @blp.alt_response(404, description="unknown or not published")
     def get(self, args: dict[str, Any], penalty_id: int) -> Any:
         """One published penalty."""
-        from credit.records.snapshots import penalty_snapshots
-
-        session = get_session()
-        snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)], china_today()).get(
-            str(penalty_id)
+        return published_penalty(
+            get_session(), penalty_id, china_today(), cf=args["format"] == "cf"
         )
-        if snap is None:
-            raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
-        return cf_records(session, [snap])[0] if args["format"] == "cf" else snap
 
 
 @blp.route("/inspections")

@@ -8,6 +8,7 @@ from typing import Any
 
 from apispec import APISpec
 
+from credit.records.exports import RESOURCES
 from openapi.snapshot_schemas import (
     CfPenaltySchema,
     DisclosureSnapshotSchema,
@@ -189,8 +190,6 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _csv_description() -> str:
-    from openapi.exports import RESOURCES
-
     lines = [
         f"- `{name}.csv`: " + ", ".join(f for f, _k in r.fields) for name, r in RESOURCES.items()
     ]

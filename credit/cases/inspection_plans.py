@@ -107,6 +107,11 @@ def create_inspection_plan(
     return plan
 
 
+def find_plan(session: Session, plan_id: int) -> InspectionPlan | None:
+    """One saved plan, or None."""
+    return session.get(InspectionPlan, plan_id)
+
+
 def plan_rows(session: Session, plan_id: int) -> list[tuple[int, str, str, str | None]]:
     """(position, uscc, name, level at draw time) for one plan."""
     return [

@@ -23,9 +23,8 @@ from core.changelog import ChangeLog
 from core.clock import today as china_today
 from core.consumers import Consumer
 from core.db import get_db, utcnow, writing
+from credit.partners.feed import change_event, event_payload
 from credit.partners.models import Webhook, WebhookDelivery
-from openapi.changes import change_events
-from openapi.schemas import ChangeEventSchema
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -53,7 +52,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 def event_body(event: dict) -> bytes:
     """The delivery body: the change event serialised exactly as ``/changes`` does."""
-    return current_app.json.dumps(ChangeEventSchema().dump(event)).encode()
+    return current_app.json.dumps(event_payload(event)).encode()
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -148,9 +147,8 @@ class WebhookSender(Consumer):
         db = get_db()
         session = db.new_session()
         try:
-            change = session.get(ChangeLog, seq)
-            events = change_events(session, [change], china_today()) if change else []
-            body = event_body(events[0]) if events else b"null"
+            event = change_event(session, seq, china_today())
+            body = event_body(event) if event is not None else b"null"
             session.rollback()
             outcome = deliver(
                 url,

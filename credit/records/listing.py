@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 from core.reference import region_prefix
 from credit.kinds import snapshots
 from credit.ratings.models import CreditRating
+from credit.records.cf import cf_records
 from credit.records.models import Enterprise, Inspection, Penalty, Permit
 from credit.records.publication import public_on
-from credit.records.snapshots import Snapshot, enterprise_snapshots
+from credit.records.snapshots import Snapshot, enterprise_snapshots, penalty_snapshots
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,8 @@ LISTED = {model.entity: model for model in (Penalty, Inspection, Permit)}
 def record_page(
     session: Session, entity: str, args: dict[str, Any], today: dt.date
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of public records of ``entity`` ordered by id, and the next cursor."""
+    """One page of public records of ``entity`` ordered by id, and the next cursor; penalties
+    as 双公示 CF_* records when ``args["format"]`` is ``cf``."""
     model = LISTED[entity]
     limit = args["limit"]
     stmt = (
@@ -133,4 +137,19 @@ def record_page(
     ids = ids[:limit]
     snaps = snapshots(session, entity, [str(i) for i in ids], today)
     items = [s for i in ids if (s := snaps.get(str(i))) is not None]
+    if args.get("format") == "cf":
+        items = cf_records(session, items)
     return items, ids[-1] if more else None
+
+
+def published_penalty(
+    session: Session, penalty_id: int, today: dt.date, *, cf: bool = False
+) -> dict[str, Any]:
+    """One published penalty's snapshot, or (``cf``) its 双公示 CF_* record; NotFound when
+    unknown or not published on ``today``."""
+    from core.errors import NotFound
+
+    snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)], today).get(str(penalty_id))
+    if snap is None:
+        raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
+    return cf_records(session, [snap])[0] if cf else snap

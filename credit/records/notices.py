@@ -115,3 +115,20 @@ def enterprises_changed(session: Session, notices: Sequence[Notice]) -> dt.datet
         return EPOCH
     newest = session.scalar(select(func.max(Enterprise.updated_at)).where(Enterprise.id.in_(ids)))
     return newest or EPOCH
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What a penalty feed shows: its notices, when it last changed, and when anything it
+    shows last changed (its notices or the enterprises they name: a rename changes it)."""
+
+    notices: list[Notice]
+    updated: dt.datetime
+    last_modified: dt.datetime
+
+
+def feed_contents(session: Session, today: dt.date, scope: Scope = (), limit: int = 50) -> Feed:
+    """The feed of the ``limit`` public notices in ``scope`` that changed last."""
+    notices = newest_notices(session, today, scope, limit=limit)
+    updated = feed_updated(session, today, notices, scope)
+    return Feed(notices, updated, max(updated, enterprises_changed(session, notices)))

@@ -21,7 +21,7 @@ from core.audit import audit
 from core.errors import Conflict
 from core.reference import Region, resolve_region
 from core.users import User
-from credit.tipoffs.filing import TipOffInput
+from credit.tipoffs.filing import FiledTipOff, TipOffInput, file_tipoff
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.timeline import add_event
 from credit.tipoffs.workflow import actor_of, get_tipoff
@@ -100,6 +100,15 @@ def route_filing(session: Session, data: TipOffInput, triage_code: str | None) -
     if code is not None:
         return dataclasses.replace(data, region_code=code)
     return dataclasses.replace(data, region_code=triage_region(session, triage_code), unplaced=True)
+
+
+def file_routed(
+    session: Session, data: TipOffInput, triage_code: str | None, *, source: str
+) -> tuple[FiledTipOff, bool]:
+    """File a tip-off with its region found by :func:`route_filing`; returns it and whether
+    it went unplaced to triage."""
+    routed = route_filing(session, data, triage_code)
+    return file_tipoff(session, routed, source=source), routed.unplaced
 
 
 def place_tipoff(
