@@ -46,7 +46,14 @@ def _record_links() -> dict[str, Any]:
         kind = str(source.get("type"))
         return f"{gettext(RECORD_LABELS.get(kind, kind))} #{source.get('id')}"
 
-    return {"record_url": record_url, "record_label": record_label}
+    def record_kind_label(kind: str) -> str:
+        return RECORD_LABELS.get(kind, kind)
+
+    return {
+        "record_url": record_url,
+        "record_label": record_label,
+        "record_kind_label": record_kind_label,
+    }
 
 
 def _site() -> dict[str, Any]:

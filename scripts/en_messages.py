@@ -166,6 +166,12 @@ EN = {
     "已过期": "Expired",
     "尚未生效": "Not yet in force",
     "跳到正文": "Skip to content",
+    # the rating explained (enterprise page)
+    "原因": "Reason",
+    "对企业意味着什么：%(measures)s": "What it means for the enterprise: %(measures)s",
+    "计入至": "Counts until",
+    "已达上限": "cap reached",
+    "得分 %(score)s（%(low)s–%(high)s 分制）": "Score %(score)s (scale %(low)s–%(high)s)",
     # explanation pages (/rules, /help, /accessibility) and the footer
     "无障碍声明": "Accessibility statement",
     "本平台力求符合《信息技术 互联网内容无障碍可访问性技术要求与测试方法》（GB/T 37668-2019）AA 级和 WCAG 2.1 AA 级的要求。": "This platform aims to meet level AA of GB/T 37668-2019 (accessibility of Internet content) and WCAG 2.1 level AA.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dateutil.relativedelta import relativedelta
 
@@ -51,6 +51,7 @@ DESCRIBED_FIELDS = frozenset(
         "tipoff",
         "vetoes",
         "clean_years",
+        "titles",
     }
 )
 
@@ -97,6 +98,12 @@ class RuleLine:
     window: Text | None = None
     #: the level a veto sets; None for scoring rules
     level: str | None = None
+    #: what people read for the rule (the rulebook's [titles]; else its short topic)
+    title: Text | None = None
+
+    @property
+    def label(self) -> Text:
+        return self.title or self.topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +477,7 @@ def describe(book: Rulebook) -> Description:
         rules += _disclosure(book.disclosure)
     if book.clean_years is not None:
         rules.append(_clean_years(book.clean_years))
+    rules = [_titled(book, line) for line in rules]
     return Description(
         name=book.name,
         version=book.version,
@@ -480,8 +488,19 @@ def describe(book: Rulebook) -> Description:
         max=book.max,
         levels=_levels(book),
         rules=tuple(rules),
-        vetoes=tuple(_veto(v) for v in book.vetoes),
+        vetoes=tuple(_titled(book, _veto(v)) for v in book.vetoes),
     )
+
+
+def _titled(book: Rulebook, line: RuleLine) -> RuleLine:
+    title = book.title_of(line.id)
+    return line if title is None else replace(line, title=Text(*title))
+
+
+def rule_labels(book: Rulebook) -> dict[str, Text]:
+    """What people read for each rule id of ``book`` (explanations cite rules by id)."""
+    d = describe(book)
+    return {line.id: line.label for line in (*d.rules, *d.vetoes)}
 
 
 def publication() -> tuple[Publication, ...]:

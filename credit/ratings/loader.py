@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -236,7 +237,23 @@ def parse_rulebook(text: str, source: str = "<string>") -> Rulebook:
         clean_years=_clean_years(root) if "clean_years" in data else None,
     )
     _check_unique_ids(root, book)
-    return book
+    return replace(book, titles=_titles(root, book.rule_ids))
+
+
+def _titles(root: _Reader, rule_ids: list[str]) -> tuple[tuple[str, str, str], ...]:
+    """``[titles]``: rule id = [zh-CN title, English title], for rules of this rulebook only
+    (the shipped rulebooks title every rule; a rule without one is shown by its description)."""
+    table = root.sub("titles") if "titles" in root.table else _Reader(root.source, "titles", {})
+    unknown = sorted(set(table.table) - set(rule_ids))
+    if unknown:
+        raise root.fail("titles", f"names rules that do not exist: {', '.join(unknown)}")
+    out = []
+    for ident in (i for i in rule_ids if i in table.table):
+        pair = table.get(ident, list)
+        if len(pair) != 2 or not all(isinstance(t, str) and t.strip() for t in pair):
+            raise table.fail(ident, "must be [zh-CN title, English title], both non-empty")
+        out.append((ident, pair[0].strip(), pair[1].strip()))
+    return tuple(out)
 
 
 def _clean_years(root: _Reader) -> CleanYears:
@@ -248,10 +265,7 @@ def _clean_years(root: _Reader) -> CleanYears:
 
 
 def _check_unique_ids(root: _Reader, book: Rulebook) -> None:
-    ids = [r.id for r in (*book.penalties, *book.surcharges, *book.inspections, *book.vetoes)]
-    ids += [r.id for r in (book.emission, book.tipoff, book.clean_years) if r is not None]
-    if book.disclosure:
-        ids += [book.disclosure.missing_id, book.disclosure.late_id]
+    ids = book.rule_ids
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise root.fail("id", f"rule ids must be unique; repeated: {', '.join(dupes)}")

@@ -145,6 +145,27 @@ class Rulebook:
     tipoff: CountedRule | None = None
     vetoes: tuple[Veto, ...] = ()
     clean_years: CleanYears | None = None
+    #: what people read for each rule id: (id, zh-CN title, English title)
+    titles: tuple[tuple[str, str, str], ...] = ()
+
+    def title_of(self, rule_id: str) -> tuple[str, str] | None:
+        """The (zh-CN, English) title of a rule of this rulebook; None for an unknown id."""
+        for ident, zh, en in self.titles:
+            if ident == rule_id:
+                return zh, en
+        return None
+
+    @property
+    def rule_ids(self) -> list[str]:
+        """Every rule's id, in file order by kind."""
+        ids = [r.id for r in (*self.penalties, *self.surcharges, *self.inspections)]
+        ids += [r.id for r in (self.emission, self.tipoff) if r is not None]
+        if self.disclosure:
+            ids += [self.disclosure.missing_id, self.disclosure.late_id]
+        ids += [v.id for v in self.vetoes]
+        if self.clean_years is not None:
+            ids.append(self.clean_years.id)
+        return ids
 
     @property
     def lookback_days(self) -> int:

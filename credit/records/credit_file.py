@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import NotFound
 from credit.cases.models import Objection, RepairApplication
+from credit.ratings.explain import Explanation, explain
 from credit.ratings.models import CreditRating
 from credit.records.listing import rating_history
 from credit.records.models import (
@@ -37,6 +38,8 @@ class CreditFile:
     emissions: list[EmissionAccount]
     disclosures: list[DisclosureReport]
     limits: dict[tuple[int, str], Any] = field(default_factory=dict)
+    #: the current rating in words (None: not rated)
+    explanation: Explanation | None = None
     #: each permit's state on the file's date (valid, expired, revoked, not_yet_valid)
     permit_states: dict[int, PermitState] = field(default_factory=dict)
 
@@ -62,9 +65,11 @@ def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile
             .order_by(Permit.valid_from.desc())
         )
     )
+    rating = next((r for r in history if r.is_current), None)
     return CreditFile(
         enterprise=snap,
-        rating=next((r for r in history if r.is_current), None),
+        rating=rating,
+        explanation=explain(session, rating) if rating is not None else None,
         history=history,
         penalties=penalties,
         inspections=inspections,

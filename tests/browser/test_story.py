@@ -117,7 +117,7 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
 
     page.goto(f"{server}/enterprises/{ent.uscc}")
     content = page.content()
-    assert "tipoff.substantiated" in content and "inspection.issues" in content
+    assert "举报查证属实" in content and "现场检查发现问题" in content  # the rules, by title
     assert "环保良好企业" in content  # 100 − 3 − 5 = 92, blue
     _shot(page, "enterprise-after")
 

@@ -32,6 +32,16 @@ def test_both_shipped_rulebooks_load():
         ('when = "no_permit"', 'when = "moon_phase"', "veto[3].when"),
         ('due = "03-15"', 'due = "15 March"', "disclosure.due"),
         ('name = "cn-default"', "name = [", "not valid TOML"),
+        (
+            '"penalty.minor" = [',
+            '"penalty.tiny" = [',
+            "names rules that do not exist: penalty.tiny",
+        ),
+        (
+            '"penalty.minor" = ["轻微违法行政处罚", "Penalty for a minor violation"]',
+            '"penalty.minor" = ["轻微违法行政处罚", " "]',
+            "titles.penalty.minor must be [zh-CN title, English title]",
+        ),
     ],
 )
 def test_broken_rulebooks_name_the_key(old, new, needle):
@@ -39,6 +49,13 @@ def test_broken_rulebooks_name_the_key(old, new, needle):
     with pytest.raises(RulebookError, match=r"rulebook test\.toml") as err:
         parse_rulebook(DEFAULT.replace(old, new, 1), "test.toml")
     assert needle in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["cn-default", "jiangsu-12"])
+def test_shipped_rulebooks_title_every_rule_in_both_languages(name):
+    book = load_rulebook(name)
+    assert [t[0] for t in book.titles] == book.rule_ids
+    assert all(zh != en and zh and en for _, zh, en in book.titles)
 
 
 def test_unknown_or_path_like_names_are_refused():
