@@ -14,7 +14,6 @@ import os
 import statistics
 import tempfile
 import time
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,17 +22,6 @@ from bench.report import Figure
 
 ROUNDS = 7
 ROUNDS_WHOOSH = 5
-
-
-@contextlib.contextmanager
-def _plain_ensure_sync(app: Any) -> Iterator[None]:
-    from flask import Flask
-
-    app.ensure_sync = types.MethodType(Flask.ensure_sync, app)
-    try:
-        yield
-    finally:
-        del app.ensure_sync
 
 
 @contextlib.contextmanager
@@ -94,7 +82,6 @@ def _through_schema(app: Any) -> Iterator[None]:
 
 API_TRICKS: dict[str, Callable[[Any], Any]] = {
     "storage": _plain_storage,
-    "ensure_sync": _plain_ensure_sync,
     "limiter_check": _plain_limiter_check,
     "driver_read": _plain_read,
     "schema_bypass": _through_schema,
@@ -188,14 +175,14 @@ def _whoosh(scale: float) -> tuple[list[Figure], list[str]]:
                 speedups.WHOOSH_BLOCK_READS = on
                 backend = WhooshBackend(Path(tmp, f"w{r}{on}"))
                 try:
-                    started = time.perf_counter()
+                    started = time.process_time()  # CPU: steadier on a shared machine
                     backend.bulk_load(iter(chunks))
-                    builds[on].append(time.perf_counter() - started)
+                    builds[on].append(time.process_time() - started)
                     _backend_query(backend, queries[0], True)
-                    started = time.perf_counter()
+                    started = time.process_time()
                     for q in queries:
                         _backend_query(backend, q, True)
-                    searches[on].append((time.perf_counter() - started) / len(queries) * 1e3)
+                    searches[on].append((time.process_time() - started) / len(queries) * 1e3)
                 finally:
                     backend.close()
                     speedups.patch_whoosh()
@@ -208,7 +195,7 @@ def _whoosh(scale: float) -> tuple[list[Figure], list[str]]:
             "internals",
             f"whoosh_build: {n} docs",
             build_on,
-            "s",
+            "s CPU",
             "Whoosh unpatched",
             build_off,
             build_on / build_off,
@@ -219,7 +206,7 @@ def _whoosh(scale: float) -> tuple[list[Figure], list[str]]:
             "internals",
             "whoosh_query: ms per query with facets",
             q_on,
-            "ms",
+            "ms CPU",
             "Whoosh unpatched",
             q_off,
             q_on / q_off,
@@ -230,7 +217,10 @@ def _whoosh(scale: float) -> tuple[list[Figure], list[str]]:
 
 
 def run(scale: float) -> tuple[list[Figure], list[str]]:
-    figures, notes = _api(scale)
+    figures: list[Figure] = []
+    notes: list[str] = []
+    if os.environ.get("BENCH_INTERNALS_API", "1") != "0":
+        figures, notes = _api(scale)
     if os.environ.get("BENCH_INTERNALS_WHOOSH", "1") != "0":
         more, extra = _whoosh(scale)
         figures += more

@@ -38,7 +38,6 @@ from core.errors import DomainError
 from core.guards import check_request
 from core.problems import PROBLEM_BASE as PROBLEM_BASE  # re-exported, used to live here
 from core.problems import problem_type
-from core.speedups import CachedEnsureSync
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -47,9 +46,8 @@ T = TypeVar("T")
 bp = Blueprint("core", __name__)
 
 
-class App(CachedEnsureSync, Flask):
-    """Flask, with a rollback on every exception (and ``ensure_sync`` answered from a cache:
-    ``core.speedups``)."""
+class App(Flask):
+    """Flask, with a rollback on every exception."""
 
     def handle_user_exception(self, e: Exception) -> Any:
         """Any exception raised by a view or a hook rolls the request's session back first,

@@ -21,7 +21,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from core import speedups
 from core.limits import limiter
-from core.speedups import CHECKED_AGAINST, CachedEnsureSync, DriverRead, SweepingMemoryStorage
+from core.speedups import CHECKED_AGAINST, DriverRead, SweepingMemoryStorage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,12 +68,6 @@ def test_flask_limiter_still_registers_its_check_as_a_before_request_hook(app):
         if getattr(f, "__wrapped__", None) == limiter._check_request_limit
     ]
     assert len(wrapped) == 1, "openapi.access no longer finds flask-limiter's check"
-
-
-def test_flask_ensure_sync_and_async_to_sync_keep_their_signatures():
-    assert list(inspect.signature(Flask.ensure_sync).parameters) == ["self", "func"]
-    assert list(inspect.signature(Flask.async_to_sync).parameters) == ["self", "func"]
-    assert "iscoroutinefunction(func)" in inspect.getsource(Flask.ensure_sync)
 
 
 def test_sqlalchemy_driver_level_names_still_exist():
@@ -157,30 +151,6 @@ def test_sweeping_storage_starts_no_thread_per_hit():
     for i in range(200):
         storage.incr(f"k{i}", expiry=60)
     assert threading.active_count() == before
-
-
-def test_cached_ensure_sync_answers_as_flask_does():
-    class Cached(CachedEnsureSync, Flask):
-        pass
-
-    cached, plain = Cached("a"), Flask("b")
-
-    def view():
-        return "sync"
-
-    async def coroutine_view():
-        return "async"
-
-    class Resource:
-        def get(self):
-            return "bound"
-
-    for func in (view, Resource().get, Resource().get, len):
-        assert cached.ensure_sync(func) is plain.ensure_sync(func)
-        assert cached.ensure_sync(func) is func
-    for app in (cached, plain):  # both hand an async view to async_to_sync (asgiref)
-        with pytest.raises(RuntimeError, match="async"):
-            app.ensure_sync(coroutine_view)
 
 
 def test_limiter_check_runs_except_for_the_skipped_blueprints():
