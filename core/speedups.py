@@ -36,8 +36,10 @@ enterprises on SQLite, trick off → on:
    Whoosh backend only: replaces ``W3PerDocReader._cached_reader`` and ``doc_field_length``
    (reading the length column's ``_dbfile``/``_basepos``/``_count``/``_fixedlen`` at once)
    and reads posting blocks with ``W3LeafMatcher._read_ids``/``_ids``/``_next_block``.
-   WHOOSH_FIGURES. Remove: stop calling ``patch_whoosh`` in ``search.whoosh_backend``
-   and read ``matcher.all_ids()``.
+   CPU time, 15,000 pre-segmented documents, two runs: bulk load 6.74 → 5.75 s (−15 %),
+   7.01 → 5.89 s (−16 %); a query with facets 8.67 → 8.01 ms (−8 %), 9.00 → 8.19 ms
+   (−9 %). (Wall time at load ~11 was too noisy to tell.) Remove: stop calling
+   ``patch_whoosh`` in ``search.whoosh_backend`` and read ``matcher.all_ids()``.
 
 Gone (2026-12-02): ``core.web.App.ensure_sync`` answered ``iscoroutinefunction`` from a cache;
 478 → 457 µs in one run, 1,349 → 1,474 µs in the other: no clear gain.
