@@ -12,20 +12,18 @@ With several app servers, set ``REDIS_URL`` so that they share the counters.
 
 from __future__ import annotations
 
-import threading
 import time
 from functools import lru_cache
-from typing import ClassVar
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
 from werkzeug.exceptions import TooManyRequests
 
+from core.speedups import SweepingMemoryStorage as SweepingMemoryStorage  # registers its scheme
+
 limiter = Limiter(get_remote_address, key_prefix="envcredit")
-PURGE_EVERY = 5.0  # seconds between sweeps of expired counters
 
 #: bucket → (config key of its limit, default limit)
 BUCKETS: dict[str, tuple[str, str]] = {
@@ -37,34 +35,6 @@ BUCKETS: dict[str, tuple[str, str]] = {
     "open311-lookup": ("OPEN311_LOOKUP_RATE_LIMIT", "120 per hour"),
     "export-download": ("EXPORT_ANON_RATE_LIMIT", "30 per minute"),
 }
-
-
-class SweepingMemoryStorage(MemoryStorage):
-    """limits' in-memory storage, with expired counters swept inline every few seconds.
-
-    The stock storage starts a timer *thread* 10 ms after nearly every hit to sweep expired
-    keys; under a steady stream of API reads that is a new thread every few requests, and
-    the request thread waits for it to start. Counters expire lazily on read anyway
-    (``get``), so sweeping now and then, on the request path, is all that is needed to keep
-    memory bounded. (Overrides the parent's private hook; if a later ``limits`` renames it
-    the stock behaviour simply returns: slower, still correct.)
-    """
-
-    STORAGE_SCHEME: ClassVar[list[str]] = ["envcredit-memory"]
-
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self._next_sweep = time.monotonic() + PURGE_EVERY
-        self._sweep_lock = threading.Lock()
-
-    def _MemoryStorage__schedule_expiry(self) -> None:
-        if time.monotonic() < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
-            return
-        try:
-            self._next_sweep = time.monotonic() + PURGE_EVERY
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
-        finally:
-            self._sweep_lock.release()
 
 
 def config_limit(key: str, default: str) -> str:

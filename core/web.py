@@ -11,13 +11,11 @@ transactions explicitly.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import re
 from collections.abc import Callable
-from inspect import iscoroutinefunction
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -48,24 +46,7 @@ bp = Blueprint("core", __name__)
 
 
 class App(Flask):
-    """Flask, with ``ensure_sync`` answered from a cache and a rollback on every exception.
-
-    Flask asks ``inspect.iscoroutinefunction`` about every hook and view on every request
-    (about twenty times for an API read); whether a function is a coroutine function never
-    changes, so the answer is kept per function (bound methods by their underlying function).
-    """
-
-    _is_async: ClassVar[dict[Any, bool]] = {}
-
-    def ensure_sync(self, func: Any) -> Any:
-        key = getattr(func, "__func__", func)
-        try:
-            is_async = self._is_async[key]
-        except (KeyError, TypeError):  # TypeError: an unhashable callable, not cached
-            is_async = iscoroutinefunction(func)
-            with contextlib.suppress(TypeError):
-                self._is_async[key] = is_async
-        return self.async_to_sync(func) if is_async else func
+    """Flask, with a rollback on every exception."""
 
     def handle_user_exception(self, e: Exception) -> Any:
         """Any exception raised by a view or a hook rolls the request's session back first,

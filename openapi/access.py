@@ -16,6 +16,7 @@ from werkzeug.exceptions import TooManyRequests
 from core.db import get_session
 from core.errors import Forbidden, Unauthorized
 from core.limits import limiter
+from core.speedups import skip_limiter_check
 from core.users import ApiClient, find_api_client
 
 log = logging.getLogger(__name__)
@@ -136,15 +137,6 @@ def count_call(response: Response) -> Response:
     return response
 
 
-def _skipping(check: Any, skipped: frozenset[str]) -> Any:
-    def _limiter_check() -> Any:
-        if request.blueprint not in skipped:
-            return check()
-        return None
-
-    return _limiter_check
-
-
 def init_access(app: Flask, blueprints: list[Any]) -> None:
     """Quotas on every API blueprint; a bad key is refused before anything else runs."""
     from openapi import tipoffs
@@ -167,9 +159,5 @@ def init_access(app: Flask, blueprints: list[Any]) -> None:
         limiter.request_filter(lambda: request.blueprint in _SKIPPED_BY_LIMITER)
     # The filter above is consulted only after flask-limiter has looked the request's limits
     # up; its before-request check is therefore also wrapped so that those blueprints skip
-    # it outright. (If a later flask-limiter registers its check differently, nothing is
-    # wrapped and the filter alone still skips them: slower, same result.)
-    funcs = app.before_request_funcs.setdefault(None, [])
-    for i, func in enumerate(funcs):
-        if func == limiter._check_request_limit:
-            funcs[i] = _skipping(func, unlimited)
+    # it outright (core.speedups, with the measured gain).
+    skip_limiter_check(app, limiter, unlimited)
