@@ -50,7 +50,7 @@ class SweepingMemoryStorage(MemoryStorage):
     the stock behaviour simply returns: slower, still correct.)
     """
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["envcredit-memory"]
+    STORAGE_SCHEME: ClassVar[list[str]] = ["envcredit-memory"]  # type: ignore[misc]  # limits omits ClassVar
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
@@ -62,7 +62,7 @@ class SweepingMemoryStorage(MemoryStorage):
             return
         try:
             self._next_sweep = time.monotonic() + PURGE_EVERY
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]  # parent's private
         finally:
             self._sweep_lock.release()
 

@@ -248,8 +248,12 @@ def _clean_years(root: _Reader) -> CleanYears:
 
 
 def _check_unique_ids(root: _Reader, book: Rulebook) -> None:
-    ids = [r.id for r in (*book.penalties, *book.surcharges, *book.inspections, *book.vetoes)]
-    ids += [r.id for r in (book.emission, book.tipoff, book.clean_years) if r is not None]
+    rules: tuple[
+        PenaltyRule | Surcharge | CountedRule | Veto | EmissionRule | CleanYears | None, ...
+    ]
+    rules = (*book.penalties, *book.surcharges, *book.inspections, *book.vetoes)
+    rules += (book.emission, book.tipoff, book.clean_years)
+    ids = [r.id for r in rules if r is not None]
     if book.disclosure:
         ids += [book.disclosure.missing_id, book.disclosure.late_id]
     dupes = sorted({i for i in ids if ids.count(i) > 1})

@@ -159,7 +159,7 @@ class _DriverRead:
         self.dialect = dialect
         self.columns = list(_ONE_ENTERPRISE_SQL.selected_columns)
         self.processors: list[Any] | None = None  # from the first cursor's description
-        self.row = namedtuple("EnterpriseRow", [c.key for c in self.columns])  # type: ignore[misc]
+        self.row = namedtuple("EnterpriseRow", [c.key for c in self.columns])  # type: ignore[misc]  # fields known at run time
 
     def __call__(self, engine: Engine, uscc: str) -> Any:
         raw = engine.raw_connection()
@@ -259,7 +259,7 @@ def penalty_view(p: Penalty, uscc: str, name: str, region_code: str) -> Snapshot
 
 
 def penalty_snapshots(
-    session: Session, ids: Iterable[int], today: dt.date
+    session: Session, ids: Iterable[int | str], today: dt.date
 ) -> dict[str, Snapshot | None]:
     """Public view of penalties by id; None for those not public on ``today``."""
     return _record_snapshots(
