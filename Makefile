@@ -36,9 +36,10 @@ serve: install
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 		wsgi:app
 
-## make test: the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
-test: install-dev browser-deps
-	$(BIN)/pytest -n auto
+## make test: the CI gates — lint, formatting, types — then the whole suite (SQLite always;
+## PostgreSQL too when TEST_DATABASE_URL is set) with branch coverage of at least 90%
+test: lint browser-deps
+	$(BIN)/pytest -n auto --cov --cov-branch --cov-report=term --cov-fail-under=90
 
 test-fast: install-dev
 	$(BIN)/pytest -n auto -m "not browser and not slow"
@@ -47,11 +48,14 @@ browser-deps:
 	@scripts/ensure-chromium
 	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --no-audit --no-fund --silent
 
+## make lint: ruff's rules, ruff's formatting, mypy on core/ and credit/ ([tool.mypy])
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance test-artifacts
+	rm -rf $(VENV) instance test-artifacts .mypy_cache .coverage .coverage.*

@@ -299,10 +299,14 @@ def verify(
     marker = ring.marker()
     keyed = marker is not None or head.scheme == KEYED
     scheme = KEYED if keyed else PLAIN
-    key_ids = {
-        head.key_id if head.seq and head.scheme == KEYED else None,
-        (marker or {}).get("key_id"),
-    } - {None}
+    key_ids: set[str] = {
+        key_id
+        for key_id in (
+            head.key_id if head.seq and head.scheme == KEYED else None,
+            (marker or {}).get("key_id"),
+        )
+        if key_id is not None
+    }
     if keyed and key_ids - {ring.key_id}:
         return VerifyResult(
             False, 0, None, str(AuditKeyMismatch(", ".join(sorted(key_ids)), ring.key_id)), scheme

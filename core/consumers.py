@@ -164,7 +164,7 @@ def start_background(app: Flask) -> ConsumerThreads:
 @with_appcontext
 def worker_cmd(interval: float) -> None:
     """Run the change-log consumers (indexing, rescoring, webhooks) until stopped."""
-    app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Any = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     threads = ConsumerThreads(app, interval=interval)
     signal.signal(signal.SIGTERM, lambda *_: threads.stopping.set())
     names = ", ".join(c.name for c in consumers(app)) or "none"

@@ -8,10 +8,10 @@ import copy
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import CheckConstraint, DateTime, MetaData, create_engine, event
+from sqlalchemy import CheckConstraint, DateTime, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -29,6 +29,11 @@ class Base(DeclarativeBase):
     """Declarative base for every model, with the project-wide naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # every model here is declared with columns, so it maps a Table (SQLAlchemy types
+        # ``__table__`` as the wider FromClause, which has no insert/update)
+        __table__: ClassVar[Table]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

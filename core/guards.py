@@ -49,7 +49,8 @@ class TrustedHostGuard:
 
 def guard_hosts(app: Flask) -> None:
     """Wrap the app in :class:`TrustedHostGuard` for its ``TRUSTED_HOSTS``."""
-    app.wsgi_app = TrustedHostGuard(app.wsgi_app, list(app.config.get("TRUSTED_HOSTS") or []))  # type: ignore[method-assign]
+    hosts = list(app.config.get("TRUSTED_HOSTS") or [])
+    app.wsgi_app = TrustedHostGuard(app.wsgi_app, hosts)  # type: ignore[method-assign]  # WSGI middleware
 
 
 def check_request() -> None:

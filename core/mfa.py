@@ -125,7 +125,7 @@ def _claim_step(session: Session, user: User, step: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.expire(user, ["totp_last_step"])
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def verify_totp(session: Session, user: User, code: str) -> bool:
@@ -165,7 +165,7 @@ def use_recovery_code(session: Session, user: User, code: str) -> bool:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def remaining_recovery_codes(session: Session, user: User) -> int:

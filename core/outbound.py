@@ -239,7 +239,7 @@ def _connection(target: Target, address: str, connect: Connector) -> http.client
         conn = http.client.HTTPConnection(target.host, target.port, timeout=CONNECT_TIMEOUT)
     # http.client opens its socket through this attribute; pinning it to the vetted address
     # means no second lookup, while Host and TLS (SNI, certificate) still use the name.
-    conn._create_connection = (  # type: ignore[attr-defined]
+    conn._create_connection = (  # type: ignore[attr-defined]  # http.client's private hook
         lambda _addr, timeout, _source=None: connect((address, target.port), timeout)
     )
     return conn

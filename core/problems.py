@@ -37,7 +37,7 @@ for _kind, (_status, _title) in PROBLEM_TYPES.items():
 def problem_kind(status: int, kind: str | None = None) -> str:
     """The kind of problem: ``kind`` when the table knows it, else the status's own kind."""
     if kind in PROBLEM_TYPES:
-        return kind  # type: ignore[return-value]
+        return kind
     return _BY_STATUS.get(status, kind or str(status))
 
 

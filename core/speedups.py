@@ -56,7 +56,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from limits.storage import MemoryStorage
@@ -87,7 +87,7 @@ class SweepingMemoryStorage(MemoryStorage):
     the stock behaviour simply returns: slower, still correct.)
     """
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["envcredit-memory"]
+    STORAGE_SCHEME: ClassVar[list[str]] = ["envcredit-memory"]  # type: ignore[misc]  # limits omits ClassVar
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
@@ -286,7 +286,7 @@ def whoosh_term_ids(reader: Any, fieldname: str, text: str) -> set[int]:
     return set(out)
 
 
-__all__: Iterable[str] = (
+__all__: Sequence[str] = (
     "CHECKED_AGAINST",
     "DriverRead",
     "SweepingMemoryStorage",

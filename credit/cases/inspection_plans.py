@@ -115,8 +115,8 @@ def find_plan(session: Session, plan_id: int) -> InspectionPlan | None:
 def plan_rows(session: Session, plan_id: int) -> list[tuple[int, str, str, str | None]]:
     """(position, uscc, name, level at draw time) for one plan."""
     return [
-        tuple(r)
-        for r in session.execute(  # type: ignore[misc]
+        (position, uscc, name, level)
+        for position, uscc, name, level in session.execute(
             select(
                 InspectionPlanItem.position,
                 Enterprise.uscc,

@@ -195,7 +195,8 @@ def _penalties(
     city: str,
 ) -> None:
     for _ in range(rng.choices((0, 1, 2, 3), (72, 18, 7, 3))[0]):
-        what, basis, kinds, weights, (low, high) = rng.choice(names.VIOLATIONS)
+        what, basis, listed, weights, (low, high) = rng.choice(names.VIOLATIONS)
+        kinds: tuple[str, ...] = listed
         severity = rng.choices(SEVERITIES, weights)[0]
         decided = _day(rng, dt.date(2022, 6, 1), REF)
         fine_fen = int(rng.uniform(low, high) * 100) * 10_000

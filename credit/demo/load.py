@@ -70,7 +70,7 @@ def demo_places(session: Session) -> Places:
 
 
 def has_enterprises(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Enterprise)) > 0
+    return (session.scalar(select(func.count()).select_from(Enterprise)) or 0) > 0
 
 
 def _change_rows(rows: Rows) -> list[dict[str, object]]:

@@ -104,12 +104,13 @@ def _records(session: Session, items: Iterable[dict[str, Any]]) -> dict[tuple[st
         if source.get("type") and isinstance(source.get("id"), int):
             wanted.setdefault(source["type"], set()).add(source["id"])
     found: dict[tuple[str, Any], Any] = {}
-    for entity, model in (
+    models: tuple[tuple[str, Any], ...] = (
         ("penalty", Penalty),
         ("inspection", Inspection),
         ("tipoff", TipOff),
         ("adjustment", RatingAdjustment),
-    ):
+    )
+    for entity, model in models:
         ids = wanted.get(entity)
         if ids:
             for row in session.scalars(select(model).where(model.id.in_(ids))):

@@ -53,7 +53,7 @@ def _where(column: Any, ids: Sequence[int], ranged: bool) -> Any:
     return column.between(ids[0], ids[-1]) if ranged else column.in_(ids)
 
 
-def _fetch(session: Session, stmt: Any) -> list[Any]:
+def _fetch(session: Session, stmt: Any) -> Sequence[Any]:
     """All rows of ``stmt`` as Core rows, fetched at once (no ORM layer, no row-by-row fetch)."""
     return session.connection().execute(stmt).all()
 

@@ -217,7 +217,7 @@ def _forked(
     )
     slices = [(ids[i], ids[min(i + SLICE, len(ids)) - 1]) for i in range(0, len(ids), SLICE)]
     _FORK.update(
-        app=current_app._get_current_object(),  # type: ignore[attr-defined]
+        app=current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
         as_of=as_of,
         rulebook=rulebook,
         horizon=horizon,

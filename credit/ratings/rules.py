@@ -158,8 +158,13 @@ class Rulebook:
     @property
     def rule_ids(self) -> list[str]:
         """Every rule's id, in file order by kind."""
-        ids = [r.id for r in (*self.penalties, *self.surcharges, *self.inspections)]
-        ids += [r.id for r in (self.emission, self.tipoff) if r is not None]
+        ids: list[str] = [r.id for r in self.penalties]
+        ids += [r.id for r in self.surcharges]
+        ids += [r.id for r in self.inspections]
+        if self.emission is not None:
+            ids.append(self.emission.id)
+        if self.tipoff is not None:
+            ids.append(self.tipoff.id)
         if self.disclosure:
             ids += [self.disclosure.missing_id, self.disclosure.late_id]
         ids += [v.id for v in self.vetoes]

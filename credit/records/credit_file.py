@@ -99,8 +99,11 @@ def repair_status(penalty: Penalty, today: dt.date) -> tuple[bool, dt.date | Non
 def find_case(session: Session, reference: str) -> Objection | RepairApplication:
     """An objection (YY-…) or repair application (XF-…) by its public reference."""
     ref = (reference or "").strip().upper()[:20]
-    model = Objection if ref.startswith("YY-") else RepairApplication
-    case = session.scalar(select(model).where(model.reference == ref))
+    case: Objection | RepairApplication | None
+    if ref.startswith("YY-"):
+        case = session.scalar(select(Objection).where(Objection.reference == ref))
+    else:
+        case = session.scalar(select(RepairApplication).where(RepairApplication.reference == ref))
     if case is None:
         raise NotFound(f"未找到编号为 {ref} 的申请 / no case with reference {ref}")
     return case

@@ -234,7 +234,7 @@ def csv_chunks(resource: Resource, session: Session, today: dt.date) -> Iterator
                     for i, conv in converters:
                         row[i] = conv(row[i])
             else:
-                rows = batch
+                rows = list(batch)
             writer.writerows(rows)
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()

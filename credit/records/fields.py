@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from core.xmltext import CONTROL_CHARACTERS, xml_text
@@ -128,7 +129,7 @@ def decimal(
         raise ValueError("不是有限数字 / not a finite number")
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValueError(f"应在 {low} 到 {high} 之间 / must be between {low} and {high}")
-    if -number.as_tuple().exponent > places:  # type: ignore[operator]
+    if -number.as_tuple().exponent > places:  # type: ignore[operator]  # finite: an int exponent
         raise ValueError(f"最多 {places} 位小数 / at most {places} decimal places")
     return number
 
@@ -141,7 +142,7 @@ def money_fen(value: str, unit: Decimal = Decimal(1)) -> int:
     return int(amount)
 
 
-def choice(value: str, mapping: dict[str, object], label: str) -> object:
+def choice(value: str, mapping: Mapping[str, object], label: str) -> object:
     key = value.strip()
     if key in mapping:
         return mapping[key]

@@ -264,7 +264,14 @@ class DisclosureReport(Base):
 
 
 #: an enterprise's records: each public snapshot embeds its enterprise's name and region
-RECORD_MODELS: tuple[type[Base], ...] = (
+RECORD_MODELS: tuple[
+    type[Penalty]
+    | type[Inspection]
+    | type[Permit]
+    | type[DisclosureReport]
+    | type[EmissionAccount],
+    ...,
+] = (
     Penalty,
     Inspection,
     Permit,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, not_, select
 from sqlalchemy.orm import Session
@@ -47,7 +46,7 @@ def _notice(penalty: Penalty, uscc: str, name: str) -> Notice:
     return Notice(penalty, uscc, name, published, max(penalty.updated_at, published))
 
 
-def _in_scope(today: dt.date, scope: Scope) -> Select[Any]:
+def _in_scope(today: dt.date, scope: Scope) -> Select[Penalty, str, str]:
     return (
         select(Penalty, Enterprise.uscc, Enterprise.name)
         .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
@@ -66,9 +65,11 @@ def newest_notices(
     them among those, so the result is exact with two bounded queries.
     """
     base = _in_scope(today, scope)
-    rows = session.execute(
-        base.order_by(Penalty.updated_at.desc(), Penalty.id.desc()).limit(limit)
-    ).all()
+    rows = list(
+        session.execute(
+            base.order_by(Penalty.updated_at.desc(), Penalty.id.desc()).limit(limit)
+        ).all()
+    )
     if len(rows) == limit:
         oldest = rows[-1][0].updated_at.astimezone(CHINA).date()
         rows += session.execute(

@@ -9,10 +9,16 @@ PermitState = Literal["valid", "expired", "revoked", "not_yet_valid"]
 
 
 class PermitLike(Protocol):
-    status: str
-    valid_from: dt.date
-    valid_until: dt.date
-    revoked_at: dt.date | None
+    """A permit row or a rating fact: what the rule reads (read-only)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def valid_from(self) -> dt.date: ...
+    @property
+    def valid_until(self) -> dt.date: ...
+    @property
+    def revoked_at(self) -> dt.date | None: ...
 
 
 def is_revoked(permit: PermitLike, on: dt.date) -> bool:

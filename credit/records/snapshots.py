@@ -220,7 +220,7 @@ def penalty_view(p: Penalty, uscc: str, name: str, region_code: str) -> Snapshot
 
 
 def penalty_snapshots(
-    session: Session, ids: Iterable[int], today: dt.date
+    session: Session, ids: Iterable[int | str], today: dt.date
 ) -> dict[str, Snapshot | None]:
     """Public view of penalties by id; None for those not public on ``today``."""
     return _record_snapshots(

@@ -75,7 +75,7 @@ def _upsert(
     build: Any,
 ) -> None:
     """Generic loop: build the columns, update or create, record real changes."""
-    pending = []
+    pending: list[Any] = []
     for _number, values in parsed:
         eid = ids.get(values.get("uscc", ""))
         columns = build(values, eid)

@@ -204,14 +204,18 @@ def _forget(session: Session) -> None:
     session.info.pop(NEW_FILES, None)
 
 
+def _remove(paths: Sequence[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
 def _discard(session: Session) -> None:
     """The transaction that stored these files rolled back: remove them."""
-    for path in session.info.pop(NEW_FILES, ()):
-        Path(path).unlink(missing_ok=True)
+    _remove(session.info.pop(NEW_FILES, ()))
 
 
 event.listen(Session, "after_commit", _forget)
 event.listen(
     Session, "after_soft_rollback", lambda session, tx: None if tx.nested else _discard(session)
 )
-register_queue(NEW_FILES, on_discard=lambda paths: [Path(p).unlink(missing_ok=True) for p in paths])
+register_queue(NEW_FILES, on_discard=_remove)

@@ -51,13 +51,14 @@ _TRANSPOSE = {
     7: "TRANSVERSE",
     8: "ROTATE_90",
 }
-_OPEN_ERRORS: tuple[type[BaseException], ...] = (
+_OPEN_ERRORS: tuple[type[Exception], ...] = (
     OSError,
     ValueError,
     SyntaxError,
     EOFError,
     struct.error,
 )
+_EXIF_ERRORS: tuple[type[Exception], ...] = (*_OPEN_ERRORS, TypeError)
 
 
 class Busy(DomainError):
@@ -154,7 +155,7 @@ def _orientation(img: Any) -> int:
     try:
         exif.load(raw)
         value = int(exif.get(0x0112, 1))
-    except (*_OPEN_ERRORS, TypeError):
+    except _EXIF_ERRORS:
         return 1
     return value if value in _TRANSPOSE else 1
 

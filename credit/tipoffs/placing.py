@@ -38,7 +38,8 @@ def _regions(session: Session) -> dict[str, tuple[str, str | None]]:
 
 
 def _ancestors(regions: dict[str, tuple[str, str | None]], code: str) -> list[str]:
-    chain, parent = [], regions[code][1]
+    chain: list[str] = []
+    parent = regions[code][1]
     while parent and parent in regions and len(chain) < 4:
         chain.append(parent)
         parent = regions[parent][1]

@@ -87,7 +87,7 @@ def take_receipt(
     taken = session.execute(delete(TipOffReceipt).where(TipOffReceipt.id == row_id))
     tipoff = session.get(TipOff, tipoff_id)
     secret = unseal(token, sealed)
-    if taken.rowcount != 1 or tipoff is None or secret is None:
+    if taken.rowcount != 1 or tipoff is None or secret is None:  # type: ignore[attr-defined]  # a DELETE's CursorResult
         return None
     return {
         "code": tipoff.tracking_code,

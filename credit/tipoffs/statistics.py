@@ -71,11 +71,11 @@ def _region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
 def _grouping(session: Session, codes: Iterable[str | None]) -> dict[str | None, tuple[str, str]]:
     """Each code → its prefecture (or, for municipalities, its province) with a name;
     unplaced reports (no region yet) form one group of their own."""
-    codes = {c for c in codes if c}
-    candidates = {c[:4] + "00" for c in codes} | {c[:2] + "0000" for c in codes}
+    placed = {c for c in codes if c}
+    candidates = {c[:4] + "00" for c in placed} | {c[:2] + "0000" for c in placed}
     names = _region_names(session, candidates)
     out: dict[str | None, tuple[str, str]] = {None: ("", "待分派")}
-    for code in codes:
+    for code in placed:
         key = next((k for k in (code[:4] + "00", code[:2] + "0000") if k in names), code)
         out[code] = (key, names.get(key, key))
     return out
@@ -121,6 +121,7 @@ def _tipoff_counts(session: Session, start: dt.datetime, end: dt.datetime) -> di
         regions[grouping[code][0]]["received"] += count
         categories[category]["received"] += count
     for code, category, closed_at, due_at in closed:
+        assert closed_at is not None  # the query keeps closed_at >= start only
         on_time = int(local_date(closed_at) <= due_at)
         for bucket in (regions[grouping[code][0]], categories[category]):
             bucket["closed"] += 1

@@ -174,8 +174,13 @@ def check_information(
         raise Conflict("补充信息次数已达上限 / too many additions to this tip-off")
     if (
         files
-        and session.scalar(
-            select(func.count()).select_from(Attachment).where(Attachment.tipoff_id == tipoff.id)
+        and (
+            session.scalar(
+                select(func.count())
+                .select_from(Attachment)
+                .where(Attachment.tipoff_id == tipoff.id)
+            )
+            or 0
         )
         + files
         > MAX_FILES
