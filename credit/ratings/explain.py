@@ -166,6 +166,37 @@ def _summary(level: str, band: Text, reasons: list[Reason]) -> Text:
     return Text(f"{head.zh}（{band.zh}）：{zh}", f"{head.en} ({band.en}): {en}")
 
 
+def _reason(
+    item: dict[str, Any],
+    rows: dict[tuple[str, Any], Any],
+    labels: dict[str, Text],
+    windows: dict[str, Window],
+    vetoes: dict[str, str],
+    penalty_rule: dict[Any, str],
+) -> Reason:
+    """One stored line item in words."""
+    source = item.get("source") or {}
+    entity, ident = source.get("type"), source.get("id")
+    row = rows.get((entity, ident)) if entity else None
+    rule = item["rule"]
+    if rule == "adjustment":
+        label = Text("监管部门调整等级", "Level adjusted by the regulator")
+    else:
+        label = labels.get(rule, Text(rule, rule))
+    counting_rule = penalty_rule.get(ident, rule) if entity == "penalty" else rule
+    note = item.get("note")
+    return Reason(
+        rule=rule,
+        label=label,
+        points=int(item.get("points") or 0),
+        veto_level=vetoes.get(rule),
+        record=_cited(entity, row) if row is not None and entity else None,
+        counts_until=_until(counting_rule, row, entity or "", windows),
+        capped=note == "capped",
+        detail=note if note not in (None, "capped") and rule not in vetoes else None,
+    )
+
+
 def explain(session: Session, rating: CreditRating) -> Explanation:
     """The stored rating in words, with the records it cites."""
     book = _book(rating.rulebook_version)
@@ -180,30 +211,7 @@ def explain(session: Session, rating: CreditRating) -> Explanation:
         for item in items
         if item["rule"] in {r.id for r in (book.penalties if book else ())}
     }
-    reasons = []
-    for item in items:
-        source = item.get("source") or {}
-        entity, ident = source.get("type"), source.get("id")
-        row = rows.get((entity, ident)) if entity else None
-        rule = item["rule"]
-        if rule == "adjustment":
-            label = Text("监管部门调整等级", "Level adjusted by the regulator")
-        else:
-            label = labels.get(rule, Text(rule, rule))
-        counting_rule = penalty_rule.get(ident, rule) if entity == "penalty" else rule
-        note = item.get("note")
-        reasons.append(
-            Reason(
-                rule=rule,
-                label=label,
-                points=int(item.get("points") or 0),
-                veto_level=vetoes.get(rule),
-                record=_cited(entity, row) if row is not None and entity else None,
-                counts_until=_until(counting_rule, row, entity or "", windows),
-                capped=note == "capped",
-                detail=note if note not in (None, "capped") and rule not in vetoes else None,
-            )
-        )
+    reasons = [_reason(item, rows, labels, windows, vetoes, penalty_rule) for item in items]
     bands = {b.level: _points(band_range(b)) for b in describe(book).levels} if book else {}
     veto_reasons = [r for r in reasons if r.veto_level]
     band = (
