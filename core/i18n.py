@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, g, request
 from flask_babel import Babel
 
+from core.messages import in_language
+
 LANGUAGES = ("zh_Hans_CN", "en")
 DEFAULT_LOCALE = "zh_Hans_CN"
 COOKIE = "lang"
@@ -83,9 +85,8 @@ def _template_helpers() -> dict[str, Any]:
     lang = html_lang(str(get_locale() or DEFAULT_LOCALE))
 
     def in_lang(text: Any) -> str:
-        """The page's language of a zh/en pair: an object with ``zh`` and ``en``, or a tuple."""
-        if isinstance(text, tuple):
-            return str(text[1] if lang == "en" else text[0])
-        return str(text.en if lang == "en" else text.zh)
+        """The page's language of a zh/en pair: a Msg, an object with ``zh`` and ``en``, or a
+        tuple; anything else as it is."""
+        return in_language(text, lang)
 
     return {"html_lang": lang, "lang_query": lang_query, "in_lang": in_lang}

@@ -474,6 +474,8 @@ def main() -> int:
             "_",
             "-k",
             "gettext",
+            "-k",
+            "msg",
             "--no-location",
             "--omit-header",
             "-o",
