@@ -185,7 +185,7 @@ def test_enterprise_by_name_or_uscc_sets_the_region(app_context, session):
         ({"latitude": "NaN", "longitude": "1"}, "latitude"),
         ({"region_code": None}, "region_code"),
         ({"region_code": "999999"}, "region_code"),
-        ({"enterprise": "不存在的企业"}, "enterprise"),
+        ({"enterprise": "不存在的企业", "region_code": None}, "enterprise"),
         ({"anonymous": False, "reporter_name": "李四"}, "reporter_contact"),
         ({"anonymous": False, "reporter_phone": "13800000000"}, "reporter_name"),
         ({"anonymous": False, "reporter_name": "李四", "reporter_email": "nope"}, "reporter_email"),
