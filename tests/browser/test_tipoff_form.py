@@ -174,3 +174,22 @@ def test_use_my_location_fills_the_coordinates_under_the_sites_csp(server, brows
     assert "Your current position was filled in" in page.inner_text("#location-status")
     assert not [e for e in errors if "Content Security Policy" in e], errors
     context.close()
+
+
+def test_the_english_error_state_passes_axe_and_fits(app, session, server, browser):
+    context, page = _phone(browser, bypass_csp=True)
+    page.goto(f"{server}/tipoffs/new?lang=en")
+    page.check("#identity-named")
+    page.fill("#reporter_name", "Wang Wu")
+    _fill(page, description="x" * 12, enterprise="Nameless workshop", region="")
+    page.fill("#location", "by the river")
+    _submit(page)
+    summary = page.inner_text("#error-summary")
+    assert "Enterprise reported: this enterprise is not in the registry" in summary, summary
+    assert "Phone or e-mail: a named report needs a phone number" in summary, summary
+    assert not re.search(r"[\u4e00-\u9fff]", summary)  # the page's language only
+    assert _overflow(page)[0] <= _overflow(page)[1], _overflow(page)
+    violations = _axe(page)
+    assert violations == [], json.dumps(violations, ensure_ascii=False)
+    page.screenshot(path=str(OUT / "error-en-390.png"), full_page=True)
+    context.close()

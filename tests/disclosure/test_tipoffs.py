@@ -612,3 +612,19 @@ def test_tracking_in_english_translates_status_category_and_timeline(client, ses
     assert "received; an acceptance decision follows within 15 days" in text
     for chinese in ("已办结", "大气", "收到举报", "决定受理", "举报已收到"):
         assert chinese not in text, chinese
+
+
+def test_the_regulator_sees_the_typed_name_and_english_names(client, session):
+    from tests.disclosure.conftest import login, make_regulator
+
+    make_regulator(session, "typed@example.cn")
+    file_through_page(client, enterprise="河边无名小作坊", region_code="620100")
+    tipoff = _only_tipoff(session)
+    login(client, "typed@example.cn")
+    detail = client.get(f"/regulator/tipoffs/{tipoff.id}").get_data(as_text=True)
+    assert "河边无名小作坊" in detail and "待核实" in detail
+    queue = client.get("/regulator/tipoffs/").get_data(as_text=True)
+    assert "河边无名小作坊" in queue
+    english = client.get(f"/regulator/tipoffs/{tipoff.id}?lang=en").get_data(as_text=True)
+    assert "Received" in english and "Air" in english and "Report received" in english
+    assert "received; an acceptance decision follows" in english and "已接收" not in english
