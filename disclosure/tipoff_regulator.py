@@ -21,13 +21,15 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.clock import cn_time, local_date
 from core.db import get_session
-from core.errors import Invalid, describe
+from core.errors import Invalid
+from core.i18n import html_lang
+from core.messages import in_language
 from core.users import User
 from core.web import attempt
 from credit.tipoffs.attachments import attachment_path
@@ -205,7 +207,7 @@ def act(tipoff_id: int, action: str) -> Any:
     elif error.status in (403, 404):
         raise error
     else:
-        flash(describe(error), "error")
+        flash(in_language(error.message, html_lang(str(get_locale()))), "error")
     return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
 
 

@@ -86,11 +86,10 @@ def note_text(value: str | None, field: str, *, required: bool, high: int = 4000
     """A stripped note, checked for presence and length."""
     text = (value or "").strip()
     if required and not text:
-        message = msg("请填写此项（%(field)s）", field=field)
-        raise Invalid(message, {field: [msg("请填写此项")]})
+        raise Invalid(msg("请填写必填项"), {field: [msg("请填写此项")]})
     if len(text) > high:
-        message = msg("不能超过 %(n)s 字（%(field)s）", n=high, field=field)
-        raise Invalid(message, {field: [msg("不能超过 %(n)s 字", n=high)]})
+        message = msg("内容不能超过 %(n)s 字", n=high)
+        raise Invalid(message, {field: [message]})
     return text or None
 
 
