@@ -6,9 +6,10 @@ bodies, never in a URL; pages showing them are sent with ``Cache-Control: no-sto
 
 Every filing and every tracking attempt counts against its per-address bucket before
 anything else happens (``core.limits``: "tipoff-file", shared with the API and Open311;
-"tipoff-track", shared with the API). Fields, and code + secret, are checked before any
-upload is read, and the checks' transaction ends before the uploads are decoded (on SQLite
-it holds the one write lock).
+"tipoff-track", shared with the API). Fields, and code + secret, are checked first, and
+the checks' transaction ends before the uploads are decoded (on SQLite it holds the one
+write lock). A form refused for its fields keeps its good files under a short-lived token
+(``credit.tipoffs.pending``, a hidden field) so the corrected form need not attach them again.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from core.errors import DomainError, NotFound
 from core.limits import consume
 from core.web import attempt, external_url, writes_on_get
 from credit.tipoffs.attachments import MAX_FILES, Upload
-from credit.tipoffs.filing import TipOffInput, file_with_uploads
+from credit.tipoffs.filing import FormRefused, TipOffInput, enterprise_label, file_with_uploads
 from credit.tipoffs.images import Busy
+from credit.tipoffs.pending import KeptFile
+from credit.tipoffs.pending import kept as pending_files
 from credit.tipoffs.receipts import issue_receipt, take_receipt
 from credit.tipoffs.statistics import monthly_statistics
 from credit.tipoffs.tracking import (
@@ -47,7 +50,14 @@ from credit.tipoffs.tracking import (
     request_reopen,
     track,
 )
-from credit.tipoffs.vocabulary import CATEGORY_NAMES
+from credit.tipoffs.vocabulary import (
+    ACCEPT_DAYS,
+    CATEGORY_HELP,
+    CATEGORY_NAMES,
+    CLOSE_DAYS,
+    named,
+)
+from credit.tipoffs.workflow import MAX_EXTENSION_DAYS
 from disclosure.tipoff_charts import series_svg
 
 log = logging.getLogger(__name__)
@@ -82,6 +92,10 @@ def uploaded_files(field: str = "attachments") -> list[Upload]:
     return [(f.filename, f.stream) for f in files[: MAX_FILES + 1]]
 
 
+#: what the pages say about deadlines: the numbers the workflow uses
+DEADLINES = {"accept": ACCEPT_DAYS, "close": CLOSE_DAYS, "extend": MAX_EXTENSION_DAYS}
+
+
 def _input(form: Any) -> TipOffInput:
     return TipOffInput(
         category=form.get("category", ""),
@@ -95,19 +109,37 @@ def _input(form: Any) -> TipOffInput:
         reporter_name=form.get("reporter_name"),
         reporter_phone=form.get("reporter_phone"),
         reporter_email=form.get("reporter_email"),
+        triage_code=current_app.config.get("TRIAGE_REGION_CODE"),
     )
 
 
-def _form_page(values: dict[str, str], error: DomainError | None = None, status: int = 200) -> Any:
+def _form_page(
+    values: dict[str, str],
+    error: DomainError | None = None,
+    status: int = 200,
+    pending: str | None = None,
+    kept: list[KeptFile] | None = None,
+) -> Any:
     page = render_template(
         "disclosure/tipoffs/new.html",
         values=values,
         error=error,
-        categories=CATEGORY_NAMES,
+        categories={key: named(name) for key, name in CATEGORY_NAMES.items()},
+        category_help=CATEGORY_HELP,
         regions=region_choices(get_session()),
         max_files=MAX_FILES,
+        deadlines=DEADLINES,
+        pending=pending,
+        kept=kept or [],
     )
     return no_store(make_response(page, status))
+
+
+def _pending() -> tuple[str | None, set[int]]:
+    """The kept uploads' token from the hidden field, and the ones ticked for removal."""
+    token = request.form.get("pending", "")[:64] or None
+    drop = {int(v) for v in request.form.getlist("drop")[: MAX_FILES + 1] if v.isdigit()}
+    return token, drop
 
 
 def _seconds(exc: TooManyRequests) -> int:
@@ -131,9 +163,8 @@ def _typed() -> dict[str, str]:
 def new() -> Any:
     """The tip-off form; on success, redirect to the one-time receipt."""
     if request.method == "GET":
-        return _form_page(
-            {"enterprise": request.args.get("uscc", "")[:200], "identity": "anonymous"}
-        )
+        prefill = enterprise_label(get_session(), request.args.get("uscc", "")[:200])
+        return _form_page({"enterprise": prefill, "identity": "anonymous"})
     try:
         consume("tipoff-file")
     except TooManyRequests as exc:  # said on the form, with what was typed kept
@@ -148,6 +179,8 @@ def new() -> Any:
         log.info("tip-off spam trap triggered; nothing stored")
         return _form_page(values, DomainError(_("提交未成功，请稍后重试。")), 400)
     session = get_session()
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    pending, drop = _pending()
     token, error = attempt(
         lambda: issue_receipt(
             session,
@@ -155,12 +188,18 @@ def new() -> Any:
                 session,
                 _input(request.form),
                 uploaded_files,
-                upload_dir=current_app.config["UPLOAD_DIR"],
+                upload_dir=upload_dir,
+                pending=pending,
+                drop=drop,
             ),
         )
     )
-    if error is not None:
-        return _form_page(values, error, 503 if isinstance(error, Busy) else 422)
+    if isinstance(error, FormRefused):
+        return _form_page(values, error, 422, error.token, error.kept)
+    if error is not None:  # the server is busy …: the kept files stay kept, none dropped
+        kept = pending_files(upload_dir, pending)
+        status = 503 if isinstance(error, Busy) else 422
+        return _form_page(values, error, status, pending if kept else None, kept)
     flask.session[RECEIPT] = token
     return redirect(url_for("tipoffs.receipt"), 303)
 
@@ -175,8 +214,8 @@ def receipt() -> Any:
     page = render_template(
         "disclosure/tipoffs/receipt.html",
         r=data,
-        category_name=CATEGORY_NAMES.get(data["category"], ""),
         track_url=external_url("tipoffs.track_page"),
+        deadlines=DEADLINES,
     )
     return no_store(make_response(page))
 

@@ -21,21 +21,30 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.clock import cn_time, local_date
 from core.db import get_session
-from core.errors import Invalid, describe
+from core.errors import Invalid
+from core.i18n import html_lang
+from core.messages import in_language
 from core.users import User
 from core.web import attempt
 from credit.tipoffs.attachments import attachment_path
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
 from credit.tipoffs.placing import place_tipoff
+from credit.tipoffs.timeline import as_message
 from credit.tipoffs.tracking import is_overdue
-from credit.tipoffs.vocabulary import CATEGORY_NAMES, EVENT_NAMES, SEVERITY_NAMES, STATUS_NAMES
+from credit.tipoffs.vocabulary import (
+    CATEGORY_NAMES,
+    EVENT_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    named,
+)
 from credit.tipoffs.workflow import (
     MAX_EXTENSION_DAYS,
     SORTS,
@@ -80,6 +89,11 @@ def _bool(value: str | None, field: str) -> bool:
     return value == "yes"
 
 
+def _named(names: dict[str, str]) -> dict[str, Any]:
+    """A vocabulary with each name in both languages, for ``in_lang`` in the templates."""
+    return {key: named(name) for key, name in names.items()}
+
+
 @bp.get("/")
 @login_required
 def queue() -> Any:
@@ -99,9 +113,9 @@ def queue() -> Any:
     return render_template(
         "disclosure/tipoffs/queue.html",
         q=result,
-        statuses=STATUS_NAMES,
-        categories=CATEGORY_NAMES,
-        severities=SEVERITY_NAMES,
+        statuses=_named(STATUS_NAMES),
+        categories=_named(CATEGORY_NAMES),
+        severities=_named(SEVERITY_NAMES),
         sorts=SORTS,
         status_keys=TIPOFF_STATUSES,
     )
@@ -116,10 +130,11 @@ def detail(tipoff_id: int) -> Any:
         "disclosure/tipoffs/detail.html",
         d=data,
         t=data["tipoff"],
-        statuses=STATUS_NAMES,
-        categories=CATEGORY_NAMES,
-        severities=SEVERITY_NAMES,
-        events=EVENT_NAMES,
+        statuses=_named(STATUS_NAMES),
+        categories=_named(CATEGORY_NAMES),
+        severities=_named(SEVERITY_NAMES),
+        events=_named(EVENT_NAMES),
+        note=as_message,
         overdue=is_overdue(data["tipoff"], _today()),
         max_days=MAX_EXTENSION_DAYS,
         cn=cn_time,
@@ -192,7 +207,7 @@ def act(tipoff_id: int, action: str) -> Any:
     elif error.status in (403, 404):
         raise error
     else:
-        flash(describe(error), "error")
+        flash(in_language(error.message, html_lang(str(get_locale()))), "error")
     return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
 
 

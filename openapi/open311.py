@@ -21,7 +21,7 @@ from core.db import get_session, utcnow
 from core.errors import DomainError, Invalid, NotFound
 from core.limits import consume
 from credit.tipoffs.codes import normalize_code
-from credit.tipoffs.placing import file_routed
+from credit.tipoffs.filing import file_routed
 from credit.tipoffs.public import PublicTipOff, find_public, list_public
 from credit.tipoffs.tracking import track
 from credit.tipoffs.vocabulary import FINAL

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.db import register_queue
 from core.errors import Invalid
+from core.messages import msg
 from credit.tipoffs.images import ImagePlan, inspect_image, reencode
 from credit.tipoffs.models import Attachment
 
@@ -93,18 +94,13 @@ def _check(filename: str | None, source: bytes | BinaryIO, data: bytes) -> _Chec
     """Size, real type and (for images) the header: everything short of decoding."""
     label = _NAME_RE.sub("_", re.split(r"[\\/]", filename or "")[-1])[:80] or "?"
     if len(data) > MAX_BYTES:
-        raise Invalid(
-            f"文件超过 10 MB：{label} / file larger than 10 MB",
-            {"attachments": [f"{label}: larger than 10 MB"]},
-        )
+        message = msg("文件超过 10 MB：%(file)s", file=label)
+        raise Invalid(message, {"attachments": [message]})
     kind = filetype.guess(data)
     mime = kind.mime if kind is not None else None
     if mime not in ALLOWED:
-        raise Invalid(
-            f"只接受 JPEG、PNG、WebP、GIF 图片或 PDF 文件：{label} / only JPEG, PNG, "
-            "WebP, GIF images or PDF files are accepted",
-            {"attachments": [f"{label}: type not accepted"]},
-        )
+        message = msg("只接受 JPEG、PNG、WebP、GIF 图片或 PDF 文件：%(file)s", file=label)
+        raise Invalid(message, {"attachments": [message]})
     out_format = ALLOWED[mime][2]
     plan = inspect_image(data, mime, out_format, label) if out_format else None
     return _Checked(filename, source, label, mime, plan)
@@ -123,10 +119,8 @@ def prepare_uploads(files: Sequence[Upload]) -> list[PreparedFile]:
         if not data:
             continue
         if len(checked) == MAX_FILES:
-            raise Invalid(
-                f"最多上传 {MAX_FILES} 个文件 / at most {MAX_FILES} files",
-                {"attachments": [f"at most {MAX_FILES} files"]},
-            )
+            message = msg("最多上传 %(n)s 个文件", n=MAX_FILES)
+            raise Invalid(message, {"attachments": [message]})
         checked.append(_check(name, source, data))
     return [_clean(item) for item in checked]
 
@@ -170,10 +164,8 @@ def store_attachments(
             or 0
         )
     if existing + len(files) > MAX_FILES:
-        raise Invalid(
-            f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per tip-off",
-            {"attachments": [f"at most {MAX_FILES} in all"]},
-        )
+        message = msg("每件举报最多 %(n)s 个附件", n=MAX_FILES)
+        raise Invalid(message, {"attachments": [message]})
     directory = Path(upload_dir)
     rows = []
     for item in files:

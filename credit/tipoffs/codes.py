@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.db import write_soon
 from core.errors import NotFound
 from core.keyed_hash import hash_token, is_keyed, verify_token
+from core.messages import msg
 from core.passwords import verify_secret
 from credit.tipoffs.models import TipOff
 
@@ -22,7 +23,7 @@ HASH_PURPOSE = "tipoff-secret"
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-NOT_FOUND = "查询码或密钥不正确 / no tip-off matches this tracking code and secret"
+NOT_FOUND = msg("查询码或密钥不正确")
 
 
 def _random(n: int) -> str:

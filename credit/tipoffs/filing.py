@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,9 +22,16 @@ from core.clock import local_date
 from core.db import read_only, utcnow
 from core.errors import Conflict, Invalid
 from core.keyed_hash import hash_token
+from core.messages import msg
 from core.reference import resolve_region, uscc_problem
 from credit.records.models import Enterprise
-from credit.tipoffs.attachments import PreparedFile, prepare_uploads, store_attachments
+from credit.tipoffs.attachments import (
+    MAX_FILES,
+    PreparedFile,
+    Upload,
+    prepare_uploads,
+    store_attachments,
+)
 from credit.tipoffs.codes import (
     HASH_PURPOSE,
     new_secret,
@@ -32,6 +39,11 @@ from credit.tipoffs.codes import (
     squash,
 )
 from credit.tipoffs.models import TIPOFF_CATEGORIES, TIPOFF_SOURCES, TipOff
+from credit.tipoffs.pending import KeptFile
+from credit.tipoffs.pending import keep as keep_pending
+from credit.tipoffs.pending import kept as pending_files
+from credit.tipoffs.pending import take as take_pending
+from credit.tipoffs.placing import locate_region, route_filing, triage_region
 from credit.tipoffs.timeline import add_event, clean_text
 from credit.tipoffs.vocabulary import (
     ACCEPT_DAYS,
@@ -40,6 +52,7 @@ from credit.tipoffs.vocabulary import (
 
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,38}$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_USCC_IN_TEXT = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUW-Y]{18}(?![0-9A-Z])")
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,8 @@ class TipOffInput:
     reporter_email: str | None = None
     #: no region could be found (Open311): file it for triage instead of refusing it
     unplaced: bool = False
+    #: the region unplaced reports wait in (``TRIAGE_REGION_CODE``), None for the national admins
+    triage_code: str | None = None
 
 
 def _coordinate(value: Any, limit: int, field: str, errors: dict[str, list[str]]) -> Decimal | None:
@@ -76,34 +91,57 @@ def _coordinate(value: Any, limit: int, field: str, errors: dict[str, list[str]]
     try:
         number = Decimal(clean_text(value))
     except (InvalidOperation, ValueError):
-        errors[field] = [f"须为数字 / {field} must be a number"]
+        errors[field] = [msg("须为数字")]
         return None
     if not number.is_finite() or not -limit <= number <= limit:
-        errors[field] = [f"须在 −{limit} 到 {limit} 之间 / {field} must be within ±{limit}"]
+        errors[field] = [msg("须在 −%(n)s 到 %(n)s 之间", n=limit)]
         return None
     return number.quantize(Decimal("0.000001"))
 
 
-def find_enterprise(session: Session, text: str) -> Enterprise:
-    """The enterprise named by a USCC or by its (unique) name; Invalid otherwise."""
+def match_enterprise(session: Session, text: str) -> tuple[Enterprise | None, str]:
+    """The enterprise a USCC or a (unique) name names: ``(enterprise, "found")``, or
+    ``(None, "ambiguous")`` when several names match, ``(None, "unknown")`` when none does."""
     query = text.strip()[:200]
-    if not uscc_problem(query.upper()):
-        ent = session.scalar(select(Enterprise).where(Enterprise.uscc == query.upper()))
-        if ent is not None:
-            return ent
+    # a bare USCC, or one inside the text ("某某公司（91620102…）", as the form pre-fills it)
+    for candidate in [query.upper(), *_USCC_IN_TEXT.findall(query.upper())]:
+        if not uscc_problem(candidate):
+            ent = session.scalar(select(Enterprise).where(Enterprise.uscc == candidate))
+            if ent is not None:
+                return ent, "found"
     exact = session.scalars(select(Enterprise).where(Enterprise.name == query).limit(2)).all()
     if len(exact) == 1:
-        return exact[0]
+        return exact[0], "found"
     pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     like = session.scalars(
         select(Enterprise).where(Enterprise.name.like(pattern, escape="\\")).limit(2)
     ).all()
     if len(like) == 1 and len(query) >= 2:
-        return like[0]
+        return like[0], "found"
+    return None, "ambiguous" if like else "unknown"
+
+
+def enterprise_label(session: Session, text: str) -> str:
+    """How the form pre-fills the enterprise a page links from: "name（USCC）" when the USCC
+    is in the registry (the reporter can see it is the right one), else the text as it is."""
+    text = text.strip()[:200]
+    ent = (
+        session.scalar(select(Enterprise).where(Enterprise.uscc == text.upper()))
+        if text and not uscc_problem(text.upper())
+        else None
+    )
+    return f"{ent.name}（{ent.uscc}）" if ent is not None else text
+
+
+def find_enterprise(session: Session, text: str) -> Enterprise:
+    """The enterprise named by a USCC or by its (unique) name; Invalid otherwise."""
+    ent, outcome = match_enterprise(session, text)
+    if ent is not None:
+        return ent
     message = (
-        "名称对应多家企业，请填写统一社会信用代码 / several enterprises match; give the USCC"
-        if like
-        else "未找到该企业 / no enterprise matches"
+        msg("名称对应多家企业，请填写统一社会信用代码")
+        if outcome == "ambiguous"
+        else msg("未找到该企业")
     )
     raise Invalid(message, {"enterprise": [message]})
 
@@ -115,34 +153,34 @@ def _reporter(data: TipOffInput, errors: dict[str, list[str]]) -> tuple[str | No
     name, phone = clean_text(data.reporter_name), clean_text(data.reporter_phone)
     email = clean_text(data.reporter_email).lower()
     if not 1 <= len(name) <= 100:
-        errors["reporter_name"] = ["实名举报须填写姓名（100 字以内） / a name (≤100) is required"]
+        errors["reporter_name"] = [msg("实名举报须填写姓名（100 字以内）")]
     if phone and not _PHONE_RE.fullmatch(phone):
-        errors["reporter_phone"] = ["电话号码格式不正确 / not a phone number"]
+        errors["reporter_phone"] = [msg("电话号码格式不正确")]
     if email and (len(email) > 254 or not _EMAIL_RE.fullmatch(email)):
-        errors["reporter_email"] = ["邮箱格式不正确 / not an e-mail address"]
+        errors["reporter_email"] = [msg("邮箱格式不正确")]
     if not phone and not email:
-        errors["reporter_contact"] = ["实名举报须填写电话或邮箱 / give a phone number or e-mail"]
+        errors["reporter_contact"] = [msg("实名举报须填写电话或邮箱")]
     return name, phone or None, email or None
 
 
 def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
     """Every rule a tip-off must meet (reads only); the stored values, or Invalid."""
     errors: dict[str, list[str]] = {
-        name: ["不允许空字符 / NUL characters are not allowed"]
+        name: [msg("不允许空字符")]
         for name, value in vars(data).items()
         if isinstance(value, str) and "\x00" in value
     }
     if errors:
-        raise Invalid("举报内容含有不允许的字符 / the tip-off contains NUL characters", errors)
+        raise Invalid(msg("举报内容含有不允许的字符"), errors)
     values: dict[str, Any] = {"category": clean_text(data.category)}
     if values["category"] not in TIPOFF_CATEGORIES:
-        errors["category"] = [f"须为 {'/'.join(TIPOFF_CATEGORIES)} 之一 / unknown category"]
+        errors["category"] = [msg("请从列表中选择举报类别")]
     values["description"] = clean_text(data.description)
     if not 10 <= len(values["description"]) <= 4000:
-        errors["description"] = ["描述须为 10–4000 字 / description must have 10–4000 characters"]
+        errors["description"] = [msg("描述须为 10–4000 字")]
     values["location"] = clean_text(data.location)
     if not 1 <= len(values["location"]) <= 300:
-        errors["location"] = ["须填写发生地点（300 字以内） / a location (≤300) is required"]
+        errors["location"] = [msg("须填写发生地点（300 字以内）")]
     values["latitude"] = _coordinate(data.latitude, 90, "latitude", errors)
     values["longitude"] = _coordinate(data.longitude, 180, "longitude", errors)
     if (
@@ -150,9 +188,14 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
         and not errors.get("latitude")
         and not errors.get("longitude")
     ):
-        errors["latitude"] = ["经纬度须同时填写 / give both latitude and longitude"]
-    values["enterprise_id"], values["region_code"] = _where(session, data, errors)
-    values["placement"] = "unplaced" if data.unplaced else "placed"
+        errors["latitude"] = [msg("经纬度须同时填写")]
+    place = _where(session, data, values, errors)
+    values.update(
+        enterprise_id=place.enterprise_id,
+        enterprise_name=place.enterprise_name,
+        region_code=place.region_code,
+        placement="unplaced" if place.unplaced else "placed",
+    )
     name, phone, email = _reporter(data, errors)
     values.update(
         reporter_name=name,
@@ -161,33 +204,69 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
         anonymous=bool(data.anonymous),
     )
     if errors:
-        raise Invalid("举报内容有误，请修改后重新提交 / the tip-off is invalid", errors)
+        raise Invalid(msg("举报内容有误，请修改后重新提交"), errors)
     return values
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a report goes: its enterprise (found, or as typed) and the handling region."""
+
+    enterprise_id: int | None = None
+    enterprise_name: str | None = None
+    region_code: str | None = None
+    unplaced: bool = False
+
+
 def _where(
-    session: Session, data: TipOffInput, errors: dict[str, list[str]]
-) -> tuple[int | None, str | None]:
-    """The enterprise (optional) and the region that will handle the report."""
-    if clean_text(data.enterprise):
+    session: Session, data: TipOffInput, values: dict[str, Any], errors: dict[str, list[str]]
+) -> _Place:
+    """The enterprise (optional) and the region that will handle the report.
+
+    An enterprise found in the registry decides the region. A name the registry does not
+    know (散乱污 workshops) or knows several times is kept as typed, for the handling officer
+    to resolve, and the report is routed by place: the chosen region, else the region the
+    location text names (``placing.locate_region``), else, with coordinates, unplaced for
+    triage. Refused only when none of these says where the report belongs.
+    """
+    typed = clean_text(data.enterprise)[:200]
+    outcome = ""
+    if typed:
+        ent, outcome = match_enterprise(session, typed)
+        if ent is not None:
+            return _Place(ent.id, None, ent.region_code, data.unplaced)
+    name = typed or None
+    if clean_text(data.region_code):
         try:
-            ent = find_enterprise(session, clean_text(data.enterprise))
-            return ent.id, ent.region_code
+            region = resolve_region(session, clean_text(data.region_code)).code
         except Invalid as exc:
             errors.update(exc.errors or {})
-            return None, None
-    if not clean_text(data.region_code):
-        if data.unplaced:  # waits without a region for the national admins' triage
-            return None, None
-        errors["region_code"] = [
-            "请选择发生地所在地区，或填写被举报企业 / choose the region or name the enterprise"
+            return _Place(enterprise_name=name)
+        return _Place(None, name, region, data.unplaced)
+    if data.unplaced:  # waits without a region for the national admins' triage
+        return _Place(enterprise_name=name, unplaced=True)
+    located = locate_region(session, values.get("location") or "")
+    if located is not None:
+        return _Place(None, name, located, False)
+    if values.get("latitude") is not None and values.get("longitude") is not None:
+        return _Place(None, name, triage_region(session, data.triage_code), True)
+    if outcome == "ambiguous":
+        errors["enterprise"] = [
+            msg(
+                "名称对应多家企业：请填写统一社会信用代码，或选择所在地区"
+                "（办理部门将按您填写的名称核实）"
+            )
         ]
-        return None, None
-    try:
-        return None, resolve_region(session, clean_text(data.region_code)).code
-    except Invalid as exc:
-        errors.update(exc.errors or {})
-        return None, None
+    elif outcome == "unknown":
+        errors["enterprise"] = [
+            msg(
+                "本平台未登记该企业：请选择所在地区或填写经纬度，举报将按发生地转交办理"
+                "（企业名称按您填写的保留）"
+            )
+        ]
+    else:
+        errors["region_code"] = [msg("请选择发生地所在地区、填写经纬度，或填写被举报企业")]
+    return _Place(enterprise_name=name)
 
 
 def _unique_code(session: Session) -> str:
@@ -195,7 +274,7 @@ def _unique_code(session: Session) -> str:
         code = new_tracking_code()
         if session.scalar(select(TipOff.id).where(TipOff.tracking_code == code)) is None:
             return code
-    raise Conflict("无法生成查询码，请重试 / could not allocate a tracking code; try again")
+    raise Conflict(msg("无法生成查询码，请重试"))
 
 
 def file_tipoff(
@@ -242,8 +321,7 @@ def file_tipoff(
         "received",
         "system",
         at=now,
-        public="举报已收到，将在 15 日内作出是否受理的决定 / received; an acceptance "
-        "decision follows within 15 days",
+        public=msg("举报已收到，将在 %(n)s 日内作出是否受理的决定", n=ACCEPT_DAYS),
     )
     audit(
         session,
@@ -260,18 +338,66 @@ def file_tipoff(
     return FiledTipOff(tipoff, code, secret)
 
 
+def file_routed(
+    session: Session, data: TipOffInput, triage_code: str | None, *, source: str
+) -> tuple[FiledTipOff, bool]:
+    """File a tip-off with its region found by ``placing.route_filing`` (Open311); returns
+    it and whether it went unplaced to triage."""
+    routed = route_filing(session, data, triage_code)
+    return file_tipoff(session, routed, source=source), routed.unplaced
+
+
+class FormRefused(Invalid):
+    """The form's fields were refused; its files (checked and cleaned) are kept meanwhile."""
+
+    def __init__(self, refused: Invalid, token: str | None, files: Sequence[KeptFile]) -> None:
+        super().__init__(refused.message, refused.errors)
+        #: the hidden field's value on the corrected form (None: nothing kept)
+        self.token = token
+        self.kept = list(files)
+
+
 def file_with_uploads(
     session: Session,
     data: TipOffInput,
-    uploads: Callable[[], Sequence[tuple[str | None, bytes]]],
+    uploads: Callable[[], Sequence[Upload]],
     *,
     upload_dir: str,
     source: str = "web",
+    pending: str | None = None,
+    drop: Collection[int] = (),
 ) -> FiledTipOff:
-    """A tip-off from the form: its fields are checked first, in a read-only session of
-    their own (a refused form never has its files read, and no write lock is held while
-    images decode); then the uploads are read and checked, and the tip-off is filed."""
+    """A tip-off from the form. Its fields are checked first, in a read-only session of
+    their own (no write lock is held while images decode). Refused fields raise
+    :class:`FormRefused`: the new uploads are still checked and cleaned, then kept with the
+    ones kept before (``pending``, less the numbers in ``drop``), so the corrected form
+    need not attach them again. Accepted fields: the kept and the new files are attached."""
     with read_only() as reader:
-        check_tipoff(reader, data)
-    prepared = prepare_uploads(uploads())
-    return file_tipoff(session, data, attachments=prepared, upload_dir=upload_dir, source=source)
+        try:
+            check_tipoff(reader, data)
+            refused = None
+        except Invalid as exc:
+            refused = exc
+    before = [k for k in pending_files(upload_dir, pending) if k.index not in drop]
+    if refused is not None:
+        errors = dict(refused.errors or {})
+        try:
+            prepared = prepare_uploads(uploads())
+        except Invalid as exc:  # said too; the files kept before stay kept
+            errors.update(exc.errors or {})
+            prepared = []
+        if len(before) + len(prepared) > MAX_FILES:
+            errors["attachments"] = [msg("每件举报最多 %(n)s 个附件", n=MAX_FILES)]
+            prepared = []
+        token = keep_pending(upload_dir, pending, prepared, drop)
+        raise FormRefused(Invalid(refused.message, errors), token, pending_files(upload_dir, token))
+    try:
+        prepared = prepare_uploads(uploads())
+        if len(before) + len(prepared) > MAX_FILES:
+            message = msg("每件举报最多 %(n)s 个附件", n=MAX_FILES)
+            raise Invalid(message, {"attachments": [message]})
+    except Invalid as exc:  # a file refused: the ones kept before stay kept
+        token = keep_pending(upload_dir, pending, (), drop)
+        raise FormRefused(exc, token, pending_files(upload_dir, token)) from None
+    files = [*take_pending(upload_dir, session, pending, drop), *prepared]
+    return file_tipoff(session, data, attachments=files, upload_dir=upload_dir, source=source)

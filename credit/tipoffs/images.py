@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from core.errors import DomainError, Invalid
+from core.messages import msg
 
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 12_000
@@ -101,24 +102,25 @@ def pillow() -> Any:
     return Image
 
 
-def _refuse(label: str, zh: str, en: str, short: str) -> Invalid:
-    return Invalid(f"{zh}：{label} / {en}", {"attachments": [f"{label}: {short}"]})
+def _refuse(message: str) -> Invalid:
+    return Invalid(message, {"attachments": [message]})
 
 
 def unreadable(label: str) -> Invalid:
     """The refusal of a file that claims to be an image but cannot be read."""
-    return _refuse(label, "图片无法读取", "the image cannot be read", "unreadable image")
+    return _refuse(msg("图片无法读取：%(file)s", file=label))
 
 
 def _too_large(label: str) -> Invalid:
     return _refuse(
-        label,
-        f"图片尺寸过大（最多 {MAX_PIXELS // 10_000} 万像素、每边不超过 "
-        f"{MAX_SIDE} 像素），请缩小后再上传",
-        f"the image is too large (at most "
-        f"{MAX_PIXELS // 1_000_000} megapixels and {MAX_SIDE:,} pixels a side); "
-        "please resize it",
-        "too many pixels",
+        msg(
+            "图片尺寸过大（最多 %(wan)s 万像素、每边不超过 %(side)s 像素），"
+            "请缩小后再上传：%(file)s",
+            wan=MAX_PIXELS // 10_000,
+            mp=MAX_PIXELS // 1_000_000,
+            side=MAX_SIDE,
+            file=label,
+        )
     )
 
 
@@ -203,19 +205,14 @@ def inspect_image(data: bytes, mime: str, out_format: str, label: str) -> ImageP
     with img:
         _check_size(img.width, img.height, label)
         if img.format in {"PNG", "WEBP"} and getattr(img, "n_frames", 1) > 1:
-            raise _refuse(label, "不接受动图", "animated images are not accepted", "animated")
+            raise _refuse(msg("不接受动图：%(file)s", file=label))
         orientation = _orientation(img)
         scales = (1, 2, 4, 8) if img.format in {"JPEG", "MPO"} else (1,)
         for scale in scales:
             cost = decode_cost(img, out_format, scale, orientation, len(data))
             if cost <= DECODE_BUDGET:
                 return ImagePlan(FORMATS[mime], scale, cost, orientation)
-    raise _refuse(
-        label,
-        "图片过大，无法处理，请缩小后再上传",
-        "the image is too large to process; please resize it",
-        "too large to process",
-    )
+    raise _refuse(msg("图片过大，无法处理，请缩小后再上传：%(file)s", file=label))
 
 
 class DecodeBudget:
@@ -235,8 +232,7 @@ class DecodeBudget:
         with self._changed:
             if not self._changed.wait_for(lambda: self.used + amount <= self.total, wait):
                 raise Busy(
-                    "服务器正忙，请稍后再试 / the server is busy; please try again shortly",
-                    {"attachments": ["busy"]},
+                    msg("服务器正忙，请稍后再试"), {"attachments": [msg("服务器正忙，请稍后再试")]}
                 )
             self.used += amount
         try:

@@ -83,6 +83,10 @@ class TipOff(Base):
     )
     placement: Mapped[str] = mapped_column(String(16), default="placed", server_default="placed")
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    #: the polluter as the reporter typed it when the registry does not know it (or knows
+    #: several by that name); the handling officer resolves it. None when ``enterprise_id``
+    #: was found or no enterprise was named
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))

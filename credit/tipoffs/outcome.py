@@ -19,6 +19,7 @@ from core.changelog import record_change
 from core.clock import local_date
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound
+from core.messages import msg
 from core.reference import Region
 from core.users import User
 from credit.records.models import Enterprise, Inspection
@@ -85,12 +86,10 @@ def close_tipoff(
 ) -> TipOff:
     """Close with a public outcome; substantiated reports against an enterprise count."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, HANDLING, "办结")
+    require_status(tipoff, HANDLING, msg("办结"))
     if not isinstance(substantiated, bool):
-        raise Invalid(
-            "请说明举报是否属实 / say whether the report was substantiated",
-            {"substantiated": ["required"]},
-        )
+        message = msg("请说明举报是否属实")
+        raise Invalid(message, {"substantiated": [message]})
     text = note_text(outcome, "outcome", required=True)
     now = now or utcnow()
     tipoff.status, tipoff.closed_at = "closed", now
@@ -119,7 +118,7 @@ def _find_original(session: Session, user: User, reference: str) -> TipOff:
             session.scalar(select(TipOff.id).where(TipOff.tracking_code == code)) if code else None
         )
         if found is None:
-            raise NotFound("未找到要合并到的举报 / no tip-off with that tracking code or id")
+            raise NotFound(msg("未找到要合并到的举报"))
         original = get_tipoff(session, user, found)
     if original.duplicate_of_id is not None:
         original = get_tipoff(session, user, original.duplicate_of_id)
@@ -131,19 +130,15 @@ def mark_duplicate(
 ) -> TipOff:
     """Merge a report into another about the same problem; its tracking follows the original."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, ("received", *HANDLING), "合并")
+    require_status(tipoff, ("received", *HANDLING), msg("合并"))
     root = _find_original(session, user, original)
     if root.id == tipoff.id:
-        raise Invalid(
-            "不能与自身合并 / a tip-off cannot duplicate itself", {"original": ["same tip-off"]}
-        )
+        message = msg("不能与自身合并")
+        raise Invalid(message, {"original": [message]})
     now = now or utcnow()
     tipoff.duplicate_of_id, tipoff.status, tipoff.closed_at = root.id, "closed", now
     tipoff.substantiated = None
-    tipoff.public_outcome = (
-        "与同一问题的另一件举报合并办理，进展见下 / merged with another "
-        "report of the same problem; its progress is shown"
-    )
+    tipoff.public_outcome = msg("与同一问题的另一件举报合并办理，进展见下")
     # Reports merged into this one now follow the root as well (merges stay one level deep).
     session.execute(
         update(TipOff).where(TipOff.duplicate_of_id == tipoff.id).values(duplicate_of_id=root.id)
@@ -172,9 +167,9 @@ def decide_reopen(
 ) -> TipOff:
     """Answer the reporter's reopen request: reopen the report, or keep the outcome."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, FINAL, "重新处理")
+    require_status(tipoff, FINAL, msg("重新处理"))
     if tipoff.reopen_requested_at is None:
-        raise Conflict("举报人没有申请重新处理 / no reopen request is pending")
+        raise Conflict(msg("举报人没有申请重新处理"))
     text = note_text(note, "note", required=True)
     now = now or utcnow()
     today = local_date(now)

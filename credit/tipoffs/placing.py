@@ -13,18 +13,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.errors import Conflict
+from core.messages import msg
 from core.reference import Region, resolve_region
 from core.users import User
-from credit.tipoffs.filing import FiledTipOff, TipOffInput, file_tipoff
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.timeline import add_event
 from credit.tipoffs.workflow import actor_of, get_tipoff
+
+if TYPE_CHECKING:  # filing uses this module's placing rules (routing by place)
+    from credit.tipoffs.filing import TipOffInput
 
 log = logging.getLogger(__name__)
 #: a bare county name shorter than this is a common word (城区, 郊区, 矿区): it places only
@@ -94,22 +98,15 @@ def triage_region(session: Session, code: str | None) -> str | None:
 
 
 def route_filing(session: Session, data: TipOffInput, triage_code: str | None) -> TipOffInput:
-    """The filing with its region: as given, from its address text, or unplaced for triage."""
+    """The filing with its region: as given, from its address text, or unplaced for triage.
+
+    (Open311: the GeoReport spec has no region picker.)"""
     if (data.enterprise or "").strip() or (data.region_code or "").strip():
         return data
     code = locate_region(session, data.location)
     if code is not None:
         return dataclasses.replace(data, region_code=code)
     return dataclasses.replace(data, region_code=triage_region(session, triage_code), unplaced=True)
-
-
-def file_routed(
-    session: Session, data: TipOffInput, triage_code: str | None, *, source: str
-) -> tuple[FiledTipOff, bool]:
-    """File a tip-off with its region found by :func:`route_filing`; returns it and whether
-    it went unplaced to triage."""
-    routed = route_filing(session, data, triage_code)
-    return file_tipoff(session, routed, source=source), routed.unplaced
 
 
 def place_tipoff(
@@ -123,7 +120,7 @@ def place_tipoff(
     """Give an unplaced report its region (it moves to that region's queue)."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     if tipoff.placement != "unplaced":
-        raise Conflict("该举报已有办理地区 / this tip-off already has its region")
+        raise Conflict(msg("该举报已有办理地区"))
     region = resolve_region(session, region_code)
     before = tipoff.region_code
     tipoff.region_code, tipoff.placement = region.code, "placed"
@@ -133,7 +130,7 @@ def place_tipoff(
         "placed",
         actor_of(user),
         at=now,
-        public=f"已确定办理地区：{region.name} / handled in {region.code}",
+        public=msg("已确定办理地区：%(name)s", name=region.name),
     )
     audit(
         session,

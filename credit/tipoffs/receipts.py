@@ -16,14 +16,16 @@ import hmac
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import local_date
 from core.db import utcnow
 from core.keyed_hash import hash_token
 from credit.tipoffs.filing import FiledTipOff
-from credit.tipoffs.models import TipOff, TipOffReceipt
+from credit.tipoffs.models import Attachment, TipOff, TipOffReceipt
+from credit.tipoffs.tracking import reported_enterprise
+from credit.tipoffs.vocabulary import CATEGORY_NAMES, days_left, named
 
 RECEIPT_MINUTES = 10
 RECEIPT_PURPOSE = "tipoff-receipt"
@@ -89,12 +91,22 @@ def take_receipt(
     secret = unseal(token, sealed)
     if taken.rowcount != 1 or tipoff is None or secret is None:  # type: ignore[attr-defined]  # a DELETE's CursorResult
         return None
+    today = local_date(now)
     return {
         "code": tipoff.tracking_code,
         "secret": secret,
         "category": tipoff.category,
+        "category_label": named(CATEGORY_NAMES[tipoff.category]),
+        "location": tipoff.location,
+        "enterprise": reported_enterprise(session, tipoff),
+        "attachments": session.scalar(
+            select(func.count()).select_from(Attachment).where(Attachment.tipoff_id == tipoff.id)
+        )
+        or 0,
         "received": local_date(tipoff.created_at).isoformat(),
         "accept_due_at": tipoff.accept_due_at.isoformat(),
+        "accept_days_left": days_left(tipoff.accept_due_at, today),
         "due_at": tipoff.due_at.isoformat(),
+        "due_days_left": days_left(tipoff.due_at, today),
         "anonymous": tipoff.anonymous,
     }

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import CHINA, local_date
 from core.errors import Invalid
+from core.messages import msg
 from core.reference import Region
 from credit.ratings.levels import LEVEL_NAMES, LEVELS
 from credit.ratings.models import CreditRating
@@ -35,10 +36,8 @@ def parse_month(value: str | None, today: dt.date) -> tuple[int, int]:
         return today.year, today.month
     match = _MONTH_RE.fullmatch(value.strip())
     if not match or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
-        raise Invalid(
-            "月份格式应为 YYYY-MM（2000–2100 年） / month must be YYYY-MM (years 2000–2100)",
-            {"month": ["YYYY-MM"]},
-        )
+        message = msg("月份格式应为 YYYY-MM（2000–2100 年）")
+        raise Invalid(message, {"month": [message]})
     return int(match[1]), int(match[2])
 
 

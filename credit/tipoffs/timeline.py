@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.messages import Msg
 from credit.tipoffs.models import TipOff, TipOffEvent
 
 
@@ -32,6 +34,21 @@ def add_event(
     )
     session.add(event)
     return event
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def as_message(note: str | None) -> Msg | str | None:
+    """A stored public note as a page shows it: a note the system wrote is stored as a
+    :class:`Msg`'s text ("中文 / English") and comes back as a Msg (its halves apart); a
+    regulator's or reporter's own words come back as they are."""
+    if not note or " / " not in note:
+        return note
+    zh, en = note.split(" / ", 1)
+    if _CJK.search(zh) and en[:1].isascii() and en[:1].isalnum() and not _CJK.search(en[:12]):
+        return Msg(zh, en)
+    return note
 
 
 def clean_text(value: Any) -> str:

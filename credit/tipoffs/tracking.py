@@ -1,7 +1,9 @@
 """What the reporter sees with code + secret: status, deadlines, outcome and the timeline.
 
-The view is built from an explicit list of public fields; reporter identity, internal notes,
-the assigned regulator and attachments' names are never part of it. A report merged into
+The view is built from an explicit list of public fields; reporter identity, internal notes
+and the assigned regulator are never part of it. Attachments are listed by type, size and
+date, never by their uploaded names (a file name may name its owner); the enterprise is
+shown with its public registry data, or as the reporter typed it. A report merged into
 another (duplicate) shows the original's progress: its case-level steps (``CASE_EVENTS``),
 never the steps that concern the other reporter (their words, a reward, a reopen request).
 """
@@ -19,20 +21,26 @@ from core.audit import audit
 from core.clock import local_date
 from core.db import read_only, utcnow
 from core.errors import Conflict, Invalid
+from core.messages import msg
 from core.reference import Region
+from credit.records.models import Enterprise
 from credit.tipoffs.attachments import MAX_FILES, PreparedFile, prepare_uploads, store_attachments
 from credit.tipoffs.codes import (
     find_tracked,
 )
 from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
-from credit.tipoffs.timeline import add_event, clean_text
+from credit.tipoffs.timeline import add_event, as_message, clean_text
 from credit.tipoffs.vocabulary import (
     CASE_EVENTS,
     CATEGORY_NAMES,
     EVENT_NAMES,
     FINAL,
+    PROGRESS,
     SEVERITY_NAMES,
     STATUS_NAMES,
+    STEP_OF,
+    days_left,
+    named,
 )
 
 
@@ -75,11 +83,41 @@ def public_timeline(
             "at": e.at,
             "kind": e.kind,
             "label": EVENT_NAMES.get(e.kind, e.kind),
+            "event": named(EVENT_NAMES.get(e.kind, e.kind)),
             "actor": actor_role(e.actor),
             "note": e.public_note,
+            "text": as_message(e.public_note),
         }
         for e in events
     ]
+
+
+def progress(status: str) -> list[dict[str, Any]]:
+    """The progress indicator's steps (已接收 → 已受理 → 调查处理 → 办结), each done, current or
+    to come (the last step is current once the report is closed); a rejected report ends
+    at its second step, named 不予受理."""
+    step = STEP_OF[status]
+    steps = []
+    for i, (key, name) in enumerate(PROGRESS):
+        if status == "rejected" and i == 1:
+            key, name = "rejected", STATUS_NAMES["rejected"]
+        if status == "rejected" and i > 1:
+            break
+        state = "done" if i < step else "current" if i == step else "todo"
+        steps.append({"key": key, "label": named(name), "state": state})
+    return steps
+
+
+def reported_enterprise(session: Session, tipoff: TipOff) -> dict[str, Any] | None:
+    """The enterprise the report names: registry data anyone may see (name, USCC), or the
+    name as the reporter typed it (``registered`` False), or None."""
+    if tipoff.enterprise_id is not None:
+        ent = session.get(Enterprise, tipoff.enterprise_id)
+        if ent is not None:
+            return {"registered": True, "name": ent.name, "uscc": ent.uscc}
+    if tipoff.enterprise_name:
+        return {"registered": False, "name": tipoff.enterprise_name, "uscc": None}
+    return None
 
 
 def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) -> dict[str, Any]:
@@ -87,12 +125,15 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
     today = today or local_date(dt.datetime.now(dt.UTC))
     original = session.get(TipOff, tipoff.duplicate_of_id) if tipoff.duplicate_of_id else None
     case = original or tipoff
-    attachments = (
-        session.scalar(
-            select(func.count()).select_from(Attachment).where(Attachment.tipoff_id == tipoff.id)
-        )
-        or 0
-    )
+    files = session.execute(
+        select(Attachment.content_type, Attachment.size_bytes, Attachment.created_at)
+        .where(Attachment.tipoff_id == tipoff.id)
+        .order_by(Attachment.id)
+    ).all()
+    deadline = effective_deadline(case)
+    timeline = public_timeline(session, tipoff, original)
+    decided = [e["at"] for e in timeline if e["kind"] == "rejected"]
+    ended = case.closed_at or (decided[-1] if case.status == "rejected" and decided else None)
     return {
         "tracking_code": tipoff.tracking_code,
         "category": tipoff.category,
@@ -107,7 +148,17 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
         "severity_name": SEVERITY_NAMES.get(case.severity or ""),
         "accept_due_at": case.accept_due_at,
         "due_at": case.due_at,
-        "deadline": effective_deadline(case),
+        "deadline": deadline,
+        "days_left": days_left(deadline, today),
+        "accept_days_left": days_left(case.accept_due_at, today),
+        "due_days_left": days_left(case.due_at, today),
+        "closed_on": local_date(ended) if ended is not None else None,
+        "progress": progress(case.status),
+        "enterprise": reported_enterprise(session, tipoff),
+        "category_label": named(CATEGORY_NAMES[tipoff.category]),
+        "status_label": named(STATUS_NAMES[case.status]),
+        "severity_label": named(SEVERITY_NAMES.get(case.severity or "")),
+        "outcome_text": as_message(case.public_outcome),
         "overdue": is_overdue(case, today),
         "extended": case.extension_reason is not None,
         "extension_reason": case.extension_reason,
@@ -119,8 +170,13 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
         "reward_eligible": tipoff.reward_eligible,
         "reopen_requested": tipoff.reopen_requested_at is not None,
         "may_reopen": tipoff.status in FINAL and tipoff.reopen_requested_at is None,
-        "attachments": attachments,
-        "timeline": public_timeline(session, tipoff, original),
+        "attachments": len(files),
+        # listed by type, size and date: an uploaded file's name may name its owner
+        "attachment_files": [
+            {"content_type": t, "kb": max(1, round(n / 1024)), "added": local_date(at)}
+            for t, n, at in files
+        ],
+        "timeline": timeline,
     }
 
 
@@ -151,10 +207,8 @@ def region_choices(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
 def _text(value: str | None, field: str, low: int, high: int) -> str:
     text = clean_text(value)
     if not low <= len(text) <= high or "\x00" in text:
-        raise Invalid(
-            f"内容须为 {low}–{high} 字 / {field} must have {low}–{high} characters",
-            {field: [f"{low}–{high}"]},
-        )
+        message = msg("内容须为 %(low)s–%(high)s 字", low=low, high=high)
+        raise Invalid(message, {field: [message]})
     return text
 
 
@@ -171,7 +225,7 @@ def check_information(
         .where(TipOffEvent.tipoff_id == tipoff.id, TipOffEvent.kind == "reporter_info")
     )
     if (count or 0) >= MAX_INFO_EVENTS:
-        raise Conflict("补充信息次数已达上限 / too many additions to this tip-off")
+        raise Conflict(msg("补充信息次数已达上限"))
     if (
         files
         and (
@@ -185,10 +239,8 @@ def check_information(
         + files
         > MAX_FILES
     ):
-        raise Invalid(
-            f"每件举报最多 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments per tip-off",
-            {"attachments": [f"at most {MAX_FILES} in all"]},
-        )
+        message = msg("每件举报最多 %(n)s 个附件", n=MAX_FILES)
+        raise Invalid(message, {"attachments": [message]})
     return tipoff, body
 
 
@@ -226,11 +278,9 @@ def request_reopen(
     tipoff = find_tracked(session, code, secret, lock=True)
     body = _text(reason, "reason", 5, 4000)
     if tipoff.status not in FINAL:
-        raise Conflict(
-            "举报尚未办结，可直接补充信息 / the report is still open; add information instead"
-        )
+        raise Conflict(msg("举报尚未办结，可直接补充信息"))
     if tipoff.reopen_requested_at is not None:
-        raise Conflict("已申请重新处理，请等待答复 / a reopen request is already pending")
+        raise Conflict(msg("已申请重新处理，请等待答复"))
     now = now or utcnow()
     tipoff.reopen_requested_at = now
     add_event(session, tipoff, "reopen_requested", "reporter", public=body, at=now)

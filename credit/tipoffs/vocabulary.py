@@ -1,9 +1,15 @@
 """The tip-off vocabulary: categories, severities, statuses, timeline steps and deadlines.
 
-Names are in zh-CN; pages translate them.
+Names are in zh-CN (what the API and the regulator pages show); their English is in
+``ENGLISH`` beside them, and :func:`named` gives a name as a :class:`~core.messages.Msg`,
+for a page to show in its own language (``in_lang``).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+
+from core.messages import Msg
 
 ACCEPT_DAYS = 15
 
@@ -74,3 +80,97 @@ CASE_EVENTS = frozenset(
         "closed",
     }
 )
+
+
+#: the steps the tracking page's progress indicator shows (a status → its step: STEP_OF)
+PROGRESS = (
+    ("received", "已接收"),
+    ("accepted", "已受理"),
+    ("investigating", "调查处理"),
+    ("closed", "办结"),
+)
+STEP_OF = {
+    "received": 0,
+    "accepted": 1,
+    "assigned": 1,
+    "rejected": 1,
+    "investigating": 2,
+    "closed": 3,
+}
+
+
+def days_left(due: dt.date, today: dt.date) -> int:
+    """Days from ``today`` to ``due`` (0 on the day itself, negative once past)."""
+    return (due - today).days
+
+
+#: the English of every name above (one Chinese name, one English name)
+ENGLISH = {
+    "大气": "Air",
+    "水": "Water",
+    "噪声": "Noise",
+    "固体废物": "Solid waste",
+    "土壤": "Soil",
+    "辐射": "Radiation",
+    "生态": "Ecology",
+    "其他": "Other",
+    "日常": "Routine",
+    "一般": "General",
+    "较大": "Major",
+    "重大": "Critical",
+    "已接收": "Received",
+    "已受理": "Accepted",
+    "不予受理": "Not accepted",
+    "已交办": "Assigned",
+    "调查处理中": "Under investigation",
+    "已办结": "Closed",
+    "收到举报": "Report received",
+    "决定受理": "Accepted for handling",
+    "交办承办人员": "Assigned to an officer",
+    "确定等级": "Severity set",
+    "开始调查": "Investigation started",
+    "延期办理": "Deadline extended",
+    "办结": "Closed",
+    "举报人补充信息": "Reporter added information",
+    "举报人申请重新处理": "Reporter asked to reopen",
+    "重新处理": "Reopened",
+    "维持原办理结果": "Outcome upheld",
+    "与同一问题的举报合并处理": "Merged with a report of the same problem",
+    "有奖举报认定": "Reward decision",
+    "确定办理地区": "Handling region set",
+    "调查处理": "Investigation",
+}
+
+#: what each category covers (the form's help), in both languages
+CATEGORY_HELP = {
+    "air": ("废气、烟尘、粉尘、恶臭、露天焚烧", "exhaust, smoke, dust, odours, open burning"),
+    "water": (
+        "废水直排、偷排、污水管网、河湖水体变色",
+        "untreated discharges, sewers, discoloured rivers and lakes",
+    ),
+    "noise": (
+        "工业、施工、社会生活噪声及振动",
+        "industrial, construction and neighbourhood noise, vibration",
+    ),
+    "solid_waste": (
+        "工业固废、危险废物、医疗废物乱堆乱倒",
+        "dumped industrial, hazardous or medical waste",
+    ),
+    "soil": ("土壤污染、污染地块、非法填埋", "contaminated soil and sites, illegal landfill"),
+    "radiation": (
+        "放射源、射线装置、电磁辐射",
+        "radioactive sources, X-ray devices, electromagnetic radiation",
+    ),
+    "ecology": (
+        "破坏自然保护地、湿地、植被，非法采砂采矿",
+        "damage to protected areas, wetlands, vegetation; illegal sand or ore mining",
+    ),
+    "other": ("以上类别以外的环境问题", "any other environmental problem"),
+}
+
+
+def named(name: str | None) -> Msg | None:
+    """A vocabulary name (``STATUS_NAMES["closed"]`` …) in both languages; None for None."""
+    if name is None:
+        return None
+    return Msg(name, ENGLISH.get(name, name))

@@ -18,6 +18,7 @@ from core.audit import audit
 from core.clock import local_date
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.messages import msg
 from core.users import User
 from credit.records.models import Enterprise
 from credit.tipoffs.models import (
@@ -29,7 +30,7 @@ from credit.tipoffs.models import (
     TipOffEvent,
 )
 from credit.tipoffs.timeline import add_event
-from credit.tipoffs.vocabulary import FINAL, SEVERITY_NAMES, STATUS_NAMES
+from credit.tipoffs.vocabulary import FINAL, SEVERITY_NAMES, STATUS_NAMES, named
 
 HANDLING = ("accepted", "assigned", "investigating")
 MAX_EXTENSION_DAYS = 30
@@ -62,18 +63,22 @@ def get_tipoff(session: Session, user: User, tipoff_id: int, *, lock: bool = Fal
         else None
     )
     if tipoff is None:
-        raise NotFound(f"未找到举报 / no tip-off {tipoff_id}")
+        raise NotFound(msg("未找到举报 %(id)s", id=tipoff_id))
     if not in_scope(user, tipoff.region_code):
-        raise Forbidden("该举报不在您的管辖区域内 / this tip-off is outside your region")
+        raise Forbidden(msg("该举报不在您的管辖区域内"))
     return tipoff
 
 
 def require_status(tipoff: TipOff, allowed: tuple[str, ...] | frozenset[str], action: str) -> None:
-    """Conflict unless the tip-off is in one of the ``allowed`` statuses."""
+    """Conflict unless the tip-off is in one of the ``allowed`` statuses (``action``: a
+    :func:`msg` saying what was tried, e.g. ``msg(msg("受理"))``)."""
     if tipoff.status not in allowed:
         raise Conflict(
-            f"举报当前为“{STATUS_NAMES[tipoff.status]}”，不能{action} / cannot "
-            f"{action} a tip-off that is {tipoff.status}"
+            msg(
+                "举报当前为“%(status)s”，不能%(action)s",
+                status=named(STATUS_NAMES[tipoff.status]),
+                action=action,
+            )
         )
 
 
@@ -81,12 +86,10 @@ def note_text(value: str | None, field: str, *, required: bool, high: int = 4000
     """A stripped note, checked for presence and length."""
     text = (value or "").strip()
     if required and not text:
-        raise Invalid(f"请填写{field} / {field} is required", {field: ["required"]})
+        raise Invalid(msg("请填写必填项"), {field: [msg("请填写此项")]})
     if len(text) > high:
-        raise Invalid(
-            f"{field}不能超过 {high} 字 / {field} is longer than {high}",
-            {field: [f"at most {high}"]},
-        )
+        message = msg("内容不能超过 %(n)s 字", n=high)
+        raise Invalid(message, {field: [message]})
     return text or None
 
 
@@ -110,7 +113,7 @@ def accept_tipoff(
 ) -> TipOff:
     """Accept a received report (due within 15 days of receipt)."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, ("received",), "受理")
+    require_status(tipoff, ("received",), msg("受理"))
     now = now or utcnow()
     tipoff.status, tipoff.accepted_at = "accepted", now
     add_event(
@@ -119,8 +122,7 @@ def accept_tipoff(
         "accepted",
         actor_of(user),
         at=now,
-        public=f"已受理，办理期限至 {tipoff.due_at.isoformat()} / accepted; due by "
-        f"{tipoff.due_at.isoformat()}",
+        public=msg("已受理，办理期限至 %(date)s", date=tipoff.due_at.isoformat()),
         internal=note_text(note, "note", required=False),
     )
     _audit(session, user, "accept", tipoff, late=local_date(now) > tipoff.accept_due_at)
@@ -132,7 +134,7 @@ def reject_tipoff(
 ) -> TipOff:
     """Decline a received report, with a reason the reporter will read."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, ("received",), "不予受理")
+    require_status(tipoff, ("received",), msg("不予受理"))
     text = note_text(reason, "reason", required=True)
     tipoff.status, tipoff.reject_reason = "rejected", text
     add_event(session, tipoff, "rejected", actor_of(user), public=text, at=now)
@@ -156,13 +158,11 @@ def assign_tipoff(
 ) -> TipOff:
     """Hand an accepted report to a regulator of its region."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, HANDLING, "交办")
+    require_status(tipoff, HANDLING, msg("交办"))
     assignee = session.get(User, assignee_id) if 0 < assignee_id <= MAX_ID else None
     if assignee is None or not assignee.active or not assignee.may_act_in(tipoff.region_code):
-        raise Invalid(
-            "承办人须为本辖区的监管人员 / the assignee must be a regulator of this region",
-            {"assignee": ["not a regulator of this region"]},
-        )
+        message = msg("承办人须为本辖区的监管人员")
+        raise Invalid(message, {"assignee": [message]})
     tipoff.assigned_to = assignee.id
     if tipoff.status == "accepted":
         tipoff.status = "assigned"
@@ -171,7 +171,7 @@ def assign_tipoff(
         tipoff,
         "assigned",
         actor_of(user),
-        public="已交办承办人员 / assigned",
+        public=msg("已交办承办人员"),
         internal=f"user:{assignee.id}",
         at=now,
     )
@@ -185,12 +185,10 @@ def classify_tipoff(
     """Grade the issue 日常 / 一般 / 较大 / 重大."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     if tipoff.status == "rejected":
-        raise Conflict("不予受理的举报不再定级 / a rejected tip-off is not classified")
+        raise Conflict(msg("不予受理的举报不再定级"))
     if severity not in TIPOFF_SEVERITIES:
-        raise Invalid(
-            f"等级须为 {'/'.join(TIPOFF_SEVERITIES)} 之一 / unknown severity",
-            {"severity": [f"one of {', '.join(TIPOFF_SEVERITIES)}"]},
-        )
+        message = msg("等级须为 %(names)s 之一", names="/".join(TIPOFF_SEVERITIES))
+        raise Invalid(message, {"severity": [message]})
     tipoff.severity = severity
     add_event(
         session,
@@ -198,7 +196,7 @@ def classify_tipoff(
         "classified",
         actor_of(user),
         at=now,
-        public=f"等级：{SEVERITY_NAMES[severity]} / severity: {severity}",
+        public=msg("等级：%(name)s", name=named(SEVERITY_NAMES[severity])),
     )
     _audit(session, user, "classify", tipoff, severity=severity)
     return tipoff
@@ -214,7 +212,7 @@ def start_investigation(
 ) -> TipOff:
     """Mark an accepted or assigned report as under investigation."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, ("accepted", "assigned"), "开始调查")
+    require_status(tipoff, ("accepted", "assigned"), msg("开始调查"))
     tipoff.status = "investigating"
     add_event(
         session,
@@ -222,7 +220,7 @@ def start_investigation(
         "investigating",
         actor_of(user),
         at=now,
-        public="正在调查核实 / under investigation",
+        public=msg("正在调查核实"),
         internal=note_text(note, "note", required=False),
     )
     _audit(session, user, "investigate", tipoff)
@@ -240,14 +238,12 @@ def extend_tipoff(
 ) -> TipOff:
     """Extend the closure deadline once, by at most 30 days, with a stated reason."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
-    require_status(tipoff, HANDLING, "延期")
+    require_status(tipoff, HANDLING, msg("延期"))
     if tipoff.extension_reason is not None:
-        raise Conflict("办理期限只能延长一次 / the deadline can be extended only once")
+        raise Conflict(msg("办理期限只能延长一次"))
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise Invalid(
-            f"延长天数须为 1–{MAX_EXTENSION_DAYS} / extend by 1–{MAX_EXTENSION_DAYS} days",
-            {"days": [f"1–{MAX_EXTENSION_DAYS}"]},
-        )
+        message = msg("延长天数须为 1–%(n)s", n=MAX_EXTENSION_DAYS)
+        raise Invalid(message, {"days": [message]})
     text = note_text(reason, "reason", required=True, high=2000)
     tipoff.due_at += dt.timedelta(days=days)
     tipoff.extension_reason = text
@@ -257,7 +253,12 @@ def extend_tipoff(
         "extended",
         actor_of(user),
         at=now,
-        public=f"办理期限延长 {days} 日至 {tipoff.due_at.isoformat()}：{text}",
+        public=msg(
+            "办理期限延长 %(days)s 日至 %(date)s：%(reason)s",
+            days=days,
+            date=tipoff.due_at.isoformat(),
+            reason=text,
+        ),
     )
     _audit(session, user, "extend", tipoff, days=days, due_at=tipoff.due_at.isoformat())
     return tipoff
@@ -277,9 +278,7 @@ def set_reward_eligible(
         "reward",
         actor_of(user),
         at=now,
-        public="符合有奖举报条件 / eligible for a reward"
-        if eligible
-        else "不符合有奖举报条件 / not eligible for a reward",
+        public=msg("符合有奖举报条件") if eligible else msg("不符合有奖举报条件"),
     )
     _audit(session, user, "reward", tipoff, eligible=eligible)
     return tipoff
@@ -369,7 +368,12 @@ def list_queue(session: Session, user: User, filters: QueueFilter, today: dt.dat
     for tipoff, name in session.execute(stmt):
         deadline = tipoff.accept_due_at if tipoff.status == "received" else tipoff.due_at
         rows.append(
-            QueueRow(tipoff, name, deadline, tipoff.status not in FINAL and today > deadline)
+            QueueRow(
+                tipoff,
+                name or tipoff.enterprise_name,
+                deadline,
+                tipoff.status not in FINAL and today > deadline,
+            )
         )
     return QueuePage(rows, total, f, f.page * PAGE_SIZE < total)
 
@@ -407,5 +411,5 @@ def get_attachment(session: Session, user: User, tipoff_id: int, attachment_id: 
     tipoff = get_tipoff(session, user, tipoff_id)
     item = session.get(Attachment, attachment_id) if 0 < attachment_id <= MAX_ID else None
     if item is None or item.tipoff_id != tipoff.id:
-        raise NotFound(f"未找到附件 / no attachment {attachment_id}")
+        raise NotFound(msg("未找到附件 %(id)s", id=attachment_id))
     return item

@@ -154,7 +154,7 @@ def test_placing_a_placed_report_is_refused(client, session):
     follow = _act(client, filed.tipoff.id, region_code="620102")
     assert follow.status_code == 303
     assert _fresh(session, filed.tipoff.id).region_code == "620104"
-    assert "already has its region" in client.get(f"/regulator/tipoffs/{filed.tipoff.id}").get_data(
+    assert "该举报已有办理地区" in client.get(f"/regulator/tipoffs/{filed.tipoff.id}").get_data(
         as_text=True
     )
 

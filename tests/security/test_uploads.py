@@ -107,7 +107,9 @@ def test_every_file_is_checked_before_any_is_decoded(decodes):
     assert decodes == []
 
 
-def test_refused_form_fields_mean_the_uploads_are_never_read(app, client, session, decodes):
+def test_refused_form_fields_check_the_uploads_with_the_same_caps(app, client, session, decodes):
+    """A form refused for its fields keeps its good files for the corrected submit (#15), so
+    its uploads are read: under the same caps, every one checked before any is decoded."""
     response, _ = file_through_page(
         client,
         region_code="999999",
@@ -117,9 +119,9 @@ def test_refused_form_fields_mean_the_uploads_are_never_read(app, client, sessio
         ],
     )
     text = response.get_data(as_text=True)
-    assert response.status_code == 422 and "region_code" in text
-    assert "图片尺寸过大" not in text and "只接受" not in text  # the files were not looked at
-    assert decodes == [] and upload_files(app) == []
+    assert response.status_code == 422 and 'href="#region_code"' in text
+    assert "图片尺寸过大" in text  # refused from its header
+    assert decodes == [] and upload_files(app) == []  # nothing decoded, nothing kept
 
 
 def test_tracking_checks_code_secret_and_text_before_reading_uploads(app, client, decodes):
