@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import Babel
+from markupsafe import Markup
 
+from core.errors import DomainError, describe_in, details_in
 from core.messages import in_language
 
 LANGUAGES = ("zh_Hans_CN", "en")
@@ -63,6 +66,26 @@ def html_lang(locale: str) -> str:
     return "en" if locale.startswith("en") else "zh-CN"
 
 
+_HAN = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def page_lang() -> str:
+    """The language of the page being rendered: "en" or "zh-CN"."""
+    from flask_babel import get_locale
+
+    return html_lang(str(get_locale() or DEFAULT_LOCALE))
+
+
+def zh(value: Any) -> Any:
+    """``{{ name|zh }}``: Chinese data on an English page, wrapped in
+    ``<span lang="zh-CN">`` so that screen readers read it with a Chinese voice; on a Chinese
+    page, or for text without Chinese characters, the value as it is."""
+    text = "" if value is None else value if isinstance(value, str) else str(value)
+    if page_lang() != "en" or not _HAN.search(text):
+        return text
+    return Markup('<span lang="zh-CN">%s</span>') % text
+
+
 def init_i18n(app: Flask) -> Babel:
     """Configure flask-babel with the shared translation catalogue."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
@@ -70,6 +93,7 @@ def init_i18n(app: Flask) -> Babel:
     babel = Babel(app, locale_selector=select_locale)
     app.after_request(_remember_choice)
     app.context_processor(_template_helpers)
+    app.add_template_filter(zh, "zh")
     return babel
 
 
@@ -89,4 +113,24 @@ def _template_helpers() -> dict[str, Any]:
         tuple; anything else as it is."""
         return in_language(text, lang)
 
-    return {"html_lang": lang, "lang_query": lang_query, "in_lang": in_lang}
+    def error_text(error: Any) -> str:
+        """A DomainError (its message and field details) or a message, in the page's language."""
+        if isinstance(error, DomainError):
+            return describe_in(error, lang)
+        return in_language(error, lang)
+
+    def error_message(error: Any) -> str:
+        return in_language(error.message if isinstance(error, DomainError) else error, lang)
+
+    def error_details(error: Any) -> list[tuple[str, str]]:
+        """(human field label, text) of a DomainError's field details, in the page's language."""
+        return details_in(error, lang) if isinstance(error, DomainError) else []
+
+    return {
+        "html_lang": lang,
+        "lang_query": lang_query,
+        "in_lang": in_lang,
+        "error_text": error_text,
+        "error_message": error_message,
+        "error_details": error_details,
+    }

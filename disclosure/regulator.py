@@ -11,6 +11,8 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from core.db import get_session
+from core.errors import NotFound
+from core.messages import msg
 from core.web import attempt
 from credit.cases.inspection_plans import (
     MAX_COUNT,
@@ -83,9 +85,7 @@ def plan(plan_id: int) -> Any:
     session = get_session()
     item = find_plan(session, plan_id)
     if item is None:
-        return render_template(
-            "disclosure/error.html", status=404, title=_("未找到"), detail=None
-        ), 404
+        raise NotFound(msg("未找到编号为 %(id)s 的检查计划", id=plan_id))
     require_region(item.region_code)
     return render_template(
         "disclosure/regulator/plan.html", plan=item, rows=plan_rows(session, plan_id)
