@@ -66,7 +66,11 @@ def html_lang(locale: str) -> str:
     return "en" if locale.startswith("en") else "zh-CN"
 
 
-_HAN = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_HAN = re.compile(f"[{_CJK}]")
+#: a run of Chinese, digits and brackets between Chinese characters included (兰环罚〔2026〕20号)
+_RUN = re.compile(f"[0-9.,]*[{_CJK}]+(?:[0-9 .·()\\-]*[{_CJK}]+)*")
+_WORD = re.compile("[A-Za-z]{2,}")
 
 
 def page_lang() -> str:
@@ -77,13 +81,22 @@ def page_lang() -> str:
 
 
 def zh(value: Any) -> Any:
-    """``{{ name|zh }}``: Chinese data on an English page, wrapped in
-    ``<span lang="zh-CN">`` so that screen readers read it with a Chinese voice; on a Chinese
-    page, or for text without Chinese characters, the value as it is."""
+    """``{{ name|zh }}``: Chinese data on an English page marked ``lang="zh-CN"`` (so that a
+    screen reader reads it with a Chinese voice): all of it in one ``<span>``, or in English
+    text with Chinese terms (``Penalty 兰环罚〔2026〕20号``) each Chinese run. On a Chinese
+    page, or for text without Chinese, the value as it is (escaped as usual)."""
     text = "" if value is None else value if isinstance(value, str) else str(value)
     if page_lang() != "en" or not _HAN.search(text):
         return text
-    return Markup('<span lang="zh-CN">%s</span>') % text
+    span = Markup('<span lang="zh-CN">%s</span>')
+    if not _WORD.search(_RUN.sub("", text)):
+        return span % text
+    out, at = Markup(), 0
+    for run in _RUN.finditer(text):
+        out += text[at : run.start()]
+        out += span % run.group()
+        at = run.end()
+    return out + text[at:]
 
 
 def init_i18n(app: Flask) -> Babel:

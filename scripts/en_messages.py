@@ -134,6 +134,10 @@ EN = {
     "错误代码：%(status)s": "Error code: %(status)s",
     "返回监管工作台": "Back to the regulator's dashboard",
     "搜索企业名称或统一社会信用代码": "Search an enterprise's name or USCC",
+    "（已达上限）": "(cap reached)",
+    "行政处罚（%(n)s）": "Administrative penalties (%(n)s)",
+    "罚款 %(amount)s 元": "Fine: CNY %(amount)s",
+    "现场检查（%(n)s）": "Inspections (%(n)s)",
     # end of the messages of services users see
     # accounts: the second login step, enrolment, recovery codes, account and admin pages
     "当前密码不正确。": "The current password is wrong.",
