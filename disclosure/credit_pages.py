@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -62,9 +62,9 @@ def penalty(penalty_id: int) -> Any:
 
 
 class ObjectionForm(FlaskForm):
-    target = SelectField(_("异议对象"), validate_choice=False)
-    claim = TextAreaField(_("异议内容"), validators=[DataRequired(), Length(min=5, max=4000)])
-    contact = StringField(_("联系人及电话或邮箱"), validators=[DataRequired(), Length(max=200)])
+    target = SelectField(_l("异议对象"), validate_choice=False)
+    claim = TextAreaField(_l("异议内容"), validators=[DataRequired(), Length(min=5, max=4000)])
+    contact = StringField(_l("联系人及电话或邮箱"), validators=[DataRequired(), Length(max=200)])
 
 
 def _target_choices(file: Any) -> list[SelectChoice]:
@@ -132,9 +132,9 @@ def objection(uscc: str) -> Any:
 
 
 class RepairForm(FlaskForm):
-    reason = TextAreaField(_("整改完成情况"), validators=[DataRequired(), Length(min=5, max=4000)])
-    commitment = TextAreaField(_("信用承诺"), validators=[DataRequired(), Length(min=5, max=4000)])
-    contact = StringField(_("联系人及电话或邮箱"), validators=[DataRequired(), Length(max=200)])
+    reason = TextAreaField(_l("整改完成情况"), validators=[DataRequired(), Length(min=5, max=4000)])
+    commitment = TextAreaField(_l("信用承诺"), validators=[DataRequired(), Length(min=5, max=4000)])
+    contact = StringField(_l("联系人及电话或邮箱"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/penalties/<int:penalty_id>/repair", methods=["GET", "POST"])
