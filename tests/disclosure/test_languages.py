@@ -124,10 +124,24 @@ def test_the_checker_finds_each_kind_of_leak():
     ]
 
 
-def _pages(session) -> list[tuple[str, str]]:
+def _pages(app, session) -> list[tuple[str, str]]:
+    """The public pages, with their records in the search index (the search page has hits)."""
+    from sqlalchemy import select
+
+    from core.changelog import record_change
+    from credit.records.models import Enterprise, Penalty
+    from search.indexer import SearchIndexer
+
     paths = _public_paths(session)
     listed = {path for _, path in paths}
     assert listed >= PUBLIC_EXACT, PUBLIC_EXACT - listed
+    for ent in session.scalars(select(Enterprise)):
+        record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
+    for penalty in session.scalars(select(Penalty)):
+        record_change(session, "penalty", penalty.id, enterprise_id=penalty.enterprise_id)
+    session.commit()
+    with app.app_context():
+        SearchIndexer(app.extensions["envcredit.search"]).catch_up()
     return paths
 
 
@@ -174,16 +188,18 @@ PAGE_NAMES = [
         for lang in ("zh-CN", "en")
     ],
 )
-def test_public_page_speaks_one_language(client, session, name, lang):
-    paths = dict(_pages(session))
+def test_public_page_speaks_one_language(app, client, session, name, lang):
+    paths = dict(_pages(app, session))
     assert set(paths) == set(PAGE_NAMES), "a page was added: add it to PAGE_NAMES"
     problems = _check(client, paths[name], lang)
     assert not problems, "\n".join(problems)
+    if name == "search":  # the page has a hit to check, not only its form
+        assert "/enterprises/" in client.get(f"{paths[name]}&lang={lang}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-def test_error_pages_speak_one_language(client, session, lang):
-    paths = dict(_pages(session))
+def test_error_pages_speak_one_language(app, client, session, lang):
+    paths = dict(_pages(app, session))
     uscc = paths["enterprise"].rsplit("/", 1)[1]
     problems = _check(client, "/enterprises/91130200699229617X", lang, 404)
     problems += _check(client, "/enterprises/1234", lang, 404)
@@ -232,8 +248,8 @@ def test_error_pages_speak_one_language(client, session, lang):
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-def test_case_page_speaks_one_language(client, session, lang):
-    paths = dict(_pages(session))
+def test_case_page_speaks_one_language(app, client, session, lang):
+    paths = dict(_pages(app, session))
     objection = paths["objection"]
     filed = client.post(
         objection,
@@ -247,3 +263,25 @@ def test_case_page_speaks_one_language(client, session, lang):
     assert filed.status_code == 302, filed.get_data(as_text=True)[:3000]
     problems = _check(client, filed.headers["Location"], lang)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_regulator_error_pages_keep_the_regulator_navigation(app, client, session, lang):
+    from tests.disclosure.conftest import login, make_regulator
+
+    paths = dict(_pages(app, session))
+    uscc = paths["enterprise"].rsplit("/", 1)[1]
+    outsider = make_regulator(session, "ny@example.cn", region="411300")
+    login(client, outsider.email)
+    for path, status in (
+        (f"/regulator/enterprises/{uscc}", 403),
+        ("/regulator/enterprises/1234", 404),
+    ):
+        problems = _check(client, path, lang, status)
+        assert not problems, "\n".join(problems)
+        html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        assert 'class="regulator"' in html  # the regulator navigation stays
+        assert 'href="/regulator/"' in html and 'id="error-q"' not in html  # back to their home
+        if status == 403:
+            message = "outside your region" if lang == "en" else "不在您的管辖区域"
+            assert message in html and uscc in html
