@@ -24,6 +24,7 @@ from credit.cases.inspection_plans import (
     plan_rows,
     plan_sizes,
 )
+from credit.ratings.levels import LEVEL_NAMES
 from disclosure.auth import current_user, login_required, require_region
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
@@ -88,5 +89,8 @@ def plan(plan_id: int) -> Any:
         raise NotFound(msg("未找到编号为 %(id)s 的检查计划", id=plan_id))
     require_region(item.region_code)
     return render_template(
-        "disclosure/regulator/plan.html", plan=item, rows=plan_rows(session, plan_id)
+        "disclosure/regulator/plan.html",
+        plan=item,
+        rows=plan_rows(session, plan_id),
+        levels=LEVEL_NAMES,
     )
