@@ -285,3 +285,19 @@ def test_regulator_error_pages_keep_the_regulator_navigation(app, client, sessio
         if status == 403:
             message = "outside your region" if lang == "en" else "不在您的管辖区域"
             assert message in html and uscc in html
+
+
+def test_chinese_data_is_marked_only_on_english_pages(app, client, session):
+    paths = dict(_pages(app, session))
+    name = "兰州凯达石油化工有限责任公司第二分公司"
+    english = client.get(paths["enterprise"] + "?lang=en").get_data(as_text=True)
+    chinese = client.get(paths["enterprise"] + "?lang=zh-CN").get_data(as_text=True)
+    assert f'<h1><span lang="zh-CN">{name}</span></h1>' in english
+    assert f"<h1>{name}</h1>" in chinese and '<span lang="zh-CN">' not in chinese
+    # counts and amounts in English typography
+    assert "Administrative penalties (1)" in english and "Inspections (0)" in english
+    assert re.search(r"Fine: CNY [0-9,]+\.[0-9]{2}", english)
+    assert "行政处罚（1）" in chinese and re.search(r"罚款 [0-9,]+\.[0-9]{2} 元", chinese)
+    # English text with Chinese terms: each Chinese run marked, the English left alone
+    rules = client.get("/rules?lang=en").get_data(as_text=True)
+    assert re.search(r'penalty of severity <span lang="zh-CN">[^<]+</span> \(grave\)', rules)
