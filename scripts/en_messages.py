@@ -202,6 +202,22 @@ EN = {
     "超出调用配额（%(item)s），请 %(wait)s 秒后重试": "quota of %(item)s exceeded; retry in %(wait)s s",
     "没有名为 %(name)s 的导出，可用：%(names)s": "no export named %(name)s; one of %(names)s",
     "after=%(after)s 超出变更流末端 %(head)s：请从导出或 after=%(head)s 重新同步": "after=%(after)s is beyond the head of the feed (%(head)s); resync from an export or from last_seq",
+    # the kinds of administrative penalty (disclosure/labels.py)
+    "警告": "Warning",
+    "通报批评": "Public criticism",
+    "没收违法所得": "Confiscation of illegal gains",
+    "没收非法财物": "Confiscation of illegal property",
+    "暂扣许可证件": "Suspension of licences",
+    "降低资质等级": "Downgrading of qualifications",
+    "吊销许可证件": "Revocation of licences",
+    "吊销许可证": "Revocation of the permit",
+    "限制开展生产经营活动": "Restriction of production and business",
+    "责令停产停业": "Order to stop production or business",
+    "责令关闭": "Order to close",
+    "限制从业": "Ban from the trade",
+    "行政拘留": "Administrative detention",
+    "其他": "Other",
+    "；": "; ",
     # end of the messages of services users see
     # accounts: the second login step, enrolment, recovery codes, account and admin pages
     "当前密码不正确。": "The current password is wrong.",
