@@ -301,3 +301,39 @@ def test_chinese_data_is_marked_only_on_english_pages(app, client, session):
     # English text with Chinese terms: each Chinese run marked, the English left alone
     rules = client.get("/rules?lang=en").get_data(as_text=True)
     assert re.search(r'penalty of severity <span lang="zh-CN">[^<]+</span> \(grave\)', rules)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_regulator_pages_speak_one_language(app, client, session, lang):
+    from tests.disclosure.conftest import login, make_regulator
+
+    paths = dict(_pages(app, session))
+    uscc = paths["enterprise"].rsplit("/", 1)[1]
+    objection = paths["objection"]  # an open case for the regulator's list
+    penalty_id = paths["penalty"].rsplit("/", 1)[1]
+    filed = client.post(
+        objection,
+        data={
+            "target": f"penalty:{penalty_id}",
+            "claim": "该处罚决定书认定的事实有误。",
+            "contact": "王五 13800000000",
+            "csrf_token": csrf_token(client, objection),
+        },
+    )
+    assert filed.status_code == 302
+    admin = make_regulator(session, "admin@example.cn", region="620000", role="admin")
+    login(client, admin.email)
+    problems = []
+    for path in (
+        "/regulator/",
+        "/regulator/cases",
+        f"/regulator/enterprises/{uscc}",
+        "/regulator/plans",
+        "/regulator/simulate?rulebook=jiangsu-12",
+        "/regulator/admin/",
+    ):
+        problems += [f"{path}: {p}" for p in _check(client, path, lang)]
+    assert not problems, "\n".join(problems)
+    cases = client.get(f"/regulator/cases?lang={lang}").get_data(as_text=True)
+    label = "Administrative penalty" if lang == "en" else "行政处罚"
+    assert f"{label} {penalty_id}<br>" in cases  # the objection's target, not "penalty 1"
