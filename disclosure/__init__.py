@@ -31,7 +31,10 @@ def _error_page(status: int, title: str, detail: str | None, errors: Any = None)
 
     message = detail if isinstance(detail, Msg) else title if isinstance(title, Msg) else None
     error = DomainError(message, errors) if message is not None else None
-    regulator = request.path.startswith("/regulator/") and current_user() is not None
+    try:  # an error page while the database is down still renders (without the regulator's)
+        regulator = request.path.startswith("/regulator/") and current_user() is not None
+    except SQLAlchemyError:
+        regulator = False
     return make_response(
         render_template(
             "disclosure/error.html",
