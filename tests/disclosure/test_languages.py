@@ -12,99 +12,13 @@ The pages are the browser tests' list (tests/browser/test_pages.py), which holds
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 
 from tests.browser.test_pages import _public_paths
 from tests.disclosure.conftest import csrf_token
+from tests.language_check import PENDING_PAGES, language_problems
 from tests.security.test_routes import PUBLIC_EXACT
-
-CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_HAN = re.compile(f"[{CJK}]")
-#: "中文 / English" or "English / 中文" within one text node
-COMPOUND = re.compile(
-    f"[{CJK}][^/\n]*\\s/\\s+[^{CJK}/\n]*[A-Za-z]{{2,}}|[A-Za-z]{{2,}}[^{CJK}/\n]*\\s/\\s+[^/\n]*[{CJK}]"
-)
-#: a form or service field key shown as it is in the code
-RAW_KEY = re.compile(
-    r"(?:^|[(（;；,，]\s*)(?:[a-z]+_[a-z_]+|uscc|claim|contact|reason|commitment|penalty|target|email)"
-    r"\s*:"
-)
-VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
-#: not text of the page: scripts, styles, the head, and what a user typed into a text area
-HIDDEN = {"script", "style", "title", "head", "textarea"}
-#: (page, language) that still fail: the tip-off form's texts are converted on another branch
-TIPOFF_PAGES = {("tipoff-new", "en")}
-
-
-class _Text(HTMLParser):
-    """Visible text nodes of a page, each with the language of its element."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, str | None]] = []
-        self.nodes: list[tuple[str, str]] = []
-        self.hidden = 0
-
-    def _lang(self) -> str:
-        for _tag, lang in reversed(self.stack):
-            if lang:
-                return lang
-        return ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in VOID:
-            return
-        self.stack.append((tag, dict(attrs).get("lang")))
-        if tag in HIDDEN:
-            self.hidden += 1
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        return
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in VOID:
-            return
-        while self.stack:
-            open_tag, _ = self.stack.pop()
-            if open_tag in HIDDEN:
-                self.hidden -= 1
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden and data.strip():
-            self.nodes.append((data.strip(), self._lang()))
-
-
-def language_problems(html: str, lang: str) -> list[str]:
-    """What is wrong with the languages of a page rendered in ``lang`` ("zh-CN" or "en")."""
-    parser = _Text()
-    parser.feed(html)
-    problems = []
-    for text, element_lang in parser.nodes:
-        if COMPOUND.search(text):
-            problems.append(f"compound string: {text!r}")
-        if RAW_KEY.search(text):
-            problems.append(f"raw field key: {text!r}")
-        if lang == "en" and _HAN.search(text) and not element_lang.startswith("zh"):
-            problems.append(f"Chinese outside lang=zh-CN: {text!r}")
-    return problems
 
 
 def test_the_checker_finds_each_kind_of_leak():
@@ -182,7 +96,7 @@ PAGE_NAMES = [
                 strict=False, reason="tip-off pages converted on branch wt-tipform"
             ),
         )
-        if (name, lang) in TIPOFF_PAGES
+        if (name, lang) in PENDING_PAGES
         else (name, lang)
         for name in PAGE_NAMES
         for lang in ("zh-CN", "en")
