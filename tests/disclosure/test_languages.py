@@ -43,12 +43,23 @@ def _pages(app, session) -> list[tuple[str, str]]:
     from sqlalchemy import select
 
     from core.changelog import record_change
+    from credit.ratings.models import CreditRating
     from credit.records.models import Enterprise, Penalty
     from search.indexer import SearchIndexer
 
     paths = _public_paths(session)
     listed = {path for _, path in paths}
     assert listed >= PUBLIC_EXACT, PUBLIC_EXACT - listed
+    for rating in session.scalars(select(CreditRating)):  # a line with the engine's own note
+        rating.explanation = [
+            *rating.explanation,
+            {
+                "rule": "disclosure.missing",
+                "points": -5,
+                "source": None,
+                "note": "2025 年度报告未按期披露 / no 2025 report (due 2026-03-15)",
+            },
+        ]
     for ent in session.scalars(select(Enterprise)):
         record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
     for penalty in session.scalars(select(Penalty)):
@@ -211,6 +222,8 @@ def test_chinese_data_is_marked_only_on_english_pages(app, client, session):
     # counts and amounts in English typography
     assert "Administrative penalties (1)" in english and "Inspections (0)" in english
     assert re.search(r"Fine: CNY [0-9,]+\.[0-9]{2}", english)
+    assert "no 2025 report (due 2026-03-15)" in english and "2025 年度报告未按期披露" in chinese
+    assert "2025 年度报告" not in english and "no 2025 report" not in chinese
     assert "行政处罚（1）" in chinese and re.search(r"罚款 [0-9,]+\.[0-9]{2} 元", chinese)
     # English text with Chinese terms: each Chinese run marked, the English left alone
     rules = client.get("/rules?lang=en").get_data(as_text=True)
