@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.errors import Forbidden, Invalid, NotFound
+from core.messages import msg
 from core.mfa import clear_mfa, remaining_counts
 from core.passwords import verify_secret
 from core.sessions import end_user_sessions, open_session_counts
@@ -21,7 +22,7 @@ def find_user(session: Session, email: str) -> User:
     """The user with ``email`` (case and surrounding spaces ignored)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound(f"没有邮箱为 {email.strip()} 的用户 / no user with e-mail {email.strip()}")
+        raise NotFound(msg("没有邮箱为 %(email)s 的用户", email=email.strip()))
     return user
 
 
@@ -43,7 +44,7 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     """The user's own password change: the current password first (Invalid if wrong); every
     session ends (the caller starts a fresh one for this browser)."""
     if not verify_secret(user.password_hash, current):
-        raise Invalid("当前密码不正确 / the current password is wrong", {"current": ["wrong"]})
+        raise Invalid(msg("当前密码不正确。"), {"current": [msg("当前密码不正确。")]})
     set_password(session, user, new, f"user:{user.id}", action="user.password_change")
 
 
@@ -97,7 +98,7 @@ def list_users(session: Session, prefix: str = "") -> list[UserRow]:
 def require_admin(user: User | None) -> User:
     """403 unless ``user`` is an administrator."""
     if user is None or user.role != "admin":
-        raise Forbidden("只有管理员可以管理账户 / only administrators manage accounts")
+        raise Forbidden(msg("只有管理员可以管理账户"))
     return user
 
 
@@ -106,9 +107,9 @@ def admin_target(session: Session, admin: User, user_id: int) -> User:
     require_admin(admin)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"没有编号为 {user_id} 的用户 / no user with id {user_id}")
+        raise NotFound(msg("没有编号为 %(id)s 的用户", id=user_id))
     if not admin.may_act_in(user.region_code):
-        raise Forbidden("该用户不在您的管辖区域内 / this user is outside your region")
+        raise Forbidden(msg("该用户不在您的管辖区域内"))
     return user
 
 
@@ -116,6 +117,6 @@ def admin_set_active(session: Session, admin: User, user_id: int, active: bool) 
     """An admin (de)activates a user of their region; never themself."""
     user = admin_target(session, admin, user_id)
     if user.id == admin.id and not active:
-        raise Invalid("不能停用自己的账户 / you cannot deactivate your own account")
+        raise Invalid(msg("不能停用自己的账户"))
     set_active(session, user, active, f"user:{admin.id}")
     return user

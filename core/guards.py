@@ -11,6 +11,7 @@ from flask import Flask, current_app, request
 from werkzeug.sansio.utils import host_is_trusted
 
 from core.errors import Refused
+from core.messages import msg
 from core.problems import problem_type
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -63,7 +64,7 @@ def check_request() -> None:
 def check_query_length() -> None:
     """A query string past ``MAX_QUERY_BYTES`` is 414."""
     if len(request.query_string) > int(current_app.config.get("MAX_QUERY_BYTES") or 4096):
-        raise Refused(414, "uri-too-long", "查询字符串过长 / the query string is too long")
+        raise Refused(414, "uri-too-long", msg("查询字符串过长"))
 
 
 def check_nul_bytes() -> None:
@@ -78,8 +79,7 @@ def check_nul_bytes() -> None:
         raise Refused(
             400,
             "invalid-characters",
-            "请求中含有不允许的空字符 (NUL) / the request "
-            "contains a NUL character, which is not allowed",
+            msg("请求中含有不允许的空字符 (NUL)"),
         )
 
 
@@ -102,9 +102,9 @@ def json_body_problem(raw: bytes, max_depth: int, max_digits: int) -> str | None
         depth += 1 if bracket in "[{" else -1
         deepest = max(deepest, depth)
         if deepest > max_depth:
-            return f"嵌套超过 {max_depth} 层 / nested deeper than {max_depth} levels"
+            return msg("嵌套超过 %(n)s 层", n=max_depth)
     if re.search("[0-9]{" + str(max_digits + 1) + ",}", bare):
-        return f"数字超过 {max_digits} 位 / a number longer than {max_digits} digits"
+        return msg("数字超过 %(n)s 位", n=max_digits)
     return None
 
 
@@ -117,7 +117,7 @@ def check_json_body() -> None:
     too_large = Refused(
         413,
         "too-large",
-        f"JSON 请求体超过 {limit} 字节 / the JSON body is larger than {limit} bytes",
+        msg("JSON 请求体超过 %(n)s 字节", n=limit),
     )
     if (request.content_length or 0) > limit:
         raise too_large
@@ -130,6 +130,4 @@ def check_json_body() -> None:
         int(config.get("JSON_MAX_NUMBER_DIGITS") or 40),
     )
     if reason:
-        raise Refused(
-            400, "invalid-json", f"JSON 请求体被拒绝：{reason} / the JSON body was refused"
-        )
+        raise Refused(400, "invalid-json", msg("JSON 请求体被拒绝：%(reason)s", reason=reason))

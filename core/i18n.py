@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import Babel
+from markupsafe import Markup
 
+from core.errors import DomainError, describe_in, details_in
 from core.messages import in_language
 
 LANGUAGES = ("zh_Hans_CN", "en")
@@ -63,6 +66,39 @@ def html_lang(locale: str) -> str:
     return "en" if locale.startswith("en") else "zh-CN"
 
 
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_HAN = re.compile(f"[{_CJK}]")
+#: a run of Chinese, digits and brackets between Chinese characters included (兰环罚〔2026〕20号)
+_RUN = re.compile(f"[0-9.,]*[{_CJK}]+(?:[0-9 .·()\\-]*[{_CJK}]+)*")
+_WORD = re.compile("[A-Za-z]{2,}")
+
+
+def page_lang() -> str:
+    """The language of the page being rendered: "en" or "zh-CN"."""
+    from flask_babel import get_locale
+
+    return html_lang(str(get_locale() or DEFAULT_LOCALE))
+
+
+def zh(value: Any) -> Any:
+    """``{{ name|zh }}``: Chinese data on an English page marked ``lang="zh-CN"`` (so that a
+    screen reader reads it with a Chinese voice): all of it in one ``<span>``, or in English
+    text with Chinese terms (``Penalty 兰环罚〔2026〕20号``) each Chinese run. On a Chinese
+    page, or for text without Chinese, the value as it is (escaped as usual)."""
+    text = "" if value is None else value if isinstance(value, str) else str(value)
+    if page_lang() != "en" or not _HAN.search(text):
+        return text
+    span = Markup('<span lang="zh-CN">%s</span>')
+    if not _WORD.search(_RUN.sub("", text)):
+        return span % text
+    out, at = Markup(), 0
+    for run in _RUN.finditer(text):
+        out += text[at : run.start()]
+        out += span % run.group()
+        at = run.end()
+    return out + text[at:]
+
+
 def init_i18n(app: Flask) -> Babel:
     """Configure flask-babel with the shared translation catalogue."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
@@ -70,6 +106,7 @@ def init_i18n(app: Flask) -> Babel:
     babel = Babel(app, locale_selector=select_locale)
     app.after_request(_remember_choice)
     app.context_processor(_template_helpers)
+    app.add_template_filter(zh, "zh")
     return babel
 
 
@@ -89,4 +126,24 @@ def _template_helpers() -> dict[str, Any]:
         tuple; anything else as it is."""
         return in_language(text, lang)
 
-    return {"html_lang": lang, "lang_query": lang_query, "in_lang": in_lang}
+    def error_text(error: Any) -> str:
+        """A DomainError (its message and field details) or a message, in the page's language."""
+        if isinstance(error, DomainError):
+            return describe_in(error, lang)
+        return in_language(error, lang)
+
+    def error_message(error: Any) -> str:
+        return in_language(error.message if isinstance(error, DomainError) else error, lang)
+
+    def error_details(error: Any) -> list[tuple[str, str]]:
+        """(human field label, text) of a DomainError's field details, in the page's language."""
+        return details_in(error, lang) if isinstance(error, DomainError) else []
+
+    return {
+        "html_lang": lang,
+        "lang_query": lang_query,
+        "in_lang": in_lang,
+        "error_text": error_text,
+        "error_message": error_message,
+        "error_details": error_details,
+    }

@@ -21,6 +21,7 @@ from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 from werkzeug.exceptions import TooManyRequests
 
+from core.messages import msg
 from core.speedups import SweepingMemoryStorage as SweepingMemoryStorage  # registers its scheme
 
 limiter = Limiter(get_remote_address, key_prefix="envcredit")
@@ -73,8 +74,7 @@ def consume(bucket: str, key: str | None = None) -> None:
         return
     wait = max(1, int(stats.reset_time - time.time()) + 1)
     raise TooManyRequests(
-        f"操作过于频繁（{item}），请 {wait} 秒后再试 / too many attempts ({item}); try again "
-        f"in {wait} s",
+        msg("操作过于频繁（%(item)s），请 %(wait)s 秒后再试", item=item, wait=wait),
         retry_after=wait,
     )
 

@@ -26,6 +26,7 @@ from core.audit import audit
 from core.db import Base, UTCDateTime, utcnow, write_apart
 from core.errors import Invalid
 from core.keyed_hash import hash_token, keyed_digest
+from core.messages import msg
 from core.users import User
 
 ISSUER = "envcredit"
@@ -251,8 +252,8 @@ def renew_recovery_codes(session: Session, user: User, code: str, row: Any) -> N
     the session row to be shown once; Invalid for a wrong or used code."""
     if not user.mfa_enrolled or not verify_totp(session, user, code):
         raise Invalid(
-            "验证码不正确或已使用过 / the code is wrong or was used already",
-            {"code": ["wrong or used"]},
+            msg("验证码不正确或已使用过。"),
+            {"code": [msg("验证码不正确或已使用过。")]},
         )
     hold_recovery_codes(row, user, new_recovery_codes(session, user))
     audit(session, f"user:{user.id}", "user.recovery_codes_renew", f"user:{user.id}")

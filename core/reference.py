@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base
 from core.errors import Invalid
+from core.messages import msg
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -59,27 +60,22 @@ def uscc_check_char(first17: str) -> str:
 def uscc_problem(value: str) -> str | None:
     """Why ``value`` (already upper-cased) is not a valid USCC, or None if it is."""
     if len(value) != 18:
-        return (
-            f"统一社会信用代码应为 18 位，实际为 {len(value)} 位 / "
-            f"a USCC has 18 characters, this has {len(value)}"
-        )
+        return msg("统一社会信用代码应为 18 位，实际为 %(n)s 位", n=len(value))
     for pos, char in enumerate(value, start=1):
         if char not in USCC_ALPHABET:
-            return (
-                f"第 {pos} 位字符“{char}”不在允许的字符集中（不含 I、O、S、V、Z） / "
-                f"character {pos} ({char!r}) is not allowed (the alphabet excludes I O S V Z)"
+            return msg(
+                "第 %(pos)s 位字符“%(char)s”不在允许的字符集中（不含 I、O、S、V、Z）",
+                pos=pos,
+                char=char,
             )
     if not value[2:8].isdigit():
-        return (
-            f"第 3–8 位应为行政区划代码（6 位数字），实际为“{value[2:8]}” / "
-            f"characters 3-8 must be a 6-digit region code, got {value[2:8]!r}"
-        )
+        return msg("第 3–8 位应为行政区划代码（6 位数字），实际为“%(got)s”", got=value[2:8])
     expected = uscc_check_char(value[:17])
     if value[17] != expected:
-        return (
-            f"第 18 位校验码错误：应为“{expected}”，实际为“{value[17]}” / "
-            f"check character (position 18) is wrong: expected {expected!r}, "
-            f"got {value[17]!r}"
+        return msg(
+            "第 18 位校验码错误：应为“%(expected)s”，实际为“%(got)s”",
+            expected=expected,
+            got=value[17],
         )
     return None
 
@@ -96,32 +92,21 @@ def normalize_uscc(value: str) -> str:
 def permit_no_problem(value: str, holder_uscc: str | None = None) -> str | None:
     """Why ``value`` is not a valid HJ 608-2017 permit number (22 chars), or None."""
     if len(value) != 22:
-        return (
-            f"排污许可证编号应为 22 位，实际为 {len(value)} 位 / "
-            f"a permit number has 22 characters, this has {len(value)}"
-        )
+        return msg("排污许可证编号应为 22 位，实际为 %(n)s 位", n=len(value))
     problem = uscc_problem(value[:18])
     if problem:
-        cn, _, en = problem.partition(" / ")
-        return (
-            f"排污许可证编号前 18 位应为持证单位的统一社会信用代码：{cn} / "
-            f"the first 18 characters of a permit number are the holder's USCC: {en}"
+        return msg(
+            "排污许可证编号前 18 位应为持证单位的统一社会信用代码：%(problem)s", problem=problem
         )
     if not re.fullmatch(r"[0-9]{3}", value[18:21]):
-        return (
-            f"第 19–21 位应为 3 位数字序号，实际为“{value[18:21]}” / "
-            f"characters 19-21 must be a 3-digit sequence, got {value[18:21]!r}"
-        )
+        return msg("第 19–21 位应为 3 位数字序号，实际为“%(got)s”", got=value[18:21])
     if not ("A" <= value[21] <= "Z"):
-        return (
-            f"第 22 位应为大写字母，实际为“{value[21]}” / "
-            f"character 22 must be a letter, got {value[21]!r}"
-        )
+        return msg("第 22 位应为大写字母，实际为“%(got)s”", got=value[21])
     if holder_uscc and value[:18] != holder_uscc:
-        return (
-            f"排污许可证编号应以持证单位的统一社会信用代码 {holder_uscc} 开头，"
-            f"实际前 18 位为 {value[:18]} / a permit number starts with its holder's "
-            f"USCC {holder_uscc}, this one starts with {value[:18]}"
+        return msg(
+            "排污许可证编号应以持证单位的统一社会信用代码 %(holder)s 开头，实际前 18 位为 %(got)s",
+            holder=holder_uscc,
+            got=value[:18],
         )
     return None
 
@@ -138,21 +123,22 @@ def normalize_permit_no(value: str, holder_uscc: str | None = None) -> str:
 def region_code_problem(session: Session, code: str) -> str | None:
     """Why ``code`` is not a known GB/T 2260 code, or None."""
     if not re.fullmatch(r"[0-9]{6}", code or ""):
-        return (
-            f"行政区划代码应为 6 位数字，实际为“{code}” / a region code has 6 digits, got {code!r}"
-        )
+        return msg("行政区划代码应为 6 位数字，实际为“%(code)s”", code=code)
     if session.get(Region, code) is not None:
         return None
     for ancestor in (code[:4] + "00", code[:2] + "0000"):
         row = session.get(Region, ancestor) if ancestor != code else None
         if row is not None:
-            return (
-                f"未知的行政区划代码“{code}”（{row.name} {row.code} 下没有此代码） / "
-                f"unknown region code {code!r} (no such division in {row.code})"
+            return msg(
+                "未知的行政区划代码“%(code)s”（%(name)s %(parent)s 下没有此代码）",
+                code=code,
+                name=row.name,
+                parent=row.code,
             )
-    return (
-        f"未知的行政区划代码“{code}”（无此省级代码 {code[:2]}0000） / "
-        f"unknown region code {code!r} (no province {code[:2]}0000)"
+    return msg(
+        "未知的行政区划代码“%(code)s”（无此省级代码 %(province)s）",
+        code=code,
+        province=code[:2] + "0000",
     )
 
 
@@ -160,30 +146,31 @@ def industry_code_problem(session: Session, code: str) -> str | None:
     """Why ``code`` is not a known GB/T 4754-2017 code (e.g. C26, D4411), or None."""
     match = _INDUSTRY_RE.fullmatch(code or "")
     if not match:
-        return (
-            f"行业代码应为门类字母 A–T 加 0、2、3 或 4 位数字（如 C、C26、D441、D4411），"
-            f"实际为“{code}” / an industry code is a section letter A-T plus 0, 2, 3 or 4 "
-            f"digits (C, C26, D441, D4411), got {code!r}"
+        return msg(
+            "行业代码应为门类字母 A–T 加 0、2、3 或 4 位数字（如 C、C26、D441、D4411），"
+            "实际为“%(code)s”",
+            code=code,
         )
     if session.get(Industry, code) is not None:
         return None
     if not match.group(2):
-        return f"未知的行业门类“{code}” / unknown industry section {code!r}"
+        return msg("未知的行业门类“%(code)s”", code=code)
     owner = session.scalar(
         select(Industry.parent_code).where(Industry.code.like(f"_{code[1:3]}"), Industry.level == 2)
     )
     if owner is None:
-        return f"未知的行业大类“{code[1:3]}” / unknown industry division {code[1:3]!r}"
+        return msg("未知的行业大类“%(code)s”", code=code[1:3])
     if owner != code[0]:
-        return (
-            f"大类 {code[1:3]} 属于门类 {owner}，不属于 {code[0]}（应为 {owner}{code[1:]}） / "
-            f"division {code[1:3]} belongs to section {owner}, not {code[0]} "
-            f"(did you mean {owner}{code[1:]}?)"
+        return msg(
+            "大类 %(division)s 属于门类 %(owner)s，不属于 %(section)s（应为 %(suggested)s）",
+            division=code[1:3],
+            owner=owner,
+            section=code[0],
+            suggested=owner + code[1:],
         )
-    kind = ("中类", "group") if len(code) == 4 else ("小类", "class")
-    return (
-        f"大类 {code[:3]} 下没有{kind[0]}“{code}” / division {code[:3]} has no {kind[1]} {code!r}"
-    )
+    if len(code) == 4:
+        return msg("大类 %(division)s 下没有中类“%(code)s”", division=code[:3], code=code)
+    return msg("大类 %(division)s 下没有小类“%(code)s”", division=code[:3], code=code)
 
 
 def normalize_industry_code(value: str) -> str:
@@ -197,7 +184,7 @@ def resolve_industry(session: Session, code: str) -> Industry:
     row = session.get(Industry, cleaned) if _INDUSTRY_RE.fullmatch(cleaned) else None
     if row is not None:
         return row
-    problem = industry_code_problem(session, cleaned) or "未知的行业代码 / unknown industry code"
+    problem = industry_code_problem(session, cleaned) or msg("未知的行业代码")
     raise Invalid(problem, {"industry_code": [problem]})
 
 
@@ -207,7 +194,7 @@ def resolve_region(session: Session, code: str) -> Region:
     row = session.get(Region, cleaned) if re.fullmatch(r"[0-9]{6}", cleaned) else None
     if row is not None:
         return row
-    problem = region_code_problem(session, cleaned) or "未知的行政区划代码 / unknown region code"
+    problem = region_code_problem(session, cleaned) or msg("未知的行政区划代码")
     raise Invalid(problem, {"region_code": [problem]})
 
 

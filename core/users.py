@@ -14,6 +14,7 @@ from core.audit import audit
 from core.db import Base, UTCDateTime, enum_check, utcnow, write_soon
 from core.errors import Conflict, Invalid, NotFound
 from core.keyed_hash import hash_token, verify_token
+from core.messages import msg
 from core.passwords import hash_secret, needs_rehash, verify_secret
 from core.reference import region_prefix
 
@@ -95,8 +96,8 @@ def validate_password(password: str) -> None:
     """Reject passwords too short to be worth hashing."""
     if len(password) < 10:
         raise Invalid(
-            "密码至少需要 10 个字符 / password must have at least 10 characters",
-            {"password": ["too short"]},
+            msg("密码至少需要 10 个字符"),
+            {"password": [msg("密码至少需要 10 个字符")]},
         )
 
 
@@ -106,12 +107,12 @@ def create_user(
     """Create a user; the e-mail is unique (case-insensitive)."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise Invalid(f"未知角色 / unknown role: {role}", {"role": [f"one of {ROLES}"]})
+        raise Invalid(msg("未知角色：%(role)s", role=role), {"role": [", ".join(ROLES)]})
     if "@" not in email:
-        raise Invalid("邮箱格式不正确 / not an e-mail address", {"email": ["invalid"]})
+        raise Invalid(msg("邮箱格式不正确"), {"email": [msg("邮箱格式不正确")]})
     validate_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"该邮箱已注册 / a user with e-mail {email} exists")
+        raise Conflict(msg("邮箱 %(email)s 已注册", email=email))
     user = User(
         email=email,
         name=name.strip(),
@@ -195,11 +196,11 @@ def create_api_client(
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise Invalid(
-            f"未知权限范围 / unknown scope(s): {', '.join(unknown)}",
-            {"scope": [f"one of {', '.join(SCOPES)}"]},
+            msg("未知权限范围：%(scopes)s", scopes=", ".join(unknown)),
+            {"scope": [", ".join(SCOPES)]},
         )
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
-        raise Conflict(f"已存在同名 API 客户端 / an API client named {name!r} exists")
+        raise Conflict(msg("已存在名为“%(name)s”的 API 客户端", name=name))
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     scope_set = {"read", *scopes}
     client = ApiClient(
@@ -254,7 +255,7 @@ def revoke_api_client(session: Session, client_id: int, actor: str) -> ApiClient
     """Revoke a key at once (its requests get 401 from then on); audited."""
     client = session.get(ApiClient, client_id)
     if client is None:
-        raise NotFound(f"没有编号为 {client_id} 的 API 密钥 / no API key with id {client_id}")
+        raise NotFound(msg("没有编号为 %(id)s 的 API 密钥", id=client_id))
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         audit(session, actor, "api_key.revoke", f"api_client:{client.id}", {"name": client.name})

@@ -36,6 +36,7 @@ from core import audit, changelog
 from core.db import Database, get_db, get_session, reset_write_intent, set_write_intent
 from core.errors import DomainError
 from core.guards import check_request
+from core.messages import msg
 from core.problems import problem_type
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def transaction_boundary(response: Any) -> Any:
         return _error_response(
             503 if busy else 500,
             "Service Unavailable" if busy else "Internal Server Error",
-            "保存失败，请重试 / the change could not be saved; please try again",
+            msg("保存失败，请重试"),
         )
     return response
 
@@ -168,7 +169,7 @@ def safe_local_path(target: str | None, prefix: str, default: str) -> str:
     or space, raw or percent-encoded); else ``default``. A control character (CR, LF …) in a
     redirect target is an attack, not a typo: 400."""
     if target and _CONTROL.search(target):
-        raise BadRequest("跳转地址含有控制字符 / the redirect target contains control characters")
+        raise BadRequest(msg("跳转地址含有控制字符"))
     if (
         target
         and target.startswith(prefix)
@@ -232,7 +233,8 @@ def problem(
     return response
 
 
-#: optional page renderer for errors, set by the portal: (status, title, detail) -> response
+#: optional page renderer for errors, set by the portal: (status, title, detail, errors) ->
+#: response; title and detail may be :class:`core.messages.Msg` (each language apart)
 ERROR_PAGE = "envcredit.error_page"
 
 
@@ -247,7 +249,7 @@ def _error_response(
     render = current_app.extensions.get(ERROR_PAGE)
     if wants_problem_json() or render is None:
         return problem(status, title, detail, kind, errors, headers)
-    response = render(status, title, detail)
+    response = render(status, title, detail, errors)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -277,7 +279,7 @@ def register_error_handlers(app: Flask) -> None:
         return _error_response(
             500,
             "Internal Server Error",
-            "服务器内部错误，已记录 / an internal error occurred and was logged",
+            msg("服务器内部错误，已记录"),
         )
 
 

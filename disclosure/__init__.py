@@ -18,9 +18,33 @@ from core.web import ERROR_PAGE
 from credit.kinds import KINDS
 
 
-def _error_page(status: int, title: str, detail: str | None) -> Any:
+def _error_page(status: int, title: str, detail: str | None, errors: Any = None) -> Any:
+    """The error page: a short heading for the status, the message in the page's language
+    (a :class:`core.messages.Msg`; the English-only texts of HTTP errors give way to a
+    sentence of our own), a search box, and on regulator pages the regulator navigation."""
+    from flask import request
+
+    from core.errors import DomainError
+    from core.messages import Msg
+    from disclosure.auth import current_user
+    from disclosure.labels import ERROR_HEADINGS, ERROR_TEXTS
+
+    message = detail if isinstance(detail, Msg) else title if isinstance(title, Msg) else None
+    error = DomainError(message, errors) if message is not None else None
+    try:  # an error page while the database is down still renders (without the regulator's)
+        regulator = request.path.startswith("/regulator/") and current_user() is not None
+    except SQLAlchemyError:
+        regulator = False
     return make_response(
-        render_template("disclosure/error.html", status=status, title=title, detail=detail), status
+        render_template(
+            "disclosure/error.html",
+            status=status,
+            heading=ERROR_HEADINGS.get(status) or ERROR_HEADINGS[500 if status >= 500 else 400],
+            error=error,
+            fallback=ERROR_TEXTS.get(status) or ERROR_TEXTS[500 if status >= 500 else 400],
+            regulator=regulator,
+        ),
+        status,
     )
 
 

@@ -6,12 +6,15 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.accounts import change_own_password
 from core.db import get_session
+from core.errors import describe_in
+from core.i18n import page_lang
 from core.limits import consume
 from core.mfa import remaining_recovery_codes, renew_recovery_codes
 from core.users import User
@@ -30,13 +33,9 @@ bp = Blueprint("account", __name__, url_prefix="/regulator/account")
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(
-        "当前密码 / Current password", validators=[DataRequired(), Length(max=1024)]
-    )
-    new = PasswordField("新密码 / New password", validators=[DataRequired(), Length(max=1024)])
-    confirm = PasswordField(
-        "再次输入新密码 / New password again", validators=[DataRequired(), EqualTo("new")]
-    )
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("再次输入新密码"), validators=[DataRequired(), EqualTo("new")])
 
 
 def _me() -> User:
@@ -86,7 +85,7 @@ def password() -> Any:
         change_own_password, session, user, form.current.data or "", form.new.data or ""
     )
     if error is not None:
-        message = _("当前密码不正确。") if "current" in (error.errors or {}) else error.message
+        message = describe_in(error, page_lang())
         return _render(password_form=form, error=message, status=422)
     begin_session(user, "full")
     flash(_("密码已修改，其他设备上的登录已全部退出。"))

@@ -20,6 +20,8 @@ from core.accounts import (
     revoke_sessions,
 )
 from core.db import get_session
+from core.errors import describe_in
+from core.i18n import page_lang
 from core.users import User, list_api_clients, revoke_api_client
 from core.web import attempt
 from disclosure.auth import current_user, login_required
@@ -54,7 +56,7 @@ def _act(action: Callable[[Session, User], Any], done: str) -> Any:
     elif error.status in (403, 404):
         raise error
     else:
-        flash(error.message, "error")
+        flash(describe_in(error, page_lang()), "error")
     return redirect(url_for("admin.overview"), 303)
 
 

@@ -23,6 +23,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from wtforms import EmailField, PasswordField
@@ -64,8 +65,8 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("邮箱 / E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("密码 / Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(_l("邮箱"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=1024)])
 
 
 def mfa_required() -> bool:

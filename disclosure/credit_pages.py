@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -60,25 +62,36 @@ def penalty(penalty_id: int) -> Any:
 
 
 class ObjectionForm(FlaskForm):
-    target = SelectField("异议对象 / What is wrong", validate_choice=False)
-    claim = TextAreaField(
-        "异议内容 / Your objection", validators=[DataRequired(), Length(min=5, max=4000)]
-    )
-    contact = StringField(
-        "联系人及电话或邮箱 / Contact", validators=[DataRequired(), Length(max=200)]
-    )
+    target = SelectField(_l("异议对象"), validate_choice=False)
+    claim = TextAreaField(_l("异议内容"), validators=[DataRequired(), Length(min=5, max=4000)])
+    contact = StringField(_l("联系人及电话或邮箱"), validators=[DataRequired(), Length(max=200)])
 
 
 def _target_choices(file: Any) -> list[SelectChoice]:
-    choices = [SelectChoice("rating:", "信用评价结果 / the rating")]
+    choices = [SelectChoice("rating:", gettext("信用评价结果"))]
     choices += [
-        SelectChoice(f"penalty:{p.id}", f"行政处罚 {p.decision_no}") for p in file.penalties
+        SelectChoice(
+            f"penalty:{p.id}", gettext("行政处罚 %(no)s", no=p.decision_no), render_kw=_data_kw()
+        )
+        for p in file.penalties
     ]
     choices += [
-        SelectChoice(f"inspection:{i.id}", f"现场检查 {i.date} {i.agency}")
+        SelectChoice(
+            f"inspection:{i.id}",
+            gettext("现场检查 %(date)s %(agency)s", date=i.date, agency=i.agency),
+            render_kw=_data_kw(),
+        )
         for i in file.inspections
     ]
     return choices
+
+
+def _data_kw() -> dict[str, str]:
+    """An option that names Chinese data (a decision number, an agency) on an English page
+    is marked ``lang="zh-CN"``."""
+    from core.i18n import page_lang
+
+    return {"lang": "zh-CN"} if page_lang() == "en" else {}
 
 
 def _split_target(value: str) -> tuple[str, int | None]:
@@ -119,16 +132,9 @@ def objection(uscc: str) -> Any:
 
 
 class RepairForm(FlaskForm):
-    reason = TextAreaField(
-        "整改完成情况 / How the violation was corrected",
-        validators=[DataRequired(), Length(min=5, max=4000)],
-    )
-    commitment = TextAreaField(
-        "信用承诺 / Public credit commitment", validators=[DataRequired(), Length(min=5, max=4000)]
-    )
-    contact = StringField(
-        "联系人及电话或邮箱 / Contact", validators=[DataRequired(), Length(max=200)]
-    )
+    reason = TextAreaField(_l("整改完成情况"), validators=[DataRequired(), Length(min=5, max=4000)])
+    commitment = TextAreaField(_l("信用承诺"), validators=[DataRequired(), Length(min=5, max=4000)])
+    contact = StringField(_l("联系人及电话或邮箱"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/penalties/<int:penalty_id>/repair", methods=["GET", "POST"])

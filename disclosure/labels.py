@@ -1,4 +1,5 @@
-"""Names shown through a variable (record types): listed here so the catalogue has them.
+"""Names shown through a variable (record types, error headings): listed here so the catalogue
+has them.
 
 The level names come into the catalogue from credit.ratings.levels (scripts/en_messages.py).
 
@@ -20,4 +21,49 @@ LABELS = (
     _("排放核算"),
     _("举报"),
     _("等级调整"),
+)
+
+#: the error page's heading for each status (the status number stays in the page title)
+ERROR_HEADINGS = {
+    400: _("请求有误"),
+    401: _("需要登录"),
+    403: _("无权访问"),
+    404: _("未找到"),
+    405: _("不支持该请求方法"),
+    409: _("与当前状态冲突"),
+    413: _("提交的内容过大"),
+    414: _("请求地址过长"),
+    422: _("提交的内容有误"),
+    429: _("操作过于频繁"),
+    500: _("服务器内部错误"),
+    503: _("服务暂不可用"),
+}
+#: what the error page says when the error brings no message of its own
+ERROR_TEXTS = {
+    400: _("无法处理此请求，请检查地址或提交的内容。"),
+    403: _("您没有访问此页面的权限。"),
+    404: _("您要找的页面不存在，或该记录已不再公示。可以搜索企业名称或统一社会信用代码。"),
+    405: _("此地址不支持这种请求方式。"),
+    429: _("请稍后再试。"),
+    500: _("出现了内部错误，已记录。请稍后再试。"),
+    503: _("服务暂时不可用，请稍后再试。"),
+}
+
+#: the kinds of administrative penalty (行政处罚法 art. 9, credit.records.fields.PENALTY_KINDS)
+PENALTY_KIND_LABELS = (
+    _("警告"),
+    _("通报批评"),
+    _("罚款"),
+    _("没收违法所得"),
+    _("没收非法财物"),
+    _("暂扣许可证件"),
+    _("降低资质等级"),
+    _("吊销许可证件"),
+    _("吊销许可证"),
+    _("限制开展生产经营活动"),
+    _("责令停产停业"),
+    _("责令关闭"),
+    _("限制从业"),
+    _("行政拘留"),
+    _("其他"),
 )

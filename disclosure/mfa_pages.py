@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -33,7 +34,7 @@ bp = Blueprint("mfa", __name__, url_prefix="/regulator")
 
 
 class CodeForm(FlaskForm):
-    code = StringField("验证码 / Code", validators=[DataRequired(), Length(max=32)])
+    code = StringField(_l("验证码"), validators=[DataRequired(), Length(max=32)])
 
 
 def _throttle(user: User) -> None:

@@ -6,11 +6,15 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from core.db import get_session
+from core.errors import NotFound, describe_in
+from core.i18n import page_lang
+from core.messages import msg
 from core.web import attempt
 from credit.cases.inspection_plans import (
     MAX_COUNT,
@@ -20,6 +24,7 @@ from credit.cases.inspection_plans import (
     plan_rows,
     plan_sizes,
 )
+from credit.ratings.levels import LEVEL_NAMES
 from disclosure.auth import current_user, login_required, require_region
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
@@ -38,11 +43,9 @@ def dashboard() -> Any:
 
 
 class PlanForm(FlaskForm):
-    region = StringField(
-        "行政区划代码 / Region code", validators=[DataRequired(), Regexp(r"^\d{6}$")]
-    )
-    count = IntegerField("抽取数量 / Count", validators=[DataRequired(), NumberRange(1, MAX_COUNT)])
-    seed = IntegerField("随机种子 / Seed", validators=[NumberRange(0, 2**31 - 1)])
+    region = StringField(_l("行政区划代码"), validators=[DataRequired(), Regexp(r"^\d{6}$")])
+    count = IntegerField(_l("抽取数量"), validators=[DataRequired(), NumberRange(1, MAX_COUNT)])
+    seed = IntegerField(_l("随机种子"), validators=[NumberRange(0, 2**31 - 1)])
 
 
 @bp.route("/plans", methods=["GET", "POST"])
@@ -67,7 +70,7 @@ def plans() -> Any:
         if plan is not None:
             flash(_("检查计划已生成。"))
             return redirect(url_for("regulator.plan", plan_id=plan.id))
-        error = failed.message if failed else None
+        error = describe_in(failed, page_lang()) if failed else None
     items = list_plans(session, user.scope_prefix)
     sizes = plan_sizes(session, [p.id for p in items])
     status = 422 if (form.errors or error) else 200
@@ -83,10 +86,11 @@ def plan(plan_id: int) -> Any:
     session = get_session()
     item = find_plan(session, plan_id)
     if item is None:
-        return render_template(
-            "disclosure/error.html", status=404, title=_("未找到"), detail=None
-        ), 404
+        raise NotFound(msg("未找到编号为 %(id)s 的检查计划", id=plan_id))
     require_region(item.region_code)
     return render_template(
-        "disclosure/regulator/plan.html", plan=item, rows=plan_rows(session, plan_id)
+        "disclosure/regulator/plan.html",
+        plan=item,
+        rows=plan_rows(session, plan_id),
+        levels=LEVEL_NAMES,
     )

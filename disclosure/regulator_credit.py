@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +15,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.clock import today as china_today
 from core.db import get_session
-from core.errors import describe
+from core.errors import describe_in
+from core.i18n import page_lang
 from core.web import attempt, safe_local_path
 from credit.cases.adjustments import (
     adjustments_for,
@@ -34,16 +36,16 @@ bp = Blueprint("regcredit", __name__, url_prefix="/regulator")
 
 class AdjustmentForm(FlaskForm):
     to_level = SelectField(
-        "目标等级 / Target level",
-        choices=[SelectChoice(lv, f"{LEVEL_NAMES[lv]} ({lv})") for lv in LEVELS],
+        _l("目标等级"),
+        choices=[SelectChoice(lv, _l(LEVEL_NAMES[lv])) for lv in LEVELS],
     )
-    reason = TextAreaField("调整理由 / Reason", validators=[DataRequired(), Length(max=4000)])
-    evidence = TextAreaField("证据 / Evidence", validators=[Optional(), Length(max=4000)])
-    expires_at = DateField("有效期至 / Expires on", validators=[DataRequired()])
+    reason = TextAreaField(_l("调整理由"), validators=[DataRequired(), Length(max=4000)])
+    evidence = TextAreaField(_l("证据"), validators=[Optional(), Length(max=4000)])
+    expires_at = DateField(_l("有效期至"), validators=[DataRequired()])
 
 
 class DecisionForm(FlaskForm):
-    note = TextAreaField("意见 / Note", validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(_l("意见"), validators=[Optional(), Length(max=4000)])
 
 
 def _user() -> Any:
@@ -59,7 +61,8 @@ def _commit_or_flash(action: Any) -> bool:
         return True
     if error.status == 403:
         raise error
-    flash(describe(error), "error")
+    # a flashed message is stored as a plain string: it is put in the page's language now
+    flash(describe_in(error, page_lang()), "error")
     return False
 
 
@@ -101,7 +104,7 @@ def propose(uscc: str) -> Any:
     form = AdjustmentForm()
     if not form.validate():
         for field, errors in form.errors.items():
-            flash(f"{field}: {' '.join(errors)}", "error")
+            flash(f"{form[field].label.text}{_('：')}{' '.join(errors)}", "error")
     elif _commit_or_flash(
         lambda s: propose_adjustment(
             s,
@@ -143,6 +146,7 @@ def cases() -> Any:
     objections, repairs = open_cases(session, prefix)
     return render_template(
         "disclosure/regulator/cases.html",
+        levels=LEVEL_NAMES,
         adjustments=pending_adjustments(session, prefix),
         objections=objections,
         repairs=repairs,
@@ -152,7 +156,7 @@ def cases() -> Any:
 
 
 class AnswerForm(FlaskForm):
-    text = TextAreaField("处理意见 / Decision", validators=[DataRequired(), Length(max=4000)])
+    text = TextAreaField(_l("处理意见"), validators=[DataRequired(), Length(max=4000)])
 
 
 @bp.post("/objections/<int:objection_id>/<any(uphold, reject):verdict>")

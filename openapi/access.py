@@ -16,6 +16,7 @@ from werkzeug.exceptions import TooManyRequests
 from core.db import get_session
 from core.errors import Forbidden, Unauthorized
 from core.limits import limiter
+from core.messages import msg
 from core.speedups import skip_limiter_check
 from core.users import ApiClient, find_api_client
 
@@ -34,13 +35,10 @@ def api_client() -> ApiClient | None:
     if header:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise Unauthorized(
-                "Authorization 头应为 “Bearer <密钥>” / the Authorization header "
-                "must be 'Bearer <key>'"
-            )
+            raise Unauthorized(msg("Authorization 头应为 “Bearer <密钥>”"))
         client = find_api_client(get_session(), key.strip())
         if client is None:
-            raise Unauthorized("API 密钥无效或已吊销 / the API key is invalid or revoked")
+            raise Unauthorized(msg("API 密钥无效或已吊销"))
     g.api_client = client
     return client
 
@@ -49,11 +47,9 @@ def require_scope(scope: str) -> ApiClient:
     """The calling partner, who must hold ``scope`` (401 without a key, 403 without scope)."""
     client = api_client()
     if client is None:
-        raise Unauthorized(
-            f"需要具有 {scope} 权限的 API 密钥 / an API key with scope '{scope}' is required"
-        )
+        raise Unauthorized(msg("需要具有 %(scope)s 权限的 API 密钥", scope=scope))
     if not client.has_scope(scope):
-        raise Forbidden(f"该密钥没有 {scope} 权限 / this key lacks the scope '{scope}'")
+        raise Forbidden(msg("该密钥没有 %(scope)s 权限", scope=scope))
     return client
 
 
@@ -108,8 +104,7 @@ def _enforce_quota() -> None:
         g.api_quota = (item.amount, stats)
         wait = max(1, int(stats.reset_time - time.time()) + 1)
         raise TooManyRequests(
-            f"超出调用配额（{item}），请 {wait} 秒后重试 / quota of {item} exceeded; retry in "
-            f"{wait} s",
+            msg("超出调用配额（%(item)s），请 %(wait)s 秒后重试", item=item, wait=wait),
             retry_after=wait,
         )
     g.api_quota_pending = (item, key)

@@ -25,6 +25,8 @@ Reads are open without a key at a low per-address quota; partners send
 `Authorization: Bearer <key>` for higher quotas, exports and webhooks. Lists use keyset
 paging (`after`, `limit`) with a `Link: rel="next"` header. Errors are
 `application/problem+json` (RFC 9457). Mirror the data with `/changes?after=SEQ`.
+Problem `title`, `detail` and `errors` texts are bilingual, Chinese first (`中文 / English`),
+for a client to show or split; the web pages show each message in the reader's language only.
 """
 
 

@@ -12,6 +12,7 @@ from marshmallow import fields
 
 from core.clock import today as china_today
 from core.db import get_session
+from core.messages import msg
 from core.web import problem
 from credit.partners.feed import change_page
 from openapi.api import PROBLEM_CONTENT_TYPE, ProblemSchema
@@ -60,9 +61,11 @@ def cursor_beyond_head(after: int, head: int) -> Response:
     return problem(
         409,
         "",
-        f"after={after} 超出变更流末端 {head}：请从导出或 after={head} "
-        f"重新同步 / after={after} is beyond the head of the feed ({head}); resync "
-        "from an export or from last_seq",
+        msg(
+            "after=%(after)s 超出变更流末端 %(head)s：请从导出或 after=%(head)s 重新同步",
+            after=after,
+            head=head,
+        ),
         "cursor-beyond-head",
         extensions={"last_seq": head},
         headers={"X-Change-Seq": str(head), "Cache-Control": "no-store"},

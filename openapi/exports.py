@@ -17,6 +17,7 @@ from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound
 from core.limits import consume
+from core.messages import msg
 from credit.records.exports import RESOURCES, open_export, package_contents
 from openapi.access import api_client
 from openapi.export_schema import data_package
@@ -55,7 +56,11 @@ class Export(MethodView):
         (a 304 is free)."""
         if name not in RESOURCES:
             raise NotFound(
-                f"没有名为 {name} 的导出 / no export named {name}; one of {', '.join(RESOURCES)}"
+                msg(
+                    "没有名为 %(name)s 的导出，可用：%(names)s",
+                    name=name,
+                    names=", ".join(RESOURCES),
+                )
             )
         export = open_export(name, fmt, china_today())
         etag = export_etag(name, fmt, export.seq, export.today)

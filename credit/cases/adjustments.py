@@ -11,6 +11,7 @@ from core.audit import audit
 from core.changelog import record_change
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.messages import msg
 from core.users import User
 from credit.cases.models import RatingAdjustment
 from credit.ratings.levels import LEVELS
@@ -24,8 +25,11 @@ def require_scope(user: User, enterprise: Enterprise) -> None:
     """Regulators act only within their region-code prefix."""
     if not user.may_act_in(enterprise.region_code):
         raise Forbidden(
-            f"企业不在您的管辖区域 {user.region_code} 内 / enterprise "
-            f"{enterprise.uscc} is outside your region {user.region_code}"
+            msg(
+                "企业 %(uscc)s 不在您的管辖区域 %(region)s 内",
+                uscc=enterprise.uscc,
+                region=user.region_code,
+            )
         )
 
 
@@ -40,16 +44,13 @@ def _current_level(session: Session, enterprise_id: int) -> str | None:
 def _validate(to_level: str, reason: str, expires_at: dt.date, today: dt.date) -> None:
     errors: dict[str, list[str]] = {}
     if to_level not in LEVELS:
-        errors["to_level"] = [f"须为 {'/'.join(LEVELS)} 之一 / must be one of {LEVELS}"]
+        errors["to_level"] = [msg("请选择一个信用等级")]
     if not reason.strip():
-        errors["reason"] = ["调整理由必填 / a reason is required"]
+        errors["reason"] = [msg("请填写调整理由")]
     if not today < expires_at <= today + dt.timedelta(days=MAX_DAYS):
-        errors["expires_at"] = [
-            f"有效期须在今天之后 {MAX_DAYS} 天以内 / expiry must be after "
-            f"today and at most {MAX_DAYS} days ahead"
-        ]
+        errors["expires_at"] = [msg("有效期须在今天之后 %(n)s 天以内", n=MAX_DAYS)]
     if errors:
-        raise Invalid("调整申请有误 / the adjustment is invalid", errors)
+        raise Invalid(msg("调整申请有误"), errors)
 
 
 def propose_adjustment(
@@ -68,7 +69,7 @@ def propose_adjustment(
     _validate(to_level, reason, expires_at, today)
     from_level = _current_level(session, enterprise.id)
     if from_level is None:
-        raise Conflict("企业尚未评价，不能调整 / the enterprise has no rating to adjust yet")
+        raise Conflict(msg("企业尚未评价，不能调整"))
     adjustment = RatingAdjustment(
         enterprise_id=enterprise.id,
         from_level=from_level,
@@ -102,16 +103,14 @@ def decide_adjustment(
     """Approve or reject a proposal; the decider must not be its proposer."""
     adjustment = session.get(RatingAdjustment, adjustment_id, with_for_update=True)
     if adjustment is None:
-        raise NotFound(f"未找到调整申请 / no adjustment {adjustment_id}")
+        raise NotFound(msg("未找到编号为 %(id)s 的调整申请", id=adjustment_id))
     enterprise = session.get(Enterprise, adjustment.enterprise_id)
     assert enterprise is not None
     require_scope(user, enterprise)
     if adjustment.proposed_by == user.id:
-        raise Forbidden(
-            "不能审批自己提出的调整（双人复核）/ four-eyes: you cannot decide your own proposal"
-        )
+        raise Forbidden(msg("不能审批自己提出的调整（双人复核）"))
     if adjustment.status != "proposed":
-        raise Conflict(f"该调整已处理 / adjustment already {adjustment.status}")
+        raise Conflict(msg("该调整已处理"))
     adjustment.status = "approved" if approve else "rejected"
     adjustment.approved_by = user.id
     adjustment.decision_note = (note or "").strip() or None

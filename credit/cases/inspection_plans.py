@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.errors import Invalid, NotFound
+from core.messages import msg
 from core.reference import Region, region_prefix
 from credit.cases.models import InspectionPlan, InspectionPlanItem
 from credit.ratings.models import CreditRating
@@ -70,16 +71,14 @@ def create_inspection_plan(
 ) -> InspectionPlan:
     """Draw and save a plan for operating enterprises in ``region_code``."""
     if session.get(Region, region_code) is None:
-        raise NotFound(f"未知行政区划代码 / unknown region code {region_code}")
+        raise NotFound(msg("未知的行政区划代码 %(code)s", code=region_code))
     if not 1 <= count <= MAX_COUNT:
         raise Invalid(
-            f"抽取数量须在 1–{MAX_COUNT} 之间 / count must be 1–{MAX_COUNT}",
-            {"count": ["out of range"]},
+            msg("抽取数量须在 1–%(n)s 之间", n=MAX_COUNT),
+            {"count": [msg("超出范围")]},
         )
     if not 0 <= seed < 2**31:
-        raise Invalid(
-            "随机种子须在 0–2147483647 之间 / seed must be 0–2147483647", {"seed": ["out of range"]}
-        )
+        raise Invalid(msg("随机种子须在 0–2147483647 之间"), {"seed": [msg("超出范围")]})
     drawn = weighted_draw(_candidates(session, region_code), count, seed)
     plan = InspectionPlan(
         region_code=region_code,

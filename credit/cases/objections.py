@@ -13,6 +13,7 @@ from core.audit import audit
 from core.changelog import record_change
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound
+from core.messages import Msg, msg
 from core.users import User
 from core.workdays import add_workdays
 from credit.cases.adjustments import require_scope
@@ -32,13 +33,13 @@ def new_reference(prefix: str) -> str:
 
 
 def case_text(
-    value: str | None, field: str, label: str, max_len: int, errors: dict[str, list[str]]
+    value: str | None, field: str, label: Msg, max_len: int, errors: dict[str, list[str]]
 ) -> str:
     text = (value or "").strip()
     if not text:
-        errors[field] = [f"{label}必填 / {field} is required"]
+        errors[field] = [msg("请填写%(label)s", label=label)]
     elif len(text) > max_len:
-        errors[field] = [f"{label}不能超过 {max_len} 字 / {field} is longer than {max_len}"]
+        errors[field] = [msg("%(label)s不能超过 %(n)s 字", label=label, n=max_len)]
     return text
 
 
@@ -54,17 +55,17 @@ def file_objection(
 ) -> Objection:
     """An enterprise objects to one of its records or to its rating."""
     errors: dict[str, list[str]] = {}
-    claim = case_text(claim, "claim", "异议内容", 4000, errors)
-    contact = case_text(contact, "contact", "联系方式", 200, errors)
+    claim = case_text(claim, "claim", msg("异议内容"), 4000, errors)
+    contact = case_text(contact, "contact", msg("联系方式"), 200, errors)
     if target_type not in (*WITHDRAWABLE, "rating"):
-        errors["target_type"] = ["须为 penalty / inspection / rating 之一 / unknown target"]
+        errors["target_type"] = [msg("请选择异议对象")]
     elif target_type != "rating":
         model = WITHDRAWABLE[target_type]
         record = session.get(model, target_id) if target_id else None
         if record is None or record.enterprise_id != enterprise.id:
-            errors["target_id"] = ["该企业没有这条记录 / no such record of this enterprise"]
+            errors["target_id"] = [msg("该企业没有这条记录")]
     if errors:
-        raise Invalid("异议申请有误 / the objection is invalid", errors)
+        raise Invalid(msg("异议申请有误"), errors)
     objection = Objection(
         reference=new_reference("YY"),
         enterprise_id=enterprise.id,
@@ -93,16 +94,16 @@ def decide_objection(
     """Answer an objection; upholding one withdraws the disputed record (the rating follows)."""
     objection = session.get(Objection, objection_id, with_for_update=True)
     if objection is None:
-        raise NotFound(f"未找到异议 / no objection {objection_id}")
+        raise NotFound(msg("未找到编号为 %(id)s 的异议", id=objection_id))
     enterprise = session.get(Enterprise, objection.enterprise_id)
     assert enterprise is not None
     require_scope(user, enterprise)
     if objection.status != "open":
-        raise Conflict(f"该异议已处理 / objection already {objection.status}")
+        raise Conflict(msg("该异议已处理"))
     errors: dict[str, list[str]] = {}
-    objection.decision = case_text(decision, "decision", "处理意见", 4000, errors)
+    objection.decision = case_text(decision, "decision", msg("处理意见"), 4000, errors)
     if errors:
-        raise Invalid("处理意见必填 / a decision text is required", errors)
+        raise Invalid(msg("请填写处理意见"), errors)
     objection.status = "upheld" if uphold else "rejected"
     objection.decided_by = user.id
     objection.decided_at = utcnow()

@@ -11,6 +11,7 @@ from core.audit import audit
 from core.changelog import record_change
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound
+from core.messages import msg
 from core.users import User
 from core.workdays import add_workdays
 from credit.cases.adjustments import require_scope
@@ -31,22 +32,16 @@ def apply_for_repair(
 ) -> RepairApplication:
     """Apply for credit repair of a published penalty after its minimum period."""
     errors: dict[str, list[str]] = {}
-    reason = case_text(reason, "reason", "整改情况", 4000, errors)
-    commitment = case_text(commitment, "commitment", "信用承诺", 4000, errors)
-    contact = case_text(contact, "contact", "联系方式", 200, errors)
+    reason = case_text(reason, "reason", msg("整改情况"), 4000, errors)
+    commitment = case_text(commitment, "commitment", msg("信用承诺"), 4000, errors)
+    contact = case_text(contact, "contact", msg("联系方式"), 200, errors)
     eligible = repair_eligible_from(penalty)
     if eligible is None:
-        errors["penalty"] = [
-            "该处罚不可信用修复（轻微或特定严重失信）/ this penalty cannot be "
-            "repaired (minor, or 特定严重失信)"
-        ]
+        errors["penalty"] = [msg("该处罚不可信用修复（轻微处罚或特定严重失信）")]
     elif today < eligible:
-        errors["penalty"] = [
-            f"最短公示期未满，{eligible.isoformat()} 起可申请 / the minimum "
-            f"publication period ends on {eligible.isoformat()}"
-        ]
+        errors["penalty"] = [msg("最短公示期未满，%(date)s 起可申请", date=eligible.isoformat())]
     elif not is_public(penalty, today):
-        errors["penalty"] = ["该处罚已不再公示 / this penalty is no longer published"]
+        errors["penalty"] = [msg("该处罚已不再公示")]
     if (
         session.scalar(
             select(RepairApplication.id).where(
@@ -55,9 +50,9 @@ def apply_for_repair(
         )
         is not None
     ):
-        errors["penalty"] = ["已有待处理的修复申请 / a repair application is already pending"]
+        errors["penalty"] = [msg("已有待处理的修复申请")]
     if errors:
-        raise Invalid("信用修复申请有误 / the repair application is invalid", errors)
+        raise Invalid(msg("信用修复申请有误"), errors)
     application = RepairApplication(
         reference=new_reference("XF"),
         penalty_id=penalty.id,
@@ -91,14 +86,14 @@ def decide_repair(
     """Approve (the penalty stops counting and showing today) or reject a repair."""
     application = session.get(RepairApplication, application_id, with_for_update=True)
     if application is None:
-        raise NotFound(f"未找到修复申请 / no repair application {application_id}")
+        raise NotFound(msg("未找到编号为 %(id)s 的修复申请", id=application_id))
     penalty = session.get(Penalty, application.penalty_id)
     assert penalty is not None
     enterprise = session.get(Enterprise, penalty.enterprise_id)
     assert enterprise is not None
     require_scope(user, enterprise)
     if application.status != "pending":
-        raise Conflict(f"该申请已处理 / application already {application.status}")
+        raise Conflict(msg("该申请已处理"))
     application.status = "approved" if approve else "rejected"
     application.decided_by = user.id
     application.decided_at = utcnow()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.errors import Conflict, Invalid, NotFound
+from core.messages import msg
 from core.outbound import RefusedURL, vet_url
 from core.users import ApiClient
 from credit.partners.delivery import cancel_deliveries, signing_secret
@@ -47,10 +48,7 @@ def check_cap(session: Session, client: ApiClient) -> None:
         or 0
     )
     if active >= cap:
-        raise Conflict(
-            f"每个 API 密钥最多 {cap} 个推送订阅，请先删除不用的 / at most {cap} "
-            f"active webhooks per API key; delete one first"
-        )
+        raise Conflict(msg("每个 API 密钥最多 %(n)s 个推送订阅，请先删除不用的", n=cap))
 
 
 def _counts(session: Session, ids: list[int]) -> dict[tuple[int, str], int]:
@@ -121,7 +119,7 @@ def own_webhook(session: Session, client: ApiClient, webhook_id: int) -> Webhook
     """The client's webhook ``webhook_id``; NotFound for another's or an unknown one."""
     hook = session.get(Webhook, webhook_id)
     if hook is None or hook.api_client_id != client.id:
-        raise NotFound(f"没有这个推送订阅 / no webhook {webhook_id}")
+        raise NotFound(msg("没有编号为 %(id)s 的推送订阅", id=webhook_id))
     return hook
 
 

@@ -270,11 +270,11 @@ def _surcharge(rule: Surcharge) -> RuleLine:
     low = rule.fine_min_fen
     high = rule.fine_max_fen
     zh = f"附加：罚款 ≥ {_wan(low)}" + (f" 且 < {_wan(high)}" if high is not None else "")
-    en = f"surcharge: fine ≥ {_yuan(low)} CNY ({_wan(low)})" + (
-        f" and < {_yuan(high)} CNY ({_wan(high)})" if high is not None else ""
+    en = f"surcharge: fine ≥ CNY {_yuan(low)}" + (
+        f" and < CNY {_yuan(high)}" if high is not None else ""
     )
     topic = Text(
-        f"罚款 ≥ {_wan(low)}", f"fine ≥ {_yuan(low)} CNY" + (f", < {_yuan(high)}" if high else "")
+        f"罚款 ≥ {_wan(low)}", f"fine ≥ CNY {_yuan(low)}" + (f", < {_yuan(high)}" if high else "")
     )
     return RuleLine(
         rule.id,

@@ -52,7 +52,7 @@ class Reason:
     #: the deduction reached the rule's cap
     capped: bool = False
     #: an adjustment's reason (public), an emission's pollutant, a disclosure year
-    detail: str | None = None
+    detail: Text | str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +193,15 @@ def _reason(
         record=_cited(entity, row) if row is not None and entity else None,
         counts_until=_until(counting_rule, row, entity or "", windows),
         capped=note == "capped",
-        detail=note if note not in (None, "capped") and rule not in vetoes else None,
+        detail=_note(note) if note not in (None, "capped") and rule not in vetoes else None,
     )
+
+
+def _note(note: str) -> Text | str:
+    """A stored note: data (a pollutant, a year, an adjustment's reason) as it is; the
+    engine's bilingual notes ("2025 年度报告未按期披露 / no 2025 report …") apart."""
+    zh, sep, en = note.partition(" / ")
+    return Text(zh, en) if sep else note
 
 
 def explain(session: Session, rating: CreditRating) -> Explanation:

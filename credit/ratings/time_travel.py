@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import CHINA
 from core.errors import NotFound
+from core.messages import msg
 from credit.ratings.engine import Rating, rate, rating_to_json
 from credit.ratings.facts_loader import Horizon, load_facts
 from credit.ratings.rules import Rulebook
@@ -24,7 +25,7 @@ def rating_as_of(
     horizon = Horizon.for_rulebook(as_of, rulebook.lookback_days)
     for facts in load_facts(session, [enterprise.id], horizon=horizon):
         return rate(facts, rulebook, as_of)
-    raise NotFound(f"未找到企业 / no enterprise {enterprise.uscc}")
+    raise NotFound(msg("未找到统一社会信用代码为 %(uscc)s 的企业", uscc=enterprise.uscc))
 
 
 def rating_json(session: Session, uscc: str, rating: Rating) -> dict[str, Any]:
@@ -83,8 +84,10 @@ def require_rated(session: Session, enterprise: Enterprise, as_of: dt.date) -> N
     first = first_known_date(session, enterprise)
     if as_of < first:
         raise NotFound(
-            f"{enterprise.uscc} 在 {as_of.isoformat()} 尚无任何记录，未评级（最早 "
-            f"{first.isoformat()}） / {enterprise.uscc} was unrated on "
-            f"{as_of.isoformat()}: nothing is known of it before "
-            f"{first.isoformat()}"
+            msg(
+                "%(uscc)s 在 %(date)s 尚无任何记录，未评级（最早 %(first)s）",
+                uscc=enterprise.uscc,
+                date=as_of.isoformat(),
+                first=first.isoformat(),
+            )
         )

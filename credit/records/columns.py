@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from core.messages import msg
 from core.reference import (
     normalize_industry_code,
     uscc_problem,
@@ -35,20 +36,20 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
         (
             "permit_category",
             False,
-            partial(fields.choice, mapping=fields.CATEGORY, label="管理类别"),
+            partial(fields.choice, mapping=fields.CATEGORY, label=msg("管理类别")),
         ),
-        ("status", False, partial(fields.choice, mapping=fields.STATUS, label="状态")),
+        ("status", False, partial(fields.choice, mapping=fields.STATUS, label=msg("状态"))),
     ],
     "permits": [
         ("permit_no", True, str.upper),
         ("uscc", True, str.upper),
-        ("category", True, partial(fields.choice, mapping=fields.CATEGORY, label="管理类别")),
+        ("category", True, partial(fields.choice, mapping=fields.CATEGORY, label=msg("管理类别"))),
         ("valid_from", True, fields.date),
         ("valid_until", True, fields.date),
         (
             "status",
             False,
-            partial(fields.choice, mapping=fields.LOOKUPS["permit_status"], label="状态"),
+            partial(fields.choice, mapping=fields.LOOKUPS["permit_status"], label=msg("状态")),
         ),
         ("revoked_at", False, fields.date),
         ("limits", False, fields.limits),
@@ -61,9 +62,13 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
         (
             "kind",
             True,
-            partial(fields.choice, mapping=fields.LOOKUPS["inspection_kind"], label="类型"),
+            partial(fields.choice, mapping=fields.LOOKUPS["inspection_kind"], label=msg("类型")),
         ),
-        ("outcome", True, partial(fields.choice, mapping=fields.LOOKUPS["outcome"], label="结果")),
+        (
+            "outcome",
+            True,
+            partial(fields.choice, mapping=fields.LOOKUPS["outcome"], label=msg("结果")),
+        ),
         ("findings", False, partial(fields.text, max_len=4000)),
     ],
     "penalties": [
@@ -82,8 +87,12 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
         ("authority_uscc", False, str.upper),
         ("data_source", False, partial(fields.text, max_len=200)),
         ("data_source_uscc", False, str.upper),
-        ("severity", True, partial(fields.choice, mapping=fields.SEVERITY, label="严重程度")),
-        ("criminal_transfer", False, partial(fields.choice, mapping=fields.BOOLEAN, label="移送")),
+        ("severity", True, partial(fields.choice, mapping=fields.SEVERITY, label=msg("严重程度"))),
+        (
+            "criminal_transfer",
+            False,
+            partial(fields.choice, mapping=fields.BOOLEAN, label=msg("移送")),
+        ),
         ("publish_until", False, fields.date),
         ("revoked_at", False, fields.date),
         ("remarks", False, partial(fields.text, max_len=4000)),
@@ -108,10 +117,7 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
 FORBIDDEN = {"emissions": ("emitted", "emitted_tonnes")}
 
 
-EMITTED_REASON = (
-    "排放量由产生量、治理效率和运行率计算，不能导入 / emitted is computed as "
-    "G × (1 − η × k), never imported"
-)
+EMITTED_REASON = msg("排放量由产生量、治理效率和运行率计算，不能导入")
 
 
 def parse_row(kind: str, number: int, row: dict[str, Any]) -> tuple[dict[str, Any], list[RowError]]:
@@ -131,7 +137,7 @@ def parse_row(kind: str, number: int, row: dict[str, Any]) -> tuple[dict[str, An
             continue
         if not raw:
             if required:
-                errors.append(RowError(number, column, "", "必填 / required"))
+                errors.append(RowError(number, column, "", msg("必填")))
             values[column] = None
             continue
         try:

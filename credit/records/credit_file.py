@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import NotFound
+from core.messages import msg
 from credit.cases.models import Objection, RepairApplication
 from credit.ratings.explain import Explanation, explain
 from credit.ratings.models import CreditRating
@@ -84,7 +85,7 @@ def public_penalty(session: Session, penalty_id: int, today: dt.date) -> tuple[P
     """A published penalty and its enterprise, or NotFound (also for unpublished ones)."""
     penalty = session.get(Penalty, penalty_id)
     if penalty is None or not is_public(penalty, today):
-        raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
+        raise NotFound(msg("未找到编号为 %(id)s 的公示中的处罚决定", id=penalty_id))
     ent = session.get(Enterprise, penalty.enterprise_id)
     assert ent is not None
     return penalty, ent
@@ -105,7 +106,7 @@ def find_case(session: Session, reference: str) -> Objection | RepairApplication
     else:
         case = session.scalar(select(RepairApplication).where(RepairApplication.reference == ref))
     if case is None:
-        raise NotFound(f"未找到编号为 {ref} 的申请 / no case with reference {ref}")
+        raise NotFound(msg("未找到编号为 %(ref)s 的申请", ref=ref))
     return case
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from core.messages import msg
 from core.xmltext import CONTROL_CHARACTERS, xml_text
 from credit.records.models import (
     ENTERPRISE_STATUSES,
@@ -79,10 +80,10 @@ def plain(value: str) -> str:
     """
     if found := CONTROL_CHARACTERS.findall(value):
         shown = ", ".join(dict.fromkeys(escaped(c) for c in found))
-        raise ValueError(f"含有控制字符 {shown} / contains control characters ({shown})")
+        raise ValueError(msg("含有控制字符 %(shown)s", shown=shown))
     if xml_text(value) != value:
         shown = ", ".join(dict.fromkeys(escaped(c) for c in value if not xml_text(c)))
-        raise ValueError(f"含有无效字符 {shown} / contains characters that are not text ({shown})")
+        raise ValueError(msg("含有无效字符 %(shown)s", shown=shown))
     return value
 
 
@@ -100,7 +101,7 @@ def escaped(value: str) -> str:
 
 def text(value: str, max_len: int) -> str:
     if len(value) > max_len:
-        raise ValueError(f"超过 {max_len} 个字符 / longer than {max_len} characters")
+        raise ValueError(msg("超过 %(n)s 个字符", n=max_len))
     return value
 
 
@@ -111,11 +112,8 @@ def date(value: str) -> dt.date:
             try:
                 return dt.date(*(int(g) for g in match.groups()))
             except ValueError:
-                raise ValueError("不存在的日期 / no such date") from None
-    raise ValueError(
-        "日期格式应为 YYYY-MM-DD、YYYY/MM/DD 或 YYYY年M月D日 / expected a date "
-        "like 2026-03-15, 2026/03/15 or 2026年3月15日"
-    )
+                raise ValueError(msg("不存在的日期")) from None
+    raise ValueError(msg("日期格式应为 YYYY-MM-DD、YYYY/MM/DD 或 YYYY年M月D日"))
 
 
 def decimal(
@@ -124,13 +122,13 @@ def decimal(
     try:
         number = Decimal(value.replace(",", "").strip())
     except InvalidOperation:
-        raise ValueError("不是数字 / not a number") from None
+        raise ValueError(msg("不是数字")) from None
     if not number.is_finite():
-        raise ValueError("不是有限数字 / not a finite number")
+        raise ValueError(msg("不是有限数字"))
     if (low is not None and number < low) or (high is not None and number > high):
-        raise ValueError(f"应在 {low} 到 {high} 之间 / must be between {low} and {high}")
+        raise ValueError(msg("应在 %(low)s 到 %(high)s 之间", low=low, high=high))
     if -number.as_tuple().exponent > places:  # type: ignore[operator]  # finite: an int exponent
-        raise ValueError(f"最多 {places} 位小数 / at most {places} decimal places")
+        raise ValueError(msg("最多 %(n)s 位小数", n=places))
     return number
 
 
@@ -138,7 +136,7 @@ def money_fen(value: str, unit: Decimal = Decimal(1)) -> int:
     """CNY (or 万元 with unit 10000) to integer fen, exactly."""
     amount = decimal(value, Decimal(0), None, places=6) * unit * 100
     if amount != amount.to_integral_value():
-        raise ValueError("金额最多精确到分 / amounts are exact to the fen (0.01 CNY)")
+        raise ValueError(msg("金额最多精确到分"))
     return int(amount)
 
 
@@ -149,18 +147,21 @@ def choice(value: str, mapping: Mapping[str, object], label: str) -> object:
     if key.lower() in mapping:
         return mapping[key.lower()]
     options = "|".join(dict.fromkeys(str(k) for k in mapping))
-    raise ValueError(f"{label}须为 {options} 之一 / must be one of {options}")
+    raise ValueError(msg("%(label)s须为 %(options)s 之一", label=label, options=options))
 
 
 def kinds(value: str) -> str:
     parts = [p.strip() for p in re.split(r"[;；,，、]", value) if p.strip()]
     if not parts:
-        raise ValueError("至少一个处罚类别 / at least one penalty kind is required")
+        raise ValueError(msg("至少一个处罚类别"))
     bad = [p for p in parts if p not in PENALTY_KINDS]
     if bad:
         raise ValueError(
-            f"未知处罚类别 {'、'.join(bad)} / unknown penalty kind(s); allowed: "
-            f"{'、'.join(PENALTY_KINDS)}"
+            msg(
+                "未知处罚类别 %(bad)s，可用：%(allowed)s",
+                bad="、".join(bad),
+                allowed="、".join(PENALTY_KINDS),
+            )
         )
     return ";".join(dict.fromkeys(parts))
 
@@ -173,9 +174,7 @@ def limits(value: str) -> dict[str, Decimal]:
             continue
         name, sep, amount = part.partition("=")
         if not sep or not name.strip():
-            raise ValueError(
-                f"'{part}' 应写作 污染物=吨数 / expected POLLUTANT=TONNES, e.g. SO2=12.5"
-            )
+            raise ValueError(msg("“%(part)s”应写作 污染物=吨数，如 SO2=12.5", part=part))
         out[text(name.strip(), 32)] = decimal(amount, Decimal(0), Decimal("1e9"))
     return out
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.errors import Invalid
+from core.messages import msg
 from credit.kinds import import_kind
 from credit.records.columns import parse_row
 from credit.records.rows import ImportResult
@@ -74,8 +75,7 @@ def push_records(
     result = import_rows(session, kind, rows)
     if result.errors:
         raise Invalid(
-            f"{len(result.errors)} 处错误，未保存任何数据 / {len(result.errors)} "
-            "errors; nothing was stored",
+            msg("%(n)s 处错误，未保存任何数据", n=len(result.errors)),
             {f"records[{e.row}].{e.column}": [e.reason] for e in result.errors[:200]},
         )
     audit(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.messages import msg
 from core.reference import region_prefix
 from credit.kinds import snapshots
 from credit.ratings.models import CreditRating
@@ -82,10 +83,10 @@ def get_enterprise(session: Session, uscc: str) -> Enterprise:
     cleaned = (uscc or "").strip().upper()
     problem = uscc_problem(cleaned)
     if problem:
-        raise NotFound(f"没有这个统一社会信用代码的企业 / no enterprise with this USCC: {problem}")
+        raise NotFound(msg("统一社会信用代码有误：%(problem)s", problem=problem))
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == cleaned))
     if ent is None:
-        raise NotFound(f"未找到企业 / no enterprise with USCC {cleaned}")
+        raise NotFound(msg("未找到统一社会信用代码为 %(uscc)s 的企业", uscc=cleaned))
     return ent
 
 
@@ -151,5 +152,5 @@ def published_penalty(
 
     snap = penalty_snapshots(session, [min(penalty_id, MAX_ID)], today).get(str(penalty_id))
     if snap is None:
-        raise NotFound(f"未找到公示中的处罚决定 / no published penalty {penalty_id}")
+        raise NotFound(msg("未找到编号为 %(id)s 的公示中的处罚决定", id=penalty_id))
     return cf_records(session, [snap])[0] if cf else snap

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core.messages import msg
+
 Row = tuple[int, dict[str, Any]]
 MAX_FIELD = 1_000_000
 
@@ -35,10 +37,10 @@ def decode(data: bytes, encoding: str | None) -> str:
             codecs.lookup(encoding)
             return data.decode(encoding)
         except LookupError:
-            raise ReadError(f"未知编码 / unknown encoding {encoding!r}") from None
+            raise ReadError(msg("未知编码 %(encoding)s", encoding=encoding)) from None
         except UnicodeDecodeError as exc:
             raise ReadError(
-                f"文件不是 {encoding} 编码 / the file is not {encoding} (byte {exc.start})"
+                msg("文件不是 %(encoding)s 编码（第 %(at)s 字节）", encoding=encoding, at=exc.start)
             ) from None
     try:
         return data.decode("utf-8-sig")
@@ -75,9 +77,9 @@ def read_csv(text: str) -> Iterator[Row]:
     except StopIteration:
         return
     except csv.Error as exc:
-        raise ReadError(f"CSV 格式错误 / malformed CSV: {exc}") from None
+        raise ReadError(msg("CSV 格式错误：%(problem)s", problem=str(exc))) from None
     if not any(header):
-        raise ReadError("第一行应为字段名 / the first row must hold the column names")
+        raise ReadError(msg("第一行应为字段名"))
     try:
         for number, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
@@ -85,7 +87,7 @@ def read_csv(text: str) -> Iterator[Row]:
             yield number, dict(zip(header, values, strict=False))
     except csv.Error as exc:
         raise ReadError(
-            f"CSV 第 {reader.line_num} 行格式错误 / malformed CSV at line {reader.line_num}: {exc}"
+            msg("CSV 第 %(n)s 行格式错误：%(problem)s", n=reader.line_num, problem=str(exc))
         ) from None
 
 
@@ -97,10 +99,10 @@ def read_jsonl(text: str) -> Iterator[Row]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ReadError(
-                f"第 {number} 行不是有效的 JSON / line {number} is not valid JSON: {exc.msg}"
+                msg("第 %(n)s 行不是有效的 JSON：%(problem)s", n=number, problem=exc.msg)
             ) from None
         if not isinstance(value, dict):
-            raise ReadError(f"第 {number} 行应为 JSON 对象 / line {number} must be a JSON object")
+            raise ReadError(msg("第 %(n)s 行应为 JSON 对象", n=number))
         yield (
             number,
             {
@@ -122,7 +124,7 @@ def read_xlsx(data: bytes) -> Iterator[Row]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ReadError(f"无法读取 XLSX 文件 / cannot read the XLSX file: {exc}") from None
+        raise ReadError(msg("无法读取 XLSX 文件：%(problem)s", problem=str(exc))) from None
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = _header(list(next(rows, [])))
@@ -151,7 +153,9 @@ def read_file(path: Path, encoding: str | None = None) -> Iterator[Row]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ReadError(f"无法打开文件 / cannot open {path}: {exc.strerror}") from None
+        raise ReadError(
+            msg("无法打开文件 %(path)s：%(problem)s", path=str(path), problem=exc.strerror)
+        ) from None
     kind = detect_format(path, data[:64])
     if kind == "xlsx":
         return read_xlsx(data)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.messages import msg
 from core.reference import known_industries, known_regions, permit_no_problem
 from credit.records import fields
 from credit.records.models import Enterprise
@@ -72,7 +73,7 @@ def check_codes(
                     number,
                     "region_code",
                     values["region_code"],
-                    "未知的行政区划代码 (GB/T 2260) / unknown region code",
+                    msg("未知的行政区划代码（GB/T 2260）"),
                 )
             )
             bad = True
@@ -82,7 +83,7 @@ def check_codes(
                     number,
                     "industry_code",
                     values["industry_code"],
-                    "未知的行业代码 (GB/T 4754-2017, 如 C26) / unknown industry code (e.g. C26)",
+                    msg("未知的行业代码（GB/T 4754-2017，如 C26）"),
                 )
             )
             bad = True

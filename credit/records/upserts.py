@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.changelog import record_change
+from core.messages import msg
 from credit.records.emissions import emitted_tonnes
 from credit.records.models import (
     DisclosureReport,
@@ -57,8 +58,7 @@ def _owners(session: Session, parsed: Parsed, result: ImportResult) -> tuple[Par
                     number,
                     "uscc",
                     values["uscc"],
-                    "未找到该企业，请先导入企业 / no enterprise with this "
-                    "USCC; import the enterprise first",
+                    msg("未找到该企业，请先导入企业"),
                 )
             )
     return good, ids
@@ -150,7 +150,7 @@ def upsert_permits(session: Session, parsed: Parsed, result: ImportResult) -> No
                     number,
                     "valid_until",
                     str(values["valid_until"]),
-                    "早于 valid_from / before valid_from",
+                    msg("早于 valid_from"),
                 )
             )
         else:
@@ -251,7 +251,7 @@ def upsert_penalties(session: Session, parsed: Parsed, result: ImportResult) -> 
                     number,
                     "publish_until",
                     str(v["publish_until"]),
-                    "早于处罚决定日期 / before the decision date",
+                    msg("早于处罚决定日期"),
                 )
             )
         else:

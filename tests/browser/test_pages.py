@@ -14,6 +14,7 @@ import pytest
 
 from tests.browser.chromium import ARGS, ARTIFACTS, CHROMIUM
 from tests.factories import create_enterprise, create_penalty, create_rating
+from tests.language_check import PENDING_PAGES, language_problems
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
@@ -117,6 +118,9 @@ def test_public_pages_reflow_and_pass_axe(app, session, server, browser, lang):
                 problems.append(f"{name} at {width}px ({lang}) scrolls sideways: {overflow}")
             for violation in _axe(page):
                 problems.append(f"{name} at {width}px ({lang}): axe {json.dumps(violation)}")
+            if width == 1366 and (name, lang) not in PENDING_PAGES:  # one language per page
+                for leak in language_problems(page.content(), lang):
+                    problems.append(f"{name} ({lang}): {leak}")
             if width != 320:
                 page.screenshot(path=str(out / f"{name}-{width}-{lang}.png"), full_page=True)
         context.close()

@@ -38,7 +38,7 @@ def test_default_rulebook_levels_and_rules():
     assert "1 year" in rules["penalty.general"].counts.en
     assert (rules["inspection.issues"].points, rules["inspection.issues"].cap) == (-3, -15)
     assert "(D − 365 days, D]" in rules["inspection.issues"].counts.en
-    assert "100,000 CNY" in rules["penalty.fine_100k"].what.en
+    assert "CNY 100,000" in rules["penalty.fine_100k"].what.en
     vetoes = {v.id: v.level for v in desc.vetoes}
     assert vetoes["veto.criminal"] == "black" and vetoes["veto.no_permit"] == "red"
     assert desc.title.zh.startswith("企业环境信用评价") and desc.title.en.startswith("Enterprise")
