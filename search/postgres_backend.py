@@ -136,8 +136,8 @@ class PostgresBackend:
             return []
         with self.db.engine.connect() as conn:
             rows = conn.execute(
-                select(SearchDocument).where(_has_code(code)).order_by(SearchDocument.id)
-            ).scalars()
+                select(SearchDocument.__table__).where(_has_code(code)).order_by(SearchDocument.id)
+            ).all()
             return [
                 Hit(r.id, r.type, r.uscc, r.title, r.text, r.level, r.region_code, r.date, 100.0)
                 for r in rows
