@@ -154,7 +154,7 @@ def char_pinyin() -> dict[str, str]:
     """Each CJK character's most common reading, toneless (兰 → lan, 洲 → zhou).
 
     Read from pypinyin's own character table (a JSON file) without importing pypinyin, whose
-    phrase tables take ~55 MB: a web worker spells a typo in pinyin with ~3 MB.
+    phrase tables take ~55 MB: a web worker spells a typo in pinyin with ~10 MB.
     """
     global _char_pinyin
     if _char_pinyin is None:
