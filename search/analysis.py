@@ -169,9 +169,8 @@ def char_pinyin() -> dict[str, str]:
         for point, readings in json.loads(path.read_text("utf-8")).items():
             if 0x4E00 <= int(point) <= 0x9FFF:
                 first = unicodedata.normalize("NFD", readings.split(",")[0])
-                table[chr(int(point))] = "".join(
-                    c for c in first if not unicodedata.combining(c)
-                ).replace("u\u0308", "v")
+                first = first.replace("u\u0308", "v")  # ü as pypinyin spells it: lv
+                table[chr(int(point))] = "".join(c for c in first if not unicodedata.combining(c))
         _char_pinyin = table
     return _char_pinyin
 

@@ -45,6 +45,17 @@ def test_fuzzy_pinyin_blurs_what_people_blur():
     assert spelt_like("南阳宏达纸业有限公司", "lanzou") is None
 
 
+def test_the_character_table_reads_as_pypinyin_does():
+    from pypinyin import lazy_pinyin
+
+    from search.analysis import char_pinyin
+
+    table = char_pinyin()
+    assert len(table) > 20000
+    for char in "兰州洲华源化工长重绿铝女业有限公司甘肃省":
+        assert table[char] == lazy_pinyin(char)[0], char
+
+
 def _index(app):
     with app.app_context():
         SearchIndexer(app.extensions["envcredit.search"]).catch_up()
