@@ -466,6 +466,7 @@ EN = {
     "没有找到与“%(q)s”完全相符的结果，下面是读音相近的结果。": "Nothing matches “%(q)s” exactly; below are results that sound alike.",
     "%(n)s 分": "%(n)s points",
     "翻页": "Pages",
+    "%(name)s：%(value)s": "%(name)s: %(value)s",
 }
 
 
