@@ -189,11 +189,8 @@ def search_page(query: Query) -> SearchPage:
         if len(key) >= 2:
             other = backend().search(replace(query, pinyin=key, code=""))
             if other.total > page.results.total and other.hits:
-                page.suggestion = next(
-                    (s for h in other.hits if (s := spelt_like(h.title, key))), None
-                )
-                if page.suggestion == query.text:
-                    page.suggestion = None
+                spellings = (spelt_like(h.title, key) for h in other.hits)
+                page.suggestion = next((s for s in spellings if s and s != query.text), None)
                 if page.results.total == 0:
                     page.results, page.fallback = other, True
                     terms = (page.suggestion,) if page.suggestion else ()

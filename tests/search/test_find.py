@@ -145,6 +145,29 @@ def test_a_homophone_or_pinyin_typo_offers_the_spelling(app, session, typo):
     assert "<mark>兰州" in page.hits[0]["title_html"]
 
 
+@pytest.mark.parametrize("typed", ["yongchangluye", "yongchanglvye", "永昌铝叶"])
+def test_run_together_pinyin_finds_a_name_from_any_word(app, session, typed):
+    ent = create_enterprise(session, name="兰州永昌铝业集团有限公司")
+    record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
+    session.commit()
+    _index(app)
+    page = _page(app, q=typed)
+    assert page.fallback and page.suggestion == "永昌铝业"
+    assert [h["uscc"] for h in page.hits] == [ent.uscc]
+
+
+def test_a_query_with_few_hits_keeps_them_and_offers_the_spelling(app, session):
+    lanzhou, _other, _fine = _seed(app, session)
+    few = create_enterprise(session, name="兰洲测试化工厂")
+    record_change(session, "enterprise", few.uscc, enterprise_id=few.id)
+    session.commit()
+    _index(app)
+    page = _page(app, q="兰洲")
+    assert not page.fallback and page.suggestion == "兰州"
+    assert [h["uscc"] for h in page.hits] == [few.uscc]
+    assert lanzhou.uscc not in [h["uscc"] for h in page.hits]
+
+
 def test_a_query_that_finds_plenty_gets_no_suggestion(app, session):
     _seed(app, session)
     page = _page(app, q="兰州")
