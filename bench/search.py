@@ -36,7 +36,7 @@ from typing import Any
 
 from bench.report import Figure
 from credit.demo import names as W
-from search.analysis import clean, init_jieba, iter_query_terms, segmented, tokens
+from search.analysis import clean, code_key, init_jieba, iter_query_terms, segmented, tokens
 from search.backend import Query
 from search.indexer import load
 from search.pipeline import analysed
@@ -179,9 +179,8 @@ def _fts5_query(conn: sqlite3.Connection, q: str, facets: bool) -> None:
 
 def _backend_query(backend: Any, q: str, facets: bool) -> None:
     text = clean(q)
-    backend.search(
-        Query(text=text, terms=tuple(list(iter_query_terms(text))[:16]), per_page=20, facets=facets)
-    )
+    terms = tuple(list(iter_query_terms(text))[:16])
+    backend.search(Query(text=text, terms=terms, code=code_key(text), per_page=20, facets=facets))
 
 
 def _build(backend: Any, sources: list[dict[str, Any]]) -> float:

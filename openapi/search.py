@@ -70,7 +70,8 @@ class SearchResultSchema(ma.Schema):
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Integer()),
         metadata={
-            "description": "counts by region (4-digit prefix), industry section, level, year"
+            "description": "counts by document type, region (4-digit prefix), industry "
+            "section, level, year"
         },
     )
 

@@ -770,6 +770,22 @@ EN = {
     "%(date)s 收到": "received %(date)s",
     "无": "none",
     # end of tip-offs
+    # search that finds what people type (#15 item 6)
+    "查询企业环境信用": "Look up an enterprise's environmental credit",
+    "企业名称、统一社会信用代码、许可证编号或处罚决定书文号": "Company name, USCC, permit number or penalty decision number",
+    "例如：兰州华源化工、lanzhou、91620102067646084C、兰环罚(2023)346号；文号的括号怎么输入都可以。": "For example: 兰州华源化工, lanzhou, 91620102067646084C, 兰环罚(2023)346号; type a decision number's brackets any way you like.",
+    "按地区浏览": "Browse by region",
+    "地区层级": "Region levels",
+    "全国": "All of China",
+    "%(n)s 家": "%(n)s",
+    "%(region)s的企业（%(n)s 家）": "Enterprises in %(region)s (%(n)s)",
+    "已选筛选条件": "Active filters",
+    "（移除）": " (remove)",
+    "清除筛选": "Clear filters",
+    "您是不是要找“%(q)s”？": "Did you mean “%(q)s”?",
+    "没有找到与“%(q)s”完全相符的结果，下面是读音相近的结果。": "Nothing matches “%(q)s” exactly; below are results that sound alike.",
+    "%(n)s 分": "%(n)s points",
+    "翻页": "Pages",
 }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-FACETS = ("region", "industry", "level", "year")
+FACETS = ("type", "region", "industry", "level", "year")
 MAX_PAGE = 100
 MAX_PER_PAGE = 100
 
@@ -19,6 +19,10 @@ class Query:
 
     text: str = ""
     terms: tuple[str, ...] = ()
+    #: the text as an exact code (search.analysis.code_key): exact matches rank first
+    code: str = ""
+    #: the typo fallback: match names whose fuzzy pinyin starts with this (terms unused)
+    pinyin: str = ""
     type: str = ""  # "" | enterprise | penalty
     region: str = ""  # a region-code prefix: 62, 6201 or 620102
     industry: str = ""  # C, C26, C261, C2611
@@ -73,6 +77,9 @@ class Backend(Protocol):
 
     def search(self, query: Query) -> Results:
         """Hits for ``query`` (exact code matches first), the exact total, facet counts."""
+
+    def lookup(self, code: str) -> list[Hit]:
+        """The documents holding exact code ``code`` (a code_key), by a keyed read."""
 
     def count(self) -> int:
         """How many documents are indexed."""

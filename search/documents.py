@@ -16,16 +16,10 @@ from credit.ratings.levels import UNRATED
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise, Penalty, Permit
 from credit.records.publication import is_public
-from search.analysis import clean
+from search.analysis import clean, code_key
 from search.pipeline import analyse_chunk
 
 Doc = dict[str, Any]
-
-
-def code_term(code: str) -> str:
-    """An exact-lookup code as a query finds it: normalised like query text (full-width
-    （2019） → (2019)) and lower-cased."""
-    return clean(code).lower()
 
 
 def region_prefixes(code: str) -> list[str]:
@@ -87,7 +81,7 @@ def enterprise_sources(
         for eid, number in session.execute(
             select(Permit.enterprise_id, Permit.permit_no).where(Permit.enterprise_id.in_(ids))
         ):
-            permits[eid].append(code_term(number))
+            permits[eid].append(code_key(number))
         regions = _names(session, Region, {e.region_code for e, _ in rows})
         industries = _names(session, Industry, {e.industry_code for e, _ in rows})
         yield [
@@ -110,7 +104,7 @@ def _enterprise_source(
         "type": "enterprise",
         "uscc": e.uscc,
         "title": e.name,
-        "codes": [code_term(e.uscc), *permits],
+        "codes": [code_key(e.uscc), *permits],
         "name_text": " ".join([e.name, *former]),
         "pinyin_names": [e.name, *former],
         "body_text": " ".join([e.address or "", region_name, industry_name]),
@@ -196,7 +190,7 @@ def _penalty_source(
         "type": "penalty",
         "uscc": uscc,
         "title": f"{p.decision_no} {name}",
-        "codes": [code_term(p.decision_no), code_term(uscc)],
+        "codes": [code_key(p.decision_no), code_key(uscc)],
         "name_text": name,
         "pinyin_names": [],
         "body_text": f"{p.violation_type} {p.facts} {p.authority}",

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 
 from core.db import Database
+from search.analysis import FUZZY_MARK
 from search.backend import FACETS, Hit, Query, Results, page_shown
 from search.models import SearchDocument
 
@@ -43,9 +44,22 @@ def _row(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _tsv(names: Any, body: Any) -> Any:
-    return func.setweight(func.to_tsvector("simple", names), literal_column("'A'")).op("||")(
-        func.setweight(func.to_tsvector("simple", body), literal_column("'B'"))
+def _tsv(names: Any, body: Any, codes: Any) -> Any:
+    """Names (weight A), body (B) and the exact codes (D: what makes an exact lookup a GIN
+    lookup; text queries match only A and B, like the other backends)."""
+    return (
+        func.setweight(func.to_tsvector("simple", names), literal_column("'A'"))
+        .op("||")(func.setweight(func.to_tsvector("simple", body), literal_column("'B'")))
+        .op("||")(func.setweight(func.to_tsvector("simple", codes), literal_column("'D'")))
+    )
+
+
+def _has_code(code: str) -> Any:
+    """Documents holding exact code ``code``: the GIN index finds the candidates (the code's
+    lexemes), the codes column confirms the whole code."""
+    return and_(
+        SearchDocument.tsv.op("@@")(func.plainto_tsquery("simple", code)),
+        func.strpos(literal(" ") + SearchDocument.codes + literal(" "), literal(f" {code} ")) > 0,
     )
 
 
@@ -80,7 +94,7 @@ class PostgresBackend:
                 [
                     {
                         **{k: v for k, v in r.items() if not k.startswith("_")},
-                        "tsv": _tsv(literal(r["_names"]), literal(r["_body"])),
+                        "tsv": _tsv(literal(r["_names"]), literal(r["_body"]), literal(r["codes"])),
                     }
                     for r in rows
                 ]
@@ -117,20 +131,30 @@ class PostgresBackend:
         with self.db.engine.connect() as conn:
             return set(conn.scalars(select(SearchDocument.id)))
 
+    def lookup(self, code: str) -> list[Hit]:
+        if not code:
+            return []
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(
+                select(SearchDocument.__table__).where(_has_code(code)).order_by(SearchDocument.id)
+            ).all()
+            return [
+                Hit(r.id, r.type, r.uscc, r.title, r.text, r.level, r.region_code, r.date, 100.0)
+                for r in rows
+            ]
+
     def _match(self, q: Query) -> tuple[Any, Any]:
         """(WHERE clause, exact-code flag) for the query text."""
         if not q.text:
             return true(), literal(False)
-        exact = (
-            func.strpos(
-                literal(" ") + SearchDocument.codes + literal(" "), literal(f" {q.text.lower()} ")
-            )
-            > 0
-        )
+        if q.pinyin:  # the typo fallback: names spelt alike
+            prefix = func.to_tsquery("simple", f"{FUZZY_MARK}{q.pinyin}:*A")
+            return SearchDocument.tsv.op("@@")(prefix), literal(False)
+        exact = _has_code(q.code) if q.code else literal(False)
         parts = []
         for term in q.terms:
             if term.isascii() and term.isalnum():
-                parts.append(func.to_tsquery("simple", f"{term}:*"))
+                parts.append(func.to_tsquery("simple", f"{term}:*AB"))
             else:
                 parts.append(func.plainto_tsquery("simple", term))
         if not parts:
@@ -197,6 +221,7 @@ class PostgresBackend:
 
     def _facets(self, conn: Any, where: Any) -> dict[str, dict[str, int]]:
         columns = {
+            "type": SearchDocument.type,
             "region": func.substr(SearchDocument.region_code, 1, 4),
             "industry": func.substr(SearchDocument.industry_code, 1, 1),
             "level": SearchDocument.level,

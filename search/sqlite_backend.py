@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from core.config import private_dir, private_file
+from search.analysis import FUZZY_MARK
 from search.backend import FACETS, Hit, Query, Results, page_shown
 
 FILENAME = "search.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: codes as search.analysis.code_key, fuzzy pinyin
 #: column weights of bm25(): name, pinyin, body (like the Whoosh field boosts)
 RANK = "bm25(fts, 3.0, 2.0, 1.0)"
 EXACT_SCORE = 100.0
@@ -58,7 +59,13 @@ SCHEMA = (
 )
 TABLES = ("fts", "code", "doc", "meta")
 HIT_COLUMNS = "d.id, d.type, d.uscc, d.title, d.text, d.level, d.region_code, d.date"
-FACET_COLUMNS = {"region": "region4", "industry": "section", "level": "level", "year": "year"}
+FACET_COLUMNS = {
+    "type": "type",
+    "region": "region4",
+    "industry": "section",
+    "level": "level",
+    "year": "year",
+}
 
 
 def _phrase(term: str) -> str:
@@ -269,6 +276,14 @@ class SqliteBackend:
     def ids(self) -> set[str]:
         return {ident for (ident,) in self._conn().execute("SELECT id FROM doc")}
 
+    def lookup(self, code: str) -> list[Hit]:
+        rows = self._conn().execute(
+            f"SELECT {HIT_COLUMNS} FROM code JOIN doc d ON d.n = code.n WHERE code.code = ? "
+            "ORDER BY d.n",
+            (code,),
+        )
+        return [_hit(row, EXACT_SCORE) for row in rows]
+
     def search(self, q: Query) -> Results:
         """Exact code matches first, then FTS5's bm25 order; total and facets over the same
         set. All statements read one snapshot."""
@@ -303,16 +318,19 @@ class _Search:
         self.conn, self.q = conn, q
         self.where, self.params = _filters(q)
         self.filtered = self.where != "1"
-        self.match = match_expression(q.terms) if q.text else ""
+        if q.pinyin:  # the typo fallback: names spelt alike
+            self.match = f"pinyin : {_phrase(FUZZY_MARK + q.pinyin)} *"
+        else:
+            self.match = match_expression(q.terms) if q.text else ""
         if self.match:
             self.params["match"] = self.match
         self.exact: list[Any] = []  # hit rows of exact code matches, in document order
-        if q.text:
+        if q.text and q.code:
             self.exact = conn.execute(
                 f"SELECT {HIT_COLUMNS}, d.n FROM code JOIN meta m ON m.n = code.n "
                 f"JOIN doc d ON d.n = code.n WHERE code.code = :code AND {self.where} "
                 "ORDER BY d.n",
-                {**self.params, "code": q.text.lower()},
+                {**self.params, "code": q.code},
             ).fetchall()
         self.extra = [row[-1] for row in self.exact]
         if self.extra and self.match:

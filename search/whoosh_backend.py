@@ -19,6 +19,7 @@ from whoosh.system import pack_uint
 
 from core.config import private_dir
 from core.speedups import patch_whoosh, whoosh_term_ids
+from search.analysis import FUZZY_MARK
 from search.backend import FACETS, Hit, Query, Results, page_shown
 
 ANALYZER = SpaceSeparatedTokenizer() | LowercaseFilter()
@@ -82,6 +83,7 @@ SCHEMA = Schema(
     date=NUMERIC(stored=True, sortable=True, bits=32),
 )
 WRITER_TIMEOUT = 30.0
+TYPES = ("enterprise", "penalty")
 FACET_FIELDS = {"region": "region", "industry": "section", "level": "level", "year": "year"}
 #: a rebuild's writer: a large in-memory posting pool; SEARCH_BULK_PROCS (default: 2 when
 #: there are 2 CPUs) > 1 adds Whoosh's own indexing sub-processes (one segment each)
@@ -227,10 +229,31 @@ class WhooshBackend:
     def ids(self) -> set[str]:
         return {fields["id"] for fields in self._searcher().all_stored_fields()}
 
+    def lookup(self, code: str) -> list[Hit]:
+        searcher = self._searcher()
+        return [
+            Hit(
+                f["id"],
+                f["type"],
+                f["uscc"],
+                f["title"],
+                f["text"],
+                f.get("level", ""),
+                f["region_code"],
+                dt.date.fromordinal(f["date"]) if f.get("date") else None,
+                100.0,
+            )
+            for f in (
+                searcher.stored_fields(n) for n in sorted(searcher.document_numbers(codes=code))
+            )
+        ]
+
     def _query(self, q: Query) -> Any:
         if not q.text:
             return Every()
-        parts: list[Any] = [Term("codes", q.text.lower(), boost=50.0)]
+        if q.pinyin:  # the typo fallback: names spelt alike
+            return Prefix("pinyin", FUZZY_MARK + q.pinyin)
+        parts: list[Any] = [Term("codes", q.code or "\x00", boost=50.0)]
         per_term = []
         for term in q.terms:
             options = [Term("name", term), Term("body", term), Term("pinyin", term)]
@@ -279,6 +302,9 @@ class WhooshBackend:
             if q.facets and ids:
                 for name, values in self._facet_values(reader).items():
                     counts[name].update(map(values.__getitem__, ids))
+                for kind in TYPES:  # no type column: the type's posting list
+                    if n := len(ids & _term_ids(reader, "type_term", kind)):
+                        counts["type"][kind.encode()] += n
         pagenum = page_shown(q, total)
         hits: list[Hit] = []
         if total:

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.messages import msg
-from core.reference import region_prefix
+from core.reference import Region, region_path, region_prefix
 from credit.kinds import snapshots
 from credit.ratings.models import CreditRating
 from credit.records.cf import cf_records
@@ -154,3 +154,72 @@ def published_penalty(
     if snap is None:
         raise NotFound(msg("未找到编号为 %(id)s 的公示中的处罚决定", id=penalty_id))
     return cf_records(session, [snap])[0] if cf else snap
+
+
+@dataclass(frozen=True, slots=True)
+class RegionCount:
+    code: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegionBrowse:
+    """One step of browsing by region: where we are, and the places below with counts."""
+
+    #: province → prefecture → county down to the region browsed (empty at the top)
+    path: list[Region]
+    #: the regions one level below (provinces at the top) that hold enterprises
+    children: list[RegionCount]
+    #: enterprises in the region browsed (all of them at the top)
+    total: int
+
+
+def browse_regions(session: Session, code: str = "") -> RegionBrowse:
+    """Enterprises counted by the regions one level below ``code`` (a GB/T 2260 code; ""
+    for the whole country: provinces). Unknown codes browse the whole country."""
+    region = session.get(Region, code) if code else None
+    prefix = region_prefix(region.code) if region is not None else ""
+    stmt: Any = select(Enterprise.region_code, func.count()).group_by(Enterprise.region_code)
+    if prefix:
+        stmt = stmt.where(Enterprise.region_code.like(_like_prefix(prefix), escape="\\"))
+    per_code: dict[str, int] = {code: n for code, n in session.execute(stmt)}
+    if region is None:
+        children = list(
+            session.scalars(select(Region).where(Region.level == 1).order_by(Region.code))
+        )
+    else:
+        children = list(
+            session.scalars(
+                select(Region).where(Region.parent_code == region.code).order_by(Region.code)
+            )
+        )
+    by_prefix: dict[str, int] = {}
+    for full, n in per_code.items():
+        for size in (2, 4, 6):
+            by_prefix[full[:size]] = by_prefix.get(full[:size], 0) + n
+    counts = []
+    for child in children:
+        if n := by_prefix.get(region_prefix(child.code), 0):
+            counts.append(RegionCount(child.code, child.name, n))
+    path = region_path(session, region.code) if region is not None else []
+    return RegionBrowse(path, counts, sum(per_code.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class RegionPage:
+    """The home page's 按地区浏览: the regions below ``browse`` and, inside a region, its
+    enterprises (a page of them)."""
+
+    browse: RegionBrowse
+    enterprises: Page | None
+
+
+def region_page(session: Session, code: str = "", after: str = "", limit: int = 30) -> RegionPage:
+    """Browse by region (``code`` "" = the whole country) and, inside a region, list its
+    enterprises ordered by USCC after the cursor ``after``."""
+    browse = browse_regions(session, code)
+    if not browse.path:
+        return RegionPage(browse, None)
+    where = EnterpriseFilter(region=browse.path[-1].code)
+    return RegionPage(browse, list_enterprises(session, where, after=after, limit=limit))

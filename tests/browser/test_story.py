@@ -67,7 +67,7 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
 
     page.goto(f"{server}/")
     page.fill("#q", "华源化工")
-    page.click("form.filters button[type=submit]")
+    page.click("form[role=search] button[type=submit]")
     _shot(page, "search")
     page.click("text=兰州华源化工有限公司")
     assert "环保诚信企业" in page.content()  # 100, green
