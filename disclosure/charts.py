@@ -76,7 +76,7 @@ def history_svg(story: Sequence[Any], lang: str, title: str, desc: str) -> Marku
             n += 1
             above = y(p.level) - 9 if LEVELS.index(p.level) > 0 else y(p.level) + 18
             marks.append(
-                f'<text x="{x(p):.1f}" y="{above:.1f}" font-size="{FONT - 1}" font-weight="700" '
+                f'<text x="{x(p):.1f}" y="{above:.1f}" font-size="{FONT}" font-weight="700" '
                 f'text-anchor="middle" fill="#1d2327">{n}</text>'
             )
     axis = top + ROW * len(LEVELS) + 20

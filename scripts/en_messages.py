@@ -450,6 +450,28 @@ EN = {
     "待分派": "Awaiting triage",
     "确定办理地区": "Set the handling region",
     "办理地区（6 位行政区划代码，如 620102）": "Handling region (6-digit GB/T 2260 code, e.g. 620102)",
+    # story: the rating history, tip-off counts by enterprise, 长者模式, /stats
+    "%(first)s 至 %(last)s 共 %(n)s 次评价，等级变化 %(moved)s 次，当前为%(level)s（%(score)s 分）。": "%(n)s ratings from %(first)s to %(last)s, the level changed %(moved)s times; now %(level)s (%(score)s points).",
+    "仅一次评价：%(date)s，%(level)s，%(score)s 分。": "Rated only once: %(date)s, %(level)s, %(score)s points.",
+    "每个点是一次评价；数字标出等级变化，说明见下表。": "Each point is a rating; numbers mark changes of level, explained in the table below.",
+    "以表格查看历次评价": "All ratings as a table",
+    "历次评价（从早到晚）": "Ratings, oldest first",
+    "变化": "Change",
+    "变化 %(n)s": "Change %(n)s",
+    "退出长者模式": "Standard text size",
+    "长者模式": "Large text (senior mode)",
+    "近一年被举报 %(n)s 次，属实 %(m)s 次": "Reported %(n)s times in the past year, %(m)s substantiated",
+    "近一年无举报记录": "No tip-offs closed in the past year",
+    "本月尚无举报。": "No tip-offs this month yet.",
+    "以表格查看近 12 个月数据": "The last 12 months as a table",
+    "近 12 个月尚无举报。": "No tip-offs in the last 12 months.",
+    "按地区的举报办理": "Tip-offs by region",
+    "占比": "Share",
+    "按类别的举报办理": "Tip-offs by category",
+    "各等级企业数": "Enterprises per level",
+    "各地区企业信用等级": "Levels by region",
+    "%(n)s 家企业": "%(n)s enterprises",
+    "%(province)s各地区企业信用等级": "Levels by region in %(province)s",
 }
 
 

@@ -84,7 +84,8 @@ def _labels(versions: Iterable[str]) -> dict[str, dict[str, Text]]:
 def _decision_numbers(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Penalty.id, Penalty.decision_no).where(Penalty.id.in_(ids))))
+    rows = session.execute(select(Penalty.id, Penalty.decision_no).where(Penalty.id.in_(ids)))
+    return {ident: number for ident, number in rows}
 
 
 def _event(item: dict[str, Any], label: Text, record: str, came: bool) -> Text:
