@@ -20,7 +20,7 @@ def series_svg(
 ) -> Markup:
     """Grouped bars (received, closed) per month, with a legend; numbers in <title>s.
 
-    320 units wide with 13–14-unit text: at least 12 px on a 320 px phone (288 px drawn)."""
+    320 units wide with 14-unit text: at least 12 px on a 320 px phone (288 px drawn)."""
     if not series:
         return Markup("")
     pad, top, bottom = 30, 30, 24
@@ -34,7 +34,7 @@ def series_svg(
 
     parts = [
         f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-        f'stroke="#ddd"/><text x="{pad - 4}" y="{y(v) + 5:.1f}" font-size="13" '
+        f'stroke="#ddd"/><text x="{pad - 4}" y="{y(v) + 5:.1f}" font-size="14" '
         f'text-anchor="end">{v}</text>'
         for v in sorted({0, peak // 2, peak})
     ]
@@ -51,7 +51,7 @@ def series_svg(
                 f"{escape(labels[j])}: {value}</title></rect>"
             )
         parts.append(
-            f'<text x="{x0 + bar:.1f}" y="{height - 6}" font-size="13" '
+            f'<text x="{x0 + bar:.1f}" y="{height - 6}" font-size="14" '
             f'text-anchor="middle">{month[5:]}</text>'
         )
     legend = "".join(
