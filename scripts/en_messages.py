@@ -472,6 +472,16 @@ EN = {
     "各地区企业信用等级": "Levels by region",
     "%(n)s 家企业": "%(n)s enterprises",
     "%(province)s各地区企业信用等级": "Levels by region in %(province)s",
+    "符合情况": "Conformance",
+    "符合程度：部分符合 GB/T 37668-2019 AA 级及 WCAG 2.1 AA 级；下列已知限制除外，其余要求均已满足。": "Conformance: partially conformant with GB/T 37668-2019 level AA and WCAG 2.1 level AA; every requirement is met except for the known limitations below.",
+    "输入框边框与背景的对比度不低于 3:1，文字对比度不低于 4.5:1；等级不只用颜色表示，始终写出等级名称。": "Input borders have at least 3:1 contrast and text at least 4.5:1; levels are never shown by colour alone, their names are always written.",
+    "图表都有文字说明和表格形式，读屏软件可以读出全部数据。": "Every chart has a text description and a table, so screen readers can read all of its data.",
+    "页面顶部有“跳到正文”链接；表单错误写明原因。": "Each page starts with a “Skip to content” link; form errors say what is wrong.",
+    "点击页面顶部的“长者模式”可放大文字（约 20 像素）、加强对比并加大可点击区域；设置保存在本浏览器中，对所有页面有效，不需要 JavaScript。再次点击“退出长者模式”即可恢复。": "“Large text (senior mode)” at the top of each page makes text larger (about 20 px), contrast stronger and targets bigger; this browser remembers it for every page, without JavaScript. “Standard text size” switches it off.",
+    "已知限制": "Known limitations",
+    "地区名称和企业提交的原始资料（如处罚决定书、年度报告）只有中文。": "Region names and the documents enterprises and authorities publish (penalty decisions, annual reports) are in Chinese only.",
+    "图表中的文字随屏幕缩放；在很窄的屏幕上请使用其下方的表格。": "Text in charts scales with the screen; on very narrow screens use the table under each chart.",
+    "附件中的图片由举报人上传，没有替代文字。": "Photos attached to tip-offs are uploaded by reporters and have no text alternative.",
 }
 
 
