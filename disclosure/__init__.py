@@ -170,5 +170,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tipoff_regulator.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
+    app.context_processor(info_pages.senior_context)
     app.after_request(_security_headers)
     app.extensions[ERROR_PAGE] = _error_page

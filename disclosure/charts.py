@@ -7,6 +7,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from credit.ratings.levels import LEVEL_SHORT, LEVELS
+
 LEVEL_COLOURS = {
     "green": "#1e7b34",
     "blue": "#1f5fa8",
@@ -24,44 +26,70 @@ def qr_svg(url: str, title: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno escapes the title; the rest is generated paths
 
 
-def history_svg(history: Sequence[Any], width: int = 640, height: int = 180) -> Markup:
-    """Score over time as a step line with level-coloured points (oldest left)."""
-    points = sorted(history, key=lambda r: (r.as_of, r.id))
-    if not points:
+#: the history chart's drawing box: 320 units wide, so that 14-unit text renders at ≥ 12 px
+#: when the chart is 275 px wide or more (a 320 px phone with 1rem margins shows it at 288 px)
+CHART_WIDTH = 320
+FONT = 14
+ROW = 30
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def history_svg(story: Sequence[Any], lang: str, title: str, desc: str) -> Markup:
+    """The levels over time (oldest left): a step line across one row per level (the level
+    scale of credit.ratings.levels, best on top, each row labelled once, so labels never
+    overlap), a point per rating and a numbered marker where the level changed (the numbers
+    are those of the history table). Empty below two ratings: one point is not a history."""
+    if len(story) < 2:
         return Markup("")
-    pad = 30
-    first, last = points[0].as_of.toordinal(), points[-1].as_of.toordinal()
+    label_width = 108 if lang == "en" else 70
+    left, right, top = label_width + 8, CHART_WIDTH - 14, 6
+    height = top + ROW * len(LEVELS) + 30
+    first, last = story[0].as_of.toordinal(), story[-1].as_of.toordinal()
     span = max(last - first, 1)
-    lo, hi = min(0, *(r.score for r in points)), max(100, *(r.score for r in points))
 
-    def x(r: Any) -> float:
-        return pad + (r.as_of.toordinal() - first) / span * (width - 2 * pad)
+    def x(p: Any) -> float:
+        return left + (p.as_of.toordinal() - first) / span * (right - left)
 
-    def y(score: int) -> float:
-        return height - pad - (score - lo) / (hi - lo) * (height - 2 * pad)
+    def y(level: str) -> float:
+        return top + ROW * LEVELS.index(level) + ROW / 2
 
-    path = " ".join(
-        f"{'M' if i == 0 else 'L'}{x(r):.1f},{y(r.score):.1f}" for i, r in enumerate(points)
+    rows = "".join(
+        f'<rect x="{left - 4}" y="{top + ROW * i}" width="{right - left + 8}" height="{ROW}" '
+        f'fill="{LEVEL_COLOURS[lv]}" fill-opacity="{0.16 if i % 2 == 0 else 0.08}"/>'
+        f'<text x="{label_width}" y="{y(lv) + 5:.1f}" font-size="{FONT}" text-anchor="end" '
+        f'fill="#1d2327">{escape(_pick(LEVEL_SHORT[lv], lang))}</text>'
+        for i, lv in enumerate(LEVELS)
     )
-    dots = "".join(
-        f'<circle cx="{x(r):.1f}" cy="{y(r.score):.1f}" r="4" '
-        f'fill="{LEVEL_COLOURS.get(r.level, "#555")}"><title>{escape(r.as_of.isoformat())}: '
-        f"{r.score} ({escape(r.level)})</title></circle>"
-        for r in points
+    path = f"M{x(story[0]):.1f},{y(story[0].level):.1f}" + "".join(
+        f" H{x(p):.1f} V{y(p.level):.1f}" for p in story[1:]
     )
-    grid = "".join(
-        f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-        f'stroke="#ddd"/><text x="2" y="{y(v) + 4:.1f}" font-size="10">{v}</text>'
-        for v in (0, 60, 80, 95, 100)
-        if lo <= v <= hi
-    )
-    labels = (
-        f'<text x="{pad}" y="{height - 8}" font-size="10">{points[0].as_of}</text>'
-        f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">'
-        f"{points[-1].as_of}</text>"
+    dots, marks, n = [], [], 0
+    for p in story:
+        dots.append(
+            f'<circle cx="{x(p):.1f}" cy="{y(p.level):.1f}" r="4.5" fill="#fff" '
+            f'stroke="{LEVEL_COLOURS.get(p.level, "#555")}" stroke-width="3"/>'
+        )
+        if p.moved:
+            n += 1
+            above = y(p.level) - 9 if LEVELS.index(p.level) > 0 else y(p.level) + 18
+            marks.append(
+                f'<text x="{x(p):.1f}" y="{above:.1f}" font-size="{FONT}" font-weight="700" '
+                f'text-anchor="middle" fill="#1d2327">{n}</text>'
+            )
+    axis = top + ROW * len(LEVELS) + 20
+    dates = (
+        f'<text x="{left}" y="{axis}" font-size="{FONT}" fill="#1d2327">{story[0].as_of}</text>'
+        f'<text x="{right}" y="{axis}" font-size="{FONT}" text-anchor="end" fill="#1d2327">'
+        f"{story[-1].as_of}</text>"
     )
     return Markup(  # noqa: S704 - every interpolated value is a number or escaped
-        f'<svg role="img" viewBox="0 0 {width} {height}" class="history" '
-        f'aria-label="score history">{grid}<path d="{path}" fill="none" stroke="#555" '
-        f'stroke-width="2"/>{dots}{labels}</svg>'
+        f'<svg role="img" viewBox="0 0 {CHART_WIDTH} {height}" class="chart level-history" '
+        f'aria-labelledby="history-svg-title history-svg-desc">'
+        f'<title id="history-svg-title">{escape(title)}</title>'
+        f'<desc id="history-svg-desc">{escape(desc)}</desc>{rows}'
+        f'<path d="{path}" fill="none" stroke="#1d2327" stroke-width="2"/>'
+        f"{''.join(dots)}{''.join(marks)}{dates}</svg>"
     )

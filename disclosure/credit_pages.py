@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
@@ -44,10 +45,30 @@ def enterprise(uscc: str) -> Any:
         file=file,
         e=file.enterprise,
         levels=LEVEL_NAMES,
-        chart=history_svg(file.history),
+        chart=_history_chart(file),
         qr=qr_svg(url, ent.name),
         url=url,
     )
+
+
+def _history_chart(file: Any) -> Any:
+    """The history chart in the page's language (empty below two ratings)."""
+    story = file.story
+    if len(story) < 2:
+        return history_svg(story, "zh", "", "")
+    lang = "en" if str(get_locale() or "").startswith("en") else "zh"
+    moved = sum(1 for p in story if p.moved)
+    desc = _(
+        "%(first)s 至 %(last)s 共 %(n)s 次评价，等级变化 %(moved)s 次，"
+        "当前为%(level)s（%(score)s 分）。",
+        first=story[0].as_of.isoformat(),
+        last=story[-1].as_of.isoformat(),
+        n=len(story),
+        moved=moved,
+        level=_(LEVEL_NAMES[story[-1].level]),
+        score=story[-1].score,
+    )
+    return history_svg(story, lang, _("信用等级历史"), desc)
 
 
 @bp.get("/penalties/<int:penalty_id>")

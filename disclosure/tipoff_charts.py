@@ -15,13 +15,15 @@ def series_svg(
     series: Sequence[dict[str, Any]],
     labels: tuple[str, str],
     title: str,
-    width: int = 640,
-    height: int = 220,
+    width: int = 320,
+    height: int = 200,
 ) -> Markup:
-    """Grouped bars (received, closed) per month, with a legend; numbers in <title>s."""
+    """Grouped bars (received, closed) per month, with a legend; numbers in <title>s.
+
+    320 units wide with 14-unit text: at least 12 px on a 320 px phone (288 px drawn)."""
     if not series:
         return Markup("")
-    pad, top, bottom = 34, 26, 30
+    pad, top, bottom = 30, 30, 24
     peak = max(1, *(max(p["received"], p["closed"]) for p in series))
     slot = (width - 2 * pad) / len(series)
     bar = max(slot / 2 - 3, 1)
@@ -32,7 +34,8 @@ def series_svg(
 
     parts = [
         f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-        f'stroke="#ddd"/><text x="2" y="{y(v) + 4:.1f}" font-size="10">{v}</text>'
+        f'stroke="#ddd"/><text x="{pad - 4}" y="{y(v) + 5:.1f}" font-size="14" '
+        f'text-anchor="end">{v}</text>'
         for v in sorted({0, peak // 2, peak})
     ]
     for i, point in enumerate(series):
@@ -48,17 +51,17 @@ def series_svg(
                 f"{escape(labels[j])}: {value}</title></rect>"
             )
         parts.append(
-            f'<text x="{x0 + bar:.1f}" y="{height - 12}" font-size="9" '
-            f'text-anchor="middle">{month[2:]}</text>'
+            f'<text x="{x0 + bar:.1f}" y="{height - 6}" font-size="14" '
+            f'text-anchor="middle">{month[5:]}</text>'
         )
     legend = "".join(
-        f'<rect x="{pad + k * 110}" y="6" width="10" height="10" fill="{colour}"/>'
-        f'<text x="{pad + k * 110 + 14}" y="15" font-size="11">{escape(label)}</text>'
+        f'<rect x="{pad + k * 120}" y="6" width="12" height="12" fill="{colour}"/>'
+        f'<text x="{pad + k * 120 + 16}" y="17" font-size="14">{escape(label)}</text>'
         for k, (label, colour) in enumerate(
             zip(labels, (RECEIVED_COLOUR, CLOSED_COLOUR), strict=True)
         )
     )
     return Markup(  # noqa: S704 - every interpolated value is a number or escaped
-        f'<svg role="img" viewBox="0 0 {width} {height}" class="history" '
+        f'<svg role="img" viewBox="0 0 {width} {height}" class="chart" '
         f'aria-label="{escape(title)}">{"".join(parts)}{legend}</svg>'
     )

@@ -60,3 +60,13 @@ def level_measures(level: str, lang: str = "zh") -> str:
     """What ``level`` means for the enterprise, in ``lang`` ("zh" or "en")."""
     zh, en = LEVEL_MEASURES[level]
     return en if lang == "en" else zh
+
+
+#: short level names for narrow places (the history chart's axis), zh-CN and English
+LEVEL_SHORT = {
+    "green": ("诚信", "Trustworthy"),
+    "blue": ("良好", "Good"),
+    "yellow": ("警示", "Warning"),
+    "red": ("不良", "Poor"),
+    "black": ("严重失信", "Untrustworthy"),
+}

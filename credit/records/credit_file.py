@@ -13,6 +13,7 @@ from core.errors import NotFound
 from core.messages import msg
 from credit.cases.models import Objection, RepairApplication
 from credit.ratings.explain import Explanation, explain
+from credit.ratings.history import HistoryPoint, history_story
 from credit.ratings.models import CreditRating
 from credit.records.listing import rating_history
 from credit.records.models import (
@@ -26,6 +27,7 @@ from credit.records.models import (
 from credit.records.permits import PermitState, permit_state
 from credit.records.publication import is_public, public_on, repair_eligible_from
 from credit.records.snapshots import enterprise_snapshots
+from credit.tipoffs.by_enterprise import TipoffCounts, tipoff_counts
 
 
 @dataclass
@@ -43,6 +45,10 @@ class CreditFile:
     explanation: Explanation | None = None
     #: each permit's state on the file's date (valid, expired, revoked, not_yet_valid)
     permit_states: dict[int, PermitState] = field(default_factory=dict)
+    #: the ratings oldest first with what changed each time (the history chart and table)
+    story: list[HistoryPoint] = field(default_factory=list)
+    #: closed tip-offs of the last year and how many were substantiated (counts only)
+    tipoffs: TipoffCounts | None = None
 
 
 def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile:
@@ -72,6 +78,8 @@ def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile
         rating=rating,
         explanation=explain(session, rating) if rating is not None else None,
         history=history,
+        story=history_story(session, history),
+        tipoffs=tipoff_counts(session, ent.id, today),
         penalties=penalties,
         inspections=inspections,
         permits=permits,

@@ -80,6 +80,23 @@ def _grouping(session: Session, codes: Iterable[str | None]) -> dict[str | None,
     return out
 
 
+def _provinces(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Each group key (a prefecture or province code; "" for unplaced) → its province's
+    code and name, for tables grouped by province."""
+    codes = {k[:2] + "0000" for k in keys if k}
+    names = _region_names(session, codes)
+    out: dict[str, tuple[str, str]] = {"": ("", "待分派")}
+    for key in keys:
+        if key:
+            code = key[:2] + "0000"
+            out[key] = (code, names.get(code, code))
+    return out
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
 def _bucket() -> dict[str, int]:
     return {"received": 0, "closed": 0, "closed_on_time": 0}
 
@@ -126,11 +143,18 @@ def _tipoff_counts(session: Session, start: dt.datetime, end: dt.datetime) -> di
             bucket["closed"] += 1
             bucket["closed_on_time"] += on_time
     totals = {k: sum(c[k] for c in categories.values()) for k in _bucket()}
+    by_region = _rows(regions, "region_code", region_names)
+    by_category = _rows(categories, "category", CATEGORY_NAMES)
+    provinces = _provinces(session, regions)
+    for row in by_region:
+        row["province_code"], row["province_name"] = provinces[row["region_code"]]
+    for row in (*by_region, *by_category):
+        row["share"] = _share(row["received"], totals["received"])
     return {
         **totals,
         "on_time_rate": _rate(totals["closed_on_time"], totals["closed"]),
-        "by_region": _rows(regions, "region_code", region_names),
-        "by_category": _rows(categories, "category", CATEGORY_NAMES),
+        "by_region": by_region,
+        "by_category": by_category,
     }
 
 
@@ -149,17 +173,26 @@ def rating_counts(session: Session) -> dict[str, Any]:
         by_level[level] = by_level.get(level, 0) + count
         regions[grouping[code][0]][level] = regions[grouping[code][0]].get(level, 0) + count
     names = {key: name for key, name in grouping.values()}
+    provinces = _provinces(session, regions)
     return {
         "by_level": [
-            {"level": lv, "level_name": LEVEL_NAMES.get(lv, lv), "count": n}
+            {
+                "level": lv,
+                "level_name": LEVEL_NAMES.get(lv, lv),
+                "count": n,
+                "share": _share(n, sum(by_level.values())),
+            }
             for lv, n in by_level.items()
         ],
         "by_region": [
             {
                 "region_code": code,
                 "region_name": names.get(code, code),
+                "province_code": provinces[code][0],
+                "province_name": provinces[code][1],
                 "counts": counts,
                 "total": sum(counts.values()),
+                "shares": {lv: _share(n, sum(counts.values())) for lv, n in counts.items()},
             }
             for code, counts in sorted(regions.items())
         ],

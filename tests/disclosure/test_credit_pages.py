@@ -48,7 +48,7 @@ def test_enterprise_page_shows_level_explanation_chart_and_qr(client, session):
     assert page.status_code == 200
     assert "环保良好企业" in text and f'href="/penalties/{live.id}"' in text
     assert live.decision_no in text and gone.decision_no not in text
-    assert 'class="history"' in text and 'class="segno"' in text
+    assert "仅一次评价" in text and 'class="segno"' in text
     assert "<b>超标</b>" not in text  # escaped everywhere
 
 

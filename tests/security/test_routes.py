@@ -19,7 +19,15 @@ PUBLIC_PREFIXES = (
     "/feeds/",
     "/search",
 )
-PUBLIC_EXACT = {"/", "/regulator/login", "/penalties", "/rules", "/help", "/accessibility"}
+PUBLIC_EXACT = {
+    "/",
+    "/regulator/login",
+    "/penalties",
+    "/rules",
+    "/help",
+    "/accessibility",
+    "/senior-mode",
+}
 
 
 def _sample_path(rule) -> str:
