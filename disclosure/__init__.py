@@ -126,6 +126,7 @@ def init_app(app: Flask) -> None:
         mfa_pages,
         regulator,
         regulator_credit,
+        report_pages,
         tipoff_pages,
         tipoff_regulator,
         views,
@@ -141,6 +142,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(regulator_credit.bp)
     app.register_blueprint(credit_pages.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(report_pages.bp)
     app.register_blueprint(info_pages.bp)
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)

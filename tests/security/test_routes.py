@@ -19,7 +19,18 @@ PUBLIC_PREFIXES = (
     "/feeds/",
     "/search",
 )
-PUBLIC_EXACT = {"/", "/regulator/login", "/penalties", "/rules", "/help", "/accessibility"}
+PUBLIC_EXACT = {
+    "/",
+    "/regulator/login",
+    "/penalties",
+    "/rules",
+    "/help",
+    "/accessibility",
+    "/verify",
+    "/verify/x",
+    "/penalties.csv",
+    "/enterprises.csv",
+}
 
 
 def _sample_path(rule) -> str:
