@@ -61,6 +61,7 @@ def _site() -> dict[str, Any]:
     from flask import current_app, request
 
     from core.clock import local_date
+    from core.clock import today as china_today
     from core.db import get_session
     from core.web import external_url
 
@@ -82,6 +83,8 @@ def _site() -> dict[str, Any]:
             "gov_id": config.get("SITE_GOV_ID"),
         },
         "data_updated": data_updated,
+        #: the China date a printout carries (the day the page was served)
+        "print_date": lambda: china_today().isoformat(),
         "page_url": lambda: (
             external_url(request.endpoint, **(request.view_args or {})) if request.endpoint else ""
         ),

@@ -9,20 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
 
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound
 from core.i18n import DEFAULT_LOCALE
+from core.limits import consume
 from core.messages import msg
 from core.web import external_url, writes_on_get
 from credit.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
+from credit.records.exports import Export, list_export
+from credit.records.listing import EnterpriseFilter, filter_conditions
 from credit.records.reports import issue_report, normalise_code, verify_report
 from disclosure.report_pdf import render_report
 
 bp = Blueprint("reports", __name__)
+#: the most rows a page's CSV download holds (the API's bulk exports hold everything)
+CSV_ROWS = 10_000
 
 
 def _lang() -> str:
@@ -78,3 +91,36 @@ def verify(code: str) -> Any:
         ), 404
     names = LEVEL_NAMES_EN if _lang().startswith("en") else LEVEL_NAMES
     return render_template("disclosure/verify.html", check=check, names=names, typed={})
+
+
+def _csv_response(export: Export, filename: str) -> Response:
+    try:
+        consume("export-download")
+    except Exception:
+        export.close()
+        raise
+    response = Response(stream_with_context(export.rows()), mimetype="text/csv")
+    response.call_on_close(export.close)  # also when the body is never read
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.mimetype_params["charset"] = "utf-8"
+    return response
+
+
+@bp.get("/penalties.csv")
+def penalties_csv() -> Response:
+    """The published penalty notices (the /penalties list), newest first, as CSV."""
+    return _csv_response(list_export("penalties", china_today(), (), CSV_ROWS), "penalties.csv")
+
+
+@bp.get("/enterprises.csv")
+def enterprises_csv() -> Response:
+    """The enterprise list with the home/search page's filters (q, region, industry, level)."""
+    args = request.args
+    filters = EnterpriseFilter(
+        q=args.get("q", "").strip()[:100],
+        region=args.get("region", "").strip()[:12],
+        industry=args.get("industry", "").strip()[:8],
+        level=args.get("level", "").strip()[:16],
+    )
+    export = list_export("enterprises", china_today(), filter_conditions(filters), CSV_ROWS)
+    return _csv_response(export, "enterprises.csv")

@@ -99,7 +99,7 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
     h1 = ParagraphStyle("h1", parent=body, fontSize=17, leading=24, spaceAfter=4)
     h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
     names = LEVEL_NAMES_EN if english else LEVEL_NAMES
-    site = _(current_app.config.get("SITE_NAME") or "envcredit")
+    site = _(str(current_app.config["SITE_NAME"]))
     facts = report.facts
     ent = facts["enterprise"]
     rating = facts["rating"]
@@ -166,7 +166,14 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
         story += [
             badge,
             Spacer(1, 4),
-            p(_("得分 %(score)s（%(low)s–%(high)s 分）", score=rating["score"], low=low, high=high)),
+            p(
+                _(
+                    "得分 %(score)s（%(low)s–%(high)s 分）",
+                    score=rating["score"],
+                    low=low,
+                    high=high,
+                )
+            ),
             p(t(rating["summary"])),
         ]
         if rating["veto"]:
@@ -181,7 +188,8 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
                 cited = " ".join(x for x in (record["name"], record["date"]) if x) if record else ""
                 rows.append(
                     [
-                        t(reason["label"]) + (f"（{reason['detail']}）" if reason["detail"] else ""),
+                        t(reason["label"])
+                        + (f"（{reason['detail']}）" if reason["detail"] else ""),
                         str(reason["points"]) if reason["points"] else "—",
                         cited or "—",
                         reason["counts_until"] or "—",
@@ -190,8 +198,14 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
             story.append(Spacer(1, 4))
             story.append(table(rows, [70 * mm, 18 * mm, 55 * mm, 27 * mm]))
         story.append(
-            p(_("规则版本：%(rulebook)s（评价日期 %(date)s）", rulebook=rating["rulebook"],
-                date=rating["as_of"]), small)
+            p(
+                _(
+                    "规则版本：%(rulebook)s（评价日期 %(date)s）",
+                    rulebook=rating["rulebook"],
+                    date=rating["as_of"],
+                ),
+                small,
+            )
         )
 
     story.append(p(_("公示中的行政处罚"), h2))

@@ -19,9 +19,7 @@ NAME = "兰州绿源化工测试有限公司"
 
 def _setup(session):
     ent = create_enterprise(session, name=NAME, uscc="91350100M000100Y43")
-    penalty = create_penalty(
-        session, ent, decision_date=dt.date.today() - dt.timedelta(days=90)
-    )
+    penalty = create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=90))
     rating = create_rating(session, ent, "yellow", 70)
     rating.explanation = [
         {

@@ -27,7 +27,7 @@ PUBLIC_EXACT = {
     "/help",
     "/accessibility",
     "/verify",
-    "/verify/x",
+    "/verify/<code>",
     "/penalties.csv",
     "/enterprises.csv",
 }
