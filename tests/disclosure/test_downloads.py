@@ -64,7 +64,7 @@ def test_enterprises_csv_has_the_pages_filters(client, session):
 
 
 def test_enterprise_and_region_feeds_hold_only_their_notices(client, session):
-    lz, tj, p1, p2, _hidden = _world(session)
+    lz, _tj, p1, p2, _hidden = _world(session)
     mine = client.get(f"/feeds/enterprises/{lz.uscc}.atom")
     assert mine.status_code == 200 and mine.mimetype == "application/atom+xml"
     assert_valid_atom(mine.data)
@@ -84,7 +84,8 @@ def test_enterprise_page_links_its_feeds_report_and_prints_its_origin(client, se
     lz, *_ = _world(session)
     html = client.get(f"/enterprises/{lz.uscc}").get_data(as_text=True)
     assert (
-        f'<link rel="alternate" type="application/atom+xml" title="兰州甲化工有限公司 的行政处罚公示" '
+        '<link rel="alternate" type="application/atom+xml" '
+        'title="兰州甲化工有限公司 的行政处罚公示" '
         f'href="/feeds/enterprises/{lz.uscc}.atom">' in html
     )
     assert f'href="/feeds/regions/{lz.region_code}.atom"' in html
