@@ -197,6 +197,7 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
                 )
             story.append(Spacer(1, 4))
             story.append(table(rows, [70 * mm, 18 * mm, 55 * mm, 27 * mm]))
+        story.append(Spacer(1, 4))
         story.append(
             p(
                 _(
