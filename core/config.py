@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SITE_CONTACT": None,
     "SITE_ICP": None,
     "SITE_GOV_ID": None,
+    #: a TrueType CJK font (.ttf/.ttc) the PDF credit report embeds; unset = Debian's
+    #: fonts-wqy-microhei, else reportlab's non-embedded STSong-Light
+    "REPORT_FONT": None,
     #: the tagging entity of feed and entry ids (RFC 4151: a domain or e-mail address the
     #: publisher owned on a date, "envcredit.org,2026"); entry ids are
     #: tag:<this>:penalty/<id> and must never change once a feed is read

@@ -85,6 +85,7 @@ def _site() -> dict[str, Any]:
     from flask import current_app, request
 
     from core.clock import local_date
+    from core.clock import today as china_today
     from core.db import get_session
     from core.web import external_url
 
@@ -106,6 +107,8 @@ def _site() -> dict[str, Any]:
             "gov_id": config.get("SITE_GOV_ID"),
         },
         "data_updated": data_updated,
+        #: the China date a printout carries (the day the page was served)
+        "print_date": lambda: china_today().isoformat(),
         "page_url": lambda: (
             external_url(request.endpoint, **(request.view_args or {})) if request.endpoint else ""
         ),
@@ -150,6 +153,7 @@ def init_app(app: Flask) -> None:
         mfa_pages,
         regulator,
         regulator_credit,
+        report_pages,
         tipoff_pages,
         tipoff_regulator,
         views,
@@ -165,6 +169,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(regulator_credit.bp)
     app.register_blueprint(credit_pages.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(report_pages.bp)
     app.register_blueprint(info_pages.bp)
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)

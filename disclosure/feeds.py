@@ -25,7 +25,13 @@ from core.i18n import DEFAULT_LOCALE, html_lang
 from core.web import external_url
 from core.xmltext import xml_text
 from credit.records.credit_file import latest_penalties
-from credit.records.notices import Notice, Scope, feed_contents
+from credit.records.notices import (
+    Notice,
+    Scope,
+    enterprise_scope,
+    feed_contents,
+    region_scope,
+)
 from credit.records.snapshots import yuan
 
 bp = Blueprint("feeds", __name__)
@@ -74,6 +80,32 @@ def penalties_atom() -> Response:
         "feeds/penalties",
         external_url("feeds.penalties_atom"),
         external_url("feeds.penalties"),
+    )
+
+
+@bp.get("/feeds/enterprises/<uscc>.atom")
+def enterprise_atom(uscc: str) -> Response:
+    """Atom feed of one enterprise's public penalty notices."""
+    ent, scope = enterprise_scope(get_session(), uscc)
+    return penalty_feed(
+        _("%(name)s 的行政处罚公示", name=ent.name),
+        f"feeds/enterprises/{ent.uscc}",
+        external_url("feeds.enterprise_atom", uscc=ent.uscc),
+        external_url("credit_pages.enterprise", uscc=ent.uscc),
+        scope,
+    )
+
+
+@bp.get("/feeds/regions/<code>.atom")
+def region_atom(code: str) -> Response:
+    """Atom feed of the public penalty notices of the enterprises in one region."""
+    region, name, scope = region_scope(get_session(), code)
+    return penalty_feed(
+        _("%(name)s 行政处罚公示", name=name),
+        f"feeds/regions/{region}",
+        external_url("feeds.region_atom", code=region),
+        external_url("disclosure.home", region=region),
+        scope,
     )
 
 

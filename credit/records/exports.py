@@ -80,6 +80,16 @@ class Resource:
     def csv_query(self, today: dt.date) -> Select[Any]:
         return self.base(today).with_only_columns(*(c[2] for c in self.columns)).order_by(self.key)
 
+    def list_query(self, today: dt.date, where: Any, limit: int) -> Select[Any]:
+        """The CSV rows of a page's list: narrowed by ``where``, newest key first, capped."""
+        return (
+            self.base(today)
+            .with_only_columns(*(c[2] for c in self.columns))
+            .where(*where)
+            .order_by(self.key.desc())
+            .limit(limit)
+        )
+
     def key_query(self, today: dt.date) -> Select[Any]:
         return self.base(today).with_only_columns(self.key).order_by(self.key)
 
@@ -187,11 +197,19 @@ class Export:
     session: Session
     seq: int
     today: dt.date
+    #: a page's list (``list_export``): its filter conditions and row cap
+    where: tuple[Any, ...] | None = None
+    limit: int = 0
 
     def rows(self) -> Iterator[str]:
         resource = RESOURCES[self.name]
         if self.fmt == "csv":
-            return csv_chunks(resource, self.session, self.today)
+            query = (
+                resource.list_query(self.today, self.where, self.limit)
+                if self.where is not None
+                else None
+            )
+            return csv_chunks(resource, self.session, self.today, query, bom=query is not None)
         return ndjson_lines(resource, self.session, self.today)
 
     def close(self) -> None:
@@ -216,16 +234,33 @@ def open_export(name: str, fmt: str, today: dt.date) -> Export:
         raise
 
 
-def csv_chunks(resource: Resource, session: Session, today: dt.date) -> Iterator[str]:
+def list_export(name: str, today: dt.date, where: tuple[Any, ...], limit: int) -> Export:
+    """The CSV of a page's list (the enterprises or penalties a page shows, with its filters):
+    at most ``limit`` rows, newest first, UTF-8 with a BOM so that Excel reads the Chinese."""
+    export = open_export(name, "csv", today)
+    export.where, export.limit = where, limit
+    return export
+
+
+def csv_chunks(
+    resource: Resource,
+    session: Session,
+    today: dt.date,
+    query: Select[Any] | None = None,
+    bom: bool = False,
+) -> Iterator[str]:
     """The CSV rows, straight from one streamed cursor, in chunks of about 64 kB."""
     converters = [(i, conv) for i, (_n, _k, _e, conv) in enumerate(resource.columns) if conv]
     buffer = io.StringIO()
+    if bom:
+        buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow([name for name, _kind in resource.fields])
     try:
         # Core rows from the session's connection (and transaction): no ORM row processing
         result = session.connection().execute(
-            resource.csv_query(today), execution_options={"yield_per": BATCH}
+            query if query is not None else resource.csv_query(today),
+            execution_options={"yield_per": BATCH},
         )
         for batch in result.partitions():
             if converters:

@@ -42,6 +42,29 @@ def _like_prefix(value: str) -> str:
     return escaped + "%"
 
 
+def filter_conditions(filters: EnterpriseFilter) -> tuple[Any, ...]:
+    """The SQL conditions of ``filters`` on Enterprise (and, for the level, on the current
+    CreditRating, which the query must join), as ``list_enterprises`` applies them."""
+    conditions: list[Any] = []
+    if filters.region:
+        conditions.append(
+            Enterprise.region_code.like(_like_prefix(region_prefix(filters.region)), escape="\\")
+        )
+    if filters.industry:
+        conditions.append(
+            Enterprise.industry_code.like(_like_prefix(filters.industry.upper()), escape="\\")
+        )
+    if filters.q:
+        needle = "%" + _like_prefix(filters.q.strip())
+        conditions.append(
+            Enterprise.name.like(needle, escape="\\")
+            | (Enterprise.uscc == filters.q.strip().upper())
+        )
+    if filters.level:
+        conditions.append(CreditRating.level == filters.level)
+    return tuple(conditions)
+
+
 def list_enterprises(
     session: Session, filters: EnterpriseFilter, after: str = "", limit: int = 50
 ) -> Page:
@@ -49,24 +72,11 @@ def list_enterprises(
     stmt: Any = select(Enterprise.uscc).order_by(Enterprise.uscc).limit(limit + 1)
     if after:
         stmt = stmt.where(Enterprise.uscc > after)
-    if filters.region:
-        stmt = stmt.where(
-            Enterprise.region_code.like(_like_prefix(region_prefix(filters.region)), escape="\\")
-        )
-    if filters.industry:
-        stmt = stmt.where(
-            Enterprise.industry_code.like(_like_prefix(filters.industry.upper()), escape="\\")
-        )
-    if filters.q:
-        needle = "%" + _like_prefix(filters.q.strip())
-        stmt = stmt.where(
-            Enterprise.name.like(needle, escape="\\")
-            | (Enterprise.uscc == filters.q.strip().upper())
-        )
     if filters.level:
         stmt = stmt.join(
             CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
-        ).where(CreditRating.level == filters.level)
+        )
+    stmt = stmt.where(*filter_conditions(filters))
     usccs = list(session.scalars(stmt))
     more = len(usccs) > limit
     usccs = usccs[:limit]

@@ -278,3 +278,32 @@ RECORD_MODELS: tuple[
     DisclosureReport,
     EmissionAccount,
 )
+
+
+class ReportVerification(Base):
+    """A 企业环境信用报告 as issued: its verification code and the SHA-256 of what it stated.
+
+    Not public data (nothing here is published or fed to partners): it only lets
+    ``/verify/{code}`` tell a real report from an edited one. One row per enterprise, China
+    day and content: the same report asked for again on the same day keeps its code.
+    """
+
+    __tablename__ = "report_verifications"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "generated_on", "content_sha256"),
+        CheckConstraint("length(content_sha256) = 64", name="sha256_hex"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: 16 Crockford base32 characters, e.g. ``7K3M-QX2A-9P4D-H8WN`` (80 random bits)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    #: the enterprise's name, level and score as the report stated them
+    enterprise_name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str | None] = mapped_column(String(16))
+    score: Mapped[int | None] = mapped_column(Integer)
+    rulebook: Mapped[str | None] = mapped_column(String(64))
+    #: the China date printed on the report
+    generated_on: Mapped[dt.date] = mapped_column(Date)
+    generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content_sha256: Mapped[str] = mapped_column(String(64))

@@ -133,3 +133,25 @@ def feed_contents(session: Session, today: dt.date, scope: Scope = (), limit: in
     notices = newest_notices(session, today, scope, limit=limit)
     updated = feed_updated(session, today, notices, scope)
     return Feed(notices, updated, max(updated, enterprises_changed(session, notices)))
+
+
+def enterprise_scope(session: Session, uscc: str) -> tuple[Enterprise, Scope]:
+    """One enterprise (NotFound when there is none) and the scope of its penalty notices."""
+    from credit.records.listing import get_enterprise
+
+    ent = get_enterprise(session, uscc)
+    return ent, (Penalty.enterprise_id == ent.id,)
+
+
+def region_scope(session: Session, code: str) -> tuple[str, str, Scope]:
+    """A region (its code and name; NotFound when unknown) and the scope of the penalty
+    notices of the enterprises in it (its districts included)."""
+    from core.errors import NotFound
+    from core.messages import msg
+    from core.reference import Region, region_prefix
+
+    region = session.get(Region, code) if code.isdigit() and len(code) == 6 else None
+    if region is None:
+        raise NotFound(msg("未知的行政区划代码：%(code)s", code=code[:12]))
+    prefix = region_prefix(region.code)
+    return region.code, region.name, (Enterprise.region_code.startswith(prefix, autoescape=True),)

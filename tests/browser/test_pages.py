@@ -54,6 +54,11 @@ def _public_paths(session) -> list[tuple[str, str]]:
         }
     ]
     session.commit()
+    from core.clock import today as china_today
+    from credit.records.reports import issue_report
+
+    report = issue_report(session, ent.uscc, china_today())
+    session.commit()
     return [
         ("home", "/"),
         ("search", "/?q=兰州"),
@@ -69,6 +74,8 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("rules", "/rules"),
         ("help", "/help"),
         ("accessibility", "/accessibility"),
+        ("verify", f"/verify/{report.code}?hash={report.verification.content_sha256}"),
+        ("verify-form", "/verify"),
     ]
 
 

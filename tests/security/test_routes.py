@@ -27,6 +27,10 @@ PUBLIC_EXACT = {
     "/help",
     "/accessibility",
     "/senior-mode",
+    "/verify",
+    "/verify/<code>",
+    "/penalties.csv",
+    "/enterprises.csv",
 }
 
 

@@ -1,0 +1,287 @@
+"""The 企业环境信用报告 as a PDF (reportlab): what ``credit.records.reports`` says, laid out.
+
+Chinese text needs a CJK font: a TrueType font from Debian (``fonts-wqy-microhei``, which
+``make browser-deps`` installs; ``REPORT_FONT`` may name another .ttf/.ttc) is embedded; when
+none is found, reportlab's built-in Adobe CID font ``STSong-Light`` is used (readers supply
+its glyphs), and a warning says which font to install, so a report always has its Chinese.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from core.messages import in_language
+from credit.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
+from credit.records.reports import IssuedReport
+from credit.records.snapshots import yuan
+
+log = logging.getLogger(__name__)
+
+#: TrueType CJK fonts reportlab can embed, first found wins (OpenType/CFF ones it cannot)
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+#: the level badge colours, as the site's stylesheet (background, text)
+LEVEL_COLOURS = {
+    "green": ("#1e7b34", "#ffffff"),
+    "blue": ("#1f5fa8", "#ffffff"),
+    "yellow": ("#f2c200", "#1d2327"),
+    "red": ("#c0262d", "#ffffff"),
+    "black": ("#111111", "#ffffff"),
+}
+
+
+@cache
+def report_font(configured: str | None = None) -> str:
+    """The registered name of the font reports use (embedded TrueType, else STSong-Light)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for path in ((configured,) if configured else ()) + FONT_CANDIDATES:
+        if path and Path(path).is_file():
+            try:
+                pdfmetrics.registerFont(TTFont("ReportCJK", path, subfontIndex=0))
+            except Exception:  # not a TrueType font reportlab reads (e.g. CFF outlines)
+                log.warning("report font %s cannot be embedded; trying the next one", path)
+                continue
+            return "ReportCJK"
+    log.warning(
+        "no TrueType CJK font found (install fonts-wqy-microhei, e.g. `make browser-deps`, "
+        "or set REPORT_FONT); PDF reports use the non-embedded CID font STSong-Light"
+    )
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def _qr(url: str, size: float) -> Any:
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(url, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: str) -> bytes:
+    """The PDF of ``report`` in ``lang`` ("zh-CN" or "en")."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+    from reportlab.platypus.flowables import HRFlowable
+
+    english = lang.startswith("en")
+    font = report_font(current_app.config.get("REPORT_FONT"))
+    wrap = None if english else "CJK"
+    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, wordWrap=wrap)
+    small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor="#444444")
+    h1 = ParagraphStyle("h1", parent=body, fontSize=17, leading=24, spaceAfter=4)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
+    names = LEVEL_NAMES_EN if english else LEVEL_NAMES
+    site = _(str(current_app.config["SITE_NAME"]))
+    facts = report.facts
+    ent = facts["enterprise"]
+    rating = facts["rating"]
+
+    def p(text: Any, style: ParagraphStyle = body) -> Paragraph:
+        from xml.sax.saxutils import escape
+
+        return Paragraph(escape("" if text is None else str(text)), style)
+
+    def t(pair: dict[str, str] | None) -> str:
+        return in_language((pair["zh"], pair["en"]), lang) if pair else ""
+
+    def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+        cells = [[c if isinstance(c, Paragraph) else p(c, small) for c in row] for row in rows]
+        out = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+        style = [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+        if header:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecef")))
+        out.setStyle(TableStyle(style))
+        return out
+
+    story: list[Any] = [
+        p(site, small),
+        p(_("企业环境信用报告"), h1),
+        HRFlowable(width="100%", thickness=0.8, color=colors.HexColor("#1f5fa8")),
+        Spacer(1, 4),
+        table(
+            [
+                [_("企业名称"), ent["name"]],
+                [_("统一社会信用代码"), ent["uscc"]],
+                [_("地址"), ent.get("address") or "—"],
+                [_("所在地区"), ent.get("region") or "—"],
+                [_("报告日期"), facts["date"]],
+            ],
+            [38 * mm, 132 * mm],
+            header=False,
+        ),
+        p(_("信用评价"), h2),
+    ]
+    if rating is None:
+        story.append(p(_("尚未评价")))
+    else:
+        bg, fg = LEVEL_COLOURS.get(rating["level"], ("#555555", "#ffffff"))
+        badge_style = ParagraphStyle(
+            "badge", parent=body, fontSize=13, leading=18, textColor=fg, alignment=1
+        )
+        badge = Table(
+            [[p(names.get(rating["level"], rating["level"]), badge_style)]],
+            colWidths=[60 * mm],
+            hAlign="LEFT",
+        )
+        badge.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(bg)),
+                    ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+                ]
+            )
+        )
+        low, high = rating["scale"]
+        story += [
+            badge,
+            Spacer(1, 4),
+            p(
+                _(
+                    "得分 %(score)s（%(low)s–%(high)s 分）",
+                    score=rating["score"],
+                    low=low,
+                    high=high,
+                )
+            ),
+            p(t(rating["summary"])),
+        ]
+        if rating["veto"]:
+            story.append(p(t(rating["veto"])))
+        if rating["adjusted"]:
+            story.append(p(_("监管部门已调整等级。")))
+        story.append(p(t(rating["measures"]), small))
+        if rating["reasons"]:
+            rows: list[list[Any]] = [[_("原因"), _("扣分"), _("记录"), _("计分截止")]]
+            for reason in rating["reasons"]:
+                record = reason["record"]
+                cited = " ".join(x for x in (record["name"], record["date"]) if x) if record else ""
+                rows.append(
+                    [
+                        t(reason["label"])
+                        + (f"（{reason['detail']}）" if reason["detail"] else ""),
+                        str(reason["points"]) if reason["points"] else "—",
+                        cited or "—",
+                        reason["counts_until"] or "—",
+                    ]
+                )
+            story.append(Spacer(1, 4))
+            story.append(table(rows, [70 * mm, 18 * mm, 55 * mm, 27 * mm]))
+        story.append(Spacer(1, 4))
+        story.append(
+            p(
+                _(
+                    "规则版本：%(rulebook)s（评价日期 %(date)s）",
+                    rulebook=rating["rulebook"],
+                    date=rating["as_of"],
+                ),
+                small,
+            )
+        )
+
+    story.append(p(_("公示中的行政处罚"), h2))
+    if facts["penalties"]:
+        rows = [[_("决定书文号"), _("决定日期"), _("处罚机关"), _("违法类型"), _("罚款（元）")]]
+        for pen in facts["penalties"]:
+            rows.append(
+                [
+                    pen["decision_no"],
+                    pen["decision_date"],
+                    pen["authority"],
+                    pen["violation_type"],
+                    yuan(pen["fine_fen"]),
+                ]
+            )
+        story.append(table(rows, [45 * mm, 22 * mm, 40 * mm, 40 * mm, 23 * mm]))
+    else:
+        story.append(p(_("无公示中的行政处罚。")))
+
+    story.append(p(_("评价历史"), h2))
+    if facts["history"]:
+        rows = [[_("评价日期"), _("等级"), _("得分")]]
+        rows += [
+            [h["as_of"], names.get(h["level"], h["level"]), str(h["score"])]
+            for h in facts["history"]
+        ]
+        story.append(table(rows, [40 * mm, 70 * mm, 25 * mm]))
+    else:
+        story.append(p(_("尚未评价")))
+
+    code = report.code
+    digest = report.verification.content_sha256
+    qr_size = 32 * mm
+    check = Table(
+        [
+            [
+                _qr(verify_url, qr_size),
+                [
+                    p(_("报告验证"), h2),
+                    p(_("验证码：%(code)s", code=code)),
+                    p(_("内容摘要（SHA-256）：%(hash)s", hash=digest), small),
+                    p(_("扫码或访问以下地址，核对本报告是否由本平台出具、内容是否被改动："), small),
+                    p(verify_url, small),
+                    p(_("企业页面：%(url)s", url=page_url), small),
+                ],
+            ]
+        ],
+        colWidths=[qr_size + 6 * mm, 134 * mm],
+        hAlign="LEFT",
+    )
+    check.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [Spacer(1, 8), KeepTogether([check])]
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 7.5)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        canvas.drawString(20 * mm, 10 * mm, f"{site} · {_('企业环境信用报告')} · {facts['date']}")
+        canvas.drawRightString(190 * mm, 10 * mm, f"{code} · {doc.page}")
+        canvas.restoreState()
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"{_('企业环境信用报告')} · {ent['name']}",
+        author=str(current_app.config.get("SITE_AUTHORITY") or site),
+        subject=ent["uscc"],
+        creator="envcredit",
+        lang="en" if english else "zh-CN",
+        invariant=True,
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()
