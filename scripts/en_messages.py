@@ -848,6 +848,7 @@ EN = {
     "订阅本企业处罚公示 (Atom)": "Penalty notices of this enterprise (Atom feed)",
     "订阅%(region)s处罚公示 (Atom)": "Penalty notices in %(region)s (Atom feed)",
     "验证一份信用报告": "Verify a credit report",
+    "下载全部企业名单 CSV": "Download all enterprises (CSV)",
     "下载 CSV": "Download CSV",
     "下载企业名单 CSV": "Download the enterprise list (CSV)",
     "验证码有效：这份报告由本平台出具。": "The code is valid: this site issued the report.",
