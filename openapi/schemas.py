@@ -65,6 +65,9 @@ class EnterpriseSchema(ma.Schema):
     )
     level_name = fields.String(allow_none=True, metadata={"example": "环保良好企业"})
     score = fields.Integer(allow_none=True)
+    vetoed = fields.Boolean(
+        metadata={"description": "the level was set by a veto (一票否决), not by the score"}
+    )
     rated_as_of = fields.String(allow_none=True, metadata={"format": "date"})
     updated_at = fields.String(allow_none=True, metadata={"format": "date-time"})
 

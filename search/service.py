@@ -170,6 +170,7 @@ def _enrich(hits: list[dict[str, Any]], cities: dict[str, str]) -> None:
     for hit in hits:
         snap = snaps.get(hit["uscc"]) if hit["type"] == "enterprise" else None
         hit["score_value"] = snap["score"] if snap and snap.get("level") else None
+        hit["vetoed"] = bool(snap and snap.get("vetoed"))
         hit["district"] = snap["region_name"] if snap else None
         city = cities.get(hit["region_code"][:4])
         hit["city"] = city if city != hit["district"] else None

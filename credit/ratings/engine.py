@@ -40,6 +40,9 @@ class Rating:
     rulebook_version: str
     as_of: dt.date
     adjustment_id: int | None = None
+    #: the published level is a veto's (一票否决): a veto fired and set a worse level than the
+    #: score's, and no adjustment replaced it
+    vetoed: bool = False
 
 
 def _penalty_counts(p: PenaltyFact, end: dt.date, day: dt.date) -> bool:
@@ -295,17 +298,18 @@ def rate(facts: EnterpriseFacts, book: Rulebook, as_of: dt.date) -> Rating:
     score = max(book.min, min(book.max, book.start + sum(li.points for li in lines)))
     level = book.level_for(score)
     vetoes = _veto_lines(facts, book, as_of, counting, over)
+    vetoed = False
     if vetoes:
         worst = max(vetoes, key=lambda v: VETO_RANK.get(v[0].level, 0))[0].level
         if VETO_RANK.get(worst, 0) > VETO_RANK.get(level, 0):
-            level = worst
+            level, vetoed = worst, True
         lines += [line for _, line in vetoes]
     published, adjustment_id = level, None
     adjustment = _adjustment(facts, as_of)
     if adjustment is not None:
-        published, adjustment_id = adjustment.to_level, adjustment.id
+        published, adjustment_id, vetoed = adjustment.to_level, adjustment.id, False
         lines.append(LineItem("adjustment", 0, "adjustment", adjustment.id, adjustment.reason))
-    return Rating(score, published, level, tuple(lines), book.label, as_of, adjustment_id)
+    return Rating(score, published, level, tuple(lines), book.label, as_of, adjustment_id, vetoed)
 
 
 def explanation_digest(lines: Iterable[Sequence[Any]]) -> str:

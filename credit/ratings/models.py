@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,5 +57,7 @@ class CreditRating(Base):
     #: without reading or building JSON (NULL on rows written before it existed)
     explanation_digest: Mapped[str | None] = mapped_column(String(24))
     adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("rating_adjustments.id"))
+    #: the published level is a veto's (一票否决), not the score's nor an adjustment's
+    vetoed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)

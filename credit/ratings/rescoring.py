@@ -46,6 +46,7 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, Any]:
             CreditRating.computed_level,
             CreditRating.rulebook_version,
             CreditRating.adjustment_id,
+            CreditRating.vetoed,
             CreditRating.explanation_digest,
             case(
                 (CreditRating.explanation_digest.is_(None), cast(CreditRating.explanation, Text)),
@@ -67,17 +68,18 @@ def _usccs(session: Session, ids: Collection[int]) -> dict[int, str]:
 
 def _same(stored: Any, new: Rating, digest: str) -> bool:
     """Unchanged? By digest; rows from before digests compare the explanation as JSON."""
-    if stored is None or tuple(stored[1:6]) != (
+    if stored is None or tuple(stored[1:7]) != (
         new.score,
         new.level,
         new.computed_level,
         new.rulebook_version,
         new.adjustment_id,
+        new.vetoed,
     ):
         return False
-    if stored[6] is not None:
-        return bool(stored[6] == digest)
-    text = stored[7]
+    if stored[7] is not None:
+        return bool(stored[7] == digest)
+    text = stored[8]
     explanation = rating_to_json(new)
     if not isinstance(text, str):  # a driver that decodes JSON itself
         return bool(text == explanation)
@@ -110,6 +112,7 @@ def _changes(session: Session, ratings: list[tuple[int, Rating]]) -> tuple[Rows,
                 "explanation": rating_to_json(rating),
                 "explanation_digest": digest,
                 "adjustment_id": rating.adjustment_id,
+                "vetoed": rating.vetoed,
                 "is_current": True,
             }
         )

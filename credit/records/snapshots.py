@@ -113,6 +113,7 @@ _ENTERPRISE_COLUMNS = (
     CreditRating.level,
     CreditRating.score,
     CreditRating.as_of.label("rated_as_of"),
+    CreditRating.vetoed,
 )
 _ENTERPRISE_FROM = select(*_ENTERPRISE_COLUMNS).outerjoin_from(
     Enterprise,
@@ -186,6 +187,8 @@ def enterprise_view(row: Any, regions: dict[str, str], industries: dict[str, str
         "level": row.level,
         "level_name": level_name(row.level),
         "score": row.score,
+        #: the level is a veto's (一票否决); false when unrated
+        "vetoed": bool(row.vetoed),
         "rated_as_of": iso(row.rated_as_of),
         "updated_at": iso(row.updated_at),
     }

@@ -287,3 +287,17 @@ def test_fast_month_arithmetic_agrees_with_dateutil():
         for months in (1, 3, 6, 12, 24, 36):
             assert add_months(day, months) == day + relativedelta(months=months)
         day += dt.timedelta(days=1)
+
+
+def test_a_veto_that_sets_the_level_marks_the_rating_vetoed():
+    vetoed = rate(ent(penalties=[penalty(1, dt.date(2026, 1, 10), criminal=True)]), BOOK, D)
+    assert (vetoed.level, vetoed.vetoed) == ("black", True)
+    by_score = rate(ent(penalties=[penalty(1, dt.date(2026, 1, 10), "grave")]), BOOK, D)
+    assert by_score.vetoed is False
+
+
+def test_an_adjustment_over_a_veto_is_not_vetoed():
+    adj = AdjustmentFact(3, "yellow", "复核调整", dt.date(2026, 6, 1), dt.date(2026, 7, 1))
+    facts = ent(penalties=[penalty(1, dt.date(2026, 1, 10), criminal=True)], adjustments=[adj])
+    rating = rate(facts, BOOK, D)
+    assert (rating.level, rating.computed_level, rating.vetoed) == ("yellow", "black", False)

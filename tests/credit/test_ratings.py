@@ -226,3 +226,27 @@ def test_parallel_rescore_stores_exactly_what_one_process_does(app, session):
     } == parallel
     with app.app_context():
         assert rescore(session, None, D, BOOK, jobs=2).changed == 0  # nothing new to store
+
+
+def test_a_veto_is_stored_shown_in_the_snapshot_and_on_list_badges(client, session):
+    from sqlalchemy import update
+
+    from credit.records.snapshots import enterprise_snapshots
+
+    ent = create_enterprise(session)
+    create_penalty(session, ent, decision_date=dt.date(2026, 1, 10), criminal_transfer=True)
+    session.commit()
+    assert rescore(session, None, D, BOOK).changed == 1
+    session.commit()
+    (rating,) = _ratings(session)
+    assert (rating.level, rating.vetoed) == ("black", True)
+    assert enterprise_snapshots(session, [ent.uscc])[ent.uscc]["vetoed"] is True
+    page = client.get(f"/?region={ent.region_code}").get_data(as_text=True)
+    assert "· 一票否决</span>" in page
+    # a row stored before the column existed says false: the next rescore rewrites it
+    session.execute(update(CreditRating).values(vetoed=False))
+    session.commit()
+    assert rescore(session, None, D, BOOK).changed == 1
+    session.commit()
+    session.expire_all()
+    assert [(r.vetoed, r.is_current) for r in _ratings(session)] == [(False, False), (True, True)]
