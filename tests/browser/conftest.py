@@ -1,4 +1,4 @@
-"""The browser tests' live server: the test's app on a loopback port."""
+"""The browser tests' live server (the test's app on a loopback port) and Debian's Chromium."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import threading
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.browser.chromium import ARGS, CHROMIUM
 
 
 @pytest.fixture
@@ -15,3 +17,14 @@ def server(app):
     thread.start()
     yield f"http://127.0.0.1:{srv.server_port}"
     srv.shutdown()
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.chromium import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser.chromium import ARTIFACTS, CHROMIUM
 from tests.factories import create_enterprise, create_penalty, create_rating
 from tests.language_check import PENDING_PAGES, language_problems
 
@@ -77,16 +77,6 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("verify", f"/verify/{report.code}?hash={report.verification.content_sha256}"),
         ("verify-form", "/verify"),
     ]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _axe(page) -> list[dict]:

@@ -13,7 +13,7 @@ import pytest
 
 from core.changelog import record_change
 from search.indexer import SearchIndexer
-from tests.browser.chromium import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser.chromium import ARTIFACTS, CHROMIUM
 from tests.browser.test_pages import AXE, _axe
 from tests.factories import create_enterprise, create_penalty, create_rating
 
@@ -24,16 +24,6 @@ pytestmark = [
     ),
     pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make browser-deps)"),
 ]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _seed(app, session):

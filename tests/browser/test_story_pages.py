@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from tests.browser.chromium import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser.chromium import ARTIFACTS, CHROMIUM
 from tests.browser.test_pages import AXE, _axe
 from tests.disclosure.test_tipoffs import file_through_page
 from tests.factories import create_enterprise, create_penalty, create_rating, make_uscc
@@ -26,16 +26,6 @@ pytestmark = [
     ),
     pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make browser-deps)"),
 ]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _enterprise_with_history(session):

@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from credit.tipoffs.models import Attachment, TipOff
-from tests.browser.chromium import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser.chromium import ARTIFACTS, CHROMIUM
 from tests.browser.test_pages import AXE, _axe
 
 pytestmark = [
@@ -31,14 +31,10 @@ OUT = ARTIFACTS / "tipoff-form"
 
 
 @pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
+def browser(browser):
+    """The shared browser, with this file's screenshot folder made."""
     OUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    return browser
 
 
 def _phone(browser, width: int = 390, **options):
