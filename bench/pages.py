@@ -78,13 +78,17 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
                 response.get_data()
                 return response
 
+        # the home page browses by region: enterprises are listed inside a region's page
         home = client.get("/").get_data(as_text=True)
-        usccs = list(dict.fromkeys(re.findall(r"/enterprises/([0-9A-Z]{18})", home)))[:20]
+        province = re.findall(r'href="/\?region=(\d{6})"', home)[0]
+        region = client.get(f"/?region={province}").get_data(as_text=True)
+        usccs = list(dict.fromkeys(re.findall(r"/enterprises/([0-9A-Z]{18})", region)))[:20]
         listing = client.get("/penalties").get_data(as_text=True)
         penalties = list(dict.fromkeys(re.findall(r'href="/penalties/(\d+)"', listing)))[:20]
         assert usccs and penalties, "demo data without enterprises or penalties"
         pages: dict[str, list[str]] = {
             "home /": ["/"],
+            "region /?region=": [f"/?region={province}"],
             "search /?q=": ["/?q=兰州", "/?q=化工", "/?q=钢铁"],
             "enterprise /enterprises/{uscc}": [f"/enterprises/{u}" for u in usccs],
             "penalty /penalties/{id}": [f"/penalties/{p}" for p in penalties],
