@@ -75,45 +75,45 @@ def _qr(url: str, size: float) -> Any:
     return drawing
 
 
-def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: str) -> bytes:
-    """The PDF of ``report`` in ``lang`` ("zh-CN" or "en")."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
-    from reportlab.platypus.flowables import HRFlowable
+class _Pdf:
+    """The report's building blocks in one language: styles, paragraphs and tables."""
 
-    english = lang.startswith("en")
-    font = report_font(current_app.config.get("REPORT_FONT"))
-    wrap = None if english else "CJK"
-    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, wordWrap=wrap)
-    small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor="#444444")
-    h1 = ParagraphStyle("h1", parent=body, fontSize=17, leading=24, spaceAfter=4)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
-    names = LEVEL_NAMES_EN if english else LEVEL_NAMES
-    site = _(str(current_app.config["SITE_NAME"]))
-    facts = report.facts
-    ent = facts["enterprise"]
-    rating = facts["rating"]
+    def __init__(self, lang: str) -> None:
+        from reportlab.lib.styles import ParagraphStyle
 
-    def p(text: Any, style: ParagraphStyle = body) -> Paragraph:
+        self.lang = lang
+        self.english = lang.startswith("en")
+        self.font = report_font(current_app.config.get("REPORT_FONT"))
+        wrap = None if self.english else "CJK"
+        self.body = ParagraphStyle(
+            "body", fontName=self.font, fontSize=9.5, leading=14, wordWrap=wrap
+        )
+        self.small = ParagraphStyle(
+            "small", parent=self.body, fontSize=8, leading=11, textColor="#444444"
+        )
+        self.h1 = ParagraphStyle("h1", parent=self.body, fontSize=17, leading=24, spaceAfter=4)
+        self.h2 = ParagraphStyle(
+            "h2", parent=self.body, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4
+        )
+        self.names = LEVEL_NAMES_EN if self.english else LEVEL_NAMES
+
+    def p(self, text: Any, style: Any = None) -> Any:
         from xml.sax.saxutils import escape
 
-        return Paragraph(escape("" if text is None else str(text)), style)
+        from reportlab.platypus import Paragraph
 
-    def t(pair: dict[str, str] | None) -> str:
-        return in_language((pair["zh"], pair["en"]), lang) if pair else ""
+        return Paragraph(escape("" if text is None else str(text)), style or self.body)
 
-    def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
-        cells = [[c if isinstance(c, Paragraph) else p(c, small) for c in row] for row in rows]
+    def t(self, pair: dict[str, str] | None) -> str:
+        return in_language((pair["zh"], pair["en"]), self.lang) if pair else ""
+
+    def table(self, rows: list[list[Any]], widths: list[float], header: bool = True) -> Any:
+        from reportlab.lib import colors
+        from reportlab.platypus import Paragraph, Table, TableStyle
+
+        cells = [
+            [c if isinstance(c, Paragraph) else self.p(c, self.small) for c in r] for r in rows
+        ]
         out = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
         style = [
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
@@ -124,12 +124,43 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
         out.setStyle(TableStyle(style))
         return out
 
-    story: list[Any] = [
-        p(site, small),
-        p(_("企业环境信用报告"), h1),
+    def badge(self, level: str) -> Any:
+        from reportlab.lib import colors
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.lib.units import mm
+        from reportlab.platypus import Table, TableStyle
+
+        bg, fg = LEVEL_COLOURS.get(level, ("#555555", "#ffffff"))
+        style = ParagraphStyle(
+            "badge", parent=self.body, fontSize=13, leading=18, textColor=fg, alignment=1
+        )
+        badge = Table(
+            [[self.p(self.names.get(level, level), style)]], colWidths=[60 * mm], hAlign="LEFT"
+        )
+        badge.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(bg)),
+                    ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+                ]
+            )
+        )
+        return badge
+
+
+def _identity(pdf: _Pdf, site: str, facts: dict[str, Any]) -> list[Any]:
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer
+    from reportlab.platypus.flowables import HRFlowable
+
+    ent = facts["enterprise"]
+    return [
+        pdf.p(site, pdf.small),
+        pdf.p(_("企业环境信用报告"), pdf.h1),
         HRFlowable(width="100%", thickness=0.8, color=colors.HexColor("#1f5fa8")),
         Spacer(1, 4),
-        table(
+        pdf.table(
             [
                 [_("企业名称"), ent["name"]],
                 [_("统一社会信用代码"), ent["uscc"]],
@@ -140,117 +171,108 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
             [38 * mm, 132 * mm],
             header=False,
         ),
-        p(_("信用评价"), h2),
     ]
-    if rating is None:
-        story.append(p(_("尚未评价")))
-    else:
-        bg, fg = LEVEL_COLOURS.get(rating["level"], ("#555555", "#ffffff"))
-        badge_style = ParagraphStyle(
-            "badge", parent=body, fontSize=13, leading=18, textColor=fg, alignment=1
-        )
-        badge = Table(
-            [[p(names.get(rating["level"], rating["level"]), badge_style)]],
-            colWidths=[60 * mm],
-            hAlign="LEFT",
-        )
-        badge.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(bg)),
-                    ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
-                ]
-            )
-        )
-        low, high = rating["scale"]
-        story += [
-            badge,
-            Spacer(1, 4),
-            p(
-                _(
-                    "得分 %(score)s（%(low)s–%(high)s 分）",
-                    score=rating["score"],
-                    low=low,
-                    high=high,
-                )
-            ),
-            p(t(rating["summary"])),
-        ]
-        if rating["veto"]:
-            story.append(p(t(rating["veto"])))
-        if rating["adjusted"]:
-            story.append(p(_("监管部门已调整等级。")))
-        story.append(p(t(rating["measures"]), small))
-        if rating["reasons"]:
-            rows: list[list[Any]] = [[_("原因"), _("扣分"), _("记录"), _("计分截止")]]
-            for reason in rating["reasons"]:
-                record = reason["record"]
-                cited = " ".join(x for x in (record["name"], record["date"]) if x) if record else ""
-                rows.append(
-                    [
-                        t(reason["label"])
-                        + (f"（{reason['detail']}）" if reason["detail"] else ""),
-                        str(reason["points"]) if reason["points"] else "—",
-                        cited or "—",
-                        reason["counts_until"] or "—",
-                    ]
-                )
-            story.append(Spacer(1, 4))
-            story.append(table(rows, [70 * mm, 18 * mm, 55 * mm, 27 * mm]))
-        story.append(Spacer(1, 4))
-        story.append(
-            p(
-                _(
-                    "规则版本：%(rulebook)s（评价日期 %(date)s）",
-                    rulebook=rating["rulebook"],
-                    date=rating["as_of"],
-                ),
-                small,
-            )
-        )
 
-    story.append(p(_("公示中的行政处罚"), h2))
-    if facts["penalties"]:
-        rows = [[_("决定书文号"), _("决定日期"), _("处罚机关"), _("违法类型"), _("罚款（元）")]]
-        for pen in facts["penalties"]:
+
+def _rating(pdf: _Pdf, rating: dict[str, Any] | None) -> list[Any]:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer
+
+    story: list[Any] = [pdf.p(_("信用评价"), pdf.h2)]
+    if rating is None:
+        return [*story, pdf.p(_("尚未评价"))]
+    low, high = rating["scale"]
+    story += [
+        pdf.badge(rating["level"]),
+        Spacer(1, 4),
+        pdf.p(
+            _("得分 %(score)s（%(low)s–%(high)s 分）", score=rating["score"], low=low, high=high)
+        ),
+        pdf.p(pdf.t(rating["summary"])),
+    ]
+    if rating["veto"]:
+        story.append(pdf.p(pdf.t(rating["veto"])))
+    if rating["adjusted"]:
+        story.append(pdf.p(_("监管部门已调整等级。")))
+    story.append(pdf.p(pdf.t(rating["measures"]), pdf.small))
+    if rating["reasons"]:
+        rows: list[list[Any]] = [[_("原因"), _("扣分"), _("记录"), _("计分截止")]]
+        for reason in rating["reasons"]:
+            record = reason["record"]
+            cited = " ".join(x for x in (record["name"], record["date"]) if x) if record else ""
             rows.append(
                 [
-                    pen["decision_no"],
-                    pen["decision_date"],
-                    pen["authority"],
-                    pen["violation_type"],
-                    yuan(pen["fine_fen"]),
+                    pdf.t(reason["label"])
+                    + (f"（{reason['detail']}）" if reason["detail"] else ""),
+                    str(reason["points"]) if reason["points"] else "—",
+                    cited or "—",
+                    reason["counts_until"] or "—",
                 ]
             )
-        story.append(table(rows, [45 * mm, 22 * mm, 40 * mm, 40 * mm, 23 * mm]))
-    else:
-        story.append(p(_("无公示中的行政处罚。")))
+        story += [Spacer(1, 4), pdf.table(rows, [70 * mm, 18 * mm, 55 * mm, 27 * mm])]
+    version = _(
+        "规则版本：%(rulebook)s（评价日期 %(date)s）",
+        rulebook=rating["rulebook"],
+        date=rating["as_of"],
+    )
+    return [*story, Spacer(1, 4), pdf.p(version, pdf.small)]
 
-    story.append(p(_("评价历史"), h2))
+
+def _records(pdf: _Pdf, facts: dict[str, Any]) -> list[Any]:
+    """The published penalties and the rating history."""
+    from reportlab.lib.units import mm
+
+    story: list[Any] = [pdf.p(_("公示中的行政处罚"), pdf.h2)]
+    if facts["penalties"]:
+        rows = [[_("决定书文号"), _("决定日期"), _("处罚机关"), _("违法类型"), _("罚款（元）")]]
+        rows += [
+            [
+                pen["decision_no"],
+                pen["decision_date"],
+                pen["authority"],
+                pen["violation_type"],
+                yuan(pen["fine_fen"]),
+            ]
+            for pen in facts["penalties"]
+        ]
+        story.append(pdf.table(rows, [45 * mm, 22 * mm, 40 * mm, 40 * mm, 23 * mm]))
+    else:
+        story.append(pdf.p(_("无公示中的行政处罚。")))
+    story.append(pdf.p(_("评价历史"), pdf.h2))
     if facts["history"]:
         rows = [[_("评价日期"), _("等级"), _("得分")]]
         rows += [
-            [h["as_of"], names.get(h["level"], h["level"]), str(h["score"])]
+            [h["as_of"], pdf.names.get(h["level"], h["level"]), str(h["score"])]
             for h in facts["history"]
         ]
-        story.append(table(rows, [40 * mm, 70 * mm, 25 * mm]))
+        story.append(pdf.table(rows, [40 * mm, 70 * mm, 25 * mm]))
     else:
-        story.append(p(_("尚未评价")))
+        story.append(pdf.p(_("尚未评价")))
+    return story
 
-    code = report.code
-    digest = report.verification.content_sha256
+
+def _verification(pdf: _Pdf, report: IssuedReport, page_url: str, verify_url: str) -> list[Any]:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+
     qr_size = 32 * mm
     check = Table(
         [
             [
                 _qr(verify_url, qr_size),
                 [
-                    p(_("报告验证"), h2),
-                    p(_("验证码：%(code)s", code=code)),
-                    p(_("内容摘要（SHA-256）：%(hash)s", hash=digest), small),
-                    p(_("扫码或访问以下地址，核对本报告是否由本平台出具、内容是否被改动："), small),
-                    p(verify_url, small),
-                    p(_("企业页面：%(url)s", url=page_url), small),
+                    pdf.p(_("报告验证"), pdf.h2),
+                    pdf.p(_("验证码：%(code)s", code=report.code)),
+                    pdf.p(
+                        _("内容摘要（SHA-256）：%(hash)s", hash=report.verification.content_sha256),
+                        pdf.small,
+                    ),
+                    pdf.p(
+                        _("扫码或访问以下地址，核对本报告是否由本平台出具、内容是否被改动："),
+                        pdf.small,
+                    ),
+                    pdf.p(verify_url, pdf.small),
+                    pdf.p(_("企业页面：%(url)s", url=page_url), pdf.small),
                 ],
             ]
         ],
@@ -258,16 +280,35 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
         hAlign="LEFT",
     )
     check.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [Spacer(1, 8), KeepTogether([check])]
+    return [Spacer(1, 8), KeepTogether([check])]
+
+
+def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: str) -> bytes:
+    """The PDF of ``report`` in ``lang`` ("zh-CN" or "en")."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    pdf = _Pdf(lang)
+    site = _(str(current_app.config["SITE_NAME"]))
+    facts = report.facts
+    story = [
+        *_identity(pdf, site, facts),
+        *_rating(pdf, facts["rating"]),
+        *_records(pdf, facts),
+        *_verification(pdf, report, page_url, verify_url),
+    ]
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont(font, 7.5)
+        canvas.setFont(pdf.font, 7.5)
         canvas.setFillColor(colors.HexColor("#444444"))
         canvas.drawString(20 * mm, 10 * mm, f"{site} · {_('企业环境信用报告')} · {facts['date']}")
-        canvas.drawRightString(190 * mm, 10 * mm, f"{code} · {doc.page}")
+        canvas.drawRightString(190 * mm, 10 * mm, f"{report.code} · {doc.page}")
         canvas.restoreState()
 
+    ent = facts["enterprise"]
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -280,7 +321,7 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
         author=str(current_app.config.get("SITE_AUTHORITY") or site),
         subject=ent["uscc"],
         creator="envcredit",
-        lang="en" if english else "zh-CN",
+        lang="en" if pdf.english else "zh-CN",
         invariant=True,
     )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
