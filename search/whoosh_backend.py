@@ -132,6 +132,21 @@ def _score(value: Any) -> float:
     return float(value) if isinstance(value, (int, float)) else 0.0
 
 
+def _hit(stored: Any, score: float) -> Hit:
+    """A hit from a document's stored fields (a dict, or a Whoosh Hit)."""
+    return Hit(
+        stored["id"],
+        stored["type"],
+        stored["uscc"],
+        stored["title"],
+        stored["text"],
+        stored.get("level", ""),
+        stored["region_code"],
+        dt.date.fromordinal(stored["date"]) if stored.get("date") else None,
+        score,
+    )
+
+
 def _fields(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": doc["id"],
@@ -232,17 +247,7 @@ class WhooshBackend:
     def lookup(self, code: str) -> list[Hit]:
         searcher = self._searcher()
         return [
-            Hit(
-                f["id"],
-                f["type"],
-                f["uscc"],
-                f["title"],
-                f["text"],
-                f.get("level", ""),
-                f["region_code"],
-                dt.date.fromordinal(f["date"]) if f.get("date") else None,
-                100.0,
-            )
+            _hit(f, 100.0)
             for f in (
                 searcher.stored_fields(n) for n in sorted(searcher.document_numbers(codes=code))
             )
@@ -318,20 +323,7 @@ class WhooshBackend:
                 ]
             results = searcher.search(query, **kwargs)
             start = (pagenum - 1) * q.per_page
-            hits = [
-                Hit(
-                    h["id"],
-                    h["type"],
-                    h["uscc"],
-                    h["title"],
-                    h["text"],
-                    h.get("level", ""),
-                    h["region_code"],
-                    dt.date.fromordinal(h["date"]) if h.get("date") else None,
-                    _score(h.score),
-                )
-                for h in results[start : start + q.per_page]
-            ]
+            hits = [_hit(h, _score(h.score)) for h in results[start : start + q.per_page]]
         facets = (
             {name: {k.decode("utf-8"): n for k, n in counts[name].items() if k} for name in FACETS}
             if q.facets
