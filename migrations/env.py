@@ -6,11 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 import core.models  # noqa: F401 - registers the core tables
-import credit.cases.models
-import credit.partners.models
-import credit.ratings.models
-import credit.records.models
-import credit.tipoffs.models  # noqa: F401
+import credit.models  # noqa: F401 - registers every feature package's tables
 import search.models  # noqa: F401 - registers the search document table
 from core.db import Base, make_engine
 

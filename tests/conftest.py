@@ -78,11 +78,7 @@ def _reset_schema(url: str) -> None:
 def truncate_postgres(url: str) -> None:
     """Empty every data table and reset the counters (reference data stays)."""
     import core.models  # noqa: F401
-    import credit.cases.models
-    import credit.partners.models
-    import credit.ratings.models
-    import credit.records.models
-    import credit.tipoffs.models  # noqa: F401
+    import credit.models  # noqa: F401
     import search.models  # noqa: F401
 
     tables = [

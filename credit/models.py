@@ -1,0 +1,8 @@
+"""Every feature package's models, imported in one place for Alembic, the app and the tests."""
+
+import credit.cases.models
+import credit.grids.models
+import credit.partners.models
+import credit.ratings.models
+import credit.records.models
+import credit.tipoffs.models  # noqa: F401
