@@ -18,14 +18,14 @@ from core.errors import Forbidden, Unauthorized
 from core.limits import limiter
 from core.messages import msg
 from core.speedups import skip_limiter_check
-from core.users import ApiClient, find_api_client
+from core.users import ApiCaller, find_api_client
 
 log = logging.getLogger(__name__)
 _UNSET = object()
 _SKIPPED_BY_LIMITER: set[str] = set()
 
 
-def api_client() -> ApiClient | None:
+def api_client() -> ApiCaller | None:
     """The partner whose key came with this request (None when anonymous); a bad key is 401."""
     cached = g.get("api_client", _UNSET)
     if cached is not _UNSET:
@@ -43,7 +43,7 @@ def api_client() -> ApiClient | None:
     return client
 
 
-def require_scope(scope: str) -> ApiClient:
+def require_scope(scope: str) -> ApiCaller:
     """The calling partner, who must hold ``scope`` (401 without a key, 403 without scope)."""
     client = api_client()
     if client is None:

@@ -16,7 +16,7 @@ from core.audit import audit
 from core.errors import Conflict, Invalid, NotFound
 from core.messages import msg
 from core.outbound import RefusedURL, vet_url
-from core.users import ApiClient
+from core.users import ApiCaller, ApiClient
 from credit.partners.delivery import cancel_deliveries, signing_secret
 from credit.partners.models import DELIVERY_STATUSES, Webhook, WebhookDelivery
 
@@ -34,7 +34,7 @@ def check_url(url: str) -> str:
     return url
 
 
-def check_cap(session: Session, client: ApiClient) -> None:
+def check_cap(session: Session, client: ApiCaller) -> None:
     """At most WEBHOOK_MAX_PER_CLIENT active webhooks per key (409 beyond, security F16)."""
     cap = int(current_app.config.get("WEBHOOK_MAX_PER_CLIENT") or 5)
     # the key's row is locked so two concurrent registrations cannot both pass the count
@@ -75,7 +75,7 @@ def webhook_view(hook: Webhook, counts: dict[tuple[int, str], int]) -> dict[str,
 
 
 def register_webhook(
-    session: Session, client: ApiClient, url: str, entities: list[str]
+    session: Session, client: ApiCaller, url: str, entities: list[str]
 ) -> tuple[Webhook, dict[str, Any]]:
     """A new webhook of ``client`` and its view with the signing secret (shown once)."""
     check_cap(session, client)
@@ -104,7 +104,7 @@ def register_webhook(
 
 
 def list_webhooks(
-    session: Session, client: ApiClient, *, include_deleted: bool = False
+    session: Session, client: ApiCaller, *, include_deleted: bool = False
 ) -> list[dict[str, Any]]:
     """The client's webhooks with delivery counts (deleted ones only on request)."""
     query = select(Webhook).where(Webhook.api_client_id == client.id)
@@ -115,7 +115,7 @@ def list_webhooks(
     return [webhook_view(h, counts) for h in hooks]
 
 
-def own_webhook(session: Session, client: ApiClient, webhook_id: int) -> Webhook:
+def own_webhook(session: Session, client: ApiCaller, webhook_id: int) -> Webhook:
     """The client's webhook ``webhook_id``; NotFound for another's or an unknown one."""
     hook = session.get(Webhook, webhook_id)
     if hook is None or hook.api_client_id != client.id:
@@ -123,13 +123,13 @@ def own_webhook(session: Session, client: ApiClient, webhook_id: int) -> Webhook
     return hook
 
 
-def get_webhook(session: Session, client: ApiClient, webhook_id: int) -> dict[str, Any]:
+def get_webhook(session: Session, client: ApiCaller, webhook_id: int) -> dict[str, Any]:
     """One webhook with its delivery counts (also after it was deleted)."""
     hook = own_webhook(session, client, webhook_id)
     return webhook_view(hook, _counts(session, [hook.id]))
 
 
-def delete_webhook(session: Session, client: ApiClient, webhook_id: int) -> None:
+def delete_webhook(session: Session, client: ApiCaller, webhook_id: int) -> None:
     """Stop deliveries to this webhook and cancel its pending ones (repeating is a no-op)."""
     hook = own_webhook(session, client, webhook_id)
     if not hook.active:
@@ -140,7 +140,7 @@ def delete_webhook(session: Session, client: ApiClient, webhook_id: int) -> None
 
 
 def recent_deliveries(
-    session: Session, client: ApiClient, webhook_id: int
+    session: Session, client: ApiCaller, webhook_id: int
 ) -> list[WebhookDelivery]:
     """The latest deliveries of the client's webhook, newest first."""
     hook = own_webhook(session, client, webhook_id)
