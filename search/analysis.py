@@ -1,38 +1,18 @@
-"""Text analysis: quiet jieba segmentation (search mode), lower-cased Latin, pinyin for names."""
+"""Text analysis: jieba segmentation (search mode), lower-cased Latin, pinyin for names.
+
+Segmentation is jieba's algorithm and dictionary through jieba-rs (``rjieba``): the same
+words as the Python jieba on Chinese text, its dictionary in 33 MB instead of 62 MB and
+built in half a second, and segmenting several times faster.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
-import sys
 import threading
 import unicodedata
 from collections.abc import Iterator
-from typing import Any
 
-
-def _import_jieba() -> Any:
-    """jieba, imported without ``pkg_resources``.
-
-    jieba finds its dictionary files through ``pkg_resources`` when that imports (5 MB in
-    every process, and a deprecation warning) and otherwise opens them next to its own
-    module, which is where they are. So ``pkg_resources`` is hidden while jieba is imported
-    (at start-up, before any other thread runs); nothing else is affected.
-    """
-    if "jieba" in sys.modules:
-        return sys.modules["jieba"]
-    hide = "pkg_resources" not in sys.modules
-    if hide:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import → ImportError
-    try:
-        import jieba
-    finally:
-        if hide:
-            del sys.modules["pkg_resources"]
-    return jieba
-
-
-jieba = _import_jieba()
+import rjieba
 
 _ready = threading.Lock()
 _initialised = False
@@ -42,12 +22,11 @@ MAX_QUERY = 200
 
 
 def init_jieba() -> None:
-    """Load jieba's dictionary once per process, silently (call at start-up)."""
+    """Build jieba's dictionary once per process (call at start-up: first use costs ~0.5 s)."""
     global _initialised
     with _ready:
         if not _initialised:
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
+            rjieba.cut("兰州")
             _initialised = True
 
 
@@ -62,7 +41,7 @@ def tokens(text: str | None) -> list[str]:
     """Search-mode tokens (overlapping Chinese words, lower-cased Latin words)."""
     init_jieba()
     out = []
-    for word, _start, _end in jieba.tokenize(clean(text).lower(), mode="search"):
+    for word, _start, _end in rjieba.tokenize(clean(text).lower(), mode="search"):
         word = word.strip()
         if word and _WORD.search(word):
             out.append(word)
@@ -83,7 +62,7 @@ def pinyin_terms(name: str | None) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
     init_jieba()
-    words = [w for w in jieba.cut(clean(name)) if w.strip()]
+    words = [w for w in rjieba.cut(clean(name)) if w.strip()]
     out: set[str] = set()
     full_all, initials_all = [], []
     for word in words:
