@@ -139,7 +139,7 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
     ], [
         f"16 locust users for {seconds} s per endpoint; export streamed over HTTP from "
         f"a fresh gunicorn worker; its peak RSS (VmHWM, start-up included) {rss_mb:.0f} MB, "
-        f"{idle_mb:.0f} MB before the export (jieba's dictionary, loaded at start-up "
-        f"for search, is ~60 MB of it); the sqlite3 CLI "
+        f"{idle_mb:.0f} MB before the export (jieba's dictionary through jieba-rs, loaded "
+        f"at start-up for search, is ~33 MB of it); the sqlite3 CLI "
         f"dumps every column of every row, the export the published rows' 14 columns"
     ]
