@@ -8,19 +8,30 @@ from sqlalchemy.orm import Session
 from core.accounts import find_user
 from core.audit import audit
 from core.errors import Invalid, NotFound
-from core.messages import msg
+from core.messages import Msg, msg
 from core.users import User
 from credit.grids.lookup import grid_by_code
 from credit.grids.models import GRID_ROLES, Grid, GridMember
-from credit.grids.scope import require_editor
+from credit.grids.scope import require_editor, visible_grid
 
-#: zh-CN labels of the roles (pages translate them)
+#: zh-CN names of the roles (CONTRACT: `grids assign --role`), their English beside them
 ROLE_LABELS = {
     "leader": "网格长",
     "officer": "网格员",
     "assistant": "协管员",
     "volunteer": "志愿者",
 }
+ROLE_LABELS_EN = {
+    "leader": "grid leader",
+    "officer": "grid officer",
+    "assistant": "assistant",
+    "volunteer": "volunteer",
+}
+
+
+def role_label(role: str) -> Msg:
+    """A role's name in both languages (pages show theirs with ``in_lang``)."""
+    return Msg(ROLE_LABELS.get(role, role), ROLE_LABELS_EN.get(role, role))
 
 
 def find_grid(session: Session, code: str) -> Grid:
@@ -28,6 +39,15 @@ def find_grid(session: Session, code: str) -> Grid:
     grid = grid_by_code(session, code.strip())
     if grid is None:
         raise NotFound(msg("未找到编码为 %(code)s 的网格", code=code.strip()))
+    return grid
+
+
+def _grid_for(session: Session, code: str, editor: User | None) -> Grid:
+    """The grid to change: any for the operator, one in the editor's scope they may edit."""
+    if editor is None:
+        return find_grid(session, code)
+    grid = visible_grid(session, editor, code.strip())
+    require_editor(session, editor, grid)
     return grid
 
 
@@ -44,9 +64,7 @@ def assign_member(
     """Make the user with ``email`` a member of grid ``code`` with ``role`` (a member already
     there changes role). ``editor`` is the regulator acting on a page (None: the operator)."""
     _check_role(role)
-    grid = find_grid(session, code)
-    if editor is not None:
-        require_editor(session, editor, grid)
+    grid = _grid_for(session, code, editor)
     user = find_user(session, email)
     if not user.may_act_in(grid.region_code):
         raise Invalid(
@@ -81,9 +99,7 @@ def unassign_member(
     session: Session, code: str, email: str, actor: str, editor: User | None = None
 ) -> None:
     """Remove the user with ``email`` from grid ``code``; NotFound if not a member."""
-    grid = find_grid(session, code)
-    if editor is not None:
-        require_editor(session, editor, grid)
+    grid = _grid_for(session, code, editor)
     user = find_user(session, email)
     member = session.scalar(
         select(GridMember).where(GridMember.grid_id == grid.id, GridMember.user_id == user.id)
