@@ -13,6 +13,7 @@ from credit.grids.generating import MAX_CELL_KM, MIN_CELL_KM, generate_cells
 from credit.grids.importing import import_grids
 from credit.grids.members import ROLE_LABELS, assign_member, unassign_member
 from credit.grids.models import GRID_ROLES
+from credit.places.boundaries import region_polygon
 
 grids_cli = AppGroup("grids", help="网格 / Supervision grids.")
 MAX_SHOWN = 200
@@ -91,9 +92,18 @@ def unassign_cmd(code: str, email: str) -> None:
     required=True,
     help="side of a square cell in km",
 )
-@click.option("--parent", "parent_code", default=None, help="cut this grid into cells")
+@click.option(
+    "--parent", "parent_code", default=None, help="cut this grid (else the region's boundary)"
+)
 def generate_cmd(region_code: str, cell_km: float, parent_code: str | None) -> None:
     """Cover a grid (or a region's boundary) with regular square cells, clipped to it."""
+    outline = None if parent_code else region_polygon(region_code)
+    if outline is None and not parent_code:
+        raise click.ClickException(
+            f"没有行政区划 {region_code} 的边界 / no boundary for region {region_code}"
+        )
     with transaction() as session:
-        cells = generate_cells(session, region_code, cell_km, cli_actor(), parent_code=parent_code)
+        cells = generate_cells(
+            session, region_code, cell_km, cli_actor(), outline=outline, parent_code=parent_code
+        )
     click.echo(f"生成网格 / generated {len(cells)} cells under {parent_code or region_code}")

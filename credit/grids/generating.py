@@ -68,6 +68,55 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:
     return parts[0] if len(parts) == 1 else MultiPolygon(parts)
 
 
+def merge_slivers(cells: list[BaseGeometry], full_area: float, share: float) -> list[BaseGeometry]:
+    """Cells smaller than ``share`` of a full square joined to the neighbour they share the
+    longest edge with (a clipped corner is not a grid of its own); a piece with no such
+    neighbour stays. The cells still cover the same outline without overlaps."""
+    small = [c for c in cells if c.area < share * full_area]
+    kept = [c for c in cells if c.area >= share * full_area]
+    if not kept:
+        return cells
+    tree = shapely.STRtree(kept)
+    for piece in small:
+        best, edge = None, 0.0
+        for i in tree.query(piece):
+            length = kept[int(i)].intersection(piece).length
+            if length > edge:
+                best, edge = int(i), length
+        if best is None:
+            kept.append(piece)
+            continue
+        joined = _polygonal(shapely.union(kept[best], piece))
+        kept[best] = joined if joined is not None else kept[best]
+    return kept
+
+
+def build_cells(
+    session: Session,
+    region_code: str,
+    outline: BaseGeometry,
+    cell_km: float,
+    parent: Grid | None,
+    namer: Namer = default_name,
+    sliver_share: float = 0.0,
+) -> list[Grid]:
+    """Add (not flush) the cells cutting ``outline`` under ``parent`` (or at level 1), coded
+    ``<parent code or region code>-NNN`` and named by ``namer``."""
+    base = parent.name if parent is not None else region_name(session, region_code) or region_code
+    prefix = parent.code if parent is not None else region_code
+    cells = list(square_cells(outline, cell_km))
+    if sliver_share:
+        dlat = cell_km / KM_PER_DEGREE
+        full = dlat * dlat / math.cos(math.radians(outline.centroid.y))
+        cells = merge_slivers(cells, full, sliver_share)
+    if len(cells) > MAX_CELLS:
+        raise Invalid(msg("网格过多：请增大单元边长（最多 %(n)s 个单元）", n=MAX_CELLS))
+    return [
+        _new_cell(session, f"{prefix}-{n:03d}", namer(base, n), region_code, parent, cell)
+        for n, cell in enumerate(cells, start=1)
+    ]
+
+
 def generate_cells(
     session: Session,
     region_code: str,
@@ -84,7 +133,6 @@ def generate_cells(
     problem = region_code_problem(session, region_code)
     if problem:
         raise Invalid(problem, {"region_code": [problem]})
-    base, prefix = region_name(session, region_code) or region_code, region_code
     parent = find_grid(session, parent_code) if parent_code else None
     if parent is not None:
         if parent.region_code != region_code:
@@ -94,17 +142,11 @@ def generate_cells(
             )
         if parent.level + 1 not in GRID_LEVELS:
             raise Invalid(msg("第 %(level)s 级网格下不能再分网格", level=parent.level))
-        outline, base, prefix = grid_shape(parent), parent.name, parent.code
+        outline = grid_shape(parent)
     if outline is None:
         raise Invalid(msg("没有可供划分的轮廓：请指定上级网格"))
     _refuse_existing(session, region_code, parent)
-    cells = list(square_cells(outline, cell_km))
-    if len(cells) > MAX_CELLS:
-        raise Invalid(msg("网格过多：请增大单元边长（最多 %(n)s 个单元）", n=MAX_CELLS))
-    grids = [
-        _new_cell(session, f"{prefix}-{n:03d}", namer(base, n), region_code, parent, cell)
-        for n, cell in enumerate(cells, start=1)
-    ]
+    grids = build_cells(session, region_code, outline, cell_km, parent, namer)
     session.flush()
     for grid in grids:
         record_change(session, GRID_ENTITY, grid.code)

@@ -90,3 +90,27 @@ def test_generate_command_reports_the_cells(runner, session):
     assert "generated" in result.output
     session.rollback()
     assert len(session.scalars(select(Grid).where(Grid.generated.is_(True))).all()) > 4
+
+
+def test_generate_command_over_a_region_boundary_tiles_it(runner, session, app_context):
+    from credit.places.boundaries import region_polygon
+
+    result = runner.invoke(args=["grids", "generate", "--region", "620105", "--cell-km", "4"])
+    assert result.exit_code == 0, result.output
+    session.rollback()
+    cells = session.scalars(select(Grid).where(Grid.region_code == "620105")).all()
+    assert cells and all(c.level == 1 and c.parent_id is None for c in cells)
+    outline = region_polygon("620105")
+    union = unary_union([grid_shape(c) for c in cells])
+    assert union.symmetric_difference(outline).area < outline.area * 1e-4
+
+
+def test_merged_slivers_still_tile_without_overlaps():
+    from credit.grids.generating import KM_PER_DEGREE, merge_slivers
+
+    outline = shape(L_SHAPE)
+    cells = list(square_cells(outline, 3.0))
+    full = (3.0 / KM_PER_DEGREE) ** 2 / 0.81
+    merged = merge_slivers(cells, full, 0.5)
+    assert len(merged) < len(cells)
+    _assert_tiling(outline, merged)
