@@ -45,7 +45,7 @@ def _field(name: str) -> str:
 def tree() -> Any:
     """The grids I may see, as a tree with member counts."""
     return render_template(
-        "disclosure/regulator/grids.html", rows=grid_tree(get_session(), _user())
+        "disclosure/regulator/grids.html", branches=grid_tree(get_session(), _user())
     )
 
 

@@ -860,6 +860,7 @@ EN = {
     "报告反映出具当日的信用档案；最新情况以企业页面为准。": "A report shows the credit file on the day it was issued; the enterprise page shows the latest.",
     "报告上印的验证码（16 位，如 7K3M-QX2A-9P4D-H8WN）": "The verification code printed on the report (16 characters, e.g. 7K3M-QX2A-9P4D-H8WN)",
     # grids (credit/grids)
+    "另有 %(n)s 个更下级的网格，见各网格页面。": "%(n)s more grids below these: see each grid's page.",
     "名称不能为空，最长 %(n)s 个字": "A name is required, at most %(n)s characters",
     "网格名称已更新。": "The grid's name was updated.",
     "成员已保存。": "Member saved.",

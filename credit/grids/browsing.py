@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,11 +21,22 @@ from credit.grids.scope import GridScope, grid_scope, may_edit, require_editor, 
 
 @dataclass(frozen=True)
 class TreeRow:
-    grid: Grid
+    #: the grid, or a row of its id, code, name, level and parent_id (the tree page)
+    grid: Any
     #: depth below the first grid of the user's scope on this branch (0 = a root)
     depth: int
     members: int
     children: int
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A first grid of the user's scope and everything below it, depth first."""
+
+    root: TreeRow
+    rows: list[TreeRow]
+    #: grids below the rows shown, left to their parents' pages (large scopes only)
+    hidden: int = 0
 
 
 @dataclass(frozen=True)
@@ -37,32 +49,48 @@ class GridPage:
     editable: bool
 
 
-def _in_scope(session: Session, scope: GridScope) -> list[Grid]:
-    query = select(Grid).order_by(Grid.level, Grid.code)
+#: a scope with more grids than this lists two levels per branch (a phone page stays small)
+MAX_TREE_ROWS = 300
+
+
+def _in_scope(session: Session, scope: GridScope) -> list[Any]:
+    """The scope's grids as light rows (id, code, name, level, parent_id): no outlines."""
+    query = select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.parent_id).order_by(
+        Grid.level, Grid.code
+    )
     if scope.grid_ids is not None:
-        return [g for g in session.scalars(query.where(Grid.id.in_(scope.grid_ids)))]
+        return list(session.execute(query.where(Grid.id.in_(scope.grid_ids))))
     return list(
-        session.scalars(query.where(Grid.region_code.startswith(scope.region_prefix or "-")))
+        session.execute(query.where(Grid.region_code.startswith(scope.region_prefix or "-")))
     )
 
 
-def grid_tree(session: Session, user: User) -> list[TreeRow]:
-    """The grids ``user`` sees, depth first (children by code), with member counts."""
+def grid_tree(session: Session, user: User) -> list[Branch]:
+    """The grids ``user`` sees, as branches under each first grid of their scope, depth first
+    (children by code), with member counts."""
     grids = _in_scope(session, grid_scope(session, user))
     ids = {g.id for g in grids}
-    children: dict[int | None, list[Grid]] = {}
+    children: dict[int | None, list[Any]] = {}
     for g in grids:
         parent = g.parent_id if g.parent_id in ids else None
         children.setdefault(parent, []).append(g)
     counts = member_counts(session, list(ids))
-    rows: list[TreeRow] = []
-    stack = [(g, 0) for g in reversed(children.get(None, []))]
-    while stack:
-        grid, depth = stack.pop()
-        below = children.get(grid.id, [])
-        rows.append(TreeRow(grid, depth, counts.get(grid.id, 0), len(below)))
-        stack.extend((c, depth + 1) for c in reversed(below))
-    return rows
+    max_depth = 1 if len(grids) > MAX_TREE_ROWS else 3
+    branches: list[Branch] = []
+    for root in children.get(None, []):
+        rows: list[TreeRow] = []
+        hidden = 0
+        stack = [(root, 0)]
+        while stack:
+            grid, depth = stack.pop()
+            below = children.get(grid.id, [])
+            if depth > max_depth:
+                hidden += 1
+            else:
+                rows.append(TreeRow(grid, depth, counts.get(grid.id, 0), len(below)))
+            stack.extend((c, depth + 1) for c in reversed(below))
+        branches.append(Branch(rows[0], rows[1:], hidden))
+    return branches
 
 
 def grid_page(session: Session, user: User, code: str) -> GridPage:

@@ -30,10 +30,13 @@ def _post(client, path, page, **data):
 
 
 def test_a_region_regulator_sees_the_tree_of_their_region_only(client, session):
-    _hierarchy(session)
-    make_regulator(session, "cg@example.cn", region="620102")
-    login(client, "cg@example.cn")
+    street, *_ = _hierarchy(session)
+    user = make_regulator(session, "cg@example.cn", region="620102")
+    add_grid_member(session, street, make_regulator(session, "w@example.cn", region="620102"))
+    session.commit()
+    login(client, user.email)
     html = client.get("/regulator/grids/").get_data(as_text=True)
+    assert "下级网格 2 · 成员 1" in html  # 张掖路街道: two communities, one member
     assert html.index("张掖路街道") < html.index("金塔巷社区") < html.index("金塔巷一号楼院")
     assert "永昌路社区" in html
     assert "西园街道" not in html
@@ -143,3 +146,15 @@ def test_english_grid_page_shows_english_role_names(client, session):
     login(client, "cg@example.cn")
     html = client.get("/regulator/grids/ZY-01?lang=en").get_data(as_text=True)
     assert "volunteer" in html and "志愿者" not in html
+
+
+def test_a_large_scope_lists_two_levels_per_branch(client, session, monkeypatch):
+    from credit.grids import browsing
+
+    _hierarchy(session)
+    monkeypatch.setattr(browsing, "MAX_TREE_ROWS", 2)
+    make_regulator(session, "cg@example.cn", region="620102")
+    login(client, "cg@example.cn")
+    html = client.get("/regulator/grids/").get_data(as_text=True)
+    assert "金塔巷社区" in html and "金塔巷一号楼院" not in html
+    assert "另有 1 个更下级的网格" in html
