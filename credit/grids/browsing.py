@@ -17,6 +17,7 @@ from credit.grids.importing import MAX_NAME
 from credit.grids.members import grid_members, member_counts
 from credit.grids.models import GRID_ENTITY, Grid, GridMember
 from credit.grids.scope import GridScope, grid_scope, may_edit, require_editor, visible_grid
+from credit.records.fields import plain
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,10 @@ def rename_grid(session: Session, user: User, code: str, name: str, actor: str) 
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise Invalid(msg("名称不能为空，最长 %(n)s 个字", n=MAX_NAME), {"name": [msg("名称")]})
+    try:
+        plain(name)
+    except ValueError as exc:
+        raise Invalid(exc.args[0], {"name": [exc.args[0]]}) from None
     if name != grid.name:
         before = grid.name
         grid.name = name

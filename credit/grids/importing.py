@@ -35,7 +35,7 @@ from credit.grids.geometry import (
 )
 from credit.grids.lookup import grid_shape
 from credit.grids.models import GRID_ENTITY, GRID_LEVELS, Grid
-from credit.records.fields import escaped
+from credit.records.fields import escaped, plain
 
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
 MAX_NAME = 100
@@ -110,6 +110,11 @@ def _parse_feature(number: int, raw: Any, errors: list[FeatureError]) -> Feature
     if not name or len(name) > MAX_NAME:
         reason = msg("必填") if not name else msg("名称最长 %(n)s 个字", n=MAX_NAME)
         errors.append(FeatureError(number, code, "name", reason))
+    else:
+        try:
+            plain(name)
+        except ValueError as exc:
+            errors.append(FeatureError(number, code, "name", str(exc.args[0])))
     level = _level(props.get("level"))
     if level is None:
         errors.append(FeatureError(number, code, "level", msg("层级应为 1 至 4 的整数")))

@@ -230,3 +230,15 @@ def test_a_level_change_that_would_strand_stored_children_is_refused(session):
     data = collection(feature("ZY", square(103.80, 36.00, 0.02), 2, "无"))
     errors = _errors(session, data)
     assert any("层级不连续" in e for e in errors)
+
+
+def test_names_with_control_characters_and_non_ascii_codes_are_refused(session):
+    data = collection(
+        feature("OK", square(103.80, 36.00), name="张掖路\x0b街道"),
+        feature("网格一", square(103.90, 36.00)),
+        feature("X" * 33, square(104.00, 36.00)),
+    )
+    errors = _errors(session, data)
+    assert len(errors) == 3
+    assert "name" in errors[0] and "控制字符" in errors[0]
+    assert all("code" in e and "32" in e for e in errors[1:])

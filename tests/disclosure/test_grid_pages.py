@@ -158,3 +158,14 @@ def test_a_large_scope_lists_two_levels_per_branch(client, session, monkeypatch)
     html = client.get("/regulator/grids/").get_data(as_text=True)
     assert "金塔巷社区" in html and "金塔巷一号楼院" not in html
     assert "另有 1 个更下级的网格" in html
+
+
+def test_a_name_with_control_characters_is_refused(client, session):
+    _hierarchy(session)
+    make_regulator(session, "cg@example.cn", region="620102")
+    login(client, "cg@example.cn")
+    page = "/regulator/grids/ZY-01"
+    assert _post(client, f"{page}/rename", page, name="金塔\x1b巷").status_code == 303
+    assert "控制字符" in client.get(page).get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(select(Grid.name).where(Grid.code == "ZY-01")) == "金塔巷社区"
