@@ -121,9 +121,13 @@ def to_geojson(geom: BaseGeometry) -> str:
 
 
 def outline_columns(geom: BaseGeometry) -> dict[str, Any]:
-    """A grid's ``geometry`` and bounding-box columns for ``geom``, its coordinates rounded to
-    :data:`PRECISION` decimals (the box is the stored outline's)."""
-    rounded = shapely.set_precision(geom, 10**-PRECISION)
+    """A grid's ``geometry`` and bounding-box columns for ``geom``: its coordinates rounded to
+    :data:`PRECISION` decimals, in a canonical order (rings from a fixed vertex, exteriors
+    counter-clockwise as RFC 7946 asks), so the same outline always gives the same text and a
+    re-import of an unchanged file changes nothing. The box is the stored outline's."""
+    rounded = shapely.orient_polygons(
+        shapely.normalize(shapely.set_precision(geom, 10**-PRECISION))
+    )
     west, south, east, north = bbox(rounded)
     return {
         "geometry": to_geojson(rounded),

@@ -242,3 +242,15 @@ def test_names_with_control_characters_and_non_ascii_codes_are_refused(session):
     assert len(errors) == 3
     assert "name" in errors[0] and "控制字符" in errors[0]
     assert all("code" in e and "32" in e for e in errors[1:])
+
+
+def test_reimporting_what_was_stored_changes_nothing(session):
+    # a ring drawn clockwise from another vertex, with a collinear point: stored canonically
+    ring = [[103.81, 36.0], [103.80, 36.0], [103.80, 36.01], [103.805, 36.01], [103.81, 36.01]]
+    geometry = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    first = import_grids(session, collection(feature("C", geometry)), "test", "t")
+    assert first.created == 1
+    stored = session.scalar(select(Grid).where(Grid.code == "C"))
+    again = collection(feature("C", json.loads(stored.geometry)))
+    assert import_grids(session, again, "test", "t").unchanged == 1
+    assert import_grids(session, collection(feature("C", geometry)), "test", "t").unchanged == 1
