@@ -110,3 +110,47 @@ def create_regulator(
         region_code=region,
         password="correct horse battery",
     )
+
+
+def create_grid(
+    session: Session,
+    code: str,
+    box: tuple[float, float, float, float] = (103.80, 36.03, 103.90, 36.10),
+    parent: Any = None,
+    **overrides: Any,
+) -> Any:
+    """A grid whose outline is the rectangle ``box`` (west, south, east, north), under
+    ``parent`` (one level below it) or at level 1 in 城关区."""
+    import json
+
+    from credit.grids.models import Grid
+
+    west, south, east, north = box
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    values: dict[str, Any] = {
+        "code": code,
+        "name": f"测试网格{code}",
+        "level": parent.level + 1 if parent is not None else 1,
+        "parent_id": parent.id if parent is not None else None,
+        "region_code": parent.region_code if parent is not None else "620102",
+        "geometry": json.dumps({"type": "Polygon", "coordinates": [ring]}),
+        "min_lon": west,
+        "min_lat": south,
+        "max_lon": east,
+        "max_lat": north,
+    }
+    values.update(overrides)
+    grid = Grid(**values)
+    session.add(grid)
+    session.flush()
+    return grid
+
+
+def add_grid_member(session: Session, grid: Any, user: Any, role: str = "officer") -> Any:
+    """``user`` as a member of ``grid`` with ``role``."""
+    from credit.grids.models import GridMember
+
+    member = GridMember(grid_id=grid.id, user_id=user.id, role=role)
+    session.add(member)
+    session.flush()
+    return member

@@ -1,0 +1,74 @@
+"""Finding grids: by point, by code, and the subtree a grid or a grid member answers for."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import shapely
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit.grids.models import Grid, GridMember
+
+
+@lru_cache(maxsize=4096)
+def _parsed(geometry: str) -> BaseGeometry:
+    """A stored GeoJSON text as a prepared shapely geometry (cached by its text, so an edited
+    outline is parsed again and an unchanged one once)."""
+    geom = shape(json.loads(geometry))
+    geom = geom.buffer(0) if not geom.is_valid else geom
+    shapely.prepare(geom)
+    return geom
+
+
+def grid_shape(grid: Grid) -> BaseGeometry:
+    """The grid's outline as a shapely geometry (WGS-84 lon/lat)."""
+    return _parsed(grid.geometry)
+
+
+def grid_at(session: Session, lon: float, lat: float) -> Grid | None:
+    """The deepest grid whose outline contains the WGS-84 point (lon, lat), or None.
+
+    The bounding-box columns prefilter in SQL; shapely decides. A point on a shared edge goes to
+    the grid with the lowest id among the deepest, so the answer is stable.
+    """
+    candidates = session.scalars(
+        select(Grid)
+        .where(Grid.min_lon <= lon, Grid.max_lon >= lon, Grid.min_lat <= lat, Grid.max_lat >= lat)
+        .order_by(Grid.level.desc(), Grid.id)
+    )
+    point = Point(lon, lat)
+    for grid in candidates:
+        if grid_shape(grid).covers(point):
+            return grid
+    return None
+
+
+def grid_by_code(session: Session, code: str) -> Grid | None:
+    """The grid with this code, or None."""
+    return session.scalar(select(Grid).where(Grid.code == code))
+
+
+def _descendants(session: Session, roots: set[int]) -> set[int]:
+    """``roots`` with every grid below them (levels are at most 4: a few queries)."""
+    found = set(roots)
+    frontier = set(roots)
+    while frontier:
+        children = set(session.scalars(select(Grid.id).where(Grid.parent_id.in_(frontier))))
+        frontier = children - found
+        found |= frontier
+    return found
+
+
+def grid_and_descendants(session: Session, grid_id: int) -> set[int]:
+    """The ids of the grid and of every grid below it."""
+    return _descendants(session, {grid_id})
+
+
+def member_grid_ids(session: Session, user_id: int) -> set[int]:
+    """The grids a user is a member of, with all their descendants: the scope a member sees."""
+    roots = set(session.scalars(select(GridMember.grid_id).where(GridMember.user_id == user_id)))
+    return _descendants(session, roots) if roots else set()
