@@ -859,6 +859,27 @@ EN = {
     "核对": "Check",
     "报告反映出具当日的信用档案；最新情况以企业页面为准。": "A report shows the credit file on the day it was issued; the enterprise page shows the latest.",
     "报告上印的验证码（16 位，如 7K3M-QX2A-9P4D-H8WN）": "The verification code printed on the report (16 characters, e.g. 7K3M-QX2A-9P4D-H8WN)",
+    # the point-source ledger (credit/sources, disclosure/source_pages.py)
+    "污染源": "Point source",
+    "污染源台账": "Point-source ledger",
+    "建筑工地": "Construction site",
+    "餐饮": "Restaurant",
+    "煤场": "Coal depot",
+    "锅炉": "Boiler",
+    "小作坊": "Small workshop",
+    "坐标不在任何已知县级行政区内，请填写 region_code 或核对坐标及 crs": "The coordinates lie in no known county: give a region_code or check the coordinates and crs",
+    "未找到网格 %(code)s": "No grid with code %(code)s",
+    "未找到污染源 %(code)s": "No point source with code %(code)s",
+    "该污染源不在您的网格或辖区内": "This point source is outside your grids or region",
+    "编号": "Code",
+    "行政区划": "Region",
+    "坐标（WGS-84）": "Coordinates (WGS-84)",
+    "网格": "Grid",
+    "未落入网格": "In no grid",
+    "所属企业": "Enterprise",
+    "网格编码": "Grid code",
+    "名称、编号或地址": "Name, code or address",
+    "第一页": "First page",
 }
 
 
