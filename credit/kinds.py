@@ -1,6 +1,7 @@
 """The registry of public entities: every kind of record (and the rating) once, with what each
 layer needs of it — model, import name and columns, natural key, upsert, public snapshot,
-label, and whether a change can move a rating.
+label, and whether a change can move a rating. A kind with ``public=False`` (the point-source
+ledger) is importable only: it is not an entity of the change feed, exports or webhooks.
 
 Every layer reads this instead of repeating entity names: the importer and the records API
 (``import_kinds``), the change feed and exports (``snapshots``), rescoring
