@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -128,7 +128,8 @@ def upsert_sources(session: Session, parsed: Parsed, result: ImportResult) -> No
         else:
             result.unchanged += 1
     if inserts:
-        session.execute(insert(PointSource), list(inserts.values()))
+        # Core executemany: one batch (the ORM's bulk insert splits rows by their None columns)
+        session.execute(PointSource.__table__.insert(), list(inserts.values()))
     if updates:
         session.execute(update(PointSource), list(updates.values()))
     flag_region_mismatches(
