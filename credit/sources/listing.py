@@ -18,7 +18,6 @@ from core.errors import Forbidden, NotFound
 from core.messages import msg
 from core.reference import Region, region_prefix
 from core.users import User
-from credit.grids.lookup import grid_and_descendants, grid_by_code, member_grid_ids
 from credit.grids.models import Grid
 from credit.records.models import Enterprise
 from credit.sources.models import SOURCE_TYPES, PointSource
@@ -88,6 +87,8 @@ class Scope:
 
 def scope_of(session: Session, user: User) -> Scope:
     """What ``user`` sees of the ledger."""
+    from credit.grids.lookup import member_grid_ids  # shapely: loaded where grids are used
+
     grids = member_grid_ids(session, user.id)
     return Scope(frozenset(grids), "") if grids else Scope(None, user.scope_prefix)
 
@@ -96,6 +97,8 @@ def list_sources(
     session: Session, user: User, filters: SourceFilter, limit: int = PAGE_SIZE
 ) -> SourcePage:
     """One page of sources in code order after ``filters.after``, inside the user's scope."""
+    from credit.grids.lookup import grid_and_descendants, grid_by_code
+
     f = filters.cleaned()
     conds: list[Any] = [scope_of(session, user).condition()]
     grid = None

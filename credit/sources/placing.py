@@ -3,6 +3,7 @@
 The transform (credit.places.crs), the county boundaries (credit.places.boundaries) and the
 grid outlines (credit.grids) have one definition each; this module only applies them to many
 points at once: one grid query per batch and one STRtree over the batch's candidate grids.
+The geometry libraries are imported on first use, not when the app starts.
 """
 
 from __future__ import annotations
@@ -10,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-import numpy as np
-import shapely
-from shapely.strtree import STRtree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
-from credit.grids.lookup import grid_shape
 from credit.grids.models import Grid
 from credit.places.crs import to_wgs84
 
@@ -43,6 +40,13 @@ def grids_at(session: Session, points: Sequence[Point]) -> list[int | None]:
     of :func:`credit.grids.lookup.grid_at`, for a batch in one query."""
     if not points:
         return []
+    # numpy and shapely load only in processes that place points (idle workers stay small)
+    import numpy as np
+    import shapely
+    from shapely.strtree import STRtree
+
+    from credit.grids.lookup import grid_shape
+
     coords = np.asarray(points, dtype=float)
     (west, south), (east, north) = coords.min(axis=0), coords.max(axis=0)
     grids = session.scalars(
