@@ -1,4 +1,4 @@
-"""All business logic, as feature packages: records, ratings, cases, tipoffs, partners, demo.
+"""All business logic, as feature packages: records, ratings, cases, tipoffs, partners, grids, demo.
 
 ``init_app`` wires the packages' commands and change-log consumers into the app.
 """
@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from core.consumers import register_consumer
     from credit.cases import cli as cases_cli  # noqa: F401 - adds inspection-plan to `credit`
     from credit.demo.cli import demo_cli
+    from credit.grids.cli import grids_cli
     from credit.partners.delivery import WebhookFanout, WebhookSender
     from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
     from credit.ratings.rescoring import RescoringConsumer
     from credit.records.cli import records_cli
 
-    for group in (credit_cli, demo_cli, places_cli, records_cli):
+    for group in (credit_cli, demo_cli, grids_cli, places_cli, records_cli):
         app.cli.add_command(group)
     register_consumer(app, ExpiryConsumer())
     register_consumer(app, RescoringConsumer(str(app.config["CREDIT_RULEBOOK"])))

@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from credit.grids.models import GRID_ENTITY
+from credit.grids.snapshots import grid_snapshots
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
 from credit.records import upserts
@@ -148,6 +150,7 @@ KINDS: tuple[RecordKind, ...] = (
         rated=False,
         public=False,
     ),
+    RecordKind(GRID_ENTITY, "网格", grid_snapshots, rated=False),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS if k.public}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}

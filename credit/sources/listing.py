@@ -1,9 +1,9 @@
 """The ledger for regulators: sources per grid or region, keyset paged by code, and one
 source's detail — inside the user's scope.
 
-Scope follows the supervision rule: a user who is a member of any grid sees the sources of
-their grids and the grids below them; any other regulator sees their region's (everywhere for
-a national administrator).
+Scope is the grids' rule (credit.grids.scope): a user who is a member of any grid sees the
+sources of their grids and the grids below them; any other regulator sees their region's
+(everywhere for a national administrator).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from core.errors import Forbidden, NotFound
 from core.messages import msg
 from core.reference import Region, region_prefix
 from core.users import User
+from credit.grids.lookup import grid_and_descendants
 from credit.grids.models import Grid
+from credit.grids.scope import GridScope, grid_scope, visible_grid
 from credit.records.models import Enterprise
 from credit.sources.models import SOURCE_TYPES, PointSource
 
@@ -67,45 +69,23 @@ class SourcePage:
     grid: Grid | None
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Grid ids the user sees (grid members) or, for anyone else, a region prefix."""
-
-    grids: frozenset[int] | None
-    prefix: str
-
-    def condition(self) -> Any:
-        if self.grids is not None:
-            return PointSource.grid_id.in_(self.grids)
-        return PointSource.region_code.like(self.prefix + "%")
-
-    def covers(self, source: PointSource) -> bool:
-        if self.grids is not None:
-            return source.grid_id in self.grids
-        return source.region_code.startswith(self.prefix)
-
-
-def scope_of(session: Session, user: User) -> Scope:
-    """What ``user`` sees of the ledger."""
-    from credit.grids.lookup import member_grid_ids  # shapely: loaded where grids are used
-
-    grids = member_grid_ids(session, user.id)
-    return Scope(frozenset(grids), "") if grids else Scope(None, user.scope_prefix)
+def _sees(scope: GridScope, source: PointSource) -> bool:
+    """True if ``source`` is inside ``scope`` (the Python form of ``GridScope.where``)."""
+    if scope.grid_ids is not None:
+        return source.grid_id in scope.grid_ids
+    return scope.region_prefix is not None and source.region_code.startswith(scope.region_prefix)
 
 
 def list_sources(
     session: Session, user: User, filters: SourceFilter, limit: int = PAGE_SIZE
 ) -> SourcePage:
     """One page of sources in code order after ``filters.after``, inside the user's scope."""
-    from credit.grids.lookup import grid_and_descendants, grid_by_code
-
     f = filters.cleaned()
-    conds: list[Any] = [scope_of(session, user).condition()]
+    scope = grid_scope(session, user)
+    conds: list[Any] = [scope.where(PointSource.grid_id, PointSource.region_code)]
     grid = None
     if f.grid:
-        grid = grid_by_code(session, f.grid)
-        if grid is None:
-            raise NotFound(msg("未找到网格 %(code)s", code=f.grid))
+        grid = visible_grid(session, user, f.grid)  # NotFound outside the scope too
         conds.append(PointSource.grid_id.in_(grid_and_descendants(session, grid.id)))
     if f.region:
         conds.append(PointSource.region_code.like(region_prefix(f.region) + "%"))
@@ -141,7 +121,7 @@ def source_detail(session: Session, user: User, code: str) -> dict[str, Any]:
     source = session.scalar(select(PointSource).where(PointSource.code == text)) if text else None
     if source is None:
         raise NotFound(msg("未找到污染源 %(code)s", code=text or "-"))
-    if not scope_of(session, user).covers(source):
+    if not _sees(grid_scope(session, user), source):
         raise Forbidden(msg("该污染源不在您的网格或辖区内"))
     return {
         "source": source,

@@ -94,7 +94,10 @@ def test_a_grid_member_sees_only_their_grids_not_a_sibling_grid(session):
     member = create_regulator(session, "officer@example.cn", region="620102")
     add_grid_member(session, mine, member)
     assert [r.source.code for r in list_sources(session, member, SourceFilter()).rows] == ["MINE"]
-    assert list_sources(session, member, SourceFilter(grid="S1")).rows[0].source.code == "MINE"
+    assert list_sources(session, member, SourceFilter(grid="S1-C1")).rows[0].source.code == "MINE"
+    for outside in ("S1", "S1-C2"):  # a grid outside the scope is answered like a missing one
+        with pytest.raises(NotFound):
+            list_sources(session, member, SourceFilter(grid=outside))
     for code in ("SIB", "STREET"):
         with pytest.raises(Forbidden):
             source_detail(session, member, code)
