@@ -1,6 +1,7 @@
 """The registry of public entities: every kind of record (and the rating) once, with what each
 layer needs of it — model, import name and columns, natural key, upsert, public snapshot,
-label, and whether a change can move a rating.
+label, and whether a change can move a rating. A kind with ``public=False`` (the point-source
+ledger) is importable only: it is not an entity of the change feed, exports or webhooks.
 
 Every layer reads this instead of repeating entity names: the importer and the records API
 (``import_kinds``), the change feed and exports (``snapshots``), rescoring
@@ -41,6 +42,8 @@ from credit.records.snapshots import (
     penalty_snapshots,
     permit_snapshots,
 )
+from credit.sources.importing import check_sources, upsert_sources
+from credit.sources.models import PointSource
 
 Snapshots = Callable[[Session, Iterable[str], dt.date], dict[str, Any]]
 
@@ -67,6 +70,8 @@ class RecordKind:
     rated: bool = True
     #: an upheld objection withdraws it (the record no longer counts or shows)
     withdrawable: bool = False
+    #: public: in the change feed, exports and webhooks (False: regulator data, import only)
+    public: bool = True
 
     @property
     def columns(self) -> list[tuple[str, bool, Callable[[str], Any]]]:
@@ -133,9 +138,21 @@ KINDS: tuple[RecordKind, ...] = (
         ("uscc", "year", "pollutant"),
         upserts.upsert_emissions,
     ),
+    RecordKind(
+        "source",
+        "污染源",
+        lambda _session, ids, _today: dict.fromkeys(ids),  # never public
+        PointSource,
+        "sources",
+        ("code",),
+        upsert_sources,
+        check_sources,
+        rated=False,
+        public=False,
+    ),
     RecordKind(GRID_ENTITY, "网格", grid_snapshots, rated=False),
 )
-BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS}
+BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS if k.public}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}
 #: the entities of the change feed, exports and webhooks
 ENTITIES: tuple[str, ...] = tuple(BY_ENTITY)

@@ -155,6 +155,7 @@ def init_app(app: Flask) -> None:
         regulator,
         regulator_credit,
         report_pages,
+        source_pages,
         tipoff_pages,
         tipoff_regulator,
         views,
@@ -174,6 +175,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(info_pages.bp)
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
+    app.register_blueprint(source_pages.bp)
     app.register_blueprint(grid_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)

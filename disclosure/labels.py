@@ -21,6 +21,15 @@ LABELS = (
     _("排放核算"),
     _("举报"),
     _("等级调整"),
+    _("污染源"),
+    # point-source types (credit.sources.models.SOURCE_TYPE_NAMES)
+    _("建筑工地"),
+    _("餐饮"),
+    _("煤场"),
+    _("锅炉"),
+    _("小作坊"),
+    _("企业"),
+    _("其他"),
 )
 
 #: the error page's heading for each status (the status number stays in the page title)

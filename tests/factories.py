@@ -154,3 +154,25 @@ def add_grid_member(session: Session, grid: Any, user: Any, role: str = "officer
     session.add(member)
     session.flush()
     return member
+
+
+def create_source(session: Session, code: str, **overrides: Any) -> Any:
+    """A point source (default: a restaurant in 城关区, in no grid)."""
+    from decimal import Decimal
+
+    from credit.sources.models import PointSource
+
+    values: dict[str, Any] = {
+        "code": code,
+        "name": f"测试餐馆{code}",
+        "type": "restaurant",
+        "latitude": Decimal("36.050000"),
+        "longitude": Decimal("103.820000"),
+        "address": "兰州市城关区测试路1号",
+        "region_code": "620102",
+    }
+    values.update(overrides)
+    source = PointSource(**values)
+    session.add(source)
+    session.flush()
+    return source

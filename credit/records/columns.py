@@ -14,6 +14,7 @@ from core.reference import (
 )
 from credit.records import fields
 from credit.records.rows import RowError
+from credit.sources.columns import COLUMNS as SOURCE_COLUMNS
 
 RATIO = partial(fields.decimal, low=Decimal(0), high=Decimal(1))
 
@@ -111,6 +112,7 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
         ("removal_efficiency", True, RATIO),
         ("operating_rate", True, RATIO),
     ],
+    "sources": SOURCE_COLUMNS,
 }
 
 
