@@ -5,4 +5,5 @@ import credit.grids.models
 import credit.partners.models
 import credit.ratings.models
 import credit.records.models
+import credit.supervision.models
 import credit.tipoffs.models  # noqa: F401
