@@ -234,7 +234,7 @@ def close_case(
 ) -> SupervisionCase:
     """办结: close a verified case (a linked tip-off closes with the case's result)."""
     case = get_case(session, user, code, lock=True)
-    require_status(case, ("verified",), msg("办结"))
+    require_status(case, ("verified",), msg("办结此线索"))
     now = now or utcnow()
     case.closed_at = now
     _move(
