@@ -32,6 +32,7 @@ from core.i18n import page_lang
 from core.users import User
 from core.web import attempt
 from credit.supervision.classes import case_classes
+from credit.supervision.creation import CaseInput, create_case
 from credit.supervision.flow import (
     close_case,
     dispatch_case,
@@ -105,6 +106,50 @@ def queue() -> Any:
         next_url=next_url,
         **_vocab(),
     )
+
+
+NEW_FIELDS = (
+    "origin",
+    "case_class",
+    "description",
+    "latitude",
+    "longitude",
+    "grid_code",
+    "region_code",
+    "point_source_code",
+    "enterprise_uscc",
+)
+
+
+def _tipoff_id(value: str) -> int | None:
+    text = value.strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case() -> Any:
+    """Open a case: a regulator's own finding, or a tip-off handled as a case."""
+    error, form = None, request.form
+    if request.method == "POST":
+        values = {name: form.get(name, "")[:4000] for name in NEW_FIELDS}
+        origin = values.pop("origin")
+        origin = origin if origin in {"regulator", "tipoff"} else "regulator"  # others: not here
+        data = CaseInput(origin=origin, tipoff_id=_tipoff_id(form.get("tipoff_id", "")), **values)
+        case, refused = attempt(create_case, get_session(), _user(), data)
+        if refused is None and case is not None:
+            flash(str(_l("已立案：%(code)s", code=case.code)))
+            return redirect(url_for("regcases.detail", code=case.code), 303)
+        assert refused is not None
+        if refused.status in (403, 404):
+            raise refused
+        error = describe_in(refused, page_lang())
+    return render_template(
+        "disclosure/cases/new.html",
+        error=error,
+        form=form,
+        classes={key: class_name(key) for key in CASE_CLASSES},
+    ), (400 if error else 200)
 
 
 @bp.get("/cases/<code>")

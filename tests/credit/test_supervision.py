@@ -296,3 +296,17 @@ def test_a_monitoring_alert_opens_a_case_without_a_user(app_context, session, wo
     case = _case(session, None, origin="monitoring", case_class="major")
     assert case.created_by is None and case.grid_id == world["west"].id
     assert case.dispatch_due_at == NOW + dt.timedelta(hours=8)
+
+
+def test_the_escalation_consumer_runs_once_an_hour(app, session, world):
+    from credit.supervision.escalation import EscalationConsumer
+
+    case = _case(session, world["region"])
+    session.commit()
+    consumer = EscalationConsumer()
+    with app.app_context():
+        assert consumer.run_once() == 1  # NOW is in the past: the dispatch deadline has passed
+        assert consumer.run_once() == 0  # this hour is done
+    session.commit()
+    session.refresh(case)
+    assert case.handling_grid_id == world["street"].id and case.escalation_level == 1

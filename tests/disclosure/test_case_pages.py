@@ -116,3 +116,96 @@ def test_a_bad_patrol_form_is_shown_again_with_the_problem(
 def test_a_patrol_in_a_sibling_grid_is_forbidden(client, session, grid_world):
     login(client, "officer@example.cn")
     assert _patrol(client, grid_code="PG-S1-E").status_code == 403
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (0, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_tipoff_becomes_a_case_and_evidence_is_uploaded_and_served(client, session, grid_world):
+    import io
+
+    from credit.tipoffs.filing import TipOffInput, file_tipoff
+    from credit.tipoffs.models import TipOff
+
+    with client.application.app_context():
+        filed = file_tipoff(
+            session,
+            TipOffInput(
+                category="air",
+                description="饭店油烟直排到居民楼，气味很重。",
+                location="城关区",
+                region_code="620102",
+                latitude="36.05",
+                longitude="103.82",
+            ),
+        )
+        tipoff_id = filed.tipoff.id
+        session.commit()
+    login(client, "officer@example.cn")
+    page = client.get(f"/regulator/tipoffs/{tipoff_id}").get_data(as_text=True)
+    assert "立为问题线索" in page
+    token = csrf_token(client, "/regulator/cases/new")
+    made = client.post(
+        "/regulator/cases/new",
+        data={"csrf_token": token, "origin": "tipoff", "tipoff_id": str(tipoff_id)},
+    )
+    assert made.status_code == 303, made.get_data(as_text=True)[:1500]
+    code = made.headers["Location"].rsplit("/", 1)[-1]
+    assert (
+        client.post(f"/regulator/cases/{code}/dispatch", data={"csrf_token": token}).status_code
+        == 303
+    )
+    upload = client.post(
+        f"/regulator/cases/{code}/rectify",
+        data={
+            "csrf_token": token,
+            "note": "已安装油烟净化器",
+            "attachments": (io.BytesIO(_jpeg()), "现场.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 303
+    detail = client.get(f"/regulator/cases/{code}").get_data(as_text=True)
+    assert "现场.jpg" in detail
+    session.commit()
+    assert session.scalar(select(TipOff.status).where(TipOff.id == tipoff_id)) == "investigating"
+    from credit.supervision.models import CaseEvidence
+
+    evidence_id = session.scalar(select(CaseEvidence.id))
+    served = client.get(f"/regulator/cases/{code}/evidence/{evidence_id}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert "attachment" in served.headers["Content-Disposition"]
+    served.close()
+    assert client.get(f"/regulator/cases/{code}/evidence/999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ({"case_class": "general", "description": "短"}, "问题描述须为"),
+        ({"case_class": "x", "description": "工地扬尘严重未覆盖"}, "等级须为"),
+        (
+            {
+                "case_class": "general",
+                "description": "工地扬尘严重未覆盖",
+                "latitude": "abc",
+                "longitude": "1",
+            },
+            "须为数字",
+        ),
+        ({"case_class": "general", "description": "工地扬尘严重未覆盖"}, "行政区划代码"),
+    ],
+)
+def test_the_new_case_form_refuses_bad_input(client, session, grid_world, data, text):
+    login(client, "officer@example.cn")
+    token = csrf_token(client, "/regulator/cases/new")
+    response = client.post("/regulator/cases/new", data={"csrf_token": token, **data})
+    assert response.status_code == 400 and text in response.get_data(as_text=True)
+    assert session.scalar(select(SupervisionCase.id)) is None
