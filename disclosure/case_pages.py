@@ -97,8 +97,10 @@ def queue() -> Any:
     )
     result = list_cases(get_session(), _user(), filters)
     f = result.filters
-    query = {"view": f.view, "status": f.status, "class": f.case_class, "page": f.page + 1}
-    next_url = url_for("regcases.queue", **query, **({"overdue": 1} if f.overdue else {}))
+    query: dict[str, Any] = {"view": f.view, "status": f.status, "class": f.case_class}
+    if f.overdue:
+        query["overdue"] = 1
+    next_url = url_for("regcases.queue", page=f.page + 1, **query)
     return render_template(
         "disclosure/cases/queue.html",
         q=result,
@@ -132,7 +134,7 @@ def new_case() -> Any:
     """Open a case: a regulator's own finding, or a tip-off handled as a case."""
     error, form = None, request.form
     if request.method == "POST":
-        values = {name: form.get(name, "")[:4000] for name in NEW_FIELDS}
+        values: dict[str, Any] = {name: form.get(name, "")[:4000] for name in NEW_FIELDS}
         origin = values.pop("origin")
         origin = origin if origin in {"regulator", "tipoff"} else "regulator"  # others: not here
         data = CaseInput(origin=origin, tipoff_id=_tipoff_id(form.get("tipoff_id", "")), **values)
@@ -261,10 +263,11 @@ def new_patrol() -> Any:
             problems=_problems(),
         )
         result, refused = attempt(record_patrol, get_session(), _user(), data)
-        if refused is None:
+        if refused is None and result is not None:
             _patrol, cases = result
             flash(str(_l("已记录巡查，发现问题 %(n)s 个。", n=len(cases))))
             return redirect(url_for("regcases.patrols"), 303)
+        assert refused is not None
         if refused.status in (403, 404):
             raise refused
         error = describe_in(refused, page_lang())
