@@ -110,11 +110,9 @@ def _from_tipoff(
 ) -> TipOff:
     if data.tipoff_id is None:
         raise _refuse("tipoff_id", msg("请指明举报"))
-    if session.scalar(
-        select(SupervisionCase.id).where(SupervisionCase.tipoff_id == data.tipoff_id)
-    ):
+    tipoff = tipoff_for_case(session, user, data.tipoff_id)  # locked: one case per report
+    if session.scalar(select(SupervisionCase.id).where(SupervisionCase.tipoff_id == tipoff.id)):
         raise Conflict(msg("该举报已立为问题线索"))
-    tipoff = tipoff_for_case(session, user, data.tipoff_id)
     values.update(
         description=tipoff.description,
         latitude=values["latitude"] or tipoff.latitude,

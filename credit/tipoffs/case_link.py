@@ -24,7 +24,7 @@ from credit.tipoffs.models import TipOff
 from credit.tipoffs.outcome import conclude_tipoff
 from credit.tipoffs.timeline import add_event
 from credit.tipoffs.vocabulary import FINAL
-from credit.tipoffs.workflow import actor_of, get_tipoff
+from credit.tipoffs.workflow import MAX_ID, actor_of, get_tipoff
 
 #: the tip-off statuses a case may start from
 OPEN_FOR_CASE = ("received", "accepted", "assigned", "investigating")
@@ -36,7 +36,8 @@ def tipoff_for_case(session: Session, user: User | None, tipoff_id: int) -> TipO
     if user is not None:
         tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     else:
-        found = session.get(TipOff, tipoff_id, with_for_update=True) if tipoff_id > 0 else None
+        inside = 0 < tipoff_id <= MAX_ID
+        found = session.get(TipOff, tipoff_id, with_for_update=True) if inside else None
         if found is None:
             raise NotFound(msg("未找到举报 %(id)s", id=tipoff_id))
         tipoff = found
