@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from core.audit import AuditEvent
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from credit.supervision.creation import CaseInput, create_case
 from credit.supervision.escalation import escalate_overdue
@@ -21,7 +22,7 @@ from credit.supervision.flow import (
     report_result,
     verify_case,
 )
-from credit.supervision.models import CaseEvent, CaseEvidence
+from credit.supervision.models import CaseEvent, CaseEvidence, SupervisionCase
 from credit.supervision.queue import CaseFilter, case_detail, list_cases
 from credit.supervision.scope import get_case
 from credit.tipoffs.filing import TipOffInput, file_tipoff
@@ -109,6 +110,21 @@ def test_the_full_flow_runs_from_found_to_closed(app_context, session, world, tm
         .where(CaseEvent.case_id == case.id)
         .order_by(CaseEvent.id)
     ).all()
+    session.commit()  # the audit events join the chain at commit
+    actions = session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.subject == f"case:{case.id}")
+        .order_by(AuditEvent.seq)
+    ).all()
+    assert actions == [
+        "case.create",
+        "case.dispatched",
+        "case.rectifying",
+        "case.evidence",
+        "case.reported",
+        "case.verified",
+        "case.closed",
+    ]
     assert [s[0] for s in steps] == [
         "created",
         "dispatched",
@@ -167,10 +183,21 @@ def test_an_overdue_case_escalates_once_to_the_parent_grids_queue(app_context, s
     assert escalate_overdue(session, late + dt.timedelta(days=30)) == 1  # the next stage
 
 
-def test_escalate_command_runs(runner):
+def test_the_escalate_command_escalates_an_overdue_case(runner, session, world):
+    case = _case(session, world["region"])  # found at NOW: its dispatch deadline has passed
+    session.commit()
     result = runner.invoke(args=["cases", "escalate"])
     assert result.exit_code == 0, result.output
-    assert "0 cases escalated" in result.output
+    assert "1 cases escalated" in result.output
+    again = runner.invoke(args=["cases", "escalate"])
+    assert "0 cases escalated" in again.output
+    session.commit()
+    assert (
+        session.scalar(
+            select(SupervisionCase.escalation_level).where(SupervisionCase.id == case.id)
+        )
+        == 1
+    )
 
 
 def test_a_tipoffs_public_status_follows_its_case(app_context, session, world, tmp_path):
