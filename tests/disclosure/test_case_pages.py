@@ -209,3 +209,37 @@ def test_the_new_case_form_refuses_bad_input(client, session, grid_world, data, 
     response = client.post("/regulator/cases/new", data={"csrf_token": token, **data})
     assert response.status_code == 400 and text in response.get_data(as_text=True)
     assert session.scalar(select(SupervisionCase.id)) is None
+
+
+def test_odd_input_never_gives_a_server_error(client, session, grid_world):
+    login(client, "officer@example.cn")
+    _patrol(client)
+    code = session.scalar(select(SupervisionCase.code))
+    token = csrf_token(client, "/regulator/cases")
+    for path in (
+        "/regulator/cases?page=abc&class=%00&status=%E4%B8%AD&view=x&overdue=yes",
+        "/regulator/cases?page=99999999999",
+        "/regulator/cases/" + "X" * 500,
+        f"/regulator/cases/{code.lower()}",
+        "/regulator/patrols?x=%FF",
+    ):
+        assert client.get(path).status_code < 500, path
+    for action, data in (
+        ("verify", {"passed": "maybe"}),
+        ("report", {"result": "结果" * 3000, "substantiated": "yes"}),
+        ("rectify", {"note": "\u0000\ufffd"}),
+        ("place", {"grid_code": "网格" * 50}),
+    ):
+        response = client.post(
+            f"/regulator/cases/{code}/{action}", data={"csrf_token": token, **data}
+        )
+        assert response.status_code < 500, action
+    odd = _patrol(client, **{"problem-0-latitude": "NaN", "problem-0-longitude": "Infinity"})
+    assert odd.status_code == 400
+    assert (
+        client.post(
+            "/regulator/cases/new",
+            data={"csrf_token": token, "origin": "tipoff", "tipoff_id": "999999999"},
+        ).status_code
+        == 404
+    )
