@@ -1,5 +1,5 @@
-"""All business logic, as feature packages: records, ratings, cases, tipoffs, grids,
-supervision, partners, demo.
+"""All business logic, as feature packages: records, ratings, cases, tipoffs, partners, grids,
+places, supervision, demo.
 
 ``init_app`` wires the packages' commands and change-log consumers into the app.
 """
@@ -14,7 +14,9 @@ def init_app(app: Flask) -> None:
     from core.consumers import register_consumer
     from credit.cases import cli as cases_cli  # noqa: F401 - adds inspection-plan to `credit`
     from credit.demo.cli import demo_cli
+    from credit.grids.cli import grids_cli
     from credit.partners.delivery import WebhookFanout, WebhookSender
+    from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
     from credit.ratings.expiry import ExpiryConsumer
     from credit.ratings.rescoring import RescoringConsumer
@@ -24,7 +26,7 @@ def init_app(app: Flask) -> None:
     from credit.supervision.escalation import EscalationConsumer
 
     case_classes()  # a bad case-class file stops the app here, not at the first case
-    for group in (credit_cli, demo_cli, records_cli, supervision_cli):
+    for group in (credit_cli, demo_cli, grids_cli, places_cli, records_cli, supervision_cli):
         app.cli.add_command(group)
     register_consumer(app, ExpiryConsumer())
     register_consumer(app, RescoringConsumer(str(app.config["CREDIT_RULEBOOK"])))

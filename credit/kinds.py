@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from credit.grids.models import GRID_ENTITY
+from credit.grids.snapshots import grid_snapshots
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
 from credit.records import upserts
@@ -131,6 +133,7 @@ KINDS: tuple[RecordKind, ...] = (
         ("uscc", "year", "pollutant"),
         upserts.upsert_emissions,
     ),
+    RecordKind(GRID_ENTITY, "网格", grid_snapshots, rated=False),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}

@@ -150,6 +150,7 @@ def init_app(app: Flask) -> None:
         case_pages,
         credit_pages,
         feeds,
+        grid_pages,
         info_pages,
         mfa_pages,
         regulator,
@@ -175,6 +176,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.register_blueprint(case_pages.bp)
+    app.register_blueprint(grid_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -28,6 +28,8 @@ from core.db import Base, UTCDateTime, enum_check, utcnow
 #: member roles, in the order a grid's team lists them (CONTRACT: `grids assign --role`)
 GRID_ROLES = ("leader", "officer", "assistant", "volunteer")
 GRID_LEVELS = (1, 2, 3, 4)
+#: the change-log entity of a grid (its public id is the code)
+GRID_ENTITY = "grid"
 
 
 class Grid(Base):

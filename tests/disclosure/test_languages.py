@@ -17,6 +17,7 @@ import pytest
 
 from tests.browser.test_pages import _public_paths
 from tests.disclosure.conftest import csrf_token
+from tests.factories import create_grid
 from tests.language_check import PENDING_PAGES, language_problems
 from tests.security.test_routes import PUBLIC_EXACT
 
@@ -256,9 +257,14 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
     )
     assert filed.status_code == 302
     admin = make_regulator(session, "admin@example.cn", region="620000", role="admin")
+    street = create_grid(session, "ZY", name="张掖路街道")
+    create_grid(session, "ZY-01", parent=street, name="金塔巷社区")
+    session.commit()
     login(client, admin.email)
     problems = []
     for path in (
+        "/regulator/grids/",
+        "/regulator/grids/ZY",
         "/regulator/",
         "/regulator/todo",
         "/regulator/cases",
