@@ -148,3 +148,46 @@ def get_evidence(session: Session, user: User, code: str, evidence_id: int) -> C
     if item is None or item.case_id != case.id:
         raise NotFound(msg("未找到证据文件 %(id)s", id=evidence_id))
     return item
+
+
+@dataclass(frozen=True)
+class CasePoint:
+    """An open case on a map: where, which class, how old, whether overdue."""
+
+    code: str
+    case_class: str
+    status: str
+    latitude: float
+    longitude: float
+    age_days: int
+    overdue: bool
+
+
+def open_case_points(
+    session: Session, user: User, now: dt.datetime | None = None, limit: int = 5000
+) -> list[CasePoint]:
+    """Open cases in the user's scope that have coordinates (for the regulators' map)."""
+    now = now or utcnow()
+    stmt = (
+        select(SupervisionCase)
+        .where(
+            scope_of(session, user).condition(),
+            SupervisionCase.status.in_(OPEN),
+            SupervisionCase.latitude.is_not(None),
+            SupervisionCase.longitude.is_not(None),
+        )
+        .order_by(SupervisionCase.id)
+        .limit(limit)
+    )
+    return [
+        CasePoint(
+            c.code,
+            c.case_class,
+            c.status,
+            float(c.latitude or 0),
+            float(c.longitude or 0),
+            (now - c.created_at).days,
+            is_overdue(c, now),
+        )
+        for c in session.scalars(stmt)
+    ]

@@ -337,3 +337,16 @@ def test_the_escalation_consumer_runs_once_an_hour(app, session, world):
     session.commit()
     session.refresh(case)
     assert case.handling_grid_id == world["street"].id and case.escalation_level == 1
+
+
+def test_open_case_points_are_the_scoped_open_cases_with_coordinates(app_context, session, world):
+    from credit.supervision.queue import open_case_points
+
+    case = _case(session, world["region"])
+    _case(session, world["region"], latitude="", longitude="", region_code="620102")
+    later = NOW + dt.timedelta(days=2)
+    points = open_case_points(session, world["west1"], later)
+    assert [(p.code, p.latitude, p.longitude, p.age_days, p.overdue) for p in points] == [
+        (case.code, 36.05, 103.82, 2, True)
+    ]
+    assert open_case_points(session, world["east1"], later) == []
