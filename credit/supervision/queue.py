@@ -24,6 +24,8 @@ from credit.supervision.models import (
     SupervisionCase,
 )
 from credit.supervision.scope import get_case, scope_of
+from credit.tipoffs.models import TipOff
+from credit.tipoffs.workflow import in_scope
 
 PAGE_SIZE = 50
 OPEN = ("found", "dispatched", "rectifying", "reported", "verified")
@@ -138,7 +140,17 @@ def case_detail(
         "due": stage_due(case),
         "overdue": is_overdue(case, now),
         "may_verify": case.status == "reported" and case.reported_by != user.id,
+        "tipoff": _visible_tipoff(session, user, case),
     }
+
+
+def _visible_tipoff(session: Session, user: User, case: SupervisionCase) -> dict[str, Any] | None:
+    """The case's tip-off (id and tracking code only) when the user may open it on the
+    tip-off pages (its region); the case page itself never carries reporter fields."""
+    tipoff = session.get(TipOff, case.tipoff_id) if case.tipoff_id else None
+    if tipoff is None or not in_scope(user, tipoff.region_code):
+        return None
+    return {"id": tipoff.id, "tracking_code": tipoff.tracking_code}
 
 
 def get_evidence(session: Session, user: User, code: str, evidence_id: int) -> CaseEvidence:

@@ -173,7 +173,7 @@ def test_a_tipoff_becomes_a_case_and_evidence_is_uploaded_and_served(client, ses
     )
     assert upload.status_code == 303
     detail = client.get(f"/regulator/cases/{code}").get_data(as_text=True)
-    assert "现场.jpg" in detail
+    assert "现场.jpg" in detail and f"/regulator/tipoffs/{tipoff_id}" in detail
     session.commit()
     assert session.scalar(select(TipOff.status).where(TipOff.id == tipoff_id)) == "investigating"
     from credit.supervision.models import CaseEvidence
