@@ -1,4 +1,5 @@
-"""All business logic, as feature packages: records, ratings, cases, tipoffs, partners, grids, demo.
+"""All business logic, as feature packages: records, ratings, cases, tipoffs, partners, grids,
+places, supervision, demo.
 
 ``init_app`` wires the packages' commands and change-log consumers into the app.
 """
@@ -20,10 +21,15 @@ def init_app(app: Flask) -> None:
     from credit.ratings.expiry import ExpiryConsumer
     from credit.ratings.rescoring import RescoringConsumer
     from credit.records.cli import records_cli
+    from credit.supervision.classes import case_classes
+    from credit.supervision.cli import cases_cli as supervision_cli
+    from credit.supervision.escalation import EscalationConsumer
 
-    for group in (credit_cli, demo_cli, grids_cli, places_cli, records_cli):
+    case_classes()  # a bad case-class file stops the app here, not at the first case
+    for group in (credit_cli, demo_cli, grids_cli, places_cli, records_cli, supervision_cli):
         app.cli.add_command(group)
     register_consumer(app, ExpiryConsumer())
     register_consumer(app, RescoringConsumer(str(app.config["CREDIT_RULEBOOK"])))
     register_consumer(app, WebhookFanout())
     register_consumer(app, WebhookSender())
+    register_consumer(app, EscalationConsumer())

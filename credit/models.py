@@ -6,4 +6,5 @@ import credit.partners.models
 import credit.ratings.models
 import credit.records.models
 import credit.sources.models
+import credit.supervision.models
 import credit.tipoffs.models  # noqa: F401

@@ -147,6 +147,7 @@ def init_app(app: Flask) -> None:
     from disclosure import (
         account_pages,
         admin,
+        case_pages,
         credit_pages,
         feeds,
         grid_pages,
@@ -176,6 +177,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.register_blueprint(source_pages.bp)
+    app.register_blueprint(case_pages.bp)
     app.register_blueprint(grid_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)

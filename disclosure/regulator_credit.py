@@ -137,7 +137,7 @@ def decide(adjustment_id: int, verdict: str) -> Any:
     )
 
 
-@bp.get("/cases")
+@bp.get("/todo")
 @login_required
 def cases() -> Any:
     """Pending adjustments, open objections and repair applications in my region."""

@@ -166,23 +166,34 @@ def store_attachments(
     if existing + len(files) > MAX_FILES:
         message = msg("每件举报最多 %(n)s 个附件", n=MAX_FILES)
         raise Invalid(message, {"attachments": [message]})
+    rows = [
+        Attachment(
+            tipoff_id=tipoff_id,
+            filename=item.filename,
+            content_type=item.content_type,
+            size_bytes=len(item.data),
+            sha256=item.sha256,
+            storage_name=name,
+        )
+        for item, name in write_prepared(session, files, upload_dir)
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def write_prepared(
+    session: Session, files: Sequence[PreparedFile], upload_dir: str
+) -> list[tuple[PreparedFile, str]]:
+    """Write cleaned files durably under random names (each with its storage name); a
+    rollback of ``session``'s transaction deletes them again. Any feature's uploads (tip-off
+    attachments, case evidence) are stored through here."""
     directory = Path(upload_dir)
-    rows = []
+    stored = []
     for item in files:
         name = _write(directory, item.data, item.extension)
         session.info.setdefault(NEW_FILES, []).append(str(directory / name))
-        rows.append(
-            Attachment(
-                tipoff_id=tipoff_id,
-                filename=item.filename,
-                content_type=item.content_type,
-                size_bytes=len(item.data),
-                sha256=item.sha256,
-                storage_name=name,
-            )
-        )
-    session.add_all(rows)
-    return rows
+        stored.append((item, name))
+    return stored
 
 
 def attachment_path(upload_dir: str, storage_name: str) -> Path:

@@ -30,9 +30,14 @@ def _random(n: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(n))
 
 
+def random_code(prefix: str) -> str:
+    """A human code such as ``JB-7K3M9-QX2WD``: the prefix and 50 random bits."""
+    return f"{prefix}-{_random(5)}-{_random(5)}"
+
+
 def new_tracking_code() -> str:
     """A tracking code such as ``JB-7K3M9-QX2WD`` (50 random bits)."""
-    return f"JB-{_random(5)}-{_random(5)}"
+    return random_code("JB")
 
 
 def new_secret() -> str:

@@ -85,7 +85,11 @@ class TipOffInput:
     triage_code: str | None = None
 
 
-def _coordinate(value: Any, limit: int, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+def parse_coordinate(
+    value: Any, limit: int, field: str, errors: dict[str, list[str]]
+) -> Decimal | None:
+    """A latitude or longitude (limit 90 or 180) as a Decimal of 6 places; None when blank;
+    a problem goes into ``errors[field]``."""
     if value is None or clean_text(value) == "":
         return None
     try:
@@ -181,8 +185,8 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
     values["location"] = clean_text(data.location)
     if not 1 <= len(values["location"]) <= 300:
         errors["location"] = [msg("须填写发生地点（300 字以内）")]
-    values["latitude"] = _coordinate(data.latitude, 90, "latitude", errors)
-    values["longitude"] = _coordinate(data.longitude, 180, "longitude", errors)
+    values["latitude"] = parse_coordinate(data.latitude, 90, "latitude", errors)
+    values["longitude"] = parse_coordinate(data.longitude, 180, "longitude", errors)
     if (
         (values["latitude"] is None) != (values["longitude"] is None)
         and not errors.get("latitude")

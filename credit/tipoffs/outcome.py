@@ -86,6 +86,22 @@ def close_tipoff(
 ) -> TipOff:
     """Close with a public outcome; substantiated reports against an enterprise count."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
+    return conclude_tipoff(
+        session, user, tipoff, outcome=outcome, substantiated=substantiated, now=now
+    )
+
+
+def conclude_tipoff(
+    session: Session,
+    user: User,
+    tipoff: TipOff,
+    *,
+    outcome: str,
+    substantiated: bool,
+    now: dt.datetime | None = None,
+) -> TipOff:
+    """Close a tip-off the caller has found in scope (:func:`close_tipoff`, or the case that
+    handled it: ``credit.tipoffs.case_link``)."""
     require_status(tipoff, HANDLING, msg("办结"))
     if not isinstance(substantiated, bool):
         message = msg("请说明举报是否属实")

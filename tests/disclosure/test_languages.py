@@ -266,7 +266,10 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/grids/",
         "/regulator/grids/ZY",
         "/regulator/",
+        "/regulator/todo",
         "/regulator/cases",
+        "/regulator/patrols",
+        "/regulator/patrols/new",
         f"/regulator/enterprises/{uscc}",
         "/regulator/plans",
         "/regulator/simulate?rulebook=jiangsu-12",
@@ -274,6 +277,6 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
     ):
         problems += [f"{path}: {p}" for p in _check(client, path, lang)]
     assert not problems, "\n".join(problems)
-    cases = client.get(f"/regulator/cases?lang={lang}").get_data(as_text=True)
+    cases = client.get(f"/regulator/todo?lang={lang}").get_data(as_text=True)
     label = "Administrative penalty" if lang == "en" else "行政处罚"
     assert f"{label} {penalty_id}<br>" in cases  # the objection's target, not "penalty 1"

@@ -63,16 +63,16 @@ def test_four_eyes_through_the_pages(client, session, regulator):
     login(client, regulator.email)
     assert _propose(client, ent).status_code == 302
     adj = session.scalar(select(RatingAdjustment))
-    token = csrf_token(client, "/regulator/cases")
+    token = csrf_token(client, "/regulator/todo")
     client.post(f"/regulator/adjustments/{adj.id}/approve", data={"csrf_token": token})
     session.rollback()
     assert adj.status == "proposed"  # refused: own proposal
     with client.session_transaction() as s:
         s.clear()
     assert login(client, colleague.email).status_code == 302
-    page = client.get("/regulator/cases")
+    page = client.get("/regulator/todo")
     assert page.status_code == 200, page.get_data(as_text=True)[-800:]
-    token = csrf_token(client, "/regulator/cases")
+    token = csrf_token(client, "/regulator/todo")
     assert (
         client.post(
             f"/regulator/adjustments/{adj.id}/approve", data={"csrf_token": token}
@@ -119,5 +119,5 @@ def test_cases_page_lists_objections_and_repairs(client, session, regulator):
     )
     session.commit()
     login(client, regulator.email)
-    text = client.get("/regulator/cases").get_data(as_text=True)
+    text = client.get("/regulator/todo").get_data(as_text=True)
     assert "处罚对象有误" in text and penalty.decision_no in text
