@@ -1,0 +1,211 @@
+"""What a map shows the area of: a region (GB/T 2260 code) or a grid, with its outline, the
+grids drawn inside it and the viewport, projected and simplified once and cached.
+
+A region's outline comes from the administrative boundaries (``credit.places.boundaries``)
+when they are installed, else from its first-level grids, else from the box around its
+enterprises' coordinates. The cache key holds what the outline was drawn from (the grids'
+count and last change), so an imported or edited grid is drawn anew on the next request.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.reference import Region, region_path, region_prefix
+from credit.grids.models import Grid
+from credit.maps.geometry import (
+    BBox,
+    Polygon,
+    Viewport,
+    contains,
+    fit,
+    pad,
+    polygons_bbox,
+    polygons_of,
+    polygons_path,
+)
+from credit.records.models import Enterprise
+
+#: what an outline was drawn from
+OUTLINE_SOURCES = ("boundary", "grids", "grid", "points")
+CACHE_SIZE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class GridShape:
+    """A grid drawn on a map: its code, name and projected outline."""
+
+    code: str
+    name: str
+    level: int
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class MapArea:
+    """The area of one map, projected."""
+
+    kind: str  # "region" | "grid"
+    code: str
+    #: the area's name (region names with their parents: 甘肃省兰州市城关区)
+    name: str
+    region_code: str
+    #: one of OUTLINE_SOURCES
+    source: str
+    viewport: Viewport
+    #: the outline as one SVG path ("" when only the box of the points is known)
+    outline: str
+    grids: tuple[GridShape, ...]
+    #: the longitude/latitude box the viewport shows (symbols outside it are not drawn)
+    bbox: BBox
+    #: the outline in longitude/latitude (grid maps select their points with it)
+    polygons: tuple[Polygon, ...] = field(default=(), repr=False)
+
+    def covers(self, lon: float, lat: float) -> bool:
+        """True if (lon, lat) belongs on this map: inside a grid's outline, or inside the
+        region's box (a point just over a county's border is shown where it is)."""
+        if self.kind == "grid":
+            return contains(self.polygons, lon, lat)
+        west, south, east, north = self.bbox
+        return west <= lon <= east and south <= lat <= north
+
+
+_cache: dict[tuple[Any, ...], MapArea] = {}
+_lock = threading.Lock()
+
+
+def _cached(key: tuple[Any, ...], build: Callable[[], MapArea | None]) -> MapArea | None:
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    area = build()
+    if area is not None:
+        with _lock:
+            if len(_cache) >= CACHE_SIZE:
+                _cache.clear()
+            _cache[key] = area
+    return area
+
+
+def clear_cache() -> None:
+    """Forget every projected outline (tests; a boundary data update)."""
+    with _lock:
+        _cache.clear()
+
+
+def boundary_polygons(code: str) -> list[Polygon]:
+    """The region's administrative boundary from ``credit.places.boundaries`` ([] while that
+    package is not installed or has no boundary for the code)."""
+    try:
+        boundaries: Any = importlib.import_module("credit.places.boundaries")
+    except ImportError:
+        return []
+    return polygons_of(boundaries.region_polygon(code))
+
+
+def _grid_shapes(grids: list[Grid], viewport: Viewport) -> tuple[GridShape, ...]:
+    shapes = []
+    for grid in grids:
+        path = polygons_path(polygons_of(grid.geometry), viewport)
+        if path:
+            shapes.append(GridShape(grid.code, grid.name, grid.level, path))
+    return tuple(shapes)
+
+
+def _stamp(session: Session, *conditions: Any) -> tuple[Any, ...]:
+    count, changed = session.execute(
+        select(func.count(Grid.id), func.max(Grid.updated_at)).where(*conditions)
+    ).one()
+    return count, changed
+
+
+def _points_bbox(session: Session, prefix: str) -> BBox | None:
+    row = session.execute(
+        select(
+            func.min(Enterprise.longitude),
+            func.min(Enterprise.latitude),
+            func.max(Enterprise.longitude),
+            func.max(Enterprise.latitude),
+        ).where(Enterprise.region_code.startswith(prefix), Enterprise.latitude.is_not(None))
+    ).one()
+    if row[0] is None:
+        return None
+    west, south, east, north = (float(v) for v in row)
+    return west, south, east, north
+
+
+def region_area(session: Session, region: Region) -> MapArea | None:
+    """The map area of ``region``, or None when nothing locates it (no boundary, no grids,
+    no enterprise with coordinates)."""
+    prefix = region_prefix(region.code)
+    top = (
+        (Grid.region_code == region.code)
+        if region.level == 3
+        else Grid.region_code.startswith(prefix)
+    )
+    grid_where = (top, Grid.level == 1)
+    stamp = _stamp(session, *grid_where)
+    name = "".join(r.name for r in region_path(session, region.code))
+    polygons = boundary_polygons(region.code)
+    points = None if polygons or stamp[0] else _points_bbox(session, prefix)
+    key = ("region", region.code, stamp, bool(polygons), points)
+
+    def build() -> MapArea | None:
+        grids = list(session.scalars(select(Grid).where(*grid_where).order_by(Grid.code)))
+        source = "boundary" if polygons else "grids" if grids else "points"
+        outline = polygons or [p for g in grids for p in polygons_of(g.geometry)]
+        bbox = polygons_bbox(outline) if outline else points
+        if bbox is None:
+            return None
+        bbox = pad(bbox, 0.03 if outline else 0.08)
+        viewport = fit(bbox)
+        return MapArea(
+            kind="region",
+            code=region.code,
+            name=name,
+            region_code=region.code,
+            source=source,
+            viewport=viewport,
+            outline=polygons_path(polygons, viewport) if polygons else "",
+            grids=_grid_shapes(grids, viewport),
+            bbox=bbox,
+        )
+
+    return _cached(key, build)
+
+
+def grid_area(session: Session, grid: Grid) -> MapArea | None:
+    """The map area of ``grid``: its outline with its child grids; None for a grid whose
+    geometry holds no polygon."""
+    child_where = (Grid.parent_id == grid.id,)
+    key = ("grid", grid.code, grid.updated_at, _stamp(session, *child_where))
+
+    def build() -> MapArea | None:
+        polygons = polygons_of(grid.geometry)
+        bbox = polygons_bbox(polygons)
+        if bbox is None:
+            return None
+        bbox = pad(bbox, 0.03)
+        viewport = fit(bbox)
+        children = list(session.scalars(select(Grid).where(*child_where).order_by(Grid.code)))
+        return MapArea(
+            kind="grid",
+            code=grid.code,
+            name=grid.name,
+            region_code=grid.region_code,
+            source="grid",
+            viewport=viewport,
+            outline=polygons_path(polygons, viewport),
+            grids=_grid_shapes(children, viewport),
+            bbox=bbox,
+            polygons=tuple(polygons),
+        )
+
+    return _cached(key, build)
