@@ -77,27 +77,46 @@ class MapArea:
         return west <= lon <= east and south <= lat <= north
 
 
-_cache: dict[tuple[Any, ...], MapArea] = {}
-_lock = threading.Lock()
+class BoundedCache:
+    """A thread-safe dict of at most ``size`` entries (emptied when full: entries are cheap to
+    rebuild and keys carry what they were built from, so nothing is ever stale)."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: Any, build: Callable[[], Any]) -> Any:
+        found = self._items.get(key)
+        if found is not None:
+            return found
+        value = build()
+        if value is not None:
+            with self._lock:
+                if len(self._items) >= self.size:
+                    self._items.clear()
+                self._items[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_areas = BoundedCache()
+#: every cache of the maps package (``clear_cache`` empties them all)
+CACHES = [_areas]
 
 
 def _cached(key: tuple[Any, ...], build: Callable[[], MapArea | None]) -> MapArea | None:
-    found = _cache.get(key)
-    if found is not None:
-        return found
-    area = build()
-    if area is not None:
-        with _lock:
-            if len(_cache) >= CACHE_SIZE:
-                _cache.clear()
-            _cache[key] = area
-    return area
+    found: MapArea | None = _areas.get_or_build(key, build)
+    return found
 
 
 def clear_cache() -> None:
-    """Forget every projected outline (tests; a boundary data update)."""
-    with _lock:
-        _cache.clear()
+    """Forget every projected outline and cached layer (tests; a boundary data update)."""
+    for cache in CACHES:
+        cache.clear()
 
 
 def boundary_polygons(code: str) -> list[Polygon]:

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.changelog import last_seq
+from core.clock import today
 from core.errors import Forbidden, NotFound
 from core.messages import Msg, msg
 from core.reference import Region, region_code_problem, region_path
 from core.users import User
 from credit.grids.models import Grid
-from credit.maps.areas import MapArea, grid_area, region_area
+from credit.maps.areas import CACHES, BoundedCache, MapArea, grid_area, region_area
 from credit.maps.layers import PUBLIC_LAYERS, REGULATOR_LAYERS, Layer, LayerSource
 from credit.records.listing import RegionCount, browse_regions
+from credit.tipoffs.models import TipOffEvent
 
 #: the most grids a regulator's picker lists
 MAX_GRID_CHOICES = 500
@@ -46,8 +49,32 @@ class GridMap:
     choices: list[Grid] = field(default_factory=list)
 
 
+_public_layers = BoundedCache()
+CACHES.append(_public_layers)
+
+
 def _draw(session: Session, area: MapArea | None, sources: tuple[LayerSource, ...]) -> list[Layer]:
     return [source(session, area) for source in sources] if area is not None else []
+
+
+def _draw_public(session: Session, area: MapArea | None) -> list[Layer]:
+    """The public layers of ``area``, cached until the data they show changes: every public
+    write moves the change log's seq, every tip-off step adds a timeline event, and the date
+    moves the 90-day window of tip-offs (and ratings' validity)."""
+    if area is None:
+        return []
+    key = (
+        area.kind,
+        area.code,
+        area.bbox,
+        last_seq(session),
+        session.scalar(select(func.max(TipOffEvent.id))),
+        today(),
+    )
+    layers: list[Layer] = _public_layers.get_or_build(
+        key, lambda: _draw(session, area, PUBLIC_LAYERS)
+    )
+    return layers
 
 
 def region_map(session: Session, code: str) -> RegionMap:
@@ -66,7 +93,7 @@ def region_map(session: Session, code: str) -> RegionMap:
         region,
         region_path(session, region.code),
         area,
-        _draw(session, area, PUBLIC_LAYERS),
+        _draw_public(session, area),
         children,
     )
 

@@ -27,7 +27,7 @@ from credit.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN, LEVELS, UNRATED
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise
 from credit.tipoffs.models import TipOff
-from credit.tipoffs.public import MAX_SPAN_DAYS, coarse, summarize
+from credit.tipoffs.public import MAX_SPAN_DAYS, coarse
 from credit.tipoffs.vocabulary import CATEGORY_NAMES, FINAL, SEVERITY_NAMES, STATUS_NAMES, named
 
 #: the most symbols one layer draws (a province's enterprises are a list, not a map)
@@ -145,18 +145,23 @@ def enterprise_layer(session: Session, area: MapArea) -> Layer:
     if area.kind == "region":
         stmt = stmt.where(in_region)
     symbols = []
+    #: each level's tooltip with a placeholder for the name (one translation per level)
+    titles = {
+        mark: msg("%(name)s：%(level)s", name="\x00", level=MARKS[mark].label)
+        for mark in (*LEVELS, UNRATED)
+    }
     for uscc, name, longitude, latitude, level in session.execute(stmt):
         lon, lat = float(longitude or 0), float(latitude or 0)  # never NULL: the box
         if not area.covers(lon, lat):
             continue
         mark = level if level in MARKS else UNRATED
-        label = MARKS[mark].label
+        label, title = MARKS[mark].label, titles[mark]
         symbols.append(
             Symbol(
                 lon,
                 lat,
                 mark,
-                msg("%(name)s：%(level)s", name=name, level=label),
+                Msg(title.zh.replace("\x00", name), title.en.replace("\x00", name)),
                 (label,),
                 name,
                 ("enterprise", uscc),
@@ -181,9 +186,23 @@ def enterprise_layer(session: Session, area: MapArea) -> Layer:
     )
 
 
-def _tipoffs_in(session: Session, area: MapArea, *conditions: Any) -> list[TipOff]:
+#: what the tip-off layers read: none of the reporter's fields, words or exact place shown
+_TIPOFF_COLUMNS = (
+    TipOff.id,
+    TipOff.tracking_code,
+    TipOff.category,
+    TipOff.status,
+    TipOff.severity,
+    TipOff.latitude,
+    TipOff.longitude,
+    TipOff.created_at,
+    TipOff.due_at,
+)
+
+
+def _tipoffs_in(session: Session, area: MapArea, *conditions: Any) -> list[Any]:
     stmt = (
-        select(TipOff)
+        select(*_TIPOFF_COLUMNS)
         .where(
             TipOff.placement != "unplaced",
             *_bbox_conditions(area, TipOff.longitude, TipOff.latitude),
@@ -194,31 +213,30 @@ def _tipoffs_in(session: Session, area: MapArea, *conditions: Any) -> list[TipOf
     )
     if area.kind == "region":
         stmt = stmt.where(TipOff.region_code.startswith(region_prefix(area.region_code)))
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt))
 
 
 def tipoff_layer(session: Session, area: MapArea) -> Layer:
     """Public tip-offs of the last 90 days, at their public (rounded, ≈100 m) coordinates,
-    with only what their public summary says: category, status, date received."""
+    with only what their public summary (``credit.tipoffs.public``) says too: category,
+    status, date received, tracking code."""
     since = utcnow() - dt.timedelta(days=MAX_SPAN_DAYS)
     symbols = []
-    for t in summarize(session, _tipoffs_in(session, area, TipOff.created_at >= since)):
-        if t.latitude is None or t.longitude is None:
-            continue
-        lon, lat = float(t.longitude), float(t.latitude)
-        if not area.covers(lon, lat):
+    for t in _tipoffs_in(session, area, TipOff.created_at >= since):
+        lat, lon = coarse(t.latitude), coarse(t.longitude)  # the public summary's rounding
+        if lat is None or lon is None or not area.covers(float(lon), float(lat)):
             continue
         category = named(CATEGORY_NAMES.get(t.category, t.category))
         status = named(STATUS_NAMES.get(t.status, t.status))
-        received = local_date(t.received_at).isoformat()
+        received = local_date(t.created_at).isoformat()
         title = msg("举报（%(category)s）：%(status)s", category=category, status=status)
         symbols.append(
             Symbol(
-                lon,
-                lat,
-                "tipoff-closed" if t.closed else "tipoff",
+                float(lon),
+                float(lat),
+                "tipoff-closed" if t.status in FINAL else "tipoff",
                 title,
-                (category, status, received, f"{t.latitude}, {t.longitude}"),
+                (category, status, received, f"{lat}, {lon}"),
                 t.tracking_code,
             )
         )
