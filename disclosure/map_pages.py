@@ -117,7 +117,7 @@ def grid() -> Any:
     user = current_user()
     assert user is not None
     found = grid_map(get_session(), user, request.args.get("grid", "", type=str))
-    title = msg("网格 %(name)s 地图", name=found.grid.name) if found.grid else msg("网格地图")
+    title = msg("%(name)s地图", name=found.grid.name) if found.grid else msg("网格地图")
     drawing, rows = _render(found, title)
     return render_template(
         "disclosure/regulator/map.html",

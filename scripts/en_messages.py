@@ -879,7 +879,6 @@ EN = {
     "已过天数": "Days since received",
     "%(name)s地图": "Map of %(name)s",
     "地图": "Map",
-    "网格 %(name)s 地图": "Map of grid %(name)s",
     "网格地图": "Grid map",
     "地图上的每个标记都列在下方的表格中。": "Every marker on the map is listed in the tables below.",
     "图例": "Legend",
