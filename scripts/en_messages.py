@@ -859,6 +859,11 @@ EN = {
     "核对": "Check",
     "报告反映出具当日的信用档案；最新情况以企业页面为准。": "A report shows the credit file on the day it was issued; the enterprise page shows the latest.",
     "报告上印的验证码（16 位，如 7K3M-QX2A-9P4D-H8WN）": "The verification code printed on the report (16 characters, e.g. 7K3M-QX2A-9P4D-H8WN)",
+    # places (credit/places, openapi/places.py, the place-mismatch page)
+    "纬度须为 −90 到 90 之间的数字": "latitude must be a number from −90 to 90",
+    "经度须为 −180 到 180 之间的数字": "longitude must be a number from −180 to 180",
+    "坐标系须为 %(names)s 之一": "the coordinate system must be one of %(names)s",
+    "该位置不在中国境内（或不在任何县级行政区内）": "this place is outside China (or in no county)",
 }
 
 
