@@ -897,6 +897,11 @@ EN = {
     "选择网格": "Choose a grid",
     "您的管辖区域内尚未划定网格。": "No grids have been drawn in your region yet.",
     "该网格没有可绘制的边界。": "This grid has no boundary to draw.",
+    # places (credit/places, openapi/places.py, the place-mismatch page)
+    "纬度须为 −90 到 90 之间的数字": "latitude must be a number from −90 to 90",
+    "经度须为 −180 到 180 之间的数字": "longitude must be a number from −180 to 180",
+    "坐标系须为 %(names)s 之一": "the coordinate system must be one of %(names)s",
+    "该位置不在中国境内（或不在任何县级行政区内）": "this place is outside China (or in no county)",
 }
 
 
