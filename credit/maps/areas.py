@@ -104,8 +104,10 @@ class BoundedCache:
 
 
 _areas = BoundedCache()
+#: boundary outlines by region code (static data: only ever filled)
+_boundaries = BoundedCache(4096)
 #: every cache of the maps package (``clear_cache`` empties them all)
-CACHES = [_areas]
+CACHES = [_areas, _boundaries]
 
 
 def _cached(key: tuple[Any, ...], build: Callable[[], MapArea | None]) -> MapArea | None:
@@ -121,7 +123,12 @@ def clear_cache() -> None:
 
 def boundary_polygons(code: str) -> list[Polygon]:
     """The region's administrative boundary from ``credit.places.boundaries`` ([] while that
-    package is not installed or has no boundary for the code)."""
+    package is not installed or has no boundary for the code); read once per process."""
+    found: tuple[Polygon, ...] = _boundaries.get_or_build(code, lambda: tuple(_read_boundary(code)))
+    return list(found)
+
+
+def _read_boundary(code: str) -> list[Polygon]:
     try:
         boundaries: Any = importlib.import_module("credit.places.boundaries")
     except ImportError:

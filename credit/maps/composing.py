@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.changelog import last_seq
 from core.clock import today
 from core.errors import Forbidden, NotFound
 from core.messages import Msg, msg
@@ -16,9 +15,14 @@ from core.reference import Region, region_code_problem, region_path
 from core.users import User
 from credit.grids.models import Grid
 from credit.maps.areas import CACHES, BoundedCache, MapArea, grid_area, region_area
-from credit.maps.layers import PUBLIC_LAYERS, REGULATOR_LAYERS, Layer, LayerSource
+from credit.maps.layers import (
+    PUBLIC_LAYERS,
+    PUBLIC_STAMPS,
+    REGULATOR_LAYERS,
+    Layer,
+    LayerSource,
+)
 from credit.records.listing import RegionCount, browse_regions
-from credit.tipoffs.models import TipOffEvent
 
 #: the most grids a regulator's picker lists
 MAX_GRID_CHOICES = 500
@@ -58,17 +62,17 @@ def _draw(session: Session, area: MapArea | None, sources: tuple[LayerSource, ..
 
 
 def _draw_public(session: Session, area: MapArea | None) -> list[Layer]:
-    """The public layers of ``area``, cached until the data they show changes: every public
-    write moves the change log's seq, every tip-off step adds a timeline event, and the date
-    moves the 90-day window of tip-offs (and ratings' validity)."""
+    """The public layers of a region's ``area``, cached while the data they show stays the
+    same (``PUBLIC_STAMPS``: the region's enterprises, ratings and tip-off events) and for
+    the day (the 90-day window of tip-offs moves with the date). A write elsewhere in the
+    country leaves this region's map cached."""
     if area is None:
         return []
     key = (
         area.kind,
         area.code,
         area.bbox,
-        last_seq(session),
-        session.scalar(select(func.max(TipOffEvent.id))),
+        tuple(stamp(session, area) for stamp in PUBLIC_STAMPS),
         today(),
     )
     layers: list[Layer] = _public_layers.get_or_build(

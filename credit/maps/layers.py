@@ -26,7 +26,7 @@ from credit.maps.areas import MapArea
 from credit.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN, LEVELS, UNRATED
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise
-from credit.tipoffs.models import TipOff
+from credit.tipoffs.models import TipOff, TipOffEvent
 from credit.tipoffs.public import MAX_SPAN_DAYS, coarse
 from credit.tipoffs.vocabulary import CATEGORY_NAMES, FINAL, SEVERITY_NAMES, STATUS_NAMES, named
 
@@ -288,7 +288,37 @@ def open_tipoff_layer(session: Session, area: MapArea) -> Layer:
     )
 
 
+def enterprise_stamp(session: Session, area: MapArea) -> Any:
+    """What the enterprise layer of a region's map was drawn from: its enterprises' count and
+    last change, and its newest rating (a new level is a new rating row)."""
+    in_region = Enterprise.region_code.startswith(region_prefix(area.region_code))
+    enterprises = session.execute(
+        select(func.count(Enterprise.id), func.max(Enterprise.updated_at)).where(in_region)
+    ).one()
+    rating = session.scalar(
+        select(func.max(CreditRating.id))
+        .join(Enterprise, Enterprise.id == CreditRating.enterprise_id)
+        .where(in_region)
+    )
+    return (*enterprises, rating)
+
+
+def tipoff_stamp(session: Session, area: MapArea) -> Any:
+    """What the tip-off layer of a region's map was drawn from: the newest timeline event of
+    its tip-offs (filing and every step add one)."""
+    return session.scalar(
+        select(func.max(TipOffEvent.id))
+        .join(TipOff, TipOff.id == TipOffEvent.tipoff_id)
+        .where(TipOff.region_code.startswith(region_prefix(area.region_code)))
+    )
+
+
+StampSource = Callable[[Session, MapArea], Any]
+
 #: the layers of the public map, drawn in this order (later ones on top)
 PUBLIC_LAYERS: tuple[LayerSource, ...] = (enterprise_layer, tipoff_layer)
+#: what the public layers of a region were drawn from: the cached layers are reused while
+#: every stamp stays the same (a new public layer adds the stamp of its own table here)
+PUBLIC_STAMPS: tuple[StampSource, ...] = (enterprise_stamp, tipoff_stamp)
 #: the layers of the regulators' grid map
 REGULATOR_LAYERS: tuple[LayerSource, ...] = (enterprise_layer, open_tipoff_layer)

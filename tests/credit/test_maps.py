@@ -132,10 +132,16 @@ def test_polygons_of_reads_text_mappings_and_rejects_other_geometry():
     assert polygons_of("not json") == []
 
 
+@pytest.fixture
+def no_boundaries(monkeypatch):
+    """As before credit.places: no administrative boundary for any region."""
+    monkeypatch.setattr(areas, "boundary_polygons", lambda code: [])
+
+
 def test_region_map_draws_one_symbol_per_listed_enterprise_inside_the_view(session):
     made = _district(session)
     found = region_map(session, "620102")
-    assert found.area is not None and found.area.source == "points"
+    assert found.area is not None and found.area.source == "boundary"  # credit.places
     layer = found.layers[0]
     assert layer.key == "enterprises"
     assert len(layer.symbols) == len(made)
@@ -202,7 +208,21 @@ def test_public_tipoffs_are_drawn_at_rounded_coordinates_only(session, app_conte
         assert secret not in text and secret not in cells
 
 
-def test_a_region_with_grids_draws_them_and_a_new_grid_redraws(session):
+def test_without_boundaries_the_view_is_the_box_of_the_enterprises(session, no_boundaries):
+    made = _district(session)
+    found = region_map(session, "620102")
+    assert found.area is not None and found.area.source == "points" and not found.area.outline
+    assert len(found.layers[0].symbols) == len(made)
+
+
+def test_the_boundary_outline_is_simplified_to_a_small_path(session):
+    found = region_map(session, "620103")  # 七里河区, no enterprises: the outline alone
+    assert found.area is not None and found.area.source == "boundary"
+    assert 50 < found.area.outline.count("L") < 3000
+    assert found.layers[0].symbols == []
+
+
+def test_a_region_with_grids_draws_them_and_a_new_grid_redraws(session, no_boundaries):
     _grid(session, "G1", _square(103.80, 36.03, 103.84, 36.07))
     first = region_map(session, "620102").area
     assert first is not None and first.source == "grids"
@@ -221,6 +241,32 @@ def test_boundary_polygons_are_used_when_the_places_package_provides_them(sessio
     )
     area = region_map(session, "620102").area
     assert area is not None and area.source == "boundary" and area.outline.startswith("M")
+
+
+def test_public_layers_are_cached_until_the_regions_data_changes(session, app_context):
+    made = _district(session, per_level=1)
+    first = region_map(session, "620102").layers
+    assert region_map(session, "620102").layers is first
+    create_enterprise(session, uscc=make_uscc(991, "110101"), region_code="110101")
+    assert region_map(session, "620102").layers is first, "a write elsewhere keeps the map"
+    ent, _ = made[-1]  # unrated so far
+    create_rating(session, ent, "red")
+    again = region_map(session, "620102").layers
+    assert again is not first
+    assert {s.ref[1]: s.mark for s in again[0].symbols}[ent.uscc] == "red"
+    file_tipoff(
+        session,
+        TipOffInput(
+            category="noise",
+            description="工地夜间施工噪声扰民。",
+            location="某地",
+            latitude=str(CENTRE[1]),
+            longitude=str(CENTRE[0]),
+            region_code="620102",
+        ),
+    )
+    latest = region_map(session, "620102").layers
+    assert latest is not again and len(latest[1].symbols) == 1
 
 
 @pytest.mark.parametrize("code", ["999999", "620199", "abc", "６２０１０２", "中文地区", "6" * 500])

@@ -90,9 +90,15 @@ def test_control_bytes_in_the_region_are_refused_before_the_map(client):
     assert "<html" in response.get_data(as_text=True)
 
 
-def test_region_without_any_position_says_so(client, session):
+def test_region_without_any_position_says_so(client, session, monkeypatch):
+    monkeypatch.setattr(areas, "boundary_polygons", lambda code: [])
     html = client.get("/map?region=620103").get_data(as_text=True)
     assert "无法绘制地图" in html
+
+
+def test_region_with_a_boundary_and_no_enterprise_draws_the_outline(client, session):
+    html = client.get("/map?region=620103").get_data(as_text=True)
+    assert _map_svg(html).find(f"{SVG}path[@class='map-outline']") is not None
 
 
 def test_regulator_map_needs_login(client):
