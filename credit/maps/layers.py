@@ -79,8 +79,8 @@ class Symbol:
     lon: float
     lat: float
     mark: str
-    #: the symbol's tooltip (``<title>``)
-    title: Msg | str
+    #: the symbol's tooltip (``<title>``): a Msg, or a (zh-CN, English) pair
+    title: Msg | tuple[str, str] | str
     #: the list row's cells after the first (each a Msg, or data shown as it is)
     cells: tuple[Any, ...]
     #: the row's first cell: the name shown, and (kind, key) of the page it links to
@@ -161,7 +161,7 @@ def enterprise_layer(session: Session, area: MapArea) -> Layer:
                 lon,
                 lat,
                 mark,
-                Msg(title.zh.replace("\x00", name), title.en.replace("\x00", name)),
+                (title.zh.replace("\x00", name), title.en.replace("\x00", name)),
                 (label,),
                 name,
                 ("enterprise", uscc),
