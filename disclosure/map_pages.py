@@ -23,7 +23,7 @@ bp = Blueprint("maps", __name__)
 #: returns the very same (cached) area and layers: a district's 2,000 symbols are then drawn
 #: once per data change, not once per request
 _rendered: dict[tuple[str, str], tuple[Any, Any, Markup | None, dict[str, Markup]]] = {}
-MAX_RENDERED = 256
+MAX_RENDERED = 32
 
 
 def _render(found: Any, title: object) -> tuple[Markup | None, dict[str, Markup]]:

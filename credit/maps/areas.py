@@ -35,7 +35,7 @@ from credit.records.models import Enterprise
 
 #: what an outline was drawn from
 OUTLINE_SOURCES = ("boundary", "grids", "grid", "points")
-CACHE_SIZE = 512
+CACHE_SIZE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,8 @@ class MapArea:
 
 class BoundedCache:
     """A thread-safe dict of at most ``size`` entries (emptied when full: entries are cheap to
-    rebuild and keys carry what they were built from, so nothing is ever stale)."""
+    rebuild and keys carry what they were built from, so nothing is ever stale). Sizes bound
+    a worker's memory: a district's layers or drawing weigh about a megabyte."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
@@ -103,11 +104,11 @@ class BoundedCache:
             self._items.clear()
 
 
-_areas = BoundedCache()
-#: boundary outlines by region code (static data: only ever filled)
-_boundaries = BoundedCache(4096)
+_areas = BoundedCache(256)
+#: whether a region code has a boundary, by code (a few thousand booleans at most)
+_has_boundary: dict[str, bool] = {}
 #: every cache of the maps package (``clear_cache`` empties them all)
-CACHES = [_areas, _boundaries]
+CACHES: list[Any] = [_areas, _has_boundary]
 
 
 def _cached(key: tuple[Any, ...], build: Callable[[], MapArea | None]) -> MapArea | None:
@@ -121,19 +122,29 @@ def clear_cache() -> None:
         cache.clear()
 
 
-def boundary_polygons(code: str) -> list[Polygon]:
-    """The region's administrative boundary from ``credit.places.boundaries`` ([] while that
-    package is not installed or has no boundary for the code); read once per process."""
-    found: tuple[Polygon, ...] = _boundaries.get_or_build(code, lambda: tuple(_read_boundary(code)))
-    return list(found)
-
-
-def _read_boundary(code: str) -> list[Polygon]:
+def boundaries_module() -> Any:
+    """``credit.places.boundaries``, or None while that package is not installed."""
     try:
-        boundaries: Any = importlib.import_module("credit.places.boundaries")
+        return importlib.import_module("credit.places.boundaries")
     except ImportError:
-        return []
-    return polygons_of(boundaries.region_polygon(code))
+        return None
+
+
+def has_boundary(code: str) -> bool:
+    """Whether the boundary data has an outline for region ``code`` (its box: no geometry is
+    read to answer; answers are kept, as the data is static)."""
+    found = _has_boundary.get(code)
+    if found is None:
+        module = boundaries_module()
+        found = _has_boundary[code] = bool(module and module.region_bbox(code) is not None)
+    return found
+
+
+def boundary_polygons(code: str) -> list[Polygon]:
+    """The region's administrative boundary ([] without boundary data for the code); read
+    when an outline is projected, not kept (the projected path is)."""
+    module = boundaries_module()
+    return polygons_of(module.region_polygon(code)) if module else []
 
 
 def _grid_shapes(grids: list[Grid], viewport: Viewport) -> tuple[GridShape, ...]:
@@ -179,11 +190,12 @@ def region_area(session: Session, region: Region) -> MapArea | None:
     grid_where = (top, Grid.level == 1)
     stamp = _stamp(session, *grid_where)
     name = "".join(r.name for r in region_path(session, region.code))
-    polygons = boundary_polygons(region.code)
-    points = None if polygons or stamp[0] else _points_bbox(session, prefix)
-    key = ("region", region.code, stamp, bool(polygons), points)
+    bounded = has_boundary(region.code)
+    points = None if bounded or stamp[0] else _points_bbox(session, prefix)
+    key = ("region", region.code, stamp, bounded, points)
 
     def build() -> MapArea | None:
+        polygons = boundary_polygons(region.code) if bounded else []
         grids = list(session.scalars(select(Grid).where(*grid_where).order_by(Grid.code)))
         source = "boundary" if polygons else "grids" if grids else "points"
         outline = polygons or [p for g in grids for p in polygons_of(g.geometry)]

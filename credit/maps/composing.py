@@ -53,7 +53,7 @@ class GridMap:
     choices: list[Grid] = field(default_factory=list)
 
 
-_public_layers = BoundedCache()
+_public_layers = BoundedCache(64)
 CACHES.append(_public_layers)
 
 

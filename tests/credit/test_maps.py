@@ -135,7 +135,7 @@ def test_polygons_of_reads_text_mappings_and_rejects_other_geometry():
 @pytest.fixture
 def no_boundaries(monkeypatch):
     """As before credit.places: no administrative boundary for any region."""
-    monkeypatch.setattr(areas, "boundary_polygons", lambda code: [])
+    monkeypatch.setattr(areas, "boundaries_module", lambda: None)
 
 
 def test_region_map_draws_one_symbol_per_listed_enterprise_inside_the_view(session):
@@ -236,9 +236,16 @@ def test_a_region_with_grids_draws_them_and_a_new_grid_redraws(session, no_bound
 
 
 def test_boundary_polygons_are_used_when_the_places_package_provides_them(session, monkeypatch):
-    monkeypatch.setattr(
-        areas, "boundary_polygons", lambda code: polygons_of(_square(103.7, 36.0, 103.9, 36.1))
-    )
+    class Boundaries:  # as credit.places.boundaries answers, for a square county
+        @staticmethod
+        def region_bbox(code):
+            return (103.7, 36.0, 103.9, 36.1)
+
+        @staticmethod
+        def region_polygon(code):
+            return _square(103.7, 36.0, 103.9, 36.1)
+
+    monkeypatch.setattr(areas, "boundaries_module", lambda: Boundaries)
     area = region_map(session, "620102").area
     assert area is not None and area.source == "boundary" and area.outline.startswith("M")
 

@@ -91,7 +91,7 @@ def test_control_bytes_in_the_region_are_refused_before_the_map(client):
 
 
 def test_region_without_any_position_says_so(client, session, monkeypatch):
-    monkeypatch.setattr(areas, "boundary_polygons", lambda code: [])
+    monkeypatch.setattr(areas, "boundaries_module", lambda: None)
     html = client.get("/map?region=620103").get_data(as_text=True)
     assert "无法绘制地图" in html
 
