@@ -177,6 +177,12 @@ def _times_after_changes(app: Any, get: Callable[[str], Any], path: str, n: int)
     return out
 
 
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
@@ -271,6 +277,7 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         f"{COLUMNS * ROWS} grids of {4 * VERTICES_PER_EDGE} vertices each, SQLite; "
         f"{n} requests per figure after one warm-up; the first (uncached) request "
         f"{cold:.0f} ms; the page draws {symbols} symbols, {size_kb:.0f} KB of HTML of which "
-        f"the SVG {svg_kb:.0f} KB"
+        f"the SVG {svg_kb:.0f} KB; the bench process's peak RSS {_peak_rss_mb():.0f} MB "
+        "(boundaries loaded, the district built in-process, every map cache filled)"
     ]
     return figures, notes
