@@ -264,6 +264,7 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/cases",
         f"/regulator/enterprises/{uscc}",
         "/regulator/plans",
+        "/regulator/map",
         "/regulator/simulate?rulebook=jiangsu-12",
         "/regulator/admin/",
     ):

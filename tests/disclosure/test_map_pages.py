@@ -125,3 +125,31 @@ def test_regulator_sees_their_grids_and_not_others(client, session):
     assert client.get("/regulator/map?grid=BJ-01").status_code == 403
     assert client.get("/regulator/map?grid=NOPE").status_code == 404
     assert client.get("/regulator/map?grid=网格").status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_regulator_map_speaks_one_language(client, session, app, lang):
+    from credit.tipoffs.filing import TipOffInput, file_tipoff
+
+    _district(session, per_level=1)
+    _grid(session, "LZ-02", _square(103.80, 36.03, 103.90, 36.08))
+    with app.app_context():
+        file_tipoff(
+            session,
+            TipOffInput(
+                category="air",
+                description="夜间烟囱冒黑烟，气味刺鼻。",
+                location="某地",
+                latitude="36.05",
+                longitude="103.83",
+                region_code="620102",
+            ),
+        )
+    session.commit()
+    make_regulator(session, "lang@example.cn", "620100")
+    assert login(client, "lang@example.cn").status_code == 302
+    for path in ("/regulator/map", "/regulator/map?grid=LZ-02"):
+        html = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html
+        assert not language_problems(html, lang), path
+    assert len(_rows(html, "open-tipoffs")) == 1
