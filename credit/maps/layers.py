@@ -150,9 +150,10 @@ def enterprise_layer(session: Session, area: MapArea) -> Layer:
         mark: msg("%(name)s：%(level)s", name="\x00", level=MARKS[mark].label)
         for mark in (*LEVELS, UNRATED)
     }
+    by_polygon = area.kind != "region"
     for uscc, name, longitude, latitude, level in session.execute(stmt):
         lon, lat = float(longitude or 0), float(latitude or 0)  # never NULL: the box
-        if not area.covers(lon, lat):
+        if by_polygon and not area.covers(lon, lat):  # a region's box is the SQL's
             continue
         mark = level if level in MARKS else UNRATED
         label, title = MARKS[mark].label, titles[mark]
