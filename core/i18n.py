@@ -80,13 +80,14 @@ def page_lang() -> str:
     return html_lang(str(get_locale() or DEFAULT_LOCALE))
 
 
-def zh(value: Any) -> Any:
+def zh(value: Any, lang: str | None = None) -> Any:
     """``{{ name|zh }}``: Chinese data on an English page marked ``lang="zh-CN"`` (so that a
     screen reader reads it with a Chinese voice): all of it in one ``<span>``, or in English
     text with Chinese terms (``Penalty 兰环罚〔2026〕20号``) each Chinese run. On a Chinese
-    page, or for text without Chinese, the value as it is (escaped as usual)."""
+    page, or for text without Chinese, the value as it is (escaped as usual). ``lang`` (the
+    page's language, when the caller knows it) saves looking it up for each of many values."""
     text = "" if value is None else value if isinstance(value, str) else str(value)
-    if page_lang() != "en" or not _HAN.search(text):
+    if (lang or page_lang()) != "en" or not _HAN.search(text):
         return text
     span = Markup('<span lang="zh-CN">%s</span>')
     if not _WORD.search(_RUN.sub("", text)):

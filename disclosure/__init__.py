@@ -152,6 +152,7 @@ def init_app(app: Flask) -> None:
         feeds,
         grid_pages,
         info_pages,
+        map_pages,
         mfa_pages,
         regulator,
         regulator_credit,
@@ -179,6 +180,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(source_pages.bp)
     app.register_blueprint(case_pages.bp)
     app.register_blueprint(grid_pages.bp)
+    app.register_blueprint(map_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

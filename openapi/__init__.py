@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         changes,
         enterprises,
         exports,
+        places,
         ratings,
         record_lists,
         records_write,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         exports,
         records_write,
         tipoffs,
+        places,
         webhooks,
     )
     for module in modules:

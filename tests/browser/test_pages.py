@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,8 @@ def _public_paths(session) -> list[tuple[str, str]]:
         name="兰州凯达石油化工有限责任公司第二分公司",
         permit_category="key",
         address="甘肃省兰州市城关区东岗西路街道东岗西路 1234 号院 5 号楼",
+        latitude=Decimal("36.057"),
+        longitude=Decimal("103.840"),
     )
     penalty = create_penalty(
         session,
@@ -76,6 +79,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("accessibility", "/accessibility"),
         ("verify", f"/verify/{report.code}?hash={report.verification.content_sha256}"),
         ("verify-form", "/verify"),
+        ("map", "/map?region=620100"),
     ]
 
 

@@ -102,6 +102,7 @@ PAGE_NAMES = [
     "accessibility",
     "verify",
     "verify-form",
+    "map",
 ]
 
 
@@ -272,6 +273,7 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/patrols/new",
         f"/regulator/enterprises/{uscc}",
         "/regulator/plans",
+        "/regulator/map",
         "/regulator/simulate?rulebook=jiangsu-12",
         "/regulator/admin/",
     ):

@@ -31,6 +31,7 @@ PUBLIC_EXACT = {
     "/verify/<code>",
     "/penalties.csv",
     "/enterprises.csv",
+    "/map",
 }
 
 

@@ -1,0 +1,139 @@
+"""The maps' services: a region's public map and a regulator's grid map, each its area, its
+layers and what to pick next (the regions or grids below)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import today
+from core.errors import Forbidden, NotFound
+from core.messages import Msg, msg
+from core.reference import Region, region_code_problem, region_path
+from core.users import User
+from credit.grids.models import Grid
+from credit.maps.areas import CACHES, BoundedCache, MapArea, grid_area, region_area
+from credit.maps.layers import (
+    PUBLIC_LAYERS,
+    PUBLIC_STAMPS,
+    REGULATOR_LAYERS,
+    Layer,
+    LayerSource,
+)
+from credit.records.listing import RegionCount, browse_regions
+
+#: the most grids a regulator's picker lists
+MAX_GRID_CHOICES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMap:
+    """The public map of a region (``region`` None: no region chosen yet)."""
+
+    region: Region | None
+    path: list[Region]
+    #: None when nothing locates the region (no outline, no coordinates)
+    area: MapArea | None
+    layers: list[Layer]
+    #: the regions below (provinces without a region) that hold enterprises
+    choices: list[RegionCount]
+
+
+@dataclass(frozen=True, slots=True)
+class GridMap:
+    """A regulator's map of one grid (``grid`` None: no grid chosen yet)."""
+
+    grid: Grid | None
+    parent: Grid | None
+    area: MapArea | None
+    layers: list[Layer]
+    #: the grids the regulator may open (the children of ``grid`` when one is chosen)
+    choices: list[Grid] = field(default_factory=list)
+
+
+_public_layers = BoundedCache(64)
+CACHES.append(_public_layers)
+
+
+def _draw(session: Session, area: MapArea | None, sources: tuple[LayerSource, ...]) -> list[Layer]:
+    return [source(session, area) for source in sources] if area is not None else []
+
+
+def _draw_public(session: Session, area: MapArea | None) -> list[Layer]:
+    """The public layers of a region's ``area``, cached while the data they show stays the
+    same (``PUBLIC_STAMPS``: the region's enterprises, ratings and tip-off events) and for
+    the day (the 90-day window of tip-offs moves with the date). A write elsewhere in the
+    country leaves this region's map cached."""
+    if area is None:
+        return []
+    key = (
+        area.kind,
+        area.code,
+        area.bbox,
+        tuple(stamp(session, area) for stamp in PUBLIC_STAMPS),
+        today(),
+    )
+    layers: list[Layer] = _public_layers.get_or_build(
+        key, lambda: _draw(session, area, PUBLIC_LAYERS)
+    )
+    return layers
+
+
+def region_map(session: Session, code: str) -> RegionMap:
+    """The public map of region ``code`` (a GB/T 2260 code; "" for the picker alone);
+    NotFound naming the problem for a malformed or unknown code."""
+    code = (code or "").strip()
+    if not code:
+        return RegionMap(None, [], None, [], browse_regions(session, "").children)
+    problem = region_code_problem(session, code[:20])
+    region = None if problem else session.get(Region, code)
+    if region is None:
+        raise NotFound(problem or msg("未知的行政区划代码"))
+    area = region_area(session, region)
+    children = browse_regions(session, region.code).children
+    return RegionMap(
+        region,
+        region_path(session, region.code),
+        area,
+        _draw_public(session, area),
+        children,
+    )
+
+
+def _grids_in_scope(session: Session, user: User) -> list[Grid]:
+    return list(
+        session.scalars(
+            select(Grid)
+            .where(Grid.region_code.startswith(user.scope_prefix), Grid.level == 1)
+            .order_by(Grid.region_code, Grid.code)
+            .limit(MAX_GRID_CHOICES)
+        )
+    )
+
+
+def grid_map(session: Session, user: User, code: str) -> GridMap:
+    """The regulator's map of grid ``code`` with its open tip-offs and enterprises ("" for
+    the picker of the first-level grids in the user's region); NotFound for an unknown code,
+    Forbidden for a grid outside the user's region."""
+    code = (code or "").strip()
+    if not code:
+        return GridMap(None, None, None, [], _grids_in_scope(session, user))
+    grid = session.scalar(select(Grid).where(Grid.code == code[:32]))
+    if grid is None:
+        raise NotFound(msg("未找到编号为 %(code)s 的网格", code=code[:32]))
+    if not user.may_act_in(grid.region_code):
+        raise Forbidden(msg("该网格不在您的管辖区域内。"))
+    parent = session.get(Grid, grid.parent_id) if grid.parent_id else None
+    children = list(
+        session.scalars(select(Grid).where(Grid.parent_id == grid.id).order_by(Grid.code))
+    )
+    area = grid_area(session, grid)
+    return GridMap(grid, parent, area, _draw(session, area, REGULATOR_LAYERS), children)
+
+
+def map_summary(layers: list[Layer]) -> Msg:
+    """The map's ``<desc>``: how many symbols it draws, and where they are listed."""
+    total = sum(len(layer.symbols) for layer in layers)
+    return msg("地图上共有 %(n)s 个标记，下方的表格逐一列出。", n=total)
