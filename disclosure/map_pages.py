@@ -50,6 +50,8 @@ def _links() -> dict[str, str]:
     return {
         "enterprise": url_for("credit_pages.enterprise", uscc="KEY")[: -len("KEY")],
         "tipoff": url_for("regtipoffs.detail", tipoff_id=0)[:-1],
+        "case": url_for("regcases.detail", code="KEY")[: -len("KEY")],
+        "source": url_for("regsources.detail", code="KEY")[: -len("KEY")],
     }
 
 

@@ -880,6 +880,9 @@ EN = {
     "名称、编号或地址": "Name, code or address",
     "第一页": "First page",
     # supervision cases and patrols (credit/supervision, disclosure/case_pages.py)
+    "办理中的问题线索（按分级和天数）": "Open cases by class and age",
+    "线索编号": "Case",
+    "%(type)s：%(name)s": "%(type)s: %(name)s",
     "来源须为 %(names)s 之一": "origin must be one of %(names)s",
     "问题描述须为 5–4000 字": "the description must be 5–4,000 characters",
     "污染源编码不能超过 40 个字符": "a point-source code has at most 40 characters",

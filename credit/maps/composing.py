@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import today
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.messages import Msg, msg
 from core.reference import Region, region_code_problem, region_path
 from core.users import User
-from credit.grids.models import Grid
+from credit.grids.models import Grid, GridMember
+from credit.grids.scope import grid_scope, visible_grid
 from credit.maps.areas import CACHES, BoundedCache, MapArea, grid_area, region_area
 from credit.maps.layers import (
     PUBLIC_LAYERS,
@@ -103,28 +104,28 @@ def region_map(session: Session, code: str) -> RegionMap:
 
 
 def _grids_in_scope(session: Session, user: User) -> list[Grid]:
-    return list(
-        session.scalars(
-            select(Grid)
-            .where(Grid.region_code.startswith(user.scope_prefix), Grid.level == 1)
-            .order_by(Grid.region_code, Grid.code)
-            .limit(MAX_GRID_CHOICES)
+    """The grids to pick from: a region regulator's first-level grids; a grid member's own
+    grids (the top of each subtree they see)."""
+    scope = grid_scope(session, user)
+    stmt = select(Grid).where(scope.where(Grid.id, Grid.region_code))
+    if scope.by_grid:
+        stmt = stmt.where(
+            Grid.id.in_(select(GridMember.grid_id).where(GridMember.user_id == user.id))
         )
-    )
+    else:
+        stmt = stmt.where(Grid.level == 1)
+    return list(session.scalars(stmt.order_by(Grid.region_code, Grid.code).limit(MAX_GRID_CHOICES)))
 
 
 def grid_map(session: Session, user: User, code: str) -> GridMap:
     """The regulator's map of grid ``code`` with its open tip-offs and enterprises ("" for
-    the picker of the first-level grids in the user's region); NotFound for an unknown code,
-    Forbidden for a grid outside the user's region."""
+    the picker of the grids the user may open); NotFound for an unknown code or a grid outside
+    the user's scope (``credit.grids.scope``: a region regulator's region, a grid member's
+    grids and the grids below them)."""
     code = (code or "").strip()
     if not code:
         return GridMap(None, None, None, [], _grids_in_scope(session, user))
-    grid = session.scalar(select(Grid).where(Grid.code == code[:32]))
-    if grid is None:
-        raise NotFound(msg("未找到编号为 %(code)s 的网格", code=code[:32]))
-    if not user.may_act_in(grid.region_code):
-        raise Forbidden(msg("该网格不在您的管辖区域内。"))
+    grid = visible_grid(session, user, code[:32])
     parent = session.get(Grid, grid.parent_id) if grid.parent_id else None
     children = list(
         session.scalars(select(Grid).where(Grid.parent_id == grid.id).order_by(Grid.code))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case as when
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -175,22 +175,7 @@ class CasePoint:
     overdue: bool
 
 
-def open_case_points(
-    session: Session, user: User, now: dt.datetime | None = None, limit: int = 5000
-) -> list[CasePoint]:
-    """Open cases in the user's scope that have coordinates (for the regulators' map)."""
-    now = now or utcnow()
-    stmt = (
-        select(SupervisionCase)
-        .where(
-            scope_of(session, user).condition(),
-            SupervisionCase.status.in_(OPEN),
-            SupervisionCase.latitude.is_not(None),
-            SupervisionCase.longitude.is_not(None),
-        )
-        .order_by(SupervisionCase.id)
-        .limit(limit)
-    )
+def _points(stmt: Any, now: dt.datetime) -> list[CasePoint]:
     return [
         CasePoint(
             c.code,
@@ -201,5 +186,43 @@ def open_case_points(
             (now - c.created_at).days,
             is_overdue(c, now),
         )
-        for c in session.scalars(stmt)
+        for c in stmt
     ]
+
+
+def _open_with_coordinates(*conditions: Any, limit: int) -> Any:
+    return (
+        select(SupervisionCase)
+        .where(
+            *conditions,
+            SupervisionCase.status.in_(OPEN),
+            SupervisionCase.latitude.is_not(None),
+            SupervisionCase.longitude.is_not(None),
+        )
+        .order_by(SupervisionCase.id)
+        .limit(limit)
+    )
+
+
+def open_case_points(
+    session: Session, user: User, now: dt.datetime | None = None, limit: int = 5000
+) -> list[CasePoint]:
+    """Open cases in the user's scope that have coordinates (for the regulators' map)."""
+    now = now or utcnow()
+    stmt = _open_with_coordinates(scope_of(session, user).condition(), limit=limit)
+    return _points(session.scalars(stmt), now)
+
+
+def open_cases_in_grids(
+    session: Session, grid_ids: set[int], now: dt.datetime | None = None, limit: int = 5000
+) -> list[CasePoint]:
+    """Open cases with coordinates placed in, or escalated to, any of ``grid_ids`` (a grid
+    map's subtree; the caller has checked that the user sees that grid)."""
+    now = now or utcnow()
+    if not grid_ids:
+        return []
+    in_grids = or_(
+        SupervisionCase.grid_id.in_(grid_ids), SupervisionCase.handling_grid_id.in_(grid_ids)
+    )
+    stmt = _open_with_coordinates(in_grids, limit=limit)
+    return _points(session.scalars(stmt), now)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from defusedxml import ElementTree
 
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from credit.grids.models import Grid
 from credit.maps import areas
 from credit.maps.composing import grid_map, map_summary, region_map
@@ -17,8 +17,16 @@ from credit.maps.geometry import contains, fit, polygons_of, ring_path, simplify
 from credit.maps.layers import MARKS
 from credit.maps.svg import SHAPES, map_svg
 from credit.ratings.levels import LEVELS, UNRATED
+from credit.supervision.creation import CaseInput, create_case
 from credit.tipoffs.filing import TipOffInput, file_tipoff
-from tests.factories import create_enterprise, create_rating, create_regulator, make_uscc
+from tests.factories import (
+    add_grid_member,
+    create_enterprise,
+    create_rating,
+    create_regulator,
+    create_source,
+    make_uscc,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: 兰州市城关区, around its centre
@@ -341,10 +349,59 @@ def test_grid_map_shows_open_tipoffs_by_class_and_age(session, app_context):
 def test_grid_map_is_scoped_to_the_regulators_region(session):
     _grid(session, "S1", _square(103.80, 36.03, 103.84, 36.07))
     outsider = create_regulator(session, "beijing@example.cn", "110000")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # out of scope is answered like a missing grid
         grid_map(session, outsider, "S1")
     with pytest.raises(NotFound):
         grid_map(session, outsider, "NOPE")
     assert grid_map(session, outsider, "").choices == []
     insider = create_regulator(session, "gansu@example.cn", "620000")
     assert [g.code for g in grid_map(session, insider, "").choices] == ["S1"]
+
+
+def test_grid_map_of_a_grid_member_shows_only_their_subtree(session):
+    top = _grid(session, "M1", _square(103.80, 36.03, 103.84, 36.07))
+    child = _grid(session, "M1-1", _square(103.80, 36.03, 103.82, 36.05), level=2, parent=top)
+    sibling = _grid(session, "M2", _square(103.84, 36.03, 103.88, 36.07))
+    member = create_regulator(session, "member@example.cn", "620102")
+    add_grid_member(session, child, member)
+    assert [g.code for g in grid_map(session, member, "").choices] == ["M1-1"]
+    assert grid_map(session, member, "M1-1").grid.code == "M1-1"
+    for out_of_scope in ("M1", sibling.code):
+        with pytest.raises(NotFound):
+            grid_map(session, member, out_of_scope)
+
+
+def test_regulator_grid_map_draws_open_cases_and_point_sources_of_the_subtree(session):
+    top = _grid(session, "C1", _square(103.80, 36.03, 103.84, 36.07))
+    child = _grid(session, "C1-1", _square(103.80, 36.03, 103.82, 36.05), level=2, parent=top)
+    _grid(session, "C2", _square(103.84, 36.03, 103.88, 36.07))
+    regulator = create_regulator(session, "lz@example.cn", "620102")
+    inside = create_case(
+        session,
+        regulator,
+        CaseInput(
+            origin="regulator",
+            case_class="major",
+            description="工地扬尘未覆盖",
+            latitude="36.04",
+            longitude="103.81",
+        ),
+    )
+    outside = create_case(
+        session,
+        regulator,
+        CaseInput(
+            origin="regulator",
+            case_class="routine",
+            description="餐馆油烟直排",
+            latitude="36.05",
+            longitude="103.86",
+        ),
+    )
+    assert inside.grid_id == child.id and outside.grid_id != child.id
+    create_source(session, "SRC-IN", grid_id=child.id)
+    create_source(session, "SRC-OUT", grid_id=None)
+    layers = {layer.key: layer for layer in grid_map(session, regulator, "C1").layers}
+    assert [s.name for s in layers["cases"].symbols] == [inside.code]
+    assert layers["cases"].symbols[0].mark == "case-major"
+    assert [s.ref for s in layers["sources"].symbols] == [("source", "SRC-IN")]
