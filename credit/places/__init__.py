@@ -1,0 +1,1 @@
+"""Places: coordinate systems, administrative boundaries, reverse geocoding and addresses."""
