@@ -2,9 +2,10 @@
 
 The index is a bounding-box prefilter on the composite B-tree index
 ``ix_enterprises_latitude_longitude`` (SQLite and PostgreSQL alike, no PostGIS): the box
-around the circle (``core.geodesy.circle_box``) selects the candidates, and the exact
-great-circle distance decides, so the result is the brute-force haversine filter's.
-``bench/nearby.py`` measures it against a bare SQLite R*Tree on the same points.
+around the circle (``circle_box``) selects the candidates, and the exact great-circle
+distance (``credit.places.crs.distance_m``, the one haversine) decides, so the result is
+the brute-force haversine filter's. ``bench/nearby.py`` measures it against a bare SQLite
+R*Tree on the same points.
 
 Coordinates are WGS-84 (as stored) unless ``crs`` says ``gcj02`` (Chinese map apps);
 those are converted by ``credit.places.crs.to_wgs84``.
@@ -21,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import BadRequest
-from core.geodesy import Box, circle_box, haversine_km
 from core.messages import msg
+from credit.places.crs import CRS_NAMES, distance_m
+from credit.places.crs import to_wgs84 as place_to_wgs84
 from credit.ratings.models import CreditRating
 from credit.records.listing import EnterpriseFilter, Page, filter_conditions, list_enterprises
 from credit.records.models import Enterprise
@@ -32,8 +34,54 @@ from credit.records.snapshots import enterprise_snapshots
 MAX_RADIUS_KM = 50.0
 DEFAULT_RADIUS_KM = 5.0
 #: the coordinate systems a query may be in ("wgs84" is the stored one)
-CRS_CHOICES = ("wgs84", "gcj02")
+CRS_CHOICES = CRS_NAMES
 _STEP = Decimal("0.000001")  # the stored precision (Numeric(9, 6))
+#: widening of a circle's box so that floating rounding never drops a point the exact
+#: distance test keeps (≈ 1 m)
+BOX_MARGIN_DEG = 1e-5
+#: metres per radian of arc on the sphere ``distance_m`` measures on
+_M_PER_RADIAN = distance_m(0.0, 0.0, 0.0, 1.0) * 180 / math.pi
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A longitude/latitude box (west, south, east, north); ``west > east`` crosses 180°."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Whether the point lies in the box (edges included)."""
+        if not self.south <= lat <= self.north:
+            return False
+        if self.west <= self.east:
+            return self.west <= lon <= self.east
+        return lon >= self.west or lon <= self.east
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance between two WGS-84 points, in km."""
+    return distance_m(lon1, lat1, lon2, lat2) / 1000
+
+
+def circle_box(lat: float, lon: float, radius_km: float) -> Box:
+    """The smallest longitude/latitude box holding every point within ``radius_km`` of
+    (lat, lon), widened by ``BOX_MARGIN_DEG``; all longitudes when a pole is inside."""
+    angle = radius_km * 1000 / _M_PER_RADIAN  # the radius as an angle, radians
+    dlat = math.degrees(angle) + BOX_MARGIN_DEG
+    south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    cos_lat = math.cos(math.radians(lat))
+    if north >= 90.0 or south <= -90.0 or math.sin(angle) >= cos_lat:
+        return Box(-180.0, south, 180.0, north)
+    dlon = math.degrees(math.asin(math.sin(angle) / cos_lat)) + BOX_MARGIN_DEG
+    west, east = lon - dlon, lon + dlon
+    if west < -180.0:
+        west += 360.0
+    if east > 180.0:
+        east -= 360.0
+    return Box(west, south, east, north)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +149,7 @@ def parse_crs(text: str) -> str:
 
 def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     """(lat, lon) in WGS-84 from ``crs``."""
-    if crs == "wgs84":
-        return lat, lon
-    from credit.places.crs import to_wgs84 as convert
-
-    wgs_lon, wgs_lat = convert(lon, lat, crs)
+    wgs_lon, wgs_lat = place_to_wgs84(lon, lat, crs)
     return wgs_lat, wgs_lon
 
 
@@ -157,12 +201,16 @@ def parse_where(near: str = "", radius_km: str = "", bbox: str = "", crs: str = 
     return Where(circle, box)
 
 
-def box_conditions(box: Box) -> tuple[Any, ...]:
-    """SQL conditions for points in ``box``, as the stored decimals (the index applies)."""
-    south = Decimal(box.south).quantize(_STEP, ROUND_FLOOR)
-    north = Decimal(box.north).quantize(_STEP, ROUND_CEILING)
-    west = Decimal(box.west).quantize(_STEP, ROUND_FLOOR)
-    east = Decimal(box.east).quantize(_STEP, ROUND_CEILING)
+def box_conditions(box: Box, *, widen: bool = False) -> tuple[Any, ...]:
+    """SQL conditions for points in ``box`` on the stored 6-decimal coordinates (the index
+    applies): exactly the box, or (``widen``, a prefilter) rounded outwards."""
+    # str(): the shortest decimal of the float, i.e. what the client wrote ("36.7", not
+    # 36.7000000000000028…), so a point stored at 36.700000 is on the edge, inside
+    low, high = (ROUND_FLOOR, ROUND_CEILING) if widen else (ROUND_CEILING, ROUND_FLOOR)
+    south = Decimal(str(box.south)).quantize(_STEP, low)
+    north = Decimal(str(box.north)).quantize(_STEP, high)
+    west = Decimal(str(box.west)).quantize(_STEP, low)
+    east = Decimal(str(box.east)).quantize(_STEP, high)
     lat = Enterprise.latitude.between(south, north)
     if box.west <= box.east:
         return (lat, Enterprise.longitude.between(west, east))
@@ -174,7 +222,7 @@ def _candidates(
 ) -> list[tuple[float, str]]:
     """(distance_km, uscc) of every enterprise in the circle (and box), nearest first."""
     stmt: Any = select(Enterprise.uscc, Enterprise.latitude, Enterprise.longitude).where(
-        *box_conditions(circle.box), *filter_conditions(filters)
+        *box_conditions(circle.box, widen=True), *filter_conditions(filters)
     )
     if where.box is not None:
         stmt = stmt.where(*box_conditions(where.box))
@@ -184,7 +232,7 @@ def _candidates(
         )
     found = []
     for uscc, lat, lon in session.execute(stmt):
-        distance = haversine_km(circle.lat, circle.lon, float(lat), float(lon))
+        distance = distance_km(circle.lat, circle.lon, float(lat), float(lon))
         if distance <= circle.radius_km and (
             where.box is None or where.box.contains(float(lat), float(lon))
         ):
