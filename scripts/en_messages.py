@@ -859,6 +859,20 @@ EN = {
     "核对": "Check",
     "报告反映出具当日的信用档案；最新情况以企业页面为准。": "A report shows the credit file on the day it was issued; the enterprise page shows the latest.",
     "报告上印的验证码（16 位，如 7K3M-QX2A-9P4D-H8WN）": "The verification code printed on the report (16 characters, e.g. 7K3M-QX2A-9P4D-H8WN)",
+    # near me (credit/records/nearby.py, credit/tipoffs/nearby.py, disclosure/nearby_pages.py)
+    "参数 %(param)s 有误：%(problem)s": "The parameter %(param)s is wrong: %(problem)s",
+    "须为 %(shape)s（%(count)s 个以逗号分隔的数）": "must be %(shape)s (%(count)s numbers separated by commas)",
+    "须为 %(shape)s，“%(part)s”不是数": "must be %(shape)s; “%(part)s” is not a number",
+    "纬度须在 −90 到 90 之间": "the latitude must lie between −90 and 90",
+    "经度须在 −180 到 180 之间": "the longitude must lie between −180 and 180",
+    "须为 %(choices)s 之一": "must be one of %(choices)s",
+    "公里数": "a number of kilometres",
+    "须大于 0 且不超过 %(max)s 公里": "must be more than 0 and at most %(max)s km",
+    "纬度,经度": "LAT,LONG",
+    "须与 near 一同使用": "only with near",
+    "西,南,东,北": "W,S,E,N",
+    "南边界不能在北边界以北": "the south edge cannot lie north of the north edge",
+    "不是本次结果中的统一社会信用代码": "is not a USCC of this result",
 }
 
 
