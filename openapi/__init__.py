@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         records_write,
         search,
         tipoffs,
+        tipoffs_nearby,
         webhooks,
     )
     from openapi.access import init_access
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         changes,
         exports,
         records_write,
+        tipoffs_nearby,
         tipoffs,
         webhooks,
     )

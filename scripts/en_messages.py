@@ -873,6 +873,7 @@ EN = {
     "西,南,东,北": "W,S,E,N",
     "南边界不能在北边界以北": "the south edge cannot lie north of the north edge",
     "不是本次结果中的统一社会信用代码": "is not a USCC of this result",
+    "须给出 lat 与 long，或 enterprise_uscc": "give lat and long, or enterprise_uscc",
 }
 
 

@@ -105,7 +105,8 @@ class Where:
     box: Box | None = None
 
 
-def _bad(param: str, problem: Any) -> BadRequest:
+def bad_parameter(param: str, problem: Any) -> BadRequest:
+    """A 400 naming the query parameter ``param`` and what is wrong with it."""
     return BadRequest(
         msg("参数 %(param)s 有误：%(problem)s", param=param, problem=problem), {param: [problem]}
     )
@@ -114,7 +115,7 @@ def _bad(param: str, problem: Any) -> BadRequest:
 def _numbers(text: str, count: int, param: str, shape: str) -> list[float]:
     parts = [p.strip() for p in (text or "").split(",")]
     if len(parts) != count:
-        raise _bad(
+        raise bad_parameter(
             param, msg("须为 %(shape)s（%(count)s 个以逗号分隔的数）", shape=shape, count=count)
         )
     numbers = []
@@ -124,26 +125,28 @@ def _numbers(text: str, count: int, param: str, shape: str) -> list[float]:
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
-            raise _bad(param, msg("须为 %(shape)s，“%(part)s”不是数", shape=shape, part=part[:30]))
+            raise bad_parameter(
+                param, msg("须为 %(shape)s，“%(part)s”不是数", shape=shape, part=part[:30])
+            )
         numbers.append(value)
     return numbers
 
 
 def _check_lat(value: float, param: str) -> None:
     if not -90 <= value <= 90:
-        raise _bad(param, msg("纬度须在 −90 到 90 之间"))
+        raise bad_parameter(param, msg("纬度须在 −90 到 90 之间"))
 
 
 def _check_lon(value: float, param: str) -> None:
     if not -180 <= value <= 180:
-        raise _bad(param, msg("经度须在 −180 到 180 之间"))
+        raise bad_parameter(param, msg("经度须在 −180 到 180 之间"))
 
 
 def parse_crs(text: str) -> str:
     """The coordinate system named by ``text`` ("" = wgs84)."""
     crs = (text or "wgs84").strip().lower()
     if crs not in CRS_CHOICES:
-        raise _bad("crs", msg("须为 %(choices)s 之一", choices="、".join(CRS_CHOICES)))
+        raise bad_parameter("crs", msg("须为 %(choices)s 之一", choices="、".join(CRS_CHOICES)))
     return crs
 
 
@@ -159,7 +162,7 @@ def parse_radius(text: str | None, param: str = "radius_km") -> float:
         return DEFAULT_RADIUS_KM
     (radius,) = _numbers(str(text), 1, param, msg("公里数"))
     if not 0 < radius <= MAX_RADIUS_KM:
-        raise _bad(param, msg("须大于 0 且不超过 %(max)s 公里", max=f"{MAX_RADIUS_KM:g}"))
+        raise bad_parameter(param, msg("须大于 0 且不超过 %(max)s 公里", max=f"{MAX_RADIUS_KM:g}"))
     return radius
 
 
@@ -186,7 +189,7 @@ def parse_where(near: str = "", radius_km: str = "", bbox: str = "", crs: str = 
         lat, lon = to_wgs84(lat, lon, system)
         circle = Near(lat, lon, parse_radius(radius_km))
     elif radius_km.strip():
-        raise _bad("radius_km", msg("须与 near 一同使用"))
+        raise bad_parameter("radius_km", msg("须与 near 一同使用"))
     if bbox.strip():
         west, south, east, north = _numbers(bbox, 4, "bbox", msg("西,南,东,北"))
         for value in (south, north):
@@ -194,7 +197,7 @@ def parse_where(near: str = "", radius_km: str = "", bbox: str = "", crs: str = 
         for value in (west, east):
             _check_lon(value, "bbox")
         if south > north:
-            raise _bad("bbox", msg("南边界不能在北边界以北"))
+            raise bad_parameter("bbox", msg("南边界不能在北边界以北"))
         south, west = to_wgs84(south, west, system)
         north, east = to_wgs84(north, east, system)
         box = Box(west, south, east, north)
@@ -249,7 +252,7 @@ def _nearest_page(
     if after:
         keys = {uscc: i for i, (_, uscc) in enumerate(found)}
         if after not in keys:
-            raise _bad("after", msg("不是本次结果中的统一社会信用代码"))
+            raise bad_parameter("after", msg("不是本次结果中的统一社会信用代码"))
         start = keys[after] + 1
     chosen = found[start : start + limit]
     more = start + limit < len(found)

@@ -1,0 +1,128 @@
+"""Open tip-offs near a point or about an enterprise, for "is this the same?" before filing.
+
+Public summaries only (``credit.tipoffs.public``): no description, location text or
+reporter field. The distance is measured from the *rounded* public coordinates (0.001°,
+``public.coarse``) and the radius filter applies to them too, so repeated queries with
+shrinking radii learn nothing finer than the public rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.messages import msg
+from core.reference import uscc_problem
+from credit.records.models import Enterprise
+from credit.records.nearby import (
+    MAX_RADIUS_KM,
+    bad_parameter,
+    circle_box,
+    distance_km,
+    parse_crs,
+    parse_point,
+    parse_radius,
+)
+from credit.tipoffs.models import TipOff
+from credit.tipoffs.public import COARSE, PublicTipOff, coarse, summarize
+from credit.tipoffs.vocabulary import FINAL
+
+#: at most this many reports are listed, nearest (then newest) first
+MAX_NEARBY = 50
+_ROUNDING = COARSE / 2  # a stored coordinate this far beyond the box may round into it
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyTipOff:
+    """An open report's public summary, its distance from the point (from its rounded
+    coordinates; None without coordinates or point) and whether it names the enterprise."""
+
+    summary: PublicTipOff
+    distance_km: float | None
+    about_enterprise: bool
+
+
+def _near_ids(session: Session, lat: float, lon: float, radius_km: float) -> dict[int, float]:
+    """Open, unmerged reports whose rounded coordinates lie within ``radius_km``."""
+    box = circle_box(lat, lon, radius_km)
+    south = Decimal(str(box.south)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
+    north = Decimal(str(box.north)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
+    west = Decimal(str(box.west)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
+    east = Decimal(str(box.east)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
+    lon_cond = (
+        TipOff.longitude.between(west, east)
+        if box.west <= box.east
+        else (TipOff.longitude >= west) | (TipOff.longitude <= east)
+    )
+    rows = session.execute(
+        select(TipOff.id, TipOff.latitude, TipOff.longitude).where(
+            TipOff.status.not_in(FINAL),
+            TipOff.duplicate_of_id.is_(None),
+            TipOff.latitude.between(south, north),
+            lon_cond,
+        )
+    )
+    found = {}
+    for tipoff_id, t_lat, t_lon in rows:
+        c_lat, c_lon = coarse(t_lat), coarse(t_lon)
+        assert c_lat is not None and c_lon is not None
+        distance = distance_km(lat, lon, float(c_lat), float(c_lon))
+        if distance <= radius_km:
+            found[tipoff_id] = distance
+    return found
+
+
+def _about_ids(session: Session, uscc: str) -> set[int]:
+    """Open, unmerged reports that name the enterprise ``uscc``."""
+    rows = session.scalars(
+        select(TipOff.id)
+        .join(Enterprise, Enterprise.id == TipOff.enterprise_id)
+        .where(
+            Enterprise.uscc == uscc,
+            TipOff.status.not_in(FINAL),
+            TipOff.duplicate_of_id.is_(None),
+        )
+    )
+    return set(rows)
+
+
+def open_tipoffs_nearby(
+    session: Session,
+    *,
+    lat: str = "",
+    long: str = "",
+    radius_km: str = "",
+    enterprise_uscc: str = "",
+    crs: str = "",
+) -> list[NearbyTipOff]:
+    """Open reports within ``radius_km`` (≤ MAX_RADIUS_KM, default 5) of (lat, long), and
+    those naming ``enterprise_uscc``: nearest first, then the newest, at most MAX_NEARBY."""
+    uscc = enterprise_uscc.strip().upper()
+    has_point = bool(lat.strip() or long.strip())
+    if not has_point and not uscc:
+        raise bad_parameter("lat", msg("须给出 lat 与 long，或 enterprise_uscc"))
+    if uscc and (problem := uscc_problem(uscc)):
+        raise bad_parameter("enterprise_uscc", problem)
+    distances: dict[int, float] = {}
+    if has_point:
+        wgs_lat, wgs_lon = parse_point(lat, long, parse_crs(crs))
+        distances = _near_ids(session, wgs_lat, wgs_lon, parse_radius(radius_km))
+    elif radius_km.strip():
+        raise bad_parameter("radius_km", msg("须给出 lat 与 long，或 enterprise_uscc"))
+    about = _about_ids(session, uscc) if uscc else set()
+    rows = session.scalars(select(TipOff).where(TipOff.id.in_(set(distances) | about))).all()
+    rows = sorted(
+        rows,
+        key=lambda t: (distances.get(t.id, MAX_RADIUS_KM + 1), -t.created_at.timestamp(), t.id),
+    )[:MAX_NEARBY]
+    return [
+        NearbyTipOff(
+            summary,
+            None if t.id not in distances else round(distances[t.id], 1),
+            t.id in about,
+        )
+        for t, summary in zip(rows, summarize(session, rows), strict=True)
+    ]
