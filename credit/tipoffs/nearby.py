@@ -8,8 +8,10 @@ shrinking radii learn nothing finer than the public rounding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +21,10 @@ from core.reference import uscc_problem
 from credit.records.models import Enterprise
 from credit.records.nearby import (
     MAX_RADIUS_KM,
+    Box,
+    Near,
+    Where,
     bad_parameter,
-    circle_box,
     distance_km,
     parse_crs,
     parse_point,
@@ -33,6 +37,8 @@ from credit.tipoffs.vocabulary import FINAL
 #: at most this many reports are listed, nearest (then newest) first
 MAX_NEARBY = 50
 _ROUNDING = COARSE / 2  # a stored coordinate this far beyond the box may round into it
+#: open and not merged into another report (whose summary stands for it)
+OPEN = (TipOff.status.not_in(FINAL), TipOff.duplicate_of_id.is_(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,32 +51,39 @@ class NearbyTipOff:
     about_enterprise: bool
 
 
-def _near_ids(session: Session, lat: float, lon: float, radius_km: float) -> dict[int, float]:
-    """Open, unmerged reports whose rounded coordinates lie within ``radius_km``."""
-    box = circle_box(lat, lon, radius_km)
+def _coarse_box_condition(box: Box) -> Any:
+    """Reports whose stored coordinates may round into ``box`` (a prefilter)."""
     south = Decimal(str(box.south)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
     north = Decimal(str(box.north)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
     west = Decimal(str(box.west)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
     east = Decimal(str(box.east)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
-    lon_cond = (
+    lon = (
         TipOff.longitude.between(west, east)
         if box.west <= box.east
         else (TipOff.longitude >= west) | (TipOff.longitude <= east)
     )
-    rows = session.execute(
-        select(TipOff.id, TipOff.latitude, TipOff.longitude).where(
-            TipOff.status.not_in(FINAL),
-            TipOff.duplicate_of_id.is_(None),
-            TipOff.latitude.between(south, north),
-            lon_cond,
-        )
-    )
-    found = {}
-    for tipoff_id, t_lat, t_lon in rows:
-        c_lat, c_lon = coarse(t_lat), coarse(t_lon)
-        assert c_lat is not None and c_lon is not None
-        distance = distance_km(lat, lon, float(c_lat), float(c_lon))
-        if distance <= radius_km:
+    return TipOff.latitude.between(south, north) & lon
+
+
+def public_distances(
+    session: Session, where: Where, conditions: Sequence[Any] = ()
+) -> dict[int, float | None]:
+    """Reports (meeting ``conditions``) whose *rounded* coordinates lie in ``where``'s
+    circle and box: id → distance in km from the circle's centre (None without a circle)."""
+    stmt = select(TipOff.id, TipOff.latitude, TipOff.longitude).where(*conditions)
+    for box in (where.near.box if where.near else None, where.box):
+        if box is not None:
+            stmt = stmt.where(_coarse_box_condition(box))
+    found: dict[int, float | None] = {}
+    for tipoff_id, t_lat, t_lon in session.execute(stmt):
+        c_lat, c_lon = float(coarse(t_lat) or 0), float(coarse(t_lon) or 0)
+        if where.box is not None and not where.box.contains(c_lat, c_lon):
+            continue
+        if where.near is None:
+            found[tipoff_id] = None
+            continue
+        distance = distance_km(where.near.lat, where.near.lon, c_lat, c_lon)
+        if distance <= where.near.radius_km:
             found[tipoff_id] = distance
     return found
 
@@ -80,11 +93,7 @@ def _about_ids(session: Session, uscc: str) -> set[int]:
     rows = session.scalars(
         select(TipOff.id)
         .join(Enterprise, Enterprise.id == TipOff.enterprise_id)
-        .where(
-            Enterprise.uscc == uscc,
-            TipOff.status.not_in(FINAL),
-            TipOff.duplicate_of_id.is_(None),
-        )
+        .where(Enterprise.uscc == uscc, *OPEN)
     )
     return set(rows)
 
@@ -106,22 +115,26 @@ def open_tipoffs_nearby(
         raise bad_parameter("lat", msg("须给出 lat 与 long，或 enterprise_uscc"))
     if uscc and (problem := uscc_problem(uscc)):
         raise bad_parameter("enterprise_uscc", problem)
-    distances: dict[int, float] = {}
+    distances: dict[int, float | None] = {}
     if has_point:
         wgs_lat, wgs_lon = parse_point(lat, long, parse_crs(crs))
-        distances = _near_ids(session, wgs_lat, wgs_lon, parse_radius(radius_km))
+        circle = Near(wgs_lat, wgs_lon, parse_radius(radius_km))
+        distances = public_distances(session, Where(near=circle), OPEN)
     elif radius_km.strip():
         raise bad_parameter("radius_km", msg("须给出 lat 与 long，或 enterprise_uscc"))
     about = _about_ids(session, uscc) if uscc else set()
     rows = session.scalars(select(TipOff).where(TipOff.id.in_(set(distances) | about))).all()
-    rows = sorted(
-        rows,
-        key=lambda t: (distances.get(t.id, MAX_RADIUS_KM + 1), -t.created_at.timestamp(), t.id),
-    )[:MAX_NEARBY]
+
+    def order(t: TipOff) -> tuple[float, float, int]:
+        distance = distances.get(t.id)
+        far = MAX_RADIUS_KM + 1 if distance is None else distance
+        return (far, -t.created_at.timestamp(), t.id)
+
+    rows = sorted(rows, key=order)[:MAX_NEARBY]
     return [
         NearbyTipOff(
             summary,
-            None if t.id not in distances else round(distances[t.id], 1),
+            None if (d := distances.get(t.id)) is None else round(d, 1),
             t.id in about,
         )
         for t, summary in zip(rows, summarize(session, rows), strict=True)

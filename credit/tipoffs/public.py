@@ -14,9 +14,13 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from credit.records.nearby import Where
 
 from core.reference import Region, region_path
 from credit.tipoffs.models import TipOff, TipOffEvent
@@ -122,8 +126,10 @@ def list_public(
     closed: bool | None = None,
     page: int = 1,
     page_size: int = MAX_PAGE_SIZE,
+    where: Where | None = None,
 ) -> list[PublicTipOff]:
-    """Tip-offs received from ``start`` to ``end`` (inclusive), newest first, by page."""
+    """Tip-offs received from ``start`` to ``end`` (inclusive), newest first, by page;
+    ``where``: only those whose rounded coordinates lie in its circle and box."""
     if end - start > dt.timedelta(days=MAX_SPAN_DAYS):
         raise ValueError("the span is longer than MAX_SPAN_DAYS")
     conds = [TipOff.created_at >= start, TipOff.created_at <= end]
@@ -131,6 +137,10 @@ def list_public(
         conds.append(TipOff.category.in_(list(categories)))
     if closed is not None:
         conds.append(TipOff.status.in_(FINAL) if closed else TipOff.status.not_in(FINAL))
+    if where is not None:
+        from credit.tipoffs.nearby import public_distances  # it builds on this module
+
+        conds.append(TipOff.id.in_(list(public_distances(session, where, conds))))
     size = min(max(page_size, 1), MAX_PAGE_SIZE)
     rows = session.scalars(
         select(TipOff)
