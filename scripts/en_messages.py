@@ -866,7 +866,6 @@ EN = {
     "纬度须在 −90 到 90 之间": "the latitude must lie between −90 and 90",
     "经度须在 −180 到 180 之间": "the longitude must lie between −180 and 180",
     "须为 %(choices)s 之一": "must be one of %(choices)s",
-    "公里数": "a number of kilometres",
     "须大于 0 且不超过 %(max)s 公里": "must be more than 0 and at most %(max)s km",
     "纬度,经度": "LAT,LONG",
     "须与 near 一同使用": "only with near",
@@ -874,6 +873,17 @@ EN = {
     "南边界不能在北边界以北": "the south edge cannot lie north of the north edge",
     "不是本次结果中的统一社会信用代码": "is not a USCC of this result",
     "须给出 lat 与 long，或 enterprise_uscc": "give lat and long, or enterprise_uscc",
+    "附近的企业": "Enterprises near me",
+    "我身边的污染源：输入一个位置的经纬度（WGS-84，手机定位的坐标），按距离列出周边企业及其环境信用等级。": "Polluters near me: give the latitude and longitude of a place (WGS-84, as phones locate) to list the enterprises around it by distance, with their environmental credit levels.",
+    "已填入您当前的位置，请点击“查找”。": "Your current position is filled in; press “Find”.",
+    "无法获取位置，请直接填写经纬度。": "Your position could not be found; type the latitude and longitude.",
+    "范围": "Within",
+    "%(n)s 公里以内": "%(n)s km",
+    "查找": "Find",
+    "%(km)s 公里以内的企业（由近及远）": "Enterprises within %(km)s km (nearest first)",
+    "%(km)s 公里": "%(km)s km",
+    "这个范围内没有登记了位置的企业。": "No enterprise with a recorded location lies within this distance.",
+    "发现污染？我要举报": "Seen pollution? Report it",
 }
 
 

@@ -112,24 +112,28 @@ def bad_parameter(param: str, problem: Any) -> BadRequest:
     )
 
 
-def _numbers(text: str, count: int, param: str, shape: str) -> list[float]:
+def _numbers(text: str, count: int, param: str, shape: Any = None) -> list[float]:
+    """``count`` comma-separated finite numbers (``shape`` names them when several)."""
     parts = [p.strip() for p in (text or "").split(",")]
+    if count == 1 and (len(parts) != 1 or not _finite(parts[0])):
+        raise bad_parameter(param, msg("须为数字"))
     if len(parts) != count:
         raise bad_parameter(
             param, msg("须为 %(shape)s（%(count)s 个以逗号分隔的数）", shape=shape, count=count)
         )
-    numbers = []
     for part in parts:
-        try:
-            value = float(part) if len(part) <= 30 else math.nan
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
+        if not _finite(part):
             raise bad_parameter(
                 param, msg("须为 %(shape)s，“%(part)s”不是数", shape=shape, part=part[:30])
             )
-        numbers.append(value)
-    return numbers
+    return [float(part) for part in parts]
+
+
+def _finite(text: str) -> bool:
+    try:
+        return len(text) <= 30 and math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _check_lat(value: float, param: str) -> None:
@@ -160,7 +164,7 @@ def parse_radius(text: str | None, param: str = "radius_km") -> float:
     """A radius in km, 0 < r ≤ MAX_RADIUS_KM (DEFAULT_RADIUS_KM when empty)."""
     if text is None or not str(text).strip():
         return DEFAULT_RADIUS_KM
-    (radius,) = _numbers(str(text), 1, param, msg("公里数"))
+    (radius,) = _numbers(str(text), 1, param)
     if not 0 < radius <= MAX_RADIUS_KM:
         raise bad_parameter(param, msg("须大于 0 且不超过 %(max)s 公里", max=f"{MAX_RADIUS_KM:g}"))
     return radius
@@ -170,8 +174,8 @@ def parse_point(
     lat_text: str, lon_text: str, crs: str = "wgs84", names: tuple[str, str] = ("lat", "long")
 ) -> tuple[float, float]:
     """A point from its two coordinate texts, checked, in WGS-84."""
-    (lat,) = _numbers(lat_text, 1, names[0], msg("纬度"))
-    (lon,) = _numbers(lon_text, 1, names[1], msg("经度"))
+    (lat,) = _numbers(lat_text, 1, names[0])
+    (lon,) = _numbers(lon_text, 1, names[1])
     _check_lat(lat, names[0])
     _check_lon(lon, names[1])
     return to_wgs84(lat, lon, crs)
@@ -284,3 +288,35 @@ def find_enterprises(
         return _nearest_page(session, filters, where, where.near, after, limit)
     extra = box_conditions(where.box) if where.box is not None else ()
     return list_enterprises(session, filters, after=after, limit=limit, where=extra)
+
+
+#: the radius choices of the portal's 附近的企业 form, km
+RADIUS_CHOICES = (1, 3, 5, 10, 20, 50)
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyPage:
+    """The portal's 附近的企业: the point searched (WGS-84), the radius and a page."""
+
+    lat: float
+    lon: float
+    radius_km: float
+    page: Page
+
+
+def enterprises_near_point(
+    session: Session,
+    lat: str,
+    long: str,
+    radius_km: str = "",
+    *,
+    crs: str = "",
+    after: str = "",
+    limit: int = 30,
+) -> NearbyPage:
+    """Enterprises within ``radius_km`` of the point typed as two coordinates (the form's
+    fields, named in errors as ``lat``/``long``), nearest first."""
+    wgs_lat, wgs_lon = parse_point(lat, long, parse_crs(crs))
+    circle = Near(wgs_lat, wgs_lon, parse_radius(radius_km))
+    page = _nearest_page(session, EnterpriseFilter(), Where(circle), circle, after, limit)
+    return NearbyPage(wgs_lat, wgs_lon, circle.radius_km, page)

@@ -76,6 +76,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("accessibility", "/accessibility"),
         ("verify", f"/verify/{report.code}?hash={report.verification.content_sha256}"),
         ("verify-form", "/verify"),
+        ("nearby", "/nearby?lat=36.06&long=103.83&radius_km=5"),
     ]
 
 

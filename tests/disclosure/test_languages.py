@@ -101,6 +101,7 @@ PAGE_NAMES = [
     "accessibility",
     "verify",
     "verify-form",
+    "nearby",
 ]
 
 
