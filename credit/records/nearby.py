@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Numeric, bindparam, select
 from sqlalchemy.orm import Session
 
 from core.errors import BadRequest
@@ -208,41 +209,76 @@ def parse_where(near: str = "", radius_km: str = "", bbox: str = "", crs: str = 
     return Where(circle, box)
 
 
-def box_conditions(box: Box, *, widen: bool = False) -> tuple[Any, ...]:
-    """SQL conditions for points in ``box`` on the stored 6-decimal coordinates (the index
-    applies): exactly the box, or (``widen``, a prefilter) rounded outwards."""
+def _box_values(box: Box, widen: bool) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(south, north, west, east) as stored 6-decimal values: exactly the box, or
+    (``widen``, for a prefilter) rounded outwards."""
     # str(): the shortest decimal of the float, i.e. what the client wrote ("36.7", not
     # 36.7000000000000028…), so a point stored at 36.700000 is on the edge, inside
     low, high = (ROUND_FLOOR, ROUND_CEILING) if widen else (ROUND_CEILING, ROUND_FLOOR)
-    south = Decimal(str(box.south)).quantize(_STEP, low)
-    north = Decimal(str(box.north)).quantize(_STEP, high)
-    west = Decimal(str(box.west)).quantize(_STEP, low)
-    east = Decimal(str(box.east)).quantize(_STEP, high)
+    return (
+        Decimal(str(box.south)).quantize(_STEP, low),
+        Decimal(str(box.north)).quantize(_STEP, high),
+        Decimal(str(box.west)).quantize(_STEP, low),
+        Decimal(str(box.east)).quantize(_STEP, high),
+    )
+
+
+@cache
+def _box_clause(prefix: str, crosses_180: bool) -> Any:
+    """Points in a box given as the bound parameters ``{prefix}_s``, ``_n``, ``_w``, ``_e``
+    (built once: statements that use it compile once)."""
+    s, n, w, e = (bindparam(f"{prefix}_{k}", type_=Numeric(9, 6)) for k in "snwe")
+    lon = (
+        (Enterprise.longitude >= w) | (Enterprise.longitude <= e)
+        if crosses_180
+        else Enterprise.longitude.between(w, e)
+    )
+    return Enterprise.latitude.between(s, n) & lon
+
+
+def _box_params(prefix: str, box: Box, widen: bool) -> dict[str, Decimal]:
+    return dict(zip((f"{prefix}_{k}" for k in "snwe"), _box_values(box, widen), strict=True))
+
+
+def box_conditions(box: Box, *, widen: bool = False) -> tuple[Any, ...]:
+    """SQL conditions for points in ``box`` on the stored coordinates (the index applies):
+    exactly the box, or (``widen``, a prefilter) rounded outwards."""
+    south, north, west, east = _box_values(box, widen)
     lat = Enterprise.latitude.between(south, north)
     if box.west <= box.east:
         return (lat, Enterprise.longitude.between(west, east))
     return (lat, (Enterprise.longitude >= west) | (Enterprise.longitude <= east))
 
 
+@cache
+def _candidates_statement(crosses_180: bool) -> Any:
+    """The near-me prefilter without other filters, built once."""
+    return select(Enterprise.uscc, Enterprise.latitude, Enterprise.longitude).where(
+        _box_clause("near", crosses_180)
+    )
+
+
 def _candidates(
     session: Session, filters: EnterpriseFilter, where: Where, circle: Near
 ) -> list[tuple[float, str]]:
     """(distance_km, uscc) of every enterprise in the circle (and box), nearest first."""
-    stmt: Any = select(Enterprise.uscc, Enterprise.latitude, Enterprise.longitude).where(
-        *box_conditions(circle.box, widen=True), *filter_conditions(filters)
-    )
+    box = circle.box
+    stmt = _candidates_statement(box.west > box.east)
+    params: dict[str, Any] = _box_params("near", box, widen=True)
     if where.box is not None:
-        stmt = stmt.where(*box_conditions(where.box))
+        stmt = stmt.where(_box_clause("box", where.box.west > where.box.east))
+        params.update(_box_params("box", where.box, widen=False))
+    if conditions := filter_conditions(filters):
+        stmt = stmt.where(*conditions)
     if filters.level:
         stmt = stmt.join(
             CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
         )
     found = []
-    for uscc, lat, lon in session.execute(stmt):
-        distance = distance_km(circle.lat, circle.lon, float(lat), float(lon))
-        if distance <= circle.radius_km and (
-            where.box is None or where.box.contains(float(lat), float(lon))
-        ):
+    lat0, lon0, radius = circle.lat, circle.lon, circle.radius_km
+    for uscc, lat, lon in session.connection().execute(stmt, params):
+        distance = distance_km(lat0, lon0, float(lat), float(lon))
+        if distance <= radius and (where.box is None or where.box.contains(float(lat), float(lon))):
             found.append((distance, uscc))
     found.sort()
     return found
