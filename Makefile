@@ -24,9 +24,11 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## make run: migrate, load demo data when empty, rate, index, serve on 127.0.0.1:$(PORT)
+## make run: migrate, build the boundary file, load demo data when empty, rate, index,
+## serve on 127.0.0.1:$(PORT)
 run: install
 	$(FLASK) db upgrade
+	$(FLASK) places build --if-missing
 	$(FLASK) demo load --if-empty --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED)
 	$(FLASK) credit rescore
 	$(FLASK) search catch-up

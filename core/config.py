@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     #: region (usually a province, e.g. 620000) whose regulators triage Open311 reports no
     #: region could be found for; unset = they wait, with no region, for national admins
     "TRIAGE_REGION_CODE": None,
+    #: where the compact WGS-84 boundary file (`flask places build`) is kept; unset = the
+    #: instance folder
+    "PLACES_CACHE_DIR": None,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
     #: webhooks one partner key may register

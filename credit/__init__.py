@@ -14,12 +14,13 @@ def init_app(app: Flask) -> None:
     from credit.cases import cli as cases_cli  # noqa: F401 - adds inspection-plan to `credit`
     from credit.demo.cli import demo_cli
     from credit.partners.delivery import WebhookFanout, WebhookSender
+    from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
     from credit.ratings.expiry import ExpiryConsumer
     from credit.ratings.rescoring import RescoringConsumer
     from credit.records.cli import records_cli
 
-    for group in (credit_cli, demo_cli, records_cli):
+    for group in (credit_cli, demo_cli, places_cli, records_cli):
         app.cli.add_command(group)
     register_consumer(app, ExpiryConsumer())
     register_consumer(app, RescoringConsumer(str(app.config["CREDIT_RULEBOOK"])))

@@ -17,6 +17,8 @@ import pytest
 _TMP = tempfile.mkdtemp(prefix="envcredit-tests-")
 os.environ["ENVCREDIT_INSTANCE"] = str(Path(_TMP, "default-instance"))
 os.environ.setdefault("BACKGROUND_CONSUMERS", "false")
+#: the compact boundary file takes ~20 s to build: one per machine, shared by test sessions
+os.environ.setdefault("PLACES_CACHE_DIR", str(Path(tempfile.gettempdir(), "envcredit-places")))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402

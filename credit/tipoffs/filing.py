@@ -24,6 +24,7 @@ from core.errors import Conflict, Invalid
 from core.keyed_hash import hash_token
 from core.messages import msg
 from core.reference import resolve_region, uscc_problem
+from credit.places.addresses import locate_region
 from credit.records.models import Enterprise
 from credit.tipoffs.attachments import (
     MAX_FILES,
@@ -43,7 +44,7 @@ from credit.tipoffs.pending import KeptFile
 from credit.tipoffs.pending import keep as keep_pending
 from credit.tipoffs.pending import kept as pending_files
 from credit.tipoffs.pending import take as take_pending
-from credit.tipoffs.placing import locate_region, route_filing, triage_region
+from credit.tipoffs.placing import route_filing, triage_region
 from credit.tipoffs.timeline import add_event, clean_text
 from credit.tipoffs.vocabulary import (
     ACCEPT_DAYS,

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from core.audit import AuditEvent
 from core.errors import Forbidden
+from credit.places.addresses import locate_region
 from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import TipOff, TipOffEvent
-from credit.tipoffs.placing import locate_region, route_filing
+from credit.tipoffs.placing import route_filing
 from credit.tipoffs.tracking import track
 from credit.tipoffs.workflow import QueueFilter, get_tipoff, list_queue
 from tests.disclosure.conftest import csrf_token, login, make_regulator
