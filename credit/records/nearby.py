@@ -316,9 +316,11 @@ def _in_circle(rows: Any, circle: Near, box: Box | None) -> list[tuple[float, st
     return found
 
 
-def _nearest_page(
+def nearest_page(
     session: Session, filters: EnterpriseFilter, where: Where, circle: Near, after: str, limit: int
 ) -> Page:
+    """The page of enterprises in ``circle`` (and ``where.box``) after the USCC ``after``,
+    nearest first, each snapshot with its ``distance_km``."""
     found = _candidates(session, filters, where, circle)
     start = 0
     if after:
@@ -353,38 +355,6 @@ def find_enterprises(
     order, or (neither) the plain list; ``after`` is the last USCC of the previous page."""
     where = parse_where(near, radius_km, bbox, crs)
     if where.near is not None:
-        return _nearest_page(session, filters, where, where.near, after, limit)
+        return nearest_page(session, filters, where, where.near, after, limit)
     extra = box_conditions(where.box) if where.box is not None else ()
     return list_enterprises(session, filters, after=after, limit=limit, where=extra)
-
-
-#: the radius choices of the portal's 附近的企业 form, km
-RADIUS_CHOICES = (1, 3, 5, 10, 20, 50)
-
-
-@dataclass(frozen=True, slots=True)
-class NearbyPage:
-    """The portal's 附近的企业: the point searched (WGS-84), the radius and a page."""
-
-    lat: float
-    lon: float
-    radius_km: float
-    page: Page
-
-
-def enterprises_near_point(
-    session: Session,
-    lat: str,
-    long: str,
-    radius_km: str = "",
-    *,
-    crs: str = "",
-    after: str = "",
-    limit: int = 30,
-) -> NearbyPage:
-    """Enterprises within ``radius_km`` of the point typed as two coordinates (the form's
-    fields, named in errors as ``lat``/``long``), nearest first."""
-    wgs_lat, wgs_lon = parse_point(lat, long, parse_crs(crs))
-    circle = Near(wgs_lat, wgs_lon, parse_radius(radius_km))
-    page = _nearest_page(session, EnterpriseFilter(), Where(circle), circle, after, limit)
-    return NearbyPage(wgs_lat, wgs_lon, circle.radius_km, page)

@@ -56,3 +56,19 @@ def test_pages_follow_the_distance_order(client, session):
     session.commit()
     html = _html(client, "lat=36.06&long=103.83&radius_km=10")
     assert 'rel="next"' in html and "after=" in html
+
+
+def test_an_address_is_searched_around_its_region(client, session):
+    create_enterprise(
+        session, name="城关化工", latitude=Decimal("36.061000"), longitude=Decimal("103.889000")
+    )
+    session.commit()
+    html = _html(client, "address=甘肃省兰州市城关区&radius_km=10")
+    assert "城关化工" in html and "甘肃省兰州市城关区" in html
+
+
+def test_an_ambiguous_or_unknown_address_is_a_form_error(client):
+    html = _html(client, "address=城关区")
+    assert 'role="alert"' in html and "拉萨市城关区" in html
+    html = _html(client, "address=某某小区门口", lang="en")
+    assert "no province, city or county name" in html
