@@ -8,10 +8,7 @@ shrinking radii learn nothing finer than the public rounding.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,22 +18,19 @@ from core.reference import uscc_problem
 from credit.records.models import Enterprise
 from credit.records.nearby import (
     MAX_RADIUS_KM,
-    Box,
     Near,
     Where,
     bad_parameter,
-    distance_km,
     parse_crs,
     parse_point,
     parse_radius,
 )
 from credit.tipoffs.models import TipOff
-from credit.tipoffs.public import COARSE, PublicTipOff, coarse, summarize
+from credit.tipoffs.public import PublicTipOff, public_distances, summarize
 from credit.tipoffs.vocabulary import FINAL
 
 #: at most this many reports are listed, nearest (then newest) first
 MAX_NEARBY = 50
-_ROUNDING = COARSE / 2  # a stored coordinate this far beyond the box may round into it
 #: open and not merged into another report (whose summary stands for it)
 OPEN = (TipOff.status.not_in(FINAL), TipOff.duplicate_of_id.is_(None))
 
@@ -49,43 +43,6 @@ class NearbyTipOff:
     summary: PublicTipOff
     distance_km: float | None
     about_enterprise: bool
-
-
-def _coarse_box_condition(box: Box) -> Any:
-    """Reports whose stored coordinates may round into ``box`` (a prefilter)."""
-    south = Decimal(str(box.south)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
-    north = Decimal(str(box.north)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
-    west = Decimal(str(box.west)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
-    east = Decimal(str(box.east)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
-    lon = (
-        TipOff.longitude.between(west, east)
-        if box.west <= box.east
-        else (TipOff.longitude >= west) | (TipOff.longitude <= east)
-    )
-    return TipOff.latitude.between(south, north) & lon
-
-
-def public_distances(
-    session: Session, where: Where, conditions: Sequence[Any] = ()
-) -> dict[int, float | None]:
-    """Reports (meeting ``conditions``) whose *rounded* coordinates lie in ``where``'s
-    circle and box: id → distance in km from the circle's centre (None without a circle)."""
-    stmt = select(TipOff.id, TipOff.latitude, TipOff.longitude).where(*conditions)
-    for box in (where.near.box if where.near else None, where.box):
-        if box is not None:
-            stmt = stmt.where(_coarse_box_condition(box))
-    found: dict[int, float | None] = {}
-    for tipoff_id, t_lat, t_lon in session.execute(stmt):
-        c_lat, c_lon = float(coarse(t_lat) or 0), float(coarse(t_lon) or 0)
-        if where.box is not None and not where.box.contains(c_lat, c_lon):
-            continue
-        if where.near is None:
-            found[tipoff_id] = None
-            continue
-        distance = distance_km(where.near.lat, where.near.lon, c_lat, c_lon)
-        if distance <= where.near.radius_km:
-            found[tipoff_id] = distance
-    return found
 
 
 def _about_ids(session: Session, uscc: str) -> set[int]:
