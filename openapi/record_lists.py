@@ -161,8 +161,10 @@ class Enterprises(MethodView):
     @blp.doc(responses={"200": GEOJSON_RESPONSE})
     @blp.alt_response(400, description="`near`, `radius_km`, `bbox` or `crs` unreadable")
     def get(self, args: dict[str, Any]) -> Any:
-        """Enterprises in USCC order (nearest first with `near`), filtered like the portal's
-        facets and by place; `Accept: application/geo+json` for a GeoJSON FeatureCollection."""
+        """Enterprises, filtered like the portal's facets and by place.
+
+        In USCC order; with `near`, nearest first. `Accept: application/geo+json` gives a
+        GeoJSON FeatureCollection (RFC 7946, WGS-84 `[long, lat]`)."""
         page = find_enterprises(
             get_session(),
             EnterpriseFilter(

@@ -73,8 +73,11 @@ class TipOffsNearby(MethodView):
     @blp.response(200, NearbyListSchema)
     @blp.alt_response(400, description="lat/long, radius_km or enterprise_uscc unreadable")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Open reports within the radius of the point, and those naming the enterprise,
-        nearest first (at most 50)."""
+        """Open reports near a point or naming an enterprise.
+
+        Within `radius_km` of (lat, long) by their rounded public coordinates, and those
+        naming `enterprise_uscc`; nearest first, then newest, at most 50. Public summaries
+        only: no description, location text or reporter field."""
         found = open_tipoffs_nearby(get_session(), **args)
         return {
             "items": [
