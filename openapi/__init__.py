@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         changes,
         enterprises,
         exports,
+        places,
         ratings,
         record_lists,
         records_write,
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
         records_write,
         tipoffs_nearby,
         tipoffs,
+        places,
         webhooks,
     )
     for module in modules:

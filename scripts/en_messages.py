@@ -889,6 +889,11 @@ EN = {
     "%(km)s 公里": "%(km)s km",
     "这个范围内没有登记了位置的企业。": "No enterprise with a recorded location lies within this distance.",
     "发现污染？我要举报": "Seen pollution? Report it",
+    # places (credit/places, openapi/places.py, the place-mismatch page)
+    "纬度须为 −90 到 90 之间的数字": "latitude must be a number from −90 to 90",
+    "经度须为 −180 到 180 之间的数字": "longitude must be a number from −180 to 180",
+    "坐标系须为 %(names)s 之一": "the coordinate system must be one of %(names)s",
+    "该位置不在中国境内（或不在任何县级行政区内）": "this place is outside China (or in no county)",
 }
 
 

@@ -1,0 +1,68 @@
+"""GET /api/v1/places/reverse and /search: 200, 400 for bad input, 404 outside China."""
+
+from __future__ import annotations
+
+import pytest
+
+from credit.places.crs import wgs84_to_gcj02
+
+
+def test_reverse_gives_the_county_and_a_grid_key(client):
+    response = client.get("/api/v1/places/reverse?lat=36.0611&long=103.8343")
+    assert response.status_code == 200
+    assert response.get_json() == {"region": {"code": "620102", "name": "城关区"}, "grid": None}
+
+
+def test_reverse_takes_gcj02_when_told(client):
+    lon, lat = wgs84_to_gcj02(116.3975, 39.9087)
+    body = client.get(f"/api/v1/places/reverse?lat={lat}&long={lon}&crs=gcj02").get_json()
+    assert body["region"] == {"code": "110101", "name": "东城区"}
+
+
+def test_reverse_outside_china_is_a_404_problem(client):
+    response = client.get("/api/v1/places/reverse?lat=48.85&long=2.35")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert "中国" in response.get_json()["title"] + response.get_json().get("detail", "")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "lat=abc&long=103.8",
+        "lat=36&long=",
+        "lat=91&long=103.8",
+        "lat=36&long=-181",
+        "lat=nan&long=103.8",
+        "lat=36&long=inf",
+        "lat=36&long=103.8&crs=bd09",
+        "lat=三十六&long=103.8",
+        "long=103.8",
+    ],
+)
+def test_reverse_with_bad_numbers_is_a_400_problem(client, query):
+    response = client.get("/api/v1/places/reverse?" + query)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+
+
+def test_search_finds_an_address(client):
+    body = client.get("/api/v1/places/search?q=甘肃兰州城关区张掖路").get_json()
+    assert body["status"] == "found"
+    assert body["candidates"] == [
+        {"code": "620102", "name": "城关区", "level": 3, "full_name": "甘肃省兰州市城关区"}
+    ]
+
+
+def test_search_says_ambiguous_and_not_found(client):
+    ambiguous = client.get("/api/v1/places/search?q=朝阳区").get_json()
+    assert ambiguous["status"] == "ambiguous" and len(ambiguous["candidates"]) == 2
+    decided = client.get("/api/v1/places/search?q=朝阳区&context=220100").get_json()
+    assert decided["candidates"][0]["code"] == "220104"
+    nothing = client.get("/api/v1/places/search?q=黄河边").get_json()
+    assert nothing == {"status": "not_found", "candidates": []}
+
+
+@pytest.mark.parametrize("query", ["", "q=", "q=" + "路" * 301, "q=x&context=abc"])
+def test_search_with_bad_input_is_a_400_problem(client, query):
+    assert client.get("/api/v1/places/search?" + query).status_code == 400
