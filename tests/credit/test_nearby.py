@@ -168,6 +168,7 @@ def test_gcj02_point_is_converted_before_the_search(session):
     ],
 )
 def test_unreadable_places_are_bad_requests_naming_the_parameter(session, where, param):
+    where = dict(where)  # the parameter is shared by the SQLite and PostgreSQL runs
     after = where.pop("after", "")
     with pytest.raises(BadRequest) as caught:
         find_enterprises(session, EnterpriseFilter(), after=after, **where)
