@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from core.errors import BadRequest
 from core.messages import msg
 from credit.places.addresses import Candidate, parse_address
 from credit.places.boundaries import region_polygon
@@ -37,6 +38,18 @@ class NearbyPage:
     page: Page
 
 
+class AmbiguousAddress(BadRequest):
+    """The address names several regions: ``candidates`` lists them (the page offers each)."""
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        problem = msg("地址可能指不止一个地区，请写上所在的市或省")
+        super().__init__(
+            msg("参数 %(param)s 有误：%(problem)s", param="address", problem=problem),
+            {"address": [problem]},
+        )
+        self.candidates = candidates
+
+
 def _address_centre(session: Session, text: str) -> tuple[float, float, Candidate]:
     """(lat, lon) inside the one region an address names, and the region; BadRequest
     naming ``address`` when it names none, several or one without an outline."""
@@ -44,8 +57,7 @@ def _address_centre(session: Session, text: str) -> tuple[float, float, Candidat
     if match.status == "not_found":
         raise bad_parameter("address", msg("没有从地址中认出省、市或区县的名称"))
     if match.status == "ambiguous":
-        names = "、".join(c.full_name for c in match.candidates[:5])
-        raise bad_parameter("address", msg("地址可能是%(names)s，请写上所在的市或省", names=names))
+        raise AmbiguousAddress(match.candidates)
     region = match.candidates[0]
     outline = region_polygon(region.code)
     if outline is None:

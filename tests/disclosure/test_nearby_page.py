@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.factories import create_enterprise, create_rating
+from tests.language_check import language_problems
 
 
 def _html(client, query: str = "", lang: str = "zh-CN") -> str:
@@ -69,6 +72,16 @@ def test_an_address_is_searched_around_its_region(client, session):
 
 def test_an_ambiguous_or_unknown_address_is_a_form_error(client):
     html = _html(client, "address=城关区")
-    assert 'role="alert"' in html and "拉萨市城关区" in html
+    assert 'role="alert"' in html and "西藏自治区拉萨市城关区</a>" in html
+    assert "address=%E7%94%98%E8%82%83" in html  # a link per candidate
     html = _html(client, "address=某某小区门口", lang="en")
     assert "no province, city or county name" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["address=城关区", "address=某某小区", "lat=北纬&long=1", "lat=36&long=103&radius_km=80"],
+)
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_error_states_speak_one_language(client, query, lang):
+    assert language_problems(_html(client, query, lang=lang), lang) == []
