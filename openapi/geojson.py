@@ -17,24 +17,36 @@ from flask import Response, request
 GEOJSON = "application/geo+json"
 
 #: the 200 answer's second representation, for the OpenAPI document
-GEOJSON_RESPONSE: dict[str, Any] = {
-    "content": {
-        GEOJSON: {
-            "schema": {
-                "type": "object",
-                "description": "RFC 7946 FeatureCollection: one Point Feature per item "
-                "(`[long, lat]`, WGS-84; null geometry without coordinates), the item's "
-                "other fields as properties, `id` = USCC",
-                "required": ["type", "features"],
-                "properties": {
-                    "type": {"type": "string", "enum": ["FeatureCollection"]},
-                    "features": {"type": "array", "items": {"type": "object"}},
-                    "next_after": {"type": "string", "nullable": True},
-                },
-            }
+GEOJSON_CONTENT: dict[str, Any] = {
+    GEOJSON: {
+        "schema": {
+            "type": "object",
+            "description": "RFC 7946 FeatureCollection: one Point Feature per item "
+            "(`[long, lat]`, WGS-84; null geometry without coordinates), the item's "
+            "other fields as properties, `id` = USCC",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"type": "object"}},
+                "next_after": {"type": "string", "nullable": True},
+            },
         }
     }
 }
+
+
+def with_geojson(json_schema: str) -> dict[str, Any]:
+    """The 200 response's content for ``blp.doc``: the JSON page (the component schema
+    ``json_schema``) and the GeoJSON FeatureCollection (a doc's content replaces the one
+    ``blp.response`` documents, so both are named here)."""
+    return {
+        "200": {
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{json_schema}"}},
+                **GEOJSON_CONTENT,
+            }
+        }
+    }
 
 
 def wants_geojson() -> bool:

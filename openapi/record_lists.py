@@ -19,7 +19,7 @@ from credit.records.listing import (
     record_page,
 )
 from credit.records.nearby import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, find_enterprises
-from openapi.geojson import GEOJSON_RESPONSE, geojson_response, wants_geojson
+from openapi.geojson import geojson_response, wants_geojson, with_geojson
 from openapi.headers import next_link, query_params
 from openapi.schemas import EnterpriseSchema, api_date
 from openapi.snapshot_schemas import InspectionSnapshotSchema, PermitSnapshotSchema
@@ -158,7 +158,7 @@ class PenaltyItemSchema(AsIs):
 class Enterprises(MethodView):
     @blp.arguments(EnterpriseListArgs, location="query")
     @blp.response(200, EnterprisePageSchema)
-    @blp.doc(responses={"200": GEOJSON_RESPONSE})
+    @blp.doc(responses=with_geojson("EnterprisePage"))
     @blp.alt_response(400, description="`near`, `radius_km`, `bbox` or `crs` unreadable")
     def get(self, args: dict[str, Any]) -> Any:
         """Enterprises, filtered like the portal's facets and by place.
