@@ -37,14 +37,16 @@ GEOJSON_CONTENT: dict[str, Any] = {
 
 def with_geojson(json_schema: str) -> dict[str, Any]:
     """The 200 response's content for ``blp.doc``: the JSON page (the component schema
-    ``json_schema``) and the GeoJSON FeatureCollection (a doc's content replaces the one
-    ``blp.response`` documents, so both are named here)."""
+    ``json_schema``) and the GeoJSON FeatureCollection (a doc's 200 replaces the one
+    ``blp.response`` documents, so the description and both contents are named here)."""
     return {
         "200": {
+            "description": "OK: the page, or with `Accept: application/geo+json` a GeoJSON "
+            "FeatureCollection",
             "content": {
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{json_schema}"}},
                 **GEOJSON_CONTENT,
-            }
+            },
         }
     }
 
