@@ -864,6 +864,15 @@ EN = {
     "经度须为 −180 到 180 之间的数字": "longitude must be a number from −180 to 180",
     "坐标系须为 %(names)s 之一": "the coordinate system must be one of %(names)s",
     "该位置不在中国境内（或不在任何县级行政区内）": "this place is outside China (or in no county)",
+    "坐标系": "coordinate system",
+    "坐标来源": "where the coordinates come from",
+    "手机定位或卫星定位（WGS-84）": "phone location / GPS (WGS-84)",
+    "高德、腾讯等国内地图（GCJ-02）": "AMap, Tencent or another Chinese map (GCJ-02)",
+    "请选择保留所填地区或采用坐标所在地区": "choose to keep the given region or take the coordinates' county",
+    "无效的选项": "not one of the choices",
+    "未找到该地点不一致记录": "no such place mismatch",
+    "该记录不在您的管辖区域内": "this record is outside your region",
+    "该地点不一致已处理": "this place mismatch has already been settled",
 }
 
 
