@@ -873,6 +873,19 @@ EN = {
     "未找到该地点不一致记录": "no such place mismatch",
     "该记录不在您的管辖区域内": "this record is outside your region",
     "该地点不一致已处理": "this place mismatch has already been settled",
+    "地点不一致": "Place mismatches",
+    "填写的行政区划与坐标所在县区不一致：系统保留所填地区，请核实后选择保留，或改为坐标所在地区。": "The region given is not the county the coordinates lie in. The given region was kept: check, then keep it or move to the coordinates' county.",
+    "查看待处理": "Show open ones",
+    "查看已处理": "Show settled ones",
+    "对象": "Record",
+    "所填地区": "Given region",
+    "坐标所在地区": "Coordinates' county",
+    "坐标": "Coordinates",
+    "发现时间": "Found",
+    "处理": "Action",
+    "保留所填地区": "Keep the given region",
+    "改为坐标所在地区": "Take the coordinates' county",
+    "已处理。": "Done.",
 }
 
 

@@ -89,11 +89,15 @@ def list_mismatches(
     return list(session.scalars(query))
 
 
-def region_names(session: Session, items: list[PlaceMismatch]) -> dict[str, str]:
-    """Names of the regions the mismatches mention, for the page."""
+def mismatch_listing(
+    session: Session, user: User, *, resolved: bool = False
+) -> tuple[list[PlaceMismatch], dict[str, str]]:
+    """The regulator's mismatches (:func:`list_mismatches`) and the names of the regions
+    they mention, for the page."""
+    items = list_mismatches(session, user, resolved=resolved)
     codes = {m.given_code for m in items} | {m.coordinates_code for m in items}
     rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
-    return {code: name for code, name in rows}
+    return items, {code: name for code, name in rows}
 
 
 def _move(session: Session, mismatch: PlaceMismatch, code: str) -> None:
