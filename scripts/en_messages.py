@@ -865,6 +865,7 @@ EN = {
     "坐标系须为 %(names)s 之一": "the coordinate system must be one of %(names)s",
     "该位置不在中国境内（或不在任何县级行政区内）": "this place is outside China (or in no county)",
     "坐标系": "coordinate system",
+    "须填写行政区划代码，或中国境内的经纬度": "give a region code, or coordinates inside China",
     "坐标来源": "where the coordinates come from",
     "手机定位或卫星定位（WGS-84）": "phone location / GPS (WGS-84)",
     "高德、腾讯等国内地图（GCJ-02）": "AMap, Tencent or another Chinese map (GCJ-02)",

@@ -41,11 +41,18 @@ def disagrees(given_code: str, coordinates_code: str | None) -> bool:
 
 
 def flag_mismatch(
-    session: Session, entity: str, entity_id: int, given_code: str, lat: Any, lon: Any
+    session: Session,
+    entity: str,
+    entity_id: int,
+    given_code: str,
+    lat: Any,
+    lon: Any,
+    found: str | None = None,
 ) -> PlaceMismatch | None:
-    """Flag the entity when its coordinates (WGS-84) lie outside ``given_code``; returns the open
-    mismatch (updated if one was open), or None when they agree."""
-    found = region_code_at(session, lat, lon)
+    """Flag the entity when its coordinates (WGS-84) lie outside ``given_code``; returns
+    the open mismatch (updated if one was open), or None when they agree. ``found``: the
+    coordinates' county when the caller knows it already."""
+    found = found or region_code_at(session, lat, lon)
     open_one = session.scalar(
         select(PlaceMismatch).where(
             PlaceMismatch.entity == entity,
