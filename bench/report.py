@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import Any
 
 REPORTS = Path(__file__).parent / "reports"
-BENCHES = ("rescore", "search", "api", "internals", "load", "faults", "pg_restart", "pages")
+BENCHES = (
+    "rescore",
+    "search",
+    "api",
+    "internals",
+    "load",
+    "faults",
+    "pg_restart",
+    "pages",
+    "geo",
+)
 
 
 @dataclass
