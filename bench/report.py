@@ -23,6 +23,7 @@ BENCHES = (
     "pg_restart",
     "pages",
     "nearby",
+    "geo",
 )
 
 

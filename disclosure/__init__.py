@@ -152,6 +152,7 @@ def init_app(app: Flask) -> None:
         info_pages,
         mfa_pages,
         nearby_pages,
+        place_mismatches,
         regulator,
         regulator_credit,
         report_pages,
@@ -175,6 +176,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.register_blueprint(nearby_pages.bp)
+    app.register_blueprint(place_mismatches.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -39,12 +39,13 @@ def _stored(session, code: str) -> TipOff:
     return session.scalar(select(TipOff).where(TipOff.tracking_code == code))
 
 
-def test_only_lat_and_long_is_accepted_and_its_coordinates_reach_the_report(base, session):
+def test_only_lat_and_long_is_accepted_and_placed_in_its_county(base, session):
     created = _post(base, lat="36.061234", long="103.834567")
     assert created.status_code == 201, created.text
     code = created.json()[0]["service_request_id"]
     stored = _stored(session, code)
     assert (stored.latitude, stored.longitude) == (Decimal("36.061234"), Decimal("103.834567"))
+    assert stored.region_code == "620102" and stored.placement == "placed"  # 兰州 城关区
     one = GeoReport(base).get_service_request(code)
     assert (one["lat"], one["long"]) == (36.061, 103.835)  # public: rounded
 

@@ -1,8 +1,8 @@
 """ix_enterprises_latitude_longitude: the near-me and bbox prefilter (credit.records.nearby)
 
 Revision ID: 0018
-Revises: 0014
-Create Date: 2026-12-03 08:00:00
+Revises: 0017
+Create Date: 2026-12-03 08:30:00
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
