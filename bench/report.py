@@ -24,6 +24,8 @@ BENCHES = (
     "pages",
     "sources",
     "maps",
+    "nearby",
+    "geo",
 )
 
 

@@ -94,6 +94,13 @@ def describe_in(exc: DomainError, lang: str) -> str:
     return message + (f" ({'; '.join(parts)})" if english else f"（{'；'.join(parts)}）")
 
 
+class BadRequest(DomainError):
+    """A query parameter that cannot be read (400 problem; ``errors`` names the parameter)."""
+
+    status = 400
+    kind = "bad-request"
+
+
 class Invalid(DomainError):
     status = 422
     kind = "invalid"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from credit.grids.models import GRID_ENTITY
 from credit.grids.snapshots import grid_snapshots
+from credit.places.imports import with_places
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
 from credit.records import upserts
@@ -88,7 +89,7 @@ KINDS: tuple[RecordKind, ...] = (
         "enterprises",
         ("uscc",),
         upserts.upsert_enterprises,
-        check_codes,
+        with_places(check_codes),
     ),
     RecordKind(CreditRating.entity, "信用评价", rating_snapshots, rated=False),
     RecordKind(

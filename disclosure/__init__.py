@@ -154,6 +154,8 @@ def init_app(app: Flask) -> None:
         info_pages,
         map_pages,
         mfa_pages,
+        nearby_pages,
+        place_mismatches,
         regulator,
         regulator_credit,
         report_pages,
@@ -181,6 +183,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(case_pages.bp)
     app.register_blueprint(grid_pages.bp)
     app.register_blueprint(map_pages.bp)
+    app.register_blueprint(nearby_pages.bp)
+    app.register_blueprint(place_mismatches.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         records_write,
         search,
         tipoffs,
+        tipoffs_nearby,
         webhooks,
     )
     from openapi.access import init_access
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         changes,
         exports,
         records_write,
+        tipoffs_nearby,
         tipoffs,
         places,
         webhooks,

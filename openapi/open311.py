@@ -273,7 +273,8 @@ def _lookup(codes: list[str]) -> list[dict[str, Any]]:
 @bp.get(f"/requests.{FMT}")
 def requests_(fmt: str) -> Response:
     """Public requests of the last 90 days (filters: service_code, status, start_date,
-    end_date, page, page_size), or the ones named by ``service_request_id``."""
+    end_date, page, page_size; lat + long + radius in metres, bbox=W,S,E,N on the public
+    rounded coordinates), or the ones named by ``service_request_id``."""
     ids = request.args.get("service_request_id", "")
     if ids.strip():
         consume("open311-lookup")

@@ -7,12 +7,15 @@ Field names in every error are the GeoReport ones (``service_code``, ``lat``,
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from core.clock import CHINA
+from core.errors import BadRequest, describe
 from core.xmltext import has_control_characters
+from credit.records.nearby import Near, Where, parse_point, parse_radius, parse_where
 from credit.tipoffs.filing import TipOffInput
 from credit.tipoffs.models import TIPOFF_CATEGORIES
 from credit.tipoffs.public import MAX_PAGE_SIZE, MAX_SPAN_DAYS
@@ -205,9 +208,40 @@ def _page(args: MultiDict[str, str], name: str, default: int, high: int) -> int:
     return int(text)
 
 
+def _metres(text: str) -> str:
+    """The ``radius`` extension (metres) as the km text ``parse_radius`` reads."""
+    try:
+        metres = float(text) if len(text) <= 30 else math.nan
+    except ValueError:
+        metres = math.nan
+    if not math.isfinite(metres):
+        raise Open311Error(400, ["radius: 须为米数 / must be a number of metres"])
+    return repr(metres / 1000)
+
+
+def geo_filter(args: MultiDict[str, str]) -> Where | None:
+    """The geographic extensions: ``lat`` + ``long`` with ``radius`` (metres, default
+    DEFAULT_RADIUS_KM, ≤ MAX_RADIUS_KM), and ``bbox`` (W,S,E,N); WGS-84; None without."""
+    lat, lon = (args.get("lat") or "").strip(), (args.get("long") or "").strip()
+    radius, bbox = (args.get("radius") or "").strip(), (args.get("bbox") or "").strip()
+    try:
+        near = None
+        if lat or lon:
+            point = parse_point(lat, lon)
+            km = parse_radius(_metres(radius) if radius else None, "radius")
+            near = Near(point[0], point[1], km)
+        elif radius:
+            raise Open311Error(400, ["radius: 须与 lat、long 一同使用 / only with lat and long"])
+        box = parse_where(bbox=bbox).box if bbox else None
+    except BadRequest as exc:
+        raise Open311Error(400, [describe(exc)]) from None
+    return Where(near, box) if near or box else None
+
+
 def list_filters(args: MultiDict[str, str], now: dt.datetime) -> dict[str, Any]:
     """``service_code``, ``status``, ``start_date``/``end_date`` (≤ 90 days; default the
-    last 90) and the ``page``/``page_size`` extension, checked."""
+    last 90), the ``page``/``page_size`` extension and the geographic ones (``geo_filter``:
+    on the public, rounded coordinates), checked."""
     start, end = _moment(args, "start_date"), _moment(args, "end_date")
     span = dt.timedelta(days=MAX_SPAN_DAYS)
     if start is None and end is None:
@@ -237,4 +271,5 @@ def list_filters(args: MultiDict[str, str], now: dt.datetime) -> dict[str, Any]:
         "closed": None if len(set(statuses)) != 1 else statuses[0] == "closed",
         "page": _page(args, "page", 1, 10_000),
         "page_size": _page(args, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+        "where": geo_filter(args),
     }

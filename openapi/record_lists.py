@@ -15,10 +15,11 @@ from credit.ratings.levels import LEVELS
 from credit.records.listing import (
     MAX_ID,
     EnterpriseFilter,
-    list_enterprises,
     published_penalty,
     record_page,
 )
+from credit.records.nearby import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, find_enterprises
+from openapi.geojson import geojson_response, wants_geojson, with_geojson
 from openapi.headers import next_link, query_params
 from openapi.schemas import EnterpriseSchema, api_date
 from openapi.snapshot_schemas import InspectionSnapshotSchema, PermitSnapshotSchema
@@ -42,6 +43,36 @@ class EnterpriseListArgs(ma.Schema):
         metadata={"description": "the last USCC of the previous page"},
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    near = fields.String(
+        load_default="",
+        metadata={
+            "description": "`LAT,LONG`: only enterprises within `radius_km` of the point, "
+            "nearest first (each item has `distance_km`)",
+            "example": "36.06,103.83",
+        },
+    )
+    radius_km = fields.String(
+        load_default="",
+        metadata={
+            "description": f"with `near`: 0 < R ≤ {MAX_RADIUS_KM:g} km "
+            f"(default {DEFAULT_RADIUS_KM:g})",
+            "example": "5",
+        },
+    )
+    bbox = fields.String(
+        load_default="",
+        metadata={
+            "description": "`W,S,E,N` (longitudes and latitudes): only enterprises in the box",
+            "example": "103.7,36.0,103.9,36.1",
+        },
+    )
+    crs = fields.String(
+        load_default="",
+        metadata={
+            "description": "the system of `near` and `bbox`: `wgs84` (default, as stored and "
+            "returned) or `gcj02` (Chinese map apps)"
+        },
+    )
 
 
 class RecordListArgs(ma.Schema):
@@ -64,8 +95,14 @@ class FormatArgs(ma.Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "cf"]))
 
 
+class ListedEnterpriseSchema(EnterpriseSchema):
+    distance_km = fields.Float(
+        metadata={"description": "with `near`: great-circle distance from the point, km"}
+    )
+
+
 class EnterprisePageSchema(ma.Schema):
-    items = fields.List(fields.Nested(EnterpriseSchema), required=True)
+    items = fields.List(fields.Nested(ListedEnterpriseSchema), required=True)
     next_after = fields.String(allow_none=True)
 
 
@@ -121,21 +158,29 @@ class PenaltyItemSchema(AsIs):
 class Enterprises(MethodView):
     @blp.arguments(EnterpriseListArgs, location="query")
     @blp.response(200, EnterprisePageSchema)
+    @blp.doc(responses=with_geojson("EnterprisePage"))
+    @blp.alt_response(400, description="`near`, `radius_km`, `bbox` or `crs` unreadable")
     def get(self, args: dict[str, Any]) -> Any:
-        """Enterprises in USCC order, filtered like the portal's facets."""
-        page = list_enterprises(
+        """Enterprises, filtered like the portal's facets and by place.
+
+        In USCC order; with `near`, nearest first. `Accept: application/geo+json` gives a
+        GeoJSON FeatureCollection (RFC 7946, WGS-84 `[long, lat]`)."""
+        page = find_enterprises(
             get_session(),
             EnterpriseFilter(
                 q=args["q"], region=args["region"], industry=args["industry"], level=args["level"]
             ),
+            near=args["near"],
+            radius_km=args["radius_km"],
+            bbox=args["bbox"],
+            crs=args["crs"],
             after=args["after"].upper(),
             limit=args["limit"],
         )
-        return (
-            {"items": page.items, "next_after": page.next_after},
-            200,
-            next_link(page.next_after, query_params(EnterpriseListArgs)),
-        )
+        link = {**next_link(page.next_after, query_params(EnterpriseListArgs)), "Vary": "Accept"}
+        if wants_geojson():
+            return geojson_response(page.items, page.next_after, link)
+        return ({"items": page.items, "next_after": page.next_after}, 200, link)
 
 
 def _records(entity: str, args: dict[str, Any], schema: type[ma.Schema]) -> Any:

@@ -20,6 +20,7 @@ from marshmallow import fields, validate
 
 from core.db import get_session
 from core.limits import consume
+from credit.places.crs import CRS_NAMES
 from credit.ratings.levels import LEVELS
 from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import TIPOFF_CATEGORIES, TIPOFF_SEVERITIES, TIPOFF_STATUSES
@@ -69,6 +70,14 @@ class TipOffCreateSchema(ma.Schema):
     )
     latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+    crs = fields.String(
+        load_default="wgs84",
+        validate=validate.OneOf(CRS_NAMES),
+        metadata={
+            "description": "latitude/longitude are wgs84 (GPS, default) or gcj02 "
+            "(AMap, Tencent maps); stored as WGS-84"
+        },
+    )
     enterprise_uscc = fields.String(
         allow_none=True,
         validate=validate.Length(max=64),
@@ -78,7 +87,8 @@ class TipOffCreateSchema(ma.Schema):
         allow_none=True,
         validate=validate.Regexp(r"^\d{6}$"),
         metadata={
-            "description": "GB/T 2260 code of where it happens; required without an enterprise"
+            "description": "GB/T 2260 code of where it happens; without it (and without an "
+            "enterprise) the coordinates' county or the location text's region is used"
         },
     )
     anonymous = fields.Boolean(required=True)
@@ -230,6 +240,7 @@ class TipOffCollection(MethodView):
             location=body["location"],
             latitude=None if lat is None else repr(lat),
             longitude=None if lon is None else repr(lon),
+            crs=body["crs"],
             enterprise=body.get("enterprise_uscc"),
             region_code=body.get("region_code"),
             anonymous=body["anonymous"],

@@ -21,6 +21,8 @@ RULES = [
         "credit/ratings/levels.py",
     ),
     ("the level names", re.compile(r"环保诚信企业"), "credit/ratings/levels.py"),
+    # the one haversine: near-me, tip-offs nearby and Open311's radius all measure with it
+    ("the great-circle distance", re.compile(r"\b637[01][0-9.]*"), "credit/places/crs.py"),
 ]
 
 

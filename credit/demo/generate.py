@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 
 from core.reference import uscc_check_char
 from credit.demo import names
+from credit.places.boundaries import random_point_in
 from credit.records.emissions import emitted_tonnes
 from credit.records.publication import default_publish_until
 
@@ -117,8 +118,7 @@ def _enterprise(
             "region_code": county,
             "industry_code": industry,
             "address": f"{short}市{rng.choice(names.ROADS)}{rng.randint(1, 999)}号",
-            "latitude": Decimal(f"{lat + rng.uniform(-0.4, 0.4):.6f}"),
-            "longitude": Decimal(f"{lon + rng.uniform(-0.4, 0.4):.6f}"),
+            **_point_in(county, rng, lat, lon),
             "permit_category": category,
             "status": rng.choices(("operating", "suspended", "closed"), (95, 4, 1))[0],
         }
@@ -130,6 +130,21 @@ def _enterprise(
     if category == "key":
         _disclosures(rng, rows, ids, eid, uscc)
     _emissions(rng, rows, ids, eid, limits)
+
+
+def _point_in(county: str, rng: random.Random, lat: float, lon: float) -> dict[str, Decimal]:
+    """A point inside the enterprise's own county (its prefecture where the boundary data
+    have no outline for the county), drawn from ``rng``: the same seed, the same point."""
+    for code in (county, county[:4] + "00"):
+        try:
+            x, y = random_point_in(code, rng)
+        except ValueError:
+            continue
+        return {"latitude": Decimal(f"{y:.6f}"), "longitude": Decimal(f"{x:.6f}")}
+    return {
+        "latitude": Decimal(f"{lat + rng.uniform(-0.4, 0.4):.6f}"),
+        "longitude": Decimal(f"{lon + rng.uniform(-0.4, 0.4):.6f}"),
+    }
 
 
 def _permits(

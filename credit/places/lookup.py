@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -66,3 +67,14 @@ def place_point(session: Session, lat: float, lon: float, crs: str = "wgs84") ->
         message = msg("该位置不在中国境内（或不在任何县级行政区内）")
         raise NotFound(message, {"lat": [message]})
     return PlacedPoint(region.code, region.name, round(wlon, 6), round(wlat, 6))
+
+
+def region_code_at(session: Session, lat: Any, lon: Any, crs: str | None = "wgs84") -> str | None:
+    """The county code of a point given as numbers or text in ``crs``; None when the values
+    are missing or not coordinates (the caller's validation reports those) or outside China."""
+    try:
+        wlon, wlat = wgs84_point(float(str(lat)), float(str(lon)), crs or "wgs84")
+    except (TypeError, ValueError, Invalid):
+        return None
+    region = region_at(session, wlon, wlat)
+    return region.code if region is not None else None

@@ -12,10 +12,12 @@ from core.reference import (
     normalize_industry_code,
     uscc_problem,
 )
+from credit.places.crs import CRS_NAMES
 from credit.records import fields
 from credit.records.rows import RowError
 from credit.sources.columns import COLUMNS as SOURCE_COLUMNS
 
+CRS_CHOICES = {name: name for name in CRS_NAMES}
 RATIO = partial(fields.decimal, low=Decimal(0), high=Decimal(1))
 
 
@@ -25,7 +27,8 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
         ("uscc", True, str.upper),
         ("name", True, partial(fields.text, max_len=200)),
         ("legal_representative", False, partial(fields.text, max_len=100)),
-        ("region_code", True, partial(fields.text, max_len=6)),
+        # optional when the coordinates place the row (credit.places.imports)
+        ("region_code", False, partial(fields.text, max_len=6)),
         ("industry_code", True, normalize_industry_code),
         ("address", False, partial(fields.text, max_len=300)),
         ("latitude", False, partial(fields.decimal, low=Decimal(-90), high=Decimal(90), places=6)),
@@ -34,6 +37,8 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
             False,
             partial(fields.decimal, low=Decimal(-180), high=Decimal(180), places=6),
         ),
+        # the coordinates' CRS: wgs84 (default) or gcj02; they are stored as WGS-84
+        ("crs", False, partial(fields.choice, mapping=CRS_CHOICES, label=msg("坐标系"))),
         (
             "permit_category",
             False,

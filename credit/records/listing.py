@@ -66,9 +66,14 @@ def filter_conditions(filters: EnterpriseFilter) -> tuple[Any, ...]:
 
 
 def list_enterprises(
-    session: Session, filters: EnterpriseFilter, after: str = "", limit: int = 50
+    session: Session,
+    filters: EnterpriseFilter,
+    after: str = "",
+    limit: int = 50,
+    where: tuple[Any, ...] = (),
 ) -> Page:
-    """Enterprises ordered by USCC, after the cursor ``after`` (a USCC), at most ``limit``."""
+    """Enterprises ordered by USCC, after the cursor ``after`` (a USCC), at most ``limit``;
+    ``where``: further SQL conditions on Enterprise (a box: ``credit.records.nearby``)."""
     stmt: Any = select(Enterprise.uscc).order_by(Enterprise.uscc).limit(limit + 1)
     if after:
         stmt = stmt.where(Enterprise.uscc > after)
@@ -76,7 +81,7 @@ def list_enterprises(
         stmt = stmt.join(
             CreditRating, (CreditRating.enterprise_id == Enterprise.id) & CreditRating.is_current
         )
-    stmt = stmt.where(*filter_conditions(filters))
+    stmt = stmt.where(*filter_conditions(filters), *where)
     usccs = list(session.scalars(stmt))
     more = len(usccs) > limit
     usccs = usccs[:limit]

@@ -51,6 +51,9 @@ class Enterprise(Base):
             "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude_range"
         ),
         CheckConstraint("length(uscc) = 18", name="uscc_length"),
+        #: the near-me and bbox prefilter (credit.records.nearby): a latitude band, then
+        #: longitude checked in the index
+        Index("ix_enterprises_latitude_longitude", "latitude", "longitude"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.changelog import record_change
 from core.messages import msg
+from credit.places.imports import flag_contradicted
 from credit.records.emissions import emitted_tonnes
 from credit.records.models import (
     DisclosureReport,
@@ -133,6 +134,7 @@ def upsert_enterprises(session: Session, parsed: Parsed, result: ImportResult) -
 
     before = {e.id: (e, embedded(e)) for e in existing.values()}
     _upsert(session, Enterprise, lambda c: c["uscc"], parsed, {}, existing, result, build)
+    flag_contradicted(session, "enterprise", [(existing[v["uscc"]].id, v) for _, v in parsed])
     moved = [eid for eid, (e, old) in before.items() if embedded(e) != old]
     # record snapshots embed the enterprise's name and region: mirrors must get them anew
     for entity, record_id, enterprise_id in enterprise_records(session, moved):

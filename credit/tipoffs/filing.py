@@ -25,6 +25,9 @@ from core.keyed_hash import hash_token
 from core.messages import msg
 from core.reference import resolve_region, uscc_problem
 from credit.places.addresses import locate_region
+from credit.places.crs import CRS_NAMES, to_wgs84
+from credit.places.lookup import region_code_at
+from credit.places.mismatches import flag_mismatch
 from credit.records.models import Enterprise
 from credit.tipoffs.attachments import (
     MAX_FILES,
@@ -84,6 +87,8 @@ class TipOffInput:
     unplaced: bool = False
     #: the region unplaced reports wait in (``TRIAGE_REGION_CODE``), None for the national admins
     triage_code: str | None = None
+    #: the coordinates' CRS: "wgs84" (GPS) or "gcj02" (Chinese map apps); stored as WGS-84
+    crs: str | None = None
 
 
 def parse_coordinate(
@@ -194,12 +199,14 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
         and not errors.get("longitude")
     ):
         errors["latitude"] = [msg("经纬度须同时填写")]
+    _in_wgs84(data.crs, values, errors)
     place = _where(session, data, values, errors)
     values.update(
         enterprise_id=place.enterprise_id,
         enterprise_name=place.enterprise_name,
         region_code=place.region_code,
         placement="unplaced" if place.unplaced else "placed",
+        region_given=place.given,
     )
     name, phone, email = _reporter(data, errors)
     values.update(
@@ -221,6 +228,19 @@ class _Place:
     enterprise_name: str | None = None
     region_code: str | None = None
     unplaced: bool = False
+    #: the reporter chose the region (coordinates that contradict it are flagged)
+    given: bool = False
+
+
+def _in_wgs84(crs: str | None, values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Coordinates from a Chinese map app (``crs`` gcj02) converted to WGS-84, the stored CRS."""
+    name = clean_text(crs).lower() or "wgs84"
+    if name not in CRS_NAMES:
+        errors["crs"] = [msg("坐标系须为 %(names)s 之一", names="、".join(CRS_NAMES))]
+    elif name != "wgs84" and values["latitude"] is not None and values["longitude"] is not None:
+        lon, lat = to_wgs84(float(values["longitude"]), float(values["latitude"]), name)
+        values["latitude"] = Decimal(f"{lat:.6f}")
+        values["longitude"] = Decimal(f"{lon:.6f}")
 
 
 def _where(
@@ -230,9 +250,11 @@ def _where(
 
     An enterprise found in the registry decides the region. A name the registry does not
     know (散乱污 workshops) or knows several times is kept as typed, for the handling officer
-    to resolve, and the report is routed by place: the chosen region, else the region the
-    location text names (``placing.locate_region``), else, with coordinates, unplaced for
-    triage. Refused only when none of these says where the report belongs.
+    to resolve, and the report is routed by place: the chosen region (coordinates that
+    contradict it are flagged for the regulator), else the county its coordinates lie in,
+    else the region the location text names (``locate_region``), else, with coordinates
+    outside every county, unplaced for triage. Refused only when none of these says where
+    the report belongs.
     """
     typed = clean_text(data.enterprise)[:200]
     outcome = ""
@@ -247,10 +269,11 @@ def _where(
         except Invalid as exc:
             errors.update(exc.errors or {})
             return _Place(enterprise_name=name)
-        return _Place(None, name, region, data.unplaced)
+        return _Place(None, name, region, data.unplaced, given=not data.unplaced)
     if data.unplaced:  # waits without a region for the national admins' triage
         return _Place(enterprise_name=name, unplaced=True)
-    located = locate_region(session, values.get("location") or "")
+    located = region_code_at(session, values.get("latitude"), values.get("longitude"))
+    located = located or locate_region(session, values.get("location") or "")
     if located is not None:
         return _Place(None, name, located, False)
     if values.get("latitude") is not None and values.get("longitude") is not None:
@@ -300,6 +323,7 @@ def file_tipoff(
     if source not in TIPOFF_SOURCES:
         raise ValueError(f"unknown source {source!r}")
     values = check_tipoff(session, data)
+    region_given = values.pop("region_given")
     secret = new_secret()
     now = now or utcnow()
     today = local_date(now)
@@ -320,6 +344,10 @@ def file_tipoff(
         if upload_dir is None:
             raise ValueError("upload_dir is required with attachments")
         store_attachments(session, tipoff.id, attachments, upload_dir, existing=0)
+    if region_given and tipoff.region_code and tipoff.latitude is not None:
+        flag_mismatch(
+            session, "tipoff", tipoff.id, tipoff.region_code, tipoff.latitude, tipoff.longitude
+        )
     add_event(
         session,
         tipoff,

@@ -2,9 +2,9 @@
 
 Open311 clients send only what the GeoReport spec knows (coordinates or an address text),
 not our region picker. A filing goes to the region its enterprise or its
-``attribute[region_code]`` names; else to the region its address text names
-(``credit.places.addresses``); else it is filed **unplaced** for triage
-(in ``TRIAGE_REGION_CODE`` when configured, else with no region for the national admins),
+``attribute[region_code]`` names; else to the county its coordinates lie in; else to the
+region its address text names (``credit.places.addresses``); else it is filed **unplaced**
+for triage (in ``TRIAGE_REGION_CODE`` when configured, else with no region for the national admins),
 never refused. A regulator who can see it then places it (:func:`place_tipoff`, audited).
 """
 
@@ -23,6 +23,7 @@ from core.messages import msg
 from core.reference import Region, resolve_region
 from core.users import User
 from credit.places.addresses import locate_region
+from credit.places.lookup import region_code_at
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.timeline import add_event
 from credit.tipoffs.workflow import actor_of, get_tipoff
@@ -44,12 +45,14 @@ def triage_region(session: Session, code: str | None) -> str | None:
 
 
 def route_filing(session: Session, data: TipOffInput, triage_code: str | None) -> TipOffInput:
-    """The filing with its region: as given, from its address text, or unplaced for triage.
+    """The filing with its region: as given, from its coordinates or its address text, or
+    unplaced for triage.
 
     (Open311: the GeoReport spec has no region picker.)"""
     if (data.enterprise or "").strip() or (data.region_code or "").strip():
         return data
-    code = locate_region(session, data.location)
+    code = region_code_at(session, data.latitude, data.longitude, data.crs)
+    code = code or locate_region(session, data.location)
     if code is not None:
         return dataclasses.replace(data, region_code=code)
     return dataclasses.replace(data, region_code=triage_region(session, triage_code), unplaced=True)

@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.reference import Region, region_path
+from credit.records.nearby import Box, Where, distance_km
 from credit.tipoffs.models import TipOff, TipOffEvent
 from credit.tipoffs.outcome import region_agency
 from credit.tipoffs.vocabulary import FINAL, STATUS_NAMES
@@ -27,6 +29,7 @@ from credit.tipoffs.vocabulary import FINAL, STATUS_NAMES
 MAX_SPAN_DAYS = 90
 MAX_PAGE_SIZE = 200
 COARSE = Decimal("0.001")
+_ROUNDING = COARSE / 2  # a stored coordinate this far beyond a box may round into it
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,10 @@ def list_public(
     closed: bool | None = None,
     page: int = 1,
     page_size: int = MAX_PAGE_SIZE,
+    where: Where | None = None,
 ) -> list[PublicTipOff]:
-    """Tip-offs received from ``start`` to ``end`` (inclusive), newest first, by page."""
+    """Tip-offs received from ``start`` to ``end`` (inclusive), newest first, by page;
+    ``where``: only those whose rounded coordinates lie in its circle and box."""
     if end - start > dt.timedelta(days=MAX_SPAN_DAYS):
         raise ValueError("the span is longer than MAX_SPAN_DAYS")
     conds = [TipOff.created_at >= start, TipOff.created_at <= end]
@@ -131,6 +136,8 @@ def list_public(
         conds.append(TipOff.category.in_(list(categories)))
     if closed is not None:
         conds.append(TipOff.status.in_(FINAL) if closed else TipOff.status.not_in(FINAL))
+    if where is not None:
+        conds.append(TipOff.id.in_(list(public_distances(session, where, conds))))
     size = min(max(page_size, 1), MAX_PAGE_SIZE)
     rows = session.scalars(
         select(TipOff)
@@ -140,3 +147,40 @@ def list_public(
         .limit(size)
     ).all()
     return summarize(session, rows)
+
+
+def _coarse_box_condition(box: Box) -> Any:
+    """Reports whose stored coordinates may round into ``box`` (a prefilter)."""
+    south = Decimal(str(box.south)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
+    north = Decimal(str(box.north)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
+    west = Decimal(str(box.west)).quantize(COARSE, ROUND_FLOOR) - _ROUNDING
+    east = Decimal(str(box.east)).quantize(COARSE, ROUND_CEILING) + _ROUNDING
+    lon = (
+        TipOff.longitude.between(west, east)
+        if box.west <= box.east
+        else (TipOff.longitude >= west) | (TipOff.longitude <= east)
+    )
+    return TipOff.latitude.between(south, north) & lon
+
+
+def public_distances(
+    session: Session, where: Where, conditions: Sequence[Any] = ()
+) -> dict[int, float | None]:
+    """Reports (meeting ``conditions``) whose *rounded* coordinates lie in ``where``'s
+    circle and box: id → distance in km from the circle's centre (None without a circle)."""
+    stmt = select(TipOff.id, TipOff.latitude, TipOff.longitude).where(*conditions)
+    for box in (where.near.box if where.near else None, where.box):
+        if box is not None:
+            stmt = stmt.where(_coarse_box_condition(box))
+    found: dict[int, float | None] = {}
+    for tipoff_id, t_lat, t_lon in session.execute(stmt):
+        c_lat, c_lon = float(coarse(t_lat) or 0), float(coarse(t_lon) or 0)
+        if where.box is not None and not where.box.contains(c_lat, c_lon):
+            continue
+        if where.near is None:
+            found[tipoff_id] = None
+            continue
+        distance = distance_km(where.near.lat, where.near.lon, c_lat, c_lon)
+        if distance <= where.near.radius_km:
+            found[tipoff_id] = distance
+    return found

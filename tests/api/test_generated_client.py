@@ -122,8 +122,11 @@ def test_every_get_operation_parses_to_typed_models(generated, app, session):
         enterprise = call("enterprises.get_enterprise", ent.uscc)
         assert isinstance(enterprise, models.Enterprise) and enterprise.name == ent.name
         page = call("record_lists.list_enterprises", limit=10)
-        assert all(isinstance(item, models.Enterprise) for item in page.items)
-        assert {item.level for item in page.items} == {None, models.EnterpriseLevelType1.BLUE}
+        assert all(isinstance(item, models.ListedEnterprise) for item in page.items)
+        assert {item.level for item in page.items} == {
+            None,
+            models.ListedEnterpriseLevelType1.BLUE,
+        }
         penalties = call("record_lists.list_penalties")
         assert isinstance(penalties.items[0], models.PenaltySnapshot)
         assert penalties.items[0].decision_no == penalty.decision_no

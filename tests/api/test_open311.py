@@ -73,8 +73,18 @@ def test_spec_only_post_is_filed_in_the_region_its_address_names(client, session
     assert tipoff.reporter_name == "举报人 秘密" and tipoff.reporter_phone == "13912345678"
 
 
-def test_coordinates_only_post_is_filed_unplaced_for_triage(client, session):
+def test_coordinates_only_post_is_placed_in_the_county_they_lie_in(client, session):
     created = file(client, address_string=None)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = created.get_json()[0]
+    tipoff = session.scalar(
+        select(TipOff).where(TipOff.tracking_code == body["service_request_id"])
+    )
+    assert tipoff.placement == "placed" and tipoff.region_code == "620102"
+
+
+def test_coordinates_in_no_county_are_filed_unplaced_for_triage(client, session):
+    created = file(client, address_string=None, lat="30.0", long="125.0")  # East China Sea
     assert created.status_code == 201, created.get_data(as_text=True)
     body = created.get_json()[0]
     assert "triaged" in body["service_notice"]
@@ -86,7 +96,7 @@ def test_coordinates_only_post_is_filed_unplaced_for_triage(client, session):
 
 def test_unplaced_posts_go_to_the_configured_triage_region(app, client, session):
     app.config["TRIAGE_REGION_CODE"] = "620000"
-    created = file(client, address_string="黄河边上一个排污口")
+    created = file(client, address_string="黄河边上一个排污口", lat="30.0", long="125.0")
     code = created.get_json()[0]["service_request_id"]
     tipoff = session.scalar(select(TipOff).where(TipOff.tracking_code == code))
     assert tipoff.placement == "unplaced" and tipoff.region_code == "620000"

@@ -133,3 +133,19 @@ def test_georeport_client_gets_open311_errors(server, fmt):
             assert {"code", "description"} == set(response.json()[0])
     refused = _post(server, fmt, service_code="")
     assert refused.status_code == 400 and "service_code" in refused.text
+
+
+def test_a_request_with_only_coordinates_is_placed_in_their_county(server, session):
+    """GeoReport v2 with lat/long and nothing else about the place: 西固区, not triage."""
+    data = {"service_code": "water", "description": DESCRIPTION, "lat": "36.1", "long": "103.63"}
+    created = requests.post(f"{server}/requests.json", data=data, timeout=10)
+    assert created.status_code == 201, created.text
+    code = created.json()[0]["service_request_id"]
+    assert "triaged" not in created.json()[0].get("service_notice", "")
+    one = GeoReport(server, output_format="json").get_service_request(code)
+    assert one["service_request_id"] == code and "西固区" in one["address"]
+    from credit.tipoffs.models import TipOff
+
+    session.rollback()
+    tipoff = session.query(TipOff).filter_by(tracking_code=code).one()
+    assert (tipoff.region_code, tipoff.placement) == ("620104", "placed")

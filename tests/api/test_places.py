@@ -66,3 +66,42 @@ def test_search_says_ambiguous_and_not_found(client):
 @pytest.mark.parametrize("query", ["", "q=", "q=" + "路" * 301, "q=x&context=abc"])
 def test_search_with_bad_input_is_a_400_problem(client, query):
     assert client.get("/api/v1/places/search?" + query).status_code == 400
+
+
+def test_a_tipoff_filed_through_the_api_with_only_gcj02_coordinates_gets_the_county(
+    client, session
+):
+    from credit.tipoffs.models import TipOff
+
+    lon, lat = wgs84_to_gcj02(103.63, 36.1)  # 兰州 西固区, as AMap shows it
+    body = {
+        "category": "water",
+        "description": "河道排污口持续排放发黑污水",
+        "location": "河边排污口",
+        "latitude": lat,
+        "longitude": lon,
+        "crs": "gcj02",
+        "anonymous": True,
+    }
+    created = client.post("/api/v1/tipoffs", json=body)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    session.rollback()
+    tipoff = (
+        session.query(TipOff).filter_by(tracking_code=created.get_json()["tracking_code"]).one()
+    )
+    assert tipoff.region_code == "620104"
+    assert float(tipoff.latitude) == pytest.approx(36.1, abs=2e-6)
+
+
+def test_a_tipoff_with_an_unknown_crs_is_refused(client):
+    body = {
+        "category": "water",
+        "description": "河道排污口持续排放发黑污水",
+        "location": "河边排污口",
+        "latitude": 36.1,
+        "longitude": 103.63,
+        "crs": "bd09",
+        "anonymous": True,
+    }
+    response = client.post("/api/v1/tipoffs", json=body)
+    assert response.status_code == 422 and "crs" in str(response.get_json()["errors"])

@@ -80,6 +80,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("verify", f"/verify/{report.code}?hash={report.verification.content_sha256}"),
         ("verify-form", "/verify"),
         ("map", "/map?region=620100"),
+        ("nearby", "/nearby?lat=36.06&long=103.83&radius_km=5"),
     ]
 
 

@@ -11,6 +11,7 @@ from core.changelog import ChangeLog
 from core.reference import uscc_problem
 from credit.demo.generate import Places, generate
 from credit.demo.load import demo_places
+from credit.places.boundaries import county_at
 from credit.records.emissions import emitted_tonnes
 from credit.records.models import EmissionAccount, Enterprise, Penalty, Permit
 
@@ -95,3 +96,12 @@ def test_seed_places_come_from_the_reference_tables(session):
     places = demo_places(session)
     assert "620102" in places.counties["620100"]
     assert "C2611" in places.industries["C26"] and "C26" in places.industries["C26"]
+
+
+def test_demo_enterprises_lie_inside_their_own_county_by_seed():
+    first = [e for rows in generate(PLACES, 60, 5, chunk=7) for e in rows["enterprises"]]
+    again = [e for rows in generate(PLACES, 60, 5, chunk=7) for e in rows["enterprises"]]
+    assert first == again
+    assert {e["region_code"] for e in first} == {"620102", "620103", "110101"}
+    for ent in first:  # before, a 东城区 enterprise could sit in 海淀区
+        assert county_at(float(ent["longitude"]), float(ent["latitude"])) == ent["region_code"]

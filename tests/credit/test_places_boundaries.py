@@ -117,3 +117,17 @@ def test_check_codes_reports_the_renumbered_and_missing_codes(runner):
 def test_build_if_missing_keeps_the_existing_file(runner):
     result = runner.invoke(args=["places", "build", "--if-missing"])
     assert result.exit_code == 0 and "exists" in result.output
+
+
+def test_an_idle_worker_does_not_load_the_boundaries():
+    import subprocess
+    import sys
+
+    script = (
+        "from wsgi import create_app\n"
+        "app = create_app()\n"
+        "from credit.places import boundaries\n"
+        "print(boundaries.loaded())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -71,8 +71,9 @@ def test_a_uscc_inside_the_text_finds_its_enterprise(app_context, session):
     [
         ({"enterprise": "无名作坊", "region_code": "620100"}, "placed", "620100"),
         ({"enterprise": "无名作坊", "location": "兰州市西固区河滩"}, "placed", "620104"),
-        ({"enterprise": "无名作坊", "latitude": "36.1", "longitude": "103.8"}, "unplaced", None),
-        ({"latitude": "36.1", "longitude": "103.8"}, "unplaced", None),
+        ({"enterprise": "无名作坊", "latitude": "36.1", "longitude": "103.8"}, "placed", "620102"),
+        ({"latitude": "36.1", "longitude": "103.8"}, "placed", "620102"),
+        ({"latitude": "30.0", "longitude": "125.0"}, "unplaced", None),  # at sea: no county
         ({"location": "兰州市西固区河滩"}, "placed", "620104"),
     ],
 )
@@ -84,7 +85,7 @@ def test_a_report_goes_where_its_place_says(app_context, session, changes, place
 
 
 def test_unplaced_reports_wait_in_the_triage_region_when_one_is_configured(app_context, session):
-    data = TipOffInput(**BASE, latitude="36.1", longitude="103.8", triage_code="620000")
+    data = TipOffInput(**BASE, latitude="30.0", longitude="125.0", triage_code="620000")
     tipoff = file_tipoff(session, data).tipoff
     assert (tipoff.placement, tipoff.region_code) == ("unplaced", "620000")
 

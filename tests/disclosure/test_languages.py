@@ -103,6 +103,7 @@ PAGE_NAMES = [
     "verify",
     "verify-form",
     "map",
+    "nearby",
 ]
 
 
@@ -276,6 +277,7 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/map",
         "/regulator/simulate?rulebook=jiangsu-12",
         "/regulator/admin/",
+        "/regulator/place-mismatches",
     ):
         problems += [f"{path}: {p}" for p in _check(client, path, lang)]
     assert not problems, "\n".join(problems)

@@ -57,9 +57,9 @@ def _unplaced(session, triage=None, **kw):
         TipOffInput(
             category="water",
             description="河面漂浮大量死鱼，气味刺鼻难闻。",
-            location="坐标 / coordinates 36.06, 103.83",
-            latitude="36.06",
-            longitude="103.83",
+            location="坐标 / coordinates 30.0, 125.0",
+            latitude="30.0",  # at sea: in no county
+            longitude="125.0",
             **kw,
         ),
         triage,

@@ -389,7 +389,7 @@ def test_an_unregistered_polluter_is_routed_by_the_place_text_or_the_coordinates
     )
     assert response.status_code == 303
     tipoff = _only_tipoff(session)
-    assert tipoff.placement == "unplaced" and tipoff.enterprise_name == "无名小作坊"
+    assert tipoff.region_code == "620102" and tipoff.enterprise_name == "无名小作坊"
 
 
 def test_with_neither_region_nor_place_nor_enterprise_the_form_says_what_to_add(client, session):

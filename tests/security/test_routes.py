@@ -24,6 +24,7 @@ PUBLIC_EXACT = {
     "/regulator/login",
     "/penalties",
     "/rules",
+    "/nearby",
     "/help",
     "/accessibility",
     "/senior-mode",

@@ -1,5 +1,6 @@
-/* Tip-off pages, progressive enhancement only: every page works without this script.
- * - the form: "使用我的位置" fills latitude/longitude from the Geolocation API;
+/* Tip-off pages and 附近的企业 (/nearby), progressive enhancement only: every page works
+ * without this script.
+ * - the forms: "使用我的位置" fills latitude/longitude from the Geolocation API;
  *   the error summary gets the focus (autofocus does it in most browsers already);
  * - the receipt: copy buttons (Clipboard API) and a print button.
  * Buttons are `hidden` in the HTML and shown only when what they need exists. */

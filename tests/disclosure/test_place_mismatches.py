@@ -1,0 +1,75 @@
+"""/regulator/place-mismatches: the list of the regulator's region, and settling one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from credit.places.models import PlaceMismatch
+from credit.tipoffs.filing import TipOffInput, file_tipoff
+from credit.tipoffs.models import TipOff
+from tests.disclosure.conftest import csrf_token, login, make_regulator
+
+BASE = {"category": "air", "description": "夜间烟囱冒黑烟，气味刺鼻。", "location": "某地"}
+
+
+def _contradicted(app, session) -> int:
+    with app.app_context():
+        data = TipOffInput(**BASE, region_code="620102", latitude="36.1", longitude="103.63")
+        tipoff = file_tipoff(session, data).tipoff
+        session.commit()
+        return tipoff.id
+
+
+def test_the_page_needs_a_login(client):
+    assert client.get("/regulator/place-mismatches").status_code in (302, 303)
+
+
+def test_a_regulator_sees_the_mismatch_and_takes_the_coordinates(app, client, session):
+    tipoff_id = _contradicted(app, session)
+    user = make_regulator(session, "city@example.org", "620100")
+    login(client, user.email)
+    page = client.get("/regulator/place-mismatches")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "城关区 620102" in text and "西固区 620104" in text
+    mismatch = session.scalars(select(PlaceMismatch)).one()
+    token = csrf_token(client, "/regulator/place-mismatches")
+    done = client.post(
+        f"/regulator/place-mismatches/{mismatch.id}",
+        data={"take": "coordinates", "csrf_token": token},
+    )
+    assert done.status_code == 303
+    session.rollback()  # a fresh snapshot: see what the request committed
+    assert session.get(PlaceMismatch, mismatch.id).resolution == "coordinates"
+    assert session.get(TipOff, tipoff_id).region_code == "620104"
+    assert "620102" not in client.get("/regulator/place-mismatches").get_data(as_text=True)
+
+
+def test_another_region_cannot_settle_it(app, client, session):
+    _contradicted(app, session)
+    user = make_regulator(session, "lasa@example.org", "540100")
+    login(client, user.email)
+    assert "620102" not in client.get("/regulator/place-mismatches").get_data(as_text=True)
+    mismatch = session.scalars(select(PlaceMismatch)).one()
+    token = csrf_token(client, "/regulator/place-mismatches")
+    refused = client.post(
+        f"/regulator/place-mismatches/{mismatch.id}", data={"take": "given", "csrf_token": token}
+    )
+    assert refused.status_code == 403
+    session.rollback()  # a fresh snapshot: see what the request committed
+    assert session.get(PlaceMismatch, mismatch.id).resolved_at is None
+
+
+def test_a_bad_choice_is_flashed_and_nothing_changes(app, client, session):
+    _contradicted(app, session)
+    user = make_regulator(session, "city2@example.org", "620100")
+    login(client, user.email)
+    mismatch = session.scalars(select(PlaceMismatch)).one()
+    token = csrf_token(client, "/regulator/place-mismatches")
+    answer = client.post(
+        f"/regulator/place-mismatches/{mismatch.id}",
+        data={"take": "不知道😀", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200 and "请选择保留所填地区" in answer.get_data(as_text=True)
+    session.rollback()  # a fresh snapshot: see what the request committed
+    assert session.get(PlaceMismatch, mismatch.id).resolved_at is None
