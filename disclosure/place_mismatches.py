@@ -24,9 +24,13 @@ def mismatches() -> Any:
     user = current_user()
     assert user is not None
     resolved = request.args.get("resolved") == "1"
-    items, names = mismatch_listing(get_session(), user, resolved=resolved)
+    items, names, firms = mismatch_listing(get_session(), user, resolved=resolved)
     return render_template(
-        "disclosure/regulator/place_mismatches.html", items=items, names=names, resolved=resolved
+        "disclosure/regulator/place_mismatches.html",
+        items=items,
+        names=names,
+        firms=firms,
+        resolved=resolved,
     )
 
 

@@ -13,7 +13,6 @@ from dateutil.relativedelta import relativedelta
 
 from core.reference import uscc_check_char
 from credit.demo import names
-from credit.places.boundaries import random_point_in
 from credit.records.emissions import emitted_tonnes
 from credit.records.publication import default_publish_until
 
@@ -135,6 +134,8 @@ def _enterprise(
 def _point_in(county: str, rng: random.Random, lat: float, lon: float) -> dict[str, Decimal]:
     """A point inside the enterprise's own county (its prefecture where the boundary data
     have no outline for the county), drawn from ``rng``: the same seed, the same point."""
+    from credit.places.boundaries import random_point_in  # a web worker never needs it
+
     for code in (county, county[:4] + "00"):
         try:
             x, y = random_point_in(code, rng)

@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import shapely
 from shapely import Point, STRtree
@@ -219,10 +220,14 @@ class Boundaries:
         hits = self.query(point, predicate="within")
         if hits.size == 1:
             return self.leaf_codes[hits[0]]
+        return self.settle(point, hits)
+
+    def settle(self, point: Point, hits: Any) -> str | None:
+        """The leaf for a point in several outlines or in none (see :func:`county_at`)."""
         if hits.size:  # overlapping outlines (the data's own slivers): the one it is deepest in
             deepest = max(hits, key=lambda i: self.geometries[i].boundary.distance(point))
             return self.leaf_codes[int(deepest)]
-        near = self.tree.query(point, predicate="dwithin", distance=SNAP_DEGREES)
+        near = self.query(point, predicate="dwithin", distance=SNAP_DEGREES)
         if not len(near):
             return None
         nearest = min(near, key=lambda i: self.geometries[i].distance(point))
@@ -261,10 +266,20 @@ def loaded() -> bool:
 
 def county_at(lon: float, lat: float) -> str | None:
     """The county-level code containing a WGS-84 point (a prefecture with no counties, e.g.
-    东莞 441900, is its own), None outside China's land boundaries."""
+    东莞 441900, is its own), None outside China's land boundaries.
+
+    A point in two outlines (slivers of the data) goes to the one it is deepest in; a point
+    in none but within ``SNAP_DEGREES`` of one (a crack between neighbours, a quay) to the
+    nearest. The common case is one STRtree query, inlined here: reverse geocoding runs
+    once per imported row."""
+    loaded = _current or boundaries()
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return None
-    return (_current or boundaries()).leaf_at(lon, lat)
+    point = Point(lon, lat)
+    hits = loaded.query(point, predicate="within")
+    if hits.size == 1:
+        return loaded.leaf_codes[hits[0]]
+    return loaded.settle(point, hits)
 
 
 @lru_cache(maxsize=64)

