@@ -1,9 +1,10 @@
 """Regular grid cells where no survey exists: squares of N km over an outline, clipped to it.
 
 Cells are laid out from the outline's south-west corner, ``cell_km`` tall (1° of latitude is
-π·6371.0088/180 km) and as wide at the outline's middle latitude, numbered row by row from the
-north-west. Each cell is the square's intersection with the outline, so the cells cover the
-outline exactly and do not overlap; squares that only touch it are left out.
+π·R/180, R the mean Earth radius of ``credit.places.crs``) and as wide at the outline's middle
+latitude, numbered row by row from the north-west. Each cell is the square's intersection with
+the outline, so the cells cover the outline exactly and do not overlap; squares that only touch
+it are left out.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from credit.grids.importing import CODE_RE
 from credit.grids.lookup import grid_shape
 from credit.grids.members import find_grid
 from credit.grids.models import GRID_ENTITY, GRID_LEVELS, Grid
+from credit.places.crs import EARTH_RADIUS_M
 
-KM_PER_DEGREE = math.pi * 6371.0088 / 180
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_M / 1000 / 180
 MIN_CELL_KM, MAX_CELL_KM = 0.05, 50.0
 MAX_CELLS = 5000
 

@@ -107,9 +107,13 @@ def to_wgs84(lon: float, lat: float, crs: str = STORED_CRS) -> tuple[float, floa
     raise ValueError(f"unknown crs {crs!r}: accepted values are {', '.join(CRS_NAMES)}")
 
 
+#: the mean Earth radius (IUGG), the one the great-circle distance and km-per-degree use
+EARTH_RADIUS_M = 6371008.8
+
+
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """The great-circle distance in metres between two WGS-84 points (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371008.8 * math.asin(math.sqrt(h))
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
