@@ -14,7 +14,6 @@ from core.db import utcnow
 from core.reference import Industry, Region, region_prefix
 from credit.demo import names
 from credit.demo.generate import Places, Rows, generate
-from credit.demo.grids import load_demo_grids
 from credit.records.models import (
     DisclosureReport,
     EmissionAccount,
@@ -111,6 +110,8 @@ def load_demo(
         if advance:
             advance(len(rows["enterprises"]))
     _reset_sequences(session)
+    from credit.demo.grids import load_demo_grids  # shapely loads with the demo
+
     grids = load_demo_grids(session, seed)
     result.counts["grids"], result.counts["grid_members"] = grids.grids, grids.members
     audit(

@@ -13,9 +13,8 @@ from core.changelog import record_change
 from core.errors import Invalid
 from core.messages import msg
 from core.users import User
-from credit.grids.importing import MAX_NAME
 from credit.grids.members import grid_members, member_counts
-from credit.grids.models import GRID_ENTITY, Grid, GridMember
+from credit.grids.models import GRID_ENTITY, MAX_NAME, Grid, GridMember
 from credit.grids.scope import GridScope, grid_scope, may_edit, require_editor, visible_grid
 from credit.records.fields import plain
 

@@ -9,11 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from core.cli import ProgressBar, cli_actor, transaction
-from credit.grids.generating import MAX_CELL_KM, MIN_CELL_KM, generate_cells
-from credit.grids.importing import import_grids
 from credit.grids.members import ROLE_LABELS, assign_member, unassign_member
-from credit.grids.models import GRID_ROLES
-from credit.places.boundaries import region_polygon
+from credit.grids.models import GRID_ROLES, MAX_CELL_KM, MIN_CELL_KM
 
 grids_cli = AppGroup("grids", help="网格 / Supervision grids.")
 MAX_SHOWN = 200
@@ -35,6 +32,8 @@ def _read_geojson(file: Path) -> object:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_cmd(file: Path) -> None:
     """Import grid outlines from a GeoJSON FeatureCollection; nothing is stored on any error."""
+    from credit.grids.importing import import_grids  # shapely loads with the command
+
     collection = _read_geojson(file)
     total = len(collection.get("features") or []) if isinstance(collection, dict) else None
     with transaction() as session:
@@ -97,6 +96,9 @@ def unassign_cmd(code: str, email: str) -> None:
 )
 def generate_cmd(region_code: str, cell_km: float, parent_code: str | None) -> None:
     """Cover a grid (or a region's boundary) with regular square cells, clipped to it."""
+    from credit.grids.generating import generate_cells  # shapely loads with the command
+    from credit.places.boundaries import region_polygon
+
     outline = None if parent_code else region_polygon(region_code)
     if outline is None and not parent_code:
         raise click.ClickException(

@@ -27,11 +27,10 @@ from credit.grids.geometry import outline_columns
 from credit.grids.importing import CODE_RE
 from credit.grids.lookup import grid_shape
 from credit.grids.members import find_grid
-from credit.grids.models import GRID_ENTITY, GRID_LEVELS, Grid
+from credit.grids.models import GRID_ENTITY, GRID_LEVELS, MAX_CELL_KM, MIN_CELL_KM, Grid
 from credit.places.crs import EARTH_RADIUS_M
 
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_M / 1000 / 180
-MIN_CELL_KM, MAX_CELL_KM = 0.05, 50.0
 MAX_CELLS = 5000
 
 #: names a cell from its parent's (or region's) name and its 1-based number

@@ -34,11 +34,10 @@ from credit.grids.geometry import (
     parse_geometry,
 )
 from credit.grids.lookup import grid_shape
-from credit.grids.models import GRID_ENTITY, GRID_LEVELS, Grid
+from credit.grids.models import GRID_ENTITY, GRID_LEVELS, MAX_NAME, Grid
 from credit.records.fields import escaped, plain
 
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
-MAX_NAME = 100
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import shapely
-from shapely.geometry import Point, shape
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit.grids.models import Grid, GridMember
+
+if TYPE_CHECKING:  # shapely (and numpy) load when a process first looks a point up
+    from shapely.geometry.base import BaseGeometry
 
 
 @lru_cache(maxsize=4096)
 def _parsed(geometry: str) -> BaseGeometry:
     """A stored GeoJSON text as a prepared shapely geometry (cached by its text, so an edited
     outline is parsed again and an unchanged one once)."""
+    import shapely
+    from shapely.geometry import shape
+
     geom = shape(json.loads(geometry))
     geom = geom.buffer(0) if not geom.is_valid else geom
     shapely.prepare(geom)
@@ -40,6 +44,8 @@ def grid_at(session: Session, lon: float, lat: float) -> Grid | None:
         .where(Grid.min_lon <= lon, Grid.max_lon >= lon, Grid.min_lat <= lat, Grid.max_lat >= lat)
         .order_by(Grid.level.desc(), Grid.id)
     )
+    from shapely.geometry import Point
+
     point = Point(lon, lat)
     for grid in candidates:
         if grid_shape(grid).covers(point):

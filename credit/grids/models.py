@@ -28,6 +28,10 @@ from core.db import Base, UTCDateTime, enum_check, utcnow
 #: member roles, in the order a grid's team lists them (CONTRACT: `grids assign --role`)
 GRID_ROLES = ("leader", "officer", "assistant", "volunteer")
 GRID_LEVELS = (1, 2, 3, 4)
+#: the longest grid name (the column's length)
+MAX_NAME = 100
+#: the side of a generated cell, in km (`grids generate --cell-km`)
+MIN_CELL_KM, MAX_CELL_KM = 0.05, 50.0
 #: the change-log entity of a grid (its public id is the code)
 GRID_ENTITY = "grid"
 

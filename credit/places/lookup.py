@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,6 +27,24 @@ class PlacedPoint:
     region_name: str
     lon: float
     lat: float
+
+
+def parse_coordinate(
+    value: Any, limit: int, field: str, errors: dict[str, list[str]]
+) -> Decimal | None:
+    """A latitude or longitude (limit 90 or 180) as a Decimal of 6 places; None when blank;
+    a problem goes into ``errors[field]``."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        errors[field] = [msg("须为数字")]
+        return None
+    if not number.is_finite() or not -limit <= number <= limit:
+        errors[field] = [msg("须在 −%(n)s 到 %(n)s 之间", n=limit)]
+        return None
+    return number.quantize(Decimal("0.000001"))
 
 
 def wgs84_point(lat: float, lon: float, crs: str = "wgs84") -> tuple[float, float]:

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from core.errors import BadRequest
 from core.messages import msg
 from credit.places.addresses import Candidate, parse_address
-from credit.places.boundaries import region_polygon
 from credit.records.listing import EnterpriseFilter, Page
 from credit.records.nearby import (
     Near,
@@ -59,6 +58,8 @@ def _address_centre(session: Session, text: str) -> tuple[float, float, Candidat
     if match.status == "ambiguous":
         raise AmbiguousAddress(match.candidates)
     region = match.candidates[0]
+    from credit.places.boundaries import region_polygon  # loads the boundaries on first use
+
     outline = region_polygon(region.code)
     if outline is None:
         raise bad_parameter("address", msg("%(name)s没有边界数据，请输入经纬度", name=region.name))

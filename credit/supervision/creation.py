@@ -23,6 +23,7 @@ from core.reference import resolve_region
 from core.users import User
 from credit.grids.lookup import grid_at, grid_by_code
 from credit.grids.models import Grid
+from credit.places.lookup import parse_coordinate
 from credit.records.models import Enterprise
 from credit.supervision.classes import case_classes
 from credit.supervision.models import CASE_CLASSES, CASE_ORIGINS, SupervisionCase
@@ -30,7 +31,6 @@ from credit.supervision.scope import scope_of
 from credit.supervision.timeline import actor, add_step
 from credit.tipoffs.case_link import follow_case, tipoff_for_case
 from credit.tipoffs.codes import random_code
-from credit.tipoffs.filing import parse_coordinate
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.timeline import clean_text
 

@@ -1,11 +1,12 @@
 """A tip-off handled as a supervision case: its public status follows the case.
 
-The case stages map onto the tip-off statuses the reporter already knows: a case opened
-from the report accepts it (发现 → 已受理), dispatch hands it over (督办 → 已交办),
-rectification is the investigation (整改 → 调查处理中), and closing the case closes the
-report with the case's result as the public outcome (办结 → 已办结). A reported result and
-its verification (上报, 核查) stay inside the investigation: the reporter sees the outcome
-once it has been checked. Only the tip-off's public steps are written here; who handled
+The case stages map onto the tip-off statuses the reporter already knows: a case a person
+opens from the report accepts it (发现 → 已受理; a case the system opened at filing, because
+the report lies in a grid, accepts it at the first person's step), dispatch hands it over
+(督办 → 已交办), rectification is the investigation (整改 → 调查处理中), and closing the case
+closes the report with the case's result as the public outcome (办结 → 已办结). A reported
+result and its verification (上报, 核查) stay inside the investigation: the reporter sees the
+outcome once it has been checked. Only the tip-off's public steps are written here; who handled
 the case stays in the case's own timeline.
 """
 
@@ -59,26 +60,30 @@ def follow_case(
     """Move the tip-off to match its case's new ``stage`` (a case status)."""
     now = now or utcnow()
     actor = actor_of(user)
-    if stage == "found" and tipoff.status == "received":
+    before = tipoff.status
+    if stage == "closed":
+        if tipoff.status not in FINAL:
+            conclude_tipoff(
+                session,
+                user,
+                tipoff,
+                outcome=outcome or "",
+                substantiated=bool(substantiated),
+                now=now,
+            )
+        return
+    if stage in {"found", "dispatched", "rectifying"} and tipoff.status == "received":
+        # a case opened by the system at filing (routed to its grid) accepts the report
+        # when a person first acts on it
         tipoff.status, tipoff.accepted_at = "accepted", now
         public = msg("已受理，办理期限至 %(date)s", date=tipoff.due_at.isoformat())
         add_event(session, tipoff, "accepted", actor, at=now, public=public)
-    elif stage == "dispatched" and tipoff.status == "accepted":
+    if stage == "dispatched" and tipoff.status == "accepted":
         tipoff.status = "assigned"
         add_event(session, tipoff, "assigned", actor, at=now, public=msg("已交办承办人员"))
     elif stage == "rectifying" and tipoff.status in {"accepted", "assigned"}:
         tipoff.status = "investigating"
         add_event(session, tipoff, "investigating", actor, at=now, public=msg("正在调查核实"))
-    elif stage == "closed" and tipoff.status not in FINAL:
-        conclude_tipoff(
-            session,
-            user,
-            tipoff,
-            outcome=outcome or "",
-            substantiated=bool(substantiated),
-            now=now,
-        )
-        return
-    else:
+    if tipoff.status == before:
         return
     audit(session, actor, "tipoff.follow_case", f"tipoff:{tipoff.id}", {"status": tipoff.status})

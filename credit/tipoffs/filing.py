@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -26,9 +26,10 @@ from core.messages import msg
 from core.reference import resolve_region, uscc_problem
 from credit.places.addresses import locate_region
 from credit.places.crs import CRS_NAMES, to_wgs84
-from credit.places.lookup import region_code_at
+from credit.places.lookup import parse_coordinate, region_code_at
 from credit.places.mismatches import flag_mismatch
 from credit.records.models import Enterprise
+from credit.supervision.intake import route_to_grid
 from credit.tipoffs.attachments import (
     MAX_FILES,
     PreparedFile,
@@ -89,24 +90,6 @@ class TipOffInput:
     triage_code: str | None = None
     #: the coordinates' CRS: "wgs84" (GPS) or "gcj02" (Chinese map apps); stored as WGS-84
     crs: str | None = None
-
-
-def parse_coordinate(
-    value: Any, limit: int, field: str, errors: dict[str, list[str]]
-) -> Decimal | None:
-    """A latitude or longitude (limit 90 or 180) as a Decimal of 6 places; None when blank;
-    a problem goes into ``errors[field]``."""
-    if value is None or clean_text(value) == "":
-        return None
-    try:
-        number = Decimal(clean_text(value))
-    except (InvalidOperation, ValueError):
-        errors[field] = [msg("须为数字")]
-        return None
-    if not number.is_finite() or not -limit <= number <= limit:
-        errors[field] = [msg("须在 −%(n)s 到 %(n)s 之间", n=limit)]
-        return None
-    return number.quantize(Decimal("0.000001"))
 
 
 def match_enterprise(session: Session, text: str) -> tuple[Enterprise | None, str]:
@@ -356,6 +339,7 @@ def file_tipoff(
         at=now,
         public=msg("举报已收到，将在 %(n)s 日内作出是否受理的决定", n=ACCEPT_DAYS),
     )
+    route_to_grid(session, tipoff)  # in a grid: a case in its members' queue
     audit(
         session,
         "public",

@@ -216,10 +216,14 @@ def test_a_tipoffs_public_status_follows_its_case(app_context, session, world, t
         ),
     )
     tipoff = filed.tipoff
-    case = create_case(
-        session, world["west1"], CaseInput(origin="tipoff", tipoff_id=tipoff.id), now=NOW
+    # filed inside the west grid: the system opened its case there, the report waits for a person
+    case = session.scalar(select(SupervisionCase).where(SupervisionCase.tipoff_id == tipoff.id))
+    assert case is not None and (case.origin, case.status, case.created_by) == (
+        "tipoff",
+        "found",
+        None,
     )
-    assert tipoff.status == "accepted" and case.description == tipoff.description
+    assert tipoff.status == "received" and case.description == tipoff.description
     assert case.grid_id == world["west"].id
     with pytest.raises(Conflict):
         create_case(session, world["west1"], CaseInput(origin="tipoff", tipoff_id=tipoff.id))
@@ -350,3 +354,32 @@ def test_open_case_points_are_the_scoped_open_cases_with_coordinates(app_context
         (case.code, 36.05, 103.82, 2, True)
     ]
     assert open_case_points(session, world["east1"], later) == []
+
+
+def test_a_person_opening_a_case_from_a_tipoff_outside_every_grid_accepts_it(
+    app_context, session, world
+):
+    filed = file_tipoff(
+        session,
+        TipOffInput(
+            category="water",
+            description="河边有暗管排放黑水。",
+            location="城关区河边",
+            region_code="620102",
+            latitude="36.20",
+            longitude="103.60",
+            anonymous=True,
+        ),
+    )
+    tipoff = filed.tipoff
+    assert (
+        session.scalar(select(SupervisionCase).where(SupervisionCase.tipoff_id == tipoff.id))
+        is None
+    )
+    case = create_case(
+        session,
+        world["region"],
+        CaseInput(origin="tipoff", tipoff_id=tipoff.id, grid_code="CG-S1-E"),
+        now=NOW,
+    )
+    assert (tipoff.status, case.grid_id) == ("accepted", world["east"].id)

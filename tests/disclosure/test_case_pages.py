@@ -142,9 +142,7 @@ def test_a_tipoff_becomes_a_case_and_evidence_is_uploaded_and_served(client, ses
                 description="饭店油烟直排到居民楼，气味很重。",
                 location="城关区",
                 region_code="620102",
-                latitude="36.05",
-                longitude="103.82",
-            ),
+            ),  # no coordinates: no grid case at filing, a person opens it
         )
         tipoff_id = filed.tipoff.id
         session.commit()
