@@ -164,6 +164,12 @@ def attempt(
         return None, exc
 
 
+def page_number(args: Any) -> int:
+    """The ``?page=`` of a listing: a small positive number, else 1."""
+    page = args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < len(page) < 6 else 1
+
+
 def safe_local_path(target: str | None, prefix: str, default: str) -> str:
     """``target`` if it is a path of this site under ``prefix`` (no scheme, host, backslash
     or space, raw or percent-encoded); else ``default``. A control character (CR, LF …) in a

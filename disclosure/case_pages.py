@@ -30,7 +30,7 @@ from core.db import get_session
 from core.errors import Invalid, describe_in
 from core.i18n import page_lang
 from core.users import User
-from core.web import attempt
+from core.web import attempt, page_number
 from credit.supervision.classes import case_classes
 from credit.supervision.creation import CaseInput, create_case
 from credit.supervision.flow import (
@@ -87,13 +87,12 @@ def _vocab() -> dict[str, Any]:
 def queue() -> Any:
     """My grids' cases (or my region's), overdue first, then by class and age."""
     args = request.args
-    page = args.get("page", "1")
     filters = CaseFilter(
         view=args.get("view", "mine"),
         status=args.get("status", ""),
         case_class=args.get("class", ""),
         overdue=args.get("overdue") == "1",
-        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+        page=page_number(args),
     )
     result = list_cases(get_session(), _user(), filters)
     f = result.filters

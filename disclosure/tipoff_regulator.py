@@ -31,7 +31,7 @@ from core.errors import Invalid
 from core.i18n import html_lang
 from core.messages import in_language
 from core.users import User
-from core.web import attempt
+from core.web import attempt, page_number
 from credit.tipoffs.attachments import attachment_path
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
@@ -99,7 +99,6 @@ def _named(names: dict[str, str]) -> dict[str, Any]:
 def queue() -> Any:
     """Tip-offs of my region: filter by status, category and severity; overdue highlighted."""
     args = request.args
-    page = args.get("page", "1")
     filters = QueueFilter(
         status=args.get("status", ""),
         category=args.get("category", ""),
@@ -107,7 +106,7 @@ def queue() -> Any:
         overdue=args.get("overdue") == "1",
         reopen=args.get("reopen") == "1",
         sort=args.get("sort", "deadline"),
-        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+        page=page_number(args),
     )
     result = list_queue(get_session(), _user(), filters, _today())
     return render_template(

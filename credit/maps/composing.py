@@ -19,10 +19,10 @@ from credit.maps.areas import CACHES, BoundedCache, MapArea, grid_area, region_a
 from credit.maps.layers import (
     PUBLIC_LAYERS,
     PUBLIC_STAMPS,
-    REGULATOR_LAYERS,
     Layer,
     LayerSource,
 )
+from credit.maps.regulator_layers import REGULATOR_LAYERS
 from credit.records.listing import RegionCount, browse_regions
 
 #: the most grids a regulator's picker lists

@@ -1,8 +1,8 @@
 """Map layers: each is one function ``(session, area) -> Layer`` that selects its points in the
 area and describes each as a symbol and a row of the list beside the map.
 
-To add a layer (point sources, open cases …) write one such function and add it to
-``PUBLIC_LAYERS`` (the public ``/map``) or ``REGULATOR_LAYERS`` (``/regulator/map``). A symbol
+To add a layer write one such function and add it to ``PUBLIC_LAYERS`` (the public ``/map``)
+or ``credit.maps.regulator_layers.REGULATOR_LAYERS`` (``/regulator/map``). A symbol
 names a *mark* of ``MARKS``: its shape, its CSS class (the colour, in site.css) and, where
 shapes repeat, a letter, so colour is never the only signal.
 """
@@ -22,14 +22,10 @@ from core.clock import local_date, today
 from core.db import utcnow
 from core.messages import Msg, msg
 from core.reference import region_prefix
-from credit.grids.lookup import grid_and_descendants, grid_by_code
 from credit.maps.areas import MapArea
 from credit.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN, LEVELS, UNRATED
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise
-from credit.sources.models import SOURCE_TYPE_NAMES, PointSource
-from credit.supervision.queue import open_cases_in_grids
-from credit.supervision.vocabulary import STATUS_NAMES as CASE_STATUS_NAMES
 from credit.tipoffs.models import TipOff, TipOffEvent
 from credit.tipoffs.public import MAX_SPAN_DAYS, coarse
 from credit.tipoffs.vocabulary import CATEGORY_NAMES, FINAL, SEVERITY_NAMES, STATUS_NAMES, named
@@ -53,6 +49,9 @@ def _level_label(level: str) -> Msg:
     return Msg(LEVEL_NAMES[level], LEVEL_NAMES_EN[level])
 
 
+#: the letter drawn on a class's pin (日常/一般/较大/重大), zh-CN and English
+CLASS_LETTERS = (("日", "R"), ("般", "G"), ("较", "M"), ("重", "C"))
+
 #: every mark; the five levels keep the shapes of the legend whatever the colours
 MARKS: dict[str, Mark] = {
     **{
@@ -65,22 +64,11 @@ MARKS: dict[str, Mark] = {
     "tipoff": Mark("pin", "mk-tipoff", msg("办理中的举报")),
     "tipoff-closed": Mark("pin-hollow", "mk-tipoff-closed", msg("已办结的举报")),
     **{
-        f"class-{key}": Mark("pin", f"mk-class-{key}", named(name) or msg(name), letter)
-        for (key, name), letter in zip(
-            SEVERITY_NAMES.items(),
-            (("日", "R"), ("般", "G"), ("较", "M"), ("重", "C")),
-            strict=True,
-        )
+        f"{prefix}-{key}": Mark(shape, f"mk-class-{key}", named(name) or msg(name), letter)
+        for prefix, shape in (("class", "pin"), ("case", "square"))  # tip-offs, cases
+        for (key, name), letter in zip(SEVERITY_NAMES.items(), CLASS_LETTERS, strict=True)
     },
     "class-none": Mark("pin-hollow", "mk-class-none", msg("未定级"), ("?", "?")),
-    **{
-        f"case-{key}": Mark("square", f"mk-class-{key}", named(name) or msg(name), letter)
-        for (key, name), letter in zip(
-            SEVERITY_NAMES.items(),
-            (("日", "R"), ("般", "G"), ("较", "M"), ("重", "C")),
-            strict=True,
-        )
-    },
     "source": Mark("diamond", "mk-source", msg("污染源")),
 }
 
@@ -334,99 +322,3 @@ PUBLIC_LAYERS: tuple[LayerSource, ...] = (enterprise_layer, tipoff_layer)
 #: what the public layers of a region were drawn from: the cached layers are reused while
 #: every stamp stays the same (a new public layer adds the stamp of its own table here)
 PUBLIC_STAMPS: tuple[StampSource, ...] = (enterprise_stamp, tipoff_stamp)
-
-
-def _subtree(session: Session, area: MapArea) -> set[int]:
-    grid = grid_by_code(session, area.code) if area.kind == "grid" else None
-    return grid_and_descendants(session, grid.id) if grid is not None else set()
-
-
-def case_layer(session: Session, area: MapArea) -> Layer:
-    """For regulators: the open supervision cases (问题线索) placed in or escalated to the grid
-    and the grids below it, by class and age in days, overdue ones flagged."""
-    symbols = []
-    for c in open_cases_in_grids(session, _subtree(session, area)):
-        mark = f"case-{c.case_class}" if f"case-{c.case_class}" in MARKS else "class-none"
-        status = Msg(*CASE_STATUS_NAMES.get(c.status, (c.status, c.status)))
-        title = msg(
-            "%(mark)s · %(status)s · %(days)s 天",
-            mark=MARKS[mark].label,
-            status=status,
-            days=c.age_days,
-        )
-        cells = (
-            MARKS[mark].label,
-            status,
-            c.age_days,
-            msg("已超期") if c.overdue else msg("未超期"),
-        )
-        symbols.append(
-            Symbol(
-                c.longitude,
-                c.latitude,
-                mark,
-                title,
-                cells,
-                c.code,
-                ("case", c.code),
-                "overdue" if c.overdue else "",
-            )
-        )
-    return Layer(
-        "cases",
-        msg("办理中的问题线索（按分级和天数）"),
-        (msg("线索编号"), msg("分级"), msg("状态"), msg("已过天数"), msg("期限")),
-        symbols,
-        legend_of(symbols, tuple(f"case-{k}" for k in SEVERITY_NAMES)),
-    )
-
-
-def source_layer(session: Session, area: MapArea) -> Layer:
-    """For regulators: the point sources (台账) of the grid and the grids below it."""
-    ids = _subtree(session, area)
-    rows: Any = (
-        session.execute(
-            select(
-                PointSource.code,
-                PointSource.name,
-                PointSource.type,
-                PointSource.longitude,
-                PointSource.latitude,
-            )
-            .where(PointSource.grid_id.in_(ids))
-            .order_by(PointSource.code)
-            .limit(MAX_SYMBOLS)
-        )
-        if ids
-        else []
-    )
-    symbols = []
-    for code, name, kind, lon, lat in rows:
-        type_name = msg(SOURCE_TYPE_NAMES.get(kind, kind))  # msgids listed in disclosure/labels
-        symbols.append(
-            Symbol(
-                float(lon),
-                float(lat),
-                "source",
-                msg("%(type)s：%(name)s", type=type_name, name=name),
-                (type_name, code),
-                name,
-                ("source", code),
-            )
-        )
-    return Layer(
-        "sources",
-        msg("污染源台账"),
-        (msg("名称"), msg("类型"), msg("编号")),
-        symbols,
-        legend_of(symbols, ("source",)),
-    )
-
-
-#: the layers of the regulators' grid map
-REGULATOR_LAYERS: tuple[LayerSource, ...] = (
-    enterprise_layer,
-    source_layer,
-    open_tipoff_layer,
-    case_layer,
-)
