@@ -268,5 +268,6 @@ def test_the_board_file_is_validated():
         )
     with pytest.raises(BoardFileError, match="missing"):
         parse_rules(
-            'failure_months = 3\n[categories.question]\nzh = "x"\nen = "x"\nworkdays_to_answer = 5\n'
+            'failure_months = 3\n[categories.question]\nzh = "x"\nen = "x"\n'
+            "workdays_to_answer = 5\n"
         )

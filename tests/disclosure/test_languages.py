@@ -104,6 +104,9 @@ PAGE_NAMES = [
     "verify-form",
     "map",
     "nearby",
+    "board",
+    "board-new",
+    "board-message",
 ]
 
 
