@@ -1216,6 +1216,7 @@ EN = {
     "超期天数": "Days late",
     "超期 %(n)s 天": "%(n)s days late",
     "待答复": "Awaiting an answer",
+    "超期未答复的留言": "Board messages past their answer deadline",
 }
 
 

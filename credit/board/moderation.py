@@ -86,18 +86,21 @@ def unanswered(session: Session, user: User) -> list[BoardMessage]:
     return list(rows)
 
 
-def _edited(message: BoardMessage, title: str | None, body: str | None) -> None:
-    """The moderator's redaction (personal data removed), checked like a post."""
+def _edited(message: BoardMessage, title: str | None, body: str | None) -> bool:
+    """Apply the moderator's redaction (personal data removed), checked like a post; True
+    if the text changed."""
+    changed = False
     if title is not None and clean_text(title) != message.title:
         text = clean_text(title)
         if not 4 <= len(text) <= 100:
             raise _refuse("title", msg("标题须为 4–100 字"))
-        message.title = text
+        message.title, changed = text, True
     if body is not None and clean_text(body) != message.body:
         text = clean_text(body)
         if not 10 <= len(text) <= 2000:
             raise _refuse("body", msg("留言内容须为 10–2000 字"))
-        message.body = text
+        message.body, changed = text, True
+    return changed
 
 
 def approve_message(
@@ -115,7 +118,7 @@ def approve_message(
     message = get_message(session, user, message_id, lock=True)
     if message.status not in WAITING:
         raise Conflict(msg("该留言已审核"))
-    _edited(message, title, body)
+    edited = _edited(message, title, body)
     found = personal_data(f"{message.title}\n{message.body}\n{message.display_name or ''}")
     if found:
         message.held_reasons = " ".join(found)
@@ -128,7 +131,7 @@ def approve_message(
         _actor(user),
         "board.approve",
         f"message:{message.id}",
-        {"held": message.held_reasons, "edited": title is not None or body is not None},
+        {"held": message.held_reasons, "edited": edited},
     )
     return message
 

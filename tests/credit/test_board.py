@@ -112,6 +112,7 @@ def test_a_held_message_is_published_only_once_the_personal_data_is_removed(sess
     assert message.status == "published" and "1391234" not in message.body
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "board.approve")).one()
     assert (event.actor, event.subject) == (f"user:{regulator.id}", f"message:{message.id}")
+    assert event.detail == {"held": "phone", "edited": True}
 
 
 def test_a_refusal_needs_a_reason_which_is_recorded_and_audited(session, app_context):

@@ -128,6 +128,8 @@ def test_an_overdue_message_shows_on_the_regulator_page(app, client, session, re
     overdue = page.split('id="overdue"', 1)[1].split('id="answer"', 1)[0]
     assert "建议增加监测点" in overdue and re.search(r"超期 \d+ 天", overdue)
     assert f"/regulator/board/{late.id}" in overdue
+    workbench = client.get("/regulator/").get_data(as_text=True)
+    assert 'id="board-overdue"' in workbench and f"/regulator/board/{late.id}" in workbench
 
 
 def test_a_regulator_of_another_region_gets_403(client, session):
