@@ -164,3 +164,25 @@ def test_staff_turn_a_message_into_a_tipoff_with_the_link_kept(client, session, 
     assert message.tipoff_id is not None
     detail = client.get(f"/regulator/board/{message_id}").get_data(as_text=True)
     assert f"/regulator/tipoffs/{message.tipoff_id}" in detail
+
+
+def test_odd_input_is_a_clear_error_never_a_500(client, session, regulator):
+    # a NUL byte is refused by the request guard (core.guards) before the view
+    assert _post(client, body=BODY + "\x00").status_code == 400
+    for fields in (
+        {"title": "标" * 5000},
+        {"region_code": "99999999999999"},
+        {"category": "<script>"},
+        {"display_name": "名" * 41},
+    ):
+        response = _post(client, **fields)
+        assert response.status_code == 422, fields
+    assert client.get("/board?page=-1").status_code == 200
+    assert client.get("/board?page=abc").status_code == 200
+    assert client.get("/board/99999999999").status_code == 404
+    assert client.get("/board/0").status_code == 404
+    login(client, regulator.email)
+    token = csrf_token(client, "/regulator/board/")
+    assert client.post("/regulator/board/1/nothing", data={"csrf_token": token}).status_code == 404
+    assert client.post("/regulator/board/7/approve", data={"csrf_token": token}).status_code == 404
+    assert session.scalar(select(func.count()).select_from(BoardMessage)) == 0
