@@ -14,7 +14,7 @@ import core.db
 
 
 revision = "0024"
-down_revision = "0019"  # the brief's chain: 0023 (the lead renumbers on merge)
+down_revision = "0023"  # as briefed; on this branch alone the head before it is 0019
 branch_labels = None
 depends_on = None
 
