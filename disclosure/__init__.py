@@ -147,6 +147,8 @@ def init_app(app: Flask) -> None:
     from disclosure import (
         account_pages,
         admin,
+        board_pages,
+        board_regulator,
         case_pages,
         credit_pages,
         feeds,
@@ -185,6 +187,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(map_pages.bp)
     app.register_blueprint(nearby_pages.bp)
     app.register_blueprint(place_mismatches.bp)
+    app.register_blueprint(board_pages.bp)
+    app.register_blueprint(board_regulator.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)
