@@ -1,7 +1,7 @@
 """board: the public message board (厅长我留言)
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03 14:50:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import core.db
 
 
-revision = "0024"
-down_revision = "0023"  # as briefed; on this branch alone the head before it is 0019
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
