@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"  # TEMP: 0019 (monitoring) is not on this branch yet
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
