@@ -898,6 +898,7 @@ EN = {
     "已立案：%(code)s": "Case opened: %(code)s",
     "新建问题线索": "New case",
     "立为问题线索，交网格办理": "Open a case for the grid to handle",
+    "该举报已立为问题线索，由网格办理：": "This tip-off is a case handled by its grid:",
     "网格编码（无经纬度时填写）": "Grid code (when there are no coordinates)",
     "行政区划代码（无法确定网格时填写）": "Region code (when no grid can be found)",
     "立案": "Open the case",
