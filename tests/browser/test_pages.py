@@ -62,6 +62,12 @@ def _public_paths(session) -> list[tuple[str, str]]:
 
     report = issue_report(session, ent.uscc, china_today())
     session.commit()
+    from credit.monitoring.hotspot_cases import rank_hotspots
+    from tests.monitoring.hotspot_city import DAY, build_city
+
+    build_city(session)
+    rank_hotspots(session, "620100", None, DAY, now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    session.commit()
     return [
         ("home", "/"),
         ("search", "/?q=兰州"),
@@ -81,6 +87,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("verify-form", "/verify"),
         ("map", "/map?region=620100"),
         ("nearby", "/nearby?lat=36.06&long=103.83&radius_km=5"),
+        ("hotspots", f"/monitoring/hotspots?city=620100&month=2026-11&day={DAY}"),
     ]
 
 

@@ -33,6 +33,7 @@ PUBLIC_EXACT = {
     "/penalties.csv",
     "/enterprises.csv",
     "/map",
+    "/monitoring/hotspots",
 }
 
 
