@@ -37,6 +37,8 @@ from credit.supervision.models import CASE_CLASSES
 METHOD_FILE = Path(__file__).with_name("hotspots.toml")
 PM25, PM10 = "a34004", "a34002"
 CITY_MEANS = ("stations", "cells")
+#: the years a period may name (beyond them a date is a typing error, and 9999-12 has no end)
+MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 class MethodFileError(ValueError):
@@ -148,10 +150,11 @@ def parse_period(month: str | None, day: str | None = None) -> Period:
     month, day = (month or "").strip(), (day or "").strip()
     if day:
         try:
-            date = dt.date.fromisoformat(day) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
+            shaped = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day)
+            date = dt.date.fromisoformat(day) if shaped else None
         except ValueError:
             date = None
-        if date is None:
+        if date is None or not MIN_YEAR <= date.year <= MAX_YEAR:
             problem = msg("日期应为 YYYY-MM-DD，实际为“%(value)s”", value=day[:20])
             raise BadRequest(problem, {"day": [problem]})
         if month and date.strftime("%Y-%m") != month:
@@ -160,8 +163,8 @@ def parse_period(month: str | None, day: str | None = None) -> Period:
         return Period(
             "day", day, _china_midnight(date), _china_midnight(date + dt.timedelta(days=1))
         )
-    found = re.fullmatch(r"(\d{4})-(\d{2})", month)
-    if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1970:
+    found = re.fullmatch(r"([0-9]{4})-([0-9]{2})", month)
+    if not found or not 1 <= int(found[2]) <= 12 or not MIN_YEAR <= int(found[1]) <= MAX_YEAR:
         problem = msg("月份应为 YYYY-MM，实际为“%(value)s”", value=month[:20])
         raise BadRequest(problem, {"month": [problem]})
     first = dt.date(int(found[1]), int(found[2]), 1)

@@ -107,7 +107,15 @@ def test_periods_are_china_days_and_months():
     assert month.start == dt.datetime(2026, 1, 31, 16, tzinfo=dt.UTC)
     assert month.hours_until(LATER) == 28 * 24
     assert month.hours_until(dt.datetime(2026, 2, 1, 16, 30, tzinfo=dt.UTC)) == 25
-    for bad in (("2026-13", None), ("2026-1", None), ("", None), ("2026-11", "2026-12-01")):
+    for bad in (
+        ("2026-13", None),
+        ("2026-1", None),
+        ("", None),
+        ("2026-11", "2026-12-01"),
+        ("9999-12", None),
+        (None, "9999-12-31"),
+        ("1969-12", None),
+    ):
         with pytest.raises(BadRequest):
             parse_period(*bad)
     with pytest.raises(BadRequest):
