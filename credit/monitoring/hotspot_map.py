@@ -25,6 +25,10 @@ from credit.maps.geometry import BBox, fit, pad, polygons_bbox, polygons_of, pol
 from credit.monitoring.hotspot_store import find_ranking, known_city, stored_periods
 from credit.monitoring.hotspots import parse_period
 
+#: the share of the city's width or height the ranked cells must span for the map to show the
+#: whole city with its outline (else it zooms in on the cells)
+MIN_SHARE = 0.25
+
 
 @dataclass(frozen=True, slots=True)
 class CellShape:
@@ -38,6 +42,8 @@ class CellShape:
     path: str
     x: float
     y: float
+    #: the rank's font size: about half the cell's smaller side, readable on a phone
+    size: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +92,14 @@ def hotspot_map(session: Session, city: Region, ranking: dict[str, Any]) -> Hots
         return None
     area = region_area(session, city)
     west, south, east, north = cells_box
+    inside = False
     if area is not None and area.outline:
         aw, as_, ae, an = area.bbox
         inside = aw <= west and as_ <= south and east <= ae and north <= an
-    else:
-        inside = False
+        # cells covering a corner of a large city are drawn zoomed in, without the outline
+        inside = inside and max((east - west) / (ae - aw), (north - south) / (an - as_)) >= (
+            MIN_SHARE
+        )
     viewport = area.viewport if area is not None and inside else fit(pad(cells_box, 0.05))
     shapes = []
     for cell in ranking["cells"]:
@@ -99,6 +108,9 @@ def hotspot_map(session: Session, city: Region, ranking: dict[str, Any]) -> Hots
         if not parts or box is None:
             continue
         x, y = viewport.project((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        x0, y0 = viewport.project(box[0], box[3])
+        x1, y1 = viewport.project(box[2], box[1])
+        size = min(56.0, max(12.0, 0.45 * min(x1 - x0, y1 - y0)))
         shapes.append(
             CellShape(
                 cell["grid_code"],
@@ -109,6 +121,7 @@ def hotspot_map(session: Session, city: Region, ranking: dict[str, Any]) -> Hots
                 polygons_path(parts, viewport),
                 x,
                 y,
+                size,
             )
         )
     outline = area.outline if area is not None and inside else ""
@@ -169,7 +182,8 @@ def hotspot_svg(drawing: HotspotMap, lang: str, title: object) -> str:
     for cell in drawing.cells:
         css = "hs-rank hs-rank-hot" if cell.hotspot else "hs-rank"
         parts.append(
-            f'<text x="{cell.x:.1f}" y="{cell.y:.1f}" class="{css}" aria-hidden="true">'
+            f'<text x="{cell.x:.1f}" y="{cell.y:.1f}" font-size="{cell.size:.0f}" class="{css}" '
+            'aria-hidden="true">'
             f"{cell.rank}</text>"
         )
     parts.append("</svg>")
