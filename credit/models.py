@@ -3,6 +3,7 @@
 import credit.board.models
 import credit.cases.models
 import credit.grids.models
+import credit.monitoring.hotspot_models
 import credit.monitoring.models
 import credit.partners.models
 import credit.places.models

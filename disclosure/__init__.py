@@ -153,6 +153,7 @@ def init_app(app: Flask) -> None:
         credit_pages,
         feeds,
         grid_pages,
+        hotspot_pages,
         info_pages,
         map_pages,
         mfa_pages,
@@ -185,6 +186,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(case_pages.bp)
     app.register_blueprint(grid_pages.bp)
     app.register_blueprint(map_pages.bp)
+    app.register_blueprint(hotspot_pages.bp)
     app.register_blueprint(nearby_pages.bp)
     app.register_blueprint(place_mismatches.bp)
     app.register_blueprint(board_pages.bp)

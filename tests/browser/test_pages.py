@@ -63,6 +63,12 @@ def _public_paths(session) -> list[tuple[str, str]]:
     report = issue_report(session, ent.uscc, china_today())
     message = _answered_message(session)
     session.commit()
+    from credit.monitoring.hotspot_cases import rank_hotspots
+    from tests.monitoring.hotspot_city import DAY, build_city
+
+    build_city(session)
+    rank_hotspots(session, "620100", None, DAY, now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    session.commit()
     return [
         ("home", "/"),
         ("search", "/?q=兰州"),
@@ -85,6 +91,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("board", "/board"),
         ("board-new", "/board/new"),
         ("board-message", f"/board/{message.id}"),
+        ("hotspots", f"/monitoring/hotspots?city=620100&month=2026-11&day={DAY}"),
     ]
 
 

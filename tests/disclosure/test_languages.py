@@ -107,6 +107,7 @@ PAGE_NAMES = [
     "board",
     "board-new",
     "board-message",
+    "hotspots",
 ]
 
 

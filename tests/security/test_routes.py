@@ -35,6 +35,7 @@ PUBLIC_EXACT = {
     "/enterprises.csv",
     "/map",
     "/board",
+    "/monitoring/hotspots",
 }
 
 
