@@ -154,6 +154,7 @@ def init_app(app: Flask) -> None:
         info_pages,
         map_pages,
         mfa_pages,
+        monitoring_pages,
         nearby_pages,
         place_mismatches,
         regulator,
@@ -180,6 +181,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.register_blueprint(source_pages.bp)
+    app.register_blueprint(monitoring_pages.bp)
     app.register_blueprint(case_pages.bp)
     app.register_blueprint(grid_pages.bp)
     app.register_blueprint(map_pages.bp)

@@ -30,6 +30,8 @@ MAX_SPAN_DAYS = 366
 DEFAULT_SPAN_DAYS = 7
 PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5000
+#: the years a request may name (dates beyond would overflow when moved between time zones)
+MIN_YEAR, MAX_YEAR = 1990, 2200
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 #: a reading cursor: the last item's hour (Unix seconds) and pollutant
@@ -77,12 +79,14 @@ def _instant(text: str, param: str, end: bool) -> dt.datetime:
     try:
         if _DATE.match(text):
             day = dt.date.fromisoformat(text)
+            if not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise _bad(param, msg("%(param)s 超出可查询的年份范围", param=param))
             return day_start(day + dt.timedelta(days=1) if end else day)
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         message = msg("%(param)s 应为日期 YYYY-MM-DD 或时间 YYYY-MM-DDTHH:MM", param=param)
         raise _bad(param, message) from None
-    if not 1990 <= moment.year <= 2200:
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise _bad(param, msg("%(param)s 超出可查询的年份范围", param=param))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA)
@@ -113,7 +117,10 @@ def parse_day(text: str | None, default: dt.date) -> dt.date:
     try:
         if not _DATE.match(text.strip()):
             raise ValueError(text)
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(text)
+        return day
     except ValueError:
         raise _bad("date", msg("日期应写作 YYYY-MM-DD")) from None
 
@@ -124,6 +131,8 @@ def parse_month(text: str | None) -> dt.date | None:
         return None
     found = _MONTH.match(text.strip())
     if not found or not 1 <= int(found.group(2)) <= 12:
+        raise _bad("month", msg("月份应写作 YYYY-MM"))
+    if not MIN_YEAR <= int(found.group(1)) <= MAX_YEAR:
         raise _bad("month", msg("月份应写作 YYYY-MM"))
     return dt.date(int(found.group(1)), int(found.group(2)), 1)
 
@@ -328,3 +337,26 @@ def latest_day(session: Session, device: Device) -> dt.date | None:
     if newest.tzinfo is None:  # SQLite's max() gives the stored naive UTC text back
         newest = newest.replace(tzinfo=dt.UTC)
     return newest.astimezone(CHINA).date()
+
+
+@dataclass(frozen=True)
+class ReadingQuery:
+    """A reading request's parameters as typed (``start``/``end``: ``from``/``to``)."""
+
+    start: str | None = None
+    end: str | None = None
+    pollutant: str | None = None
+    after: str | None = None
+    limit: int = PAGE_SIZE
+
+
+def device_readings(
+    session: Session, kind: str, mn: str, query: ReadingQuery, today: dt.date
+) -> ReadingPage:
+    """One page of the hourly series of the station or outlet ``mn`` (``kind``): BadRequest
+    for unreadable parameters, NotFound for an unknown device."""
+    period = parse_period(query.start, query.end, today)
+    pollutant = parse_pollutant(query.pollutant)
+    after = parse_cursor(query.after)
+    device = find_device(session, mn, kind)
+    return reading_page(session, device, period, pollutant, after, query.limit)

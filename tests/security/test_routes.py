@@ -18,6 +18,7 @@ PUBLIC_PREFIXES = (
     "/stats",
     "/feeds/",
     "/search",
+    "/monitoring/",
 )
 PUBLIC_EXACT = {
     "/",
