@@ -40,4 +40,6 @@ LABELS = (
     _("微型站"),
     _("废气排放口"),
     _("废水排放口"),
+    # a rating explanation line citing an outlet's readings (disclosure.RECORD_LABELS)
+    _("排放口在线监测"),
 )

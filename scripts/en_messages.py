@@ -1178,6 +1178,7 @@ EN = {
     "微型站": "Micro-station",
     "废气排放口": "Flue-gas outlet",
     "废水排放口": "Wastewater outlet",
+    "排放口在线监测": "Outlet monitoring",
     "%(period)s 细颗粒物（PM2.5）与可吸入颗粒物（PM10）浓度，共 %(n)s 个有效值，数值见下表。": "Fine (PM2.5) and inhalable (PM10) particulate matter, %(period)s: %(n)s valid values; the table below lists them.",
     "颗粒物浓度": "Particulate matter concentrations",
     "在线监控": "Online monitoring",

@@ -263,8 +263,8 @@ def load_demo_monitoring(session: Session, seed: int, ref: dt.date = REF) -> Mon
         session.execute(insert(OutletLimit), limit_rows)
     hours = _hours(ref)
     weather = [35.0]
-    for _ in range(DAYS):  # a random walk of the city's daily PM2.5 level, 15–150 μg/m³
-        weather.append(min(150.0, max(15.0, weather[-1] * rng.uniform(0.7, 1.4))))
+    for _ in range(DAYS):  # a random walk of the city's daily PM2.5 level, 15–110 μg/m³
+        weather.append(min(110.0, max(15.0, weather[-1] * rng.uniform(0.72, 1.35))))
     readings: list[dict[str, object]] = []
     for station in stations:
         readings += _station_series(rng, str(station["mn"]), weather, hours)

@@ -265,8 +265,10 @@ def china_day(column: Any, dialect: str) -> Any:
     Temporary: the ``rules`` helper adds ``china_day_sql`` in credit.monitoring.periods;
     this gives way to it when both are on main."""
     if dialect == "postgresql":
-        return cast(func.timezone("Asia/Shanghai", column), Date)
-    return func.date(column, literal("+8 hours"))
+        return cast(func.timezone(CHINA.key, column), Date)
+    offset = CHINA.utcoffset(dt.datetime(2026, 1, 1))
+    hours = int(offset.total_seconds() // 3600) if offset else 0
+    return func.date(column, literal(f"{hours:+d} hours"))
 
 
 @dataclass(frozen=True)

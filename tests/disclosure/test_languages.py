@@ -104,6 +104,10 @@ PAGE_NAMES = [
     "verify-form",
     "map",
     "nearby",
+    "stations",
+    "station",
+    "station-month",
+    "outlet",
 ]
 
 

@@ -96,3 +96,15 @@ def test_enterprise_without_outlets_has_no_monitoring_block(client, session):
 )
 def test_bad_input_is_a_clear_error_page(client, network, path, status):
     _html(client, path, status)
+
+
+def test_a_rating_line_citing_an_outlet_links_to_its_day(app):
+    """The rules' explanation lines cite an outlet as {type: outlet, id: MN, date}."""
+    with app.test_request_context():
+        context: dict = {}
+        for processor in app.template_context_processors[None]:
+            context.update(processor())
+        record_url = context["record_url"]
+        source = {"type": "outlet", "id": "OUT001", "date": DAY}
+        assert record_url(source, "X") == f"/monitoring/outlets/OUT001?date={DAY}"
+        assert record_url({"type": "outlet", "id": "OUT001"}, "X") == "/monitoring/outlets/OUT001"
