@@ -174,7 +174,7 @@ def _outlet_series(
     """Around 30–60 % of the limit, a daily rhythm, rare exceedance episodes of 2–5 hours
     and a maintenance stretch now and then."""
     share = rng.uniform(0.3, 0.6)
-    episodes = {rng.randrange(len(hours)) for _ in range(rng.choice((0, 0, 1, 2, 3)))}
+    episodes = {rng.randrange(len(hours)) for _ in range(rng.choice((0, 0, 0, 0, 1, 2)))}
     rows: list[dict[str, object]] = []
     high = 0
     down = 0
