@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.clock import CHINA
 from core.errors import BadRequest, NotFound
 from core.messages import msg
-from credit.monitoring.columns import POLLUTANT
+from credit.monitoring.columns import MN, POLLUTANT
 from credit.monitoring.models import CN_HOURLY, VALID_FLAGS, OutletLimit, Reading
 from credit.monitoring.storage import Device, device_for
 
@@ -52,14 +52,17 @@ def day_start(day: dt.date) -> dt.datetime:
 
 
 def day_period(day: dt.date) -> Period:
+    """The China calendar day ``day``."""
     return Period(day_start(day), day_start(day + dt.timedelta(days=1)))
 
 
 def month_first(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month."""
     return day.replace(day=1)
 
 
 def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
     first = month_first(day)
     return (first + dt.timedelta(days=32)).replace(day=1)
 
@@ -138,6 +141,7 @@ def parse_month(text: str | None) -> dt.date | None:
 
 
 def parse_pollutant(text: str | None) -> str | None:
+    """A ``pollutant=`` filter as an HJ 212 code (None when absent; BadRequest when bad)."""
     if not text:
         return None
     code = text.strip().lower()
@@ -157,13 +161,15 @@ def parse_cursor(text: str | None) -> tuple[dt.datetime, str] | None:
 
 
 def cursor_of(item_time: dt.datetime, pollutant: str) -> str:
+    """The ``next_after`` of a page ending with this hour and pollutant."""
     return f"{int(item_time.timestamp())}_{pollutant}"
 
 
 def find_device(session: Session, mn: str, kind: str | None = None) -> Device:
     """The station or outlet ``mn`` (of ``kind`` when given); NotFound otherwise."""
-    text = (mn or "").strip()[:24]
-    device = device_for(session, text) if text else None
+    text = (mn or "").strip()
+    device = device_for(session, text) if MN.match(text) else None
+    text = text[:24]
     if device is None or (kind is not None and device.kind != kind):
         shown = text or "-"
         if kind == "station":

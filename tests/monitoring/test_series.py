@@ -124,6 +124,10 @@ def test_an_outlet_mn_is_not_a_station_and_unknown_mns_are_not_found(session, ou
         find_device(session, "OUT001", "station")
     with pytest.raises(NotFound):
         find_device(session, "NOPE", None)
+    create_station(session, "S" * 24)
+    assert find_device(session, "S" * 24, "station").mn == "S" * 24
+    with pytest.raises(NotFound):  # never cut down to a registered MN
+        find_device(session, "S" * 25, None)
     with pytest.raises(NotFound):
         get_outlet(session, "../../etc")
     assert "password_hash" not in get_outlet(session, "OUT001")
