@@ -53,6 +53,7 @@ RECORD_LABELS = {
     **{kind.entity: kind.label for kind in KINDS},
     "tipoff": "举报",
     "adjustment": "等级调整",
+    "outlet": "排放口在线监测",
 }
 
 
@@ -64,6 +65,8 @@ def _record_links() -> dict[str, Any]:
         kind, ident = source.get("type"), source.get("id")
         if kind == "penalty":
             return url_for("credit_pages.penalty", penalty_id=ident)
+        if kind == "outlet":  # an outlet's MN; ``date`` (YYYY-MM-DD) opens that day
+            return url_for("monitoring_pages.outlet", mn=ident, date=source.get("date"))
         return url_for("credit_pages.enterprise", uscc=uscc) + f"#{kind}-{ident}"
 
     def record_label(source: dict[str, Any]) -> str:
@@ -157,6 +160,7 @@ def init_app(app: Flask) -> None:
         info_pages,
         map_pages,
         mfa_pages,
+        monitoring_pages,
         nearby_pages,
         place_mismatches,
         regulator,
@@ -183,6 +187,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
     app.register_blueprint(source_pages.bp)
+    app.register_blueprint(monitoring_pages.bp)
     app.register_blueprint(case_pages.bp)
     app.register_blueprint(grid_pages.bp)
     app.register_blueprint(map_pages.bp)

@@ -23,10 +23,12 @@ from core.limits import consume
 from core.web import attempt, external_url
 from credit.cases.objections import file_objection
 from credit.cases.repairs import apply_for_repair
+from credit.monitoring.browsing import enterprise_outlets
 from credit.ratings.levels import LEVEL_NAMES
 from credit.records.credit_file import credit_file, find_case, public_penalty, repair_status
 from credit.records.listing import get_enterprise
 from disclosure.charts import history_svg, qr_svg
+from disclosure.monitoring_pages import monitoring_names
 
 bp = Blueprint("credit_pages", __name__)
 
@@ -48,6 +50,8 @@ def enterprise(uscc: str) -> Any:
         chart=_history_chart(file),
         qr=qr_svg(url, ent.name),
         url=url,
+        outlets=enterprise_outlets(session, ent.id),
+        **monitoring_names(),
     )
 
 

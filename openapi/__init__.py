@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         enterprises,
         exports,
         hotspots,
+        monitoring,
         places,
         ratings,
         record_lists,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         tipoffs,
         places,
         hotspots,
+        monitoring,
         webhooks,
     )
     for module in modules:

@@ -41,11 +41,24 @@ OPERATION_IDS = {
     "webhooks.Webhooks.post": "createWebhook",
     "webhooks.WebhookResource.delete": "deleteWebhook",
     "webhooks.Deliveries.get": "listDeliveries",
+    "monitoring.Stations.get": "listStations",
+    "monitoring.StationReadings.get": "listStationReadings",
+    "monitoring.OutletReadings.get": "listOutletReadings",
+    "monitoring.EnterpriseOutlets.get": "listEnterpriseOutlets",
 }
 #: blueprints whose every operation needs a key with this scope
 SCOPED = {"webhooks": "webhooks", "records_write": "records:write"}
 #: operations answering with a keyset page and a Link: rel="next"
-PAGED = {"listEnterprises", "listPenalties", "listInspections", "listPermits", "listChanges"}
+PAGED = {
+    "listEnterprises",
+    "listPenalties",
+    "listInspections",
+    "listPermits",
+    "listChanges",
+    "listStations",
+    "listStationReadings",
+    "listOutletReadings",
+}
 #: operations whose answer carries the change-log seq it was taken at
 SEQ = {"listChanges", "downloadExport"}
 BEARER = "bearer"

@@ -114,6 +114,11 @@ def load_demo(
 
     grids = load_demo_grids(session, seed)
     result.counts["grids"], result.counts["grid_members"] = grids.grids, grids.members
+    from credit.demo.monitoring import load_demo_monitoring
+
+    network = load_demo_monitoring(session, seed)
+    result.counts["stations"], result.counts["outlets"] = network.stations, network.outlets
+    result.counts["readings"] = network.readings
     audit(
         session,
         "demo",

@@ -16,6 +16,7 @@ import pytest
 from tests.browser.chromium import ARTIFACTS, CHROMIUM
 from tests.factories import create_enterprise, create_penalty, create_rating
 from tests.language_check import PENDING_PAGES, language_problems
+from tests.monitoring.devices import add_hours, create_outlet, create_station
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
@@ -68,6 +69,15 @@ def _public_paths(session) -> list[tuple[str, str]]:
 
     build_city(session)
     rank_hotspots(session, "620100", None, DAY, now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    day = dt.date(2026, 10, 8)
+    create_outlet(session, ent, "OUT001", {"a21026": 50.0, "a21002": 100.0})
+    add_hours(session, "OUT001", "a21026", day, [30.0] * 9 + [61.5, (77.0, "D")] + [30.0] * 13)
+    add_hours(session, "OUT001", "a21002", day, [80.0] * 24)
+    create_station(session, "ST0001", name="城关区东岗西路微型站")
+    add_hours(
+        session, "ST0001", "a34004", day, [(40.0 + h, "N" if h != 3 else "B") for h in range(24)]
+    )
+    add_hours(session, "ST0001", "a34002", day, [80.0 + h for h in range(24)])
     session.commit()
     return [
         ("home", "/"),
@@ -92,6 +102,10 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("board-new", "/board/new"),
         ("board-message", f"/board/{message.id}"),
         ("hotspots", f"/monitoring/hotspots?city=620100&month=2026-11&day={DAY}"),
+        ("stations", "/monitoring/stations"),
+        ("station", f"/monitoring/stations/ST0001?date={day}"),
+        ("station-month", "/monitoring/stations/ST0001?month=2026-10"),
+        ("outlet", f"/monitoring/outlets/OUT001?date={day}"),
     ]
 
 

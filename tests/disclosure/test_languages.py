@@ -108,6 +108,10 @@ PAGE_NAMES = [
     "board-new",
     "board-message",
     "hotspots",
+    "stations",
+    "station",
+    "station-month",
+    "outlet",
 ]
 
 

@@ -19,6 +19,7 @@ PUBLIC_PREFIXES = (
     "/feeds/",
     "/search",
     "/board/",
+    "/monitoring/",
 )
 PUBLIC_EXACT = {
     "/",
