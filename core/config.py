@@ -73,6 +73,15 @@ DEFAULTS: dict[str, Any] = {
     #: where the compact WGS-84 boundary file (`flask places build`) is kept; unset = the
     #: instance folder
     "PLACES_CACHE_DIR": None,
+    #: the HJ 212 receiver (`flask monitoring serve`): open connections at most, seconds a
+    #: connection may stay silent, seconds a started packet may take to arrive whole
+    "MONITORING_MAX_CONNECTIONS": 1000,
+    "MONITORING_IDLE_TIMEOUT": 120,
+    "MONITORING_PACKET_TIMEOUT": 10,
+    #: days of real-time and minute data kept (`flask monitoring prune`); hourly and daily
+    #: means are kept MONITORING_RETENTION_DAYS (0 = for ever)
+    "MONITORING_RAW_RETENTION_DAYS": 30,
+    "MONITORING_RETENTION_DAYS": 0,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
     #: webhooks one partner key may register
@@ -97,6 +106,11 @@ _INT_KEYS = {
     "JSON_MAX_DEPTH",
     "JSON_MAX_NUMBER_DIGITS",
     "MAX_QUERY_BYTES",
+    "MONITORING_MAX_CONNECTIONS",
+    "MONITORING_IDLE_TIMEOUT",
+    "MONITORING_PACKET_TIMEOUT",
+    "MONITORING_RAW_RETENTION_DAYS",
+    "MONITORING_RETENTION_DAYS",
 }
 
 

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from credit.cases import cli as cases_cli  # noqa: F401 - adds inspection-plan to `credit`
     from credit.demo.cli import demo_cli
     from credit.grids.cli import grids_cli
+    from credit.monitoring.cli import monitoring_cli
     from credit.partners.delivery import WebhookFanout, WebhookSender
     from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
@@ -26,7 +27,15 @@ def init_app(app: Flask) -> None:
     from credit.supervision.escalation import EscalationConsumer
 
     case_classes()  # a bad case-class file stops the app here, not at the first case
-    for group in (credit_cli, demo_cli, grids_cli, places_cli, records_cli, supervision_cli):
+    for group in (
+        credit_cli,
+        demo_cli,
+        grids_cli,
+        monitoring_cli,
+        places_cli,
+        records_cli,
+        supervision_cli,
+    ):
         app.cli.add_command(group)
     register_consumer(app, ExpiryConsumer())
     register_consumer(app, RescoringConsumer(str(app.config["CREDIT_RULEBOOK"])))

@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from credit.grids.models import GRID_ENTITY
 from credit.grids.snapshots import grid_snapshots
+from credit.monitoring import importing as monitoring_imports
+from credit.monitoring.models import OUTLET_ENTITY, STATION_ENTITY, Outlet, Station
+from credit.monitoring.snapshots import outlet_snapshots, station_snapshots
 from credit.places.imports import with_places
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
@@ -152,6 +155,39 @@ KINDS: tuple[RecordKind, ...] = (
         public=False,
     ),
     RecordKind(GRID_ENTITY, "网格", grid_snapshots, rated=False),
+    RecordKind(
+        STATION_ENTITY,
+        "监测站点",
+        station_snapshots,
+        Station,
+        "stations",
+        ("mn",),
+        monitoring_imports.upsert_stations,
+        monitoring_imports.check_stations,
+        rated=False,
+    ),
+    RecordKind(
+        OUTLET_ENTITY,
+        "排放口",
+        outlet_snapshots,
+        Outlet,
+        "outlets",
+        ("mn",),
+        monitoring_imports.upsert_outlets,
+        monitoring_imports.check_outlets,
+    ),
+    RecordKind(
+        "reading",
+        "监测数据",
+        lambda _session, ids, _today: dict.fromkeys(ids),  # served by the readings API
+        None,
+        "readings",
+        ("mn", "pollutant", "hour"),
+        monitoring_imports.upsert_readings,
+        monitoring_imports.check_readings,
+        rated=False,
+        public=False,
+    ),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS if k.public}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}

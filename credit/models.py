@@ -2,6 +2,7 @@
 
 import credit.cases.models
 import credit.grids.models
+import credit.monitoring.models
 import credit.partners.models
 import credit.places.models
 import credit.ratings.models

@@ -1128,6 +1128,18 @@ EN = {
     "保留所填地区": "Keep the given region",
     "改为坐标所在地区": "Take the coordinates' county",
     "已处理。": "Done.",
+    # monitoring (credit/monitoring)
+    "设备 MN 应为 1 到 24 位字母或数字": "a device MN is 1 to 24 letters or digits",
+    "污染物应为 HJ 212 编码，如 a21026（二氧化硫）": "a pollutant is an HJ 212 code, e.g. a21026 (SO2)",
+    "“%(part)s”应写作 编码=浓度限值，如 a21026=35": "write “%(part)s” as code=limit, e.g. a21026=35",
+    "至少应有一项污染物限值": "give at least one pollutant limit",
+    "小时应写作 YYYY-MM-DDTHH:00（北京时间，整点）": "write the hour as YYYY-MM-DDTHH:00 (China time, on the hour)",
+    "不是有效的日期时间": "not a valid date and time",
+    "站点类型": "station kind",
+    "排放口类型": "outlet kind",
+    "数据标记": "data flag",
+    "该 MN 已登记为另一类设备（站点与排放口的 MN 不能重复）": "this MN is registered to the other kind of device (stations and outlets never share an MN)",
+    "未登记的设备 MN，请先导入站点或排放口": "no device is registered with this MN; import the station or outlet first",
 }
 
 

@@ -1,1 +1,1 @@
-"""The monitoring network (在线监控): stations, outlets, HJ 212 device data and readings."""
+"""The monitoring network (在线监控): stations, enterprise outlets, HJ 212 readings."""

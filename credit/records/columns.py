@@ -12,6 +12,7 @@ from core.reference import (
     normalize_industry_code,
     uscc_problem,
 )
+from credit.monitoring import columns as monitoring_columns
 from credit.places.crs import CRS_NAMES
 from credit.records import fields
 from credit.records.rows import RowError
@@ -118,6 +119,9 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
         ("operating_rate", True, RATIO),
     ],
     "sources": SOURCE_COLUMNS,
+    "stations": monitoring_columns.STATIONS,
+    "outlets": monitoring_columns.OUTLETS,
+    "readings": monitoring_columns.READINGS,
 }
 
 

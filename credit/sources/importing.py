@@ -100,26 +100,47 @@ def _row_ok(
 
 def upsert_sources(session: Session, parsed: Parsed, result: ImportResult) -> None:
     """Insert new codes and update changed ones, each as one bulk statement."""
-    codes = {v["code"] for _, v in parsed}
+    written = bulk_upsert(session, PointSource, "code", STORED, parsed, result)
+    flag_region_mismatches(
+        session,
+        [
+            (v["code"], v["region_code"], v["coordinates_region"])
+            for _, v in parsed
+            if v["code"] in written and region_mismatch(v["region_code"], v["coordinates_region"])
+        ],
+    )
+
+
+def bulk_upsert(
+    session: Session,
+    model: Any,
+    key: str,
+    stored: tuple[str, ...],
+    parsed: Parsed,
+    result: ImportResult,
+) -> set[Any]:
+    """Insert rows whose ``key`` is new and update changed ones, one bulk statement each
+    (a later row of the same key wins); counts into ``result``; returns the keys written."""
+    keys = {v[key] for _, v in parsed}
     existing = {
-        row.code: dict(row._mapping)
+        getattr(row, key): dict(row._mapping)
         for row in session.execute(
-            select(PointSource.id, *(getattr(PointSource, c) for c in STORED)).where(
-                PointSource.code.in_(codes)
+            select(model.id, *(getattr(model, c) for c in stored)).where(
+                getattr(model, key).in_(keys)
             )
         )
     }
-    inserts: dict[str, dict[str, Any]] = {}
-    updates: dict[str, dict[str, Any]] = {}
+    inserts: dict[Any, dict[str, Any]] = {}
+    updates: dict[Any, dict[str, Any]] = {}
     now = utcnow()
     for _number, values in parsed:
-        columns = {c: values[c] for c in STORED}
-        code = columns["code"]
+        columns = {c: values[c] for c in stored}
+        code = columns[key]
         current = inserts.get(code) or updates.get(code) or existing.get(code)
         if current is None:
             inserts[code] = {**columns, "created_at": now, "updated_at": now}
             result.created += 1
-        elif any(current[c] != columns[c] for c in STORED):
+        elif any(current[c] != columns[c] for c in stored):
             if code in inserts:
                 inserts[code].update(columns)
             else:
@@ -129,15 +150,7 @@ def upsert_sources(session: Session, parsed: Parsed, result: ImportResult) -> No
             result.unchanged += 1
     if inserts:
         # Core executemany: one batch (the ORM's bulk insert splits rows by their None columns)
-        session.execute(PointSource.__table__.insert(), list(inserts.values()))
+        session.execute(model.__table__.insert(), list(inserts.values()))
     if updates:
-        session.execute(update(PointSource), list(updates.values()))
-    flag_region_mismatches(
-        session,
-        [
-            (v["code"], v["region_code"], v["coordinates_region"])
-            for _, v in parsed
-            if (v["code"] in inserts or v["code"] in updates)
-            and region_mismatch(v["region_code"], v["coordinates_region"])
-        ],
-    )
+        session.execute(update(model), list(updates.values()))
+    return set(inserts) | set(updates)

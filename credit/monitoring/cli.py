@@ -1,0 +1,39 @@
+"""`flask monitoring …`: the HJ 212 receiver's companions — partitions ahead, retention."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core.cli import transaction
+from core.clock import today
+from core.db import utcnow
+from credit.monitoring.partitions import ensure_partitions, months_ahead
+from credit.monitoring.retention import prune
+
+monitoring_cli = AppGroup("monitoring", help="在线监控 / the monitoring network.")
+
+
+@monitoring_cli.command("partitions")
+@click.option("--months", type=click.IntRange(0, 36), default=3, show_default=True)
+def partitions_cmd(months: int) -> None:
+    """Create the readings' monthly partitions for this month and the next ones (PostgreSQL)."""
+    with transaction() as session:
+        created = ensure_partitions(session, months_ahead(today(), months))
+    click.echo(f"已建分区 {len(created)} 个 / {len(created)} partitions created")
+
+
+@monitoring_cli.command("prune")
+def prune_cmd() -> None:
+    """Delete readings older than MONITORING_RAW_RETENTION_DAYS / MONITORING_RETENTION_DAYS."""
+    config = current_app.config
+    with transaction() as session:
+        counts = prune(
+            session,
+            utcnow(),
+            int(config["MONITORING_RAW_RETENTION_DAYS"]),
+            int(config["MONITORING_RETENTION_DAYS"]),
+        )
+    for name, count in counts.items():
+        click.echo(f"{name}\t{count}")

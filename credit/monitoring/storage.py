@@ -1,0 +1,162 @@
+"""Storing readings: idempotent by (mn, cn, pollutant, time), whoever sends them.
+
+The HJ 212 receiver and `records import --kind readings` both write through
+:func:`store_readings`. A device that resends a packet after a lost acknowledgement stores
+nothing new (``ON CONFLICT DO NOTHING``); a history import may correct values
+(``replace=True``). Each outlet whose hourly means arrive gets one change-log row per
+transaction (entity ``outlet``, its enterprise attached), which drives rescoring and the
+exceedance check in batches: a device sending every minute does not rescore every minute,
+because minute data (CN 2051) and real-time data (2011) change no rating.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.changelog import record_change
+from core.keyed_hash import hash_token, verify_token
+from credit.monitoring.models import (
+    CN_HOURLY,
+    MEAN_CNS,
+    OUTLET_ENTITY,
+    Outlet,
+    RawReading,
+    Reading,
+    Station,
+)
+from credit.monitoring.partitions import ensure_partitions
+
+#: the keyed-hash purpose of device access passwords (HJ 212 PW)
+PASSWORD_PURPOSE = "hj212-pw"  # noqa: S105 - a hash purpose label, not a password
+
+
+@dataclass(frozen=True)
+class ReadingRow:
+    """One value of one pollutant for one period, as a device or an import gives it."""
+
+    mn: str
+    cn: int
+    pollutant: str
+    #: the period's start (aware)
+    time: dt.datetime
+    value: float | None
+    flag: str
+    min: float | None = None
+    max: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "mn": self.mn,
+            "cn": self.cn,
+            "pollutant": self.pollutant,
+            "time": self.time,
+            "value": self.value,
+            "min": self.min,
+            "max": self.max,
+            "flag": self.flag,
+        }
+
+
+@dataclass(frozen=True)
+class Device:
+    """A registered data logger: a station's or an outlet's."""
+
+    kind: str  # "station" | "outlet"
+    id: int
+    mn: str
+    password_hash: str | None
+    enterprise_id: int | None = None
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a device's access password."""
+    return hash_token(password, PASSWORD_PURPOSE)
+
+
+def password_matches(device: Device, password: str) -> bool:
+    """Constant-time check of a packet's PW against the device's stored hash."""
+    return device.password_hash is not None and verify_token(
+        device.password_hash, password, PASSWORD_PURPOSE
+    )
+
+
+def device_for(session: Session, mn: str) -> Device | None:
+    """The outlet or station registered with ``mn`` (None: unknown device)."""
+    outlet = session.execute(
+        select(Outlet.id, Outlet.password_hash, Outlet.enterprise_id).where(Outlet.mn == mn)
+    ).first()
+    if outlet is not None:
+        return Device("outlet", outlet.id, mn, outlet.password_hash, outlet.enterprise_id)
+    station = session.execute(
+        select(Station.id, Station.password_hash).where(Station.mn == mn)
+    ).first()
+    if station is not None:
+        return Device("station", station.id, mn, station.password_hash)
+    return None
+
+
+def _insert(session: Session, model: type[Reading] | type[RawReading]) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
+def store_readings(session: Session, rows: Sequence[ReadingRow], replace: bool = False) -> None:
+    """Write ``rows`` (hourly/daily means to ``readings``, the rest to ``raw_readings``).
+
+    Existing keys are kept as they are, or overwritten with ``replace``. Flushes; the caller
+    commits (the receiver acknowledges a packet only after that commit).
+    """
+    if not rows:
+        return
+    means = [r.as_dict() for r in rows if r.cn in MEAN_CNS]
+    raw = [r.as_dict() for r in rows if r.cn not in MEAN_CNS]
+    ensure_partitions(session, (r.time for r in rows))
+    for model, values in ((Reading, means), (RawReading, raw)):
+        if not values:
+            continue
+        stmt = _insert(session, model)
+        if replace:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["mn", "cn", "pollutant", "time"],
+                set_={c: getattr(stmt.excluded, c) for c in ("value", "min", "max", "flag")},
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing()
+        session.execute(stmt, values)
+    record_outlet_changes(session, {r.mn for r in rows if r.cn == CN_HOURLY})
+
+
+def record_outlet_changes(session: Session, mns: Iterable[str]) -> None:
+    """One change-log row per outlet among ``mns`` (stations' data move no rating)."""
+    mns = set(mns)
+    if not mns:
+        return
+    for mn, enterprise_id in session.execute(
+        select(Outlet.mn, Outlet.enterprise_id).where(Outlet.mn.in_(mns))
+    ):
+        record_change(session, OUTLET_ENTITY, mn, enterprise_id=enterprise_id)
+
+
+def existing_keys(
+    session: Session, keys: Sequence[tuple[str, int, str, dt.datetime]]
+) -> set[tuple[str, int, str, dt.datetime]]:
+    """Which of ``keys`` (mn, cn, pollutant, time) of means are stored already."""
+    found: set[tuple[str, int, str, dt.datetime]] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            tuple(row)  # type: ignore[misc]
+            for row in session.execute(
+                select(Reading.mn, Reading.cn, Reading.pollutant, Reading.time).where(
+                    tuple_(Reading.mn, Reading.cn, Reading.pollutant, Reading.time).in_(chunk)
+                )
+            )
+        )
+    return found
