@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,3 +226,27 @@ def _peer(writer: asyncio.StreamWriter) -> str:
     with contextlib.suppress(TypeError, IndexError):
         return f"{address[0]}:{address[1]}"
     return "?"
+
+
+def serve(app: Any, host: str, port: int, on_ready: Any = None) -> None:
+    """Run the receiver until SIGINT or SIGTERM, then store what was received and stop."""
+    intake = Intake(app)
+    intake.start()
+
+    async def main() -> None:
+        receiver = Receiver(intake, Limits.from_config(app.config))
+        address = await receiver.start(host, port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for name in ("SIGINT", "SIGTERM"):
+            loop.add_signal_handler(getattr(signal, name), stop.set)
+        if on_ready is not None:
+            on_ready(*address)
+        await stop.wait()
+        await receiver.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        intake.stop()
+        log.info("hj212: stopped after %d commits of %d packets", intake.commits, intake.packets)

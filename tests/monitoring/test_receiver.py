@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -213,19 +219,36 @@ def test_a_resend_after_a_lost_answer_stores_once(running, session, app):
 GOOD_SEGMENT = hourly("MNGOOD")[6:-6].decode()
 MALFORMED = {
     "bad length": b"##9x99" + GOOD_SEGMENT.encode() + b"0000\r\n",
-    "wrong length": hourly("MNGOOD").replace(b"##0", b"##1", 1),
+    "wrong length": b"##%04d" % (len(GOOD_SEGMENT) - 1) + hourly("MNGOOD")[6:],
     "bad crc": hourly("MNGOOD")[:-6] + b"%04X\r\n" % (crc16(GOOD_SEGMENT.encode()) ^ 1),
     "unknown mn": hourly("MNNOBODY"),
     "wrong password": hourly("MNGOOD", pw="654321"),
     "oversize": b"##1025" + b"QN=" * 400,
     "garbage": bytes(range(256)) * 4,
     "bad fields": encode(GOOD_SEGMENT.replace("DataTime=20260801", "DataTime=20261301")),
-    "data time ahead": hourly("MNGOOD").replace(b"20260801", b"20990801"),
+    "data time ahead": encode(GOOD_SEGMENT.replace("DataTime=20260801", "DataTime=20990801")),
+}
+
+
+#: the reason each refusal is logged with
+LOGGED = {
+    "bad length": "bad_length",
+    "wrong length": "bad_length",
+    "bad crc": "bad_crc",
+    "unknown mn": "unknown_device",
+    "wrong password": "bad_password",
+    "oversize": "oversize",
+    "garbage": "garbage",
+    "bad fields": "bad_fields",
+    "data time ahead": "data_time_ahead",
 }
 
 
 @pytest.mark.parametrize("kind", MALFORMED)
-def test_a_refused_packet_gets_no_answer_and_nobody_else_notices(running, session, app, kind):
+def test_a_refused_packet_gets_no_answer_and_nobody_else_notices(
+    running, session, app, kind, caplog
+):
+    caplog.set_level(logging.INFO, logger="credit.monitoring")
     register(session, app, "MNGOOD")
     register(session, app, "MNOTHER")
     with running.connect() as bad, running.connect() as good:
@@ -242,6 +265,8 @@ def test_a_refused_packet_gets_no_answer_and_nobody_else_notices(running, sessio
     stored = session.scalars(select(Reading.time).where(Reading.mn == "MNGOOD")).all()
     assert set(stored) == {dt.datetime(2026, 8, 1, 2, tzinfo=dt.UTC)}  # 10:00 only
     assert count(session, Reading, "MNOTHER") == 5
+    assert LOGGED[kind] in caplog.text
+    assert "PW=" not in caplog.text and "654321" not in caplog.text
 
 
 def test_a_client_that_stops_mid_packet_is_dropped_after_the_packet_timeout(running, session, app):
@@ -347,3 +372,29 @@ def test_a_packet_the_database_refuses_is_not_answered_and_its_batch_is(app, ses
         server.close()
     assert count(session, Reading, "MN0008") == 5
     assert count(session, Reading, "MN0009") == 0
+
+
+def test_flask_monitoring_serve_answers_and_stops_on_sigterm(app, app_config, session):
+    register(session, app, "MN0010")
+    env = {
+        **os.environ,
+        "DATABASE_URL": str(app_config["DATABASE_URL"]),
+        "ENVCREDIT_INSTANCE": str(app_config["ENVCREDIT_INSTANCE"]),
+        "BACKGROUND_CONSUMERS": "false",
+    }
+    flask = Path(sys.executable).with_name("flask")
+    command = [str(flask), "--app", "wsgi", "monitoring", "serve", "--port", "0"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()  # "HJ 212 接收服务正在监听 127.0.0.1:PORT / …"
+        port = int(line.split(" / ")[0].rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(hourly("MN0010"))
+            assert len(answers(sock, 1)) == 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    assert count(session, Reading, "MN0010") == 5
