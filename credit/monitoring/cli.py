@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -50,4 +52,5 @@ def serve_cmd(host: str, port: int) -> None:
     def ready(bound_host: str, bound_port: int) -> None:
         click.echo(msg("HJ 212 接收服务正在监听 %(address)s", address=f"{bound_host}:{bound_port}"))
 
-    serve(current_app._get_current_object(), host, port, ready)
+    app: Any = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    serve(app, host, port, ready)
