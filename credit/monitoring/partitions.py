@@ -87,6 +87,12 @@ event.listen(
 )
 
 
+def forget(session: Session, stamp: str) -> None:
+    """A dropped partition (``stamp`` = YYYYMM) is created again when a row needs it."""
+    with _lock:
+        _known.discard((str(session.get_bind().engine.url), stamp))
+
+
 def months_ahead(today: dt.date, count: int) -> list[dt.datetime]:
     """The first moments of this month and the next ``count`` months (UTC)."""
     month = dt.date(today.year, today.month, 1)

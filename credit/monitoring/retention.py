@@ -10,10 +10,11 @@ from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
 from credit.monitoring.models import RawReading, Reading
-from credit.monitoring.partitions import PARTITION_NAME, next_month
+from credit.monitoring.partitions import PARTITION_NAME, forget, next_month
 
 
 def _drop_old_partitions(session: Session, table: str, cut: dt.datetime) -> int:
+    """Drop the monthly partitions that end before ``cut``; returns the rows they held."""
     dropped = 0
     names = session.execute(
         text(
@@ -30,13 +31,15 @@ def _drop_old_partitions(session: Session, table: str, cut: dt.datetime) -> int:
         month = dt.date(int(stamp[:4]), int(stamp[4:]), 1)
         end = next_month(month)
         if dt.datetime(end.year, end.month, 1, tzinfo=dt.UTC) <= cut:
+            count = text(f'SELECT count(*) FROM "{name}"')  # noqa: S608 - name matched PARTITION_NAME
+            dropped += int(session.execute(count).scalar() or 0)
             session.execute(text(f'DROP TABLE "{name}"'))
-            dropped += 1
+            forget(session, stamp)
     return dropped
 
 
 def prune(session: Session, now: dt.datetime, raw_days: int, mean_days: int) -> dict[str, int]:
-    """Delete readings older than their retention; returns rows deleted per table."""
+    """Delete readings older than their retention; returns the rows removed per table."""
     counts: dict[str, int] = {}
     postgres = session.get_bind().dialect.name == "postgresql"
     for model, days in ((RawReading, raw_days), (Reading, mean_days)):
@@ -44,8 +47,7 @@ def prune(session: Session, now: dt.datetime, raw_days: int, mean_days: int) -> 
             continue
         cut = now - dt.timedelta(days=days)
         table = str(model.__tablename__)
-        if postgres:
-            counts[f"{table}_partitions_dropped"] = _drop_old_partitions(session, table, cut)
+        dropped = _drop_old_partitions(session, table, cut) if postgres else 0
         result = session.execute(delete(model).where(model.time < cut))
-        counts[table] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        counts[table] = dropped + int(result.rowcount or 0)  # type: ignore[attr-defined]
     return counts
