@@ -120,20 +120,32 @@ class Packet:
         return self.flag >> _VERSION_SHIFT
 
 
+def _crc_step(register: int) -> int:
+    """The standard's eight reflected steps with 0xA001 on an 8-bit register."""
+    for _ in range(8):
+        carry = register & 1
+        register >>= 1
+        if carry:
+            register ^= 0xA001
+    return register
+
+
+#: the eight steps tabulated: in CRC16_Checkout the register entering them is
+#: ``(crc >> 8) ^ byte``, never more than 8 bits wide
+_CRC_TABLE = tuple(_crc_step(i) for i in range(256))
+
+
 def crc16(data: bytes) -> int:
     """HJ 212-2017's ``CRC16_Checkout`` (appendix A) over ``data``.
 
     Not CRC-16/MODBUS: each byte is XORed into the register *after* shifting it right by
-    eight (``crc = (crc >> 8) ^ byte``), then eight reflected steps with 0xA001.
+    eight (``crc = (crc >> 8) ^ byte``), then eight reflected steps with 0xA001 (here
+    looked up in a table).
     """
     crc = 0xFFFF
+    table = _CRC_TABLE
     for byte in data:
-        crc = (crc >> 8) ^ byte
-        for _ in range(8):
-            carry = crc & 1
-            crc >>= 1
-            if carry:
-                crc ^= 0xA001
+        crc = table[(crc >> 8) ^ byte]
     return crc
 
 

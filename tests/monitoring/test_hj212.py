@@ -61,6 +61,24 @@ def test_the_crc_of_the_standards_example_is_1c80():
     assert crc16(STANDARD_SEGMENT.encode()) == 0x1C80
 
 
+def checkout(data: bytes) -> int:
+    """CRC16_Checkout as the standard's appendix writes it, bit by bit."""
+    crc_reg = 0xFFFF
+    for byte in data:
+        crc_reg = (crc_reg >> 8) ^ byte
+        for _ in range(8):
+            check = crc_reg & 0x0001
+            crc_reg >>= 1
+            if check == 0x0001:
+                crc_reg ^= 0xA001
+    return crc_reg
+
+
+@given(st.binary(max_size=300))
+def test_the_tabulated_crc_is_the_standards_bit_by_bit_one(data):
+    assert crc16(data) == checkout(data)
+
+
 def test_the_crc_is_not_modbus():
     # CRC-16/MODBUS of "123456789" is 0x4B37; the standard's variant XORs after the shift
     assert crc16(b"123456789") != 0x4B37
