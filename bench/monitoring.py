@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from sqlalchemy import (
     Column,
     DateTime,
@@ -181,7 +182,12 @@ def _one(label: str, database_url: str | None, outlets: int, hours: int) -> tupl
         log = Path(app.config["ENVCREDIT_INSTANCE"], "receiver.log")
         process, port = _serve(env, log)
         try:
+            ready = psutil.Process(process.pid).cpu_times()
+            client_cpu = time.process_time()
             seconds = asyncio.run(_send_all(port, work))
+            client_cpu = time.process_time() - client_cpu
+            times = psutil.Process(process.pid).cpu_times()
+            server_cpu = times.user + times.system - ready.user - ready.system
         finally:
             process.terminate()
             process.wait(30)
@@ -209,7 +215,8 @@ def _one(label: str, database_url: str | None, outlets: int, hours: int) -> tupl
         f"{label}: {packets} packets ({len(rows)} rows) from {outlets + 1} connections in "
         f"{seconds:.2f} s, every one answered after its commit ({packets / seconds:.0f} "
         f"packets/s; receiver: {commits[-1].split(': ', 1)[-1] if commits else '?'}); "
-        f"bare executemany of the same rows {bare:.2f} s"
+        f"bare executemany of the same rows {bare:.2f} s; CPU: receiver {server_cpu:.2f} s "
+        f"(after its start), simulated devices {client_cpu:.2f} s"
     )
     return figure, note
 

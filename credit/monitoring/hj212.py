@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import math
 import re
+import struct
 from dataclasses import dataclass
 
 from core.clock import CHINA
@@ -59,7 +60,9 @@ _MN = re.compile(r"[0-9A-Za-z_-]{1,24}")
 _FLAG = re.compile(r"\d{1,3}")
 _PACKET_NO = re.compile(r"\d{1,4}")
 _MAX_CP = 950
-_POLLUTANT = re.compile(r"[A-Za-z][A-Za-z0-9]{1,15}")
+#: a pollutant's field in CP, e.g. ``a21026-Avg=12.5``
+_VALUE_ITEM = re.compile(r"([A-Za-z][A-Za-z0-9]{1,15})-([A-Za-z]{1,16})=([^=]*)")
+_CP_SEPARATORS = re.compile(r"[;,]")
 _CRC = re.compile(rb"[0-9A-Fa-f]{4}")
 _NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,10})?([eE][-+]?\d{1,3})?")
 
@@ -135,17 +138,25 @@ def _crc_step(register: int) -> int:
 _CRC_TABLE = tuple(_crc_step(i) for i in range(256))
 
 
+#: two bytes at once: for the little-endian pair v = b0 | b1 << 8, the two steps
+#: ``T[(T[(crc >> 8) ^ b0] >> 8) ^ b1]`` are ``_CRC_PAIRS[(crc >> 8) ^ v]``
+_CRC_PAIRS = tuple(_CRC_TABLE[(_CRC_TABLE[i & 0xFF] >> 8) ^ (i >> 8)] for i in range(65536))
+
+
 def crc16(data: bytes) -> int:
     """HJ 212-2017's ``CRC16_Checkout`` (appendix A) over ``data``.
 
     Not CRC-16/MODBUS: each byte is XORed into the register *after* shifting it right by
     eight (``crc = (crc >> 8) ^ byte``), then eight reflected steps with 0xA001 (here
-    looked up in a table).
+    looked up in tables, two bytes a step).
     """
     crc = 0xFFFF
-    table = _CRC_TABLE
-    for byte in data:
-        crc = table[(crc >> 8) ^ byte]
+    pairs = _CRC_PAIRS
+    even = len(data) & ~1
+    for v in struct.unpack(f"<{even // 2}H", data[:even]):
+        crc = pairs[(crc >> 8) ^ v]
+    if even < len(data):
+        crc = _CRC_TABLE[(crc >> 8) ^ data[-1]]
     return crc
 
 
@@ -264,19 +275,21 @@ def _data_area(cn: str, cp: str) -> tuple[dt.datetime, tuple[Measurement, ...]]:
     values: dict[str, dict[str, float]] = {}
     flags: dict[str, str] = {}
     allowed = VALUE_FIELDS[cn]
-    for item in re.split(r"[;,]", cp) if cp else ():
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise PacketError(Reason.BAD_FIELDS, "CP item without '='")
-        code, dash, field = key.partition("-")
-        if not dash:
+    for item in _CP_SEPARATORS.split(cp) if cp else ():
+        if matched := _VALUE_ITEM.fullmatch(item):  # the common case, in one step
+            code, field, value = matched.groups()
+        else:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise PacketError(Reason.BAD_FIELDS, "CP item without '='")
+            code, dash, field = key.partition("-")
+            if dash:
+                raise PacketError(Reason.BAD_FIELDS, "pollutant code malformed")
             if key == "DataTime":
                 if data_time is not None:
                     raise PacketError(Reason.BAD_FIELDS, "DataTime repeated")
                 data_time = _data_time(value)
             continue
-        if not _POLLUTANT.fullmatch(code):
-            raise PacketError(Reason.BAD_FIELDS, "pollutant code malformed")
         if field == "Flag":
             if value not in DATA_FLAGS or code in flags:
                 raise PacketError(Reason.BAD_FIELDS, f"{code}-Flag malformed or repeated")
@@ -303,7 +316,15 @@ def _data_time(value: str) -> dt.datetime:
     if not re.fullmatch(r"\d{14}", value):
         raise PacketError(Reason.BAD_FIELDS, "DataTime malformed")
     try:
-        return dt.datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=CHINA)
+        return dt.datetime(
+            int(value[:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[8:10]),
+            int(value[10:12]),
+            int(value[12:]),
+            tzinfo=CHINA,
+        )
     except ValueError:
         raise PacketError(Reason.BAD_FIELDS, "DataTime is not a date") from None
 

@@ -90,6 +90,8 @@ class Intake:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
         self._devices: dict[str, tuple[float, Device | None]] = {}
+        #: the password last found matching each remembered device (saves a keyed hash)
+        self._passwords: dict[str, str] = {}
         #: commits done and packets they held (the bench and the log read them)
         self.commits = 0
         self.packets = 0
@@ -181,8 +183,10 @@ class Intake:
         device = self._device(session, packet.mn)
         if device is None:
             return Outcome.UNKNOWN_DEVICE
-        if not password_matches(device, packet.pw):
-            return Outcome.BAD_PASSWORD
+        if self._passwords.get(packet.mn) != packet.pw:
+            if not password_matches(device, packet.pw):
+                return Outcome.BAD_PASSWORD
+            self._passwords[packet.mn] = packet.pw  # forgotten with the device, below
         if packet.data_time is not None and packet.data_time > latest:
             return Outcome.AHEAD
         return Outcome.STORED
@@ -194,6 +198,8 @@ class Intake:
             return cached[1]
         if len(self._devices) >= _DEVICE_CACHE_MAX:
             self._devices.clear()  # many unknown MNs: forget them rather than grow
+            self._passwords.clear()
+        self._passwords.pop(mn, None)  # a changed password counts from the next look-up
         device = device_for(session, mn)
         self._devices[mn] = (now + DEVICE_TTL, device)
         return device

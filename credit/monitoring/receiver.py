@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 _READ_SIZE = 16384
 #: packets of one connection waiting for their commit (more: its reads pause)
 _IN_FLIGHT = 256
+#: bytes of answers waiting to be sent before a connection waits for its device to read
+_WRITE_BUFFER = 65536
 #: refusals in a row after which a connection is closed (it is not speaking HJ 212)
 _MAX_REFUSALS = 32
 
@@ -73,6 +76,7 @@ class Receiver:
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Listen on ``host:port`` (0 = any free port); the address bound."""
+        self.mailbox = _Mailbox(asyncio.get_running_loop())
         self._server = await asyncio.start_server(
             self._accept, host, port, limit=_READ_SIZE, reuse_address=True
         )
@@ -184,14 +188,10 @@ class Connection:
                 return
 
     async def _submit(self, packet: Packet) -> None:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Outcome] = loop.create_future()
-
-        def done(outcome: Outcome) -> None:  # in the writer thread
-            loop.call_soon_threadsafe(_settle, future, outcome)
-
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        mailbox = self.receiver.mailbox
         await self.answers.put((packet, future))
-        self.receiver.intake.submit(packet, done)
+        self.receiver.intake.submit(packet, lambda outcome: mailbox.post(future, outcome))
 
     async def _answer(self) -> None:
         while (entry := await self.answers.get()) is not None:
@@ -206,7 +206,8 @@ class Connection:
             self.refusals = 0
             if packet.wants_ack:
                 self.writer.write(data_response(packet))
-                await asyncio.wait_for(self.writer.drain(), self.limits.packet_timeout)
+                if self.writer.transport.get_write_buffer_size() > _WRITE_BUFFER:
+                    await asyncio.wait_for(self.writer.drain(), self.limits.packet_timeout)
 
     def _refused(self, error: PacketError | None, why: str = "") -> None:
         if error is None:
@@ -216,9 +217,30 @@ class Connection:
         log.warning("hj212 %s: %s%s", self.peer, error, suffix)
 
 
-def _settle(future: asyncio.Future[Outcome], outcome: Outcome) -> None:
-    if not future.done():
-        future.set_result(outcome)
+class _Mailbox:
+    """Outcomes from the writer thread to the event loop, many per wake-up (a wake-up per
+    packet would cost the loop a system call and a turn for each)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._items: list[tuple[asyncio.Future[Outcome], Outcome]] = []
+        self._lock = threading.Lock()
+        self._scheduled = False
+
+    def post(self, future: asyncio.Future[Outcome], outcome: Outcome) -> None:
+        with self._lock:
+            self._items.append((future, outcome))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        with self._lock:
+            items, self._items, self._scheduled = self._items, [], False
+        for future, outcome in items:
+            if not future.done():
+                future.set_result(outcome)
 
 
 def _peer(writer: asyncio.StreamWriter) -> str:
