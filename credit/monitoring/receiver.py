@@ -194,20 +194,38 @@ class Connection:
         self.receiver.intake.submit(packet, lambda outcome: mailbox.post(future, outcome))
 
     async def _answer(self) -> None:
-        while (entry := await self.answers.get()) is not None:
-            packet, future = entry
-            outcome = await future
-            if outcome is not Outcome.STORED:
-                self.refusals += 1
-                log.warning(
-                    "hj212 %s: MN %s CN %s refused: %s", self.peer, packet.mn, packet.cn, outcome
-                )
-                continue
-            self.refusals = 0
-            if packet.wants_ack:
-                self.writer.write(data_response(packet))
+        """Answer each packet, in order, once its outcome is known; the answers of packets
+        committed together go out in one write."""
+        entry = await self.answers.get()
+        while entry is not None:
+            replies = []
+            while True:
+                packet, future = entry
+                replies.append(self._reply(packet, await future))
+                if self.answers.empty():
+                    entry, taken = None, False
+                    break
+                # the next one was taken: handled after this write (None ends the loop)
+                entry, taken = self.answers.get_nowait(), True
+                if entry is None or not entry[1].done():
+                    break
+            data = b"".join(replies)
+            if data:
+                self.writer.write(data)
                 if self.writer.transport.get_write_buffer_size() > _WRITE_BUFFER:
                     await asyncio.wait_for(self.writer.drain(), self.limits.packet_timeout)
+            if not taken:
+                entry = await self.answers.get()
+
+    def _reply(self, packet: Packet, outcome: Outcome) -> bytes:
+        if outcome is not Outcome.STORED:
+            self.refusals += 1
+            log.warning(
+                "hj212 %s: MN %s CN %s refused: %s", self.peer, packet.mn, packet.cn, outcome
+            )
+            return b""
+        self.refusals = 0
+        return data_response(packet) if packet.wants_ack else b""
 
     def _refused(self, error: PacketError | None, why: str = "") -> None:
         if error is None:
