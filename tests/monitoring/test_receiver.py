@@ -133,6 +133,13 @@ def closed_by_server(sock: socket.socket, within: float) -> bool:
         return False
 
 
+def wait_for(condition, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "the receiver did not get there in time"
+        time.sleep(0.02)
+
+
 def count(session, model, mn: str) -> int:
     session.rollback()
     return session.scalar(select(func.count()).select_from(model).where(model.mn == mn))
@@ -303,14 +310,14 @@ def test_connections_over_the_cap_are_refused_and_the_others_served(app, session
     server = Running(app, Limits(max_connections=2, idle_timeout=5.0, packet_timeout=1.0))
     try:
         first, second = server.connect(), server.connect()
-        time.sleep(0.2)
+        wait_for(lambda: server.receiver.connections == 2)
         with server.connect() as third:
             assert closed_by_server(third, within=2.0)
         assert server.receiver.refused_connections == 1
         first.sendall(hourly("MN0006"))
         assert len(answers(first, 1)) == 1
         second.close()
-        time.sleep(0.2)
+        wait_for(lambda: server.receiver.connections == 1)
         with server.connect() as fourth:
             fourth.sendall(hourly("MN0006", hour=9))
             assert len(answers(fourth, 1)) == 1
