@@ -27,6 +27,7 @@ BENCHES = (
     "nearby",
     "geo",
     "monitoring",
+    "hotspots",
 )
 
 

@@ -33,6 +33,7 @@ BUCKETS: dict[str, tuple[str, str]] = {
     "login-address": ("LOGIN_RATE_LIMIT", "30 per hour"),
     "login-account": ("LOGIN_RATE_LIMIT", "30 per hour"),
     "case-file": ("CASE_RATE_LIMIT", "10 per hour"),
+    "board-post": ("BOARD_RATE_LIMIT", "5 per hour"),
     "open311-lookup": ("OPEN311_LOOKUP_RATE_LIMIT", "120 per hour"),
     "export-download": ("EXPORT_ANON_RATE_LIMIT", "30 per minute"),
 }

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from credit.grids.models import GRID_ENTITY
 from credit.grids.snapshots import grid_snapshots
 from credit.monitoring import importing as monitoring_imports
+from credit.monitoring.hotspot_models import HOTSPOT_ENTITY
+from credit.monitoring.hotspot_store import hotspot_snapshots
 from credit.monitoring.models import OUTLET_ENTITY, STATION_ENTITY, Outlet, Station
 from credit.monitoring.snapshots import outlet_snapshots, station_snapshots
 from credit.places.imports import with_places
@@ -188,6 +190,7 @@ KINDS: tuple[RecordKind, ...] = (
         rated=False,
         public=False,
     ),
+    RecordKind(HOTSPOT_ENTITY, "热点网格", hotspot_snapshots, rated=False),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS if k.public}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}

@@ -1,7 +1,9 @@
 """Every feature package's models, imported in one place for Alembic, the app and the tests."""
 
+import credit.board.models
 import credit.cases.models
 import credit.grids.models
+import credit.monitoring.hotspot_models
 import credit.monitoring.models
 import credit.partners.models
 import credit.places.models

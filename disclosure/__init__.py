@@ -147,10 +147,13 @@ def init_app(app: Flask) -> None:
     from disclosure import (
         account_pages,
         admin,
+        board_pages,
+        board_regulator,
         case_pages,
         credit_pages,
         feeds,
         grid_pages,
+        hotspot_pages,
         info_pages,
         map_pages,
         mfa_pages,
@@ -183,8 +186,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(case_pages.bp)
     app.register_blueprint(grid_pages.bp)
     app.register_blueprint(map_pages.bp)
+    app.register_blueprint(hotspot_pages.bp)
     app.register_blueprint(nearby_pages.bp)
     app.register_blueprint(place_mismatches.bp)
+    app.register_blueprint(board_pages.bp)
+    app.register_blueprint(board_regulator.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

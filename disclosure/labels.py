@@ -22,6 +22,7 @@ LABELS = (
     _("举报"),
     _("等级调整"),
     _("污染源"),
+    _("热点网格"),
     # point-source types (credit.sources.models.SOURCE_TYPE_NAMES)
     _("建筑工地"),
     _("餐饮"),

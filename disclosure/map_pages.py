@@ -26,11 +26,16 @@ _rendered: dict[tuple[str, str], tuple[Any, Any, Markup | None, dict[str, Markup
 MAX_RENDERED = 32
 
 
+def _same(kept: Any, layers: list[Layer]) -> bool:
+    """True if ``layers`` are the very (cached) layer objects the kept rendering drew."""
+    return len(kept) == len(layers) and all(a is b for a, b in zip(kept, layers, strict=True))
+
+
 def _render(found: Any, title: object) -> tuple[Markup | None, dict[str, Markup]]:
     """The map's SVG (None without an area) and each layer's table rows."""
     key = (str(found.area.code if found.area else ""), page_lang())
     kept = _rendered.get(key)
-    if kept is not None and kept[0] is found.area and kept[1] is found.layers:
+    if kept is not None and kept[0] is found.area and _same(kept[1], found.layers):
         return kept[2], kept[3]
     drawing = None
     if found.area is not None:
@@ -41,7 +46,7 @@ def _render(found: Any, title: object) -> tuple[Markup | None, dict[str, Markup]
     if isinstance(found, RegionMap):  # a regulator's map is drawn afresh each time
         if len(_rendered) >= MAX_RENDERED:
             _rendered.clear()
-        _rendered[key] = (found.area, found.layers, drawing, rows)
+        _rendered[key] = (found.area, tuple(found.layers), drawing, rows)
     return drawing, rows
 
 
@@ -75,6 +80,10 @@ def _rows(layers: list[Layer]) -> dict[str, Markup]:
 
     out = {}
     for layer in layers:
+        kept = layer.drawn.get(("rows", lang))
+        if kept is not None:  # a cached layer's rows, built once per language
+            out[layer.key] = kept
+            continue
         labels = [text(c) for c in layer.columns[1:]]
         rows = []
         for s in layer.symbols:
@@ -87,6 +96,7 @@ def _rows(layers: list[Layer]) -> dict[str, Markup]:
             )
             rows.append(f'<tr data-mark="{s.mark}"><th scope="row">{name}</th>{cells}</tr>')
         out[layer.key] = Markup("".join(rows))  # noqa: S704 - every value above is escaped
+        layer.drawn[("rows", lang)] = out[layer.key]
     return out
 
 

@@ -24,13 +24,9 @@ def mismatches() -> Any:
     user = current_user()
     assert user is not None
     resolved = request.args.get("resolved") == "1"
-    items, names, firms = mismatch_listing(get_session(), user, resolved=resolved)
+    listing = mismatch_listing(get_session(), user, resolved=resolved)
     return render_template(
-        "disclosure/regulator/place_mismatches.html",
-        items=items,
-        names=names,
-        firms=firms,
-        resolved=resolved,
+        "disclosure/regulator/place_mismatches.html", listing=listing, resolved=resolved
     )
 
 

@@ -16,6 +16,7 @@ from core.errors import NotFound, describe_in
 from core.i18n import page_lang
 from core.messages import msg
 from core.web import attempt
+from credit.board.reports import overdue_messages
 from credit.cases.inspection_plans import (
     MAX_COUNT,
     create_inspection_plan,
@@ -38,8 +39,13 @@ def actor() -> str:
 @bp.get("/")
 @login_required
 def dashboard() -> Any:
-    """The regulator's start page."""
-    return render_template("disclosure/regulator/dashboard.html")
+    """The regulator's start page, with the board messages of my region past their deadline."""
+    user = current_user()
+    assert user is not None
+    return render_template(
+        "disclosure/regulator/dashboard.html",
+        board_overdue=overdue_messages(get_session(), user),
+    )
 
 
 class PlanForm(FlaskForm):

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         changes,
         enterprises,
         exports,
+        hotspots,
         places,
         ratings,
         record_lists,
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
         tipoffs_nearby,
         tipoffs,
         places,
+        hotspots,
         webhooks,
     )
     for module in modules:

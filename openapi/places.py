@@ -1,8 +1,8 @@
 """/api/v1/places: reverse geocoding (a point → its county) and address search.
 
 Coordinates are WGS-84 unless ``crs=gcj02`` (Chinese map apps); the answer's region is the
-county-level GB/T 2260 region. ``grid`` is the grid containing the point (null until grids
-place points).
+county-level GB/T 2260 region. ``grid`` is the deepest grid containing the point (null when
+no grid does).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from core.db import get_session
+from credit.grids.lookup import locate_point
 from credit.places.addresses import STATUSES, parse_address
 from credit.places.crs import CRS_NAMES
-from credit.places.lookup import place_point
 
 blp = Blueprint(
     "api_places",
@@ -46,11 +46,16 @@ class RegionRefSchema(ma.Schema):
     name = fields.String(required=True, metadata={"example": "城关区"})
 
 
+class GridRefSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"example": "620102-003-02"})
+    name = fields.String(required=True, metadata={"example": "张掖路街道第二社区"})
+
+
 class ReverseSchema(ma.Schema):
     """The county containing the point, and its grid (null when no grid contains it)."""
 
     region = fields.Nested(RegionRefSchema, required=True)
-    grid = fields.Nested(RegionRefSchema, allow_none=True, required=True)
+    grid = fields.Nested(GridRefSchema, allow_none=True, required=True)
 
 
 class SearchArgs(ma.Schema):
@@ -89,8 +94,12 @@ class Reverse(MethodView):
     @blp.alt_response(404, description="the point is outside China (in no county)")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The county (and grid) containing a point."""
-        placed = place_point(get_session(), args["lat"], args["long"], args["crs"])
-        return {"region": {"code": placed.region_code, "name": placed.region_name}, "grid": None}
+        located = locate_point(get_session(), args["lat"], args["long"], args["crs"])
+        place, grid = located.place, located.grid
+        return {
+            "region": {"code": place.region_code, "name": place.region_name},
+            "grid": {"code": grid.code, "name": grid.name} if grid is not None else None,
+        }
 
 
 @blp.route("/search")

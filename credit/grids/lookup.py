@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit.grids.models import Grid, GridMember
+from credit.places.lookup import PlacedPoint, place_point
 
 if TYPE_CHECKING:  # shapely (and numpy) load when a process first looks a point up
     from shapely.geometry.base import BaseGeometry
@@ -51,6 +53,21 @@ def grid_at(session: Session, lon: float, lat: float) -> Grid | None:
         if grid_shape(grid).covers(point):
             return grid
     return None
+
+
+@dataclass(frozen=True)
+class GriddedPoint:
+    """A point placed in its county, and the grid containing it (None when no grid does)."""
+
+    place: PlacedPoint
+    grid: Grid | None
+
+
+def locate_point(session: Session, lat: float, lon: float, crs: str = "wgs84") -> GriddedPoint:
+    """The county and the grid containing a point given in ``crs``; NotFound outside China
+    (:func:`credit.places.lookup.place_point`), Invalid for bad numbers or CRS."""
+    placed = place_point(session, lat, lon, crs)
+    return GriddedPoint(placed, grid_at(session, placed.lon, placed.lat))
 
 
 def grid_by_code(session: Session, code: str) -> Grid | None:

@@ -4,6 +4,7 @@ layers and what to pick next (the regions or grids below)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,6 @@ from credit.grids.scope import grid_scope, visible_grid
 from credit.maps.areas import CACHES, BoundedCache, MapArea, grid_area, region_area
 from credit.maps.layers import (
     PUBLIC_LAYERS,
-    PUBLIC_STAMPS,
     Layer,
     LayerSource,
 )
@@ -63,22 +63,18 @@ def _draw(session: Session, area: MapArea | None, sources: tuple[LayerSource, ..
 
 
 def _draw_public(session: Session, area: MapArea | None) -> list[Layer]:
-    """The public layers of a region's ``area``, cached while the data they show stays the
-    same (``PUBLIC_STAMPS``: the region's enterprises, ratings and tip-off events) and for
-    the day (the 90-day window of tip-offs moves with the date). A write elsewhere in the
-    country leaves this region's map cached."""
+    """The public layers of a region's ``area``, each cached while the data it shows stays
+    the same (its stamp in ``PUBLIC_LAYERS``: the region's enterprises and ratings, its
+    tip-off events) and for the day (the 90-day window of tip-offs moves with the date). A
+    write elsewhere in the country leaves this region's map cached; a write to one layer's
+    data rebuilds that layer alone."""
     if area is None:
         return []
-    key = (
-        area.kind,
-        area.code,
-        area.bbox,
-        tuple(stamp(session, area) for stamp in PUBLIC_STAMPS),
-        today(),
-    )
-    layers: list[Layer] = _public_layers.get_or_build(
-        key, lambda: _draw(session, area, PUBLIC_LAYERS)
-    )
+    day = today()
+    layers: list[Layer] = []
+    for source, stamp in PUBLIC_LAYERS:
+        key = (area.kind, area.code, area.bbox, source.__name__, stamp(session, area), day)
+        layers.append(_public_layers.get_or_build(key, partial(source, session, area)))
     return layers
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -109,6 +109,9 @@ class Layer:
     legend: tuple[LegendEntry, ...]
     #: a remark under the list (what is not on the map and why), or None
     note: Msg | None = None
+    #: the layer's drawing and list rows once rendered, by language (and map): a cached
+    #: layer is rendered once, and a write that rebuilds another layer leaves these kept
+    drawn: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 LayerSource = Callable[[Session, MapArea], Layer]
@@ -317,8 +320,10 @@ def tipoff_stamp(session: Session, area: MapArea) -> Any:
 
 StampSource = Callable[[Session, MapArea], Any]
 
-#: the layers of the public map, drawn in this order (later ones on top)
-PUBLIC_LAYERS: tuple[LayerSource, ...] = (enterprise_layer, tipoff_layer)
-#: what the public layers of a region were drawn from: the cached layers are reused while
-#: every stamp stays the same (a new public layer adds the stamp of its own table here)
-PUBLIC_STAMPS: tuple[StampSource, ...] = (enterprise_stamp, tipoff_stamp)
+#: the layers of the public map, drawn in this order (later ones on top), each with what it
+#: is drawn from: a cached layer is reused while its stamp stays the same, so a write to
+#: one layer's table rebuilds that layer alone
+PUBLIC_LAYERS: tuple[tuple[LayerSource, StampSource], ...] = (
+    (enterprise_layer, enterprise_stamp),
+    (tipoff_layer, tipoff_stamp),
+)

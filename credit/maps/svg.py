@@ -43,6 +43,17 @@ def _t(text: object, lang: str) -> str:
 
 
 def _layer(layer: Layer, area: MapArea, lang: str, prefix: str) -> str:
+    """The layer's symbols, drawn once per map, language and prefix (kept on the layer)."""
+    key = ("svg", lang, prefix)
+    kept = layer.drawn.get(key)
+    if kept is not None and kept[0] is area:
+        return str(kept[1])
+    drawn = _draw_layer(layer, area, lang, prefix)
+    layer.drawn[key] = (area, drawn)
+    return drawn
+
+
+def _draw_layer(layer: Layer, area: MapArea, lang: str, prefix: str) -> str:
     out = [f'<g class="layer layer-{escape(layer.key)}">']
     project = area.viewport.project
     english = lang.startswith("en")

@@ -12,6 +12,7 @@ from core.cli import transaction
 from core.clock import today
 from core.db import utcnow
 from core.messages import msg
+from credit.monitoring.hotspot_cases import rank_hotspots
 from credit.monitoring.partitions import ensure_partitions, months_ahead
 from credit.monitoring.retention import prune
 
@@ -54,3 +55,33 @@ def serve_cmd(host: str, port: int) -> None:
 
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     serve(app, host, port, ready)
+
+
+@monitoring_cli.command("hotspots")
+@click.option("--city", required=True, help="城市的行政区划代码 / the city's code, e.g. 620100")
+@click.option("--month", default="", help="YYYY-MM (China's calendar)")
+@click.option("--day", default="", help="YYYY-MM-DD: rank one day (inside --month if given)")
+def hotspots_cmd(city: str, month: str, day: str) -> None:
+    """Rank the city's grid cells by mean PM2.5 (热点网格), store the ranking and open cases
+    for the top hotspots."""
+    with transaction() as session:
+        run = rank_hotspots(session, city, month, day)
+    ranking = run.ranking
+    threshold = ranking.threshold
+    click.echo(
+        f"{ranking.city.code} {ranking.period.label}: {len(ranking.cells)} cells, "
+        f"city mean {_number(ranking.city_means.get(ranking.method.ranked_by))}, "
+        f"threshold {_number(threshold)}"
+    )
+    for cell in ranking.cells:
+        mark = "HOTSPOT" if cell.hotspot else ""
+        click.echo(
+            f"{cell.rank}\t{cell.code}\t{_number(cell.means[ranking.method.ranked_by])}\t{mark}"
+        )
+    click.echo(f"已立问题线索 {len(run.cases)} 条 / {len(run.cases)} cases opened")
+    for case in run.cases:
+        click.echo(f"case\t{case.code}")
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"

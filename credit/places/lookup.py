@@ -61,6 +61,12 @@ def wgs84_point(lat: float, lon: float, crs: str = "wgs84") -> tuple[float, floa
     return to_wgs84(float(lon), float(lat), crs or "wgs84")
 
 
+def placing_codes(county: str) -> tuple[str, str, str]:
+    """A boundary county code, its prefecture's and its province's: where a point in that
+    county is placed, the first our GB/T 2260 table has (:func:`region_at`)."""
+    return (county, county[:4] + "00", county[:2] + "0000")
+
+
 def region_at(session: Session, lon: float, lat: float) -> Region | None:
     """The county-level region (of our GB/T 2260 table) containing a WGS-84 point, or None.
 
@@ -71,7 +77,7 @@ def region_at(session: Session, lon: float, lat: float) -> Region | None:
     code = county_at(lon, lat)
     if code is None:
         return None
-    for candidate in (code, code[:4] + "00", code[:2] + "0000"):
+    for candidate in placing_codes(code):
         region = session.get(Region, candidate)
         if region is not None:
             return region

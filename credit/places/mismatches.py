@@ -1,15 +1,17 @@
 """Place mismatches: flag a given region its coordinates contradict; a regulator settles it.
 
-A tip-off or an enterprise that comes with both a region code and coordinates keeps the code
-it was given; when the coordinates lie in a county outside that region, a
-:class:`PlaceMismatch` is flagged (one open per entity). A regulator of the given region then
-accepts the given code or takes the coordinates' county (audited; an enterprise's move is a
-public change, so it goes to the change log with its records).
+A tip-off, an enterprise or a point source of the ledger that comes with both a region code
+and coordinates keeps the code it was given; when the coordinates lie in a county outside that
+region, a :class:`PlaceMismatch` is flagged (one open per entity). A regulator of the given
+region then accepts the given code or takes the coordinates' county (audited; an enterprise's
+move is a public change, so it goes to the change log with its records; the ledger is
+regulator data and writes none).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +29,7 @@ from credit.places.lookup import region_code_at
 from credit.places.models import RESOLUTIONS, PlaceMismatch
 from credit.records.models import Enterprise
 from credit.records.snapshots import enterprise_records
+from credit.sources.models import SOURCE_ENTITY, PointSource
 from credit.tipoffs.models import TipOff
 
 MAX_ID = 2**31 - 1
@@ -96,19 +99,45 @@ def list_mismatches(
     return list(session.scalars(query))
 
 
-def mismatch_listing(
-    session: Session, user: User, *, resolved: bool = False
-) -> tuple[list[PlaceMismatch], dict[str, str], dict[int, tuple[str, str]]]:
+@dataclass(frozen=True)
+class MismatchListing:
+    """A regulator's mismatches with what the page shows of the regions and entities."""
+
+    items: list[PlaceMismatch]
+    #: region code → name, for every code the mismatches mention
+    names: dict[str, str]
+    #: enterprise id → (USCC, name)
+    firms: dict[int, tuple[str, str]]
+    #: point source id → (ledger code, name)
+    sources: dict[int, tuple[str, str]]
+
+
+def mismatch_listing(session: Session, user: User, *, resolved: bool = False) -> MismatchListing:
     """The regulator's mismatches (:func:`list_mismatches`), the names of the regions they
-    mention, and (USCC, name) of the enterprises among them, for the page."""
+    mention, and the codes and names of the enterprises and point sources among them."""
     items = list_mismatches(session, user, resolved=resolved)
     codes = {m.given_code for m in items} | {m.coordinates_code for m in items}
     rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
-    ids = {m.entity_id for m in items if m.entity == "enterprise"}
+
+    def ids(entity: str) -> set[int]:
+        return {m.entity_id for m in items if m.entity == entity}
+
     firms = session.execute(
-        select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(Enterprise.id.in_(ids))
+        select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(
+            Enterprise.id.in_(ids(Enterprise.entity))
+        )
     )
-    return items, {code: name for code, name in rows}, {i: (u, n) for i, u, n in firms}
+    sources = session.execute(
+        select(PointSource.id, PointSource.code, PointSource.name).where(
+            PointSource.id.in_(ids(SOURCE_ENTITY))
+        )
+    )
+    return MismatchListing(
+        items,
+        {code: name for code, name in rows},
+        {i: (u, n) for i, u, n in firms},
+        {i: (c, n) for i, c, n in sources},
+    )
 
 
 def _move(session: Session, mismatch: PlaceMismatch, code: str) -> None:
@@ -116,6 +145,11 @@ def _move(session: Session, mismatch: PlaceMismatch, code: str) -> None:
         tipoff = session.get(TipOff, mismatch.entity_id)
         if tipoff is not None:
             tipoff.region_code = code
+        return
+    if mismatch.entity == SOURCE_ENTITY:
+        source = session.get(PointSource, mismatch.entity_id)
+        if source is not None:  # the ledger is regulator data: audited, no change-log row
+            source.region_code = code
         return
     enterprise = session.get(Enterprise, mismatch.entity_id)
     if enterprise is None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base, UTCDateTime, enum_check, utcnow
 
 #: the entities whose region can be contradicted by their coordinates
-MISMATCH_ENTITIES = ("tipoff", "enterprise")
+MISMATCH_ENTITIES = ("tipoff", "enterprise", "source")
 #: how a regulator settled it: keep the given code, or take the coordinates' county
 RESOLUTIONS = ("given", "coordinates")
 

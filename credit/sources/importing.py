@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.messages import msg
-from core.reference import known_regions, region_prefix
+from core.reference import known_regions
+from credit.places.lookup import placing_codes
 from credit.records.rows import ImportResult, RowError, enterprise_ids
 from credit.sources.models import PointSource
 from credit.sources.placing import (
@@ -39,12 +40,6 @@ STORED = (
 )
 
 
-def region_mismatch(given: str, found: str | None) -> bool:
-    """True if the coordinates' county lies outside the given region (a prefecture code
-    covers its counties)."""
-    return found is not None and not found.startswith(region_prefix(given))
-
-
 def check_sources(session: Session, parsed: Parsed, result: ImportResult) -> Parsed:
     """Coordinates to WGS-84, the region (given, else from the coordinates), the enterprise
     from ``uscc`` and the grid; rows that cannot be placed or linked are row errors."""
@@ -59,9 +54,15 @@ def check_sources(session: Session, parsed: Parsed, result: ImportResult) -> Par
             continue
         values["latitude"], values["longitude"] = point
         located.append((number, values))
-    counties = counties_at([(float(v["longitude"]), float(v["latitude"])) for _, v in located])
-    given = {v.get("region_code") for _, v in parsed} | set(counties)
+    found = counties_at([(float(v["longitude"]), float(v["latitude"])) for _, v in located])
+    candidates = {code for county in found if county for code in placing_codes(county)}
+    given = {v.get("region_code") for _, v in parsed} | candidates
     regions = known_regions(session, {c for c in given if c})
+    # a boundary county our table lacks is placed in its nearest ancestor the table has
+    counties = [
+        next((c for c in placing_codes(county) if c in regions), None) if county else None
+        for county in found
+    ]
     ids = enterprise_ids(session, (v.get("uscc") or "" for _, v in parsed))
     good = []
     for (number, values), county in zip(located, counties, strict=True):
@@ -101,14 +102,7 @@ def _row_ok(
 def upsert_sources(session: Session, parsed: Parsed, result: ImportResult) -> None:
     """Insert new codes and update changed ones, each as one bulk statement."""
     written = bulk_upsert(session, PointSource, "code", STORED, parsed, result)
-    flag_region_mismatches(
-        session,
-        [
-            (v["code"], v["region_code"], v["coordinates_region"])
-            for _, v in parsed
-            if v["code"] in written and region_mismatch(v["region_code"], v["coordinates_region"])
-        ],
-    )
+    flag_region_mismatches(session, [v for _, v in parsed if v["code"] in written])
 
 
 def bulk_upsert(

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, enum_check, utcnow
 
+#: the entity name of a source in place mismatches (credit.places) and audit subjects
+SOURCE_ENTITY = "source"
 #: source types (CONTRACT: `records import --kind sources`, column `type`)
 SOURCE_TYPES = (
     "construction_site",

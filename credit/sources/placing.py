@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.audit import audit
 from credit.grids.models import Grid
 from credit.places.crs import to_wgs84
+from credit.places.imports import flag_contradicted
+from credit.sources.models import SOURCE_ENTITY, PointSource
 
 Point = tuple[float, float]  # (lon, lat), WGS-84
 STEP = Decimal(10) ** -6  # the stored precision (Numeric(9, 6)), about 0.1 m
@@ -69,10 +71,15 @@ def grids_at(session: Session, points: Sequence[Point]) -> list[int | None]:
     return found
 
 
-def flag_region_mismatches(session: Session, mismatches: Sequence[tuple[str, str, str]]) -> None:
-    """Sources whose given region disagrees with their coordinates' county (the given code is
-    kept): one audit event each, ``sources.region_mismatch``, for the regulator to review.
-    The places package's mismatch list (credit.places) is the place to flag them once merged."""
-    for code, given, found in mismatches:
-        detail = {"given": given, "coordinates": found}
-        audit(session, "system", "sources.region_mismatch", f"source:{code}", detail)
+def flag_region_mismatches(session: Session, written: Sequence[dict[str, Any]]) -> None:
+    """Flag the written sources whose given region their coordinates' county contradicts (the
+    given code is kept) as place mismatches for the regulator, and clear the open mismatch of
+    a source whose new values agree: :func:`credit.places.imports.flag_contradicted`."""
+    latest = {values["code"]: values for values in written}  # a later row of a code wins
+    if not latest:
+        return
+    rows = session.execute(
+        select(PointSource.code, PointSource.id).where(PointSource.code.in_(list(latest)))
+    )
+    ids: dict[str, int] = {code: id_ for code, id_ in rows}
+    flag_contradicted(session, SOURCE_ENTITY, [(ids[c], v) for c, v in latest.items()])

@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -23,11 +22,7 @@ from core.db import read_only, utcnow
 from core.errors import Conflict, Invalid
 from core.keyed_hash import hash_token
 from core.messages import msg
-from core.reference import resolve_region, uscc_problem
-from credit.places.addresses import locate_region
-from credit.places.crs import CRS_NAMES, to_wgs84
-from credit.places.lookup import parse_coordinate, region_code_at
-from credit.places.mismatches import flag_mismatch
+from core.reference import uscc_problem
 from credit.records.models import Enterprise
 from credit.supervision.intake import route_to_grid
 from credit.tipoffs.attachments import (
@@ -48,7 +43,12 @@ from credit.tipoffs.pending import KeptFile
 from credit.tipoffs.pending import keep as keep_pending
 from credit.tipoffs.pending import kept as pending_files
 from credit.tipoffs.pending import take as take_pending
-from credit.tipoffs.placing import route_filing, triage_region
+from credit.tipoffs.placing import (
+    filing_place,
+    filing_point,
+    flag_contradicted_region,
+    route_filing,
+)
 from credit.tipoffs.timeline import add_event, clean_text
 from credit.tipoffs.vocabulary import (
     ACCEPT_DAYS,
@@ -174,16 +174,10 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
     values["location"] = clean_text(data.location)
     if not 1 <= len(values["location"]) <= 300:
         errors["location"] = [msg("须填写发生地点（300 字以内）")]
-    values["latitude"] = parse_coordinate(data.latitude, 90, "latitude", errors)
-    values["longitude"] = parse_coordinate(data.longitude, 180, "longitude", errors)
-    if (
-        (values["latitude"] is None) != (values["longitude"] is None)
-        and not errors.get("latitude")
-        and not errors.get("longitude")
-    ):
-        errors["latitude"] = [msg("经纬度须同时填写")]
-    _in_wgs84(data.crs, values, errors)
-    place = _where(session, data, values, errors)
+    values["latitude"], values["longitude"] = filing_point(data, errors)
+    typed = clean_text(data.enterprise)[:200]
+    matched = match_enterprise(session, typed) if typed else (None, "")
+    place = filing_place(session, data, values, matched, errors)
     values.update(
         enterprise_id=place.enterprise_id,
         enterprise_name=place.enterprise_name,
@@ -201,83 +195,6 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
     if errors:
         raise Invalid(msg("举报内容有误，请修改后重新提交"), errors)
     return values
-
-
-@dataclass(frozen=True)
-class _Place:
-    """Where a report goes: its enterprise (found, or as typed) and the handling region."""
-
-    enterprise_id: int | None = None
-    enterprise_name: str | None = None
-    region_code: str | None = None
-    unplaced: bool = False
-    #: the reporter chose the region (coordinates that contradict it are flagged)
-    given: bool = False
-
-
-def _in_wgs84(crs: str | None, values: dict[str, Any], errors: dict[str, list[str]]) -> None:
-    """Coordinates from a Chinese map app (``crs`` gcj02) converted to WGS-84, the stored CRS."""
-    name = clean_text(crs).lower() or "wgs84"
-    if name not in CRS_NAMES:
-        errors["crs"] = [msg("坐标系须为 %(names)s 之一", names="、".join(CRS_NAMES))]
-    elif name != "wgs84" and values["latitude"] is not None and values["longitude"] is not None:
-        lon, lat = to_wgs84(float(values["longitude"]), float(values["latitude"]), name)
-        values["latitude"] = Decimal(f"{lat:.6f}")
-        values["longitude"] = Decimal(f"{lon:.6f}")
-
-
-def _where(
-    session: Session, data: TipOffInput, values: dict[str, Any], errors: dict[str, list[str]]
-) -> _Place:
-    """The enterprise (optional) and the region that will handle the report.
-
-    An enterprise found in the registry decides the region. A name the registry does not
-    know (散乱污 workshops) or knows several times is kept as typed, for the handling officer
-    to resolve, and the report is routed by place: the chosen region (coordinates that
-    contradict it are flagged for the regulator), else the county its coordinates lie in,
-    else the region the location text names (``locate_region``), else, with coordinates
-    outside every county, unplaced for triage. Refused only when none of these says where
-    the report belongs.
-    """
-    typed = clean_text(data.enterprise)[:200]
-    outcome = ""
-    if typed:
-        ent, outcome = match_enterprise(session, typed)
-        if ent is not None:
-            return _Place(ent.id, None, ent.region_code, data.unplaced)
-    name = typed or None
-    if clean_text(data.region_code):
-        try:
-            region = resolve_region(session, clean_text(data.region_code)).code
-        except Invalid as exc:
-            errors.update(exc.errors or {})
-            return _Place(enterprise_name=name)
-        return _Place(None, name, region, data.unplaced, given=not data.unplaced)
-    if data.unplaced:  # waits without a region for the national admins' triage
-        return _Place(enterprise_name=name, unplaced=True)
-    located = region_code_at(session, values.get("latitude"), values.get("longitude"))
-    located = located or locate_region(session, values.get("location") or "")
-    if located is not None:
-        return _Place(None, name, located, False)
-    if values.get("latitude") is not None and values.get("longitude") is not None:
-        return _Place(None, name, triage_region(session, data.triage_code), True)
-    if outcome == "ambiguous":
-        errors["enterprise"] = [
-            msg(
-                "名称对应多家企业：请填写统一社会信用代码，或选择所在地区"
-                "（办理部门将按您填写的名称核实）"
-            )
-        ]
-    elif outcome == "unknown":
-        errors["enterprise"] = [
-            msg(
-                "本平台未登记该企业：请选择所在地区或填写经纬度，举报将按发生地转交办理"
-                "（企业名称按您填写的保留）"
-            )
-        ]
-    else:
-        errors["region_code"] = [msg("请选择发生地所在地区、填写经纬度，或填写被举报企业")]
-    return _Place(enterprise_name=name)
 
 
 def _unique_code(session: Session) -> str:
@@ -327,10 +244,8 @@ def file_tipoff(
         if upload_dir is None:
             raise ValueError("upload_dir is required with attachments")
         store_attachments(session, tipoff.id, attachments, upload_dir, existing=0)
-    if region_given and tipoff.region_code and tipoff.latitude is not None:
-        flag_mismatch(
-            session, "tipoff", tipoff.id, tipoff.region_code, tipoff.latitude, tipoff.longitude
-        )
+    if region_given:
+        flag_contradicted_region(session, tipoff)
     add_event(
         session,
         tipoff,

@@ -21,6 +21,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.messages import msg
 from core.users import User
 from credit.records.models import Enterprise
+from credit.supervision.models import SupervisionCase
 from credit.tipoffs.models import (
     TIPOFF_CATEGORIES,
     TIPOFF_SEVERITIES,
@@ -379,7 +380,8 @@ def list_queue(session: Session, user: User, filters: QueueFilter, today: dt.dat
 
 
 def tipoff_detail(session: Session, user: User, tipoff_id: int) -> dict[str, Any]:
-    """Everything the handling regulator sees, reporter identity included."""
+    """Everything the handling regulator sees, reporter identity included, and the
+    supervision case handling the report (None until one is opened)."""
     tipoff = get_tipoff(session, user, tipoff_id)
     events = session.scalars(
         select(TipOffEvent)
@@ -403,6 +405,9 @@ def tipoff_detail(session: Session, user: User, tipoff_id: int) -> dict[str, Any
         else None,
         "assignee": session.get(User, tipoff.assigned_to) if tipoff.assigned_to else None,
         "users": assignable_users(session, tipoff),
+        "case": session.scalar(
+            select(SupervisionCase).where(SupervisionCase.tipoff_id == tipoff.id)
+        ),
     }
 
 

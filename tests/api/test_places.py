@@ -7,10 +7,56 @@ import pytest
 from credit.places.crs import wgs84_to_gcj02
 
 
-def test_reverse_gives_the_county_and_a_grid_key(client):
+def test_reverse_outside_every_grid_gives_the_county_and_a_null_grid(client):
     response = client.get("/api/v1/places/reverse?lat=36.0611&long=103.8343")
     assert response.status_code == 200
     assert response.get_json() == {"region": {"code": "620102", "name": "城关区"}, "grid": None}
+
+
+def _import_street_with_a_community(session):
+    from credit.grids.importing import import_grids
+
+    def square(west, south, size):
+        ring = [[west, south], [west + size, south], [west + size, south + size]]
+        return {"type": "Polygon", "coordinates": [[*ring, [west, south + size], [west, south]]]}
+
+    def feature(code, name, geometry, level=1, parent=None):
+        properties = {"code": code, "name": name, "level": level, "parent_code": parent}
+        properties["region_code"] = "620102"
+        return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+    features = [
+        feature("ZY", "张掖路街道", square(103.82, 36.05, 0.02)),
+        feature("ZY-01", "金塔巷社区", square(103.83, 36.055, 0.01), 2, "ZY"),
+    ]
+    result = import_grids(session, {"type": "FeatureCollection", "features": features}, "t", "t")
+    assert not result.errors and result.created == 2
+    session.commit()
+
+
+def test_reverse_gives_the_deepest_imported_grid_containing_the_point(client, session):
+    _import_street_with_a_community(session)
+    body = client.get("/api/v1/places/reverse?lat=36.0611&long=103.8343").get_json()
+    assert body == {
+        "region": {"code": "620102", "name": "城关区"},
+        "grid": {"code": "ZY-01", "name": "金塔巷社区"},
+    }
+    street = client.get("/api/v1/places/reverse?lat=36.052&long=103.822").get_json()
+    assert street["grid"] == {"code": "ZY", "name": "张掖路街道"}
+    outside = client.get("/api/v1/places/reverse?lat=36.08&long=103.8343").get_json()
+    assert outside["region"]["code"] == "620102" and outside["grid"] is None
+
+
+def test_reverse_places_a_gcj02_point_in_its_wgs84_grid(client, session):
+    _import_street_with_a_community(session)
+    # 103.839 E is 0.001° inside the community's eastern edge in WGS-84; AMap draws the point
+    # some 0.0024° further east, so read as WGS-84 it lies outside every grid
+    lon, lat = wgs84_to_gcj02(103.839, 36.06)
+    assert lon > 103.84
+    body = client.get(f"/api/v1/places/reverse?lat={lat}&long={lon}&crs=gcj02").get_json()
+    assert body["grid"] == {"code": "ZY-01", "name": "金塔巷社区"}
+    unconverted = client.get(f"/api/v1/places/reverse?lat={lat}&long={lon}").get_json()
+    assert unconverted["grid"] is None
 
 
 def test_reverse_takes_gcj02_when_told(client):

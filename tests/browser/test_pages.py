@@ -61,6 +61,13 @@ def _public_paths(session) -> list[tuple[str, str]]:
     from credit.records.reports import issue_report
 
     report = issue_report(session, ent.uscc, china_today())
+    message = _answered_message(session)
+    session.commit()
+    from credit.monitoring.hotspot_cases import rank_hotspots
+    from tests.monitoring.hotspot_city import DAY, build_city
+
+    build_city(session)
+    rank_hotspots(session, "620100", None, DAY, now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
     session.commit()
     return [
         ("home", "/"),
@@ -81,7 +88,32 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("verify-form", "/verify"),
         ("map", "/map?region=620100"),
         ("nearby", "/nearby?lat=36.06&long=103.83&radius_km=5"),
+        ("board", "/board"),
+        ("board-new", "/board/new"),
+        ("board-message", f"/board/{message.id}"),
+        ("hotspots", f"/monitoring/hotspots?city=620100&month=2026-11&day={DAY}"),
     ]
+
+
+def _answered_message(session):
+    """A published board message with its answer (the board's pages have one to show)."""
+    from credit.board.models import BoardMessage
+
+    message = BoardMessage(
+        region_code="620100",
+        category="question",
+        title="黄河兰州段水质监测数据在哪里查询",
+        body="想了解黄河兰州段的水质监测数据，请问在哪里可以查询到每月的数据？",
+        display_name="城关居民",
+        status="published",
+        answer_due_on=dt.date.today(),
+        answer="每月水质数据在本平台“公开统计”栏目和市生态环境局网站发布，欢迎查阅。",
+        answer_office="水生态环境科",
+        answered_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(message)
+    session.flush()
+    return message
 
 
 def _axe(page) -> list[dict]:

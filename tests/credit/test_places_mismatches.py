@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.audit import AuditEvent
+from core.changelog import ChangeLog
 from core.errors import Forbidden
 from credit.places.crs import wgs84_to_gcj02
 from credit.places.mismatches import list_mismatches, resolve_mismatch
 from credit.places.models import PlaceMismatch
+from credit.sources.models import PointSource
 from credit.tipoffs.filing import TipOffInput, file_tipoff
 from tests.disclosure.conftest import make_regulator
 
@@ -91,3 +93,46 @@ def test_other_regions_neither_see_nor_settle_a_mismatch(app_context, session):
     mismatch = session.scalars(select(PlaceMismatch)).one()
     with pytest.raises(Forbidden):
         resolve_mismatch(session, outsider, mismatch.id, "coordinates")
+
+
+def _contradicted_source(session):
+    from credit.records.importing import import_rows
+
+    row = {"code": "JN-9", "name": "错填地区的锅炉房", "type": "boiler"}
+    row |= {"latitude": XIGU[0], "longitude": XIGU[1], "region_code": "620102"}
+    assert import_rows(session, "sources", [(2, row)]).errors == []
+    return session.scalars(select(PointSource)).one()
+
+
+def test_a_source_mismatch_is_settled_by_taking_the_coordinates_county(app_context, session):
+    source = _contradicted_source(session)
+    assert source.region_code == "620102"
+    user = make_regulator(session, "city@example.org", "620100")
+    (mismatch,) = list_mismatches(session, user)
+    assert (mismatch.entity, mismatch.entity_id, mismatch.coordinates_code) == (
+        "source",
+        source.id,
+        "620104",
+    )
+    changes = session.scalar(select(func.count()).select_from(ChangeLog))
+    resolve_mismatch(session, user, mismatch.id, "coordinates")
+    assert source.region_code == "620104" and mismatch.resolution == "coordinates"
+    # the ledger is regulator data: audited, never in the public change log
+    assert session.scalar(select(func.count()).select_from(ChangeLog)) == changes
+    session.commit()  # audit events are written at the commit
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "place.mismatch.resolve")
+    ).one()
+    assert event.subject == f"source:{source.id}"
+
+
+def test_a_source_mismatch_kept_as_given_and_out_of_other_regions_reach(app_context, session):
+    source = _contradicted_source(session)
+    outsider = make_regulator(session, "lasa@example.org", "540100")
+    assert list_mismatches(session, outsider) == []
+    mismatch = session.scalars(select(PlaceMismatch)).one()
+    with pytest.raises(Forbidden):
+        resolve_mismatch(session, outsider, mismatch.id, "coordinates")
+    county = make_regulator(session, "county@example.org", "620102")
+    resolve_mismatch(session, county, mismatch.id, "given")
+    assert source.region_code == "620102" and mismatch.resolution == "given"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEvent
 from core.changelog import ChangeLog
 from credit.places.crs import wgs84_to_gcj02
+from credit.places.models import PlaceMismatch
 from credit.sources.models import PointSource
 from credit.sources.placing import grids_at
 from tests.factories import create_enterprise, create_grid
@@ -93,13 +94,52 @@ def test_a_given_region_that_disagrees_with_the_coordinates_is_kept_and_flagged(
     lat, lon = CHENGGUAN
     content = HEADER + f"M1,错填地区的餐馆,restaurant,{lat},{lon},,411302,,\n"
     assert _import(runner, tmp_path, content).exit_code == 0
-    assert _sources(session)["M1"].region_code == "411302"
-    flags = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "sources.region_mismatch")
-    ).all()
-    assert [(f.subject, f.detail) for f in flags] == [
-        ("source:M1", {"given": "411302", "coordinates": "620102"})
+    source = _sources(session)["M1"]
+    assert source.region_code == "411302"
+    flags = session.scalars(select(PlaceMismatch)).all()
+    assert [(f.entity, f.entity_id, f.given_code, f.coordinates_code) for f in flags] == [
+        ("source", source.id, "411302", "620102")
     ]
+    assert (flags[0].latitude, flags[0].longitude) == (Decimal("36.05"), Decimal("103.85"))
+    assert flags[0].resolved_at is None
+
+
+def test_an_unchanged_reimport_leaves_the_flag_and_a_corrected_one_clears_it(
+    runner, session, tmp_path
+):
+    lat, lon = CHENGGUAN
+    wrong = HEADER + f"M1,错填地区的餐馆,restaurant,{lat},{lon},,411302,,\n"
+    _import(runner, tmp_path, wrong)
+    assert "1 unchanged" in _import(runner, tmp_path, wrong).output
+    assert _count(session, PlaceMismatch) == 1
+    moved = wrong.replace(",411302,", ",411303,")  # still wrong: the one open flag is updated
+    assert "1 updated" in _import(runner, tmp_path, moved).output
+    session.rollback()
+    assert [m.given_code for m in session.scalars(select(PlaceMismatch))] == ["411303"]
+    corrected = wrong.replace(",411302,", ",620102,")
+    assert "1 updated" in _import(runner, tmp_path, corrected).output
+    assert _count(session, PlaceMismatch) == 0
+
+
+def test_agreeing_and_derived_regions_are_not_flagged(runner, session, tmp_path):
+    lat, lon = CHENGGUAN
+    content = HEADER + (
+        f"A1,所填为地级市的餐馆,restaurant,{lat},{lon},,620100,,\n"
+        f"A2,未填地区的餐馆,restaurant,{lat},{lon},,,,\n"
+    )
+    assert _import(runner, tmp_path, content).exit_code == 0
+    assert _count(session, PlaceMismatch) == 0
+
+
+def test_a_boundary_county_our_table_lacks_is_placed_in_its_prefecture(runner, session, tmp_path):
+    # cnmaps' 海西州直辖 632825 (大柴旦) is not in GB/T 2260: the tip-offs' rule, 632800
+    content = HEADER + (
+        "H1,大柴旦煤场,coal_depot,37.85,95.36,,,,\nH2,错填煤场,煤场,37.85,95.36,,620102,,\n"
+    )
+    result = _import(runner, tmp_path, content)
+    assert result.exit_code == 0, result.output
+    assert _sources(session)["H1"].region_code == "632800"
+    assert [m.coordinates_code for m in session.scalars(select(PlaceMismatch))] == ["632800"]
 
 
 def test_json_lines_import(runner, session, tmp_path):

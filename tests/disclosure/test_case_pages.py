@@ -246,3 +246,47 @@ def test_odd_input_never_gives_a_server_error(client, session, grid_world):
         ).status_code
         == 404
     )
+
+
+def _file(client, session, **place):
+    from credit.tipoffs.filing import TipOffInput, file_tipoff
+
+    data = {"category": "air", "description": "锅炉房夜间冒黑烟，气味刺鼻。", "location": "城关区"}
+    with client.application.app_context():
+        filed = file_tipoff(session, TipOffInput(**data, region_code="620102", **place))
+        session.commit()
+        return filed.tipoff.id
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_tipoff_page_offers_a_case_until_one_exists_then_links_it(
+    client, session, grid_world, lang
+):
+    tipoff_id = _file(client, session)  # no coordinates: no case at filing
+    login(client, "officer@example.cn")
+    page = client.get(f"/regulator/tipoffs/{tipoff_id}?lang={lang}").get_data(as_text=True)
+    assert 'action="/regulator/cases/new"' in page and "已立为问题线索，由网格办理" not in page
+    assert ("立为问题线索" if lang == "zh-CN" else "Open a case") in page
+    token = csrf_token(client, f"/regulator/tipoffs/{tipoff_id}")
+    data = {"csrf_token": token, "origin": "tipoff", "tipoff_id": str(tipoff_id)}
+    opened = client.post("/regulator/cases/new", data={**data, "grid_code": "PG-S1-W"})
+    assert opened.status_code == 303, opened.get_data(as_text=True)[:2000]
+    session.commit()  # end the read snapshot
+    code = session.scalar(
+        select(SupervisionCase.code).where(SupervisionCase.tipoff_id == tipoff_id)
+    )
+    page = client.get(f"/regulator/tipoffs/{tipoff_id}?lang={lang}").get_data(as_text=True)
+    assert 'action="/regulator/cases/new"' not in page and "立为问题线索，交网格办理" not in page
+    assert f'href="/regulator/cases/{code}"' in page
+    assert ("已立为问题线索" if lang == "zh-CN" else "is a case handled by its grid") in page
+
+
+def test_a_tipoff_routed_to_its_grid_at_filing_links_its_case_at_once(client, session, grid_world):
+    tipoff_id = _file(client, session, latitude="36.05", longitude="103.82")
+    code = session.scalar(
+        select(SupervisionCase.code).where(SupervisionCase.tipoff_id == tipoff_id)
+    )
+    assert code
+    login(client, "officer@example.cn")
+    page = client.get(f"/regulator/tipoffs/{tipoff_id}").get_data(as_text=True)
+    assert f'href="/regulator/cases/{code}"' in page and 'action="/regulator/cases/new"' not in page

@@ -104,6 +104,10 @@ PAGE_NAMES = [
     "verify-form",
     "map",
     "nearby",
+    "board",
+    "board-new",
+    "board-message",
+    "hotspots",
 ]
 
 
@@ -278,6 +282,8 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/simulate?rulebook=jiangsu-12",
         "/regulator/admin/",
         "/regulator/place-mismatches",
+        "/regulator/board/",
+        "/regulator" + paths["board-message"],
     ):
         problems += [f"{path}: {p}" for p in _check(client, path, lang)]
     assert not problems, "\n".join(problems)

@@ -95,3 +95,31 @@ def test_an_enterprise_mismatch_links_its_credit_file(app, client, session):
     login(client, user.email)
     text = client.get("/regulator/place-mismatches").get_data(as_text=True)
     assert f'href="/regulator/enterprises/{uscc}"' in text and "兰州错位化工有限公司" in text
+
+
+def test_a_source_mismatch_links_its_ledger_page_and_is_settled(app, client, session):
+    from credit.records.importing import import_rows
+    from credit.sources.models import PointSource
+
+    row = {"code": "JN-0042", "name": "西固错位锅炉房", "type": "boiler"}
+    row |= {"latitude": "36.1", "longitude": "103.63", "region_code": "620102"}
+    with app.app_context():
+        assert import_rows(session, "sources", [(2, row)]).errors == []
+        session.commit()
+    user = make_regulator(session, "city4@example.org", "620100")
+    login(client, user.email)
+    text = client.get("/regulator/place-mismatches").get_data(as_text=True)
+    assert 'href="/regulator/sources/JN-0042"' in text and "西固错位锅炉房" in text
+    assert "城关区 620102" in text and "西固区 620104" in text
+    mismatch = session.scalars(select(PlaceMismatch)).one()
+    token = csrf_token(client, "/regulator/place-mismatches")
+    done = client.post(
+        f"/regulator/place-mismatches/{mismatch.id}",
+        data={"take": "coordinates", "csrf_token": token},
+    )
+    assert done.status_code == 303
+    session.rollback()  # a fresh snapshot: see what the request committed
+    assert session.scalars(select(PointSource)).one().region_code == "620104"
+    assert "JN-0042" not in client.get("/regulator/place-mismatches").get_data(as_text=True)
+    settled = client.get("/regulator/place-mismatches?resolved=1").get_data(as_text=True)
+    assert "JN-0042" in settled and "改为坐标所在地区" in settled

@@ -18,6 +18,7 @@ PUBLIC_PREFIXES = (
     "/stats",
     "/feeds/",
     "/search",
+    "/board/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -33,6 +34,8 @@ PUBLIC_EXACT = {
     "/penalties.csv",
     "/enterprises.csv",
     "/map",
+    "/board",
+    "/monitoring/hotspots",
 }
 
 
