@@ -1141,6 +1141,8 @@ EN = {
     "数据标记": "data flag",
     "该 MN 已登记为另一类设备（站点与排放口的 MN 不能重复）": "this MN is registered to the other kind of device (stations and outlets never share an MN)",
     "未登记的设备 MN，请先导入站点或排放口": "no device is registered with this MN; import the station or outlet first",
+    # the HJ 212 receiver (credit/monitoring/receiver.py, cli.py)
+    "HJ 212 接收服务正在监听 %(address)s": "the HJ 212 receiver is listening on %(address)s",
     # the message board (credit/board, disclosure/board_pages.py, board_regulator.py)
     "未找到留言 %(id)s": "No message %(id)s",
     "该留言不在您的管辖区域内": "This message is outside your region",

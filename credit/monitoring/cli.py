@@ -1,6 +1,8 @@
-"""`flask monitoring …`: the HJ 212 receiver's companions — partitions ahead, retention."""
+"""`flask monitoring …`: the HJ 212 receiver and its companions — partitions ahead, retention."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 from flask import current_app
@@ -9,6 +11,7 @@ from flask.cli import AppGroup
 from core.cli import transaction
 from core.clock import today
 from core.db import utcnow
+from core.messages import msg
 from credit.monitoring.hotspot_cases import rank_hotspots
 from credit.monitoring.partitions import ensure_partitions, months_ahead
 from credit.monitoring.retention import prune
@@ -38,6 +41,20 @@ def prune_cmd() -> None:
         )
     for name, count in counts.items():
         click.echo(f"{name}\t{count}")
+
+
+@monitoring_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=6212, show_default=True)
+def serve_cmd(host: str, port: int) -> None:
+    """Run the HJ 212-2017 receiver (TCP) until interrupted."""
+    from credit.monitoring.receiver import serve
+
+    def ready(bound_host: str, bound_port: int) -> None:
+        click.echo(msg("HJ 212 接收服务正在监听 %(address)s", address=f"{bound_host}:{bound_port}"))
+
+    app: Any = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    serve(app, host, port, ready)
 
 
 @monitoring_cli.command("hotspots")
