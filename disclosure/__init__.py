@@ -66,6 +66,15 @@ def _record_links() -> dict[str, Any]:
             return url_for("credit_pages.penalty", penalty_id=ident)
         return url_for("credit_pages.enterprise", uscc=uscc) + f"#{kind}-{ident}"
 
+    def readings_url(mn: str, day: Any) -> str:
+        """An outlet's readings page on the cited day (built by the monitoring pages)."""
+        from urllib.parse import quote
+
+        from flask import request
+
+        path = f"/monitoring/outlets/{quote(mn, safe='')}?date={day.isoformat()}"
+        return request.script_root + path
+
     def record_label(source: dict[str, Any]) -> str:
         kind = str(source.get("type"))
         return f"{gettext(RECORD_LABELS.get(kind, kind))} #{source.get('id')}"
@@ -75,6 +84,7 @@ def _record_links() -> dict[str, Any]:
 
     return {
         "record_url": record_url,
+        "readings_url": readings_url,
         "record_label": record_label,
         "record_kind_label": record_kind_label,
     }
