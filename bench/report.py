@@ -26,6 +26,7 @@ BENCHES = (
     "maps",
     "nearby",
     "geo",
+    "monitoring_rules",
 )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.changelog import ChangeLog
 from core.clock import cn_time
-from core.consumers import Consumer
+from core.consumers import Consumer, read_coalesced
 from credit.grids.models import Grid
 from credit.monitoring.models import (
     CN_HOURLY,
@@ -169,11 +169,21 @@ def handle_exceedances(session: Session, mns: Iterable[str]) -> tuple[int, int]:
     return opened, extended
 
 
+def _outlet(change: Any) -> str | None:
+    return change.entity_id if change.entity == OUTLET_ENTITY else None
+
+
 class ExceedanceConsumer(Consumer):
     """Opens (or extends) monitoring cases for outlets with new hourly means."""
 
     name = NAME
+    #: outlets checked per batch (change rows of many transactions are read until that many)
     batch_size = 5000
+    #: change rows read per query
+    page = 5000
+
+    def read_batch(self, session: Session, after: int) -> Sequence[Any]:
+        return read_coalesced(session, after, _outlet, self.batch_size, self.page)
 
     def process(self, session: Session, changes: Sequence[ChangeLog]) -> None:
         handle_exceedances(session, {c.entity_id for c in changes if c.entity == OUTLET_ENTITY})

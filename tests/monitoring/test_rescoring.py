@@ -56,7 +56,7 @@ def test_a_day_of_readings_in_many_transactions_is_one_rescore(app, session, mon
     assert scores == [98] * 5  # one exceedance day each
 
 
-def test_smaller_batches_rescore_once_per_batch(app, session, monkeypatch):
+def test_a_batch_reads_pages_until_enough_enterprises_are_dirty(app, session, monkeypatch):
     today = china_today()
     outlets = [
         create_outlet(session, mn=f"OUT{i:04d}", commissioned_on=today.replace(day=1))
@@ -66,7 +66,14 @@ def test_smaller_batches_rescore_once_per_batch(app, session, monkeypatch):
     _many_transactions(session, outlets, today - dt.timedelta(days=1), hours=12)
     calls = _counting(monkeypatch)
     consumer = rescoring.RescoringConsumer("cn-default")
-    consumer.batch_size = 20  # 60 outlet rows → 3 batches (then the ratings' own rows)
+    consumer.page = 20  # 60 outlet rows (12 hours × 5 outlets): 3 pages, one batch
+    with app.app_context():
+        consumer.catch_up()
+    assert calls == [{o.enterprise_id for o in outlets}]
+    # new hours; a batch ends once 3 enterprises are dirty: each page of 20 rows is one
+    _many_transactions(session, outlets, today, hours=12)
+    calls.clear()
+    consumer.batch_size = 3
     with app.app_context():
         consumer.catch_up()
     assert len(calls) == 3 and all(c == {o.enterprise_id for o in outlets} for c in calls)
