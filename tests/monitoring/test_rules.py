@@ -203,3 +203,22 @@ def test_monitoring_facts_cost_the_same_number_of_queries(db, session, n):
     assert len(facts) == n and all(len(f.exceedances) == 2 for f in facts)
     assert all(sum(m.valid_hours for m in f.outlet_months) == 48 for f in facts)
     assert len(statements) <= 13  # 11 SELECTs (+ BEGIN on SQLite), whatever n is
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("min_share = 0.75", "min_share = 1.5", "data_gap.min_share"),
+        ("months = 12", "months = 0", "data_gap.months"),
+        ("min_days = 30\n", "", "min_days"),
+        ("cap = -20", "cap = 20", "exceedance.cap"),
+    ],
+)
+def test_broken_monitoring_rules_name_the_key(old, new, needle):
+    from credit.ratings.loader import RULEBOOK_DIR, parse_rulebook
+    from credit.ratings.rules import RulebookError
+
+    text = (RULEBOOK_DIR / "cn-default.toml").read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(RulebookError, match=needle):
+        parse_rulebook(text.replace(old, new, 1), "cn-default.toml")
