@@ -171,10 +171,10 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         f"{len(mns)} enterprises with one outlet each; {readings} hourly means stored "
         f"({HISTORY_DAYS} days of history, then the measured day as 24 transactions of "
         f"{len(mns)} outlets: {changes} change-log rows); the consumer rescored them in "
-        f"batches of {rescoring.batch_size} change rows; the baseline rescores the same "
-        f"{result.rated} enterprises at once, writing all {result.changed} ratings (rolled "
-        f"back); {cases} exceedance "
-        f"cases open; history stored and rated in {history_s:.1f} s (not measured); SQLite"
+        f"batches of up to {rescoring.batch_size} dirty enterprises; the baseline rescores "
+        f"the same {result.rated} enterprises at once, writing all {result.changed} "
+        f"ratings (rolled back); {cases} exceedance cases open; history stored and rated "
+        f"in {history_s:.1f} s (not measured); SQLite"
     ]
     ratio = consumer_s / full_s
     return [
