@@ -222,3 +222,12 @@ def test_broken_monitoring_rules_name_the_key(old, new, needle):
     assert old in text
     with pytest.raises(RulebookError, match=needle):
         parse_rulebook(text.replace(old, new, 1), "cn-default.toml")
+
+
+def test_the_rules_page_describes_the_monitoring_rules(client):
+    zh = client.get("/rules").get_data(as_text=True)
+    for rule in ("monitoring.exceedance_day", "monitoring.data_gap", "veto.exceedance_30"):
+        assert f'id="rule-{rule}"' in zh
+    assert "不足该月小时数 75%" in zh and "超标天数达到 30 天或以上" in zh
+    en = client.get("/rules?lang=en").get_data(as_text=True)
+    assert "fewer than 75% of the hours" in en and "30 or more exceedance days" in en
