@@ -28,6 +28,7 @@ BENCHES = (
     "geo",
     "monitoring",
     "hotspots",
+    "monitoring_rules",
 )
 
 

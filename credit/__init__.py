@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from credit.demo.cli import demo_cli
     from credit.grids.cli import grids_cli
     from credit.monitoring.cli import monitoring_cli
+    from credit.monitoring.exceedances import ExceedanceConsumer
     from credit.partners.delivery import WebhookFanout, WebhookSender
     from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
@@ -42,3 +43,4 @@ def init_app(app: Flask) -> None:
     register_consumer(app, WebhookFanout())
     register_consumer(app, WebhookSender())
     register_consumer(app, EscalationConsumer())
+    register_consumer(app, ExceedanceConsumer())

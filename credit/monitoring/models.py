@@ -157,3 +157,26 @@ class RawReading(_ReadingColumns, Base):
         Index("ix_raw_readings_time", "time"),
         {"postgresql_partition_by": "RANGE (time)"},
     )
+
+
+class ExceedanceCase(Base):
+    """The supervision case opened for an outlet's pollutant above its limit, and the hours it
+    covers: at most one open case per outlet and pollutant (credit.monitoring.exceedances)."""
+
+    __tablename__ = "exceedance_cases"
+    __table_args__ = (
+        Index("ix_exceedance_cases_outlet", "outlet_id", "pollutant", "last_hour"),
+        CheckConstraint("first_hour <= last_hour", name="hours_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"))
+    pollutant: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[int] = mapped_column(ForeignKey("supervision_cases.id"), unique=True)
+    #: the first and the latest exceedance hour (start, UTC) the case covers
+    first_hour: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_hour: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: the highest valid hourly mean among them
+    peak: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -22,6 +22,7 @@ from core.errors import BadRequest, NotFound
 from core.messages import msg
 from credit.monitoring.columns import MN, POLLUTANT
 from credit.monitoring.models import CN_HOURLY, VALID_FLAGS, OutletLimit, Reading
+from credit.monitoring.periods import china_day_sql
 from credit.monitoring.storage import Device, device_for
 
 #: the longest period one request may ask for
@@ -265,18 +266,6 @@ def reading_page(
     return ReadingPage(device, period, items, next_after)
 
 
-def china_day(column: Any, dialect: str) -> Any:
-    """The China calendar date of a UTC timestamp column, in SQL (China keeps no DST).
-
-    Temporary: the ``rules`` helper adds ``china_day_sql`` in credit.monitoring.periods;
-    this gives way to it when both are on main."""
-    if dialect == "postgresql":
-        return cast(func.timezone(CHINA.key, column), Date)
-    offset = CHINA.utcoffset(dt.datetime(2026, 1, 1))
-    hours = int(offset.total_seconds() // 3600) if offset else 0
-    return func.date(column, literal(f"{hours:+d} hours"))
-
-
 @dataclass(frozen=True)
 class DaySummary:
     """One pollutant's hours on one China day."""
@@ -298,7 +287,7 @@ def daily_summary(
 ) -> list[DaySummary]:
     """Per China day and pollutant in ``period``: hours, valid hours, exceedance hours, peak
     and mean, by one grouped query."""
-    day = china_day(Reading.time, session.get_bind().dialect.name).label("day")
+    day = china_day_sql(Reading.time, session.get_bind().dialect.name).label("day")
     valid_value = case((_valid(), Reading.value))
     exceeding = case((and_(_valid(), Reading.value > OutletLimit.limit), 1), else_=0)
     conds = _hourly(device, period, None)

@@ -20,6 +20,7 @@ from credit.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
 from credit.ratings.rules import (
     CleanYears,
     CountedRule,
+    DataGapRule,
     DisclosureRule,
     EmissionRule,
     PenaltyRule,
@@ -51,6 +52,8 @@ DESCRIBED_FIELDS = frozenset(
         "tipoff",
         "vetoes",
         "clean_years",
+        "exceedance",
+        "data_gap",
         "titles",
     }
 )
@@ -86,7 +89,8 @@ class RuleLine:
     """One rule: what fires it, its points and cap, how long it counts (vetoes: the level)."""
 
     id: str
-    #: penalty, surcharge, inspection, emission, disclosure, tipoff, clean_years or veto
+    #: penalty, surcharge, inspection, emission, disclosure, tipoff, clean_years, exceedance,
+    #: data_gap or veto
     family: str
     #: a short name to compare rulebooks by (rules of two rulebooks with the same topic match)
     topic: Text
@@ -375,6 +379,47 @@ def _tipoff(rule: CountedRule) -> RuleLine:
     )
 
 
+def _exceedance(rule: CountedRule) -> RuleLine:
+    return RuleLine(
+        rule.id,
+        "exceedance",
+        Text("自动监控超标", "monitored exceedance"),
+        Text(
+            "企业任一排放口任一污染物的有效小时均值（数据标记 N 或 T）高于该排放口的排放限值的"
+            "一天（按北京时间计日；同一天不论超标小时数、排放口或污染物多少只计一次）",
+            "a day (China time) on which at least one valid hourly mean (flag N or T) of any "
+            "pollutant at any of the enterprise's outlets is above that outlet's limit for it "
+            "(one per enterprise per day, however many hours, outlets or pollutants)",
+        ),
+        rule.points,
+        rule.cap,
+        _recent(rule.window, "超标日", "day"),
+        window_text(rule.window),
+    )
+
+
+def _data_gap(rule: DataGapRule) -> RuleLine:
+    share = f"{rule.min_share:.0%}"
+    return RuleLine(
+        rule.id,
+        "data_gap",
+        Text("自动监控数据缺失", "monitoring data gap"),
+        Text(
+            f"D 所在月之前 {rule.months} 个完整日历月中（只计排放口投运日及之后开始的月份），"
+            f"有效小时均值不足该月小时数 {share} 的排放口月份",
+            f"an outlet-month with valid hourly means for fewer than {share} of the hours of "
+            f"the month; the months are the {rule.months} full calendar months before D's "
+            "month, and only months that begin on or after the outlet's commissioned_on",
+        ),
+        rule.points,
+        rule.cap,
+        Text(
+            f"D 所在月之前的 {rule.months} 个日历月",
+            f"the {rule.months} calendar months before D's month",
+        ),
+    )
+
+
 def _clean_years(rule: CleanYears) -> RuleLine:
     return RuleLine(
         rule.id,
@@ -427,6 +472,12 @@ def _veto(veto: Veto) -> RuleLine:
             f"more than {ratio}"
         )
         topic = Text(f"超许可排放 {ratio}", f"emission over the permitted amount by > {ratio}")
+    elif veto.when == "exceedance":
+        zh = f"自动监控超标天数达到 {veto.min_days} 天或以上"
+        en = f"{veto.min_days} or more exceedance days"
+        topic = Text(f"超标 {veto.min_days} 天", f"{veto.min_days} exceedance days")
+        if veto.window is not None:
+            counts = _recent(veto.window, "超标日", "exceedance days")
     else:  # the loader accepts only the kinds above
         zh = en = veto.when
         topic = Text(zh, en)
@@ -475,6 +526,10 @@ def describe(book: Rulebook) -> Description:
         rules.append(_emission(book.emission))
     if book.disclosure is not None:
         rules += _disclosure(book.disclosure)
+    if book.exceedance is not None:
+        rules.append(_exceedance(book.exceedance))
+    if book.data_gap is not None:
+        rules.append(_data_gap(book.data_gap))
     if book.clean_years is not None:
         rules.append(_clean_years(book.clean_years))
     rules = [_titled(book, line) for line in rules]
@@ -586,6 +641,8 @@ FAMILIES = (
     "tipoff",
     "emission",
     "disclosure",
+    "exceedance",
+    "data_gap",
     "clean_years",
     "veto",
 )

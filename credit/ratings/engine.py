@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from credit.ratings.facts import EnterpriseFacts, PenaltyFact, PermitFact
+from credit.ratings.monitoring_rules import data_gap_lines, exceedance_days, exceedance_lines
 from credit.ratings.rules import CountedRule, Rulebook, Veto
 from credit.records.permits import in_force
 
@@ -127,6 +128,10 @@ def _deductions(
         )
     lines += _emission_lines(over, book)
     lines += _disclosure_lines(facts, book, day)
+    if book.exceedance is not None and facts.exceedances:
+        lines += map(LineItem._make, exceedance_lines(facts, book.exceedance, day))
+    if book.data_gap is not None and facts.outlets:
+        lines += map(LineItem._make, data_gap_lines(facts, book.data_gap, day))
     lines += _clean_year_lines(facts, book, day)
     return lines
 
@@ -237,6 +242,7 @@ def _veto_lines(
         "inspection": bool(facts.inspections),
         "emission": bool(over),
         "no_permit": facts.permit_category is not None,
+        "exceedance": bool(facts.exceedances),
     }
     for veto in book.vetoes:
         if not relevant.get(veto.when, True):
@@ -276,6 +282,9 @@ def _veto_sources(
             for ident, pollutant, excess in over
             if excess > ratio
         ]
+    if veto.when == "exceedance" and veto.window is not None:
+        days = len(exceedance_days(facts, veto.window, day))
+        return [(None, None, "")] if days >= (veto.min_days or 1) else []
     if veto.when == "no_permit" and facts.permit_category in veto.categories:
         for permit in facts.permits:
             if in_force(permit, day):

@@ -18,10 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit.cases.models import RatingAdjustment
+from credit.monitoring.models import Outlet
 from credit.ratings.describe import Text, band_range, describe, rule_labels, signed
 from credit.ratings.levels import LEVEL_MEASURES, LEVEL_NAMES, LEVEL_NAMES_EN
 from credit.ratings.loader import load_rulebook
 from credit.ratings.models import CreditRating
+from credit.ratings.monitoring_rules import parse_note
 from credit.ratings.rules import Rulebook, RulebookError, Window
 from credit.records.models import Inspection, Penalty
 from credit.tipoffs.models import TipOff
@@ -36,6 +38,8 @@ class Cited:
     #: e.g. 兰环罚〔2023〕346号; a date for records without a number
     name: str
     date: dt.date | None
+    #: an outlet's readings of the cited day or month: /monitoring/outlets/<mn>?date=…
+    readings: tuple[str, dt.date] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +119,24 @@ def _records(session: Session, items: Iterable[dict[str, Any]]) -> dict[tuple[st
         if ids:
             for row in session.scalars(select(model).where(model.id.in_(ids))):
                 found[(entity, row.id)] = row
+    mns = {
+        (item.get("source") or {}).get("id")
+        for item in items
+        if (item.get("source") or {}).get("type") == "outlet"
+    }
+    if mns:
+        for outlet in session.scalars(select(Outlet).where(Outlet.mn.in_(mns))):
+            found[("outlet", outlet.mn)] = outlet
     return found
 
 
-def _cited(entity: str, row: Any) -> Cited:
+def _cited(entity: str, row: Any, note: str | None = None) -> Cited:
+    if entity == "outlet":  # a monitoring line: the outlet and the day (or month) it cites
+        cited = parse_note(note)
+        day = cited.day if cited else None
+        return Cited(
+            entity, row.mn, f"{row.outlet_code}（MN {row.mn}）", day, (row.mn, day) if day else None
+        )
     if entity == "penalty":
         return Cited(entity, row.id, row.decision_no, row.decision_date)
     if entity == "inspection":
@@ -173,8 +191,9 @@ def _reason(
     windows: dict[str, Window],
     vetoes: dict[str, str],
     penalty_rule: dict[Any, str],
+    full: dict[str, int],
 ) -> Reason:
-    """One stored line item in words."""
+    """One stored line item in words (``full``: monitoring rules' uncapped points)."""
     source = item.get("source") or {}
     entity, ident = source.get("type"), source.get("id")
     row = rows.get((entity, ident)) if entity else None
@@ -185,6 +204,8 @@ def _reason(
         label = labels.get(rule, Text(rule, rule))
     counting_rule = penalty_rule.get(ident, rule) if entity == "penalty" else rule
     note = item.get("note")
+    if entity == "outlet":
+        return _monitoring_reason(item, row, label, full.get(rule))
     return Reason(
         rule=rule,
         label=label,
@@ -194,6 +215,34 @@ def _reason(
         counts_until=_until(counting_rule, row, entity or "", windows),
         capped=note == "capped",
         detail=_note(note) if note not in (None, "capped") and rule not in vetoes else None,
+    )
+
+
+def _monitoring_reason(item: dict[str, Any], row: Any, label: Text, full: int | None) -> Reason:
+    """An exceedance day or a data gap: the outlet, the day or month, the peak or the hours."""
+    note = item.get("note")
+    points = int(item.get("points") or 0)
+    cited = parse_note(note)
+    detail: Text | None = None
+    if cited is not None and cited.pollutant:
+        detail = Text(
+            f"{cited.pollutant} 日最高小时均值 {cited.value}，限值 {cited.bound}",
+            f"{cited.pollutant}: highest hourly mean {cited.value}, limit {cited.bound}",
+        )
+    elif cited is not None:
+        detail = Text(
+            f"{cited.day:%Y-%m} 有效小时 {cited.value}/{cited.bound}",
+            f"{cited.day:%Y-%m}: valid hours {cited.value} of {cited.bound}",
+        )
+    return Reason(
+        rule=item["rule"],
+        label=label,
+        points=points,
+        veto_level=None,
+        record=_cited("outlet", row, note) if row is not None else None,
+        counts_until=None,
+        capped=full is not None and points != full,
+        detail=detail,
     )
 
 
@@ -218,7 +267,8 @@ def explain(session: Session, rating: CreditRating) -> Explanation:
         for item in items
         if item["rule"] in {r.id for r in (book.penalties if book else ())}
     }
-    reasons = [_reason(item, rows, labels, windows, vetoes, penalty_rule) for item in items]
+    full = {r.id: r.points for r in (book.exceedance, book.data_gap) if r} if book else {}
+    reasons = [_reason(item, rows, labels, windows, vetoes, penalty_rule, full) for item in items]
     bands = {b.level: _points(band_range(b)) for b in describe(book).levels} if book else {}
     veto_reasons = [r for r in reasons if r.veto_level]
     band = (

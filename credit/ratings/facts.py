@@ -66,6 +66,34 @@ class AdjustmentFact(NamedTuple):
     expires_at: dt.date
 
 
+class OutletFact(NamedTuple):
+    """A monitored outlet (排放口) of the enterprise."""
+
+    id: int
+    mn: str
+    code: str
+    commissioned_on: dt.date
+
+
+class ExceedanceFact(NamedTuple):
+    """A pollutant above the outlet's limit on one China day: the day's peak valid hourly mean."""
+
+    outlet_id: int
+    day: dt.date
+    pollutant: str
+    peak: float
+    limit: Decimal
+
+
+class OutletMonthFact(NamedTuple):
+    """How many hours of one China calendar month have a valid hourly mean at an outlet."""
+
+    outlet_id: int
+    #: the month's first day
+    month: dt.date
+    valid_hours: int
+
+
 class EnterpriseFacts(NamedTuple):
     """Everything the engine may use about one enterprise."""
 
@@ -78,3 +106,6 @@ class EnterpriseFacts(NamedTuple):
     disclosures: tuple[DisclosureFact, ...] = ()
     tipoffs: tuple[TipoffFact, ...] = ()
     adjustments: tuple[AdjustmentFact, ...] = ()
+    outlets: tuple[OutletFact, ...] = ()
+    exceedances: tuple[ExceedanceFact, ...] = ()
+    outlet_months: tuple[OutletMonthFact, ...] = ()

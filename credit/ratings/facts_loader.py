@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import CHINA, local_date
 from credit.cases.models import RatingAdjustment
+from credit.monitoring.models import Outlet
 from credit.ratings.facts import (
     AdjustmentFact,
     DisclosureFact,
@@ -23,6 +24,7 @@ from credit.ratings.facts import (
     PermitFact,
     TipoffFact,
 )
+from credit.ratings.monitoring_facts import monitoring_facts
 from credit.records.models import (
     DisclosureReport,
     EmissionAccount,
@@ -215,6 +217,12 @@ def _chunk_facts(
     penalties = _penalties(session, ids, ranged, horizon)
     permits = _permits(session, ids, ranged)
     simple = _simple(session, ids, ranged, horizon)
+    outlets, exceedances, months = monitoring_facts(
+        session,
+        _where(Outlet.enterprise_id, ids, ranged),
+        horizon.since if horizon else None,
+        horizon.as_of if horizon else None,
+    )
     for eid, category in chunk:
         yield EnterpriseFacts(
             eid,
@@ -226,6 +234,9 @@ def _chunk_facts(
             tuple(simple["disclosures"].get(eid, ())),
             tuple(simple["tipoffs"].get(eid, ())),
             tuple(simple["adjustments"].get(eid, ())),
+            tuple(outlets.get(eid, ())),
+            tuple(exceedances.get(eid, ())),
+            tuple(months.get(eid, ())),
         )
 
 
@@ -239,8 +250,9 @@ def load_facts(
 ) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
-    Seven queries per chunk of ``chunk`` enterprises, whatever their records. With a
-    ``horizon`` only records that can matter on its date are read (the rating is the same).
+    Eight queries per chunk of ``chunk`` enterprises (ten when they have monitored outlets),
+    whatever their records. With a ``horizon`` only records that can matter on its date are
+    read (the rating is the same).
     ``id_range`` (lowest, highest id, inclusive) limits "all" to one slice of enterprises.
     """
     stmt = select(Enterprise.id, Enterprise.permit_category).order_by(Enterprise.id)

@@ -19,6 +19,7 @@ from credit.ratings.rules import (
     WINDOW_PATTERN,
     CleanYears,
     CountedRule,
+    DataGapRule,
     DisclosureRule,
     EmissionRule,
     PenaltyRule,
@@ -189,6 +190,9 @@ def _veto(item: _Reader) -> Veto:
     if level not in LEVELS:
         raise item.fail("level", f"must be one of {LEVELS}")
     ratio = item.get("over_ratio", (int, float), None)
+    min_days = item.get("min_days", int, None)
+    if when == "exceedance" and (min_days is None or min_days < 1 or "window" not in item.table):
+        raise item.fail("min_days", "and window are required for exceedance vetoes (min_days ≥ 1)")
     return Veto(
         item.get("id", str),
         when,
@@ -199,7 +203,21 @@ def _veto(item: _Reader) -> Veto:
         item.get("outcome", str, None),
         item.window() if "window" in item.table else None,
         None if ratio is None else float(ratio),
+        min_days,
     )
+
+
+def _data_gap(item: _Reader) -> DataGapRule:
+    cap = item.get("cap", int, None)
+    if cap is not None and cap > 0:
+        raise item.fail("cap", "must not be positive")
+    months = item.get("months", int)
+    if not 1 <= months <= 60:
+        raise item.fail("months", f"must be between 1 and 60, got {months}")
+    share = item.get("min_share", (int, float))
+    if not 0 < share <= 1:
+        raise item.fail("min_share", f"must be in (0, 1], got {share}")
+    return DataGapRule(item.get("id", str), item.points(), cap, months, float(share))
 
 
 def parse_rulebook(text: str, source: str = "<string>") -> Rulebook:
@@ -235,6 +253,8 @@ def parse_rulebook(text: str, source: str = "<string>") -> Rulebook:
         tipoff=_counted(root.sub("tipoff"), False) if "tipoff" in data else None,
         vetoes=tuple(_veto(v) for v in root.items("veto")),
         clean_years=_clean_years(root) if "clean_years" in data else None,
+        exceedance=_counted(root.sub("exceedance"), False) if "exceedance" in data else None,
+        data_gap=_data_gap(root.sub("data_gap")) if "data_gap" in data else None,
     )
     _check_unique_ids(root, book)
     return replace(book, titles=_titles(root, book.rule_ids))

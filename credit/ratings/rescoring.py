@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.changelog import PENDING as PENDING_CHANGES
 from core.changelog import ChangeLog, record_change
 from core.clock import today as china_today
-from core.consumers import Consumer
+from core.consumers import Consumer, read_coalesced
 from core.db import get_db, reset_write_intent, set_write_intent, utcnow
 from credit.kinds import RATED_ENTITIES
 from credit.ratings.engine import Rating, explanation_digest, rate, rating_to_json
@@ -260,23 +260,31 @@ def _rate_slice(bounds: tuple[int, int]) -> tuple[int, Rows, list[int]]:
             reset_write_intent(token)
 
 
-def dirty_enterprises(changes: Iterable[ChangeLog]) -> set[int]:
+def dirty_enterprises(changes: Iterable[Any]) -> set[int]:
     """Enterprises whose rating may have moved because of these changes."""
-    return {
-        c.enterprise_id
-        for c in changes
-        if c.enterprise_id is not None and c.entity in RATED_ENTITIES
-    }
+    return {d for d in map(_dirty, changes) if d is not None}
+
+
+def _dirty(change: Any) -> int | None:
+    return change.enterprise_id if change.entity in RATED_ENTITIES else None
 
 
 class RescoringConsumer(Consumer):
     """Re-rates the enterprises touched by new change-log rows (the dirty set)."""
 
     name = "rescoring"
+    #: enterprises rescored per batch (at most, plus one page of change rows' worth): the
+    #: change rows of many transactions (a day of hourly readings) are read until that many
+    #: enterprises are dirty, so each is rescored once, not once per 5,000 change rows
     batch_size = 5000
+    #: change rows read per query
+    page = 5000
 
     def __init__(self, rulebook_name: str) -> None:
         self.rulebook_name = rulebook_name
+
+    def read_batch(self, session: Session, after: int) -> Sequence[Any]:
+        return read_coalesced(session, after, _dirty, self.batch_size, self.page)
 
     def process(self, session: Session, changes: Sequence[ChangeLog]) -> None:
         dirty = dirty_enterprises(changes)

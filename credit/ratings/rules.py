@@ -12,7 +12,7 @@ from credit.ratings.levels import LEVELS  # noqa: F401 - a rulebook's levels are
 
 SEVERITIES = ("minor", "general", "grave")
 CATEGORIES = ("key", "simplified", "registration")
-VETO_KINDS = ("penalty", "no_permit", "inspection", "emission")
+VETO_KINDS = ("penalty", "no_permit", "inspection", "emission", "exceedance")
 WINDOW_PATTERN = re.compile(r"^\s*(\d{1,4})\s+(day|days|month|months|year|years)\s*$")
 
 
@@ -117,6 +117,20 @@ class Veto:
     outcome: str | None = None
     window: Window | None = None
     over_ratio: float | None = None
+    #: exceedance vetoes: this many exceedance days in the window or more
+    min_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataGapRule:
+    """Outlet-months of the last ``months`` full months before D's month with valid hourly
+    means for fewer than ``min_share`` of the month's hours (months from commissioning on)."""
+
+    id: str
+    points: int
+    cap: int | None
+    months: int
+    min_share: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +159,9 @@ class Rulebook:
     tipoff: CountedRule | None = None
     vetoes: tuple[Veto, ...] = ()
     clean_years: CleanYears | None = None
+    #: automatic monitoring: days with a valid hourly mean above an outlet's limit
+    exceedance: CountedRule | None = None
+    data_gap: DataGapRule | None = None
     #: what people read for each rule id: (id, zh-CN title, English title)
     titles: tuple[tuple[str, str, str], ...] = ()
 
@@ -167,6 +184,7 @@ class Rulebook:
             ids.append(self.tipoff.id)
         if self.disclosure:
             ids += [self.disclosure.missing_id, self.disclosure.late_id]
+        ids += [r.id for r in (self.exceedance, self.data_gap) if r is not None]
         ids += [v.id for v in self.vetoes]
         if self.clean_years is not None:
             ids.append(self.clean_years.id)
@@ -178,9 +196,10 @@ class Rulebook:
         years), plus a month's margin: older records need not be loaded."""
         windows = [r.window for r in self.penalties] + [r.window for r in self.inspections]
         windows += [v.window for v in self.vetoes if v.window is not None]
-        if self.tipoff is not None:
-            windows.append(self.tipoff.window)
+        windows += [r.window for r in (self.tipoff, self.exceedance) if r is not None]
         days = [w.months * 31 + w.days for w in windows if w.period is not None]
+        if self.data_gap is not None:
+            days.append((self.data_gap.months + 1) * 31)
         if self.clean_years is not None:
             days.append((self.clean_years.max + 1) * 366)
         return max([366, *days]) + 31

@@ -69,7 +69,7 @@ def test_pdf_states_the_chinese_name_level_records_and_a_verification_code(
     assert NAME in text and ent.uscc in text
     assert "环保警示企业" in text
     assert penalty.decision_no in text
-    assert "cn-default@2026.1" in text
+    assert "cn-default@2026.1" in text  # the stored rating's version (create_rating)
     code = _code(text)
     row = session.scalar(select(ReportVerification))
     assert row is not None and normalise_code(code) == row.code
