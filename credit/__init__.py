@@ -16,6 +16,9 @@ def init_app(app: Flask) -> None:
     from credit.demo.cli import demo_cli
     from credit.grids.cli import grids_cli
     from credit.monitoring.cli import monitoring_cli
+    from credit.notify.digest import WeeklyDigest
+    from credit.notify.fanout import SubscriptionFanout
+    from credit.notify.outbox import MailSender
     from credit.partners.delivery import WebhookFanout, WebhookSender
     from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
@@ -42,3 +45,6 @@ def init_app(app: Flask) -> None:
     register_consumer(app, WebhookFanout())
     register_consumer(app, WebhookSender())
     register_consumer(app, EscalationConsumer())
+    register_consumer(app, SubscriptionFanout())
+    register_consumer(app, WeeklyDigest())
+    register_consumer(app, MailSender())

@@ -1140,6 +1140,27 @@ EN = {
     "数据标记": "data flag",
     "该 MN 已登记为另一类设备（站点与排放口的 MN 不能重复）": "this MN is registered to the other kind of device (stations and outlets never share an MN)",
     "未登记的设备 MN，请先导入站点或排放口": "no device is registered with this MN; import the station or outlet first",
+    # e-mail and subscriptions (credit/notify)
+    "不想再收到这类邮件？一键退订：": "Do not want these mails any more? Unsubscribe in one click:",
+    "信用等级变化": "Credit level changes",
+    "即时提醒": "instantly",
+    "另有 %(n)s 条未列出，请到平台查看。": "%(n)s more are not listed here; see the platform.",
+    "如果不是您本人操作，请忽略本邮件：不确认就不会收到任何提醒。": "If this was not you, ignore this mail: without confirmation no alerts are sent.",
+    "您关注的%(target)s有新的公开信息：": "There is new public information on %(target)s, which you follow:",
+    "提醒内容：%(events)s；频率：%(how)s。": "Alerts: %(events)s; frequency: %(how)s.",
+    "提醒频率应为即时（instant）或每周（weekly）": "The frequency is instant or weekly",
+    "新的行政处罚": "New penalties",
+    "有人（希望是您）用这个邮箱订阅了：%(target)s。": "Someone (we hope you) subscribed this address to %(target)s.",
+    "未按期披露环境信息": "Missed environmental disclosures",
+    "未知的提醒类型：%(value)s": "Unknown alert type: %(value)s",
+    "每周汇总": "weekly digest",
+    "确认订阅": "Confirm the subscription",
+    "确认链接 7 天内有效。": "The confirmation link works for 7 days.",
+    "确认链接无效或已过期，请重新订阅": "The confirmation link is unknown or has expired; please subscribe again",
+    "请确认您的订阅": "Please confirm your subscription",
+    "请选择一个关注对象：企业、地区或行业（只选一个）": "Choose one thing to follow: an enterprise, a region or an industry (only one)",
+    "退订链接无效": "The unsubscribe link is not valid",
+    "过去一周，您关注的%(target)s有 %(n)s 条新的公开信息：": "In the past week there were %(n)s new public items on %(target)s, which you follow:",
 }
 
 
