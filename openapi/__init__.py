@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         record_lists,
         records_write,
         search,
+        subscriptions,
         tipoffs,
         tipoffs_nearby,
         webhooks,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         tipoffs,
         places,
         webhooks,
+        subscriptions,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -18,9 +18,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from core.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound, Refused
 from core.keyed_hash import hash_token, keyed_digest
-from core.mail import normalize_address
+from core.mail import mail_enabled, normalize_address
 from core.messages import Msg, msg
 from core.reference import resolve_industry, resolve_region
 from core.web import external_url
@@ -59,6 +59,15 @@ class Target:
 
 def _invalid(field: str, message: Msg) -> Invalid:
     return Invalid(message, {field: [message]})
+
+
+def feed_endpoint(target: Target) -> tuple[str, dict[str, str]]:
+    """The Atom feed of a target's penalty notices (endpoint and values, for url_for)."""
+    if target.type == "enterprise":
+        return "feeds.enterprise_atom", {"uscc": target.code}
+    if target.type == "region":
+        return "feeds.region_atom", {"code": target.code}
+    return "feeds.industry_atom", {"code": target.code}
 
 
 def resolve_target(session: Session, data: SubscriptionInput) -> Target:
@@ -111,6 +120,8 @@ def subscribe(session: Session, data: SubscriptionInput) -> Subscription:
     The same answer whatever the address already follows (nobody learns another's
     subscriptions); an earlier unconfirmed request for the same target is replaced.
     """
+    if not mail_enabled():
+        raise Refused(503, "mail-unavailable", msg("本平台未开通邮件提醒，可以使用 Atom 订阅"))
     email = normalize_address(data.email)
     if email is None:
         raise _invalid("email", msg("邮箱格式不正确"))
@@ -192,13 +203,13 @@ def confirmation_letter(target: Target, events: str, frequency: str, token: str)
         ),
         action=(
             msg("确认订阅"),
-            external_url("subscription_pages.confirm", token=token),
+            external_url("subscription_pages.confirm_page", token=token),
         ),
         closing=(msg("确认链接 7 天内有效。"),),
     )
 
 
-def confirm(session: Session, token: str) -> Subscription:
+def confirm(session: Session, token: str) -> Target:
     """Confirm the subscription the token was mailed for (it replaces an earlier confirmed
     one for the same address and target); NotFound when the link is unknown or expired."""
     sub = None
@@ -224,7 +235,7 @@ def confirm(session: Session, token: str) -> Subscription:
     sub.confirmed_at = now
     sub.digest_at = now
     session.flush()
-    return sub
+    return target_of(session, sub)
 
 
 def unsubscribe_token(sub: Subscription) -> str:
@@ -235,7 +246,7 @@ def unsubscribe_token(sub: Subscription) -> str:
 def unsubscribe_url(sub: Subscription) -> str:
     """The one-click unsubscribe link (List-Unsubscribe, RFC 8058) of a subscription."""
     return external_url(
-        "subscription_pages.unsubscribe", subscription_id=sub.id, token=unsubscribe_token(sub)
+        "subscription_pages.unsubscribe_page", subscription_id=sub.id, token=unsubscribe_token(sub)
     )
 
 
