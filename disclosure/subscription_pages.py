@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from core.db import get_session
@@ -29,9 +30,9 @@ from credit.notify.subscriptions import (
 
 bp = Blueprint("subscription_pages", __name__)
 EVENT_CHOICES = [
-    ("penalty", _l("新的行政处罚")),
-    ("rating", _l("信用等级变化")),
-    ("disclosure", _l("未按期披露环境信息")),
+    SelectChoice("penalty", _l("新的行政处罚")),
+    SelectChoice("rating", _l("信用等级变化")),
+    SelectChoice("disclosure", _l("未按期披露环境信息")),
 ]
 
 
@@ -49,7 +50,7 @@ class SubscribeForm(FlaskForm):
     )
     frequency = RadioField(
         _l("频率"),
-        choices=[("instant", _l("即时提醒")), ("weekly", _l("每周汇总"))],
+        choices=[SelectChoice("instant", _l("即时提醒")), SelectChoice("weekly", _l("每周汇总"))],
         default="instant",
     )
 

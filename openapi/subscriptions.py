@@ -71,7 +71,6 @@ class SubscriptionCollection(MethodView):
     @blp.alt_response(404, description="no enterprise has this USCC; nothing stored")
     @blp.alt_response(422, description="bad address, target, events or frequency; nothing stored")
     @blp.alt_response(429, description="too many subscription requests from this address")
-    @blp.alt_response(503, description="this platform sends no mail (SMTP_URL unset)")
     def post(self, body: dict[str, Any]) -> Any:
         """Subscribe an address; a confirmation mail is queued (double opt-in)."""
         data = SubscriptionInput(

@@ -1141,7 +1141,6 @@ EN = {
     "该 MN 已登记为另一类设备（站点与排放口的 MN 不能重复）": "this MN is registered to the other kind of device (stations and outlets never share an MN)",
     "未登记的设备 MN，请先导入站点或排放口": "no device is registered with this MN; import the station or outlet first",
     # e-mail and subscriptions (credit/notify)
-    "本平台未开通邮件提醒，可以使用 Atom 订阅": "This platform sends no e-mail; you can follow the Atom feeds instead",
     "%(name)s 行业行政处罚公示": "Penalty notices in %(name)s",
     "提醒内容": "Alert me about",
     "频率": "How often",

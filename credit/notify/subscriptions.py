@@ -18,9 +18,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from core.errors import Invalid, NotFound, Refused
+from core.errors import Invalid, NotFound
 from core.keyed_hash import hash_token, keyed_digest
-from core.mail import mail_enabled, normalize_address
+from core.mail import normalize_address
 from core.messages import Msg, msg
 from core.reference import resolve_industry, resolve_region
 from core.web import external_url
@@ -118,10 +118,9 @@ def subscribe(session: Session, data: SubscriptionInput) -> Subscription:
     """A pending subscription and its confirmation mail, queued in this transaction.
 
     The same answer whatever the address already follows (nobody learns another's
-    subscriptions); an earlier unconfirmed request for the same target is replaced.
+    subscriptions); an earlier unconfirmed request for the same target is replaced. Without
+    SMTP_URL the confirmation mail waits in the outbox like every mail.
     """
-    if not mail_enabled():
-        raise Refused(503, "mail-unavailable", msg("本平台未开通邮件提醒，可以使用 Atom 订阅"))
     email = normalize_address(data.email)
     if email is None:
         raise _invalid("email", msg("邮箱格式不正确"))

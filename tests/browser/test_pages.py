@@ -81,6 +81,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("verify-form", "/verify"),
         ("map", "/map?region=620100"),
         ("nearby", "/nearby?lat=36.06&long=103.83&radius_km=5"),
+        ("subscribe", f"/subscribe?enterprise={ent.uscc}"),
     ]
 
 

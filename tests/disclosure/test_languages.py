@@ -104,6 +104,7 @@ PAGE_NAMES = [
     "verify-form",
     "map",
     "nearby",
+    "subscribe",
 ]
 
 

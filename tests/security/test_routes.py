@@ -18,6 +18,7 @@ PUBLIC_PREFIXES = (
     "/stats",
     "/feeds/",
     "/search",
+    "/subscriptions/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -33,6 +34,7 @@ PUBLIC_EXACT = {
     "/penalties.csv",
     "/enterprises.csv",
     "/map",
+    "/subscribe",
 }
 
 
@@ -66,6 +68,9 @@ PUBLIC_MACHINE_WRITES = {
     "or named; it is rate limited per address in the bucket the page form shares",
     ("POST", "/open311/v2/requests.<any(json, xml):fmt>"): "Open311 GeoReport v2 service "
     "requests are tip-offs filed from citizen apps: the same public filing, same bucket",
+    ("POST", "/api/v1/subscriptions"): "anyone may follow an enterprise, a region or an "
+    "industry by e-mail without an account; double opt-in, rate limited per address in the "
+    "bucket the page form shares, at most 3 confirmation mails per address a day",
 }
 
 
