@@ -142,8 +142,9 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+#: ASCII only (no SMTPUTF8): a plain local part and a DNS name
 _ADDRESS = re.compile(
-    r"^[^@\s\"<>(),;:\\\[\]]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+    r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 )
 
 

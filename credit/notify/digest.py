@@ -60,7 +60,10 @@ def digest_letter(session: Session, sub: Subscription, items: list[DigestItem]) 
 
 def queue_digests(session: Session, now: dt.datetime) -> int:
     """Queue the digests due at ``now``; returns how many (flushes, no commit)."""
-    subs = list(session.scalars(_due(now).limit(BATCH)))  # type: ignore[attr-defined]
+    stmt = _due(now).limit(BATCH)  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":  # two workers never digest one twice
+        stmt = stmt.with_for_update(skip_locked=True, of=Subscription)
+    subs = list(session.scalars(stmt))
     for sub in subs:
         items = list(
             session.scalars(
@@ -85,8 +88,25 @@ def queue_digests(session: Session, now: dt.datetime) -> int:
     return len(subs)
 
 
+def purge_unconfirmed(session: Session, now: dt.datetime) -> int:
+    """Forget requests never confirmed within CONFIRM_WITHIN: their addresses go too."""
+    from credit.notify.subscriptions import CONFIRM_WITHIN, forget
+
+    stale = list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.status == "pending", Subscription.created_at < now - CONFIRM_WITHIN)
+            .limit(BATCH)
+        )
+    )
+    for sub in stale:
+        forget(session, sub)
+    return len(stale)
+
+
 class WeeklyDigest(Consumer):
-    """Queues the weekly digests that are due (timer-driven, not by change-log rows)."""
+    """Queues the weekly digests that are due and forgets unconfirmed requests that expired
+    (timer-driven, not by change-log rows)."""
 
     name = "weekly-digest"
 
@@ -100,7 +120,8 @@ class WeeklyDigest(Consumer):
         with writing():
             session = db.new_session()
             try:
-                count = queue_digests(session, utcnow())
+                now = utcnow()
+                count = queue_digests(session, now) + purge_unconfirmed(session, now)
                 session.commit()
                 return count
             finally:

@@ -227,7 +227,7 @@ def confirm(session: Session, token: str) -> Target:
         )
     ).all()
     for old in earlier:
-        _forget(session, old)
+        forget(session, old)
     now = utcnow()
     sub.status = "confirmed"
     sub.token_hash = None
@@ -272,10 +272,10 @@ def unsubscribe(session: Session, subscription_id: int, token: str) -> None:
     blanked in its delivery log. Unsubscribing twice is fine."""
     sub = check_unsubscribe(session, subscription_id, token)
     if sub is not None:
-        _forget(session, sub)
+        forget(session, sub)
 
 
-def _forget(session: Session, sub: Subscription) -> None:
+def forget(session: Session, sub: Subscription) -> None:
     session.execute(
         update(MailOutbox)
         .where(MailOutbox.subscription_id == sub.id, MailOutbox.status == "pending")

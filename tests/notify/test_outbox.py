@@ -90,3 +90,23 @@ def test_without_smtp_url_mail_stays_queued(app_config, smtp):
 def test_backoff_grows_and_is_capped():
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
     assert backoff(30) == dt.timedelta(hours=6)
+
+
+def test_only_plain_ascii_addresses_are_accepted():
+    from core.mail import normalize_address
+
+    assert normalize_address(" A.B+tag@Mail.Example.CN ") == "a.b+tag@mail.example.cn"
+    for bad in ("a b@x.cn", "张@x.cn", "a@x.cn\r\nBcc: y@x.cn", "a@localhost", '"a"@x.cn', ""):
+        assert normalize_address(bad) is None, bad
+
+
+def test_smtp_url_must_be_smtp_host_port():
+    import pytest
+
+    from core.mail import parse_smtp_url
+
+    assert parse_smtp_url("smtp://127.0.0.1:2525") == ("127.0.0.1", 2525)
+    assert parse_smtp_url("smtp://mail.example.cn") == ("mail.example.cn", 25)
+    for bad in ("http://x:25", "smtp://user:pw@x:25", "smtp://", "smtp://x:25/path"):
+        with pytest.raises(ValueError):
+            parse_smtp_url(bad)

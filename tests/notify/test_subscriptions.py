@@ -209,3 +209,15 @@ def test_weekly_digest_collects_events_and_mails_once_a_week(
     assert "兰环罚〔2026〕1号" in text and "兰环罚〔2026〕2号" in text
     assert mails[1]["List-Unsubscribe"]
     assert _count(session, DigestItem) == 0
+
+
+def test_unconfirmed_requests_are_forgotten_after_a_week(
+    app, client, runner, smtp, tmp_path, session
+):
+    _import(runner, tmp_path, "enterprises", ENTERPRISES)
+    _subscribe(app, client, smtp, "late@example.cn")
+    assert _count(session, Subscription) == 1
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=8), tick=True):
+        _send(app)
+    assert _count(session, Subscription) == 0
+    assert _count(session, MailOutbox, MailOutbox.to_address == "late@example.cn") == 0
