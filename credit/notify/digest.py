@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from core.consumers import Consumer
@@ -27,7 +27,7 @@ MAX_LINES = 50
 BATCH = 200
 
 
-def _due(now: dt.datetime) -> object:
+def _due(now: dt.datetime) -> Select[Subscription]:
     return select(Subscription).where(
         Subscription.status == "confirmed",
         Subscription.frequency == "weekly",
@@ -60,7 +60,7 @@ def digest_letter(session: Session, sub: Subscription, items: list[DigestItem]) 
 
 def queue_digests(session: Session, now: dt.datetime) -> int:
     """Queue the digests due at ``now``; returns how many (flushes, no commit)."""
-    stmt = _due(now).limit(BATCH)  # type: ignore[attr-defined]
+    stmt = _due(now).limit(BATCH)
     if session.get_bind().dialect.name == "postgresql":  # two workers never digest one twice
         stmt = stmt.with_for_update(skip_locked=True, of=Subscription)
     subs = list(session.scalars(stmt))
@@ -112,7 +112,7 @@ class WeeklyDigest(Consumer):
 
     def pending(self, session: Session) -> int:
         """Weekly subscriptions whose digest is due."""
-        due = _due(utcnow()).subquery()  # type: ignore[attr-defined]
+        due = _due(utcnow()).subquery()
         return int(session.scalar(select(func.count()).select_from(due)) or 0)
 
     def run_once(self) -> int:
