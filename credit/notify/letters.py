@@ -63,6 +63,7 @@ def _part(letter: Letter, lang: str) -> dict[str, object]:
 
     return {
         "lang": lang,
+        "colon": ": " if lang == "en" else "：",
         "subject": say(letter.subject),
         "paragraphs": [say(p) for p in letter.paragraphs],
         "action": (say(letter.action[0]), letter.action[1]) if letter.action else None,

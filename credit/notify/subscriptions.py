@@ -173,7 +173,9 @@ def _confirmations_today(session: Session, email: str) -> int:
 def target_label(target: Target) -> Msg:
     """``企业 某某公司（USCC）``, ``地区 兰州市（620100）``, ``行业 …（C26）``."""
     kinds = {"enterprise": msg("企业"), "region": msg("地区"), "industry": msg("行业")}
-    return kinds[target.type] + f" {target.name}（{target.code}）"
+    return kinds[target.type] + Msg(
+        f" {target.name}（{target.code}）", f" {target.name} ({target.code})"
+    )
 
 
 def event_labels(events: str) -> Msg:
