@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -148,8 +149,11 @@ def subscribe(session: Session, data: SubscriptionInput) -> Subscription:
         token_hash=hash_token(token, CONFIRM),
         nonce=secrets.token_hex(16),
     )
-    session.add(sub)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent request for the same target won the race
+            session.add(sub)
+    except IntegrityError:
+        return sub  # its confirmation mail is on its way; the same 202
     if _confirmations_today(session, email) < CONFIRMATIONS_PER_DAY:
         letter = confirmation_letter(target, events, frequency, token)
         queue_mails(session, [mail_row("confirmation", email, letter, subscription_id=sub.id)])
