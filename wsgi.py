@@ -17,6 +17,7 @@ from core import audit as core_audit
 from core import cli as core_cli
 from core import consumers as core_consumers
 from core import guards as core_guards
+from core import mail as core_mail
 from core import web as core_web
 from core.config import load_config
 from core.i18n import init_i18n
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     core_web.register_error_handlers(app)
     init_i18n(app)
     init_limits(app)
+    core_mail.init_mail(app)
     app.register_blueprint(core_web.bp)
     core_cli.register_cli(app)
     app.cli.add_command(core_consumers.worker_cmd)

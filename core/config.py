@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "30 per hour",
     #: objections and credit-repair applications per address
     "CASE_RATE_LIMIT": "10 per hour",
+    #: e-mail subscription requests (form and API) per address
+    "SUBSCRIBE_RATE_LIMIT": "20 per hour",
     #: Open311 status look-ups (each may name several requests) per address
     "OPEN311_LOOKUP_RATE_LIMIT": "120 per hour",
     #: region (usually a province, e.g. 620000) whose regulators triage Open311 reports no

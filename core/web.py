@@ -189,7 +189,10 @@ def safe_local_path(target: str | None, prefix: str, default: str) -> str:
 def external_url(endpoint: str, **values: Any) -> str:
     """An absolute URL: ``PUBLIC_BASE_URL`` + path when set, else the request's own host,
     which only ``TRUSTED_HOSTS`` may be (other Host values are refused with 400)."""
-    path = url_for(endpoint, **values)
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:  # a consumer thread (mails): no request to take a host from, only the URL map
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return str(base).rstrip("/") + path

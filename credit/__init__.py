@@ -17,6 +17,9 @@ def init_app(app: Flask) -> None:
     from credit.grids.cli import grids_cli
     from credit.monitoring.cli import monitoring_cli
     from credit.monitoring.exceedances import ExceedanceConsumer
+    from credit.notify.digest import WeeklyDigest
+    from credit.notify.fanout import SubscriptionFanout
+    from credit.notify.outbox import MailSender
     from credit.partners.delivery import WebhookFanout, WebhookSender
     from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
@@ -44,3 +47,6 @@ def init_app(app: Flask) -> None:
     register_consumer(app, WebhookSender())
     register_consumer(app, EscalationConsumer())
     register_consumer(app, ExceedanceConsumer())
+    register_consumer(app, SubscriptionFanout())
+    register_consumer(app, WeeklyDigest())
+    register_consumer(app, MailSender())

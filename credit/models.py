@@ -5,6 +5,7 @@ import credit.cases.models
 import credit.grids.models
 import credit.monitoring.hotspot_models
 import credit.monitoring.models
+import credit.notify.models
 import credit.partners.models
 import credit.places.models
 import credit.ratings.models

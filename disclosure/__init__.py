@@ -167,6 +167,7 @@ def init_app(app: Flask) -> None:
         regulator_credit,
         report_pages,
         source_pages,
+        subscription_pages,
         tipoff_pages,
         tipoff_regulator,
         views,
@@ -196,6 +197,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(place_mismatches.bp)
     app.register_blueprint(board_pages.bp)
     app.register_blueprint(board_regulator.bp)
+    app.register_blueprint(subscription_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -37,7 +37,9 @@ from core.users import User, authenticate
 from core.web import SAFE_METHODS, safe_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/regulator")
-CSRF_EXEMPT_PREFIXES = ("/api/", "/open311/")
+#: /subscriptions/…: confirm and one-click unsubscribe are authorised by the token in the URL
+#: (RFC 8058: a mail client POSTs without cookies or form token)
+CSRF_EXEMPT_PREFIXES = ("/api/", "/open311/", "/subscriptions/")
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 #: the one thing the cookie says about a login: the random id of its server-side session

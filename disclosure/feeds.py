@@ -30,6 +30,7 @@ from credit.records.notices import (
     Scope,
     enterprise_scope,
     feed_contents,
+    industry_scope,
     region_scope,
 )
 from credit.records.snapshots import yuan
@@ -105,6 +106,19 @@ def region_atom(code: str) -> Response:
         f"feeds/regions/{region}",
         external_url("feeds.region_atom", code=region),
         external_url("disclosure.home", region=region),
+        scope,
+    )
+
+
+@bp.get("/feeds/industries/<code>.atom")
+def industry_atom(code: str) -> Response:
+    """Atom feed of the public penalty notices of the enterprises in one industry."""
+    industry, name, scope = industry_scope(get_session(), code)
+    return penalty_feed(
+        _("%(name)s 行业行政处罚公示", name=name),
+        f"feeds/industries/{industry}",
+        external_url("feeds.industry_atom", code=industry),
+        external_url("feeds.penalties"),
         scope,
     )
 

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         record_lists,
         records_write,
         search,
+        subscriptions,
         tipoffs,
         tipoffs_nearby,
         webhooks,
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
         hotspots,
         monitoring,
         webhooks,
+        subscriptions,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -37,6 +37,7 @@ OPERATION_IDS = {
     "api_tipoffs.TipOffCollection.post": "fileTipoff",
     "api_tipoffs.TipOffStatus.get": "getTipoffStatus",
     "api_tipoffs.TipOffStats.get": "getTipoffStats",
+    "api_subscriptions.SubscriptionCollection.post": "subscribe",
     "webhooks.Webhooks.get": "listWebhooks",
     "webhooks.Webhooks.post": "createWebhook",
     "webhooks.WebhookResource.delete": "deleteWebhook",
@@ -141,7 +142,7 @@ def _finish_operation(
     errors |= {413} if "requestBody" in operation else set()
     for status in sorted(errors):
         responses[str(status)] = _problem_response(status, responses.get(str(status), {}))
-    for code in [c for c in responses if c.startswith("4") and c not in map(str, errors)]:
+    for code in [c for c in responses if c.startswith(("4", "5")) and c not in map(str, errors)]:
         responses[code] = _problem_response(int(code), responses[code])
     if op_id in RESPONSE_CONTENT:
         responses[_success(responses)]["content"] = RESPONSE_CONTENT[op_id]

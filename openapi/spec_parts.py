@@ -107,6 +107,12 @@ DATA_PACKAGE = {
     },
 }
 REQUEST_EXAMPLES: dict[str, Any] = {
+    "subscribe": {
+        "email": "citizen@example.cn",
+        "region_code": "620100",
+        "events": ["penalty", "rating"],
+        "frequency": "weekly",
+    },
     "fileTipoff": {
         "category": "water",
         "description": "工厂夜间向河道排放黑色污水，气味刺鼻。",

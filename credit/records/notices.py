@@ -155,3 +155,19 @@ def region_scope(session: Session, code: str) -> tuple[str, str, Scope]:
         raise NotFound(msg("未知的行政区划代码：%(code)s", code=code[:12]))
     prefix = region_prefix(region.code)
     return region.code, region.name, (Enterprise.region_code.startswith(prefix, autoescape=True),)
+
+
+def industry_scope(session: Session, code: str) -> tuple[str, str, Scope]:
+    """An industry (its code and name; Invalid naming what is wrong) and the scope of the
+    penalty notices of the enterprises in it (its sub-industries included)."""
+    from core.reference import Industry, resolve_industry
+
+    industry = resolve_industry(session, code)
+    codes = [industry.code]
+    frontier = [industry.code]
+    while frontier:  # GB/T 4754 has four levels: at most three more queries
+        frontier = list(
+            session.scalars(select(Industry.code).where(Industry.parent_code.in_(frontier)))
+        )
+        codes += frontier
+    return industry.code, industry.name, (Enterprise.industry_code.in_(codes),)

@@ -106,6 +106,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("station", f"/monitoring/stations/ST0001?date={day}"),
         ("station-month", "/monitoring/stations/ST0001?month=2026-10"),
         ("outlet", f"/monitoring/outlets/OUT001?date={day}"),
+        ("subscribe", f"/subscribe?enterprise={ent.uscc}"),
     ]
 
 

@@ -112,6 +112,7 @@ PAGE_NAMES = [
     "station",
     "station-month",
     "outlet",
+    "subscribe",
 ]
 
 

@@ -20,6 +20,7 @@ PUBLIC_PREFIXES = (
     "/search",
     "/board/",
     "/monitoring/",
+    "/subscriptions/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -37,6 +38,7 @@ PUBLIC_EXACT = {
     "/map",
     "/board",
     "/monitoring/hotspots",
+    "/subscribe",
 }
 
 
@@ -70,6 +72,9 @@ PUBLIC_MACHINE_WRITES = {
     "or named; it is rate limited per address in the bucket the page form shares",
     ("POST", "/open311/v2/requests.<any(json, xml):fmt>"): "Open311 GeoReport v2 service "
     "requests are tip-offs filed from citizen apps: the same public filing, same bucket",
+    ("POST", "/api/v1/subscriptions"): "anyone may follow an enterprise, a region or an "
+    "industry by e-mail without an account; double opt-in, rate limited per address in the "
+    "bucket the page form shares, at most 3 confirmation mails per address a day",
 }
 
 
