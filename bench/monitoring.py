@@ -191,8 +191,13 @@ def _one(label: str, database_url: str | None, outlets: int, hours: int) -> tupl
         finally:
             process.terminate()
             process.wait(30)
-        stored = session.scalar(select(func.count()).select_from(Reading))
-        stored += session.scalar(select(func.count()).select_from(RawReading))
+        # the bench's own devices only (the demo network has readings of its own)
+        stored = session.scalar(
+            select(func.count()).select_from(Reading).where(Reading.mn.in_(mns))
+        )
+        stored += session.scalar(
+            select(func.count()).select_from(RawReading).where(RawReading.mn.in_(mns))
+        )
         commits = [ln for ln in log.read_text().splitlines() if "commits of" in ln]
         session.close()
         bare = _bare(url, rows)

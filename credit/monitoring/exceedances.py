@@ -26,11 +26,12 @@ from credit.grids.models import Grid
 from credit.monitoring.models import (
     CN_HOURLY,
     OUTLET_ENTITY,
-    VALID_FLAGS,
     ExceedanceCase,
     Outlet,
     OutletLimit,
     Reading,
+    limit_of,
+    over_limit,
 )
 from credit.records.models import Enterprise
 from credit.supervision.creation import CaseInput, create_case
@@ -78,10 +79,7 @@ def new_exceedances(session: Session, mns: Iterable[str]) -> list[NewExceedance]
         )
         .select_from(Reading)
         .join(Outlet, Outlet.mn == Reading.mn)
-        .join(
-            OutletLimit,
-            and_(OutletLimit.outlet_id == Outlet.id, OutletLimit.pollutant == Reading.pollutant),
-        )
+        .join(OutletLimit, limit_of(Outlet.id))
         .outerjoin(
             covered,
             and_(covered.c.outlet_id == Outlet.id, covered.c.pollutant == Reading.pollutant),
@@ -89,8 +87,7 @@ def new_exceedances(session: Session, mns: Iterable[str]) -> list[NewExceedance]
         .where(
             Reading.mn.in_(mns),
             Reading.cn == CN_HOURLY,
-            Reading.flag.in_(VALID_FLAGS),
-            Reading.value > OutletLimit.limit,
+            over_limit(),
             or_(covered.c.last.is_(None), Reading.time > covered.c.last),
         )
         .group_by(Outlet.id, Reading.pollutant, OutletLimit.limit)

@@ -31,7 +31,7 @@ from core.errors import BadRequest
 from core.messages import msg
 from core.reference import Region, region_prefix
 from credit.grids.models import Grid
-from credit.monitoring.models import CN_HOURLY, VALID_FLAGS, Reading, Station
+from credit.monitoring.models import CN_HOURLY, Reading, Station, valid_mean
 from credit.supervision.models import CASE_CLASSES
 
 METHOD_FILE = Path(__file__).with_name("hotspots.toml")
@@ -337,6 +337,6 @@ def valid_hours_condition(period: Period, pollutants: tuple[str, ...]) -> Any:
         Reading.time >= period.start,
         Reading.time < period.end,
         Reading.pollutant.in_(pollutants),
-        Reading.flag.in_(VALID_FLAGS),
+        valid_mean(),
         Reading.value.is_not(None),
     )

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Date,
     Float,
     ForeignKey,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -180,3 +183,19 @@ class ExceedanceCase(Base):
     peak: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+# -- what counts (rulebook 2026.2), once, for every query that needs it -------------------------
+def valid_mean() -> ColumnElement[bool]:
+    """A reading that counts: flag N (正常) or T (超测上限)."""
+    return Reading.flag.in_(VALID_FLAGS)
+
+
+def limit_of(outlet_id: Any) -> ColumnElement[bool]:
+    """The ON clause joining a reading to the limit of its pollutant at ``outlet_id``."""
+    return and_(OutletLimit.outlet_id == outlet_id, OutletLimit.pollutant == Reading.pollutant)
+
+
+def over_limit() -> ColumnElement[bool]:
+    """An exceedance: a valid mean above the joined outlet limit."""
+    return and_(valid_mean(), Reading.value > OutletLimit.limit)

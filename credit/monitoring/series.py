@@ -15,13 +15,20 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import CHINA
 from core.errors import BadRequest, NotFound
 from core.messages import msg
 from credit.monitoring.columns import MN, POLLUTANT
-from credit.monitoring.models import CN_HOURLY, VALID_FLAGS, OutletLimit, Reading
+from credit.monitoring.models import (
+    CN_HOURLY,
+    VALID_FLAGS,
+    OutletLimit,
+    Reading,
+    limit_of,
+    over_limit,
+    valid_mean,
+)
 from credit.monitoring.periods import china_day_sql
 from credit.monitoring.storage import Device, device_for
 
@@ -181,14 +188,9 @@ def find_device(session: Session, mn: str, kind: str | None = None) -> Device:
     return device
 
 
-def _valid() -> ColumnElement[bool]:
-    return Reading.flag.in_(VALID_FLAGS)
-
-
 def _limit_join(device: Device) -> Any:
     """The ON clause joining a reading to its outlet's limit (never true for a station)."""
-    outlet_id = device.id if device.kind == "outlet" else -1
-    return and_(OutletLimit.outlet_id == outlet_id, OutletLimit.pollutant == Reading.pollutant)
+    return limit_of(device.id if device.kind == "outlet" else -1)
 
 
 def _hourly(device: Device, period: Period, pollutant: str | None) -> list[Any]:
@@ -288,8 +290,8 @@ def daily_summary(
     """Per China day and pollutant in ``period``: hours, valid hours, exceedance hours, peak
     and mean, by one grouped query."""
     day = china_day_sql(Reading.time, session.get_bind().dialect.name).label("day")
-    valid_value = case((_valid(), Reading.value))
-    exceeding = case((and_(_valid(), Reading.value > OutletLimit.limit), 1), else_=0)
+    valid_value = case((valid_mean(), Reading.value))
+    exceeding = case((over_limit(), 1), else_=0)
     conds = _hourly(device, period, None)
     if pollutants:
         conds.append(Reading.pollutant.in_(pollutants))
@@ -298,7 +300,7 @@ def daily_summary(
             day,
             Reading.pollutant,
             func.count().label("hours"),
-            func.sum(case((_valid(), 1), else_=0)).label("valid_hours"),
+            func.sum(case((valid_mean(), 1), else_=0)).label("valid_hours"),
             func.sum(exceeding).label("exceedance_hours"),
             func.max(valid_value).label("peak"),
             func.avg(valid_value).label("mean"),

@@ -11,10 +11,18 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from credit.monitoring.models import CN_HOURLY, VALID_FLAGS, Outlet, OutletLimit, Reading
+from credit.monitoring.models import (
+    CN_HOURLY,
+    Outlet,
+    OutletLimit,
+    Reading,
+    limit_of,
+    over_limit,
+    valid_mean,
+)
 from credit.monitoring.periods import china_day_sql, china_month_sql, china_start
 from credit.ratings.facts import ExceedanceFact, OutletFact, OutletMonthFact
 
@@ -23,7 +31,7 @@ Grouped = dict[int, list[Any]]
 
 def _valid_hourly(stmt: Any, since: dt.date | None, until: dt.date | None) -> Any:
     """Valid hourly means only, of hours starting in [since, until] (China days)."""
-    stmt = stmt.where(Reading.cn == CN_HOURLY, Reading.flag.in_(VALID_FLAGS))
+    stmt = stmt.where(Reading.cn == CN_HOURLY, valid_mean())
     if since is not None:
         stmt = stmt.where(Reading.time >= china_start(since))
     if until is not None:
@@ -69,11 +77,8 @@ def monitoring_facts(
         )
         .select_from(Reading)
         .join(Outlet, Outlet.mn == Reading.mn)
-        .join(
-            OutletLimit,
-            and_(OutletLimit.outlet_id == Outlet.id, OutletLimit.pollutant == Reading.pollutant),
-        )
-        .where(where, Reading.value > OutletLimit.limit),
+        .join(OutletLimit, limit_of(Outlet.id))
+        .where(where, over_limit()),
         since,
         until,
     ).group_by(Outlet.enterprise_id, Outlet.id, day, Reading.pollutant, OutletLimit.limit)
