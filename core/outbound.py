@@ -11,6 +11,7 @@ in time and in the bytes read back.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import http.client
 import ipaddress
 import re
@@ -301,3 +302,9 @@ def post(
         kind = "delivered" if 200 <= response.status < 300 else "failed"
         return Outcome(kind, response.status, f"HTTP {response.status}")
     return Outcome("failed", detail=detail)
+
+
+def retry_delay(attempts: int, first: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:
+    """Exponential backoff for a send that failed ``attempts`` times: ``first``, twice that,
+    four times … never more than ``cap`` (webhook deliveries and mails retry alike)."""
+    return min(cap, first * 2 ** max(0, attempts - 1))

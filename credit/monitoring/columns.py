@@ -42,14 +42,12 @@ def pollutant(value: str) -> str:
 
 def limits(value: str) -> dict[str, Decimal]:
     """``a21026=35;a21002=100`` → {HJ 212 code: permitted concentration, mg/m³}."""
-    out: dict[str, Decimal] = {}
-    for part in re.split(r"[;；]", value):
-        if not part.strip():
-            continue
-        name, sep, amount = part.partition("=")
-        if not sep:
-            raise ValueError(msg("“%(part)s”应写作 编码=浓度限值，如 a21026=35", part=part))
-        out[pollutant(name)] = fields.decimal(amount, Decimal(0), Decimal("1e7"))
+    out = fields.pairs(
+        value,
+        pollutant,
+        partial(fields.decimal, low=Decimal(0), high=Decimal("1e7")),
+        lambda part: msg("“%(part)s”应写作 编码=浓度限值，如 a21026=35", part=part),
+    )
     if not out:
         raise ValueError(msg("至少应有一项污染物限值"))
     return out

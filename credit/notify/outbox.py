@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.consumers import Consumer
 from core.db import get_db, utcnow, writing
 from core.mail import Outgoing, Result, mail_enabled, send_batch
+from core.outbound import retry_delay
 from credit.notify.letters import Letter, render
 from credit.notify.models import MailOutbox
 
@@ -34,7 +35,7 @@ LEASE = dt.timedelta(minutes=10)
 
 def backoff(attempts: int) -> dt.timedelta:
     """1 min, 2, 4 … capped at six hours."""
-    return dt.timedelta(seconds=min(6 * 3600, 60 * 2 ** max(0, attempts - 1)))
+    return retry_delay(attempts, dt.timedelta(minutes=1), dt.timedelta(hours=6))
 
 
 def mail_row(

@@ -57,7 +57,7 @@ def event_body(event: dict) -> bytes:
 
 def backoff(attempts: int) -> dt.timedelta:
     """30 s, 1 min, 2 min … capped at one hour."""
-    return dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    return outbound.retry_delay(attempts, dt.timedelta(seconds=30), dt.timedelta(hours=1))
 
 
 class WebhookFanout(Consumer):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from core.messages import msg
 from core.xmltext import CONTROL_CHARACTERS, xml_text
@@ -166,17 +167,33 @@ def kinds(value: str) -> str:
     return ";".join(dict.fromkeys(parts))
 
 
-def limits(value: str) -> dict[str, Decimal]:
-    """``SO2=12.5;NOx=30`` → {pollutant: tonnes per year}."""
+def pairs(
+    value: str,
+    key: Callable[[str], str],
+    amount: Callable[[str], Decimal],
+    form: Callable[[str], object],
+) -> dict[str, Decimal]:
+    """``A=1;B=2`` (also ``；``) → {key(A): amount(1), …}; ``form(part)`` is the reason given
+    for a part without ``=``."""
     out: dict[str, Decimal] = {}
     for part in re.split(r"[;；]", value):
         if not part.strip():
             continue
-        name, sep, amount = part.partition("=")
+        name, sep, number = part.partition("=")
         if not sep or not name.strip():
-            raise ValueError(msg("“%(part)s”应写作 污染物=吨数，如 SO2=12.5", part=part))
-        out[text(name.strip(), 32)] = decimal(amount, Decimal(0), Decimal("1e9"))
+            raise ValueError(form(part))
+        out[key(name.strip())] = amount(number)
     return out
+
+
+def limits(value: str) -> dict[str, Decimal]:
+    """``SO2=12.5;NOx=30`` → {pollutant: tonnes per year}."""
+    return pairs(
+        value,
+        partial(text, max_len=32),
+        partial(decimal, low=Decimal(0), high=Decimal("1e9")),
+        lambda part: msg("“%(part)s”应写作 污染物=吨数，如 SO2=12.5", part=part),
+    )
 
 
 LOOKUPS = {
