@@ -27,6 +27,13 @@ pytestmark = [
 ]
 
 
+def _submit(page, selector: str) -> None:
+    """Click a submit button and wait until the next page has loaded: ``content()`` read
+    while the browser is between pages is empty."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 @pytest.fixture
 def page():
     from playwright.sync_api import sync_playwright
@@ -67,7 +74,7 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
 
     page.goto(f"{server}/")
     page.fill("#q", "华源化工")
-    page.click("form[role=search] button[type=submit]")
+    _submit(page, "form[role=search] button[type=submit]")
     _shot(page, "search")
     page.click("text=兰州华源化工有限公司")
     assert "环保诚信企业" in page.content()  # 100, green
@@ -80,7 +87,7 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
     page.check("#identity-anonymous")
     page.set_input_files("#attachments", str(_photo(tmp_path)))
     _shot(page, "tipoff-form")
-    page.click("form button[type=submit] >> nth=-1")
+    _submit(page, "form button[type=submit] >> nth=-1")
     codes = re.findall(r'<code class="big">([^<]+)</code>', page.content())
     assert len(codes) == 2, page.content()[:2000]
     code, secret = codes
@@ -100,10 +107,10 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
     page.goto(f"{server}/regulator/tipoffs/")
     _shot(page, "regulator-queue")
     page.click(f"text={code}")
-    page.click("form:has(#accept-note) button[type=submit]")
+    _submit(page, "form:has(#accept-note) button[type=submit]")
     page.fill("#outcome", "经现场检查，该公司脱硫设施未正常运行，已责令整改并立案查处。")
     page.check("#sub-yes")
-    page.click("form:has(#outcome) button[type=submit]")
+    _submit(page, "form:has(#outcome) button[type=submit]")
     _shot(page, "regulator-closed")
     with app.app_context():
         drain(app)
@@ -111,7 +118,7 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
     page.goto(f"{server}/tipoffs/track")
     page.fill("#code", code)
     page.fill("#secret", secret)
-    page.click("form button[type=submit] >> nth=0")
+    _submit(page, "form button[type=submit] >> nth=0")
     assert "脱硫设施未正常运行" in page.content()
     _shot(page, "tipoff-tracking")
 
