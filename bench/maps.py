@@ -216,6 +216,9 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
     n = max(int(100 * scale), 20)
     with tempfile.TemporaryDirectory(prefix="bench-maps-") as tmp:
         app = _app(tmp)
+        from core.heap import settle
+
+        settle()  # as a server worker does once the app is loaded (deploy/gunicorn.conf.py)
         session = app.extensions["envcredit.db"].new_session()
         with app.app_context():
             _district(session, enterprises, max(enterprises // 10, 10))
