@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     event,
+    func,
     select,
     text,
     update,
@@ -149,6 +150,18 @@ register_queue(PENDING)
 def last_seq(session: Session) -> int:
     """The newest committed seq (0 when the log is empty)."""
     return session.execute(select(ChangeCounter.seq).where(ChangeCounter.id == 1)).scalar_one()
+
+
+def first_change_since(
+    session: Session, entity: str, entity_id: str | int, since: dt.datetime
+) -> int | None:
+    """The seq of the first change to an entity written at or after ``since`` (the change a
+    decision made), None while none is in the log."""
+    return session.scalar(
+        select(func.min(ChangeLog.seq)).where(
+            ChangeLog.entity == entity, ChangeLog.entity_id == str(entity_id), ChangeLog.at >= since
+        )
+    )
 
 
 def last_change_at(session: Session) -> dt.datetime | None:

@@ -17,15 +17,17 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from core.clock import cn_time
 from core.clock import today as china_today
 from core.db import get_session
 from core.limits import consume
 from core.web import attempt, external_url
 from credit.cases.objections import file_objection
+from credit.cases.progress import case_progress
 from credit.cases.repairs import apply_for_repair
 from credit.monitoring.browsing import enterprise_outlets
 from credit.ratings.levels import LEVEL_NAMES
-from credit.records.credit_file import credit_file, find_case, public_penalty, repair_status
+from credit.records.credit_file import credit_file, public_penalty, repair_status
 from credit.records.listing import get_enterprise
 from disclosure.charts import history_svg, qr_svg
 from disclosure.monitoring_pages import monitoring_names
@@ -198,9 +200,11 @@ def repair(penalty_id: int) -> Any:
 @bp.get("/cases/<reference>")
 def case(reference: str) -> Any:
     """Status of an objection or repair application, with its answer deadline."""
-    item = find_case(get_session(), reference)
+    progress = case_progress(get_session(), reference)
     return render_template(
         "disclosure/case.html",
-        case=item,
-        kind="objection" if item.reference.startswith("YY-") else "repair",
+        case=progress.case,
+        kind=progress.kind,
+        progress=progress,
+        cn=cn_time,
     )

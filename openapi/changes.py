@@ -55,13 +55,14 @@ class Changes(MethodView):
         return page, 200, headers
 
 
-def cursor_beyond_head(after: int, head: int) -> Response:
+def cursor_beyond_head(after: int, head: int, message: str | None = None) -> Response:
     """409: ``after`` is past the newest seq (a mirror of another instance, or of this one
     before a restore); the body's ``last_seq`` says where the feed ends."""
     return problem(
         409,
         "",
-        msg(
+        message
+        or msg(
             "after=%(after)s 超出变更流末端 %(head)s：请从导出或 after=%(head)s 重新同步",
             after=after,
             head=head,

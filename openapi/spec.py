@@ -38,6 +38,7 @@ OPERATION_IDS = {
     "api_tipoffs.TipOffStatus.get": "getTipoffStatus",
     "api_tipoffs.TipOffStats.get": "getTipoffStats",
     "api_subscriptions.SubscriptionCollection.post": "subscribe",
+    "sync_receipts.ChangesAck.post": "acknowledgeChanges",
     "webhooks.Webhooks.get": "listWebhooks",
     "webhooks.Webhooks.post": "createWebhook",
     "webhooks.WebhookResource.delete": "deleteWebhook",
@@ -47,8 +48,9 @@ OPERATION_IDS = {
     "monitoring.OutletReadings.get": "listOutletReadings",
     "monitoring.EnterpriseOutlets.get": "listEnterpriseOutlets",
 }
-#: blueprints whose every operation needs a key with this scope
-SCOPED = {"webhooks": "webhooks", "records_write": "records:write"}
+#: blueprints whose every operation needs a key with this scope (``read``: any partner key,
+#: every key holds it)
+SCOPED = {"webhooks": "webhooks", "records_write": "records:write", "sync_receipts": "read"}
 #: operations answering with a keyset page and a Link: rel="next"
 PAGED = {
     "listEnterprises",
@@ -136,7 +138,7 @@ def _finish_operation(
     responses = operation.setdefault("responses", {})
     responses.pop("default", None)  # every error it can answer is listed instead
     errors = {400, 401, 414, 429}
-    errors |= {403} if scope else set()
+    errors |= {403} if scope and scope != "read" else set()
     errors |= {404} if path_params else set()
     errors |= {422} if operation.get("parameters") or "requestBody" in operation else set()
     errors |= {413} if "requestBody" in operation else set()

@@ -107,6 +107,7 @@ DATA_PACKAGE = {
     },
 }
 REQUEST_EXAMPLES: dict[str, Any] = {
+    "acknowledgeChanges": {"seq": 20578},
     "subscribe": {
         "email": "citizen@example.cn",
         "region_code": "620100",

@@ -201,6 +201,10 @@ EN = {
     "该密钥没有 %(scope)s 权限": "this key lacks the scope '%(scope)s'",
     "超出调用配额（%(item)s），请 %(wait)s 秒后重试": "quota of %(item)s exceeded; retry in %(wait)s s",
     "没有名为 %(name)s 的导出，可用：%(names)s": "no export named %(name)s; one of %(names)s",
+    "seq=%(seq)s 超出变更流末端 %(head)s：不能确认尚未发布的变更": "seq=%(seq)s is beyond the head of the feed (%(head)s): a change not yet published cannot be acknowledged",
+    "同步到合作网站": "Synced to partner sites",
+    "已同步至 %(n)s 个合作网站": "Partner sites synced: %(n)s",
+    "（变更序号 %(seq)s；合作网站确认已应用该变更后计入）": "(change seq %(seq)s; a partner site counts once it acknowledges it has applied the change)",
     "after=%(after)s 超出变更流末端 %(head)s：请从导出或 after=%(head)s 重新同步": "after=%(after)s is beyond the head of the feed (%(head)s); resync from an export or from last_seq",
     # the kinds of administrative penalty (disclosure/labels.py)
     "警告": "Warning",

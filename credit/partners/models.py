@@ -53,3 +53,17 @@ class WebhookDelivery(Base):
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SyncReceipt(Base):
+    """A partner's acknowledgement that its mirror has applied the change feed up to ``seq``
+    (``POST /api/v1/changes/ack``). Only acknowledgements that move a partner forward are
+    kept, so the first receipt at or past a seq says when that partner had it."""
+
+    __tablename__ = "sync_receipts"
+    __table_args__ = (Index("ix_sync_receipts_client_seq", "api_client_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api_client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
