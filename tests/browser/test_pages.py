@@ -64,6 +64,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
     report = issue_report(session, ent.uscc, china_today())
     message = _answered_message(session)
     session.commit()
+    repair = _synced_repair(session, ent)
     from credit.monitoring.hotspot_cases import rank_hotspots
     from tests.monitoring.hotspot_city import DAY, build_city
 
@@ -107,7 +108,39 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("station-month", "/monitoring/stations/ST0001?month=2026-10"),
         ("outlet", f"/monitoring/outlets/OUT001?date={day}"),
         ("subscribe", f"/subscribe?enterprise={ent.uscc}"),
+        ("case", f"/cases/{repair}"),
     ]
+
+
+def _synced_repair(session, ent) -> str:
+    """An approved repair of another penalty whose change one partner has acknowledged (the
+    case page with its sync line and receipt list); returns its reference."""
+    from core.changelog import last_seq, record_change
+    from core.users import ApiClient
+    from credit.cases.models import RepairApplication
+    from credit.partners.receipts import acknowledge
+
+    penalty = create_penalty(session, ent, decision_date=dt.date.today() - dt.timedelta(days=120))
+    application = RepairApplication(
+        reference="XF-PAGES00001",
+        penalty_id=penalty.id,
+        reason="已完成整改，废水经处理后达标排放，并安装在线监控设备。",
+        commitment="本公司承诺依法依规经营。",
+        contact="环保部 0931-8888888",
+        status="approved",
+        due_at=dt.date.today(),
+        decided_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
+        decision_note="整改到位，准予修复。",
+    )
+    session.add(application)
+    penalty.repaired_at = dt.date.today()
+    record_change(session, "penalty", penalty.id, enterprise_id=ent.id)
+    partner = ApiClient(name="信用甘肃", key_prefix="ec_pages", key_hash="pages-test-only")
+    session.add(partner)  # no usable key: the page needs only the partner's receipt
+    session.commit()
+    acknowledge(session, partner.id, last_seq(session))
+    session.commit()
+    return application.reference
 
 
 def _answered_message(session):

@@ -113,6 +113,7 @@ PAGE_NAMES = [
     "station-month",
     "outlet",
     "subscribe",
+    "case",
 ]
 
 
