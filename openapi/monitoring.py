@@ -62,6 +62,7 @@ READING_COLUMNS = (
     "valid",
     "limit",
     "exceeds",
+    "total",
 )
 
 
@@ -179,7 +180,9 @@ class ReadingSchema(ma.Schema):
     min = fields.Float(required=True, allow_none=True)
     max = fields.Float(required=True, allow_none=True)
     flag = fields.String(required=True, validate=validate.OneOf(FLAGS))
-    valid = fields.Boolean(required=True, metadata={"description": "flag N or T"})
+    valid = fields.Boolean(
+        required=True, metadata={"description": "a mean (value not null) flagged N or T"}
+    )
     limit = fields.Float(
         required=True,
         allow_none=True,
@@ -191,6 +194,11 @@ class ReadingSchema(ma.Schema):
         required=True,
         allow_none=True,
         metadata={"description": "valid and above the limit; null without a limit"},
+    )
+    total = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the hour's total (HJ 212 -Cou, e.g. a flow's volume)"},
     )
 
 
@@ -208,9 +216,9 @@ READINGS_DOC = {
             "application/json": {"schema": {"$ref": "#/components/schemas/ReadingPage"}},
             CSV: {
                 "schema": {"type": "string", "description": ",".join(READING_COLUMNS)},
-                "example": "mn,time,pollutant,value,min,max,flag,valid,limit,exceeds\n"
+                "example": "mn,time,pollutant,value,min,max,flag,valid,limit,exceeds,total\n"
                 "MN62010200000012A,2026-10-01T08:00:00+08:00,a21026,21.4,,,N,true,50.0,"
-                "false\n",
+                "false,\n",
             },
             NDJSON: {"schema": {"$ref": "#/components/schemas/Reading"}},
         },

@@ -59,8 +59,8 @@ class _Item:
 
 
 def readings_of(packet: Packet) -> list[ReadingRow]:
-    """A data packet's values as reading rows: Rtd for real-time data, else Avg with Min
-    and Max (a pollutant with only a total, ``-Cou``, has no value to keep)."""
+    """A data packet's values as reading rows: Rtd for real-time data, else Avg with Min,
+    Max and the total (Cou); a pollutant that sends only its total is kept with no mean."""
     cn = int(packet.cn)
     key = "Rtd" if packet.cn == REALTIME else "Avg"
     assert packet.data_time is not None  # decode() sets it for every data command
@@ -70,13 +70,14 @@ def readings_of(packet: Packet) -> list[ReadingRow]:
             cn=cn,
             pollutant=m.pollutant,
             time=packet.data_time,
-            value=m.values[key],
+            value=m.values.get(key),
             flag=m.flag,
             min=m.values.get("Min"),
             max=m.values.get("Max"),
+            total=m.values.get("Cou"),
         )
         for m in packet.measurements
-        if key in m.values
+        if key in m.values or "Cou" in m.values
     ]
 
 

@@ -135,6 +135,9 @@ class _ReadingColumns:
     value: Mapped[float | None] = mapped_column(Float)
     min: Mapped[float | None] = mapped_column(Float)
     max: Mapped[float | None] = mapped_column(Float)
+    #: the period's total (HJ 212 ``-Cou``, 累计值: a flow's volume, a pollutant's mass); a
+    #: pollutant may send only this, and then has no mean (``value`` null)
+    total: Mapped[float | None] = mapped_column(Float)
     flag: Mapped[str] = mapped_column(String(1))
 
 
@@ -187,8 +190,13 @@ class ExceedanceCase(Base):
 
 # -- what counts (rulebook 2026.2), once, for every query that needs it -------------------------
 def valid_mean() -> ColumnElement[bool]:
-    """A reading that counts: flag N (正常) or T (超测上限)."""
-    return Reading.flag.in_(VALID_FLAGS)
+    """A reading that counts: a mean flagged N (正常) or T (超测上限); see :func:`is_valid_mean`."""
+    return and_(Reading.flag.in_(VALID_FLAGS), Reading.value.is_not(None))
+
+
+def is_valid_mean(flag: str, value: float | None) -> bool:
+    """:func:`valid_mean` for a row already read: a total alone (``-Cou``) is not a mean."""
+    return flag in VALID_FLAGS and value is not None
 
 
 def limit_of(outlet_id: Any) -> ColumnElement[bool]:

@@ -2,8 +2,9 @@
 daily summaries aggregated in SQL (valid hours, exceedance hours against the outlet's limits,
 peak and mean of the valid hours).
 
-A value is *valid* when its flag is one of VALID_FLAGS (N, T); it *exceeds* when it is valid
-and above the outlet's limit for that pollutant (stations have no limits: ``exceeds`` null).
+A value is *valid* when it is a mean flagged N or T (models.is_valid_mean: a total alone is
+not); it *exceeds* when it is valid and above the outlet's limit for that pollutant (stations
+have no limits: ``exceeds`` null).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from core.messages import msg
 from credit.monitoring.columns import MN, POLLUTANT
 from credit.monitoring.models import (
     CN_HOURLY,
-    VALID_FLAGS,
     OutletLimit,
     Reading,
+    is_valid_mean,
     limit_of,
     over_limit,
     valid_mean,
@@ -207,7 +208,7 @@ def _hourly(device: Device, period: Period, pollutant: str | None) -> list[Any]:
 
 def reading_item(row: Any, mn: str) -> dict[str, Any]:
     """One hourly mean as the API and pages show it (time in China time)."""
-    valid = row.flag in VALID_FLAGS
+    valid = is_valid_mean(row.flag, row.value)
     limit = float(row.limit) if row.limit is not None else None
     exceeds = None if limit is None else bool(valid and row.value is not None and row.value > limit)
     return {
@@ -217,6 +218,7 @@ def reading_item(row: Any, mn: str) -> dict[str, Any]:
         "value": row.value,
         "min": row.min,
         "max": row.max,
+        "total": row.total,
         "flag": row.flag,
         "valid": valid,
         "limit": limit,
@@ -254,6 +256,7 @@ def reading_page(
             Reading.value,
             Reading.min,
             Reading.max,
+            Reading.total,
             Reading.flag,
             OutletLimit.limit,
         )

@@ -50,6 +50,8 @@ class ReadingRow:
     flag: str
     min: float | None = None
     max: float | None = None
+    #: the period's total (``-Cou``)
+    total: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,6 +62,7 @@ class ReadingRow:
             "value": self.value,
             "min": self.min,
             "max": self.max,
+            "total": self.total,
             "flag": self.flag,
         }
 
@@ -102,9 +105,9 @@ def device_for(session: Session, mn: str) -> Device | None:
     return None
 
 
-_COLUMNS = ("mn", "cn", "pollutant", "time", "value", "min", "max", "flag")
+_COLUMNS = ("mn", "cn", "pollutant", "time", "value", "min", "max", "total", "flag")
 _KEY = ("mn", "cn", "pollutant", "time")
-_UPDATED = ("value", "min", "max", "flag")
+_UPDATED = ("value", "min", "max", "total", "flag")
 
 
 def _insert_sql(dialect: Any, table: str, replace: bool) -> str:
@@ -115,7 +118,8 @@ def _insert_sql(dialect: Any, table: str, replace: bool) -> str:
     the rows go to the driver's executemany as finished tuples (the time converted by the
     column's own type, once per distinct period, see :func:`_values`).
     """
-    marks = ", ".join(["%s" if dialect.paramstyle in ("format", "pyformat") else "?"] * 8)
+    mark = "%s" if dialect.paramstyle in ("format", "pyformat") else "?"
+    marks = ", ".join([mark] * len(_COLUMNS))
     if replace:
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in _UPDATED)
         conflict = f"({', '.join(_KEY)}) DO UPDATE SET {updates}"
@@ -137,7 +141,7 @@ def _values(dialect: Any, rows: Iterable[ReadingRow]) -> list[tuple[Any, ...]]:
         when = times.get(r.time)
         if when is None:
             when = times[r.time] = bind(r.time)
-        values.append((r.mn, r.cn, r.pollutant, when, r.value, r.min, r.max, r.flag))
+        values.append((r.mn, r.cn, r.pollutant, when, r.value, r.min, r.max, r.total, r.flag))
     return values
 
 

@@ -66,6 +66,7 @@ def test_pollutant_filter_and_csv_and_ndjson(client, network):
         "valid": "true",
         "limit": "50.0",
         "exceeds": "true",
+        "total": "",
     }
     lines = client.get(base + "&format=ndjson").get_data(as_text=True).splitlines()
     assert [json.loads(line) for line in lines] == as_json

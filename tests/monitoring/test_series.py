@@ -71,6 +71,7 @@ def test_each_value_carries_flag_validity_limit_and_exceedance(session, outlet):
         "valid": True,
         "limit": 50.0,
         "exceeds": True,
+        "total": None,
     }
     assert by_hour[7]["valid"] is False and by_hour[7]["exceeds"] is False
     assert by_hour[8]["valid"] is True and by_hour[8]["exceeds"] is True
@@ -155,3 +156,29 @@ def test_station_list_filters_by_region_grid_below_and_kind_paged_by_mn(session)
     with pytest.raises(NotFound):
         list_stations(session, StationFilter(grid="NO-SUCH"))
     assert all("password_hash" not in s for s in first.items)
+
+
+def test_a_total_alone_is_stored_and_served_but_is_not_a_valid_mean(session):
+    """A pollutant that sends only its hour's total (HJ 212 ``-Cou``, e.g. a flow's volume)
+    is kept with no mean: the series shows its total, and it counts as no valid hour."""
+    from credit.monitoring.hj212 import Packet
+    from credit.monitoring.intake import readings_of
+    from credit.monitoring.storage import store_readings
+    from tests.monitoring.test_hj212 import HOURLY, frame, one
+
+    ent = create_enterprise(session)
+    create_outlet(session, ent, "010000A8900016F000169DC0", {"a21026": 50.0})
+    packet = one(frame(HOURLY))
+    assert isinstance(packet, Packet)
+    rows = {r.pollutant: r for r in readings_of(packet)}
+    assert (rows["a19001"].value, rows["a19001"].total) == (None, 1200.0)
+    assert (rows["a21026"].value, rows["a21026"].total) == (12.5, None)
+    store_readings(session, list(rows.values()))
+    session.flush()
+    device = find_device(session, "010000A8900016F000169DC0", "outlet")
+    day = dt.date(2026, 8, 1)
+    items = {i["pollutant"]: i for i in reading_page(session, device, day_period(day)).items}
+    assert (items["a19001"]["value"], items["a19001"]["total"]) == (None, 1200.0)
+    assert items["a19001"]["valid"] is False and items["a21026"]["valid"] is True
+    summary = {s.pollutant: s for s in daily_summary(session, device, day_period(day))}
+    assert summary["a19001"].valid_hours == 0 and summary["a21026"].valid_hours == 1
