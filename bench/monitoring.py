@@ -143,6 +143,7 @@ def _bare(url: str, rows: list[dict]) -> float:
             Column("value", Float),
             Column("min", Float),
             Column("max", Float),
+            Column("total", Float),
             Column("flag", String(1)),
         )
         for name in ("means", "raw")

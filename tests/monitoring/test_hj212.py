@@ -288,3 +288,51 @@ def test_any_chunking_of_a_mixed_stream_gives_the_same_results(kinds, rnd: rando
     assert whole.count("1062") == kinds.count("std")
     assert whole.count(Reason.BAD_CRC) == kinds.count("crc")
     assert splitter.close() is None
+
+
+# -- the common-shape path gives what the general path gives ---------------------------------
+_codes = st.sampled_from(["a21026", "a21002", "a34004", "w01018", "a19001", "B02"])
+_numbers = st.one_of(
+    st.integers(-(10**6), 10**6).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.3f}"),
+    st.sampled_from(["1.2E+03", "5e-2", "-0.5", "9e999", "007"]),
+)
+_item = st.one_of(
+    st.tuples(_codes, st.sampled_from(["Avg", "Min", "Max", "Cou", "Rtd"]), _numbers),
+    st.tuples(_codes, st.just("Flag"), st.sampled_from(list("NFMSDCTBX"))),
+)
+
+
+@given(
+    cn=st.sampled_from(["2011", "2051", "2061", "2031"]),
+    items=st.lists(_item, max_size=12),
+    separators=st.lists(st.sampled_from([";", ","]), min_size=12, max_size=12),
+    time_first=st.booleans(),
+)
+def test_the_common_path_answers_as_the_general_path_or_leaves_it_to_it(
+    cn, items, separators, time_first
+):
+    from credit.monitoring.hj212 import _common_data_area, _general_data_area
+
+    parts = [f"{code}-{field}={value}" for code, field, value in items]
+    parts.insert(0 if time_first else len(parts), "DataTime=20260801080000")
+    cp = parts[0] + "".join(sep + part for sep, part in zip(separators, parts[1:], strict=False))
+    try:
+        general: object = _general_data_area(cn, cp)
+    except PacketError as exc:
+        general = exc.reason
+    common = _common_data_area(cn, cp)
+    assert common is None or common == general
+    # the shape nearly every device sends takes the common path
+    fields = {"2011": {"Rtd"}}.get(cn, {"Avg", "Min", "Max", "Cou"})
+    keys = [(c, f) for c, f, _ in items]
+    typical = (
+        time_first
+        and items
+        and len(set(keys)) == len(keys)
+        and all(f in fields or (f == "Flag" and v != "X") for _, f, v in items)
+        and all(v != "9e999" for _, _, v in items)
+        and {c for c, f, _ in items if f == "Flag"} <= {c for c, f, _ in items if f != "Flag"}
+    )
+    if typical:
+        assert common is not None and common == general
