@@ -26,7 +26,7 @@ from core.audit import AuditKeyMismatch, audit, ensure_keyed, verify_chain
 from core.db import get_db, writing
 from core.errors import DomainError, describe
 from core.users import (
-    ROLES,
+    REGULATOR_ROLES,
     SCOPES,
     create_api_client,
     create_user,
@@ -216,7 +216,7 @@ def _read_password() -> str:
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(REGULATOR_ROLES), required=True)
 @click.option("--region", "region", required=True, help="GB/T 2260 code the user acts for")
 def users_create(email: str, name: str, role: str, region: str) -> None:
     """Create a user; the password is read from stdin (or prompted on a terminal)."""

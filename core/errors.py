@@ -60,6 +60,9 @@ def field_labels() -> dict[str, Msg]:
         "role": msg("角色"),
         "scope": msg("权限范围"),
         "code": msg("验证码"),
+        "activation_code": msg("激活码"),
+        "legal_representative": msg("法定代表人"),
+        "name": msg("姓名"),
     }
 
 

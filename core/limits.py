@@ -37,6 +37,7 @@ BUCKETS: dict[str, tuple[str, str]] = {
     "open311-lookup": ("OPEN311_LOOKUP_RATE_LIMIT", "120 per hour"),
     "export-download": ("EXPORT_ANON_RATE_LIMIT", "30 per minute"),
     "subscribe": ("SUBSCRIBE_RATE_LIMIT", "20 per hour"),
+    "enterprise-activate": ("ACTIVATION_RATE_LIMIT", "20 per hour"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     ForeignKey,
     Integer,
     String,
@@ -30,7 +31,11 @@ from core.passwords import hash_secret, needs_rehash, verify_secret
 from core.reference import region_prefix
 from core.speedups import driver_reads
 
-ROLES = ("regulator", "admin")
+#: regulators' roles (the regulator pages) and enterprise users' roles (the enterprise's own
+#: pages, bound to one enterprise: a manager also manages its users, a filer files)
+REGULATOR_ROLES = ("regulator", "admin")
+ENTERPRISE_ROLES = ("enterprise_manager", "enterprise_filer")
+ROLES = REGULATOR_ROLES + ENTERPRISE_ROLES
 SCOPES = ("read", "exports", "webhooks", "records:write")
 KEY_PREFIX = "ec_"
 #: purpose of the keyed hash of API keys (core.keyed_hash)
@@ -38,16 +43,24 @@ KEY_PURPOSE = "api-key"
 
 
 class User(Base):
-    """A regulator or administrator who logs in to the regulator pages."""
+    """A regulator or administrator who logs in to the regulator pages, or an enterprise's
+    user (``enterprise_id`` set) who logs in to that enterprise's pages only."""
 
     __tablename__ = "users"
-    __table_args__ = (enum_check("role", ROLES),)
+    __table_args__ = (
+        enum_check("role", ROLES),
+        # an enterprise role is bound to an enterprise, and only an enterprise role is
+        CheckConstraint(
+            "(enterprise_id IS NULL) = (role IN ('regulator', 'admin'))",
+            name="enterprise_role_bound",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(24))
     #: GB/T 2260 code of the region the user acts for; its prefix scopes what they may touch
     region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -61,6 +74,15 @@ class User(Base):
     mfa_enrolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: the last completed login (password and, when enrolled, second factor)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the enterprise an enterprise user acts for (None for regulators)
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+
+    @property
+    def is_enterprise_user(self) -> bool:
+        """True for an enterprise's user: never a regulator, whatever else it holds."""
+        return self.enterprise_id is not None
 
     @property
     def mfa_enrolled(self) -> bool:
@@ -114,11 +136,19 @@ def validate_password(password: str) -> None:
 
 
 def create_user(
-    session: Session, *, email: str, name: str, role: str, region_code: str, password: str
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    region_code: str,
+    password: str,
+    enterprise_id: int | None = None,
 ) -> User:
-    """Create a user; the e-mail is unique (case-insensitive)."""
+    """Create a user; the e-mail is unique (case-insensitive). An enterprise role needs
+    ``enterprise_id`` and a regulator role refuses one."""
     email = email.strip().lower()
-    if role not in ROLES:
+    if role not in ROLES or (role in ENTERPRISE_ROLES) != (enterprise_id is not None):
         raise Invalid(msg("未知角色：%(role)s", role=role), {"role": [", ".join(ROLES)]})
     if "@" not in email:
         raise Invalid(msg("邮箱格式不正确"), {"email": [msg("邮箱格式不正确")]})
@@ -131,6 +161,7 @@ def create_user(
         role=role,
         region_code=region_code,
         password_hash=hash_password(password),
+        enterprise_id=enterprise_id,
     )
     session.add(user)
     session.flush()

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from core.consumers import register_consumer
     from credit.cases import cli as cases_cli  # noqa: F401 - adds inspection-plan to `credit`
     from credit.demo.cli import demo_cli
+    from credit.enterprise_accounts.cli import enterprises_cli
     from credit.grids.cli import grids_cli
     from credit.monitoring.cli import monitoring_cli
     from credit.monitoring.exceedances import ExceedanceConsumer
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     for group in (
         credit_cli,
         demo_cli,
+        enterprises_cli,
         grids_cli,
         monitoring_cli,
         places_cli,

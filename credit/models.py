@@ -2,6 +2,7 @@
 
 import credit.board.models
 import credit.cases.models
+import credit.enterprise_accounts.models
 import credit.grids.models
 import credit.monitoring.hotspot_models
 import credit.monitoring.models

@@ -154,6 +154,7 @@ def init_app(app: Flask) -> None:
         board_regulator,
         case_pages,
         credit_pages,
+        enterprise_pages,
         feeds,
         grid_pages,
         hotspot_pages,
@@ -198,6 +199,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(board_pages.bp)
     app.register_blueprint(board_regulator.bp)
     app.register_blueprint(subscription_pages.bp)
+    app.register_blueprint(enterprise_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

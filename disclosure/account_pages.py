@@ -22,10 +22,10 @@ from core.web import attempt
 from disclosure.auth import (
     account_key,
     begin_session,
-    current_user,
     live_session,
-    login_required,
-    mfa_required,
+    mfa_required_for,
+    signed_in_user,
+    signin_required,
 )
 from disclosure.mfa_pages import CodeForm
 
@@ -39,8 +39,8 @@ class PasswordForm(FlaskForm):
 
 
 def _me() -> User:
-    user = current_user()
-    assert user is not None  # login_required
+    user = signed_in_user()
+    assert user is not None  # signin_required
     consume("login-account", key=account_key(user.email))
     return user
 
@@ -51,7 +51,7 @@ def _render(
     error: str | None = None,
     status: int = 200,
 ) -> Any:
-    user = current_user()
+    user = signed_in_user()
     assert user is not None
     left = remaining_recovery_codes(get_session(), user) if user.mfa_enrolled else 0
     return render_template(
@@ -61,19 +61,19 @@ def _render(
         code_form=code_form or CodeForm(),
         codes_left=left,
         error=error,
-        mfa_required=mfa_required(),
+        mfa_required=mfa_required_for(user),
     ), status
 
 
 @bp.get("/")
-@login_required
+@signin_required
 def overview() -> Any:
     """Second factor, recovery codes left, last login; forms to change them."""
     return _render()
 
 
 @bp.post("/password")
-@login_required
+@signin_required
 def password() -> Any:
     """A new password: every other session of this account ends, this one goes on."""
     form = PasswordForm()
@@ -93,7 +93,7 @@ def password() -> Any:
 
 
 @bp.post("/recovery-codes")
-@login_required
+@signin_required
 def recovery_codes() -> Any:
     """Ten new recovery codes (the old ones stop working), confirmed with a current code."""
     form = CodeForm()

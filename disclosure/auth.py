@@ -90,32 +90,64 @@ def pending_login(stage: str) -> tuple[UserSession, User] | None:
     return (row, user) if row is not None and user is not None else None
 
 
-def current_user() -> User | None:
-    """The logged-in regulator (a live full session of an active user), once per request."""
-    if "current_user" not in g:
-        g.current_user = logged_in_user(
+def mfa_required_for(user: User) -> bool:
+    """Whether ``user`` must have a second factor: regulators unless
+    ``REGULATOR_MFA=optional``; an enterprise's users choose (the MFA option)."""
+    return not user.is_enterprise_user and mfa_required()
+
+
+def signed_in_user() -> User | None:
+    """The logged-in user of either kind (a live full session of an active user, enrolled
+    when a second factor is required of them), once per request."""
+    if "signed_in_user" not in g:
+        user = logged_in_user(
             get_session(),
             live_session(),
-            mfa_required=mfa_required(),
+            mfa_required=False,
             apart=request.method in SAFE_METHODS,
         )
-    return g.current_user
+        if user is not None and mfa_required_for(user) and not user.mfa_enrolled:
+            user = None
+        g.signed_in_user = user
+    return g.signed_in_user
 
 
-def login_required(view: F) -> F:
-    """Send anonymous visitors to the login page (and a half-done login to its next step);
-    the view gets ``g.current_user``."""
+def current_user() -> User | None:
+    """The logged-in regulator: an enterprise's user is never one (every regulator page and
+    action goes through here, so none of them is open to an enterprise)."""
+    user = signed_in_user()
+    return None if user is None or user.is_enterprise_user else user
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_user() is None:
-            row = live_session()
-            if row is not None and row.stage in ("code", "enrol"):
-                return redirect(url_for("mfa.code" if row.stage == "code" else "mfa.enrol"))
-            return redirect(url_for("auth.login", next=request.full_path))
-        return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+def current_enterprise_user() -> User | None:
+    """The logged-in user of an enterprise (None for regulators and visitors)."""
+    user = signed_in_user()
+    return user if user is not None and user.is_enterprise_user else None
+
+
+def _requiring(who: Callable[[], User | None]) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if who() is None:
+                row = live_session()
+                if row is not None and row.stage in NEXT_STEP:
+                    return redirect(url_for(NEXT_STEP[row.stage]))
+                return redirect(url_for("auth.login", next=request.full_path))
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+#: regulator pages: anonymous visitors (and an enterprise's users) go to the login page, a
+#: half-done login to its next step; the view gets ``current_user()``
+login_required = _requiring(current_user)
+#: the enterprise's own pages: the view gets ``current_enterprise_user()``
+enterprise_login_required = _requiring(current_enterprise_user)
+#: pages of one's own account (password, second factor): either kind of user
+signin_required = _requiring(signed_in_user)
 
 
 def adopt(login: Login) -> UserSession:
@@ -125,7 +157,7 @@ def adopt(login: Login) -> UserSession:
     session[SID] = login.token
     session.permanent = True
     g.user_session = login.row
-    g.pop("current_user", None)
+    g.pop("signed_in_user", None)
     return login.row
 
 
@@ -159,14 +191,20 @@ def lockout_settings() -> dict[str, Any]:
     }
 
 
-_SAFE_NEXT = re.compile(r"/regulator/[A-Za-z0-9/_.~%?=&+-]{0,500}")
+_SAFE_NEXT = {
+    False: re.compile(r"/regulator/[A-Za-z0-9/_.~%?=&+-]{0,500}"),
+    True: re.compile(r"/enterprise/[A-Za-z0-9/_.~%?=&+-]{0,500}"),
+}
 
 
-def safe_next(target: str | None) -> str:
-    """Only local regulator paths (no scheme, host, backslash or control characters)."""
-    default = url_for("regulator.dashboard")
-    target = safe_local_path(target, "/regulator/", default)
-    return target if _SAFE_NEXT.fullmatch(target) else default
+def safe_next(target: str | None, user: User | None = None) -> str:
+    """Only local paths of the user's own side — the regulator pages, or an enterprise's
+    user's pages — with no scheme, host, backslash or control characters."""
+    enterprise = user is not None and user.is_enterprise_user
+    prefix = "/enterprise/" if enterprise else "/regulator/"
+    default = url_for("enterprise_account.dashboard" if enterprise else "regulator.dashboard")
+    target = safe_local_path(target, prefix, default)
+    return target if _SAFE_NEXT[enterprise].fullmatch(target) else default
 
 
 #: where each stage of a login continues
@@ -176,8 +214,9 @@ NEXT_STEP = {"code": "mfa.code", "enrol": "mfa.enrol"}
 def _after_password(user: User) -> str:
     """Where a right password leads: the code step, enrolment, or (MFA optional and not
     enrolled) straight in."""
-    target = safe_next(request.args.get("next"))
-    row = adopt(after_password(get_session(), user, live_session(), mfa_required=mfa_required()))
+    target = safe_next(request.args.get("next"), user)
+    required = mfa_required_for(user)
+    row = adopt(after_password(get_session(), user, live_session(), mfa_required=required))
     return url_for(NEXT_STEP[row.stage], next=target) if row.stage in NEXT_STEP else target
 
 
@@ -259,4 +298,4 @@ def init_auth(app: Flask) -> None:
 
     @app.context_processor
     def _user() -> dict[str, Any]:
-        return {"current_user": current_user}
+        return {"current_user": current_user, "signed_in_user": signed_in_user}

@@ -21,12 +21,12 @@ from core.users import User
 from disclosure.auth import (
     account_key,
     adopt,
-    current_user,
     live_session,
     lockout_settings,
-    login_required,
     pending_login,
     safe_next,
+    signed_in_user,
+    signin_required,
 )
 from disclosure.charts import qr_svg
 
@@ -73,7 +73,7 @@ def _second_factor(row: UserSession, user: User, code: str) -> tuple[str | None,
     adopt(result.login)
     if result.codes_left is not None:
         flash(_("已使用一个恢复码，还剩 %(n)s 个。", n=result.codes_left))
-    return safe_next(request.args.get("next")), None
+    return safe_next(request.args.get("next"), user), None
 
 
 def _enrolling() -> tuple[UserSession, User] | None:
@@ -82,7 +82,7 @@ def _enrolling() -> tuple[UserSession, User] | None:
     pending = pending_login("enrol")
     if pending is not None:
         return pending
-    user, row = current_user(), live_session()
+    user, row = signed_in_user(), live_session()
     if user is None or row is None or user.mfa_enrolled or not row.pending_secret:
         return None
     return row, user
@@ -106,7 +106,8 @@ def enrol() -> Any:
             _full, login = done
             if login is not None:  # the login waited for enrolment: now a full session
                 adopt(login)
-            return redirect(url_for("mfa.recovery_codes", next=safe_next(request.args.get("next"))))
+            target = safe_next(request.args.get("next"), user)
+            return redirect(url_for("mfa.recovery_codes", next=target))
         error = _("验证码不正确，请核对手机时间后重试。")
     secret = row.pending_secret or ""
     status = 422 if error else 200
@@ -120,10 +121,10 @@ def enrol() -> Any:
 
 
 @bp.post("/mfa/start")
-@login_required
+@signin_required
 def start() -> Any:
     """Begin enrolling a second factor (when MFA is optional and none is set up yet)."""
-    user, row = current_user(), live_session()
+    user, row = signed_in_user(), live_session()
     assert user is not None and row is not None
     if user.mfa_enrolled:
         flash(_("两步验证已启用。"))
@@ -133,13 +134,13 @@ def start() -> Any:
 
 
 @bp.get("/mfa/recovery-codes")
-@login_required
+@signin_required
 def recovery_codes() -> Any:
     """New recovery codes, shown this once (then removed from the server)."""
-    user, row = current_user(), live_session()
+    user, row = signed_in_user(), live_session()
     assert user is not None and row is not None
     return render_template(
         "disclosure/regulator/mfa_recovery_codes.html",
         codes=take_recovery_codes(row, user),
-        next=safe_next(request.args.get("next")),
+        next=safe_next(request.args.get("next"), user),
     )

@@ -17,7 +17,7 @@ from core.audit import audit
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.messages import msg
-from core.users import ROLES, User
+from core.users import REGULATOR_ROLES, User
 from credit.board.models import BoardMessage
 from credit.board.personal_data import personal_data
 from credit.tipoffs.timeline import clean_text
@@ -37,7 +37,7 @@ def _refuse(field: str, message: str) -> Invalid:
 
 def in_scope(user: User, message: BoardMessage) -> bool:
     """A regulator or admin of the message's region."""
-    return user.role in ROLES and user.active and user.may_act_in(message.region_code)
+    return user.role in REGULATOR_ROLES and user.active and user.may_act_in(message.region_code)
 
 
 def get_message(

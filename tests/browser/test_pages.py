@@ -109,6 +109,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("outlet", f"/monitoring/outlets/OUT001?date={day}"),
         ("subscribe", f"/subscribe?enterprise={ent.uscc}"),
         ("case", f"/cases/{repair}"),
+        ("enterprise-activate", "/enterprise/activate"),
     ]
 
 

@@ -114,6 +114,7 @@ PAGE_NAMES = [
     "outlet",
     "subscribe",
     "case",
+    "enterprise-activate",
 ]
 
 

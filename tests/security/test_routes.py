@@ -25,6 +25,7 @@ PUBLIC_PREFIXES = (
 PUBLIC_EXACT = {
     "/",
     "/regulator/login",
+    "/enterprise/activate",
     "/penalties",
     "/rules",
     "/nearby",
@@ -52,7 +53,9 @@ def test_regulator_routes_need_login(app, client):
         path = rule.rule
         if path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES):
             continue
-        assert path.startswith("/regulator/"), f"route {path} is neither public nor regulator"
+        assert path.startswith(("/regulator/", "/enterprise/")), (
+            f"route {path} is neither public nor behind a login"
+        )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(_sample_path(rule), method=method)
             # GET redirects to the login page; POST without CSRF token is refused first
