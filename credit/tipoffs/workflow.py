@@ -342,7 +342,8 @@ class QueuePage:
     has_next: bool
 
 
-def _deadline_expr() -> Any:
+def deadline_expr() -> Any:
+    """The SQL form of the deadline that matters now (``tracking.effective_deadline``)."""
     return case((TipOff.status == "received", TipOff.accept_due_at), else_=TipOff.due_at)
 
 
@@ -351,10 +352,10 @@ def _order(sort: str) -> list[Any]:
         {"critical": 4, "major": 3, "general": 2, "routine": 1}, value=TipOff.severity, else_=0
     )
     return {
-        "deadline": [_deadline_expr(), TipOff.id],
+        "deadline": [deadline_expr(), TipOff.id],
         "newest": [TipOff.id.desc()],
         "oldest": [TipOff.id],
-        "severity": [rank.desc(), _deadline_expr(), TipOff.id],
+        "severity": [rank.desc(), deadline_expr(), TipOff.id],
     }[sort]
 
 
@@ -369,7 +370,7 @@ def list_queue(session: Session, user: User, filters: QueueFilter, today: dt.dat
     if f.severity:
         conds.append(TipOff.severity == f.severity)
     if f.overdue:
-        conds += [TipOff.status.not_in(FINAL), _deadline_expr() < today]
+        conds += [TipOff.status.not_in(FINAL), deadline_expr() < today]
     if f.reopen:
         conds.append(TipOff.reopen_requested_at.is_not(None))
     total = session.scalar(select(func.count()).select_from(TipOff).where(*conds)) or 0
