@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import func, select
 
 from core.errors import Forbidden, Invalid
 from credit.board.models import BoardMessage
@@ -13,7 +14,8 @@ from credit.cases.adjustments import propose_adjustment
 from credit.cases.objections import file_objection
 from credit.supervision.creation import CaseInput, create_case
 from credit.tipoffs.filing import TipOffInput, file_tipoff
-from credit.tipoffs.outcome import close_tipoff, mark_duplicate
+from credit.tipoffs.models import TipOffEvent
+from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
 from credit.tipoffs.tracking import request_reopen
 from credit.tipoffs.workflow import accept_tipoff, reject_tipoff
 from credit.workbench.deadlines import deadline_report, deadlines_csv
@@ -262,3 +264,30 @@ def test_deadline_figures_refuse_bad_input_and_other_regions(world, session):
         deadline_report(session, world["chengguan"], region="620103", month="", today=TODAY)
     with pytest.raises(Forbidden):
         deadline_report(session, world["nanyang"], region="620100", month="", today=TODAY)
+
+
+def test_destructive_services_refuse_without_confirmation_and_store_nothing(world, session):
+    lanzhou, new, closed = world["lanzhou"], world["new"], world["closed"]
+    session.flush()
+
+    def steps(tipoff):
+        return session.scalar(
+            select(func.count()).select_from(TipOffEvent).where(TipOffEvent.tipoff_id == tipoff.id)
+        )
+
+    before = steps(new), steps(closed)
+    attempts = [
+        lambda: reject_tipoff(session, lanzhou, new.id, reason="不属于本部门职责"),
+        lambda: mark_duplicate(session, lanzhou, new.id, original=world["soon"].tracking_code),
+        lambda: decide_reopen(session, lanzhou, closed.id, reopen=False, note="维持原结果"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Invalid) as refused:
+            attempt()
+        assert "confirm" in refused.value.errors
+    accept_tipoff(session, lanzhou, world["soon"].id)
+    with pytest.raises(Invalid, match="确认"):
+        close_tipoff(session, lanzhou, world["soon"].id, outcome="已查处。", substantiated=True)
+    assert (new.status, new.duplicate_of_id) == ("received", None)
+    assert closed.reopen_requested_at is not None and world["soon"].status == "accepted"
+    assert (steps(new), steps(closed)) == before  # no timeline step either
