@@ -95,11 +95,14 @@ def _confirmed() -> bool:
     return request.form.get("confirm") == "yes"
 
 
-def _commit_or_flash(action: Any, error: Any = False) -> bool:
-    """Run a service call (or take the ``error`` of one already run); a domain error becomes
-    a flashed message (403 stays a 403)."""
-    if error is False:
-        _done, error = attempt(action, get_session())
+def _commit_or_flash(action: Any) -> bool:
+    """Run a service call; a domain error becomes a flashed message (403 stays a 403)."""
+    _done, error = attempt(action, get_session())
+    return _passed(error)
+
+
+def _passed(error: Any) -> bool:
+    """True without ``error``; else flash it (a 403 stays a 403) and say False."""
     if error is None:
         return True
     if error.status == 403:
@@ -186,7 +189,7 @@ def decide(adjustment_id: int, verdict: str) -> Any:
     page = _confirm_page("adjustment", error, back)
     if page is not None:
         return page
-    if _commit_or_flash(None, error):
+    if _passed(error):
         flash(_("已处理调整申请。"))
     return redirect(back)
 
@@ -237,7 +240,7 @@ def answer_objection(objection_id: int, verdict: str) -> Any:
     page = _confirm_page("objection", error, url_for("regcredit.cases"))
     if page is not None:
         return page
-    if _commit_or_flash(None, error):
+    if _passed(error):
         flash(_("已答复异议。"))
     return redirect(url_for("regcredit.cases"))
 
