@@ -53,6 +53,7 @@ from credit.supervision.vocabulary import (
 )
 from credit.tipoffs.attachments import attachment_path
 from disclosure.auth import current_user, login_required
+from disclosure.confirmation import confirmation_page, needs_confirmation
 
 bp = Blueprint("regcases", __name__, url_prefix="/regulator")
 Action = Callable[[Session, User, str, Callable[[str], str]], object]
@@ -186,7 +187,18 @@ ACTIONS: dict[str, tuple[Action, LazyString]] = {
         ),
         _l("已核查。"),
     ),
-    "close": (lambda s, u, c, f: close_case(s, u, c, note=f("note")), _l("已办结。")),
+    "close": (
+        lambda s, u, c, f: close_case(s, u, c, note=f("note"), confirmed=f("confirm") == "yes"),
+        _l("已办结。"),
+    ),
+}
+#: the destructive actions' confirmation pages (``disclosure.confirmation``)
+CONFIRM: dict[str, tuple[LazyString, LazyString, LazyString]] = {
+    "close": (
+        _l("办结问题线索"),
+        _l("问题线索将办结；由举报转来的线索，其举报随之办结并向举报人公开结果。"),
+        _l("确认办结"),
+    ),
 }
 
 
@@ -200,6 +212,15 @@ def act(code: str, action: str) -> Any:
     _done, error = attempt(
         run, get_session(), _user(), code, lambda n: request.form.get(n, "")[:4000]
     )
+    if action in CONFIRM and needs_confirmation(error):
+        title, consequence, button = CONFIRM[action]
+        return confirmation_page(
+            title=title,
+            consequence=consequence,
+            button=button,
+            action_url=url_for("regcases.act", code=code, action=action),
+            back_url=url_for("regcases.detail", code=code),
+        )
     if error is None:
         flash(str(done))
     elif error.status in (403, 404):

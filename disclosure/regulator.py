@@ -1,22 +1,22 @@
-"""Regulator pages (login required): dashboard, inspection plans."""
+"""Regulator pages (login required): the workbench (待办) and deadlines, inspection plans."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Regexp
 
+from core.clock import today as china_today
 from core.db import get_session
 from core.errors import NotFound, describe_in
 from core.i18n import page_lang
 from core.messages import msg
 from core.web import attempt
-from credit.board.reports import overdue_messages
 from credit.cases.inspection_plans import (
     MAX_COUNT,
     create_inspection_plan,
@@ -26,6 +26,8 @@ from credit.cases.inspection_plans import (
     plan_sizes,
 )
 from credit.ratings.levels import LEVEL_NAMES
+from credit.workbench.deadlines import AGE_BUCKETS, deadline_report, deadlines_csv
+from credit.workbench.todo import KINDS, SOON_WORKDAYS, workbench
 from disclosure.auth import current_user, login_required, require_region
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
@@ -39,12 +41,49 @@ def actor() -> str:
 @bp.get("/")
 @login_required
 def dashboard() -> Any:
-    """The regulator's start page, with the board messages of my region past their deadline."""
+    """The workbench: my to-do list (new, due soon, overdue, approvals, deadlines, cases)."""
     user = current_user()
     assert user is not None
     return render_template(
         "disclosure/regulator/dashboard.html",
-        board_overdue=overdue_messages(get_session(), user),
+        bench=workbench(get_session(), user),
+        kinds=KINDS,
+        soon_days=SOON_WORKDAYS,
+    )
+
+
+def _deadline_report() -> Any:
+    user = current_user()
+    assert user is not None
+    args = request.args
+    return deadline_report(
+        get_session(),
+        user,
+        region=args.get("region", "")[:12],
+        month=args.get("month", "")[:12],
+        today=china_today(),
+    )
+
+
+@bp.get("/deadlines")
+@login_required
+def deadlines() -> Any:
+    """On-time acceptance and closure, mean days, ageing: a region and month (12369 figures)."""
+    return render_template(
+        "disclosure/regulator/deadlines.html", r=_deadline_report(), buckets=AGE_BUCKETS
+    )
+
+
+@bp.get("/deadlines.csv")
+@login_required
+def deadlines_download() -> Any:
+    """The deadlines page as CSV (UTF-8 with a BOM), one row per county and the total."""
+    report = _deadline_report()
+    name = f"deadlines-{report.region_code}-{report.month}.csv"
+    return Response(
+        deadlines_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

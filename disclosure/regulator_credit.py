@@ -13,6 +13,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.clock import cn_time
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import describe_in
@@ -30,14 +31,21 @@ from credit.cases.repairs import decide_repair
 from credit.ratings.levels import LEVEL_NAMES, LEVELS
 from credit.records.listing import get_enterprise, rating_history
 from disclosure.auth import current_user, login_required
+from disclosure.confirmation import confirmation_page, needs_confirmation
 
 bp = Blueprint("regcredit", __name__, url_prefix="/regulator")
 
 
 class AdjustmentForm(FlaskForm):
+    # starts empty: the proposer chooses a level, none is preselected
     to_level = SelectField(
         _l("目标等级"),
-        choices=[SelectChoice(lv, _l(LEVEL_NAMES[lv])) for lv in LEVELS],
+        choices=[
+            SelectChoice("", _l("请选择目标等级")),
+            *(SelectChoice(lv, _l(LEVEL_NAMES[lv])) for lv in LEVELS),
+        ],
+        default="",
+        validators=[DataRequired()],
     )
     reason = TextAreaField(_l("调整理由"), validators=[DataRequired(), Length(max=4000)])
     evidence = TextAreaField(_l("证据"), validators=[Optional(), Length(max=4000)])
@@ -54,9 +62,47 @@ def _user() -> Any:
     return user
 
 
+#: the destructive decisions' confirmation pages (``disclosure.confirmation``)
+CONFIRM = {
+    "adjustment": (
+        _l("驳回调整申请"),
+        _l("调整申请将被驳回，企业的公开等级不变。"),
+        _l("确认驳回"),
+    ),
+    "objection": (
+        _l("异议不成立（驳回异议）"),
+        _l("异议将被驳回，争议记录继续公示，处理意见告知企业。"),
+        _l("确认驳回"),
+    ),
+}
+
+
+def _confirm_page(kind: str, error: Any, back_url: str) -> Any:
+    """The second step's page when ``error`` asks for it, else None."""
+    if not needs_confirmation(error):
+        return None
+    title, consequence, button = CONFIRM[kind]
+    return confirmation_page(
+        title=title,
+        consequence=consequence,
+        button=button,
+        action_url=request.path,
+        back_url=back_url,
+    )
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirm") == "yes"
+
+
 def _commit_or_flash(action: Any) -> bool:
     """Run a service call; a domain error becomes a flashed message (403 stays a 403)."""
     _done, error = attempt(action, get_session())
+    return _passed(error)
+
+
+def _passed(error: Any) -> bool:
+    """True without ``error``; else flash it (a 403 stays a 403) and say False."""
     if error is None:
         return True
     if error.status == 403:
@@ -126,15 +172,26 @@ def propose(uscc: str) -> Any:
 def decide(adjustment_id: int, verdict: str) -> Any:
     """Approve or reject someone else's proposal (four-eyes, enforced by the service)."""
     form = DecisionForm()
-    if form.validate() and _commit_or_flash(
+    back = safe_local_path(request.form.get("back"), "/regulator/", url_for("regcredit.cases"))
+    if not form.validate():
+        return redirect(back)
+    _done, error = attempt(
         lambda s: decide_adjustment(
-            s, _user(), adjustment_id, approve=verdict == "approve", note=form.note.data
-        )
-    ):
-        flash(_("已处理调整申请。"))
-    return redirect(
-        safe_local_path(request.form.get("back"), "/regulator/", url_for("regcredit.cases"))
+            s,
+            _user(),
+            adjustment_id,
+            approve=verdict == "approve",
+            note=form.note.data,
+            confirmed=_confirmed(),
+        ),
+        get_session(),
     )
+    page = _confirm_page("adjustment", error, back)
+    if page is not None:
+        return page
+    if _passed(error):
+        flash(_("已处理调整申请。"))
+    return redirect(back)
 
 
 @bp.get("/todo")
@@ -152,6 +209,7 @@ def cases() -> Any:
         repairs=repairs,
         form=DecisionForm(),
         today=china_today(),
+        cn=cn_time,
     )
 
 
@@ -166,7 +224,8 @@ def answer_objection(objection_id: int, verdict: str) -> Any:
     form = AnswerForm()
     if not form.validate():
         flash(_("请填写处理意见。"), "error")
-    elif _commit_or_flash(
+        return redirect(url_for("regcredit.cases"))
+    _done, error = attempt(
         lambda s: decide_objection(
             s,
             _user(),
@@ -174,8 +233,14 @@ def answer_objection(objection_id: int, verdict: str) -> Any:
             uphold=verdict == "uphold",
             decision=form.text.data or "",
             today=china_today(),
-        )
-    ):
+            confirmed=_confirmed(),
+        ),
+        get_session(),
+    )
+    page = _confirm_page("objection", error, url_for("regcredit.cases"))
+    if page is not None:
+        return page
+    if _passed(error):
         flash(_("已答复异议。"))
     return redirect(url_for("regcredit.cases"))
 

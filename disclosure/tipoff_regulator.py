@@ -61,6 +61,7 @@ from credit.tipoffs.workflow import (
     tipoff_detail,
 )
 from disclosure.auth import current_user, login_required
+from disclosure.confirmation import confirmation_page, needs_confirmation
 
 bp = Blueprint("regtipoffs", __name__, url_prefix="/regulator/tipoffs")
 Action = Callable[[Session, User, int, Any], object]
@@ -144,10 +145,39 @@ def _form(name: str) -> str:
     return request.form.get(name, "")[:4000]
 
 
+def _yes(form: Callable[[str], str]) -> bool:
+    """The second step of a destructive action was posted (``disclosure.confirmation``)."""
+    return form("confirm") == "yes"
+
+
+#: the destructive actions' confirmation pages: title, what will happen, the button
+CONFIRM: dict[str, tuple[LazyString, LazyString, LazyString]] = {
+    "reject": (
+        _l("不予受理"),
+        _l("举报将不予受理，举报人会看到不予受理及理由。"),
+        _l("确认不予受理"),
+    ),
+    "duplicate": (
+        _l("合并为重复举报"),
+        _l("本举报将结束办理，其举报人此后看到原举报的办理进度。"),
+        _l("确认合并"),
+    ),
+    "close": (
+        _l("办结"),
+        _l("举报将办结，办理结果向举报人公开；属实的举报计入企业信用记录。"),
+        _l("确认办结"),
+    ),
+    "reopen": (
+        _l("答复重新处理申请"),
+        _l("将驳回举报人的重新处理申请，维持原办理结果。"),
+        _l("确认驳回"),
+    ),
+}
+
 ACTIONS: dict[str, tuple[Action, LazyString]] = {
     "accept": (lambda s, u, i, f: accept_tipoff(s, u, i, note=f("note")), _l("已受理。")),
     "reject": (
-        lambda s, u, i, f: reject_tipoff(s, u, i, reason=f("reason")),
+        lambda s, u, i, f: reject_tipoff(s, u, i, reason=f("reason"), confirmed=_yes(f)),
         _l("已决定不予受理。"),
     ),
     "assign": (
@@ -168,12 +198,17 @@ ACTIONS: dict[str, tuple[Action, LazyString]] = {
     ),
     "close": (
         lambda s, u, i, f: close_tipoff(
-            s, u, i, outcome=f("outcome"), substantiated=_bool(f("substantiated"), "substantiated")
+            s,
+            u,
+            i,
+            outcome=f("outcome"),
+            substantiated=_bool(f("substantiated"), "substantiated"),
+            confirmed=_yes(f),
         ),
         _l("已办结。"),
     ),
     "duplicate": (
-        lambda s, u, i, f: mark_duplicate(s, u, i, original=f("original")),
+        lambda s, u, i, f: mark_duplicate(s, u, i, original=f("original"), confirmed=_yes(f)),
         _l("已合并。"),
     ),
     "reward": (
@@ -182,7 +217,7 @@ ACTIONS: dict[str, tuple[Action, LazyString]] = {
     ),
     "reopen": (
         lambda s, u, i, f: decide_reopen(
-            s, u, i, reopen=_bool(f("reopen"), "reopen"), note=f("note")
+            s, u, i, reopen=_bool(f("reopen"), "reopen"), note=f("note"), confirmed=_yes(f)
         ),
         _l("已答复重新处理申请。"),
     ),
@@ -201,6 +236,15 @@ def act(tipoff_id: int, action: str) -> Any:
         abort(404)
     run, done = ACTIONS[action]
     _done, error = attempt(run, get_session(), _user(), tipoff_id, _form)
+    if action in CONFIRM and needs_confirmation(error):
+        title, consequence, button = CONFIRM[action]
+        return confirmation_page(
+            title=title,
+            consequence=consequence,
+            button=button,
+            action_url=url_for("regtipoffs.act", tipoff_id=tipoff_id, action=action),
+            back_url=url_for("regtipoffs.detail", tipoff_id=tipoff_id),
+        )
     if error is None:
         flash(str(done))
     elif error.status in (403, 404):

@@ -17,6 +17,7 @@ from credit.cases.models import RatingAdjustment
 from credit.ratings.levels import LEVELS
 from credit.ratings.models import CreditRating
 from credit.records.models import Enterprise
+from credit.tipoffs.workflow import require_confirmed
 
 MAX_DAYS = 365
 
@@ -98,9 +99,16 @@ def propose_adjustment(
 
 
 def decide_adjustment(
-    session: Session, user: User, adjustment_id: int, *, approve: bool, note: str | None = None
+    session: Session,
+    user: User,
+    adjustment_id: int,
+    *,
+    approve: bool,
+    note: str | None = None,
+    confirmed: bool = False,
 ) -> RatingAdjustment:
-    """Approve or reject a proposal; the decider must not be its proposer."""
+    """Approve or reject a proposal; the decider must not be its proposer; a rejection (驳回)
+    must be confirmed."""
     adjustment = session.get(RatingAdjustment, adjustment_id, with_for_update=True)
     if adjustment is None:
         raise NotFound(msg("未找到编号为 %(id)s 的调整申请", id=adjustment_id))
@@ -111,6 +119,8 @@ def decide_adjustment(
         raise Forbidden(msg("不能审批自己提出的调整（双人复核）"))
     if adjustment.status != "proposed":
         raise Conflict(msg("该调整已处理"))
+    if not approve:
+        require_confirmed(confirmed, msg("驳回调整申请"))
     adjustment.status = "approved" if approve else "rejected"
     adjustment.approved_by = user.id
     adjustment.decision_note = (note or "").strip() or None
@@ -138,12 +148,16 @@ def adjustments_for(session: Session, enterprise_id: int) -> list[RatingAdjustme
     )
 
 
-def pending_adjustments(session: Session, prefix: str) -> list[tuple[RatingAdjustment, str, str]]:
-    """Open proposals in a region: (adjustment, uscc, name)."""
+def pending_adjustments(
+    session: Session, prefix: str
+) -> list[tuple[RatingAdjustment, str, str, str]]:
+    """Open proposals in a region: (adjustment, uscc, name, the proposer's name), for the
+    approver, who sees the evidence, the expiry and who proposed it."""
     rows = session.execute(
-        select(RatingAdjustment, Enterprise.uscc, Enterprise.name)
+        select(RatingAdjustment, Enterprise.uscc, Enterprise.name, User.name)
         .join(Enterprise, Enterprise.id == RatingAdjustment.enterprise_id)
+        .join(User, User.id == RatingAdjustment.proposed_by)
         .where(RatingAdjustment.status == "proposed", Enterprise.region_code.startswith(prefix))
         .order_by(RatingAdjustment.id)
     )
-    return [(a, u, n) for a, u, n in rows]
+    return [(a, u, n, p) for a, u, n, p in rows]

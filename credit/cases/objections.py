@@ -20,6 +20,7 @@ from credit.cases.adjustments import require_scope
 from credit.cases.models import Objection, RepairApplication
 from credit.kinds import KINDS
 from credit.records.models import Enterprise, Penalty
+from credit.tipoffs.workflow import require_confirmed
 
 #: regulators answer objections and repair applications within this many working days
 ANSWER_WORKDAYS = 10
@@ -89,9 +90,17 @@ def file_objection(
 
 
 def decide_objection(
-    session: Session, user: User, objection_id: int, *, uphold: bool, decision: str, today: dt.date
+    session: Session,
+    user: User,
+    objection_id: int,
+    *,
+    uphold: bool,
+    decision: str,
+    today: dt.date,
+    confirmed: bool = False,
 ) -> Objection:
-    """Answer an objection; upholding one withdraws the disputed record (the rating follows)."""
+    """Answer an objection; upholding one withdraws the disputed record (the rating follows);
+    rejecting one (驳回) must be confirmed."""
     objection = session.get(Objection, objection_id, with_for_update=True)
     if objection is None:
         raise NotFound(msg("未找到编号为 %(id)s 的异议", id=objection_id))
@@ -104,6 +113,8 @@ def decide_objection(
     objection.decision = case_text(decision, "decision", msg("处理意见"), 4000, errors)
     if errors:
         raise Invalid(msg("请填写处理意见"), errors)
+    if not uphold:
+        require_confirmed(confirmed, msg("驳回异议"))
     objection.status = "upheld" if uphold else "rejected"
     objection.decided_by = user.id
     objection.decided_at = utcnow()

@@ -28,7 +28,7 @@ from credit.supervision.vocabulary import STATUS_NAMES, named
 from credit.tipoffs.attachments import Upload, prepare_uploads, write_prepared
 from credit.tipoffs.case_link import follow_case
 from credit.tipoffs.models import TipOff
-from credit.tipoffs.workflow import note_text
+from credit.tipoffs.workflow import note_text, require_confirmed
 
 MAX_EVIDENCE = 20
 
@@ -230,11 +230,14 @@ def close_case(
     code: str,
     *,
     note: str | None = None,
+    confirmed: bool = False,
     now: dt.datetime | None = None,
 ) -> SupervisionCase:
-    """办结: close a verified case (a linked tip-off closes with the case's result)."""
+    """办结: close a verified case, confirmed (a linked tip-off closes with the case's
+    result)."""
     case = get_case(session, user, code, lock=True)
     require_status(case, ("verified",), msg("办结此线索"))
+    require_confirmed(confirmed, msg("办结"))
     now = now or utcnow()
     case.closed_at = now
     _move(

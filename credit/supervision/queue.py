@@ -10,6 +10,7 @@ from sqlalchemy import case as when
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.actors import actor_names
 from core.db import utcnow
 from core.errors import NotFound
 from core.messages import msg
@@ -141,6 +142,7 @@ def case_detail(
         "overdue": is_overdue(case, now),
         "may_verify": case.status == "reported" and case.reported_by != user.id,
         "tipoff": _visible_tipoff(session, user, case),
+        "actors": actor_names(session, [e.actor for e in events]),
     }
 
 

@@ -27,7 +27,14 @@ from credit.tipoffs.codes import normalize_code
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.timeline import add_event
 from credit.tipoffs.vocabulary import CLOSE_DAYS, FINAL
-from credit.tipoffs.workflow import HANDLING, actor_of, get_tipoff, note_text, require_status
+from credit.tipoffs.workflow import (
+    HANDLING,
+    actor_of,
+    get_tipoff,
+    note_text,
+    require_confirmed,
+    require_status,
+)
 
 
 def region_agency(region: Region | None) -> str:
@@ -75,6 +82,16 @@ def _sync_inspection(session: Session, user: User, tipoff: TipOff, today: dt.dat
     record_change(session, Enterprise.entity, ent.uscc, enterprise_id=ent.id)
 
 
+def _check_outcome(outcome: str, substantiated: bool) -> str:
+    """The public outcome text, once it and the substantiated flag are valid."""
+    if not isinstance(substantiated, bool):
+        message = msg("请说明举报是否属实")
+        raise Invalid(message, {"substantiated": [message]})
+    text = note_text(outcome, "outcome", required=True)
+    assert text is not None
+    return text
+
+
 def close_tipoff(
     session: Session,
     user: User,
@@ -82,10 +99,15 @@ def close_tipoff(
     *,
     outcome: str,
     substantiated: bool,
+    confirmed: bool = False,
     now: dt.datetime | None = None,
 ) -> TipOff:
-    """Close with a public outcome; substantiated reports against an enterprise count."""
+    """Close with a public outcome (confirmed); substantiated reports against an enterprise
+    count."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
+    require_status(tipoff, HANDLING, msg("办结"))
+    _check_outcome(outcome, substantiated)
+    require_confirmed(confirmed, msg("办结"))
     return conclude_tipoff(
         session, user, tipoff, outcome=outcome, substantiated=substantiated, now=now
     )
@@ -103,10 +125,7 @@ def conclude_tipoff(
     """Close a tip-off the caller has found in scope (:func:`close_tipoff`, or the case that
     handled it: ``credit.tipoffs.case_link``)."""
     require_status(tipoff, HANDLING, msg("办结"))
-    if not isinstance(substantiated, bool):
-        message = msg("请说明举报是否属实")
-        raise Invalid(message, {"substantiated": [message]})
-    text = note_text(outcome, "outcome", required=True)
+    text = _check_outcome(outcome, substantiated)
     now = now or utcnow()
     tipoff.status, tipoff.closed_at = "closed", now
     tipoff.public_outcome, tipoff.substantiated = text, substantiated
@@ -142,15 +161,23 @@ def _find_original(session: Session, user: User, reference: str) -> TipOff:
 
 
 def mark_duplicate(
-    session: Session, user: User, tipoff_id: int, *, original: str, now: dt.datetime | None = None
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    original: str,
+    confirmed: bool = False,
+    now: dt.datetime | None = None,
 ) -> TipOff:
-    """Merge a report into another about the same problem; its tracking follows the original."""
+    """Merge a report into another about the same problem (confirmed); its tracking follows
+    the original."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, ("received", *HANDLING), msg("合并"))
     root = _find_original(session, user, original)
     if root.id == tipoff.id:
         message = msg("不能与自身合并")
         raise Invalid(message, {"original": [message]})
+    require_confirmed(confirmed, msg("合并"))
     now = now or utcnow()
     tipoff.duplicate_of_id, tipoff.status, tipoff.closed_at = root.id, "closed", now
     tipoff.substantiated = None
@@ -179,14 +206,18 @@ def decide_reopen(
     *,
     reopen: bool,
     note: str,
+    confirmed: bool = False,
     now: dt.datetime | None = None,
 ) -> TipOff:
-    """Answer the reporter's reopen request: reopen the report, or keep the outcome."""
+    """Answer the reporter's reopen request: reopen the report, or keep the outcome (驳回,
+    confirmed)."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, FINAL, msg("重新处理"))
     if tipoff.reopen_requested_at is None:
         raise Conflict(msg("举报人没有申请重新处理"))
     text = note_text(note, "note", required=True)
+    if not reopen:
+        require_confirmed(confirmed, msg("驳回重新处理申请"))
     now = now or utcnow()
     today = local_date(now)
     tipoff.reopen_requested_at = None

@@ -29,6 +29,7 @@ from credit.tipoffs.codes import (
     find_tracked,
 )
 from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
+from credit.tipoffs.outcome import region_agency
 from credit.tipoffs.timeline import add_event, as_message, clean_text
 from credit.tipoffs.vocabulary import (
     CASE_EVENTS,
@@ -177,6 +178,10 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
             for t, n, at in files
         ],
         "timeline": timeline,
+        # who handles it, as the public sees it: the office, never an officer's name
+        "office": region_agency(
+            session.get(Region, case.region_code) if case.region_code else None
+        ),
     }
 
 

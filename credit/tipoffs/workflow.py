@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.actors import actor_names
 from core.audit import audit
 from core.clock import local_date
 from core.db import utcnow
@@ -83,6 +84,14 @@ def require_status(tipoff: TipOff, allowed: tuple[str, ...] | frozenset[str], ac
         )
 
 
+def require_confirmed(confirmed: bool, action: str) -> None:
+    """Invalid unless a destructive action (不予受理, 合并, 办结, 驳回 …: ``action``, a
+    :func:`msg`) was confirmed on its second step (``confirm=yes`` posted)."""
+    if confirmed is not True:
+        message = msg("“%(action)s”须在确认页上确认后才会执行，本次未作任何更改", action=action)
+        raise Invalid(message, {"confirm": [message]})
+
+
 def note_text(value: str | None, field: str, *, required: bool, high: int = 4000) -> str | None:
     """A stripped note, checked for presence and length."""
     text = (value or "").strip()
@@ -131,12 +140,19 @@ def accept_tipoff(
 
 
 def reject_tipoff(
-    session: Session, user: User, tipoff_id: int, *, reason: str, now: dt.datetime | None = None
+    session: Session,
+    user: User,
+    tipoff_id: int,
+    *,
+    reason: str,
+    confirmed: bool = False,
+    now: dt.datetime | None = None,
 ) -> TipOff:
-    """Decline a received report, with a reason the reporter will read."""
+    """Decline a received report, with a reason the reporter will read (confirmed)."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=True)
     require_status(tipoff, ("received",), msg("不予受理"))
     text = note_text(reason, "reason", required=True)
+    require_confirmed(confirmed, msg("不予受理"))
     tipoff.status, tipoff.reject_reason = "rejected", text
     add_event(session, tipoff, "rejected", actor_of(user), public=text, at=now)
     _audit(session, user, "reject", tipoff)
@@ -326,7 +342,8 @@ class QueuePage:
     has_next: bool
 
 
-def _deadline_expr() -> Any:
+def deadline_expr() -> Any:
+    """The SQL form of the deadline that matters now (``tracking.effective_deadline``)."""
     return case((TipOff.status == "received", TipOff.accept_due_at), else_=TipOff.due_at)
 
 
@@ -335,10 +352,10 @@ def _order(sort: str) -> list[Any]:
         {"critical": 4, "major": 3, "general": 2, "routine": 1}, value=TipOff.severity, else_=0
     )
     return {
-        "deadline": [_deadline_expr(), TipOff.id],
+        "deadline": [deadline_expr(), TipOff.id],
         "newest": [TipOff.id.desc()],
         "oldest": [TipOff.id],
-        "severity": [rank.desc(), _deadline_expr(), TipOff.id],
+        "severity": [rank.desc(), deadline_expr(), TipOff.id],
     }[sort]
 
 
@@ -353,7 +370,7 @@ def list_queue(session: Session, user: User, filters: QueueFilter, today: dt.dat
     if f.severity:
         conds.append(TipOff.severity == f.severity)
     if f.overdue:
-        conds += [TipOff.status.not_in(FINAL), _deadline_expr() < today]
+        conds += [TipOff.status.not_in(FINAL), deadline_expr() < today]
     if f.reopen:
         conds.append(TipOff.reopen_requested_at.is_not(None))
     total = session.scalar(select(func.count()).select_from(TipOff).where(*conds)) or 0
@@ -405,6 +422,8 @@ def tipoff_detail(session: Session, user: User, tipoff_id: int) -> dict[str, Any
         else None,
         "assignee": session.get(User, tipoff.assigned_to) if tipoff.assigned_to else None,
         "users": assignable_users(session, tipoff),
+        # officers by name on the timeline (who acted, and to whom a report was handed)
+        "actors": actor_names(session, [a for e in events for a in (e.actor, e.internal_note)]),
         "case": session.scalar(
             select(SupervisionCase).where(SupervisionCase.tipoff_id == tipoff.id)
         ),

@@ -186,7 +186,11 @@ def _story(client, session, regulator, ent):
         ("accept", {}),
         (
             "close",
-            {"outcome": "现场检查发现废水处理设施停运，已立案查处。", "substantiated": "yes"},
+            {
+                "outcome": "现场检查发现废水处理设施停运，已立案查处。",
+                "substantiated": "yes",
+                "confirm": "yes",
+            },
         ),
     ):
         token = csrf_token(client, "/regulator/tipoffs/")

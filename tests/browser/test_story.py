@@ -111,6 +111,8 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
     page.fill("#outcome", "经现场检查，该公司脱硫设施未正常运行，已责令整改并立案查处。")
     page.check("#sub-yes")
     _submit(page, "form:has(#outcome) button[type=submit]")
+    _shot(page, "regulator-confirm-close")  # 办结 is confirmed on a second page
+    _submit(page, ".confirm-box form button.danger")
     _shot(page, "regulator-closed")
     with app.app_context():
         drain(app)

@@ -60,7 +60,7 @@ def test_regulator_outside_region_can_neither_propose_nor_approve(session, setup
 def test_a_decided_proposal_cannot_be_decided_again(session, setup):
     ent, alice, bob, _ = setup
     adj = _propose(session, alice, ent)
-    decide_adjustment(session, bob, adj.id, approve=False, note="证据不足")
+    decide_adjustment(session, bob, adj.id, approve=False, note="证据不足", confirmed=True)
     with pytest.raises(Conflict):
         decide_adjustment(session, bob, adj.id, approve=True)
 

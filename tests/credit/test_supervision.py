@@ -103,7 +103,7 @@ def test_the_full_flow_runs_from_found_to_closed(app_context, session, world, tm
     assert case.status == "reported" and case.reported_by == world["west1"].id
     assert case.rectify_due_at > NOW and case.verify_due_at > NOW
     verify_case(session, world["west2"], case.code, passed=True, now=NOW)
-    close_case(session, world["leader"], case.code, now=NOW)
+    close_case(session, world["leader"], case.code, confirmed=True, now=NOW)
     assert case.status == "closed" and case.closed_at == NOW
     steps = session.execute(
         select(CaseEvent.kind, CaseEvent.from_status, CaseEvent.to_status)
@@ -162,7 +162,7 @@ def test_a_failed_verification_reopens_rectification_with_a_new_deadline(
     assert case.status == "rectifying" and case.reported_by is None
     assert case.rectify_due_at > later
     with pytest.raises(Conflict):
-        close_case(session, world["west2"], case.code, now=later)
+        close_case(session, world["west2"], case.code, confirmed=True, now=later)
 
 
 def test_an_overdue_case_escalates_once_to_the_parent_grids_queue(app_context, session, world):
@@ -239,7 +239,7 @@ def test_a_tipoffs_public_status_follows_its_case(app_context, session, world, t
     )
     verify_case(session, world["west2"], case.code, passed=True, now=NOW)
     assert tipoff.status == "investigating"
-    close_case(session, world["west2"], case.code, now=NOW)
+    close_case(session, world["west2"], case.code, confirmed=True, now=NOW)
     assert (tipoff.status, tipoff.public_outcome, tipoff.substantiated) == (
         "closed",
         "查实并已整改",

@@ -280,6 +280,7 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/grids/ZY",
         "/regulator/",
         "/regulator/todo",
+        "/regulator/deadlines",
         "/regulator/cases",
         "/regulator/patrols",
         "/regulator/patrols/new",

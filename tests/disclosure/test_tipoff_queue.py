@@ -92,6 +92,7 @@ def test_whole_handling_through_the_pages_creates_an_inspection(app, client, ses
             {
                 "outcome": "经现场检查，该公司废气处理设施未运行，已责令整改。",
                 "substantiated": "yes",
+                "confirm": "yes",  # the second step: 办结 is confirmed
             },
         ),
     ):
@@ -122,7 +123,9 @@ def test_audit_log_has_every_step_and_no_reporter_identity(session, regulator):
     filed = _named(session)
     accept_tipoff(session, regulator, filed.tipoff.id)
     start_investigation(session, regulator, filed.tipoff.id)
-    close_tipoff(session, regulator, filed.tipoff.id, outcome="已查处", substantiated=False)
+    close_tipoff(
+        session, regulator, filed.tipoff.id, outcome="已查处", substantiated=False, confirmed=True
+    )
     session.commit()
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert [e.action for e in events] == [
@@ -189,10 +192,14 @@ def test_extension_through_the_page_flashes_the_refusal(app, client, session, re
 def test_steps_out_of_order_are_conflicts(session, regulator):
     filed = _file(session)
     with pytest.raises(Conflict):
-        close_tipoff(session, regulator, filed.tipoff.id, outcome="x", substantiated=True)
+        close_tipoff(
+            session, regulator, filed.tipoff.id, outcome="x", substantiated=True, confirmed=True
+        )
     with pytest.raises(Conflict):
         start_investigation(session, regulator, filed.tipoff.id)
-    reject_tipoff(session, regulator, filed.tipoff.id, reason="不属于生态环境部门职责")
+    reject_tipoff(
+        session, regulator, filed.tipoff.id, reason="不属于生态环境部门职责", confirmed=True
+    )
     with pytest.raises(Conflict):
         accept_tipoff(session, regulator, filed.tipoff.id)
     with pytest.raises(Conflict):
@@ -213,7 +220,9 @@ def test_assignee_must_work_in_the_region(session, regulator):
 
 def test_rejection_reason_reaches_the_reporter(session, regulator):
     filed = _file(session)
-    reject_tipoff(session, regulator, filed.tipoff.id, reason="属于市场监管部门职责，已告知")
+    reject_tipoff(
+        session, regulator, filed.tipoff.id, reason="属于市场监管部门职责，已告知", confirmed=True
+    )
     view = track(session, filed.tracking_code, filed.secret)
     assert view["status"] == "rejected" and view["reject_reason"] == "属于市场监管部门职责，已告知"
     assert view["may_reopen"]
@@ -244,11 +253,15 @@ def test_duplicate_follows_the_original(session, regulator):
     other = _file(session, description="同一问题的第三件举报内容")
     original_note = "原举报人补充：烟囱在北侧"
     add_information(session, original.tracking_code, original.secret, original_note)
-    mark_duplicate(session, regulator, other.tipoff.id, original=dup.tracking_code)
-    mark_duplicate(session, regulator, dup.tipoff.id, original=original.tracking_code)
+    mark_duplicate(session, regulator, other.tipoff.id, original=dup.tracking_code, confirmed=True)
+    mark_duplicate(
+        session, regulator, dup.tipoff.id, original=original.tracking_code, confirmed=True
+    )
     assert other.tipoff.duplicate_of_id == original.tipoff.id  # re-pointed to the root
     with pytest.raises(Invalid):
-        mark_duplicate(session, regulator, original.tipoff.id, original=str(original.tipoff.id))
+        mark_duplicate(
+            session, regulator, original.tipoff.id, original=str(original.tipoff.id), confirmed=True
+        )
     accept_tipoff(session, regulator, original.tipoff.id)
     view = track(session, dup.tracking_code, dup.secret)
     assert view["merged"] and view["status"] == "accepted"
@@ -261,7 +274,14 @@ def test_reopen_withdraws_the_inspection_until_closed_again(session, regulator):
     ent = create_enterprise(session)
     filed = _file(session, enterprise=ent)
     accept_tipoff(session, regulator, filed.tipoff.id)
-    close_tipoff(session, regulator, filed.tipoff.id, outcome="查实超标排放", substantiated=True)
+    close_tipoff(
+        session,
+        regulator,
+        filed.tipoff.id,
+        outcome="查实超标排放",
+        substantiated=True,
+        confirmed=True,
+    )
     request_reopen(session, filed.tracking_code, filed.secret, "整改后仍在夜间排放")
     with pytest.raises(Conflict):
         request_reopen(session, filed.tracking_code, filed.secret, "再次申请重新处理")
@@ -269,7 +289,9 @@ def test_reopen_withdraws_the_inspection_until_closed_again(session, regulator):
     inspection = session.scalar(select(Inspection).where(Inspection.tipoff_id == filed.tipoff.id))
     assert filed.tipoff.status == "investigating" and filed.tipoff.substantiated is None
     assert inspection.withdrawn_at is not None
-    close_tipoff(session, regulator, filed.tipoff.id, outcome="再次查实", substantiated=True)
+    close_tipoff(
+        session, regulator, filed.tipoff.id, outcome="再次查实", substantiated=True, confirmed=True
+    )
     assert inspection.withdrawn_at is None and inspection.findings.endswith("再次查实")
     assert session.scalar(select(func.count()).select_from(Inspection)) == 1
 

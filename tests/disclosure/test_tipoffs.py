@@ -574,7 +574,14 @@ def _close(session, code, *, substantiated=True):
     regulator = create_regulator(session, "closer@example.cn")
     tipoff = session.scalar(select(TipOff).where(TipOff.tracking_code == code))
     accept_tipoff(session, regulator, tipoff.id)
-    close_tipoff(session, regulator, tipoff.id, outcome="已责令停产整改。", substantiated=True)
+    close_tipoff(
+        session,
+        regulator,
+        tipoff.id,
+        outcome="已责令停产整改。",
+        substantiated=True,
+        confirmed=True,
+    )
     session.commit()
 
 

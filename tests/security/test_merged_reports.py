@@ -61,12 +61,16 @@ def merged(app_context, session, regulator):
     assign_tipoff(session, regulator, tid, assignee_id=regulator.id)
     start_investigation(session, regulator, tid)
     extend_tipoff(session, regulator, tid, days=10, reason="等待检测报告")
-    close_tipoff(session, regulator, tid, outcome="查实超标排放，已立案", substantiated=True)
+    close_tipoff(
+        session, regulator, tid, outcome="查实超标排放，已立案", substantiated=True, confirmed=True
+    )
     set_reward_eligible(session, regulator, tid, eligible=True)
     request_reopen(session, original.tracking_code, original.secret, "整改后仍在排放，请再查")
-    decide_reopen(session, regulator, tid, reopen=False, note="已复核，维持原结果")
+    decide_reopen(session, regulator, tid, reopen=False, note="已复核，维持原结果", confirmed=True)
     newcomer = _file(session, "同一家工厂又在冒黑烟，新举报人")
-    mark_duplicate(session, regulator, newcomer.tipoff.id, original=original.tracking_code)
+    mark_duplicate(
+        session, regulator, newcomer.tipoff.id, original=original.tracking_code, confirmed=True
+    )
     return original, newcomer
 
 
