@@ -335,5 +335,10 @@ def stats() -> Any:
     chart = series_svg(data["series"], (_("收到"), _("办结")), _("近 12 个月举报收到与办结数量"))
     months = [p["month"] for p in reversed(data["series"])]
     return render_template(
-        "disclosure/stats.html", s=data, chart=chart, months=months, today=china_today()
+        "disclosure/stats.html",
+        s=data,
+        chart=chart,
+        months=months,
+        today=china_today(),
+        category_names={name: named(name) for name in CATEGORY_NAMES.values()},
     )
