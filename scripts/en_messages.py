@@ -49,6 +49,7 @@ EN = {
     "问题是否解决": "Was the problem resolved?",
     "满意度": "Satisfaction",
     "意见和建议": "Comments",
+    "举报人意见（仅办理部门可见）": "The reporter's comment (for the handling office only)",
     "您的举报已办结。请告诉我们问题是否已经解决、您对办理是否满意。每件举报只能评价一次，提交后不能修改。": "Your report is closed. Please tell us whether the problem was resolved and how satisfied you are. Each report is rated once; an answer cannot be changed.",
     "已解决": "Resolved",
     "未解决": "Not resolved",

@@ -227,3 +227,18 @@ def test_stats_publish_the_message_board_figures_by_region(app, client, session)
     assert api["received"] == 2 and api["failure_months"] == 3
     assert {r["region_code"] for r in api["by_region"]} == {"620100", "620200"}
     assert session.scalar(select(func.count()).select_from(TipOffFeedback)) == 0
+
+
+def test_the_handling_office_sees_the_answer_and_the_comment(app, client, session, regulator):
+    from tests.disclosure.conftest import login
+
+    code, secret = closed_report(app, client, session, regulator)
+    assert _feedback(client, code, secret, resolved="no", satisfaction="1", comment=COMMENT)
+    tipoff_id = session.scalar(
+        select(TipOff.id).where(TipOff.tracking_code == normalize_code(code))
+    )
+    login(client, regulator.email)
+    page = client.get(f"/regulator/tipoffs/{tipoff_id}").get_data(as_text=True)
+    section = page[page.index('id="feedback-h"') :]
+    assert "未解决" in section and "非常不满意" in section and COMMENT in section
+    assert "已据此申请重新处理" in section
