@@ -242,3 +242,18 @@ def test_the_handling_office_sees_the_answer_and_the_comment(app, client, sessio
     section = page[page.index('id="feedback-h"') :]
     assert "未解决" in section and "非常不满意" in section and COMMENT in section
     assert "已据此申请重新处理" in section
+
+
+def test_the_counts_table_keeps_the_minimum_for_a_region_s_on_time_rate(
+    app, client, session, regulator
+):
+    closed_report(app, client, session, regulator)
+    app.config["STATS_MIN_SAMPLE"] = 1
+    table = client.get("/stats").get_data(as_text=True)
+    table = table[table.index("按地区的举报办理") :][:4000]
+    assert 'data-label="按期办结率">100.0%' in table
+    app.config["STATS_MIN_SAMPLE"] = 2
+    table = client.get("/stats").get_data(as_text=True)
+    table = table[table.index("按地区的举报办理") :]
+    table = table[: table.index("</table>")]
+    assert 'data-label="按期办结率"><span class="insufficient">样本不足</span>' in table
