@@ -53,10 +53,9 @@ RATES = (
 
 
 def min_sample() -> int:
-    """The configured minimum sample (``STATS_MIN_SAMPLE``, default 10)."""
-    if has_app_context():
-        return int(current_app.config.get("STATS_MIN_SAMPLE") or DEFAULT_MIN_SAMPLE)
-    return DEFAULT_MIN_SAMPLE
+    """The configured minimum sample (``STATS_MIN_SAMPLE``, default 10; 0 = none)."""
+    value = current_app.config.get("STATS_MIN_SAMPLE") if has_app_context() else None
+    return DEFAULT_MIN_SAMPLE if value is None else max(0, int(value))
 
 
 def _answers(session: Session, first: dt.date, after: dt.date) -> list[Any]:
