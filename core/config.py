@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ALLOW_PRIVATE": False,
     "TIPOFF_RATE_LIMIT": "10 per hour",
     "TIPOFF_TRACK_RATE_LIMIT": "60 per hour",
+    #: /stats shows a region's satisfaction and on-time rates (and ranks it) only from this
+    #: many questionnaire answers (or acceptance decisions, or closures) in the month
+    "STATS_MIN_SAMPLE": 10,
     #: login attempts per address (the per-account lockout is LOGIN_MAX_FAILURES)
     "LOGIN_RATE_LIMIT": "30 per hour",
     #: objections and credit-repair applications per address
@@ -113,6 +116,7 @@ _INT_KEYS = {
     "MONITORING_PACKET_TIMEOUT",
     "MONITORING_RAW_RETENTION_DAYS",
     "MONITORING_RETENTION_DAYS",
+    "STATS_MIN_SAMPLE",
 }
 
 

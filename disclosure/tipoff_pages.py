@@ -38,12 +38,14 @@ from core.errors import DomainError, NotFound
 from core.limits import consume
 from core.web import attempt, external_url, writes_on_get
 from credit.tipoffs.attachments import MAX_FILES, Upload
+from credit.tipoffs.feedback import satisfaction_choices
 from credit.tipoffs.filing import FormRefused, TipOffInput, enterprise_label, file_with_uploads
 from credit.tipoffs.images import Busy
 from credit.tipoffs.pending import KeptFile
 from credit.tipoffs.pending import kept as pending_files
+from credit.tipoffs.questionnaire import answer_questionnaire
 from credit.tipoffs.receipts import issue_receipt, take_receipt
-from credit.tipoffs.statistics import monthly_statistics
+from credit.tipoffs.satisfaction import public_statistics
 from credit.tipoffs.tracking import (
     add_information_with_uploads,
     region_choices,
@@ -55,6 +57,7 @@ from credit.tipoffs.vocabulary import (
     CATEGORY_HELP,
     CATEGORY_NAMES,
     CLOSE_DAYS,
+    REOPEN_DAYS,
     named,
 )
 from credit.tipoffs.workflow import MAX_EXTENSION_DAYS
@@ -239,6 +242,7 @@ def _status_page(
         error=error,
         max_files=MAX_FILES,
         cn=cn_time,
+        satisfaction=satisfaction_choices(),
     )
     return no_store(make_response(page, status))
 
@@ -250,8 +254,9 @@ def _track_form(error: str | None = None, status: int = 200, code: str = "") -> 
 
 @bp.get("/tipoffs/track")
 def track_page() -> Any:
-    """Ask for the tracking code and the secret."""
-    return _track_form()
+    """Ask for the tracking code and the secret (``?code=`` fills the code in: the link a
+    closing mail carries to the questionnaire)."""
+    return _track_form(code=request.args.get("code", "")[:40])
 
 
 def _act(action: str, code: str, secret: str) -> str | None:
@@ -270,12 +275,38 @@ def _act(action: str, code: str, secret: str) -> str | None:
     if action == "reopen":
         request_reopen(session, code, secret, request.form.get("reason", ""))
         return _("已申请重新处理，监管部门将作出答复。")
+    if action == "feedback":
+        return _answered(session, code, secret)
     return None
+
+
+def _answered(session: Any, code: str, secret: str) -> str:
+    """Answer the closure questionnaire; the notice says what became of "not resolved"."""
+    answered = answer_questionnaire(
+        session,
+        code,
+        secret,
+        resolved=request.form.get("resolved"),
+        satisfaction=request.form.get("satisfaction"),
+        comment=request.form.get("comment", "")[:4000],
+    )
+    if answered.outcome == "reopen":
+        return _("感谢您的评价。您选择了“问题未解决”，已为您申请重新处理，办理部门将作出答复。")
+    if answered.outcome == "pending":
+        return _("感谢您的评价。您已申请重新处理，请等待办理部门答复。")
+    if answered.outcome == "window_passed":
+        return _(
+            "感谢您的评价，您的意见已记录。已超过申请重新处理的期限（办结后 %(n)s 日内），"
+            "不能再申请重新处理；问题仍然存在的，请重新举报。",
+            n=REOPEN_DAYS,
+        )
+    return _("感谢您的评价。")
 
 
 @bp.post("/tipoffs/track")
 def track_post() -> Any:
-    """Show the status; or add information or ask to reopen, then show it again."""
+    """Show the status; or add information, ask to reopen or answer the questionnaire, then
+    show it again."""
     try:
         consume("tipoff-track")
     except TooManyRequests as exc:
@@ -297,11 +328,17 @@ def track_post() -> Any:
 
 @bp.get("/stats")
 def stats() -> Any:
-    """Monthly tip-off statistics and current ratings, with a chart."""
+    """Monthly tip-off statistics, satisfaction and on-time rates by region, the message
+    board's figures and current ratings, with a chart."""
     month = request.args.get("month", "")[:7]
-    data = monthly_statistics(get_session(), month or None)
+    data = public_statistics(get_session(), month or None)
     chart = series_svg(data["series"], (_("收到"), _("办结")), _("近 12 个月举报收到与办结数量"))
     months = [p["month"] for p in reversed(data["series"])]
     return render_template(
-        "disclosure/stats.html", s=data, chart=chart, months=months, today=china_today()
+        "disclosure/stats.html",
+        s=data,
+        chart=chart,
+        months=months,
+        today=china_today(),
+        category_names={name: named(name) for name in CATEGORY_NAMES.values()},
     )

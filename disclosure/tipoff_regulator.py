@@ -41,6 +41,7 @@ from credit.tipoffs.tracking import is_overdue
 from credit.tipoffs.vocabulary import (
     CATEGORY_NAMES,
     EVENT_NAMES,
+    SATISFACTION_NAMES,
     SEVERITY_NAMES,
     STATUS_NAMES,
     named,
@@ -134,6 +135,7 @@ def detail(tipoff_id: int) -> Any:
         categories=_named(CATEGORY_NAMES),
         severities=_named(SEVERITY_NAMES),
         events=_named(EVENT_NAMES),
+        satisfaction={k: named(v) for k, v in SATISFACTION_NAMES.items()},
         note=as_message,
         overdue=is_overdue(data["tipoff"], _today()),
         max_days=MAX_EXTENSION_DAYS,

@@ -24,7 +24,7 @@ from credit.places.crs import CRS_NAMES
 from credit.ratings.levels import LEVELS
 from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import TIPOFF_CATEGORIES, TIPOFF_SEVERITIES, TIPOFF_STATUSES
-from credit.tipoffs.statistics import monthly_statistics
+from credit.tipoffs.satisfaction import public_statistics
 from credit.tipoffs.tracking import track
 
 blp = Blueprint(
@@ -210,14 +210,80 @@ class RatingCountsSchema(ma.Schema):
     by_region = fields.List(fields.Nested(RegionLevelsSchema), required=True)
 
 
+def _rate_field(what: str) -> fields.Float:
+    return fields.Float(
+        allow_none=True,
+        metadata={"description": f"0–1, {what}; null below min_sample (样本不足)"},
+    )
+
+
+class QualityCountsSchema(ma.Schema):
+    answers = fields.Integer(required=True, metadata={"description": "questionnaire answers"})
+    satisfied = fields.Integer(required=True, metadata={"description": "满意 or 非常满意"})
+    resolved = fields.Integer(required=True)
+    decided = fields.Integer(required=True, metadata={"description": "acceptance decisions"})
+    accepted_on_time = fields.Integer(required=True)
+    closed = fields.Integer(required=True)
+    closed_on_time = fields.Integer(required=True)
+    satisfaction_rate = _rate_field("satisfied / answers")
+    resolved_rate = _rate_field("resolved / answers")
+    accept_on_time_rate = _rate_field("accepted_on_time / decided")
+    close_on_time_rate = _rate_field("closed_on_time / closed")
+    satisfaction_sample_ok = fields.Boolean(required=True)
+    resolved_sample_ok = fields.Boolean(required=True)
+    accept_on_time_sample_ok = fields.Boolean(required=True)
+    close_on_time_sample_ok = fields.Boolean(required=True)
+
+
+class RegionQualitySchema(QualityCountsSchema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    rank = fields.Integer(
+        allow_none=True,
+        metadata={"description": "by satisfaction_rate; null when not ranked (样本不足)"},
+    )
+
+
+class QualitySchema(QualityCountsSchema):
+    by_region = fields.List(fields.Nested(RegionQualitySchema), required=True)
+
+
+class BoardCountsSchema(ma.Schema):
+    received = fields.Integer(required=True)
+    valid = fields.Integer(required=True, metadata={"description": "not refused by moderation"})
+    answered = fields.Integer(required=True)
+    on_time = fields.Integer(required=True)
+    overdue = fields.Integer(required=True, metadata={"description": "unanswered, past due"})
+    failures = fields.Integer(
+        required=True,
+        metadata={"description": "valid and unanswered failure_months after receipt"},
+    )
+
+
+class RegionBoardSchema(BoardCountsSchema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+
+
+class BoardStatsSchema(BoardCountsSchema):
+    failure_months = fields.Integer(required=True)
+    by_region = fields.List(fields.Nested(RegionBoardSchema), required=True)
+
+
 class TipOffStatsSchema(CountsSchema):
-    """One month's public statistics, the 12-month series, and current ratings."""
+    """One month's public statistics, the 12-month series, satisfaction and on-time rates by
+    region, the message board's figures, and current ratings."""
 
     month = fields.String(required=True)
     by_region = fields.List(fields.Nested(RegionCountsSchema), required=True)
     by_category = fields.List(fields.Nested(CategoryCountsSchema), required=True)
     series = fields.List(fields.Nested(SeriesPointSchema), required=True)
     ratings = fields.Nested(RatingCountsSchema, required=True)
+    min_sample = fields.Integer(
+        required=True, metadata={"description": "answers (decisions, closures) before a rate"}
+    )
+    quality = fields.Nested(QualitySchema, required=True)
+    board = fields.Nested(BoardStatsSchema, required=True)
 
 
 @blp.route("/tipoffs")
@@ -285,5 +351,6 @@ class TipOffStats(MethodView):
     @blp.arguments(StatsQuerySchema, location="query")
     @blp.response(200, TipOffStatsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Monthly tip-offs received, closed and on time, by region and category."""
-        return monthly_statistics(get_session(), args.get("month"))
+        """Monthly tip-offs received, closed and on time, by region and category; satisfaction
+        and on-time rates by region; the message board's figures."""
+        return public_statistics(get_session(), args.get("month"))

@@ -75,35 +75,61 @@ def _month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     return first.astimezone(dt.UTC), (first + relativedelta(months=1)).astimezone(dt.UTC)
 
 
+FIGURES = ("received", "valid", "answered", "on_time", "overdue", "failures")
+
+
+def _tally(figures: dict[str, int], m: BoardMessage, today: dt.date, months: relativedelta) -> None:
+    figures["received"] += 1
+    if m.status == "rejected":
+        return
+    figures["valid"] += 1
+    limit = local_date(m.created_at) + months
+    if m.answered_at is not None:
+        answered = local_date(m.answered_at)
+        figures["answered"] += 1
+        figures["on_time"] += answered <= m.answer_due_on
+        figures["failures"] += answered > limit
+    else:
+        figures["overdue"] += today > m.answer_due_on
+        figures["failures"] += today > limit
+
+
+def _received(session: Session, region: str, month: str) -> list[BoardMessage]:
+    start, end = _month_bounds(month)
+    return list(
+        session.scalars(
+            select(BoardMessage).where(
+                BoardMessage.created_at >= start,
+                BoardMessage.created_at < end,
+                BoardMessage.region_code.startswith(_prefix(region)),
+            )
+        )
+    )
+
+
 def board_stats(
     session: Session, region: str, month: str, *, today: dt.date | None = None
 ) -> dict[str, int]:
     """Messages received in ``month`` (YYYY-MM, China time) in ``region`` ("" = all):
     received, valid (not refused), answered, answered on time, overdue now (valid, open,
     past the deadline) and failures (valid and unanswered ``failure_months`` after receipt)."""
-    start, end = _month_bounds(month)
+    rows = _received(session, region, month)
     today = today or china_today()
     months = relativedelta(months=board_rules().failure_months)
-    rows = session.scalars(
-        select(BoardMessage).where(
-            BoardMessage.created_at >= start,
-            BoardMessage.created_at < end,
-            BoardMessage.region_code.startswith(_prefix(region)),
-        )
-    ).all()
-    figures = dict.fromkeys(("received", "valid", "answered", "on_time", "overdue", "failures"), 0)
+    figures = dict.fromkeys(FIGURES, 0)
     for m in rows:
-        figures["received"] += 1
-        if m.status == "rejected":
-            continue
-        figures["valid"] += 1
-        limit = local_date(m.created_at) + months
-        if m.answered_at is not None:
-            answered = local_date(m.answered_at)
-            figures["answered"] += 1
-            figures["on_time"] += answered <= m.answer_due_on
-            figures["failures"] += answered > limit
-        else:
-            figures["overdue"] += today > m.answer_due_on
-            figures["failures"] += today > limit
+        _tally(figures, m, today, months)
     return figures
+
+
+def board_stats_by_region(
+    session: Session, month: str, *, today: dt.date | None = None
+) -> dict[str, dict[str, int]]:
+    """:func:`board_stats` of every region code that received a message in ``month``."""
+    rows = _received(session, "", month)
+    today = today or china_today()
+    months = relativedelta(months=board_rules().failure_months)
+    out: dict[str, dict[str, int]] = {}
+    for m in rows:
+        _tally(out.setdefault(m.region_code, dict.fromkeys(FIGURES, 0)), m, today, months)
+    return out

@@ -169,3 +169,29 @@ class TipOffReceipt(Base):
     #: the secret XOR a pad derived from the token, hex
     sealed_secret: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class TipOffFeedback(Base):
+    """The reporter's one answer to the closure questionnaire (回访): resolved or not, how
+    satisfied (满意度), and an optional comment for the handling office only."""
+
+    __tablename__ = "tipoff_feedback"
+    __table_args__ = (
+        CheckConstraint("satisfaction >= 1 AND satisfaction <= 5", name="satisfaction_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: one answer per tip-off: it cannot be changed once given
+    tipoff_id: Mapped[int] = mapped_column(
+        ForeignKey("tipoffs.id", ondelete="CASCADE"), unique=True
+    )
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    #: 5 非常满意, 4 满意, 3 一般, 2 不满意, 1 非常不满意
+    satisfaction: Mapped[int] = mapped_column(Integer)
+    #: the reporter's own words; shown to the handling office, never published or counted
+    comment: Mapped[str | None] = mapped_column(Text)
+    #: the China date of the answer: the month /stats counts it in
+    answered_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    #: "not resolved" inside the reopen window: the answer asked to reopen the report
+    reopen_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -67,7 +67,9 @@ def _region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def _grouping(session: Session, codes: Iterable[str | None]) -> dict[str | None, tuple[str, str]]:
+def region_groups(
+    session: Session, codes: Iterable[str | None]
+) -> dict[str | None, tuple[str, str]]:
     """Each code → its prefecture (or, for municipalities, its province) with a name;
     unplaced reports (no region yet) form one group of their own."""
     placed = {c for c in codes if c}
@@ -80,7 +82,7 @@ def _grouping(session: Session, codes: Iterable[str | None]) -> dict[str | None,
     return out
 
 
-def _provinces(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+def province_groups(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Each group key (a prefecture or province code; "" for unplaced) → its province's
     code and name, for tables grouped by province."""
     codes = {k[:2] + "0000" for k in keys if k}
@@ -131,7 +133,7 @@ def _tipoff_counts(session: Session, start: dt.datetime, end: dt.datetime) -> di
             TipOff.closed_at < end,
         )
     ).all()
-    grouping = _grouping(session, {r[0] for r in received} | {r[0] for r in closed})
+    grouping = region_groups(session, {r[0] for r in received} | {r[0] for r in closed})
     region_names = {key: name for key, name in grouping.values()}
     for code, category, count in received:
         regions[grouping[code][0]]["received"] += count
@@ -145,7 +147,7 @@ def _tipoff_counts(session: Session, start: dt.datetime, end: dt.datetime) -> di
     totals = {k: sum(c[k] for c in categories.values()) for k in _bucket()}
     by_region = _rows(regions, "region_code", region_names)
     by_category = _rows(categories, "category", CATEGORY_NAMES)
-    provinces = _provinces(session, regions)
+    provinces = province_groups(session, regions)
     for row in by_region:
         row["province_code"], row["province_name"] = provinces[row["region_code"]]
     for row in (*by_region, *by_category):
@@ -166,14 +168,14 @@ def rating_counts(session: Session) -> dict[str, Any]:
         .where(CreditRating.is_current)
         .group_by(Enterprise.region_code, CreditRating.level)
     ).all()
-    grouping = _grouping(session, {r[0] for r in rows})
+    grouping = region_groups(session, {r[0] for r in rows})
     by_level = dict.fromkeys(LEVELS, 0)
     regions: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
     for code, level, count in rows:
         by_level[level] = by_level.get(level, 0) + count
         regions[grouping[code][0]][level] = regions[grouping[code][0]].get(level, 0) + count
     names = {key: name for key, name in grouping.values()}
-    provinces = _provinces(session, regions)
+    provinces = province_groups(session, regions)
     return {
         "by_level": [
             {

@@ -28,6 +28,7 @@ from credit.tipoffs.attachments import MAX_FILES, PreparedFile, prepare_uploads,
 from credit.tipoffs.codes import (
     find_tracked,
 )
+from credit.tipoffs.feedback import questionnaire_state, reopen_until
 from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
 from credit.tipoffs.outcome import region_agency
 from credit.tipoffs.timeline import add_event, as_message, clean_text
@@ -37,6 +38,7 @@ from credit.tipoffs.vocabulary import (
     EVENT_NAMES,
     FINAL,
     PROGRESS,
+    REOPEN_DAYS,
     SEVERITY_NAMES,
     STATUS_NAMES,
     STEP_OF,
@@ -121,6 +123,20 @@ def reported_enterprise(session: Session, tipoff: TipOff) -> dict[str, Any] | No
     return None
 
 
+def ended_on(session: Session, case: TipOff) -> dt.date | None:
+    """The China date a case ended: its closure, or the refusal (不予受理); None while open."""
+    if case.closed_at is not None:
+        return local_date(case.closed_at)
+    if case.status != "rejected":
+        return None
+    decided = session.scalar(
+        select(func.max(TipOffEvent.at)).where(
+            TipOffEvent.tipoff_id == case.id, TipOffEvent.kind == "rejected"
+        )
+    )
+    return local_date(decided) if decided is not None else None
+
+
 def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) -> dict[str, Any]:
     """The tracking page's and the status API's view of one tip-off."""
     today = today or local_date(dt.datetime.now(dt.UTC))
@@ -133,8 +149,9 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
     ).all()
     deadline = effective_deadline(case)
     timeline = public_timeline(session, tipoff, original)
-    decided = [e["at"] for e in timeline if e["kind"] == "rejected"]
-    ended = case.closed_at or (decided[-1] if case.status == "rejected" and decided else None)
+    ended = ended_on(session, case)
+    until = reopen_until(ended) if ended is not None else None
+    window_open = until is None or today <= until
     return {
         "tracking_code": tipoff.tracking_code,
         "category": tipoff.category,
@@ -153,7 +170,7 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
         "days_left": days_left(deadline, today),
         "accept_days_left": days_left(case.accept_due_at, today),
         "due_days_left": days_left(case.due_at, today),
-        "closed_on": local_date(ended) if ended is not None else None,
+        "closed_on": ended,
         "progress": progress(case.status),
         "enterprise": reported_enterprise(session, tipoff),
         "category_label": named(CATEGORY_NAMES[tipoff.category]),
@@ -170,7 +187,10 @@ def public_view(session: Session, tipoff: TipOff, today: dt.date | None = None) 
         "substantiated": case.substantiated,
         "reward_eligible": tipoff.reward_eligible,
         "reopen_requested": tipoff.reopen_requested_at is not None,
-        "may_reopen": tipoff.status in FINAL and tipoff.reopen_requested_at is None,
+        "may_reopen": tipoff.status in FINAL and tipoff.reopen_requested_at is None and window_open,
+        "reopen_until": until,
+        "reopen_days": REOPEN_DAYS,
+        "questionnaire": questionnaire_state(session, tipoff, case, until, today),
         "attachments": len(files),
         # listed by type, size and date: an uploaded file's name may name its owner
         "attachment_files": [
@@ -279,7 +299,8 @@ def add_information(
 def request_reopen(
     session: Session, code: str, secret: str, reason: str, *, now: dt.datetime | None = None
 ) -> TipOff:
-    """The reporter asks to reopen a closed or rejected report, saying why."""
+    """The reporter asks to reopen a closed or rejected report, saying why, within
+    ``REOPEN_DAYS`` of the closure or the refusal."""
     tipoff = find_tracked(session, code, secret, lock=True)
     body = _text(reason, "reason", 5, 4000)
     if tipoff.status not in FINAL:
@@ -287,6 +308,8 @@ def request_reopen(
     if tipoff.reopen_requested_at is not None:
         raise Conflict(msg("已申请重新处理，请等待答复"))
     now = now or utcnow()
+    if not reopen_window_open(session, tipoff, local_date(now)):
+        raise Conflict(msg("已超过申请重新处理的期限（办结后 %(n)s 日内）", n=REOPEN_DAYS))
     tipoff.reopen_requested_at = now
     add_event(session, tipoff, "reopen_requested", "reporter", public=body, at=now)
     audit(session, "public", "tipoff.reopen_request", f"tipoff:{tipoff.id}")
@@ -294,6 +317,15 @@ def request_reopen(
 
 
 MAX_INFO_EVENTS = 30
+
+
+def reopen_window_open(session: Session, tipoff: TipOff, today: dt.date) -> bool:
+    """Whether the reporter may still ask to reopen: within ``REOPEN_DAYS`` of the day the
+    case (the original, for a merged report) ended; a merged report whose original is still
+    open may always ask."""
+    original = session.get(TipOff, tipoff.duplicate_of_id) if tipoff.duplicate_of_id else None
+    ended = ended_on(session, original or tipoff)
+    return ended is None or today <= reopen_until(ended)
 
 
 def add_information_with_uploads(

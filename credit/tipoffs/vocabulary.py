@@ -17,6 +17,11 @@ ACCEPT_DAYS = 15
 CLOSE_DAYS = 60
 
 
+#: days after the closure (or the refusal) in which the reporter may ask to reopen a report,
+#: by the form or by answering the closure questionnaire "not resolved"
+REOPEN_DAYS = 30
+
+
 CATEGORY_NAMES = {
     "air": "大气",
     "water": "水",
@@ -62,6 +67,12 @@ EVENT_NAMES = {
 
 
 FINAL = frozenset({"closed", "rejected"})
+
+
+#: the closure questionnaire's 满意度, best first
+SATISFACTION_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+#: the answers that count as satisfied (满意 + 非常满意) in the satisfaction rate
+SATISFIED = frozenset({4, 5})
 
 
 #: timeline steps that concern the case itself. A report merged into another shows these
@@ -139,6 +150,11 @@ ENGLISH = {
     "有奖举报认定": "Reward decision",
     "确定办理地区": "Handling region set",
     "调查处理": "Investigation",
+    "非常满意": "Very satisfied",
+    "满意": "Satisfied",
+    "基本满意": "Fairly satisfied",
+    "不满意": "Dissatisfied",
+    "非常不满意": "Very dissatisfied",
 }
 
 #: what each category covers (the form's help), in both languages

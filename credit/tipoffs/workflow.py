@@ -23,6 +23,7 @@ from core.messages import msg
 from core.users import User
 from credit.records.models import Enterprise
 from credit.supervision.models import SupervisionCase
+from credit.tipoffs.feedback import find_feedback
 from credit.tipoffs.models import (
     TIPOFF_CATEGORIES,
     TIPOFF_SEVERITIES,
@@ -427,6 +428,7 @@ def tipoff_detail(session: Session, user: User, tipoff_id: int) -> dict[str, Any
         "case": session.scalar(
             select(SupervisionCase).where(SupervisionCase.tipoff_id == tipoff.id)
         ),
+        "feedback": find_feedback(session, tipoff.id),
     }
 
 

@@ -298,3 +298,20 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
     cases = client.get(f"/regulator/todo?lang={lang}").get_data(as_text=True)
     label = "Administrative penalty" if lang == "en" else "行政处罚"
     assert f"{label} {penalty_id}<br>" in cases  # the objection's target, not "penalty 1"
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_stats_with_questionnaire_answers_speaks_one_language(
+    app, client, session, regulator, lang
+):
+    """/stats with its satisfaction table filled (rates and 样本不足) and board figures."""
+    from tests.disclosure.test_feedback_pages import _feedback, closed_report
+
+    app.config["STATS_MIN_SAMPLE"] = 2
+    for satisfaction in ("5", "4", "2"):
+        code, secret = closed_report(app, client, session, regulator)
+        assert _feedback(client, code, secret, resolved="yes", satisfaction=satisfaction)
+    problems = _check(client, "/stats", lang)
+    app.config["STATS_MIN_SAMPLE"] = 10
+    problems += _check(client, "/stats", lang)
+    assert not problems, "\n".join(problems)
