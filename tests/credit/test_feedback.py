@@ -48,7 +48,13 @@ def _closed(session, user, *, region="620100", accepted=FILED, closed=CLOSED):
     filed = _file(session, region)
     accept_tipoff(session, user, filed.tipoff.id, now=accepted)
     close_tipoff(
-        session, user, filed.tipoff.id, outcome="查实并责令整改", substantiated=True, now=closed
+        session,
+        user,
+        filed.tipoff.id,
+        outcome="查实并责令整改",
+        substantiated=True,
+        now=closed,
+        confirmed=True,
     )
     return filed
 
@@ -97,7 +103,9 @@ def test_an_open_report_is_not_asked_and_cannot_be_answered(session, regulator):
     with pytest.raises(Conflict):
         _answer(session, filed)
     rejected = _file(session, description="另一件举报：夜间噪声扰民很严重")
-    reject_tipoff(session, regulator, rejected.tipoff.id, reason="不属于环保部门职责")
+    reject_tipoff(
+        session, regulator, rejected.tipoff.id, reason="不属于环保部门职责", confirmed=True
+    )
     with pytest.raises(Conflict):  # the questionnaire follows a closure, not a refusal
         _answer(session, rejected)
     assert _count(session) == 0
@@ -188,12 +196,20 @@ def test_a_wrong_secret_is_not_found(session, regulator):
 def test_a_merged_report_is_asked_once_its_original_is_closed(session, regulator):
     original = _file(session)
     merged = _file(session, description="同一家工厂又在冒黑烟，气味很大")
-    mark_duplicate(session, regulator, merged.tipoff.id, original=original.tracking_code)
+    mark_duplicate(
+        session, regulator, merged.tipoff.id, original=original.tracking_code, confirmed=True
+    )
     with pytest.raises(Conflict):  # merged, but the case is still open
         _answer(session, merged)
     accept_tipoff(session, regulator, original.tipoff.id, now=FILED)
     close_tipoff(
-        session, regulator, original.tipoff.id, outcome="查实", substantiated=True, now=CLOSED
+        session,
+        regulator,
+        original.tipoff.id,
+        outcome="查实",
+        substantiated=True,
+        now=CLOSED,
+        confirmed=True,
     )
     assert track(session, merged.tracking_code, merged.secret)["questionnaire"]["ask"]
     assert _answer(session, merged).feedback.tipoff_id == merged.tipoff.id
@@ -264,7 +280,14 @@ def test_equal_rates_share_a_rank_and_the_minimum_comes_from_the_configuration(
 
 def test_a_refusal_counts_as_an_acceptance_decision_once(session, regulator):
     refused = _file(session)
-    reject_tipoff(session, regulator, refused.tipoff.id, reason="不属于环保部门职责", now=FILED)
+    reject_tipoff(
+        session,
+        regulator,
+        refused.tipoff.id,
+        reason="不属于环保部门职责",
+        now=FILED,
+        confirmed=True,
+    )
     session.commit()
     stats = public_statistics(session, "2026-11", dt.date(2026, 12, 1), sample=1)
     row = stats["quality"]["by_region"][0]

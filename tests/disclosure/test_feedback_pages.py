@@ -35,6 +35,7 @@ def closed_report(app, client, session, regulator, *, closed_at=None):
             outcome="查实超标排放，已责令整改",
             substantiated=True,
             now=closed_at,
+            confirmed=True,
         )
     session.commit()
     return code, secret
