@@ -58,6 +58,8 @@ EVENT_NAMES = {
     "duplicate": "与同一问题的举报合并处理",
     "reward": "有奖举报认定",
     "placed": "确定办理地区",
+    "transferred": "移送",
+    "transfer_received": "接收移送",
 }
 
 
@@ -78,6 +80,8 @@ CASE_EVENTS = frozenset(
         "investigating",
         "extended",
         "closed",
+        "transferred",
+        "transfer_received",
     }
 )
 
@@ -139,6 +143,8 @@ ENGLISH = {
     "有奖举报认定": "Reward decision",
     "确定办理地区": "Handling region set",
     "调查处理": "Investigation",
+    "移送": "Transferred",
+    "接收移送": "Transfer acknowledged",
 }
 
 #: what each category covers (the form's help), in both languages
