@@ -58,8 +58,8 @@ from credit.tipoffs.workflow import (
     reject_tipoff,
     set_reward_eligible,
     start_investigation,
-    tipoff_detail,
 )
+from credit.transfers.listing import tipoff_page
 from disclosure.auth import current_user, login_required
 
 bp = Blueprint("regtipoffs", __name__, url_prefix="/regulator/tipoffs")
@@ -124,7 +124,7 @@ def queue() -> Any:
 @login_required
 def detail(tipoff_id: int) -> Any:
     """One report with the reporter's identity (regulators only), timeline and actions."""
-    data = tipoff_detail(get_session(), _user(), tipoff_id)
+    data = tipoff_page(get_session(), _user(), tipoff_id, _today())
     return render_template(
         "disclosure/tipoffs/detail.html",
         d=data,

@@ -70,7 +70,8 @@ def _outgoing_condition(user: User) -> Any:
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples())
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
 
 
 def _rows(session: Session, condition: Any, today: dt.date) -> list[TransferRow]:
@@ -143,8 +144,8 @@ def transfer_panel(session: Session, tipoff: TipOff, today: dt.date) -> Transfer
     )
     grids = session.execute(
         select(Grid.code, Grid.name).order_by(Grid.level, Grid.code).limit(GRID_CHOICES)
-    ).tuples()
-    return TransferPanel(history, pending, may, agencies(), list(grids))
+    )
+    return TransferPanel(history, pending, may, agencies(), [(c, n) for c, n in grids])
 
 
 def tipoff_page(session: Session, user: User, tipoff_id: int, today: dt.date) -> dict[str, Any]:
