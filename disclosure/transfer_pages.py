@@ -27,6 +27,7 @@ from credit.transfers.transferring import (
     acknowledge_transfer,
     check_transfer,
     transfer_tipoff,
+    withdraw_transfer,
 )
 from disclosure.auth import current_user, login_required
 
@@ -131,4 +132,19 @@ def acknowledge(transfer_id: int) -> Any:
         flash(describe_in(error, page_lang()), "error")
         return redirect(url_for("regtransfers.index"), 303)
     flash(_("已签收。"))
+    return redirect(url_for("regtipoffs.detail", tipoff_id=done.tipoff_id), 303)
+
+
+@bp.post("/<int:transfer_id>/withdraw")
+@login_required
+def withdraw(transfer_id: int) -> Any:
+    """The sending office takes back a transfer not yet acknowledged; 403 for others."""
+    done, error = attempt(withdraw_transfer, get_session(), _user(), transfer_id)
+    if error is not None or done is None:
+        assert error is not None
+        if error.status in (403, 404):
+            raise error
+        flash(describe_in(error, page_lang()), "error")
+        return redirect(url_for("regtransfers.index"), 303)
+    flash(_("已撤回移送。"))
     return redirect(url_for("regtipoffs.detail", tipoff_id=done.tipoff_id), 303)

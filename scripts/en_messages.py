@@ -927,6 +927,12 @@ EN = {
     "待我签收": "Awaiting my acknowledgement",
     "移送给本地区或本网格的举报，签收后转入您的办理范围；移送给其他部门的举报，由移送单位记录部门签收。办理期限不因移送而重新计算。": "Reports transferred to your region or grid enter your scope once you acknowledge them; for reports transferred to another department, the sending office records the department's receipt. A transfer never restarts the deadline.",
     "本单位移出、等待对方签收": "Sent by this office, awaiting acknowledgement",
+    "该移送已撤回": "the transfer was withdrawn",
+    "举报已办结或不予受理，请撤回移送": "the report is closed or was not accepted: withdraw the transfer",
+    "只有移送单位可以撤回移送": "only the sending office may withdraw the transfer",
+    "移送至 %(name)s 已撤回，仍由原办理部门办理": "the transfer to %(name)s was withdrawn; the office handling it keeps it",
+    "已撤回移送。": "Transfer withdrawn.",
+    "撤回移送": "Withdraw the transfer",
     "名称、编号或地址": "Name, code or address",
     "第一页": "First page",
     # supervision cases and patrols (credit/supervision, disclosure/case_pages.py)

@@ -60,6 +60,7 @@ EVENT_NAMES = {
     "placed": "确定办理地区",
     "transferred": "移送",
     "transfer_received": "接收移送",
+    "transfer_withdrawn": "撤回移送",
 }
 
 
@@ -82,6 +83,7 @@ CASE_EVENTS = frozenset(
         "closed",
         "transferred",
         "transfer_received",
+        "transfer_withdrawn",
     }
 )
 
@@ -145,6 +147,7 @@ ENGLISH = {
     "调查处理": "Investigation",
     "移送": "Transferred",
     "接收移送": "Transfer acknowledged",
+    "撤回移送": "Transfer withdrawn",
 }
 
 #: what each category covers (the form's help), in both languages

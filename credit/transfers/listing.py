@@ -16,10 +16,11 @@ from credit.grids.models import Grid
 from credit.grids.scope import grid_scope
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.tracking import effective_deadline, is_overdue
+from credit.tipoffs.vocabulary import FINAL
 from credit.tipoffs.workflow import scope_condition, tipoff_detail
 from credit.transfers.agencies import Agency, agencies
 from credit.transfers.models import TipoffTransfer
-from credit.transfers.transferring import OPEN
+from credit.transfers.transferring import OPEN, PENDING
 
 LIMIT = 200
 #: grid codes the form suggests (a datalist; any code may be typed)
@@ -35,6 +36,7 @@ class TransferRow:
     from_name: str
     sender: str
     acknowledger: str | None
+    withdrawer: str | None
     deadline: dt.date
     overdue: bool
 
@@ -78,7 +80,7 @@ def _rows(session: Session, condition: Any, today: dt.date) -> list[TransferRow]
     found = session.execute(
         select(TipoffTransfer, TipOff)
         .join(TipOff, TipOff.id == TipoffTransfer.tipoff_id)
-        .where(TipoffTransfer.acknowledged_at.is_(None), condition)
+        .where(PENDING, TipOff.status.not_in(FINAL), condition)
         .order_by(TipoffTransfer.transferred_at, TipoffTransfer.id)
         .limit(LIMIT)
     ).all()
@@ -89,7 +91,8 @@ def _as_rows(
     session: Session, pairs: list[tuple[TipoffTransfer, TipOff]], today: dt.date
 ) -> list[TransferRow]:
     ids = {t.transferred_by for t, _ in pairs}
-    people = _names(session, ids | {t.acknowledged_by for t, _ in pairs if t.acknowledged_by})
+    ids |= {t.acknowledged_by for t, _ in pairs if t.acknowledged_by}
+    people = _names(session, ids | {t.withdrawn_by for t, _ in pairs if t.withdrawn_by})
     return [
         TransferRow(
             transfer=t,
@@ -97,6 +100,7 @@ def _as_rows(
             from_name=region_name(session, t.from_region_code or "") or "—",
             sender=people.get(t.transferred_by, "—"),
             acknowledger=people.get(t.acknowledged_by) if t.acknowledged_by else None,
+            withdrawer=people.get(t.withdrawn_by) if t.withdrawn_by else None,
             deadline=effective_deadline(tip),
             overdue=is_overdue(tip, today),
         )
@@ -135,7 +139,14 @@ def transfer_panel(session: Session, tipoff: TipOff, today: dt.date) -> Transfer
         )
     ]
     history = _as_rows(session, pairs, today)
-    pending = next((r.transfer for r in history if r.transfer.acknowledged_at is None), None)
+    pending = next(
+        (
+            r.transfer
+            for r in history
+            if r.transfer.acknowledged_at is None and r.transfer.withdrawn_at is None
+        ),
+        None,
+    )
     may = (
         pending is None
         and tipoff.status in OPEN

@@ -14,7 +14,7 @@ TARGET_KINDS = ("region", "grid", "agency")
 
 
 class TipoffTransfer(Base):
-    """One transfer of a tip-off; pending until ``acknowledged_at`` is set."""
+    """One transfer of a tip-off; pending until acknowledged (or withdrawn by its sender)."""
 
     __tablename__ = "tipoff_transfers"
     __table_args__ = (
@@ -30,6 +30,10 @@ class TipoffTransfer(Base):
         ),
         CheckConstraint(
             "(acknowledged_by IS NULL) = (acknowledged_at IS NULL)", name="acknowledged_pair"
+        ),
+        CheckConstraint("(withdrawn_by IS NULL) = (withdrawn_at IS NULL)", name="withdrawn_pair"),
+        CheckConstraint(
+            "acknowledged_at IS NULL OR withdrawn_at IS NULL", name="acknowledged_or_withdrawn"
         ),
         CheckConstraint("length(reason) >= 2 AND length(reason) <= 1000", name="reason_length"),
     )
@@ -57,5 +61,8 @@ class TipoffTransfer(Base):
     #: the receiving regulator; for an agency, the sending office's officer recording receipt
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the sending office's officer who took it back before it was acknowledged
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: internal: how the agency confirmed receipt (document number, who signed), or a note
     receipt_note: Mapped[str | None] = mapped_column(Text)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
@@ -37,6 +37,7 @@ from credit.supervision.models import SupervisionCase
 from credit.supervision.timeline import add_step
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.timeline import add_event, clean_text
+from credit.tipoffs.vocabulary import FINAL
 from credit.tipoffs.workflow import (
     MAX_ID,
     actor_of,
@@ -50,6 +51,8 @@ from credit.transfers.models import TARGET_KINDS, TipoffTransfer
 
 #: the tip-off statuses a transfer may start from
 OPEN = ("received", "accepted", "assigned", "investigating")
+#: neither acknowledged nor withdrawn
+PENDING = and_(TipoffTransfer.acknowledged_at.is_(None), TipoffTransfer.withdrawn_at.is_(None))
 MAX_REASON = 1000
 
 
@@ -86,9 +89,7 @@ def _case_of(session: Session, tipoff: TipOff) -> SupervisionCase | None:
 def pending_transfer(session: Session, tipoff_id: int) -> TipoffTransfer | None:
     """The tip-off's transfer awaiting acknowledgement, if any."""
     return session.scalar(
-        select(TipoffTransfer).where(
-            TipoffTransfer.tipoff_id == tipoff_id, TipoffTransfer.acknowledged_at.is_(None)
-        )
+        select(TipoffTransfer).where(TipoffTransfer.tipoff_id == tipoff_id, PENDING)
     )
 
 
@@ -260,6 +261,55 @@ def _move(session: Session, tipoff: TipOff, transfer: TipoffTransfer) -> None:
         case.region_code, case.grid_id, case.handling_grid_id = tipoff.region_code, None, None
 
 
+def _locked(session: Session, transfer_id: int) -> tuple[TipoffTransfer, TipOff]:
+    transfer = (
+        session.get(TipoffTransfer, transfer_id, with_for_update=True)
+        if 0 < transfer_id <= MAX_ID
+        else None
+    )
+    if transfer is None:
+        raise NotFound(msg("未找到移送记录 %(id)s", id=transfer_id))
+    tipoff = session.get(TipOff, transfer.tipoff_id, with_for_update=True)
+    assert tipoff is not None
+    return transfer, tipoff
+
+
+def _require_pending(transfer: TipoffTransfer) -> None:
+    if transfer.acknowledged_at is not None:
+        raise Conflict(msg("该移送已签收"))
+    if transfer.withdrawn_at is not None:
+        raise Conflict(msg("该移送已撤回"))
+
+
+def withdraw_transfer(
+    session: Session, user: User, transfer_id: int, *, now: dt.datetime | None = None
+) -> TipoffTransfer:
+    """The sending office takes a transfer back before it is acknowledged; the report stays
+    where it was (and may be transferred again)."""
+    transfer, tipoff = _locked(session, transfer_id)
+    if not in_scope(user, tipoff.region_code):
+        raise Forbidden(msg("只有移送单位可以撤回移送"))
+    _require_pending(transfer)
+    now = now or utcnow()
+    transfer.withdrawn_by, transfer.withdrawn_at = user.id, now
+    add_event(
+        session,
+        tipoff,
+        "transfer_withdrawn",
+        actor_of(user),
+        at=now,
+        public=msg("移送至 %(name)s 已撤回，仍由原办理部门办理", name=receiver_name(transfer)),
+    )
+    audit(
+        session,
+        actor_of(user),
+        "tipoff.transfer_withdraw",
+        f"tipoff:{tipoff.id}",
+        {"transfer": transfer.id},
+    )
+    return transfer
+
+
 def acknowledge_transfer(
     session: Session,
     user: User,
@@ -275,14 +325,12 @@ def acknowledge_transfer(
         if 0 < transfer_id <= MAX_ID
         else None
     )
-    if transfer is None:
-        raise NotFound(msg("未找到移送记录 %(id)s", id=transfer_id))
-    tipoff = session.get(TipOff, transfer.tipoff_id, with_for_update=True)
-    assert tipoff is not None
+    transfer, tipoff = _locked(session, transfer_id)
     if not may_acknowledge(session, user, transfer, tipoff):
         raise Forbidden(msg("只有接收地区或网格的监管人员可以签收（移送人不能自己签收）"))
-    if transfer.acknowledged_at is not None:
-        raise Conflict(msg("该移送已签收"))
+    _require_pending(transfer)
+    if tipoff.status in FINAL:
+        raise Conflict(msg("举报已办结或不予受理，请撤回移送"))
     agency = transfer.target_kind == "agency"
     now = now or utcnow()
     transfer.receipt_note = note_text(note, "note", required=agency, high=1000)

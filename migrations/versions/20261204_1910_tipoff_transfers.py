@@ -52,6 +52,8 @@ def upgrade() -> None:
         _at("transferred_at", nullable=False),
         sa.Column("acknowledged_by", sa.Integer(), nullable=True),
         _at("acknowledged_at"),
+        sa.Column("withdrawn_by", sa.Integer(), nullable=True),
+        _at("withdrawn_at"),
         sa.Column("receipt_note", sa.Text(), nullable=True),
         sa.CheckConstraint(ONE_TARGET, name=op.f("ck_tipoff_transfers_one_target")),
         sa.CheckConstraint(
@@ -61,6 +63,14 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "(acknowledged_by IS NULL) = (acknowledged_at IS NULL)",
             name=op.f("ck_tipoff_transfers_acknowledged_pair"),
+        ),
+        sa.CheckConstraint(
+            "(withdrawn_by IS NULL) = (withdrawn_at IS NULL)",
+            name=op.f("ck_tipoff_transfers_withdrawn_pair"),
+        ),
+        sa.CheckConstraint(
+            "acknowledged_at IS NULL OR withdrawn_at IS NULL",
+            name=op.f("ck_tipoff_transfers_acknowledged_or_withdrawn"),
         ),
         sa.CheckConstraint(
             "length(reason) >= 2 AND length(reason) <= 1000",
@@ -73,6 +83,7 @@ def upgrade() -> None:
         _fk("to_grid_id", "grids"),
         _fk("to_region_code", "regions", "code"),
         _fk("transferred_by", "users"),
+        _fk("withdrawn_by", "users"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tipoff_transfers")),
     )
     for column in ("tipoff_id", "to_grid_id", "to_region_code", "transferred_at"):

@@ -24,6 +24,7 @@ from credit.transfers.transferring import (
     TransferRequest,
     acknowledge_transfer,
     transfer_tipoff,
+    withdraw_transfer,
 )
 from tests.factories import add_grid_member, create_grid, create_regulator
 
@@ -290,3 +291,34 @@ def test_the_agencies_file_is_validated():
     twice = '[[agency]]\nzh = "甲局"\nen = "A"\n[[agency]]\nzh = "甲局"\nen = "B"\n'
     with pytest.raises(AgenciesFileError, match="twice"):
         parse_agencies(twice)
+
+
+def test_the_sender_withdraws_a_pending_transfer_and_may_send_it_again(session, world):
+    tipoff = _file(session)
+    transfer = _send(session, world["lanzhou"], tipoff)
+    with pytest.raises(Forbidden):
+        withdraw_transfer(session, world["jyg"], transfer.id, now=LATER)
+    withdraw_transfer(session, world["lanzhou2"], transfer.id, now=LATER)
+    assert transfer.withdrawn_by == world["lanzhou2"].id and tipoff.region_code == "620100"
+    with pytest.raises(Conflict):
+        acknowledge_transfer(session, world["jyg"], transfer.id, now=LATER)
+    with pytest.raises(Conflict):
+        withdraw_transfer(session, world["lanzhou"], transfer.id, now=LATER)
+    assert list_transfers(session, world["jyg"], TODAY)["incoming"] == []
+    notes = [e["note"] for e in public_view(session, tipoff, TODAY)["timeline"]]
+    assert any(n and n.startswith("移送至 嘉峪关市 已撤回") for n in notes)
+    again = _send(session, world["lanzhou"], tipoff, "agency", "市水务局", "属于水务部门职责")
+    assert again.id != transfer.id
+
+
+def test_a_report_closed_while_pending_is_not_acknowledged(session, world):
+    tipoff = _file(session)
+    accept_tipoff(session, world["lanzhou"], tipoff.id, now=NOW)
+    transfer = _send(session, world["lanzhou"], tipoff)
+    close_tipoff(
+        session, world["lanzhou"], tipoff.id, outcome="已查处", substantiated=True, now=NOW
+    )
+    assert list_transfers(session, world["jyg"], TODAY)["incoming"] == []
+    with pytest.raises(Conflict):
+        acknowledge_transfer(session, world["jyg"], transfer.id, now=LATER)
+    withdraw_transfer(session, world["lanzhou"], transfer.id, now=LATER)

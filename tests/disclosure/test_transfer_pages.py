@@ -211,3 +211,22 @@ def test_the_pages_have_english(app, session, filed):
     assert (
         "Awaiting my acknowledgement" in listing and '<span lang="zh-CN">嘉峪关市</span>' in listing
     )
+
+
+def test_the_sender_withdraws_from_the_report_page(app, session, filed):
+    sender, transfer = _transfer(app, session, filed)
+    page = sender.get(f"/regulator/tipoffs/{filed['id']}").get_data(as_text=True)
+    assert f'action="/regulator/transfers/{transfer.id}/withdraw"' in page
+    receiver = _client(app, "jyg@example.cn")
+    csrf = csrf_token(receiver, "/regulator/transfers/")
+    refused = receiver.post(
+        f"/regulator/transfers/{transfer.id}/withdraw", data={"csrf_token": csrf}
+    )
+    assert refused.status_code == 403
+    csrf = csrf_token(sender, f"/regulator/tipoffs/{filed['id']}")
+    done = sender.post(f"/regulator/transfers/{transfer.id}/withdraw", data={"csrf_token": csrf})
+    assert done.status_code == 303
+    after = sender.get(done.headers["Location"]).get_data(as_text=True)
+    assert "已撤回移送。" in after and f'action="/regulator/transfers/new/{filed["id"]}"' in after
+    session.rollback()
+    assert session.get(TipoffTransfer, transfer.id).withdrawn_at is not None
