@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.reference import region_name
@@ -106,6 +106,19 @@ def _as_rows(
         )
         for t, tip in pairs
     ]
+
+
+def count_incoming(session: Session, user: User) -> int:
+    """How many transfers await the user's acknowledgement (for a to-do list)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(TipoffTransfer)
+            .join(TipOff, TipOff.id == TipoffTransfer.tipoff_id)
+            .where(PENDING, TipOff.status.not_in(FINAL), _incoming_condition(session, user))
+        )
+        or 0
+    )
 
 
 def list_transfers(session: Session, user: User, today: dt.date) -> dict[str, list[TransferRow]]:

@@ -35,7 +35,7 @@ from credit.grids.scope import grid_scope
 from credit.supervision.creation import CaseInput, create_case
 from credit.supervision.models import SupervisionCase
 from credit.supervision.timeline import add_step
-from credit.tipoffs.models import TipOff
+from credit.tipoffs.models import TIPOFF_STATUSES, TipOff
 from credit.tipoffs.timeline import add_event, clean_text
 from credit.tipoffs.vocabulary import FINAL
 from credit.tipoffs.workflow import (
@@ -49,8 +49,8 @@ from credit.tipoffs.workflow import (
 from credit.transfers.agencies import find_agency
 from credit.transfers.models import TARGET_KINDS, TipoffTransfer
 
-#: the tip-off statuses a transfer may start from
-OPEN = ("received", "accepted", "assigned", "investigating")
+#: the tip-off statuses a transfer may start from: every one but the final ones
+OPEN = tuple(s for s in TIPOFF_STATUSES if s not in FINAL)
 #: neither acknowledged nor withdrawn
 PENDING = and_(TipoffTransfer.acknowledged_at.is_(None), TipoffTransfer.withdrawn_at.is_(None))
 MAX_REASON = 1000

@@ -18,7 +18,7 @@ from credit.tipoffs.outcome import close_tipoff, mark_duplicate
 from credit.tipoffs.tracking import public_view
 from credit.tipoffs.workflow import accept_tipoff, assign_tipoff, get_tipoff
 from credit.transfers.agencies import AgenciesFileError, agencies, parse_agencies
-from credit.transfers.listing import list_transfers, tipoff_page
+from credit.transfers.listing import count_incoming, list_transfers, tipoff_page
 from credit.transfers.models import TipoffTransfer
 from credit.transfers.transferring import (
     TransferRequest,
@@ -91,6 +91,10 @@ def test_region_transfer_is_pending_until_the_receiver_acknowledges(session, wor
         get_tipoff(session, world["jyg"], tipoff.id)
     incoming = list_transfers(session, world["jyg"], TODAY)["incoming"]
     assert [r.transfer.id for r in incoming] == [transfer.id]
+    assert (
+        count_incoming(session, world["jyg"]) == 1
+        and count_incoming(session, world["beijing"]) == 0
+    )
     assert [
         r.transfer.id for r in list_transfers(session, world["lanzhou2"], TODAY)["outgoing"]
     ] == [transfer.id]
@@ -322,3 +326,13 @@ def test_a_report_closed_while_pending_is_not_acknowledged(session, world):
     with pytest.raises(Conflict):
         acknowledge_transfer(session, world["jyg"], transfer.id, now=LATER)
     withdraw_transfer(session, world["lanzhou"], transfer.id, now=LATER)
+
+
+def test_a_region_transfer_takes_a_case_still_found_out_of_its_grid(session, world):
+    tipoff = _file(session, region=None, latitude="36.05", longitude="103.85")
+    case = session.scalar(select(SupervisionCase).where(SupervisionCase.tipoff_id == tipoff.id))
+    assert case.status == "found" and case.grid_id == world["street"].id
+    transfer = _send(session, world["member"], tipoff, "region", "620200")
+    acknowledge_transfer(session, world["jyg"], transfer.id, now=LATER)
+    assert (case.region_code, case.grid_id, case.handling_grid_id) == ("620200", None, None)
+    assert tipoff.region_code == "620200"
