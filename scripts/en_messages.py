@@ -893,7 +893,7 @@ EN = {
     "已合并的举报随原举报办理，不能单独移送": "a merged report follows its original and is not transferred on its own",
     "该举报已移送至 %(name)s，等待签收": "the report was transferred to %(name)s and awaits acknowledgement",
     "该举报的问题线索已在网格办理，只能移送至网格或其他部门": "the report's case is being handled in a grid: transfer it to a grid or another department",
-    "已移送至 %(name)s（原因：%(reason)s）": "Transferred to %(name)s (reason: %(reason)s)",
+    "已移送至 %(name)s（原因：%(reason)s）": "Transferred to %(name)s (grounds: %(reason)s)",
     "未找到移送记录 %(id)s": "no transfer %(id)s",
     "只有接收地区或网格的监管人员可以签收（移送人不能自己签收）": "only a regulator of the receiving region or grid may acknowledge it (not the sender)",
     "该移送已签收": "the transfer was acknowledged already",

@@ -167,8 +167,14 @@ def test_the_reporter_sees_where_it_went_and_the_deadline_in_page_and_api(app, s
     reporter = app.test_client()
     page = track(reporter, code, secret).get_data(as_text=True)
     assert f"已移送至 嘉峪关市（原因：{REASON}）" in page and due in page
-    english = track(reporter, code, secret, lang="en")
-    assert english.status_code == 200
+    english = csrf_token(reporter, "/tipoffs/track?lang=en")
+    english = reporter.post(
+        "/tipoffs/track?lang=en",
+        data={"csrf_token": english, "code": code, "secret": secret},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    timeline = english.split('<ol class="timeline">')[1].split("</ol>")[0]
+    assert "Transferred to" in timeline and language_problems(timeline, "en") == []
     api = reporter.get(f"/api/v1/tipoffs/{code}", headers={"X-Tipoff-Secret": secret})
     body = api.get_json()
     assert body["due_at"] == due
