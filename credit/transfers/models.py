@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, enum_check, utcnow
 
 #: a region's office (GB/T 2260 code), a grid, or another department (free-text name)
 TARGET_KINDS = ("region", "grid", "agency")
+PENDING_SQL = "acknowledged_at IS NULL AND withdrawn_at IS NULL"
 
 
 class TipoffTransfer(Base):
@@ -36,6 +37,14 @@ class TipoffTransfer(Base):
             "acknowledged_at IS NULL OR withdrawn_at IS NULL", name="acknowledged_or_withdrawn"
         ),
         CheckConstraint("length(reason) >= 2 AND length(reason) <= 1000", name="reason_length"),
+        # one pending transfer per tip-off
+        Index(
+            "uq_tipoff_transfers_pending",
+            "tipoff_id",
+            unique=True,
+            sqlite_where=text(PENDING_SQL),
+            postgresql_where=text(PENDING_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

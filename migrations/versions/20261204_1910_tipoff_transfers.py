@@ -88,9 +88,19 @@ def upgrade() -> None:
     )
     for column in ("tipoff_id", "to_grid_id", "to_region_code", "transferred_at"):
         op.create_index(f"ix_tipoff_transfers_{column}", "tipoff_transfers", [column])
+    pending = sa.text("acknowledged_at IS NULL AND withdrawn_at IS NULL")
+    op.create_index(
+        "uq_tipoff_transfers_pending",
+        "tipoff_transfers",
+        ["tipoff_id"],
+        unique=True,
+        sqlite_where=pending,
+        postgresql_where=pending,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_tipoff_transfers_pending", table_name="tipoff_transfers")
     for column in ("tipoff_id", "to_grid_id", "to_region_code", "transferred_at"):
         op.drop_index(f"ix_tipoff_transfers_{column}", table_name="tipoff_transfers")
     op.drop_table("tipoff_transfers")

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core.audit import AuditEvent
 from core.errors import Conflict, Forbidden, Invalid
@@ -336,3 +337,17 @@ def test_a_region_transfer_takes_a_case_still_found_out_of_its_grid(session, wor
     acknowledge_transfer(session, world["jyg"], transfer.id, now=LATER)
     assert (case.region_code, case.grid_id, case.handling_grid_id) == ("620200", None, None)
     assert tipoff.region_code == "620200"
+
+
+def test_the_database_holds_one_pending_transfer_per_report(session, world):
+    tipoff = _file(session)
+    first = _send(session, world["lanzhou"], tipoff)
+    copy = {
+        c.name: getattr(first, c.name) for c in TipoffTransfer.__table__.columns if c.name != "id"
+    }
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(TipoffTransfer(**copy))
+        session.flush()
+    withdraw_transfer(session, world["lanzhou"], first.id, now=LATER)
+    session.add(TipoffTransfer(**copy))
+    session.flush()  # a withdrawn one does not count
