@@ -903,6 +903,7 @@ EN = {
     "已签收。": "Acknowledged.",
     "移送签收": "Transfers",
     "举报移送": "Tip-off transfers",
+    "移送举报": "Transfer",
     "移送时间": "Transferred at",
     "从": "From",
     "移送至": "Transferred to",

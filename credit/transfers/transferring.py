@@ -144,7 +144,7 @@ def check_transfer(
     """The tip-off, its checked receiver and reason (nothing written): NotFound / Forbidden
     outside the user's region, Conflict when it cannot move now, Invalid for bad input."""
     tipoff = get_tipoff(session, user, tipoff_id, lock=lock)
-    require_status(tipoff, OPEN, msg("移送"))
+    require_status(tipoff, OPEN, msg("移送举报"))
     if tipoff.placement == "unplaced":
         raise Conflict(msg("请先确定办理地区"))
     if tipoff.duplicate_of_id is not None:
