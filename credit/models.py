@@ -13,4 +13,5 @@ import credit.ratings.models
 import credit.records.models
 import credit.sources.models
 import credit.supervision.models
-import credit.tipoffs.models  # noqa: F401
+import credit.tipoffs.models
+import credit.transfers.models  # noqa: F401

@@ -171,6 +171,7 @@ def init_app(app: Flask) -> None:
         subscription_pages,
         tipoff_pages,
         tipoff_regulator,
+        transfer_pages,
         views,
     )
     from disclosure.auth import init_auth
@@ -200,6 +201,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(board_regulator.bp)
     app.register_blueprint(subscription_pages.bp)
     app.register_blueprint(enterprise_pages.bp)
+    app.register_blueprint(transfer_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

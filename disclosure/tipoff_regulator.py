@@ -59,8 +59,8 @@ from credit.tipoffs.workflow import (
     reject_tipoff,
     set_reward_eligible,
     start_investigation,
-    tipoff_detail,
 )
+from credit.transfers.listing import tipoff_page
 from disclosure.auth import current_user, login_required
 from disclosure.confirmation import confirmation_page, needs_confirmation
 
@@ -126,7 +126,7 @@ def queue() -> Any:
 @login_required
 def detail(tipoff_id: int) -> Any:
     """One report with the reporter's identity (regulators only), timeline and actions."""
-    data = tipoff_detail(get_session(), _user(), tipoff_id)
+    data = tipoff_page(get_session(), _user(), tipoff_id, _today())
     return render_template(
         "disclosure/tipoffs/detail.html",
         d=data,

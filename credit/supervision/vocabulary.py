@@ -36,6 +36,7 @@ EVENT_NAMES = {
     "failed": ("核查未通过，重新整改", "Verification failed, rectify again"),
     "closed": ("办结", "Closed"),
     "escalated": ("超期升级", "Escalated (overdue)"),
+    "transferred": ("移送", "Transferred"),
 }
 
 

@@ -63,6 +63,9 @@ EVENT_NAMES = {
     "duplicate": "与同一问题的举报合并处理",
     "reward": "有奖举报认定",
     "placed": "确定办理地区",
+    "transferred": "移送",
+    "transfer_received": "接收移送",
+    "transfer_withdrawn": "撤回移送",
 }
 
 
@@ -89,6 +92,9 @@ CASE_EVENTS = frozenset(
         "investigating",
         "extended",
         "closed",
+        "transferred",
+        "transfer_received",
+        "transfer_withdrawn",
     }
 )
 
@@ -155,6 +161,9 @@ ENGLISH = {
     "基本满意": "Fairly satisfied",
     "不满意": "Dissatisfied",
     "非常不满意": "Very dissatisfied",
+    "移送": "Transferred",
+    "接收移送": "Transfer acknowledged",
+    "撤回移送": "Transfer withdrawn",
 }
 
 #: what each category covers (the form's help), in both languages

@@ -292,6 +292,7 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/place-mismatches",
         "/regulator/board/",
         "/regulator" + paths["board-message"],
+        "/regulator/transfers/",
     ):
         problems += [f"{path}: {p}" for p in _check(client, path, lang)]
     assert not problems, "\n".join(problems)
