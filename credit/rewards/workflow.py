@@ -23,8 +23,10 @@ from core.messages import msg
 from core.users import User
 from credit.rewards.models import Reward, RewardPayee
 from credit.rewards.rules import RewardRules, reward_rules
+from credit.tipoffs.codes import find_tracked
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.timeline import add_event, clean_text
+from credit.tipoffs.tracking import public_view
 from credit.tipoffs.workflow import actor_of, get_tipoff, in_scope, note_text
 
 #: the reporter-facing names of the statuses
@@ -282,10 +284,11 @@ def pay_reward(
     return reward
 
 
-def reward_panel(session: Session, user: User, tipoff: TipOff) -> dict[str, Any]:
+def reward_panel(session: Session, user: User, tipoff_id: int) -> dict[str, Any]:
     """The regulator's tip-off page: the reward (with the payee for handling officers), or
     whether and how much may be proposed."""
     rules = reward_rules()
+    tipoff = get_tipoff(session, user, tipoff_id)
     reward = session.scalar(select(Reward).where(Reward.tipoff_id == tipoff.id))
     root = case_of(session, tipoff)
     payee = (
@@ -303,7 +306,17 @@ def reward_panel(session: Session, user: User, tipoff: TipOff) -> dict[str, Any]
         "case_left": rules.per_case_cap - reserved_for_case(session, root.id),
         "mine": reward is not None and reward.proposer_id == user.id,
         "rules": rules,
+        "severity": root.severity,
+        "names": _officer_names(session, reward),
     }
+
+
+def _officer_names(session: Session, reward: Reward | None) -> dict[int, str]:
+    """The officers named on a reward (timelines show names, not ``user:1``)."""
+    if reward is None:
+        return {}
+    ids = {reward.proposer_id, reward.approver_id, reward.declined_by, reward.paid_by} - {None}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
 
 
 def reporter_view(session: Session, tipoff: TipOff) -> dict[str, Any] | None:
@@ -321,6 +334,16 @@ def reporter_view(session: Session, tipoff: TipOff) -> dict[str, Any] | None:
         "payee_submitted": submitted is not None,
         "may_claim": reward.status == "approved",
     }
+
+
+def tracked_view(
+    session: Session, code: str | None, secret: str | None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The tracking page's view (code + secret) with the reporter's own reward, if any."""
+    tipoff = find_tracked(session, code, secret)
+    view = public_view(session, tipoff, today)
+    view["reward"] = reporter_view(session, tipoff)
+    return view
 
 
 def awaiting(session: Session, user: User) -> dict[str, list[dict[str, Any]]]:
