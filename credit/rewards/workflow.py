@@ -316,7 +316,8 @@ def _officer_names(session: Session, reward: Reward | None) -> dict[int, str]:
     if reward is None:
         return {}
     ids = {reward.proposer_id, reward.approver_id, reward.declined_by, reward.paid_by} - {None}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+    return {uid: name for uid, name in rows}
 
 
 def reporter_view(session: Session, tipoff: TipOff) -> dict[str, Any] | None:
