@@ -106,7 +106,7 @@ def _amount(value: Any) -> int | None:
     text = clean_text(value)
     if not text:
         return None
-    if not text.isdigit() or len(text) > 7:
+    if not (text.isascii() and text.isdigit()) or len(text) > 7:
         message = msg("金额须为正整数（元）")
         raise Invalid(message, {"amount": [message]})
     return int(text)

@@ -221,8 +221,9 @@ def test_the_amount_may_be_lowered_with_a_reason_never_raised(session, regulator
     with pytest.raises(Invalid) as exc:
         propose_reward(session, regulator, tid, outcome="penalised", amount="1000")
     assert "reason" in exc.value.errors
-    with pytest.raises(Invalid, match="正整数"):
-        propose_reward(session, regulator, tid, outcome="penalised", amount="-5")
+    for bad in ("-5", "²", "1e3", "12345678"):
+        with pytest.raises(Invalid, match="正整数"):
+            propose_reward(session, regulator, tid, outcome="penalised", amount=bad)
     reward = propose_reward(
         session, regulator, tid, outcome="penalised", amount="1000", reason="举报线索部分属实"
     )
