@@ -1476,6 +1476,7 @@ EN = {
     "开户银行（银行转账时填写）": "Bank (for a bank transfer)",
     "更正领取信息": "Correct the payment details",
     "提交领取信息": "Submit the payment details",
+    "举报已重新处理，须再次办结且经查属实后才能批准或发放奖励": "The report was reopened: a reward can be approved or paid once it is closed as substantiated again",
 }
 
 

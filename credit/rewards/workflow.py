@@ -175,6 +175,20 @@ def _decidable(session: Session, user: User, tipoff_id: int) -> tuple[TipOff, Re
     return tipoff, reward
 
 
+def _still_due(session: Session, tipoff: TipOff) -> None:
+    """Approval and payment re-check the case: reopened since the proposal, or an earlier
+    report merged into it (first-reporter rule), and the reward must wait or be declined."""
+    root = case_of(session, tipoff)
+    if root.status != "closed" or root.substantiated is not True:
+        raise Conflict(msg("举报已重新处理，须再次办结且经查属实后才能批准或发放奖励"))
+    if reward_rules().first_reporter_only:
+        first = case_reports(session, root)[0]
+        if first.id != tipoff.id:
+            raise Conflict(
+                msg("按首报规则，本案只奖励最先举报的 %(code)s", code=first.tracking_code)
+            )
+
+
 def approve_reward(
     session: Session,
     user: User,
@@ -189,6 +203,7 @@ def approve_reward(
         raise Forbidden(msg("不能审批自己提出的奖励（双人复核）"))
     if reward.status != "proposed":
         raise Conflict(msg("该奖励已处理"))
+    _still_due(session, tipoff)
     now = now or utcnow()
     reward.status, reward.approver_id, reward.decided_at = "approved", user.id, now
     reward.decision_note = note_text(note, "note", required=False, high=2000)
@@ -262,6 +277,7 @@ def pay_reward(
     tipoff, reward = _decidable(session, user, tipoff_id)
     if reward.status != "approved":
         raise Conflict(msg("只有已批准的奖励才能发放"))
+    _still_due(session, tipoff)
     payee = session.scalar(select(RewardPayee).where(RewardPayee.reward_id == reward.id))
     if payee is None:
         raise Conflict(msg("举报人尚未提交领取信息"))

@@ -34,7 +34,8 @@ from credit.rewards.workflow import (
 )
 from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import TipOff
-from credit.tipoffs.outcome import close_tipoff, mark_duplicate
+from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
+from credit.tipoffs.tracking import request_reopen
 from credit.tipoffs.workflow import accept_tipoff, classify_tipoff, start_investigation
 from tests.disclosure.conftest import make_regulator
 
@@ -247,6 +248,26 @@ def test_only_the_earliest_reporter_of_merged_duplicates_is_rewarded(session, re
     # the merged report's reporter sees their reward; the case's own reporter sees none
     assert reporter_view(session, early.tipoff)["status"] == "approved"
     assert reporter_view(session, late.tipoff) is None
+
+
+def test_approval_and_payment_recheck_the_case(session, regulator, second):
+    filed = _closed_case(session, regulator, now=T0)
+    tid = filed.tipoff.id
+    propose_reward(session, regulator, tid, outcome="penalised")
+    request_reopen(session, filed.tracking_code, filed.secret, "整改后仍在排放，请再查")
+    decide_reopen(session, second, tid, reopen=True, note="重新调查")
+    with pytest.raises(Conflict, match="重新处理"):
+        approve_reward(session, second, tid)
+    close_tipoff(session, regulator, tid, outcome="复查属实", substantiated=True)
+    approve_reward(session, second, tid)
+    # an earlier report about the same problem is merged in: the first-reporter rule holds
+    earlier = _file(session, "更早的同一问题的举报内容", now=T0 - dt.timedelta(days=3))
+    mark_duplicate(session, regulator, earlier.tipoff.id, original=filed.tracking_code)
+    submit_payee(session, filed.tracking_code, filed.secret, PAYEE)
+    with pytest.raises(Conflict, match=earlier.tracking_code):
+        pay_reward(session, second, tid, reference="GK-1")
+    decline_reward(session, second, tid, reason="按首报规则奖励最先举报人")
+    assert eligibility(session, earlier.tipoff) is None
 
 
 def test_the_per_case_cap_spans_every_reporter(session, regulator, monkeypatch):
