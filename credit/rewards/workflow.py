@@ -301,20 +301,34 @@ def pay_reward(
 
 
 def reward_panel(session: Session, user: User, tipoff_id: int) -> dict[str, Any]:
-    """The regulator's tip-off page: the reward (with the payee for handling officers), or
-    whether and how much may be proposed."""
+    """The regulator's tip-off page: the reward (with the payee for its handling officers),
+    or whether and how much may be proposed."""
     rules = reward_rules()
     tipoff = get_tipoff(session, user, tipoff_id)
     reward = session.scalar(select(Reward).where(Reward.tipoff_id == tipoff.id))
     root = case_of(session, tipoff)
+    handling = reward is not None and user.id in {
+        tipoff.assigned_to,
+        reward.proposer_id,
+        reward.approver_id,
+    }
     payee = (
         session.scalar(select(RewardPayee).where(RewardPayee.reward_id == reward.id))
-        if reward is not None and in_scope(user, tipoff.region_code)
+        if reward is not None and handling
         else None
+    )
+    submitted = reward is not None and (
+        payee is not None
+        or session.scalar(select(RewardPayee.id).where(RewardPayee.reward_id == reward.id))
+        is not None
     )
     return {
         "reward": reward,
+        #: the real-name payment details: only for the report's handling officers (its
+        #: assignee, the reward's proposer and approver)
         "payee": payee,
+        "payee_submitted": submitted,
+        "handling": handling,
         "status_name": STATUS_NAMES[reward.status] if reward else None,
         "why_not": eligibility(session, tipoff, rules) if reward is None else None,
         "outcomes": rules.outcomes,

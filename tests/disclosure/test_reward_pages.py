@@ -140,6 +140,13 @@ def test_the_whole_reward_through_the_pages(app, session, regulator, case):
     # the handling officers see the details; payment through both steps
     detail = approver.get(f"/regulator/tipoffs/{tid}").get_data(as_text=True)
     assert NAME in detail and ID_NUMBER in detail and ACCOUNT in detail
+    # another officer of the region, not handling this report, is told only that they exist
+    colleague = app.test_client()
+    session.rollback()
+    login(colleague, make_regulator(session, "colleague@example.cn").email)
+    detail = colleague.get(f"/regulator/tipoffs/{tid}").get_data(as_text=True)
+    assert "举报人已提交领取信息" in detail
+    assert NAME not in detail and ID_NUMBER not in detail and ACCOUNT not in detail
     assert "待举报人提交" not in approver.get("/regulator/rewards").get_data(as_text=True)
     _page, done = _step(approver, tid, "pay", reference="GK-2026-0042")
     assert done.status_code == 303 and _status(session, tid) == "paid"
