@@ -1,5 +1,5 @@
-"""All business logic, as feature packages: records, ratings, cases, tipoffs, partners, grids,
-places, supervision, demo.
+"""All business logic, as feature packages: records, ratings, cases, tipoffs, rewards, partners,
+grids, places, supervision, demo.
 
 ``init_app`` wires the packages' commands and change-log consumers into the app.
 """
@@ -27,11 +27,13 @@ def init_app(app: Flask) -> None:
     from credit.ratings.expiry import ExpiryConsumer
     from credit.ratings.rescoring import RescoringConsumer
     from credit.records.cli import records_cli
+    from credit.rewards.rules import reward_rules
     from credit.supervision.classes import case_classes
     from credit.supervision.cli import cases_cli as supervision_cli
     from credit.supervision.escalation import EscalationConsumer
 
     case_classes()  # a bad case-class file stops the app here, not at the first case
+    reward_rules()  # so does a bad reward-rules file
     for group in (
         credit_cli,
         demo_cli,

@@ -11,6 +11,7 @@ import credit.partners.models
 import credit.places.models
 import credit.ratings.models
 import credit.records.models
+import credit.rewards.models
 import credit.sources.models
 import credit.supervision.models
 import credit.tipoffs.models

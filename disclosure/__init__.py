@@ -167,6 +167,7 @@ def init_app(app: Flask) -> None:
         regulator,
         regulator_credit,
         report_pages,
+        reward_pages,
         source_pages,
         subscription_pages,
         tipoff_pages,
@@ -189,6 +190,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(info_pages.bp)
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)
+    app.register_blueprint(reward_pages.bp)
     app.register_blueprint(source_pages.bp)
     app.register_blueprint(monitoring_pages.bp)
     app.register_blueprint(case_pages.bp)

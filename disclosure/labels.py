@@ -31,6 +31,13 @@ LABELS = (
     _("小作坊"),
     _("企业"),
     _("其他"),
+    # reward outcomes (credit/rewards/reward_rules.toml) and statuses (credit.rewards.workflow)
+    _("责令改正"),
+    _("移送公安机关"),
+    _("提议中"),
+    _("已批准"),
+    _("已发放"),
+    _("不予奖励"),
 )
 
 #: the error page's heading for each status (the status number stays in the page title)

@@ -37,6 +37,8 @@ from core.db import get_session
 from core.errors import DomainError, NotFound
 from core.limits import consume
 from core.web import attempt, external_url, writes_on_get
+from credit.rewards.payees import PayeeInput, submit_payee
+from credit.rewards.workflow import tracked_view
 from credit.tipoffs.attachments import MAX_FILES, Upload
 from credit.tipoffs.feedback import satisfaction_choices
 from credit.tipoffs.filing import FormRefused, TipOffInput, enterprise_label, file_with_uploads
@@ -50,7 +52,6 @@ from credit.tipoffs.tracking import (
     add_information_with_uploads,
     region_choices,
     request_reopen,
-    track,
 )
 from credit.tipoffs.vocabulary import (
     ACCEPT_DAYS,
@@ -277,6 +278,21 @@ def _act(action: str, code: str, secret: str) -> str | None:
         return _("已申请重新处理，监管部门将作出答复。")
     if action == "feedback":
         return _answered(session, code, secret)
+    if action == "reward_claim":
+        form = request.form
+        submit_payee(
+            session,
+            code,
+            secret,
+            PayeeInput(
+                name=form.get("payee_name", "")[:100],
+                id_number=form.get("id_number", "")[:40],
+                method=form.get("method", "")[:10],
+                account=form.get("account", "")[:60],
+                bank_name=form.get("bank_name", "")[:200],
+            ),
+        )
+        return _("领取信息已提交，办理部门核实后发放奖励。")
     return None
 
 
@@ -319,7 +335,7 @@ def track_post() -> Any:
     if isinstance(error, NotFound):
         return _track_form(error.message, 404, code)
     try:
-        view = track(session, code, secret)
+        view = tracked_view(session, code, secret)
     except NotFound as exc:
         return _track_form(exc.message, 404, code)
     status = 503 if isinstance(error, Busy) else 422 if error else 200

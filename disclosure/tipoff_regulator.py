@@ -32,6 +32,7 @@ from core.i18n import html_lang
 from core.messages import in_language
 from core.users import User
 from core.web import attempt, page_number
+from credit.rewards.workflow import reward_panel
 from credit.tipoffs.attachments import attachment_path
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
@@ -130,6 +131,7 @@ def detail(tipoff_id: int) -> Any:
     return render_template(
         "disclosure/tipoffs/detail.html",
         d=data,
+        rw=reward_panel(get_session(), _user(), tipoff_id),
         t=data["tipoff"],
         statuses=_named(STATUS_NAMES),
         categories=_named(CATEGORY_NAMES),
