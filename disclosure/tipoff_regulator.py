@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import LazyString, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,8 @@ from core.messages import in_language
 from core.users import User
 from core.web import attempt, page_number
 from credit.tipoffs.attachments import attachment_path
+from credit.tipoffs.duplicates import detail_with_duplicates, queue_with_flags, reasons
+from credit.tipoffs.merging import merge_plan, merge_reports
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
 from credit.tipoffs.placing import place_tipoff
@@ -54,11 +57,9 @@ from credit.tipoffs.workflow import (
     classify_tipoff,
     extend_tipoff,
     get_attachment,
-    list_queue,
     reject_tipoff,
     set_reward_eligible,
     start_investigation,
-    tipoff_detail,
 )
 from disclosure.auth import current_user, login_required
 
@@ -108,10 +109,11 @@ def queue() -> Any:
         sort=args.get("sort", "deadline"),
         page=page_number(args),
     )
-    result = list_queue(get_session(), _user(), filters, _today())
+    result, flags = queue_with_flags(get_session(), _user(), filters, _today())
     return render_template(
         "disclosure/tipoffs/queue.html",
         q=result,
+        flags=flags,
         statuses=_named(STATUS_NAMES),
         categories=_named(CATEGORY_NAMES),
         severities=_named(SEVERITY_NAMES),
@@ -124,9 +126,10 @@ def queue() -> Any:
 @login_required
 def detail(tipoff_id: int) -> Any:
     """One report with the reporter's identity (regulators only), timeline and actions."""
-    data = tipoff_detail(get_session(), _user(), tipoff_id)
+    data = detail_with_duplicates(get_session(), _user(), tipoff_id)
     return render_template(
         "disclosure/tipoffs/detail.html",
+        reasons=reasons,
         d=data,
         t=data["tipoff"],
         statuses=_named(STATUS_NAMES),
@@ -203,6 +206,46 @@ def act(tipoff_id: int, action: str) -> Any:
     _done, error = attempt(run, get_session(), _user(), tipoff_id, _form)
     if error is None:
         flash(str(done))
+    elif error.status in (403, 404):
+        raise error
+    else:
+        flash(in_language(error.message, html_lang(str(get_locale()))), "error")
+    return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
+
+
+def _others() -> list[str]:
+    return [v[:12] for v in request.form.getlist("others")[:100]]
+
+
+@bp.post("/<int:tipoff_id>/merge")
+@login_required
+def merge(tipoff_id: int) -> Any:
+    """The first step of a merge: what will happen, and the button that confirms it."""
+    plan, error = attempt(merge_plan, get_session(), _user(), tipoff_id, _others())
+    if error is not None:
+        if error.status in (403, 404):
+            raise error
+        flash(in_language(error.message, html_lang(str(get_locale()))), "error")
+        return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
+    return render_template(
+        "disclosure/tipoffs/merge_confirm.html",
+        plan=plan,
+        categories=_named(CATEGORY_NAMES),
+        statuses=_named(STATUS_NAMES),
+        cn=cn_time,
+    )
+
+
+@bp.post("/<int:tipoff_id>/merge/confirm")
+@login_required
+def merge_confirmed(tipoff_id: int) -> Any:
+    """The confirmed merge (refused without the first step's confirmation)."""
+    confirm = request.form.get("confirm", "")[:128]
+    plan, error = attempt(
+        lambda: merge_reports(get_session(), _user(), tipoff_id, _others(), confirm=confirm)
+    )
+    if error is None:
+        flash(_("已合并 %(n)s 件举报。", n=len(plan.others)))
     elif error.status in (403, 404):
         raise error
     else:
