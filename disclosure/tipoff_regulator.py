@@ -34,7 +34,12 @@ from core.messages import in_language
 from core.users import User
 from core.web import attempt, page_number
 from credit.tipoffs.attachments import attachment_path
-from credit.tipoffs.duplicates import detail_with_duplicates, queue_with_flags, reasons
+from credit.tipoffs.duplicates import (
+    detail_with_duplicates,
+    dismiss_flag,
+    queue_with_flags,
+    reasons,
+)
 from credit.tipoffs.merging import merge_plan, merge_reports
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
@@ -178,6 +183,10 @@ ACTIONS: dict[str, tuple[Action, LazyString]] = {
     "duplicate": (
         lambda s, u, i, f: mark_duplicate(s, u, i, original=f("original")),
         _l("已合并。"),
+    ),
+    "not-duplicate": (
+        lambda s, u, i, f: dismiss_flag(s, u, i, _int(f("other"), "other")),
+        _l("已标记为不是同一问题，不再提示。"),
     ),
     "reward": (
         lambda s, u, i, f: set_reward_eligible(s, u, i, eligible=_bool(f("eligible"), "eligible")),

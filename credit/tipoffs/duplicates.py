@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
@@ -44,7 +44,7 @@ from credit.tipoffs.filing import (
     file_routed,
     file_tipoff,
 )
-from credit.tipoffs.models import Attachment, TipOff, TipOffEvent
+from credit.tipoffs.models import Attachment, DuplicateDismissal, TipOff, TipOffEvent
 from credit.tipoffs.nearby import OPEN, NearbyTipOff
 from credit.tipoffs.pending import KeptFile
 from credit.tipoffs.pending import keep as keep_pending
@@ -58,6 +58,7 @@ from credit.tipoffs.vocabulary import FINAL
 from credit.tipoffs.workflow import (
     QueueFilter,
     QueuePage,
+    actor_of,
     get_tipoff,
     list_queue,
     scope_condition,
@@ -400,6 +401,7 @@ def _flags(
     session: Session, user: User, tipoffs: Sequence[TipOff]
 ) -> dict[int, list[LikelyDuplicate]]:
     pool = _pool(session, user, [t for t in tipoffs if t.duplicate_of_id is None])
+    dismissed = _dismissed(session, [t.id for t in tipoffs])
     cache: dict[int, frozenset[str]] = {}
     out: dict[int, list[LikelyDuplicate]] = {}
     for t in tipoffs:
@@ -407,7 +409,7 @@ def _flags(
             continue
         found = []
         for other in pool:
-            if other.id == t.id:
+            if other.id == t.id or _pair(t.id, other.id) in dismissed:
                 continue
             judgement = compare(t, other, cache)
             if judgement.likely:
@@ -423,6 +425,48 @@ def _flags(
         if found:
             out[t.id] = found
     return out
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _dismissed(session: Session, ids: Sequence[int]) -> set[tuple[int, int]]:
+    """The pairs said "not the same problem" that involve any of ``ids``."""
+    if not ids:
+        return set()
+    rows = session.execute(
+        select(DuplicateDismissal.low_id, DuplicateDismissal.high_id).where(
+            or_(DuplicateDismissal.low_id.in_(ids), DuplicateDismissal.high_id.in_(ids))
+        )
+    )
+    return {(low, high) for low, high in rows}
+
+
+def dismiss_flag(session: Session, user: User, tipoff_id: int, other_id: int) -> TipOff:
+    """ "不是同一问题": the pair is not flagged again (both reports in the user's region)."""
+    tipoff = get_tipoff(session, user, tipoff_id)
+    other = get_tipoff(session, user, other_id)
+    if other.id == tipoff.id:
+        message = msg("不能与自身比较")
+        raise Invalid(message, {"other": [message]})
+    low, high = _pair(tipoff.id, other.id)
+    exists = session.scalar(
+        select(DuplicateDismissal.id).where(
+            DuplicateDismissal.low_id == low, DuplicateDismissal.high_id == high
+        )
+    )
+    if exists is None:
+        session.add(DuplicateDismissal(low_id=low, high_id=high, user_id=user.id))
+        session.flush()
+        audit(
+            session,
+            actor_of(user),
+            "tipoff.not_duplicate",
+            f"tipoff:{tipoff.id}",
+            {"other": other.id},
+        )
+    return tipoff
 
 
 def queue_flags(session: Session, user: User, tipoffs: Sequence[TipOff]) -> dict[int, int]:

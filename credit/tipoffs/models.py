@@ -18,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -169,3 +170,21 @@ class TipOffReceipt(Base):
     #: the secret XOR a pad derived from the token, hex
     sealed_secret: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class DuplicateDismissal(Base):
+    """A regulator's "not the same problem" on a pair flagged as likely duplicates
+    (``credit.tipoffs.duplicates``): the pair is not flagged again. The pair is stored in
+    order (``low_id`` < ``high_id``) so it is kept once whichever report it was said on."""
+
+    __tablename__ = "tipoff_duplicate_dismissals"
+    __table_args__ = (
+        UniqueConstraint("low_id", "high_id"),
+        CheckConstraint("low_id < high_id", name="ordered_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"))
+    high_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.audit import PENDING
 from core.db import utcnow
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Forbidden, Invalid
 from credit.notify.models import Subscription
 from credit.tipoffs.codes import find_tracked
 from credit.tipoffs.duplicates import (
@@ -21,6 +21,7 @@ from credit.tipoffs.duplicates import (
     candidates_for_input,
     compare,
     decide,
+    dismiss_flag,
     file_with_suggestions,
     likely_duplicates,
     queue_flags,
@@ -333,3 +334,21 @@ def test_merge_refuses_bad_selections(app_context, session):
         merge_plan(session, officer, primary.id, [str(done.id)])
     with pytest.raises(Invalid):  # only itself
         merge_plan(session, officer, primary.id, [str(primary.id)])
+
+
+def test_a_pair_said_not_the_same_is_not_flagged_again(app_context, session):
+    officer = create_regulator(session, "dup-dismiss@example.org", region="620100")
+    outsider = create_regulator(session, "dup-dismiss-out@example.org", region="620500")
+    a, b = _file(session), _file(session)
+    assert [d.tipoff.id for d in likely_duplicates(session, officer, a.id)] == [b.id]
+    with pytest.raises(Forbidden):
+        dismiss_flag(session, outsider, a.id, b.id)
+    with pytest.raises(Invalid):
+        dismiss_flag(session, officer, a.id, a.id)
+    dismiss_flag(session, officer, b.id, a.id)
+    dismiss_flag(session, officer, a.id, b.id)  # said twice: kept once
+    assert likely_duplicates(session, officer, a.id) == []
+    assert likely_duplicates(session, officer, b.id) == []
+    c = _file(session)  # a third report like them is still flagged with both
+    assert {d.tipoff.id for d in likely_duplicates(session, officer, c.id)} == {a.id, b.id}
+    assert len(_audited(session, "tipoff.not_duplicate")) == 1

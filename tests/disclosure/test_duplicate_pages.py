@@ -230,3 +230,20 @@ def test_the_merge_is_403_outside_the_region(app, client, session):
         data={"csrf_token": token, "others": [str(second.id)]},
     )
     assert response.status_code == 403
+
+
+def test_not_the_same_problem_removes_the_flag(app, client, session, regulator):
+    primary = _existing(app, session)
+    second = _existing(app, session)
+    login(client, regulator.email)
+    detail = client.get(f"/regulator/tipoffs/{primary.id}").get_data(as_text=True)
+    assert f'form="not-dup-{second.id}"' in detail
+    token = csrf_token(client, f"/regulator/tipoffs/{primary.id}")
+    done = client.post(
+        f"/regulator/tipoffs/{primary.id}/not-duplicate",
+        data={"csrf_token": token, "other": str(second.id)},
+    )
+    assert done.status_code == 303
+    after = client.get(f"/regulator/tipoffs/{primary.id}").get_data(as_text=True)
+    assert "已标记为不是同一问题" in after and "可能重复的举报" not in after
+    assert "可能重复（" not in client.get("/regulator/tipoffs/").get_data(as_text=True)
