@@ -329,33 +329,55 @@ def _enterprise_key(t: TipOff) -> str | None:
     return f"name:{normalize(t.enterprise_name)}" if t.enterprise_name else None
 
 
-def compare(a: TipOff, b: TipOff, cache: dict[int, frozenset[str]] | None = None) -> Judgement:
-    """The judgement on two stored reports (exact coordinates: regulators only)."""
-    cache = {} if cache is None else cache
-    grams = [cache.setdefault(t.id, shingles(t.description)) for t in (a, b)]
-    key = _enterprise_key(a)
-    same_enterprise = key is not None and key == _enterprise_key(b)
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the judgement reads of a report, read once (ORM attributes are slow to read in
+    a loop over thousands of pairs)."""
+
+    id: int
+    category: str
+    at: float
+    lat: float | None
+    lon: float | None
+    enterprise: str | None
+    region: str | None
+    grams: frozenset[str]
+
+
+def _facts(t: TipOff) -> _Facts:
+    has_point = t.latitude is not None and t.longitude is not None
+    return _Facts(
+        t.id,
+        t.category,
+        t.created_at.timestamp(),
+        float(t.latitude) if has_point else None,  # type: ignore[arg-type]
+        float(t.longitude) if has_point else None,  # type: ignore[arg-type]
+        _enterprise_key(t),
+        t.region_code,
+        shingles(t.description),
+    )
+
+
+def _judge(a: _Facts, b: _Facts) -> Judgement:
+    same_enterprise = a.enterprise is not None and a.enterprise == b.enterprise
     distance = None
-    if (
-        a.latitude is not None
-        and a.longitude is not None
-        and b.latitude is not None
-        and b.longitude is not None
-    ):
-        km = distance_km(
-            float(a.latitude), float(a.longitude), float(b.latitude), float(b.longitude)
-        )
-        distance = round(km * 1000)
-    similarity = round(jaccard(*grams), 2)
+    if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
+        distance = round(distance_km(a.lat, a.lon, b.lat, b.lon) * 1000)
+    similarity = round(jaccard(a.grams, b.grams), 2)
     likely = decide(
         same_category=a.category == b.category,
         same_enterprise=same_enterprise,
         distance_m=distance,
-        days=(a.created_at - b.created_at).total_seconds() / 86400,
+        days=(a.at - b.at) / 86400,
         similarity=similarity,
-        same_region=a.region_code == b.region_code,
+        same_region=a.region == b.region,
     )
     return Judgement(likely, same_enterprise, distance, similarity)
+
+
+def compare(a: TipOff, b: TipOff) -> Judgement:
+    """The judgement on two stored reports (exact coordinates: regulators only)."""
+    return _judge(_facts(a), _facts(b))
 
 
 @dataclass(frozen=True)
@@ -402,16 +424,21 @@ def _flags(
 ) -> dict[int, list[LikelyDuplicate]]:
     pool = _pool(session, user, [t for t in tipoffs if t.duplicate_of_id is None])
     dismissed = _dismissed(session, [t.id for t in tipoffs])
-    cache: dict[int, frozenset[str]] = {}
+    window = WINDOW_DAYS * 86400
+    facts = {t.id: _facts(t) for t in [*pool, *tipoffs]}
     out: dict[int, list[LikelyDuplicate]] = {}
     for t in tipoffs:
         if t.duplicate_of_id is not None or t.status in FINAL:
             continue
+        mine = facts[t.id]
         found = []
         for other in pool:
-            if other.id == t.id or _pair(t.id, other.id) in dismissed:
+            theirs = facts[other.id]
+            if theirs.id == mine.id or theirs.category != mine.category:
                 continue
-            judgement = compare(t, other, cache)
+            if abs(theirs.at - mine.at) > window or _pair(mine.id, theirs.id) in dismissed:
+                continue
+            judgement = _judge(mine, theirs)
             if judgement.likely:
                 found.append(LikelyDuplicate(other, judgement))
         found.sort(
