@@ -1420,6 +1420,8 @@ EN = {
     "您的情况已补充到举报 %(code)s 中，由负责该举报的监管部门一并核查。感谢您！": "Your information was added to report %(code)s; the authority handling it checks it together. Thank you!",
     "已申请关注：%(target)s。请查收确认邮件，点击其中的链接后生效。": "Following requested: %(target)s. Please open the confirmation mail and follow its link to start.",
     "另有问题？提交新的举报": "Another problem? File a new report",
+    "不予受理的举报不能作为合并的主举报": "A rejected report cannot be the one others are merged into",
+    "相距不到 100 米": "less than 100 m away",
     "不能与自身比较": "A report cannot be compared with itself",
     "已标记为不是同一问题，不再提示。": "Marked as not the same problem; it is not flagged again.",
     "不是同一问题": "Not the same problem",

@@ -62,10 +62,12 @@ def merge_plan(
     session: Session, user: User, primary_id: int, other_ids: list[str] | list[int]
 ) -> MergePlan:
     """Check a merge (all reports in the user's region, the others still open and not merged,
-    the primary not merged itself) and return it with its confirmation token."""
+    the primary neither merged itself nor rejected) and return it with its confirmation token."""
     primary = get_tipoff(session, user, primary_id)
     if primary.duplicate_of_id is not None:
         raise Conflict(msg("该举报已合并到另一件举报，请在那件举报上合并"))
+    if primary.status == "rejected":
+        raise Conflict(msg("不予受理的举报不能作为合并的主举报"))
     ids = [i for i in _ids(other_ids) if i != primary.id]
     if not ids:
         message = msg("请选择要合并的举报")

@@ -334,6 +334,8 @@ def test_merge_refuses_bad_selections(app_context, session):
         merge_plan(session, officer, primary.id, [str(done.id)])
     with pytest.raises(Invalid):  # only itself
         merge_plan(session, officer, primary.id, [str(primary.id)])
+    with pytest.raises(Conflict):  # into a rejected report
+        merge_plan(session, officer, done.id, [str(primary.id)])
 
 
 def test_a_pair_said_not_the_same_is_not_flagged_again(app_context, session):
