@@ -251,7 +251,8 @@ def _same_page(
 def _supplement(
     values: dict[str, str], upload_dir: str, pending: str | None, drop: set[int]
 ) -> Any:
-    """ "这是同一件事": the information goes to the chosen report (and the e-mail follows)."""
+    """The filer says "这是同一件事": the information goes to the chosen report (and the
+    e-mail follows)."""
     session = get_session()
     done, error = attempt(
         lambda: supplement_existing(

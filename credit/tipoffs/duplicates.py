@@ -221,9 +221,9 @@ def supplement_existing(
     drop: Collection[int] = (),
     now: dt.datetime | None = None,
 ) -> Supplemented:
-    """ "这是同一件事": add the citizen's description (and kept files, within the limit) to
-    one of the reports suggested for their input, and with an e-mail follow the enterprise
-    they named (else the region) by a subscription waiting for confirmation.
+    """The citizen says "这是同一件事": add their description (and kept files, within the
+    limit) to one of the reports suggested for their input, and with an e-mail follow the
+    enterprise they named (else the region) by a subscription waiting for confirmation.
 
     The addition is a ``reporter_info`` step whose words are for the handling regulator only
     (the other reporter sees that someone added information, never what: words can identify
@@ -471,7 +471,8 @@ def _dismissed(session: Session, ids: Sequence[int]) -> set[tuple[int, int]]:
 
 
 def dismiss_flag(session: Session, user: User, tipoff_id: int, other_id: int) -> TipOff:
-    """ "不是同一问题": the pair is not flagged again (both reports in the user's region)."""
+    """The regulator says "不是同一问题": the pair is not flagged again (both reports in
+    the user's region)."""
     tipoff = get_tipoff(session, user, tipoff_id)
     other = get_tipoff(session, user, other_id)
     if other.id == tipoff.id:
