@@ -45,12 +45,12 @@ from credit.tipoffs.filing import (
     file_tipoff,
 )
 from credit.tipoffs.models import Attachment, DuplicateDismissal, TipOff, TipOffEvent
-from credit.tipoffs.nearby import OPEN, NearbyTipOff
+from credit.tipoffs.nearby import OPEN, NearbyTipOff, nearest_first
 from credit.tipoffs.pending import KeptFile
 from credit.tipoffs.pending import keep as keep_pending
 from credit.tipoffs.pending import kept as pending_files
 from credit.tipoffs.pending import take as take_pending
-from credit.tipoffs.public import public_distances, summarize
+from credit.tipoffs.public import public_distances
 from credit.tipoffs.similarity import jaccard, normalize, shingles
 from credit.tipoffs.timeline import add_event
 from credit.tipoffs.tracking import MAX_INFO_EVENTS
@@ -106,24 +106,7 @@ def filing_candidates(
         about = set(
             session.scalars(select(TipOff.id).where(TipOff.enterprise_id == enterprise_id, *conds))
         )
-    ids = set(distances) | about
-    if not ids:
-        return []
-    rows = session.scalars(select(TipOff).where(TipOff.id.in_(ids))).all()
-
-    def order(t: TipOff) -> tuple[float, float, int]:
-        distance = distances.get(t.id)
-        return (RADIUS_KM + 1 if distance is None else distance, -t.created_at.timestamp(), t.id)
-
-    rows = sorted(rows, key=order)[:MAX_SUGGESTIONS]
-    return [
-        NearbyTipOff(
-            summary,
-            None if (d := distances.get(t.id)) is None else round(d, 1),
-            t.id in about,
-        )
-        for t, summary in zip(rows, summarize(session, rows), strict=True)
-    ]
+    return nearest_first(session, distances, about, MAX_SUGGESTIONS)
 
 
 def candidates_for_input(session: Session, data: TipOffInput) -> list[NearbyTipOff]:
