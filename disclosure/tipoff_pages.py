@@ -31,7 +31,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
-from core.clock import cn_time
+from core.clock import cn_time, local_date
 from core.clock import today as china_today
 from core.db import get_session
 from core.errors import DomainError, NotFound
@@ -40,6 +40,7 @@ from core.web import attempt, external_url, writes_on_get
 from credit.rewards.payees import PayeeInput, submit_payee
 from credit.rewards.workflow import tracked_view
 from credit.tipoffs.attachments import MAX_FILES, Upload
+from credit.tipoffs.duplicates import Held, hold_if_duplicates, supplement_existing
 from credit.tipoffs.feedback import satisfaction_choices
 from credit.tipoffs.filing import FormRefused, TipOffInput, enterprise_label, file_with_uploads
 from credit.tipoffs.images import Busy
@@ -59,6 +60,7 @@ from credit.tipoffs.vocabulary import (
     CATEGORY_NAMES,
     CLOSE_DAYS,
     REOPEN_DAYS,
+    STATUS_NAMES,
     named,
 )
 from credit.tipoffs.workflow import MAX_EXTENSION_DAYS
@@ -187,6 +189,27 @@ def new() -> Any:
     session = get_session()
     upload_dir = current_app.config["UPLOAD_DIR"]
     pending, drop = _pending()
+    choice = request.form.get("duplicate_choice", "")
+    if choice == "same":
+        return _supplement(values, upload_dir, pending, drop)
+    if choice != "new":  # the first submit: similar open reports first ("is this the same?")
+        held, error = attempt(
+            lambda: hold_if_duplicates(
+                _input(request.form),
+                uploaded_files,
+                upload_dir=upload_dir,
+                pending=pending,
+                drop=drop,
+            )
+        )
+        if isinstance(error, FormRefused):
+            return _form_page(values, error, 422, error.token, error.kept)
+        if error is not None:
+            kept = pending_files(upload_dir, pending)
+            status = 503 if isinstance(error, Busy) else 422
+            return _form_page(values, error, status, pending if kept else None, kept)
+        if held is not None:
+            return _same_page(values, held)
     token, error = attempt(
         lambda: issue_receipt(
             session,
@@ -208,6 +231,56 @@ def new() -> Any:
         return _form_page(values, error, status, pending if kept else None, kept)
     flask.session[RECEIPT] = token
     return redirect(url_for("tipoffs.receipt"), 303)
+
+
+def _same_page(
+    values: dict[str, str], held: Held, error: DomainError | None = None, status: int = 200
+) -> Any:
+    """The second step: open reports like this one, and the choice what to do."""
+    page = render_template(
+        "disclosure/tipoffs/same.html",
+        values=values,
+        held=held,
+        error=error,
+        categories={key: named(name) for key, name in CATEGORY_NAMES.items()},
+        statuses={key: named(name) for key, name in STATUS_NAMES.items()},
+        day=local_date,
+        fields=FORM_FIELDS,
+        email=request.form.get("follow_email", "")[:254],
+        chosen=request.form.get("duplicate_of", "")[:40],
+    )
+    return no_store(make_response(page, status))
+
+
+def _supplement(
+    values: dict[str, str], upload_dir: str, pending: str | None, drop: set[int]
+) -> Any:
+    """The filer says "这是同一件事": the information goes to the chosen report (and the
+    e-mail follows)."""
+    session = get_session()
+    done, error = attempt(
+        lambda: supplement_existing(
+            session,
+            _input(request.form),
+            request.form.get("duplicate_of", "")[:40],
+            email=request.form.get("follow_email", "")[:254],
+            upload_dir=upload_dir,
+            pending=pending,
+            drop=drop,
+        )
+    )
+    if error is not None:
+        held, again = attempt(
+            lambda: hold_if_duplicates(
+                _input(request.form), list, upload_dir=upload_dir, pending=pending, drop=drop
+            )
+        )
+        if held is None or again is not None:  # nothing to choose from any more: the form
+            kept = pending_files(upload_dir, pending)
+            return _form_page(values, error, 422, pending if kept else None, kept)
+        return _same_page(values, held, error, 422)
+    page = render_template("disclosure/tipoffs/supplemented.html", done=done)
+    return no_store(make_response(page))
 
 
 @bp.get("/tipoffs/receipt")

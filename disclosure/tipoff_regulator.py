@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import LazyString, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,12 @@ from core.users import User
 from core.web import attempt, page_number
 from credit.rewards.workflow import reward_panel
 from credit.tipoffs.attachments import attachment_path
+from credit.tipoffs.duplicates import (
+    dismiss_flag,
+    queue_with_flags,
+    reasons,
+)
+from credit.tipoffs.merging import merge_plan, merge_reports
 from credit.tipoffs.models import TIPOFF_STATUSES
 from credit.tipoffs.outcome import close_tipoff, decide_reopen, mark_duplicate
 from credit.tipoffs.placing import place_tipoff
@@ -56,7 +63,6 @@ from credit.tipoffs.workflow import (
     classify_tipoff,
     extend_tipoff,
     get_attachment,
-    list_queue,
     reject_tipoff,
     set_reward_eligible,
     start_investigation,
@@ -111,10 +117,11 @@ def queue() -> Any:
         sort=args.get("sort", "deadline"),
         page=page_number(args),
     )
-    result = list_queue(get_session(), _user(), filters, _today())
+    result, flags = queue_with_flags(get_session(), _user(), filters, _today())
     return render_template(
         "disclosure/tipoffs/queue.html",
         q=result,
+        flags=flags,
         statuses=_named(STATUS_NAMES),
         categories=_named(CATEGORY_NAMES),
         severities=_named(SEVERITY_NAMES),
@@ -130,6 +137,7 @@ def detail(tipoff_id: int) -> Any:
     data = tipoff_page(get_session(), _user(), tipoff_id, _today())
     return render_template(
         "disclosure/tipoffs/detail.html",
+        reasons=reasons,
         d=data,
         rw=reward_panel(get_session(), _user(), tipoff_id),
         t=data["tipoff"],
@@ -215,6 +223,10 @@ ACTIONS: dict[str, tuple[Action, LazyString]] = {
         lambda s, u, i, f: mark_duplicate(s, u, i, original=f("original"), confirmed=_yes(f)),
         _l("已合并。"),
     ),
+    "not-duplicate": (
+        lambda s, u, i, f: dismiss_flag(s, u, i, _int(f("other"), "other")),
+        _l("已标记为不是同一问题，不再提示。"),
+    ),
     "reward": (
         lambda s, u, i, f: set_reward_eligible(s, u, i, eligible=_bool(f("eligible"), "eligible")),
         _l("已更新有奖举报认定。"),
@@ -251,6 +263,46 @@ def act(tipoff_id: int, action: str) -> Any:
         )
     if error is None:
         flash(str(done))
+    elif error.status in (403, 404):
+        raise error
+    else:
+        flash(in_language(error.message, html_lang(str(get_locale()))), "error")
+    return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
+
+
+def _others() -> list[str]:
+    return [v[:12] for v in request.form.getlist("others")[:100]]
+
+
+@bp.post("/<int:tipoff_id>/merge")
+@login_required
+def merge(tipoff_id: int) -> Any:
+    """The first step of a merge: what will happen, and the button that confirms it."""
+    plan, error = attempt(merge_plan, get_session(), _user(), tipoff_id, _others())
+    if error is not None:
+        if error.status in (403, 404):
+            raise error
+        flash(in_language(error.message, html_lang(str(get_locale()))), "error")
+        return redirect(url_for("regtipoffs.detail", tipoff_id=tipoff_id), 303)
+    return render_template(
+        "disclosure/tipoffs/merge_confirm.html",
+        plan=plan,
+        categories=_named(CATEGORY_NAMES),
+        statuses=_named(STATUS_NAMES),
+        cn=cn_time,
+    )
+
+
+@bp.post("/<int:tipoff_id>/merge/confirm")
+@login_required
+def merge_confirmed(tipoff_id: int) -> Any:
+    """The confirmed merge (refused without the first step's confirmation)."""
+    confirm = request.form.get("confirm", "")[:128]
+    plan, error = attempt(
+        lambda: merge_reports(get_session(), _user(), tipoff_id, _others(), confirm=confirm)
+    )
+    if error is None:
+        flash(_("已合并 %(n)s 件举报。", n=len(plan.others)))
     elif error.status in (403, 404):
         raise error
     else:

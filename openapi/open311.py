@@ -21,7 +21,7 @@ from core.db import get_session, utcnow
 from core.errors import DomainError, Invalid, NotFound
 from core.limits import consume
 from credit.tipoffs.codes import normalize_code
-from credit.tipoffs.filing import file_routed
+from credit.tipoffs.duplicates import file_routed_with_suggestions
 from credit.tipoffs.public import PublicTipOff, find_public, list_public
 from credit.tipoffs.tracking import track
 from credit.tipoffs.vocabulary import FINAL
@@ -212,7 +212,7 @@ def create(fmt: str) -> Response:
     _form_only()
     data, notices = filing_from_form(request.form)
     try:
-        filed, unplaced = file_routed(
+        filed, unplaced, similar = file_routed_with_suggestions(
             get_session(), data, current_app.config.get("TRIAGE_REGION_CODE"), source="open311"
         )
     except DomainError as exc:  # re-raised in the Open311 error format (rolled back)
@@ -239,6 +239,8 @@ def create(fmt: str) -> Response:
                 "token": filed.tracking_code,
                 "service_notice": notice,
                 "secret": filed.secret,
+                # an extension (clients ignore unknown fields): open reports like this one
+                "possible_duplicates": [_request(n.summary) for n in similar],
             }
         ],
         fmt,

@@ -22,7 +22,12 @@ from core.xmltext import xml_text
 
 XML_MIMETYPE = "text/xml"
 #: the element name of one entry of each list-valued field
-LIST_ITEMS = {"attributes": "attribute", "values": "value", "notes": "note"}
+LIST_ITEMS = {
+    "attributes": "attribute",
+    "values": "value",
+    "notes": "note",
+    "possible_duplicates": "request",
+}
 #: descriptions for the framework's errors, which carry English-only texts
 STATUS_TEXT = {
     400: "请求有误 / bad request",

@@ -22,10 +22,12 @@ from core.db import get_session
 from core.limits import consume
 from credit.places.crs import CRS_NAMES
 from credit.ratings.levels import LEVELS
-from credit.tipoffs.filing import TipOffInput, file_tipoff
+from credit.tipoffs.duplicates import file_with_suggestions
+from credit.tipoffs.filing import TipOffInput
 from credit.tipoffs.models import TIPOFF_CATEGORIES, TIPOFF_SEVERITIES, TIPOFF_STATUSES
 from credit.tipoffs.satisfaction import public_statistics
 from credit.tipoffs.tracking import track
+from openapi.tipoffs_nearby import NearbyTipOffSchema, nearby_item
 
 blp = Blueprint(
     "api_tipoffs",
@@ -104,6 +106,15 @@ class TipOffCreatedSchema(ma.Schema):
     secret = fields.String(required=True, metadata={"example": "K7QM-2WXD-9PLT-F3HZ"})
     accept_due_at = fields.Date(required=True)
     due_at = fields.Date(required=True)
+    possible_duplicates = fields.List(
+        fields.Nested(NearbyTipOffSchema),
+        required=True,
+        metadata={
+            "description": "open reports received in the last 30 days within 500 m or naming "
+            "the same enterprise (public summaries): the report is filed all the same; "
+            "if one is the same problem, its tracking code can be given to the reporter"
+        },
+    )
 
 
 class SecretHeaderSchema(ma.Schema):
@@ -314,7 +325,7 @@ class TipOffCollection(MethodView):
             reporter_phone=body.get("reporter_phone"),
             reporter_email=body.get("reporter_email"),
         )
-        filed = file_tipoff(
+        filed, similar = file_with_suggestions(
             session, data, source="api", upload_dir=current_app.config["UPLOAD_DIR"]
         )
         return (
@@ -323,6 +334,7 @@ class TipOffCollection(MethodView):
                 "secret": filed.secret,
                 "accept_due_at": filed.tipoff.accept_due_at,
                 "due_at": filed.tipoff.due_at,
+                "possible_duplicates": [nearby_item(n) for n in similar],
             },
             201,
             NO_STORE,

@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 from core.db import get_session
 from credit.records.nearby import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
 from credit.tipoffs.models import TIPOFF_CATEGORIES, TIPOFF_STATUSES
-from credit.tipoffs.nearby import open_tipoffs_nearby
+from credit.tipoffs.nearby import NearbyTipOff, open_tipoffs_nearby
 
 blp = Blueprint(
     "api_tipoffs_nearby",
@@ -63,6 +63,12 @@ class NearbyTipOffSchema(ma.Schema):
     )
 
 
+def nearby_item(n: NearbyTipOff) -> dict[str, Any]:
+    """One report for :class:`NearbyTipOffSchema` (which dumps only its public fields)."""
+    extra = {"distance_km": n.distance_km, "about_enterprise": n.about_enterprise}
+    return {**asdict(n.summary), **extra}
+
+
 class NearbyListSchema(ma.Schema):
     items = fields.List(fields.Nested(NearbyTipOffSchema), required=True)
 
@@ -79,13 +85,4 @@ class TipOffsNearby(MethodView):
         naming `enterprise_uscc`; nearest first, then newest, at most 50. Public summaries
         only: no description, location text or reporter field."""
         found = open_tipoffs_nearby(get_session(), **args)
-        return {
-            "items": [
-                {
-                    **asdict(n.summary),
-                    "distance_km": n.distance_km,
-                    "about_enterprise": n.about_enterprise,
-                }
-                for n in found
-            ]
-        }
+        return {"items": [nearby_item(n) for n in found]}

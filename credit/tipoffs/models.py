@@ -18,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -195,3 +196,21 @@ class TipOffFeedback(Base):
     #: "not resolved" inside the reopen window: the answer asked to reopen the report
     reopen_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DuplicateDismissal(Base):
+    """A regulator's "not the same problem" on a pair flagged as likely duplicates
+    (``credit.tipoffs.duplicates``): the pair is not flagged again. The pair is stored in
+    order (``low_id`` < ``high_id``) so it is kept once whichever report it was said on."""
+
+    __tablename__ = "tipoff_duplicate_dismissals"
+    __table_args__ = (
+        UniqueConstraint("low_id", "high_id"),
+        CheckConstraint("low_id < high_id", name="ordered_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"))
+    high_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

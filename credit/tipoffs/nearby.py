@@ -80,14 +80,25 @@ def open_tipoffs_nearby(
     elif radius_km.strip():
         raise bad_parameter("radius_km", msg("须给出 lat 与 long，或 enterprise_uscc"))
     about = _about_ids(session, uscc) if uscc else set()
-    rows = session.scalars(select(TipOff).where(TipOff.id.in_(set(distances) | about))).all()
+    return nearest_first(session, distances, about, MAX_NEARBY)
+
+
+def nearest_first(
+    session: Session, distances: dict[int, float | None], about: set[int], limit: int
+) -> list[NearbyTipOff]:
+    """The reports in ``distances`` (id → km, None without a point) and ``about`` (ids naming
+    the enterprise) as public summaries: nearest first, then the newest, at most ``limit``."""
+    ids = set(distances) | about
+    if not ids:
+        return []
+    rows = session.scalars(select(TipOff).where(TipOff.id.in_(ids))).all()
 
     def order(t: TipOff) -> tuple[float, float, int]:
         distance = distances.get(t.id)
         far = MAX_RADIUS_KM + 1 if distance is None else distance
         return (far, -t.created_at.timestamp(), t.id)
 
-    rows = sorted(rows, key=order)[:MAX_NEARBY]
+    rows = sorted(rows, key=order)[:limit]
     return [
         NearbyTipOff(
             summary,

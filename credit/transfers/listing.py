@@ -14,10 +14,11 @@ from core.reference import region_name
 from core.users import User
 from credit.grids.models import Grid
 from credit.grids.scope import grid_scope
+from credit.tipoffs.duplicates import detail_with_duplicates
 from credit.tipoffs.models import TipOff
 from credit.tipoffs.tracking import effective_deadline, is_overdue
 from credit.tipoffs.vocabulary import FINAL
-from credit.tipoffs.workflow import scope_condition, tipoff_detail
+from credit.tipoffs.workflow import scope_condition
 from credit.transfers.agencies import Agency, agencies
 from credit.transfers.models import TipoffTransfer
 from credit.transfers.transferring import OPEN, PENDING
@@ -173,6 +174,7 @@ def transfer_panel(session: Session, tipoff: TipOff, today: dt.date) -> Transfer
 
 
 def tipoff_page(session: Session, user: User, tipoff_id: int, today: dt.date) -> dict[str, Any]:
-    """The regulator's tip-off page (``workflow.tipoff_detail``) with its transfer panel."""
-    data = tipoff_detail(session, user, tipoff_id)
+    """The regulator's tip-off page (``workflow.tipoff_detail`` with its likely duplicates)
+    and its transfer panel."""
+    data = detail_with_duplicates(session, user, tipoff_id)
     return {**data, "transfers": transfer_panel(session, data["tipoff"], today)}

@@ -51,7 +51,14 @@ def test_file_and_follow_through_the_api(client, session):
     response = client.post("/api/v1/tipoffs", json=_body(latitude=36.06, longitude=103.8))
     assert response.status_code == 201
     created = response.get_json()
-    assert set(created) == {"tracking_code", "secret", "accept_due_at", "due_at"}
+    assert set(created) == {
+        "tracking_code",
+        "secret",
+        "accept_due_at",
+        "due_at",
+        "possible_duplicates",
+    }
+    assert created["possible_duplicates"] == []
     status = client.get(
         f"/api/v1/tipoffs/{created['tracking_code']}",
         headers={"X-Tipoff-Secret": created["secret"]},
