@@ -77,6 +77,8 @@ FORM_FIELDS = (
     "reporter_name",
     "reporter_phone",
     "reporter_email",
+    "notify_email",
+    "notify_address",
 )
 
 
@@ -111,6 +113,8 @@ def _input(form: Any) -> TipOffInput:
         reporter_name=form.get("reporter_name"),
         reporter_phone=form.get("reporter_phone"),
         reporter_email=form.get("reporter_email"),
+        notify_email=form.get("notify_email") == "yes",
+        notify_address=form.get("notify_address") or None,
         triage_code=current_app.config.get("TRIAGE_REGION_CODE"),
     )
 
@@ -250,8 +254,8 @@ def _track_form(error: str | None = None, status: int = 200, code: str = "") -> 
 
 @bp.get("/tipoffs/track")
 def track_page() -> Any:
-    """Ask for the tracking code and the secret."""
-    return _track_form()
+    """Ask for the tracking code (pre-filled from ``?code=``, as mails link) and the secret."""
+    return _track_form(code=request.args.get("code", "").strip()[:40])
 
 
 def _act(action: str, code: str, secret: str) -> str | None:
