@@ -6,8 +6,9 @@ public and tip-offs are not), at-least-once: each mail is keyed by the step and 
 it tells of, so a step applied twice mails once. A named reporter who opted in is mailed at
 the e-mail they gave; an anonymous one at the address kept for that purpose alone
 (:class:`~credit.notify.models.TipOffNotifyAddress`), which is deleted once the closing mail
-is queued, and blanked in the delivery log once sent. Reporters whose report was merged
-into another hear of the other's steps under their own tracking code.
+is queued, and blanked in the delivery log once sent (``outbox.record_attempt``).
+Reporters whose report was merged into another hear of its case-level steps under their
+own tracking code.
 
 A mail says the tracking code, the status and the step's public text, and links to
 ``/tipoffs/track``: never the secret, nobody's identity, no officer's name.
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.changelog import claim_watermark, get_watermark, set_watermark
@@ -29,11 +30,11 @@ from core.db import get_db, writing
 from core.messages import Msg, msg
 from core.web import external_url
 from credit.notify.letters import Letter
-from credit.notify.models import MailOutbox, TipOffNotifyAddress
-from credit.notify.outbox import mail_row, queue_mails
+from credit.notify.models import TipOffNotifyAddress
+from credit.notify.outbox import FORGET_ADDRESS, mail_row, queue_mails
 from credit.tipoffs.models import TipOff, TipOffEvent
 from credit.tipoffs.timeline import as_message
-from credit.tipoffs.vocabulary import STATUS_NAMES, named
+from credit.tipoffs.vocabulary import CASE_EVENTS, STATUS_NAMES, named
 
 #: the timeline steps a reporter is told of (rewards: every ``reward…`` step)
 TOLD = frozenset({"accepted", "transferred", "extended", "closed", "rejected", "duplicate"})
@@ -41,9 +42,15 @@ TOLD = frozenset({"accepted", "transferred", "extended", "closed", "rejected", "
 CLOSING = frozenset({"closed", "rejected"})
 #: dedupe-key prefixes: anonymous reporters' mails have their address blanked once sent
 NAMED_KEY = "tipoff-mail:"
-ANON_KEY = "tipoff-anon:"
+ANON_KEY = FORGET_ADDRESS
 #: a missing event id (a transaction still open, or rolled back) is waited for this long
 GAP_WAIT = 60.0
+
+
+def shared(kind: str) -> bool:
+    """Whether reporters of merged reports hear of the step too (a case-level step; a
+    reward, a merge, a reopen request stay with their own report)."""
+    return kind in CASE_EVENTS or kind == "transferred"
 
 
 def is_told(kind: str) -> bool:
@@ -58,6 +65,8 @@ class Recipient:
     tipoff: TipOff
     email: str
     anonymous: bool
+    #: a merged report hears of the steps after its merge (the id of its ``duplicate`` step)
+    since: int = 0
 
 
 def recipients(session: Session, tipoff: TipOff) -> list[Recipient]:
@@ -69,19 +78,29 @@ def recipients(session: Session, tipoff: TipOff) -> list[Recipient]:
             select(TipOff).where(TipOff.duplicate_of_id == tipoff.id).order_by(TipOff.id)
         ).all()
     ids = [t.id for t in reports]
-    kept = dict(
-        session.execute(
+    kept: dict[int, str] = {
+        tipoff_id: email
+        for tipoff_id, email in session.execute(
             select(TipOffNotifyAddress.tipoff_id, TipOffNotifyAddress.email).where(
                 TipOffNotifyAddress.tipoff_id.in_(ids)
             )
-        ).tuples()
-    )
+        )
+    }
+    merged: dict[int, int] = {
+        tipoff_id: int(step or 0)
+        for tipoff_id, step in session.execute(
+            select(TipOffEvent.tipoff_id, func.max(TipOffEvent.id))
+            .where(TipOffEvent.tipoff_id.in_(ids[1:]), TipOffEvent.kind == "duplicate")
+            .group_by(TipOffEvent.tipoff_id)
+        )
+    }
     out = []
     for report in reports:
+        since = merged.get(report.id, 0)
         if report.notify_email and not report.anonymous and report.reporter_email:
-            out.append(Recipient(report, report.reporter_email, False))
+            out.append(Recipient(report, report.reporter_email, False, since))
         elif report.id in kept:
-            out.append(Recipient(report, kept[report.id], True))
+            out.append(Recipient(report, kept[report.id], True, since))
     return out
 
 
@@ -148,7 +167,7 @@ def mails_for(session: Session, events: Sequence[TipOffEvent]) -> list[dict[str,
             continue
         told = recipients(session, tipoff)
         for who in told:
-            if event.kind == "duplicate" and who.tipoff.id != tipoff.id:
+            if who.tipoff.id != tipoff.id and (not shared(event.kind) or event.id < who.since):
                 continue
             key = f"{ANON_KEY if who.anonymous else NAMED_KEY}{event.id}:{who.tipoff.id}"
             letter = reporter_letter(event, tipoff, who.tipoff)
@@ -164,21 +183,6 @@ def forget_addresses(session: Session, tipoff_ids: Sequence[int]) -> None:
         session.execute(
             delete(TipOffNotifyAddress).where(TipOffNotifyAddress.tipoff_id.in_(tipoff_ids))
         )
-
-
-def blank_sent_addresses(session: Session) -> int:
-    """Blank the address of anonymous reporters' mails that left the outbox (sent, failed
-    for good or cancelled): the delivery log keeps when and how, not to whom."""
-    result = session.execute(
-        update(MailOutbox)
-        .where(
-            MailOutbox.dedupe_key.like(ANON_KEY + "%"),
-            MailOutbox.status != "pending",
-            MailOutbox.to_address != "",
-        )
-        .values(to_address="")
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class ReporterMail(Consumer):
@@ -222,7 +226,6 @@ class ReporterMail(Consumer):
                 queue_mails(session, mails_for(session, events))
                 mark = self._settled(after, [e.id for e in events])
                 set_watermark(session, self.name, mark)
-                blank_sent_addresses(session)
                 session.commit()
                 return mark - after
             except BaseException:
