@@ -224,7 +224,7 @@ class ReporterMail(Consumer):
                     session.rollback()
                     return 0
                 queue_mails(session, mails_for(session, events))
-                mark = self._settled(after, [e.id for e in events])
+                mark = self.settled(after, [e.id for e in events])
                 set_watermark(session, self.name, mark)
                 session.commit()
                 return mark - after
@@ -234,9 +234,10 @@ class ReporterMail(Consumer):
             finally:
                 session.close()
 
-    def _settled(self, after: int, ids: list[int]) -> int:
-        """The highest id up to which no id is missing (or missing for long enough)."""
-        now = time.monotonic()
+    def settled(self, after: int, ids: list[int], now: float | None = None) -> int:
+        """The highest id up to which no id is missing (or missing for long enough): the
+        watermark after applying ``ids`` (``now``: a ``time.monotonic()`` reading)."""
+        now = time.monotonic() if now is None else now
         mark = after
         present = set(ids)
         for candidate in range(after + 1, ids[-1] + 1):

@@ -340,3 +340,17 @@ def test_the_form_takes_the_opt_in(app, client, session, smtp):
     [kept] = _fresh(session).scalars(select(TipOffNotifyAddress)).all()
     assert kept.email == "form-news@example.cn"
     assert re.search(r"notify_email[^>]*checked", text)
+
+
+def test_a_missing_step_holds_the_watermark_a_while():
+    """An event id not yet committed (PostgreSQL hands ids out before commit) is waited
+    for; a rolled-back one is passed after GAP_WAIT seconds."""
+    from credit.notify.reporter import GAP_WAIT
+
+    consumer = ReporterMail()
+    assert consumer.settled(0, [1, 2, 3], now=100.0) == 3
+    assert consumer.settled(3, [4, 6, 7], now=100.0) == 4  # 5 is missing: wait for it
+    assert consumer.settled(4, [6, 7], now=100.0 + GAP_WAIT / 2) == 4
+    assert consumer.settled(4, [5, 6, 7], now=100.0 + GAP_WAIT / 2) == 7  # it came
+    assert consumer.settled(7, [9], now=200.0) == 7
+    assert consumer.settled(7, [9], now=200.0 + GAP_WAIT + 1) == 9  # 8 never will
