@@ -204,6 +204,9 @@ def test_the_account_page_toggles_the_digest(client, session, regulator):
     assert "checked" not in box
     english = client.get("/regulator/account/?lang=en").get_data(as_text=True)
     assert "E-mail me each morning what my region" in english
+    from tests.language_check import language_problems
+
+    assert language_problems(english, "en") == []
     token = csrf_token(client, "/regulator/account/")
     data = {"csrf_token": token, "daily_digest": "y"}
     assert client.post("/regulator/account/digest", data=data).status_code == 302

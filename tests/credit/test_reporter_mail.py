@@ -319,8 +319,11 @@ def test_the_form_takes_the_opt_in(app, client, session, smtp):
 
     ensure_reference(session, "620100")
     session.commit()
+    from tests.language_check import language_problems
+
     page = client.get("/tipoffs/new").get_data(as_text=True)
     assert 'name="notify_email"' in page and 'name="notify_address"' in page
+    assert language_problems(page, "zh-CN") == []
     form = {
         "csrf_token": csrf_token(client, "/tipoffs/new"),
         "category": "air",
@@ -340,6 +343,9 @@ def test_the_form_takes_the_opt_in(app, client, session, smtp):
     [kept] = _fresh(session).scalars(select(TipOffNotifyAddress)).all()
     assert kept.email == "form-news@example.cn"
     assert re.search(r"notify_email[^>]*checked", text)
+    english = client.get("/tipoffs/new?lang=en").get_data(as_text=True)
+    assert "E-mail me when my report is accepted" in english
+    assert language_problems(english, "en") == []
 
 
 def test_a_missing_step_holds_the_watermark_a_while():
