@@ -37,6 +37,7 @@ from core.db import get_session
 from core.errors import DomainError, NotFound
 from core.limits import consume
 from core.web import attempt, external_url, writes_on_get
+from credit.notify.reporter import stop_reporter_mail
 from credit.tipoffs.attachments import MAX_FILES, Upload
 from credit.tipoffs.filing import FormRefused, TipOffInput, enterprise_label, file_with_uploads
 from credit.tipoffs.images import Busy
@@ -274,6 +275,9 @@ def _act(action: str, code: str, secret: str) -> str | None:
     if action == "reopen":
         request_reopen(session, code, secret, request.form.get("reason", ""))
         return _("已申请重新处理，监管部门将作出答复。")
+    if action == "nomail":
+        stop_reporter_mail(session, code, secret)
+        return _("此举报今后不会再发邮件给您。")
     return None
 
 

@@ -1420,6 +1420,9 @@ EN = {
     "每日待办邮件": "Daily to-do mail",
     "每天早上 7 点后，把辖区内逾期、即将到期、新收到和申请重新处理的举报发到您的邮箱；没有待办时不发。": "Each morning after 7:00 (China time), the overdue, soon due, new and reopen-requested tip-offs of your region are mailed to you; nothing is sent when there are none.",
     "保存": "Save",
+    "此举报今后不会再发邮件给您。": "You will get no more mail about this report.",
+    "如果您在举报时选择了邮件通知，可以在这里停止；匿名举报留下的邮箱会被删除。": "If you asked for news by e-mail when filing, you can stop it here; the address of an anonymous report is deleted.",
+    "不再发邮件给我": "Stop e-mailing me",
 }
 
 

@@ -21,17 +21,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from core.audit import audit
 from core.changelog import claim_watermark, get_watermark, set_watermark
 from core.consumers import Consumer
 from core.db import get_db, writing
 from core.messages import Msg, msg
 from core.web import external_url
 from credit.notify.letters import Letter
-from credit.notify.models import TipOffNotifyAddress
+from credit.notify.models import MailOutbox, TipOffNotifyAddress
 from credit.notify.outbox import FORGET_ADDRESS, mail_row, queue_mails
+from credit.tipoffs.codes import find_tracked
 from credit.tipoffs.models import TipOff, TipOffEvent
 from credit.tipoffs.timeline import as_message
 from credit.tipoffs.vocabulary import CASE_EVENTS, STATUS_NAMES, named
@@ -120,8 +122,8 @@ def _step(event: TipOffEvent, tipoff: TipOff) -> tuple[Msg, Msg]:
     if event.kind == "transferred":
         return msg("已移送"), note or msg("您的举报已移送其他部门办理。")
     if event.kind == "extended":
-        said = msg("办理期限已延长至 %(date)s。", date=due)
-        return msg("办理期限延长"), said + (Msg(" ", " ") + note if note else "")
+        # the step's own note says by how much, to when and why
+        return msg("办理期限延长"), note or msg("办理期限已延长至 %(date)s。", date=due)
     if event.kind == "closed":
         return msg("已办结"), msg("您的举报已办结。处理结果：%(text)s", text=note or "")
     if event.kind == "rejected":
@@ -183,6 +185,24 @@ def forget_addresses(session: Session, tipoff_ids: Sequence[int]) -> None:
         session.execute(
             delete(TipOffNotifyAddress).where(TipOffNotifyAddress.tipoff_id.in_(tipoff_ids))
         )
+
+
+def stop_reporter_mail(session: Session, code: str, secret: str) -> None:
+    """The reporter (code + secret) wants no more mail about the report: the opt-in ends, an
+    anonymous address is deleted and waiting mails are cancelled (their address blanked).
+    The same answer whether mail was on or not; audited without any address."""
+    tipoff = find_tracked(session, code, secret, lock=True)
+    tipoff.notify_email = False
+    forget_addresses(session, [tipoff.id])
+    keys = [f"{NAMED_KEY}%:{tipoff.id}", f"{ANON_KEY}%:{tipoff.id}"]
+    for pattern in keys:
+        session.execute(
+            update(MailOutbox)
+            .where(MailOutbox.dedupe_key.like(pattern), MailOutbox.status == "pending")
+            .values(status="cancelled", next_attempt_at=None, to_address="")
+        )
+    audit(session, "public", "tipoff.mail_stop", f"tipoff:{tipoff.id}")
+    session.flush()
 
 
 class ReporterMail(Consumer):

@@ -360,3 +360,32 @@ def test_a_missing_step_holds_the_watermark_a_while():
     assert consumer.settled(4, [5, 6, 7], now=100.0 + GAP_WAIT / 2) == 7  # it came
     assert consumer.settled(7, [9], now=200.0) == 7
     assert consumer.settled(7, [9], now=200.0 + GAP_WAIT + 1) == 9  # 8 never will
+
+
+def test_the_reporter_stops_the_mail_from_the_tracking_page(app, client, session, smtp):
+    from tests.disclosure.conftest import csrf_token, make_regulator
+
+    regulator = make_regulator(session, "lanzhou@example.cn")
+    with app.app_context():
+        filed = _file(session, notify_email=True, notify_address="stop@example.cn")
+        accept_tipoff(session, regulator, filed.tipoff.id)
+        session.commit()
+        ReporterMail().run_once()  # the acceptance mail waits in the outbox
+    token = csrf_token(client, "/tipoffs/track")
+    view = {"csrf_token": token, "code": filed.tracking_code, "secret": filed.secret}
+    page = client.post("/tipoffs/track", data=view).get_data(as_text=True)
+    assert 'value="nomail"' in page
+    wrong = client.post("/tipoffs/track", data={**view, "action": "nomail", "secret": "x"})
+    assert wrong.status_code == 404
+    assert _fresh(session).scalar(select(func.count()).select_from(TipOffNotifyAddress)) == 1
+    done = client.post("/tipoffs/track", data={**view, "action": "nomail"})
+    assert done.status_code == 200 and "此举报今后不会再发邮件给您" in done.get_data(as_text=True)
+    session = _fresh(session)
+    assert session.scalar(select(func.count()).select_from(TipOffNotifyAddress)) == 0
+    [row] = session.scalars(select(MailOutbox)).all()
+    assert (row.status, row.to_address) == ("cancelled", "")
+    with app.app_context():
+        extend_tipoff(session, regulator, filed.tipoff.id, days=5, reason="需补充采样")
+        session.commit()
+    _send(app)
+    assert smtp.inbox.messages == []
