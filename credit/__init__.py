@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
     from credit.notify.digest import WeeklyDigest
     from credit.notify.fanout import SubscriptionFanout
     from credit.notify.outbox import MailSender
+    from credit.notify.regulator_digest import RegulatorDigest
+    from credit.notify.reporter import ReporterMail
     from credit.partners.delivery import WebhookFanout, WebhookSender
     from credit.places.cli import places_cli
     from credit.ratings.cli import credit_cli
@@ -53,4 +55,6 @@ def init_app(app: Flask) -> None:
     register_consumer(app, ExceedanceConsumer())
     register_consumer(app, SubscriptionFanout())
     register_consumer(app, WeeklyDigest())
+    register_consumer(app, ReporterMail())
+    register_consumer(app, RegulatorDigest())
     register_consumer(app, MailSender())

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.accounts import change_own_password
@@ -19,10 +19,13 @@ from core.limits import consume
 from core.mfa import remaining_recovery_codes, renew_recovery_codes
 from core.users import User
 from core.web import attempt
+from credit.notify.regulator_digest import digest_enabled, set_daily_digest
 from disclosure.auth import (
     account_key,
     begin_session,
+    current_user,
     live_session,
+    login_required,
     mfa_required_for,
     signed_in_user,
     signin_required,
@@ -36,6 +39,10 @@ class PasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=1024)])
     new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(_l("再次输入新密码"), validators=[DataRequired(), EqualTo("new")])
+
+
+class DigestForm(FlaskForm):
+    daily_digest = BooleanField(_l("每天早上发邮件告诉我辖区内的待办举报"))
 
 
 def _me() -> User:
@@ -60,6 +67,7 @@ def _render(
         password_form=password_form or PasswordForm(),
         code_form=code_form or CodeForm(),
         codes_left=left,
+        digest_form=DigestForm(daily_digest=digest_enabled(get_session(), user)),
         error=error,
         mfa_required=mfa_required_for(user),
     ), status
@@ -110,3 +118,17 @@ def recovery_codes() -> Any:
     if error is not None:
         return _render(code_form=form, error=_("验证码不正确或已使用过。"), status=422)
     return redirect(url_for("mfa.recovery_codes", next=url_for("account.overview")))
+
+
+@bp.post("/digest")
+@login_required
+def digest() -> Any:
+    """Opt in to or out of the daily digest of the to-do list."""
+    form = DigestForm()
+    user = current_user()
+    assert user is not None
+    if not form.validate_on_submit():
+        return _render(error=_("提交未成功，请稍后重试。"), status=400)
+    set_daily_digest(get_session(), user, bool(form.daily_digest.data))
+    flash(_("已开启每日待办邮件。") if form.daily_digest.data else _("已关闭每日待办邮件。"))
+    return redirect(url_for("account.overview"))

@@ -37,6 +37,7 @@ from core.db import get_session
 from core.errors import DomainError, NotFound
 from core.limits import consume
 from core.web import attempt, external_url, writes_on_get
+from credit.notify.reporter import stop_reporter_mail
 from credit.rewards.payees import PayeeInput, submit_payee
 from credit.rewards.workflow import tracked_view
 from credit.tipoffs.attachments import MAX_FILES, Upload
@@ -83,6 +84,8 @@ FORM_FIELDS = (
     "reporter_name",
     "reporter_phone",
     "reporter_email",
+    "notify_email",
+    "notify_address",
 )
 
 
@@ -117,6 +120,8 @@ def _input(form: Any) -> TipOffInput:
         reporter_name=form.get("reporter_name"),
         reporter_phone=form.get("reporter_phone"),
         reporter_email=form.get("reporter_email"),
+        notify_email=form.get("notify_email") == "yes",
+        notify_address=form.get("notify_address") or None,
         triage_code=current_app.config.get("TRIAGE_REGION_CODE"),
     )
 
@@ -329,8 +334,8 @@ def _track_form(error: str | None = None, status: int = 200, code: str = "") -> 
 @bp.get("/tipoffs/track")
 def track_page() -> Any:
     """Ask for the tracking code and the secret (``?code=`` fills the code in: the link a
-    closing mail carries to the questionnaire)."""
-    return _track_form(code=request.args.get("code", "")[:40])
+    closing mail and the questionnaire carry)."""
+    return _track_form(code=request.args.get("code", "").strip()[:40])
 
 
 def _act(action: str, code: str, secret: str) -> str | None:
@@ -366,6 +371,9 @@ def _act(action: str, code: str, secret: str) -> str | None:
             ),
         )
         return _("领取信息已提交，办理部门核实后发放奖励。")
+    if action == "nomail":
+        stop_reporter_mail(session, code, secret)
+        return _("此举报今后不会再发邮件给您。")
     return None
 
 

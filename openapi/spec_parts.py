@@ -122,6 +122,8 @@ REQUEST_EXAMPLES: dict[str, Any] = {
         "longitude": 103.62,
         "region_code": "620104",
         "anonymous": True,
+        "notify_email": True,
+        "notify_address": "news-only@example.cn",
     },
     "pushRecords": {
         "records": [

@@ -97,6 +97,22 @@ class TipOffCreateSchema(ma.Schema):
     reporter_name = fields.String(allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     reporter_email = fields.String(allow_none=True, validate=validate.Length(max=254))
+    notify_email = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "邮件通知 / e-mail news when the report is accepted, transferred, "
+            "extended, closed or rewarded: a named reporter's to reporter_email, an anonymous "
+            "reporter's to notify_address"
+        },
+    )
+    notify_address = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=254),
+        metadata={
+            "description": "anonymous reporters only: an address for that news alone, kept "
+            "apart from the report and deleted when it is closed"
+        },
+    )
 
 
 class TipOffCreatedSchema(ma.Schema):
@@ -324,6 +340,8 @@ class TipOffCollection(MethodView):
             reporter_name=body.get("reporter_name"),
             reporter_phone=body.get("reporter_phone"),
             reporter_email=body.get("reporter_email"),
+            notify_email=body["notify_email"],
+            notify_address=body.get("notify_address"),
         )
         filed, similar = file_with_suggestions(
             session, data, source="api", upload_dir=current_app.config["UPLOAD_DIR"]

@@ -107,3 +107,33 @@ class DigestItem(Base):
     line_en: Mapped[str] = mapped_column(String(500))
     link: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TipOffNotifyAddress(Base):
+    """An anonymous reporter's address for news of their report, and nothing else.
+
+    Kept apart from the tip-off row and from every identity field (an anonymous report has
+    none); deleted once the case is closed and its closing mail queued.
+    """
+
+    __tablename__ = "tipoff_notify_addresses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tipoff_id: Mapped[int] = mapped_column(
+        ForeignKey("tipoffs.id", ondelete="CASCADE"), unique=True
+    )
+    #: lower-cased; never shown, exported or logged
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DigestOptOut(Base):
+    """A regulator who asked not to get the daily digest of their to-do list (no row: they
+    get it)."""
+
+    __tablename__ = "digest_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

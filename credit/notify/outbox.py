@@ -31,6 +31,8 @@ MAX_ATTEMPTS = 8
 BATCH = 50
 #: a leased mail is taken up again after this, should its sender die
 LEASE = dt.timedelta(minutes=10)
+#: mails whose dedupe key starts so (to anonymous reporters) keep no address once done with
+FORGET_ADDRESS = "tipoff-anon:"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -173,9 +175,11 @@ def record_attempt(session: Session, mail_id: int, result: Result) -> None:
         mail.status = "sent"
         mail.sent_at = now
         mail.last_error = None
-        return
-    mail.last_error = result.error[:200]
-    if result.outcome == "rejected" or mail.attempts >= MAX_ATTEMPTS:
-        mail.status = "failed"
     else:
-        mail.next_attempt_at = now + backoff(mail.attempts)
+        mail.last_error = result.error[:200]
+        if result.outcome == "rejected" or mail.attempts >= MAX_ATTEMPTS:
+            mail.status = "failed"
+        else:
+            mail.next_attempt_at = now + backoff(mail.attempts)
+    if mail.status != "pending" and (mail.dedupe_key or "").startswith(FORGET_ADDRESS):
+        mail.to_address = ""  # the delivery log keeps when and how, not to whom

@@ -21,8 +21,10 @@ from core.clock import local_date
 from core.db import read_only, utcnow
 from core.errors import Conflict, Invalid
 from core.keyed_hash import hash_token
+from core.mail import normalize_address
 from core.messages import msg
 from core.reference import uscc_problem
+from credit.notify.models import TipOffNotifyAddress
 from credit.records.models import Enterprise
 from credit.supervision.intake import route_to_grid
 from credit.tipoffs.attachments import (
@@ -90,6 +92,11 @@ class TipOffInput:
     triage_code: str | None = None
     #: the coordinates' CRS: "wgs84" (GPS) or "gcj02" (Chinese map apps); stored as WGS-84
     crs: str | None = None
+    #: e-mail news of the report (accepted, transferred, extended, closed, rewarded): a named
+    #: reporter's goes to ``reporter_email``, an anonymous reporter's to ``notify_address``
+    notify_email: bool = False
+    #: an anonymous reporter's address for that news only (kept apart, deleted on closure)
+    notify_address: str | None = None
 
 
 def match_enterprise(session: Session, text: str) -> tuple[Enterprise | None, str]:
@@ -156,6 +163,21 @@ def _reporter(data: TipOffInput, errors: dict[str, list[str]]) -> tuple[str | No
     return name, phone or None, email or None
 
 
+def _notify(data: TipOffInput, email: str | None, errors: dict[str, list[str]]) -> str | None:
+    """The address an anonymous reporter gave for news of the report (None: none asked for);
+    a named reporter's news go to the e-mail they gave, which they must then give."""
+    if not data.notify_email:
+        return None
+    if not data.anonymous:
+        if not email and "reporter_email" not in errors:
+            errors["notify_email"] = [msg("接收邮件通知须填写邮箱")]
+        return None
+    address = normalize_address(clean_text(data.notify_address))
+    if address is None:
+        errors["notify_address"] = [msg("接收邮件通知须填写有效的邮箱")]
+    return address
+
+
 def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
     """Every rule a tip-off must meet (reads only); the stored values, or Invalid."""
     errors: dict[str, list[str]] = {
@@ -191,6 +213,8 @@ def check_tipoff(session: Session, data: TipOffInput) -> dict[str, Any]:
         reporter_phone=phone,
         reporter_email=email,
         anonymous=bool(data.anonymous),
+        notify_email=bool(data.notify_email) and not data.anonymous,
+        notify_address=_notify(data, email, errors),
     )
     if errors:
         raise Invalid(msg("举报内容有误，请修改后重新提交"), errors)
@@ -224,6 +248,7 @@ def file_tipoff(
         raise ValueError(f"unknown source {source!r}")
     values = check_tipoff(session, data)
     region_given = values.pop("region_given")
+    notify_address = values.pop("notify_address")
     secret = new_secret()
     now = now or utcnow()
     today = local_date(now)
@@ -240,6 +265,8 @@ def file_tipoff(
     )
     session.add(tipoff)
     session.flush()
+    if notify_address is not None:  # kept apart from the report, deleted on closure
+        session.add(TipOffNotifyAddress(tipoff_id=tipoff.id, email=notify_address))
     if attachments:
         if upload_dir is None:
             raise ValueError("upload_dir is required with attachments")
@@ -265,6 +292,7 @@ def file_tipoff(
             "region": tipoff.region_code,
             "source": source,
             "attachments": len(attachments),
+            "notify": bool(tipoff.notify_email or notify_address),
         },
     )
     return FiledTipOff(tipoff, code, secret)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,6 +93,9 @@ class TipOff(Base):
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))
     reporter_email: Mapped[str | None] = mapped_column(String(254))
+    #: a named reporter asked for e-mail news of the report at ``reporter_email``
+    #: (anonymous reporters' addresses: ``credit.notify.models.TipOffNotifyAddress``)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     severity: Mapped[str | None] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="web")

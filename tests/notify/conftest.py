@@ -76,14 +76,19 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-@pytest.fixture
-def app_config(app_config: dict[str, object], smtp: SmtpServer) -> dict[str, object]:
+def mail_config(app_config: dict[str, object], smtp: SmtpServer) -> dict[str, object]:
+    """An app configuration whose mail goes to the local server (tests elsewhere reuse it)."""
     return {
         **app_config,
         "SMTP_URL": smtp.url,
         "MAIL_FROM": "企业环境信用 <noreply@credit.example.cn>",
         "PUBLIC_BASE_URL": "http://127.0.0.1",
     }
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, object], smtp: SmtpServer) -> dict[str, object]:
+    return mail_config(app_config, smtp)
 
 
 def wait_for(predicate: object, timeout: float = 5.0) -> None:
