@@ -86,7 +86,9 @@ def world(app_context, session, regulator):
     reject_tipoff(session, regulator, done.tipoff.id, reason="不属于职责范围", confirmed=True)
     again = _file(session, "620100", 10, "申请重新处理的")
     accept_tipoff(session, regulator, again.tipoff.id)
-    close_tipoff(session, regulator, again.tipoff.id, outcome="已处理", substantiated=False, confirmed=True)
+    close_tipoff(
+        session, regulator, again.tipoff.id, outcome="已处理", substantiated=False, confirmed=True
+    )
     request_reopen(session, again.tracking_code, again.secret, "问题仍然存在，请再查")
     elsewhere = _file(session, "620200", 1, "嘉峪关的")
     set_daily_digest(session, quiet, False)

@@ -89,7 +89,14 @@ def test_a_named_reporter_is_told_of_each_step_in_both_languages(
     accept_tipoff(session, regulator, tid)
     assign_tipoff(session, regulator, tid, assignee_id=regulator.id)  # not a step to mail
     extend_tipoff(session, regulator, tid, days=10, reason="等待水质检测报告")
-    close_tipoff(session, regulator, tid, outcome="查实超标排放，已立案处罚", substantiated=True, confirmed=True)
+    close_tipoff(
+        session,
+        regulator,
+        tid,
+        outcome="查实超标排放，已立案处罚",
+        substantiated=True,
+        confirmed=True,
+    )
     set_reward_eligible(session, regulator, tid, eligible=True)
     session.commit()
     _send(app)
@@ -150,7 +157,9 @@ def test_an_anonymous_address_is_kept_apart_and_deleted_on_closure(
     [kept] = session.scalars(select(TipOffNotifyAddress)).all()
     assert (kept.tipoff_id, kept.email) == (tid, "anon.news@example.cn")
     accept_tipoff(session, regulator, tid)
-    close_tipoff(session, regulator, tid, outcome="经查未发现超标排放", substantiated=False, confirmed=True)
+    close_tipoff(
+        session, regulator, tid, outcome="经查未发现超标排放", substantiated=False, confirmed=True
+    )
     session.commit()
     _send(app)
     mails = smtp.inbox.to("anon.news@example.cn")
@@ -165,7 +174,9 @@ def test_an_anonymous_address_is_kept_apart_and_deleted_on_closure(
 
 def test_a_rejected_report_closes_the_case_too(app, app_context, session, regulator, smtp):
     filed = _file(session, notify_email=True, notify_address="anon2@example.cn")
-    reject_tipoff(session, regulator, filed.tipoff.id, reason="不属于生态环境部门职责", confirmed=True)
+    reject_tipoff(
+        session, regulator, filed.tipoff.id, reason="不属于生态环境部门职责", confirmed=True
+    )
     session.commit()
     _send(app)
     [mail] = smtp.inbox.to("anon2@example.cn")
@@ -232,10 +243,21 @@ def test_merged_reporters_are_told_under_their_own_code_and_never_of_each_other(
     )
     third = _file(session, "同一排污口，匿名举报", notify_email=True, notify_address="c@example.cn")
     accept_tipoff(session, regulator, first.tipoff.id)
-    mark_duplicate(session, regulator, second.tipoff.id, original=first.tracking_code, confirmed=True)
-    mark_duplicate(session, regulator, third.tipoff.id, original=first.tracking_code, confirmed=True)
+    mark_duplicate(
+        session, regulator, second.tipoff.id, original=first.tracking_code, confirmed=True
+    )
+    mark_duplicate(
+        session, regulator, third.tipoff.id, original=first.tracking_code, confirmed=True
+    )
     set_reward_eligible(session, regulator, first.tipoff.id, eligible=True)
-    close_tipoff(session, regulator, first.tipoff.id, outcome="查实，已处罚", substantiated=True, confirmed=True)
+    close_tipoff(
+        session,
+        regulator,
+        first.tipoff.id,
+        outcome="查实，已处罚",
+        substantiated=True,
+        confirmed=True,
+    )
     session.commit()
     _send(app)
     to_first = smtp.inbox.to("wang@example.cn")
