@@ -24,6 +24,6 @@ class DisclosureObligation(Base):
         ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
     )
     year: Mapped[int] = mapped_column(Integer, index=True)
-    #: where the row came from: ``import`` (flask records import) or ``api``
+    #: where the row came from (``import``: a file or POST /api/v1/records/obligations)
     source: Mapped[str] = mapped_column(String(32), default="import")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
