@@ -49,8 +49,8 @@ def test_page_shows_counts_statuses_and_links(client, session):
     assert f"{year} 年度环境信息依法披露名单" in html
     for ent in (on_time, late, missing):
         assert ent.uscc in html and f"/enterprises/{ent.uscc}#disclosures" in html
-    assert html.count("status-on_time") == 2  # the count and the row
-    assert html.count("status-late") == 2 and html.count("status-missing") == 2
+    assert html.count("ob-status-on_time") == 2  # the count and the row
+    assert html.count("ob-status-late") == 2 and html.count("ob-status-missing") == 2
     assert 'href="https://e.example.cn/2025.pdf"' in html
     assert "<form" in html and 'name="year"' in html and 'name="region"' in html
     assert f"/disclosures.csv?year={year}" in html
@@ -64,7 +64,8 @@ def test_region_filter_default_year_and_not_yet_due(client, session):
     assert missing.uscc in html and on_time.uscc not in html
     newest = client.get("/disclosures").get_data(as_text=True)
     assert later.uscc in newest and on_time.uscc not in newest  # the latest listed year
-    assert "status-not_yet_due" in newest and "status-missing" not in newest.split("<table")[1]
+    table = newest.split("<table")[1]
+    assert "ob-status-not_yet_due" in table and "ob-status-missing" not in table
 
 
 def test_bad_parameters_are_clear_400s(client, session):
