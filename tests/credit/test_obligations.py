@@ -191,3 +191,29 @@ def test_facts_carry_the_obliged_years(session):
     assert facts[other.id].obliged_years == frozenset()
     rating = rate(facts[listed.id], BOOK, D)
     assert "disclosure.missing" in [line.rule for line in rating.explanation]
+
+
+def test_importing_the_list_rescores_the_enterprise(app, runner, session, tmp_path):
+    from core.changelog import record_change
+    from core.clock import today as china_today
+    from credit.ratings.models import CreditRating
+    from credit.ratings.rescoring import RescoringConsumer
+
+    ent = create_enterprise(session)  # registration category: never asked without the list
+    record_change(session, "enterprise", ent.uscc, enterprise_id=ent.id)
+    session.commit()
+    with app.app_context():
+        RescoringConsumer("cn-default").catch_up()
+    session.rollback()
+    before = session.scalar(select(CreditRating).where(CreditRating.is_current))
+    assert "disclosure.missing" not in [line["rule"] for line in before.explanation]
+    year = china_today().year - 1
+    if china_today() < dt.date(year + 1, 3, 15):
+        year -= 1
+    assert _import(runner, tmp_path, f"uscc,year\n{ent.uscc},{year}\n").exit_code == 0
+    with app.app_context():
+        RescoringConsumer("cn-default").catch_up()
+    session.rollback()
+    after = session.scalar(select(CreditRating).where(CreditRating.is_current))
+    assert "disclosure.missing" in [line["rule"] for line in after.explanation]
+    assert after.score == before.score + BOOK.disclosure.missing_points
