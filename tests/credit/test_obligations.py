@@ -217,3 +217,30 @@ def test_importing_the_list_rescores_the_enterprise(app, runner, session, tmp_pa
     after = session.scalar(select(CreditRating).where(CreditRating.is_current))
     assert "disclosure.missing" in [line["rule"] for line in after.explanation]
     assert after.score == before.score + BOOK.disclosure.missing_points
+
+
+def test_the_enterprise_dashboard_follows_the_list(app_context, session):
+    from core.users import create_user
+    from credit.enterprise_accounts.dashboard import enterprise_dashboard
+
+    today = dt.date(2026, 12, 4)  # the report due next is 2026's, on 2027-03-15
+
+    def report_deadline(ent):
+        user = create_user(
+            session,
+            email=f"m{ent.id}@example.cn",
+            name="李四",
+            role="enterprise_manager",
+            region_code="620100",
+            password="a long enough passphrase 42",
+            enterprise_id=ent.id,
+        )
+        board = enterprise_dashboard(session, user, today)
+        return next((d for d in board.deadlines if "年度" in d.what.zh), None)
+
+    assert report_deadline(create_enterprise(session)) is None  # registration, not listed
+    listed = _obliged(session, 2026)
+    deadline = report_deadline(listed)
+    assert deadline is not None and deadline.due == dt.date(2027, 3, 15)
+    # a key enterprise listed only for another year has no 2026 report to file
+    assert report_deadline(_obliged(session, 2024, permit_category="key")) is None
