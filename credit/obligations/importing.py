@@ -22,9 +22,9 @@ Parsed = list[tuple[int, dict[str, Any]]]
 
 
 def check_obligations(session: Session, parsed: Parsed, result: ImportResult) -> Parsed:
-    """Each (uscc, year) once per file, and the USCC a known enterprise."""
+    """Each (uscc, year) once per file (across chunks), and the USCC a known enterprise."""
     ids = enterprise_ids(session, (v.get("uscc") or "" for _, v in parsed))
-    seen: dict[tuple[str, int], int] = {}
+    seen = result.seen
     good = []
     for number, values in parsed:
         uscc, year = values.get("uscc"), values.get("year")

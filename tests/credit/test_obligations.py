@@ -121,6 +121,17 @@ def test_import_errors_store_nothing(runner, session, tmp_path):
     assert _count(session, DisclosureObligation) == 0
 
 
+def test_a_duplicate_in_a_later_chunk_is_still_an_error(session):
+    from credit.records.importing import CHUNK, import_rows
+
+    ents = [create_enterprise(session) for _ in range(10)]
+    rows = [(n, {"uscc": ents[n % 10].uscc, "year": str(1990 + n // 10)}) for n in range(CHUNK)]
+    rows.append((CHUNK, {"uscc": ents[0].uscc, "year": "1990"}))  # row 0 again
+    result = import_rows(session, "obligations", rows)
+    assert [(e.row, e.column) for e in result.errors] == [(CHUNK, "year")]
+    session.rollback()
+
+
 # --- the list and its statuses ------------------------------------------------------------
 
 
