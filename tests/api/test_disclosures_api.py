@@ -49,3 +49,26 @@ def test_bad_parameters_are_problems(client, session):
         response = client.get(f"/api/v1/disclosures?{query}")
         assert response.status_code in (400, 422), query
         assert response.mimetype == "application/problem+json", query
+
+
+def test_a_case_system_pushes_the_list(app, client, session):
+    from sqlalchemy import func, select
+
+    from core.users import create_api_client
+
+    ent = create_enterprise(session)
+    with app.app_context():
+        _, key = create_api_client(session, "case-system", ["records:write"])
+    session.commit()
+    headers = {"Authorization": f"Bearer {key}"}
+    records = [{"uscc": ent.uscc, "year": 2025}, {"uscc": ent.uscc, "year": 2025}]
+    bad = client.post("/api/v1/records/obligations", headers=headers, json={"records": records})
+    assert bad.status_code == 422 and "records[2].year" in bad.get_json()["errors"]
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(DisclosureObligation)) == 0
+    good = client.post(
+        "/api/v1/records/obligations", headers=headers, json={"records": records[:1]}
+    )
+    assert good.status_code in (200, 201), good.get_json()
+    listed = client.get("/api/v1/disclosures?year=2025").get_json()
+    assert [i["uscc"] for i in listed["items"]] == [ent.uscc]
