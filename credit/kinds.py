@@ -26,6 +26,8 @@ from credit.monitoring.hotspot_models import HOTSPOT_ENTITY
 from credit.monitoring.hotspot_store import hotspot_snapshots
 from credit.monitoring.models import OUTLET_ENTITY, STATION_ENTITY, Outlet, Station
 from credit.monitoring.snapshots import outlet_snapshots, station_snapshots
+from credit.obligations.importing import check_obligations, upsert_obligations
+from credit.obligations.models import DisclosureObligation
 from credit.places.imports import with_places
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
@@ -143,6 +145,18 @@ KINDS: tuple[RecordKind, ...] = (
         "emissions",
         ("uscc", "year", "pollutant"),
         upserts.upsert_emissions,
+    ),
+    RecordKind(
+        "obligation",
+        "依法披露名单",
+        lambda _session, ids, _today: dict.fromkeys(ids),  # shown on /disclosures
+        DisclosureObligation,
+        "obligations",
+        ("uscc", "year"),
+        upsert_obligations,
+        check_obligations,
+        rated=False,  # its change-log rows are the enterprise's (which is rated)
+        public=False,
     ),
     RecordKind(
         "source",

@@ -7,6 +7,7 @@ import credit.grids.models
 import credit.monitoring.hotspot_models
 import credit.monitoring.models
 import credit.notify.models
+import credit.obligations.models
 import credit.partners.models
 import credit.places.models
 import credit.ratings.models

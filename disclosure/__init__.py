@@ -163,6 +163,7 @@ def init_app(app: Flask) -> None:
         mfa_pages,
         monitoring_pages,
         nearby_pages,
+        obligation_pages,
         place_mismatches,
         regulator,
         regulator_credit,
@@ -204,6 +205,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(subscription_pages.bp)
     app.register_blueprint(enterprise_pages.bp)
     app.register_blueprint(transfer_pages.bp)
+    app.register_blueprint(obligation_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -23,6 +23,7 @@ LABELS = (
     _("等级调整"),
     _("污染源"),
     _("热点网格"),
+    _("依法披露名单"),
     # point-source types (credit.sources.models.SOURCE_TYPE_NAMES)
     _("建筑工地"),
     _("餐饮"),
@@ -39,6 +40,14 @@ LABELS = (
     _("已发放"),
     _("不予奖励"),
 )
+
+#: the status of an obligation to disclose (credit.obligations.status.STATUSES)
+OBLIGATION_STATUS_NAMES = {
+    "on_time": _("按时披露"),
+    "late": _("逾期披露"),
+    "missing": _("未披露"),
+    "not_yet_due": _("未到截止日"),
+}
 
 #: the error page's heading for each status (the status number stays in the page title)
 ERROR_HEADINGS = {

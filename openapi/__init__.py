@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     """Create the Api and register every /api/v1 blueprint."""
     from openapi import (
         changes,
+        disclosure_lists,
         enterprises,
         exports,
         hotspots,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     modules = (
         enterprises,
         record_lists,
+        disclosure_lists,
         ratings,
         search,
         changes,

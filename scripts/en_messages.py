@@ -1760,6 +1760,22 @@ EN = {
     "此举报今后不会再发邮件给您。": "You will get no more mail about this report.",
     "如果您在举报时选择了邮件通知，可以在这里停止；匿名举报留下的邮箱会被删除。": "If you asked for news by e-mail when filing, you can stop it here; the address of an anonymous report is deleted.",
     "不再发邮件给我": "Stop e-mailing me",
+    # the obliged-to-disclose list (credit/obligations, /disclosures)
+    "与第 %(row)s 行重复（同一企业同一年度）": "Same enterprise and year as row %(row)s",
+    "年度须在 1990–2100 之间": "The year must be between 1990 and 2100",
+    "页码须为正整数": "The page must be a positive whole number",
+    "页码超出范围（共 %(pages)s 页）": "No such page (there are %(pages)s)",
+    "依法披露名单": "Obliged-to-disclose list",
+    "按时披露": "Filed on time",
+    "逾期披露": "Filed late",
+    "未披露": "Not filed",
+    "未到截止日": "Not yet due",
+    "须为正整数": "must be a positive whole number",
+    "%(year)s 年度环境信息依法披露名单": "Enterprises obliged to disclose environmental information for %(year)s",
+    "名单内企业须于 %(due)s 前（含当日）公开 %(year)s 年度环境信息依法披露报告。": "Listed enterprises must publish their %(year)s environmental disclosure report by %(due)s.",
+    "共 %(n)s 家": "%(n)s enterprises",
+    "分页": "Pages",
+    "依法披露名单及各企业披露情况": "Enterprises obliged to disclose, and who has filed",
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.errors import Forbidden
 from core.messages import Msg, msg
 from core.users import User
+from credit.obligations.status import obliged_years
 from credit.ratings.loader import active_rulebook
 from credit.records.credit_file import CreditFile, credit_file
 from credit.records.models import Enterprise
@@ -45,16 +46,22 @@ def own_enterprise(session: Session, user: User) -> Enterprise:
     return enterprise
 
 
-def _annual_report(file: CreditFile, today: dt.date) -> Deadline | None:
+def _annual_report(file: CreditFile, today: dt.date, listed: list[int]) -> Deadline | None:
     """The next annual disclosure report due, by the active rulebook's date, when the
-    enterprise's permit category is obliged to disclose."""
+    enterprise is obliged to disclose: by the obliged list when it is on it for any year
+    (``listed``), else by its permit category (as the rating decides)."""
     rule = active_rulebook().disclosure
-    if rule is None or file.enterprise.get("permit_category") not in rule.categories:
+    if rule is None:
         return None
     due = dt.date(today.year, rule.due_month, rule.due_day)
     year = today.year - 1
     if today > due:
         due, year = due.replace(year=today.year + 1), today.year
+    if listed:
+        if year not in listed:
+            return None
+    elif file.enterprise.get("permit_category") not in rule.categories:
+        return None
     done = any(d.year == year for d in file.disclosures)
     return Deadline(
         due, msg("%(year)s 年度环境信息依法披露报告", year=year), (due - today).days, done
@@ -70,7 +77,7 @@ def enterprise_dashboard(session: Session, user: User, today: dt.date) -> Dashbo
         if left is not None and -30 <= left <= PERMIT_NOTICE_DAYS:
             what = msg("排污许可证 %(no)s 到期", no=permit.permit_no)
             deadlines.append(Deadline(permit.valid_until, what, left))
-    report = _annual_report(file, today)
+    report = _annual_report(file, today, obliged_years(session, enterprise.id))
     if report is not None:
         deadlines.append(report)
     deadlines.sort(key=lambda d: d.due)

@@ -346,8 +346,10 @@ def _disclosure(rule: DisclosureRule) -> tuple[RuleLine, RuleLine]:
         "disclosure",
         Text("未披露年度报告", "disclosure report missing"),
         Text(
-            f"{zh_cat}企业缺少截止日（{due_zh}）≤ D 的最近年度 Y 的环境信息依法披露报告",
-            f"a {en_cat} enterprise with no annual disclosure report for the latest year Y "
+            f"{zh_cat}企业（企业已列入依法披露名单的，按名单所列年度）缺少截止日（{due_zh}）"
+            "≤ D 的最近年度 Y 的环境信息依法披露报告",
+            f"a {en_cat} enterprise (an enterprise on the obliged-to-disclose list: for the "
+            f"years listed) with no annual disclosure report for the latest year Y "
             f"whose due date ({due_en}) is ≤ D",
         ),
         rule.missing_points,

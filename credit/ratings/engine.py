@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from credit.ratings.facts import EnterpriseFacts, PenaltyFact, PermitFact
 from credit.ratings.monitoring_rules import data_gap_lines, exceedance_days, exceedance_lines
-from credit.ratings.rules import CountedRule, Rulebook, Veto
+from credit.ratings.rules import CountedRule, DisclosureRule, Rulebook, Veto
 from credit.records.permits import in_force
 
 #: black outranks red outranks the rest when vetoes fire
@@ -183,16 +183,38 @@ def _emission_lines(over: list[tuple[int, str, Decimal]], book: Rulebook) -> lis
     return lines
 
 
+def disclosure_due(rule: DisclosureRule | None, year: int) -> dt.date:
+    """The due date of ``year``'s annual disclosure report: the rulebook's, else 15 March of
+    the next year (办法 Art. 12)."""
+    month, day = (rule.due_month, rule.due_day) if rule is not None else (3, 15)
+    return dt.date(year + 1, month, day)
+
+
+def report_status(due: dt.date, submitted_at: dt.date | None, day: dt.date) -> str:
+    """One obligation's status on ``day``: ``on_time`` | ``late`` | ``missing`` |
+    ``not_yet_due`` (no report yet and ``day`` is before the due date). A report dated after
+    ``day`` does not count yet."""
+    if submitted_at is not None and submitted_at <= day:
+        return "on_time" if submitted_at <= due else "late"
+    return "not_yet_due" if day < due else "missing"
+
+
 def _disclosure_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> list[LineItem]:
     rule = book.disclosure
-    if rule is None or facts.permit_category not in rule.categories:
+    if rule is None:
         return []
     year = day.year - 1
     if day < dt.date(day.year, rule.due_month, rule.due_day):
         year -= 1
-    due = dt.date(year + 1, rule.due_month, rule.due_day)
+    if facts.obliged_years:  # the obliged list decides, not the permit category
+        if year not in facts.obliged_years:
+            return []
+    elif facts.permit_category not in rule.categories:
+        return []
+    due = disclosure_due(rule, year)
     report = next((d for d in facts.disclosures if d.year == year and d.submitted_at <= day), None)
-    if report is None:
+    status = report_status(due, report.submitted_at if report else None, day)
+    if report is None or status == "missing":
         return [
             LineItem(
                 rule.missing_id,
@@ -202,7 +224,7 @@ def _disclosure_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> l
                 f"{year} 年度报告未按期披露 / no {year} report (due {due})",
             )
         ]
-    if report.submitted_at > due:
+    if status == "late":
         return [
             LineItem(
                 rule.late_id,

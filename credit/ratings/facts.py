@@ -109,3 +109,6 @@ class EnterpriseFacts(NamedTuple):
     outlets: tuple[OutletFact, ...] = ()
     exceedances: tuple[ExceedanceFact, ...] = ()
     outlet_months: tuple[OutletMonthFact, ...] = ()
+    #: years on the obliged-to-disclose list (credit.obligations); empty: the rulebook's
+    #: permit categories decide who must disclose
+    obliged_years: frozenset[int] = frozenset()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.clock import CHINA, local_date
 from credit.cases.models import RatingAdjustment
 from credit.monitoring.models import Outlet
+from credit.obligations.models import DisclosureObligation
 from credit.ratings.facts import (
     AdjustmentFact,
     DisclosureFact,
@@ -129,6 +130,7 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
             "disclosures": [],
             "tipoffs": [],
             "adjustments": [],
+            "obligations": [],
         }
     since_moment = dt.datetime.combine(horizon.since, dt.time(), CHINA)
     return {
@@ -137,6 +139,7 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
         "disclosures": [DisclosureReport.year >= horizon.as_of.year - 2],
         "tipoffs": [TipOff.closed_at >= since_moment],
         "adjustments": [RatingAdjustment.expires_at > horizon.as_of],
+        "obligations": [DisclosureObligation.year >= horizon.as_of.year - 2],
     }
 
 
@@ -196,7 +199,14 @@ def _simple(
             *more["adjustments"],
         ),
     )
+    obligations = _fetch(
+        session,
+        select(DisclosureObligation.enterprise_id, DisclosureObligation.year).where(
+            _where(DisclosureObligation.enterprise_id, ids, ranged), *more["obligations"]
+        ),
+    )
     return {
+        "obligations": _group(obligations, lambda r: r[1]),
         "inspections": _group(inspections, lambda r: InspectionFact._make((*r[1:], None))),
         "emissions": _group(emissions, lambda r: EmissionFact._make(r[1:])),
         "disclosures": _group(disclosures, lambda r: DisclosureFact._make(r[1:])),
@@ -237,6 +247,7 @@ def _chunk_facts(
             tuple(outlets.get(eid, ())),
             tuple(exceedances.get(eid, ())),
             tuple(months.get(eid, ())),
+            frozenset(simple["obligations"].get(eid, ())),
         )
 
 
@@ -250,7 +261,7 @@ def load_facts(
 ) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
-    Eight queries per chunk of ``chunk`` enterprises (ten when they have monitored outlets),
+    Nine queries per chunk of ``chunk`` enterprises (eleven when they have monitored outlets),
     whatever their records. With a ``horizon`` only records that can matter on its date are
     read (the rating is the same).
     ``id_range`` (lowest, highest id, inclusive) limits "all" to one slice of enterprises.

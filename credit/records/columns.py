@@ -110,6 +110,10 @@ SPECS: dict[str, list[tuple[str, bool, Callable[[str], Any]]]] = {
         ("submitted_at", True, fields.date),
         ("url", False, partial(fields.text, max_len=2000)),
     ],
+    "obligations": [
+        ("uscc", True, str.upper),
+        ("year", True, lambda v: int(fields.decimal(v, Decimal(1990), Decimal(2100), 0))),
+    ],
     "emissions": [
         ("uscc", True, str.upper),
         ("year", True, lambda v: int(fields.decimal(v, Decimal(1990), Decimal(2100), 0))),

@@ -34,6 +34,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: what a kind's cross-row check remembers from one chunk to the next (e.g. the keys
+    #: seen so far, so a key repeated 1,000 rows later is still a duplicate)
+    seen: dict[Any, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

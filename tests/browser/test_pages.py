@@ -79,6 +79,9 @@ def _public_paths(session) -> list[tuple[str, str]]:
         session, "ST0001", "a34004", day, [(40.0 + h, "N" if h != 3 else "B") for h in range(24)]
     )
     add_hours(session, "ST0001", "a34002", day, [80.0 + h for h in range(24)])
+    from credit.obligations.models import DisclosureObligation
+
+    session.add(DisclosureObligation(enterprise_id=ent.id, year=2025))
     session.commit()
     return [
         ("home", "/"),
@@ -110,6 +113,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("subscribe", f"/subscribe?enterprise={ent.uscc}"),
         ("case", f"/cases/{repair}"),
         ("enterprise-activate", "/enterprise/activate"),
+        ("disclosures", "/disclosures?year=2025&region=620100"),
     ]
 
 

@@ -40,7 +40,7 @@ def test_the_checker_finds_each_kind_of_leak():
 
 
 #: public routes that are not pages to read: downloads and the 长者模式 switch (a redirect)
-NOT_PAGES = {"/penalties.csv", "/enterprises.csv", "/senior-mode"}
+NOT_PAGES = {"/penalties.csv", "/enterprises.csv", "/disclosures.csv", "/senior-mode"}
 
 
 def _pages(app, session) -> list[tuple[str, str]]:
@@ -115,6 +115,7 @@ PAGE_NAMES = [
     "subscribe",
     "case",
     "enterprise-activate",
+    "disclosures",
 ]
 
 

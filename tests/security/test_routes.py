@@ -36,6 +36,8 @@ PUBLIC_EXACT = {
     "/verify/<code>",
     "/penalties.csv",
     "/enterprises.csv",
+    "/disclosures",
+    "/disclosures.csv",
     "/map",
     "/board",
     "/monitoring/hotspots",
