@@ -27,6 +27,8 @@ from credit.monitoring.hotspot_store import hotspot_snapshots
 from credit.monitoring.models import OUTLET_ENTITY, STATION_ENTITY, Outlet, Station
 from credit.monitoring.snapshots import outlet_snapshots, station_snapshots
 from credit.places.imports import with_places
+from credit.pledges.models import PLEDGE_ENTITY
+from credit.pledges.public import pledge_snapshots
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
 from credit.records import upserts
@@ -48,6 +50,8 @@ from credit.records.snapshots import (
     penalty_snapshots,
     permit_snapshots,
 )
+from credit.replies.models import REPLY_ENTITY
+from credit.replies.public import reply_snapshots
 from credit.sources.importing import check_sources, upsert_sources
 from credit.sources.models import PointSource
 
@@ -191,6 +195,8 @@ KINDS: tuple[RecordKind, ...] = (
         public=False,
     ),
     RecordKind(HOTSPOT_ENTITY, "热点网格", hotspot_snapshots, rated=False),
+    RecordKind(REPLY_ENTITY, "企业说明", reply_snapshots, rated=False),
+    RecordKind(PLEDGE_ENTITY, "信用承诺", pledge_snapshots),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS if k.public}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}

@@ -9,8 +9,10 @@ import credit.monitoring.models
 import credit.notify.models
 import credit.partners.models
 import credit.places.models
+import credit.pledges.models
 import credit.ratings.models
 import credit.records.models
+import credit.replies.models
 import credit.sources.models
 import credit.supervision.models
 import credit.tipoffs.models  # noqa: F401

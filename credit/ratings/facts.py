@@ -94,6 +94,14 @@ class OutletMonthFact(NamedTuple):
     valid_hours: int
 
 
+class PledgeFact(NamedTuple):
+    """A signed credit pledge (信用承诺) for one calendar year."""
+
+    id: int
+    year: int
+    signed_on: dt.date
+
+
 class EnterpriseFacts(NamedTuple):
     """Everything the engine may use about one enterprise."""
 
@@ -109,3 +117,4 @@ class EnterpriseFacts(NamedTuple):
     outlets: tuple[OutletFact, ...] = ()
     exceedances: tuple[ExceedanceFact, ...] = ()
     outlet_months: tuple[OutletMonthFact, ...] = ()
+    pledges: tuple[PledgeFact, ...] = ()

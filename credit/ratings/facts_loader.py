@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.clock import CHINA, local_date
 from credit.cases.models import RatingAdjustment
 from credit.monitoring.models import Outlet
+from credit.pledges.models import CreditPledge
 from credit.ratings.facts import (
     AdjustmentFact,
     DisclosureFact,
@@ -22,6 +23,7 @@ from credit.ratings.facts import (
     InspectionFact,
     PenaltyFact,
     PermitFact,
+    PledgeFact,
     TipoffFact,
 )
 from credit.ratings.monitoring_facts import monitoring_facts
@@ -129,6 +131,7 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
             "disclosures": [],
             "tipoffs": [],
             "adjustments": [],
+            "pledges": [],
         }
     since_moment = dt.datetime.combine(horizon.since, dt.time(), CHINA)
     return {
@@ -137,6 +140,7 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
         "disclosures": [DisclosureReport.year >= horizon.as_of.year - 2],
         "tipoffs": [TipOff.closed_at >= since_moment],
         "adjustments": [RatingAdjustment.expires_at > horizon.as_of],
+        "pledges": [CreditPledge.year == horizon.as_of.year],
     }
 
 
@@ -196,7 +200,14 @@ def _simple(
             *more["adjustments"],
         ),
     )
+    pledges = _fetch(
+        session,
+        select(
+            CreditPledge.enterprise_id, CreditPledge.id, CreditPledge.year, CreditPledge.signed_on
+        ).where(_where(CreditPledge.enterprise_id, ids, ranged), *more["pledges"]),
+    )
     return {
+        "pledges": _group(pledges, lambda r: PledgeFact._make(r[1:])),
         "inspections": _group(inspections, lambda r: InspectionFact._make((*r[1:], None))),
         "emissions": _group(emissions, lambda r: EmissionFact._make(r[1:])),
         "disclosures": _group(disclosures, lambda r: DisclosureFact._make(r[1:])),
@@ -237,6 +248,7 @@ def _chunk_facts(
             tuple(outlets.get(eid, ())),
             tuple(exceedances.get(eid, ())),
             tuple(months.get(eid, ())),
+            tuple(simple["pledges"].get(eid, ())),
         )
 
 
@@ -250,7 +262,7 @@ def load_facts(
 ) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
-    Eight queries per chunk of ``chunk`` enterprises (ten when they have monitored outlets),
+    Nine queries per chunk of ``chunk`` enterprises (eleven when they have monitored outlets),
     whatever their records. With a ``horizon`` only records that can matter on its date are
     read (the rating is the same).
     ``id_range`` (lowest, highest id, inclusive) limits "all" to one slice of enterprises.
