@@ -166,6 +166,8 @@ def init_app(app: Flask) -> None:
         place_mismatches,
         regulator,
         regulator_credit,
+        reply_pages,
+        reply_regulator,
         report_pages,
         source_pages,
         subscription_pages,
@@ -200,6 +202,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(board_regulator.bp)
     app.register_blueprint(subscription_pages.bp)
     app.register_blueprint(enterprise_pages.bp)
+    app.register_blueprint(reply_pages.bp)
+    app.register_blueprint(reply_regulator.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -92,3 +92,12 @@ def sign_pledge(
         {"year": pledge.year, "version": pledge.version},
     )
     return pledge
+
+
+def pledge_page(
+    session: Session, user: User, today: dt.date
+) -> tuple[PledgeText, CreditPledge | None]:
+    """The pledge text and the enterprise's pledge for this year (its users only)."""
+    if user.enterprise_id is None:
+        raise Forbidden(msg("只有企业账户可以访问此页面"))
+    return pledge_text(), pledge_of(session, user.enterprise_id, today.year)

@@ -8,6 +8,7 @@ held, as on the message board, and cannot be approved until it is rewritten.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -138,3 +139,47 @@ def own_replies(session: Session, user: User) -> list[Reply]:
         .limit(100)
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """Something the enterprise may answer: its type, id and how the form names it."""
+
+    target_type: str
+    target_id: int | None
+    #: the record's own identifier (decision number, date, permit number, year)
+    ident: str
+
+    @property
+    def value(self) -> str:
+        return f"{self.target_type}:{self.target_id or ''}"
+
+
+def reply_targets(session: Session, user: User, today: dt.date) -> list[ReplyTarget]:
+    """The enterprise's rating and public records, for the reply form's choice."""
+    enterprise = replying_enterprise(session, user)
+    out = [ReplyTarget("rating", None, "")]
+    for model, kind, label in (
+        (Penalty, "penalty", lambda p: f"{p.decision_no}（{p.decision_date}）"),
+        (Inspection, "inspection", lambda i: f"{i.date} {i.agency}"),
+        (Permit, "permit", lambda p: p.permit_no),
+        (DisclosureReport, "disclosure", lambda d: str(d.year)),
+    ):
+        rows = session.scalars(
+            select(model).where(model.enterprise_id == enterprise.id).order_by(model.id.desc())
+        )
+        for row in rows:
+            if kind == "penalty" and not is_public(row, today):
+                continue
+            if getattr(row, "withdrawn_at", None) is not None:
+                continue
+            out.append(ReplyTarget(kind, row.id, label(row)))
+    return out
+
+
+def parse_target(value: str) -> tuple[str, int | None]:
+    """``penalty:12`` or ``rating:`` as the form sends it (an unknown shape is refused)."""
+    kind, _sep, ident = (value or "").partition(":")
+    if kind not in TARGETS or (kind != "rating" and not ident.isdigit()) or len(ident) > 10:
+        raise _refuse("target", msg("请选择要说明的记录"))
+    return kind, int(ident) if ident else None

@@ -6,6 +6,7 @@ moderation (``credit.board.moderation``); the moderator's id is never public.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.messages import msg
 from core.users import REGULATOR_ROLES, User
 from credit.board.personal_data import personal_data
+from credit.records.models import Enterprise
 from credit.replies.filing import MAX_ID, WAITING
 from credit.replies.models import Reply
 from credit.tipoffs.timeline import clean_text
@@ -40,18 +42,26 @@ def get_reply(session: Session, user: User, reply_id: int, *, lock: bool = False
     return found
 
 
-def reply_queue(session: Session, user: User) -> list[Reply]:
+@dataclass(frozen=True)
+class QueuedReply:
+    reply: Reply
+    uscc: str
+    enterprise_name: str
+
+
+def reply_queue(session: Session, user: User) -> list[QueuedReply]:
     """Replies of my region waiting for a decision, held ones (personal data) first."""
     if user.role not in REGULATOR_ROLES:
         raise Forbidden(msg("只有监管人员可以审核企业说明"))
     held_first = func.coalesce(func.nullif(Reply.status, "held"), "")
-    rows = session.scalars(
-        select(Reply)
+    rows = session.execute(
+        select(Reply, Enterprise.uscc, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Reply.enterprise_id)
         .where(Reply.status.in_(WAITING), Reply.region_code.startswith(user.scope_prefix))
         .order_by(held_first, Reply.created_at, Reply.id)
         .limit(QUEUE_SIZE)
     )
-    return list(rows)
+    return [QueuedReply(r, uscc, name) for r, uscc, name in rows]
 
 
 def _waiting(session: Session, user: User, reply_id: int) -> Reply:
