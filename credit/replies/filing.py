@@ -159,12 +159,13 @@ def reply_targets(session: Session, user: User, today: dt.date) -> list[ReplyTar
     """The enterprise's rating and public records, for the reply form's choice."""
     enterprise = replying_enterprise(session, user)
     out = [ReplyTarget("rating", None, "")]
-    for model, kind, label in (
+    choices: tuple[tuple[Any, str, Any], ...] = (
         (Penalty, "penalty", lambda p: f"{p.decision_no}（{p.decision_date}）"),
         (Inspection, "inspection", lambda i: f"{i.date} {i.agency}"),
         (Permit, "permit", lambda p: p.permit_no),
         (DisclosureReport, "disclosure", lambda d: str(d.year)),
-    ):
+    )
+    for model, kind, label in choices:
         rows = session.scalars(
             select(model).where(model.enterprise_id == enterprise.id).order_by(model.id.desc())
         )

@@ -116,9 +116,9 @@ def test_a_pledge_changes_the_score_only_in_a_rulebook_that_enables_it():
 
 
 def test_the_rulebook_refuses_a_pledge_deduction_and_a_repeated_id():
-    with pytest.raises(RulebookError, match="pledge.points"):
+    with pytest.raises(RulebookError, match=r"pledge\.points"):
         parse_rulebook(_with_pledge(-2), "bad.toml")
-    with pytest.raises(RulebookError, match="pledge.points"):
+    with pytest.raises(RulebookError, match=r"pledge\.points"):
         parse_rulebook(_with_pledge(0), "bad.toml")
     with pytest.raises(RulebookError, match="unique"):
         parse_rulebook(_with_pledge(2, 'id = "disclosure.missing"'), "bad.toml")

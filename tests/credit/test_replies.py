@@ -84,7 +84,7 @@ def test_another_enterprises_record_is_refused_as_not_found(session, world):
 
 
 def test_a_regulator_cannot_file_and_one_outside_the_region_cannot_decide(session, world):
-    _ent, penalty, filer, regulator = world
+    _ent, _penalty, filer, regulator = world
     with pytest.raises(Forbidden):
         file_reply(session, regulator, target_type="rating", target_id=None, text=TEXT)
     reply = file_reply(session, filer, target_type="rating", target_id=None, text=TEXT)
