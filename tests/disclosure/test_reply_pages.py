@@ -164,3 +164,28 @@ def test_a_filer_cannot_sign_and_the_pages_need_an_enterprise_login(client, sess
     assert refused.status_code == 403
     # an enterprise's user is no regulator
     assert client.get("/regulator/replies/").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_reply_and_pledge_pages_speak_one_language(client, session, firm, lang):
+    from tests.language_check import language_problems
+
+    _ent, penalty = firm
+    assert _file(client, f"penalty:{penalty.id}").status_code == 303
+    client.get("/enterprise/replies")  # the flash of the POST, in the language it was sent in
+    problems = []
+    for path in ("/enterprise/replies", "/enterprise/pledge"):
+        html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html
+        problems += [f"{path}: {p}" for p in language_problems(html, lang)]
+    _logout(client)
+    regulator = make_regulator(session, "lz3-replies@example.cn")
+    session.commit()
+    login(client, regulator.email)
+    client.get("/regulator/")  # the login's flash
+    queue = client.get(f"/regulator/replies/?lang={lang}").get_data(as_text=True)
+    reply_id = int(re.search(r'id="reply-(\d+)"', queue).group(1))
+    for path in ("/regulator/replies/", f"/regulator/replies/{reply_id}/reject"):
+        html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        problems += [f"{path}: {p}" for p in language_problems(html, lang)]
+    assert not problems, problems
