@@ -31,7 +31,7 @@ def pledge_snapshots(
     for pledge, uscc in rows:
         out[str(pledge.id)] = {
             "id": pledge.id,
-            "enterprise_uscc": uscc,
+            "uscc": uscc,
             "year": pledge.year,
             "version": pledge.version,
             "signed_on": iso(pledge.signed_on),

@@ -43,7 +43,7 @@ def reply_snapshots(
     for reply, uscc in rows:
         out[str(reply.id)] = {
             "id": reply.id,
-            "enterprise_uscc": uscc,
+            "uscc": uscc,
             "target_type": reply.target_type,
             "target_id": reply.target_id,
             "text": reply.text,

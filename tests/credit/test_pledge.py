@@ -60,7 +60,7 @@ def test_a_manager_signs_once_a_year_and_the_change_log_carries_it(session):
     snap = snapshots(session, "pledge", [str(pledge.id)], DAY)[str(pledge.id)]
     assert snap == {
         "id": pledge.id,
-        "enterprise_uscc": ent.uscc,
+        "uscc": ent.uscc,
         "year": 2026,
         "version": version,
         "signed_on": "2026-12-04",

@@ -60,7 +60,7 @@ def test_a_reply_waits_and_becomes_public_with_a_change_only_when_approved(sessi
     snap = snapshots(session, "reply", [str(reply.id)], dt.date(2026, 12, 4))[str(reply.id)]
     assert snap == {
         "id": reply.id,
-        "enterprise_uscc": ent.uscc,
+        "uscc": ent.uscc,
         "target_type": "penalty",
         "target_id": penalty.id,
         "text": TEXT,
