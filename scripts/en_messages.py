@@ -1435,6 +1435,7 @@ EN = {
     "说明含有个人信息（电话、身份证号或邮箱），不能公开，请驳回并说明理由": "The reply contains personal data (a phone number, ID number or e-mail address) and cannot be published: reject it with a reason",
     "请填写不予公开的理由（2–500 字）": "Give the reason for not publishing (2–500 characters)",
     "企业说明": "Enterprise's reply",
+    "%(date)s 经审核公开": "published %(date)s after review",
     "说明已提交，但似乎含有个人信息（电话、身份证号或邮箱），审核时将不予公开。": "Reply submitted, but it seems to contain personal data (a phone number, ID number or e-mail address); it will not be published as it stands.",
     "说明已提交，经监管部门审核后公开。": "Reply submitted; it will be published once the authority has reviewed it.",
     "已签署信用承诺，企业公开页面将显示签署日期。": "Credit pledge signed; the enterprise's public page will show the date.",

@@ -77,7 +77,10 @@ def test_a_reply_shows_on_the_public_page_only_after_approval(client, session, f
     block = public[public.index(f'id="penalty-{penalty.id}"') :]
     assert re.search(r'企业说明：</strong><span lang="zh-CN">' + TEXT, block[:2000])
     english = client.get(f"/enterprises/{ent.uscc}?lang=en").get_data(as_text=True)
-    assert f'<span lang="zh-CN">{TEXT}</span>' in english
+    assert f'<span lang="zh-CN">{TEXT}</span>' in english and "Enterprise's reply" in english
+    from tests.language_check import language_problems
+
+    assert not language_problems(english, "en")
 
 
 def test_another_enterprises_record_is_refused(client, session, firm):
