@@ -135,3 +135,34 @@ def test_a_signed_pledge_reaches_the_engines_facts(session):
     assert [(p.year, p.signed_on) for p in facts.pledges] == [(2026, DAY)]
     (later,) = load_facts(session, [ent.id], horizon=Horizon.for_rulebook(dt.date(2027, 6, 1), 400))
     assert later.pledges == ()
+
+
+def test_rescoring_a_pledged_enterprise_stores_the_bonus_only_under_an_enabling_rulebook(session):
+    from credit.ratings.models import CreditRating
+    from credit.ratings.rescoring import rescore
+    from tests.factories import create_penalty
+
+    ent = create_enterprise(session)
+    create_penalty(session, ent, decision_date=dt.date(2026, 5, 1))
+    manager = _user(session, ent, "enterprise_manager")
+    sign_pledge(
+        session, manager, name="李经理", version=pledge_text().version, agreed=True, today=DAY
+    )
+    session.flush()
+
+    def stored(book):
+        rescore(session, [ent.id], DAY, book)
+        session.flush()
+        return session.scalar(
+            select(CreditRating).where(
+                CreditRating.enterprise_id == ent.id, CreditRating.is_current.is_(True)
+            )
+        )
+
+    plain = stored(load_rulebook("cn-default"))
+    assert "pledge.signed" not in [line["rule"] for line in plain.explanation]
+    pledged = stored(parse_rulebook(_with_pledge(2), "pledge-test.toml"))
+    assert pledged.score == plain.score + 2
+    assert {"rule": "pledge.signed", "points": 2}.items() <= next(
+        line for line in pledged.explanation if line["rule"] == "pledge.signed"
+    ).items()
