@@ -29,6 +29,8 @@ from credit.monitoring.snapshots import outlet_snapshots, station_snapshots
 from credit.obligations.importing import check_obligations, upsert_obligations
 from credit.obligations.models import DisclosureObligation
 from credit.places.imports import with_places
+from credit.pledges.models import PLEDGE_ENTITY
+from credit.pledges.public import pledge_snapshots
 from credit.ratings.models import CreditRating
 from credit.ratings.snapshots import rating_snapshots
 from credit.records import upserts
@@ -50,6 +52,8 @@ from credit.records.snapshots import (
     penalty_snapshots,
     permit_snapshots,
 )
+from credit.replies.models import REPLY_ENTITY
+from credit.replies.public import reply_snapshots
 from credit.sources.importing import check_sources, upsert_sources
 from credit.sources.models import PointSource
 
@@ -205,6 +209,8 @@ KINDS: tuple[RecordKind, ...] = (
         public=False,
     ),
     RecordKind(HOTSPOT_ENTITY, "热点网格", hotspot_snapshots, rated=False),
+    RecordKind(REPLY_ENTITY, "企业说明", reply_snapshots, rated=False),
+    RecordKind(PLEDGE_ENTITY, "信用承诺", pledge_snapshots),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS if k.public}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}

@@ -10,8 +10,10 @@ import credit.notify.models
 import credit.obligations.models
 import credit.partners.models
 import credit.places.models
+import credit.pledges.models
 import credit.ratings.models
 import credit.records.models
+import credit.replies.models
 import credit.rewards.models
 import credit.sources.models
 import credit.supervision.models

@@ -167,6 +167,8 @@ def init_app(app: Flask) -> None:
         place_mismatches,
         regulator,
         regulator_credit,
+        reply_pages,
+        reply_regulator,
         report_pages,
         reward_pages,
         source_pages,
@@ -206,6 +208,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(enterprise_pages.bp)
     app.register_blueprint(transfer_pages.bp)
     app.register_blueprint(obligation_pages.bp)
+    app.register_blueprint(reply_pages.bp)
+    app.register_blueprint(reply_regulator.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

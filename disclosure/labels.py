@@ -24,6 +24,9 @@ LABELS = (
     _("污染源"),
     _("热点网格"),
     _("依法披露名单"),
+    _("企业说明"),
+    _("信用承诺"),
+    _("信用评价"),
     # point-source types (credit.sources.models.SOURCE_TYPE_NAMES)
     _("建筑工地"),
     _("餐饮"),

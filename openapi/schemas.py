@@ -19,6 +19,8 @@ SNAPSHOT_NAMES = (
     "InspectionSnapshot",
     "DisclosureSnapshot",
     "EmissionSnapshot",
+    "ReplySnapshot",
+    "PledgeSnapshot",
     "Rating",
     "Enterprise",
 )

@@ -216,3 +216,30 @@ SNAPSHOT_SCHEMAS: dict[str, type[ma.Schema]] = {
     "rating": RatingSchema,
     "enterprise": EnterpriseSchema,
 }
+
+
+class ReplySnapshotSchema(ma.Schema):
+    """An enterprise's approved reply (企业说明) to one of its records or its rating."""
+
+    id = fields.Integer(required=True, metadata={"example": 5})
+    uscc = fields.String(required=True, metadata={"example": "91350100M000100Y43"})
+    target_type = fields.String(
+        required=True,
+        validate=validate.OneOf(("penalty", "inspection", "permit", "disclosure", "rating")),
+    )
+    target_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null for the rating"}
+    )
+    text = fields.String(required=True, metadata={"example": "超标问题已于 6 月整改完毕。"})
+    lang = fields.String(required=True, metadata={"example": "zh-CN"})
+    approved_on = fields.String(required=True, metadata={**DATE, "example": "2026-12-04"})
+
+
+class PledgeSnapshotSchema(ma.Schema):
+    """A signed credit pledge (信用承诺) for one calendar year."""
+
+    id = fields.Integer(required=True, metadata={"example": 3})
+    uscc = fields.String(required=True, metadata={"example": "91350100M000100Y43"})
+    year = fields.Integer(required=True, metadata={"example": 2026})
+    version = fields.String(required=True, metadata={"example": "2026.1"})
+    signed_on = fields.String(required=True, metadata={**DATE, "example": "2026-12-04"})

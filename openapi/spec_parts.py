@@ -16,6 +16,8 @@ from openapi.snapshot_schemas import (
     InspectionSnapshotSchema,
     PenaltySnapshotSchema,
     PermitSnapshotSchema,
+    PledgeSnapshotSchema,
+    ReplySnapshotSchema,
 )
 
 SCHEMAS = "#/components/schemas/"
@@ -26,6 +28,8 @@ SNAPSHOT_COMPONENTS = {
     "PermitSnapshot": PermitSnapshotSchema,
     "DisclosureSnapshot": DisclosureSnapshotSchema,
     "EmissionSnapshot": EmissionSnapshotSchema,
+    "ReplySnapshot": ReplySnapshotSchema,
+    "PledgeSnapshot": PledgeSnapshotSchema,
 }
 _INT = {"type": "integer"}
 _STR = {"type": "string"}

@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
 from core.config import DEFAULTS  # noqa: E402 - after the path set-up above
 from credit.ratings import describe as d  # noqa: E402
 from credit.ratings.loader import available_rulebooks, load_rulebook  # noqa: E402
+from credit.ratings.rules import PledgeRule  # noqa: E402
 
 TARGET = ROOT / "docs" / "rulebook.md"
 
@@ -145,6 +146,39 @@ def _not_yet(descs: Sequence[d.Description]) -> list[str]:
     ]
 
 
+def _pledge(descs: Sequence[d.Description]) -> list[str]:
+    example = d.pledge_line(PledgeRule("pledge.signed", 2))
+    enabled = [x.name for x in descs if any(r.family == "pledge" for r in x.rules)]
+    which = (
+        "Shipped rulebooks that enable it: " + ", ".join(f"`{n}`" for n in enabled) + "."
+        if enabled
+        else "No shipped rulebook enables it (`cn-default` leaves it out on purpose)."
+    )
+    return [
+        "## Optional: the credit pledge (信用承诺)",
+        "",
+        "An enterprise's manager may sign the credit pledge on `/enterprise/pledge` (the text "
+        "is configuration: `credit/pledges/pledge.toml`, with its `version`); the public page "
+        "shows “已签署信用承诺（date）”. The pledge scores only in a rulebook that adds a "
+        "`[pledge]` table; without it a pledge changes no score. A jurisdiction that rewards "
+        "pledges adds, in its rulebook file, and bumps `version`:",
+        "",
+        "```toml",
+        "[pledge]",
+        f'id = "{example.id}"   # optional, this is the default',
+        f"points = {example.points}            # a bonus, 1 to 10",
+        "",
+        "[titles]",
+        f'"{example.id}" = ["{example.topic.zh}", "{example.topic.en}"]',
+        "```",
+        "",
+        f"It then scores {d.signed(example.points)} when {example.what.en}; it counts "
+        f"{example.counts.en}. A signed pledge enters the change log, so the enterprise is "
+        f"re-rated at once. {which}",
+        "",
+    ]
+
+
 def render() -> str:
     """The whole page, from the rulebooks in credit/ratings/rulebooks/."""
     names = available_rulebooks()
@@ -173,6 +207,7 @@ def render() -> str:
         out += _rulebook(desc, desc.name == active)
     if len(descs) > 1:
         out += _differences(descs)
+    out += _pledge(descs)
     out += _not_yet(descs)
     while out and out[-1] == "":
         out.pop()

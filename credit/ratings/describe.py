@@ -24,6 +24,7 @@ from credit.ratings.rules import (
     DisclosureRule,
     EmissionRule,
     PenaltyRule,
+    PledgeRule,
     Rulebook,
     Surcharge,
     Veto,
@@ -54,6 +55,7 @@ DESCRIBED_FIELDS = frozenset(
         "clean_years",
         "exceedance",
         "data_gap",
+        "pledge",
         "titles",
     }
 )
@@ -90,7 +92,7 @@ class RuleLine:
 
     id: str
     #: penalty, surcharge, inspection, emission, disclosure, tipoff, clean_years, exceedance,
-    #: data_gap or veto
+    #: data_gap, pledge or veto
     family: str
     #: a short name to compare rulebooks by (rules of two rulebooks with the same topic match)
     topic: Text
@@ -439,6 +441,23 @@ def _clean_years(rule: CleanYears) -> RuleLine:
     )
 
 
+def pledge_line(rule: PledgeRule) -> RuleLine:
+    """The optional pledge bonus (``[pledge]``) in words."""
+    return RuleLine(
+        rule.id,
+        "pledge",
+        Text("信用承诺加分", "bonus for a signed credit pledge"),
+        Text(
+            "企业管理员已为 D 所在年度签署信用承诺（信用承诺），且签署日不晚于 D",
+            "the enterprise's manager signed the credit pledge (信用承诺) for D's calendar "
+            "year on or before D",
+        ),
+        rule.points,
+        None,
+        Text("签署日至当年 12 月 31 日", "from the signing day to 31 December of that year"),
+    )
+
+
 def _veto(veto: Veto) -> RuleLine:
     counts = Text("—", "—")
     if veto.when == "penalty":
@@ -534,6 +553,8 @@ def describe(book: Rulebook) -> Description:
         rules.append(_data_gap(book.data_gap))
     if book.clean_years is not None:
         rules.append(_clean_years(book.clean_years))
+    if book.pledge is not None:
+        rules.append(pledge_line(book.pledge))
     rules = [_titled(book, line) for line in rules]
     return Description(
         name=book.name,
@@ -646,6 +667,7 @@ FAMILIES = (
     "exceedance",
     "data_gap",
     "clean_years",
+    "pledge",
     "veto",
 )
 

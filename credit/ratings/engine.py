@@ -133,6 +133,7 @@ def _deductions(
     if book.data_gap is not None and facts.outlets:
         lines += map(LineItem._make, data_gap_lines(facts, book.data_gap, day))
     lines += _clean_year_lines(facts, book, day)
+    lines += _pledge_lines(facts, book, day)
     return lines
 
 
@@ -249,6 +250,17 @@ def _clean_year_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> l
         ):
             lines.append(LineItem(rule.id, rule.points, None, None, str(year)))
     return lines
+
+
+def _pledge_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> list[LineItem]:
+    """The pledge bonus: a pledge for D's year signed on or before D."""
+    rule = book.pledge
+    if rule is None:
+        return []
+    signed = [p for p in facts.pledges if p.year == day.year and p.signed_on <= day]
+    if not signed:
+        return []
+    return [LineItem(rule.id, rule.points, None, None, f"{signed[0].signed_on}")]
 
 
 def _veto_lines(

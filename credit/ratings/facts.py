@@ -94,6 +94,14 @@ class OutletMonthFact(NamedTuple):
     valid_hours: int
 
 
+class PledgeFact(NamedTuple):
+    """A signed credit pledge (信用承诺) for one calendar year."""
+
+    id: int
+    year: int
+    signed_on: dt.date
+
+
 class EnterpriseFacts(NamedTuple):
     """Everything the engine may use about one enterprise."""
 
@@ -112,3 +120,4 @@ class EnterpriseFacts(NamedTuple):
     #: years on the obliged-to-disclose list (credit.obligations); empty: the rulebook's
     #: permit categories decide who must disclose
     obliged_years: frozenset[int] = frozenset()
+    pledges: tuple[PledgeFact, ...] = ()

@@ -15,6 +15,7 @@ from core.clock import CHINA, local_date
 from credit.cases.models import RatingAdjustment
 from credit.monitoring.models import Outlet
 from credit.obligations.models import DisclosureObligation
+from credit.pledges.models import CreditPledge
 from credit.ratings.facts import (
     AdjustmentFact,
     DisclosureFact,
@@ -23,6 +24,7 @@ from credit.ratings.facts import (
     InspectionFact,
     PenaltyFact,
     PermitFact,
+    PledgeFact,
     TipoffFact,
 )
 from credit.ratings.monitoring_facts import monitoring_facts
@@ -131,6 +133,7 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
             "tipoffs": [],
             "adjustments": [],
             "obligations": [],
+            "pledges": [],
         }
     since_moment = dt.datetime.combine(horizon.since, dt.time(), CHINA)
     return {
@@ -140,6 +143,7 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
         "tipoffs": [TipOff.closed_at >= since_moment],
         "adjustments": [RatingAdjustment.expires_at > horizon.as_of],
         "obligations": [DisclosureObligation.year >= horizon.as_of.year - 2],
+        "pledges": [CreditPledge.year == horizon.as_of.year],
     }
 
 
@@ -205,8 +209,15 @@ def _simple(
             _where(DisclosureObligation.enterprise_id, ids, ranged), *more["obligations"]
         ),
     )
+    pledges = _fetch(
+        session,
+        select(
+            CreditPledge.enterprise_id, CreditPledge.id, CreditPledge.year, CreditPledge.signed_on
+        ).where(_where(CreditPledge.enterprise_id, ids, ranged), *more["pledges"]),
+    )
     return {
         "obligations": _group(obligations, lambda r: r[1]),
+        "pledges": _group(pledges, lambda r: PledgeFact._make(r[1:])),
         "inspections": _group(inspections, lambda r: InspectionFact._make((*r[1:], None))),
         "emissions": _group(emissions, lambda r: EmissionFact._make(r[1:])),
         "disclosures": _group(disclosures, lambda r: DisclosureFact._make(r[1:])),
@@ -248,6 +259,7 @@ def _chunk_facts(
             tuple(exceedances.get(eid, ())),
             tuple(months.get(eid, ())),
             frozenset(simple["obligations"].get(eid, ())),
+            tuple(simple["pledges"].get(eid, ())),
         )
 
 

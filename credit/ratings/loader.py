@@ -23,6 +23,7 @@ from credit.ratings.rules import (
     DisclosureRule,
     EmissionRule,
     PenaltyRule,
+    PledgeRule,
     Rulebook,
     RulebookError,
     Surcharge,
@@ -255,6 +256,7 @@ def parse_rulebook(text: str, source: str = "<string>") -> Rulebook:
         clean_years=_clean_years(root) if "clean_years" in data else None,
         exceedance=_counted(root.sub("exceedance"), False) if "exceedance" in data else None,
         data_gap=_data_gap(root.sub("data_gap")) if "data_gap" in data else None,
+        pledge=_pledge(root.sub("pledge")) if "pledge" in data else None,
     )
     _check_unique_ids(root, book)
     return replace(book, titles=_titles(root, book.rule_ids))
@@ -282,6 +284,13 @@ def _clean_years(root: _Reader) -> CleanYears:
     if points <= 0 or most <= 0:
         raise item.fail("points", "and max must be positive")
     return CleanYears(item.get("id", str), points, most)
+
+
+def _pledge(item: _Reader) -> PledgeRule:
+    points = item.get("points", int)
+    if not 0 < points <= 10:
+        raise item.fail("points", f"must be a bonus between 1 and 10, got {points}")
+    return PledgeRule(item.get("id", str, "pledge.signed"), points)
 
 
 def _check_unique_ids(root: _Reader, book: Rulebook) -> None:

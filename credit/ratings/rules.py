@@ -141,6 +141,15 @@ class CleanYears:
 
 
 @dataclass(frozen=True, slots=True)
+class PledgeRule:
+    """A bonus while the enterprise's credit pledge (信用承诺) for D's year, signed by D,
+    stands (optional: a jurisdiction that rewards pledges adds ``[pledge]``)."""
+
+    id: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rulebook:
     name: str
     version: str
@@ -162,6 +171,8 @@ class Rulebook:
     #: automatic monitoring: days with a valid hourly mean above an outlet's limit
     exceedance: CountedRule | None = None
     data_gap: DataGapRule | None = None
+    #: a signed credit pledge's bonus (absent: pledges do not score)
+    pledge: PledgeRule | None = None
     #: what people read for each rule id: (id, zh-CN title, English title)
     titles: tuple[tuple[str, str, str], ...] = ()
 
@@ -188,6 +199,8 @@ class Rulebook:
         ids += [v.id for v in self.vetoes]
         if self.clean_years is not None:
             ids.append(self.clean_years.id)
+        if self.pledge is not None:
+            ids.append(self.pledge.id)
         return ids
 
     @property

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from core.errors import NotFound
 from core.messages import msg
 from credit.cases.models import Objection, RepairApplication
+from credit.pledges.models import CreditPledge
+from credit.pledges.signing import pledge_of
 from credit.ratings.explain import Explanation, explain
 from credit.ratings.history import HistoryPoint, history_story
 from credit.ratings.models import CreditRating
@@ -27,6 +29,8 @@ from credit.records.models import (
 from credit.records.permits import PermitState, permit_state
 from credit.records.publication import is_public, public_on, repair_eligible_from
 from credit.records.snapshots import enterprise_snapshots
+from credit.replies.models import Reply
+from credit.replies.public import Target, public_replies
 from credit.tipoffs.by_enterprise import TipoffCounts, tipoff_counts
 
 
@@ -49,6 +53,10 @@ class CreditFile:
     story: list[HistoryPoint] = field(default_factory=list)
     #: closed tip-offs of the last year and how many were substantiated (counts only)
     tipoffs: TipoffCounts | None = None
+    #: the enterprise's approved replies (企业说明) by (record type, id; None: the rating)
+    replies: dict[Target, Reply] = field(default_factory=dict)
+    #: its credit pledge (信用承诺) for the file's year, if signed
+    pledge: CreditPledge | None = None
 
 
 def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile:
@@ -86,6 +94,8 @@ def credit_file(session: Session, ent: Enterprise, today: dt.date) -> CreditFile
         permit_states={p.id: permit_state(p, today) for p in permits},
         emissions=rows(EmissionAccount, EmissionAccount.year.desc(), EmissionAccount.pollutant),
         disclosures=rows(DisclosureReport, DisclosureReport.year.desc()),
+        replies=public_replies(session, ent.id),
+        pledge=pledge_of(session, ent.id, today.year),
     )
 
 

@@ -102,6 +102,8 @@ def test_records_and_change_events_are_typed(spec):
         "PermitSnapshot",
         "DisclosureSnapshot",
         "EmissionSnapshot",
+        "ReplySnapshot",
+        "PledgeSnapshot",
     }
     for name in names:
         assert schemas[name]["required"], name
