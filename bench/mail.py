@@ -22,7 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,8 @@ ENTERPRISE_HEAD = (
     "uscc,name,legal_representative,region_code,industry_code,address,latitude,longitude,"
     "permit_category,status\n"
 )
+#: the fast compat32 policy (what flask-mailman uses), with SMTP's CRLF line ends
+SMTP_POLICY = compat32.clone(linesep="\r\n")
 PENALTY_HEAD = (
     "decision_no,uscc,violation_type,facts,legal_basis,penalty_kinds,fine_amount,"
     "confiscated_amount,decision_date,authority,authority_uscc,severity,criminal_transfer\n"
@@ -222,22 +228,29 @@ def _outbox(app: Any) -> tuple[list[dict[str, Any]], dict[str, int]]:
     return rows, {str(k): int(v) for k, v in statuses.items()}
 
 
-def _bare(port: int, mails: list[dict[str, Any]]) -> float:
-    """The floor: the same messages, built with email.message and sent by smtplib over one
-    connection."""
+def _mime(mail: dict[str, Any]) -> bytes:
+    message = MIMEMultipart("alternative")
+    message["Subject"] = Header(mail["subject"], "utf-8")
+    message["From"] = formataddr(("企业环境信用", "noreply@credit.example.cn"), "utf-8")
+    message["To"] = mail["to"]
+    message["Message-ID"] = f"<bench-{mail['id']}@credit.example.cn>"
+    for key, value in mail["headers"].items():
+        message[key] = value
+    message.attach(MIMEText(mail["text"], "plain", "utf-8"))
+    message.attach(MIMEText(mail["html"], "html", "utf-8"))
+    return message.as_bytes(policy=SMTP_POLICY)
+
+
+def _bare(port: int, mails: list[dict[str, Any]], prebuilt: bool = False) -> float:
+    """The floor: the same messages, built with the standard library's email.mime (the
+    fast compat32 path) and sent by smtplib over one connection; ``prebuilt``: the bytes
+    made before the clock starts, so only SMTP is timed."""
+    ready = [_mime(m) for m in mails] if prebuilt else []
     started = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
-        for mail in mails:
-            message = EmailMessage()
-            message["Subject"] = mail["subject"]
-            message["From"] = MAIL_FROM
-            message["To"] = mail["to"]
-            message["Message-ID"] = f"<bench-{mail['id']}@credit.example.cn>"
-            for key, value in mail["headers"].items():
-                message[key] = value
-            message.set_content(mail["text"])
-            message.add_alternative(mail["html"], subtype="html")
-            smtp.send_message(message)
+        for index, mail in enumerate(mails):
+            data = ready[index] if prebuilt else _mime(mail)
+            smtp.sendmail("noreply@credit.example.cn", [mail["to"]], data)
     return time.perf_counter() - started
 
 
@@ -255,10 +268,10 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
             for app in (plain, followed):
                 _import(app, tmp, "enterprises", _enterprises(enterprises))
             _subscribe(followed, subscribers)
-            # (b) the import with and without subscribers, alternating, best of two rounds
+            # (b) the import with and without subscribers, alternating, best of three rounds
             without, with_subs = [], []
             seconds = rounds = 0.0
-            for round_no in (1, 2):
+            for round_no in (1, 2, 3):
                 without.append(
                     _import(plain, tmp, "penalties", _penalties(penalties, enterprises, round_no))
                 )
@@ -271,7 +284,9 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
                     seconds, rounds = _drain_notifications(followed)
             mails, statuses = _outbox(followed)
             sent = statuses.get("sent", 0)
-            bare = _bare(port, mails[:sent] if sent else mails)
+            mails = mails[:sent]
+            bare = _bare(port, mails)
+            send_only = _bare(port, mails, prebuilt=True)
             for app in (plain, followed):
                 app.extensions["envcredit.db"].dispose()
     finally:
@@ -306,9 +321,10 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
         ),
     ]
     notes = [
-        f"SQLite: {sent} notification mails ({statuses}) queued and accepted by aiosmtpd in "
-        f"{seconds:.2f} s ({rounds:.0f} worker rounds); bare smtplib loop of the same "
-        f"{sent} messages {bare:.2f} s; the server received {received} messages in all; "
+        f"SQLite: {sent} notification mails ({statuses}) queued and accepted by aiosmtpd "
+        f"(its own process) in {seconds:.2f} s ({rounds:.0f} worker rounds); bare smtplib "
+        f"loop of the same {sent} messages {bare:.2f} s, {send_only:.2f} s with the messages "
+        f"built before its clock; the server received {received} messages in all; "
         f"penalty import {', '.join(f'{s:.2f}' for s in with_subs)} s with subscribers, "
         f"{', '.join(f'{s:.2f}' for s in without)} s without"
     ]
