@@ -150,6 +150,9 @@ class MailSender(Consumer):
         with writing():
             session = db.new_session()
             try:
+                # one read of the batch: record_attempt then finds each in the identity map,
+                # and the updates go out together at commit
+                session.scalars(select(MailOutbox).where(MailOutbox.id.in_(ids))).all()
                 for mail_id, result in zip(ids, results, strict=True):
                     record_attempt(session, mail_id, result)
                 session.commit()
