@@ -29,6 +29,7 @@ BENCHES = (
     "monitoring",
     "hotspots",
     "monitoring_rules",
+    "mail",
 )
 
 

@@ -1467,6 +1467,8 @@ EN = {
     "另有 %(n)s 条未列出，请到平台查看。": "%(n)s more are not listed here; see the platform.",
     "如果不是您本人操作，请忽略本邮件：不确认就不会收到任何提醒。": "If this was not you, ignore this mail: without confirmation no alerts are sent.",
     "您关注的%(target)s有新的公开信息：": "There is new public information on %(target)s, which you follow:",
+    "您关注的%(target)s有 %(n)s 条新的公开信息：": "There are %(n)s new public items on %(target)s, which you follow:",
+    "新的公开信息": "New public information",
     "提醒内容：%(events)s；频率：%(how)s。": "Alerts: %(events)s; frequency: %(how)s.",
     "提醒频率应为即时（instant）或每周（weekly）": "The frequency is instant or weekly",
     "新的行政处罚": "New penalties",

@@ -15,14 +15,12 @@ from sqlalchemy.orm import Session
 from core.consumers import Consumer
 from core.db import get_db, utcnow, writing
 from core.messages import Msg, msg
-from credit.notify.letters import Letter, Line
+from credit.notify.letters import MAX_LINES, Letter, Line
 from credit.notify.models import DigestItem, Subscription
 from credit.notify.outbox import mail_row, queue_mails
 from credit.notify.subscriptions import list_headers, target_label, target_of, unsubscribe_url
 
 WEEK = dt.timedelta(days=7)
-#: lines one digest lists (the rest are counted)
-MAX_LINES = 50
 #: subscriptions one run handles
 BATCH = 200
 

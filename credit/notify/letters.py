@@ -6,15 +6,21 @@ English from the catalogue), so one letter renders both languages without switch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
 
 from core.messages import Msg, msg
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: items one mail lists (the rest are counted)
+MAX_LINES = 50
+#: stands for the unsubscribe link while a letter is rendered once for many subscribers
+_LINK = "https://unsubscribe.invalid/envcredit-link"
 
 
 @dataclass(frozen=True)
@@ -86,3 +92,19 @@ def render(letter: Letter) -> Rendered:
         text=env.get_template("mail/letter.txt").render(values),
         html=env.get_template("mail/letter.html").render(values),
     )
+
+
+def render_for_many(letter: Letter) -> Callable[[str], Rendered]:
+    """Render ``letter`` once for many subscribers: the returned function gives the mail
+    with one subscriber's unsubscribe link, as :func:`render` would with that link."""
+    base = render(replace(letter, unsubscribe_url=_LINK))
+    html_link = str(escape(_LINK))
+
+    def with_link(url: str) -> Rendered:
+        return Rendered(
+            base.subject,
+            base.text.replace(_LINK, url),
+            base.html.replace(html_link, str(escape(url))),
+        )
+
+    return with_link

@@ -22,7 +22,7 @@ from core.consumers import Consumer
 from core.db import get_db, utcnow, writing
 from core.mail import Outgoing, Result, mail_enabled, send_batch
 from core.outbound import retry_delay
-from credit.notify.letters import Letter, render
+from credit.notify.letters import Letter, Rendered, render
 from credit.notify.models import MailOutbox
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,13 @@ def backoff(attempts: int) -> dt.timedelta:
 def mail_row(
     kind: str,
     to: str,
-    letter: Letter,
+    letter: Letter | Rendered,
     dedupe_key: str | None = None,
     subscription_id: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One outbox row's values (for :func:`queue_mails`)."""
-    rendered = render(letter)
+    """One outbox row's values (for :func:`queue_mails`), from a letter or its rendering."""
+    rendered = letter if isinstance(letter, Rendered) else render(letter)
     return {
         "kind": kind,
         "to_address": to,
@@ -152,6 +152,9 @@ class MailSender(Consumer):
         with writing():
             session = db.new_session()
             try:
+                # one read of the batch: record_attempt then finds each in the identity map,
+                # and the updates go out together at commit
+                session.scalars(select(MailOutbox).where(MailOutbox.id.in_(ids))).all()
                 for mail_id, result in zip(ids, results, strict=True):
                     record_attempt(session, mail_id, result)
                 session.commit()

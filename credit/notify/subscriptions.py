@@ -255,10 +255,11 @@ def unsubscribe_url(sub: Subscription) -> str:
     )
 
 
-def list_headers(sub: Subscription) -> dict[str, str]:
-    """The RFC 2369 / RFC 8058 headers every mail of a subscription carries."""
+def list_headers(sub: Subscription, url: str | None = None) -> dict[str, str]:
+    """The RFC 2369 / RFC 8058 headers every mail of a subscription carries (``url``: its
+    :func:`unsubscribe_url`, when the caller has it already)."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(sub)}>",
+        "List-Unsubscribe": f"<{url or unsubscribe_url(sub)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 

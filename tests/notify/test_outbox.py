@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.consumers import drain
 from core.messages import msg
-from credit.notify.letters import Letter
+from credit.notify.letters import Letter, Line, render, render_for_many
 from credit.notify.models import MailOutbox
 from credit.notify.outbox import MailSender, backoff, mail_row, queue_mails
 
@@ -110,3 +110,18 @@ def test_smtp_url_must_be_smtp_host_port():
     for bad in ("http://x:25", "smtp://user:pw@x:25", "smtp://", "smtp://x:25/path"):
         with pytest.raises(ValueError):
             parse_smtp_url(bad)
+
+
+def test_a_letter_rendered_once_for_many_equals_its_own_rendering():
+    letter = Letter(
+        msg("新的行政处罚"),
+        (msg("行政处罚公示"),),
+        lines=(Line("甲 <b>", "A <b>", "https://x.example.cn/p/1?a=1&b=2"),),
+        unsubscribe_url="placeholder",
+    )
+    many = render_for_many(letter)
+    for url in ("https://x.example.cn/subscriptions/1/unsubscribe?token=ab", "https://y/u?a=1&b=2"):
+        own = render(Letter(**{**letter.__dict__, "unsubscribe_url": url}))
+        assert many(url) == own
+        assert url in own.text
+        assert url.replace("&", "&amp;") in own.html

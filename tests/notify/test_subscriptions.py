@@ -115,6 +115,37 @@ def test_penalty_import_mails_the_subscriber_once(app, client, runner, smtp, tmp
     )
 
 
+def test_an_import_of_many_penalties_mails_each_follower_once(
+    app, client, runner, smtp, tmp_path, session
+):
+    _import(runner, tmp_path, "enterprises", ENTERPRISES)
+    _confirm(client, _subscribe(app, client, smtp))
+    _confirm(client, _subscribe(app, client, smtp, "district@example.cn", region_code="620102"))
+    rows = "".join(_penalty_row(n) for n in range(1, 61))
+    _import(runner, tmp_path, "penalties", PENALTY_HEAD + rows)
+    _send(app)
+    for address in ("citizen@example.cn", "district@example.cn"):
+        mails = smtp.inbox.to(address)
+        assert len(mails) == 2  # the confirmation and one mail listing the import's penalties
+        text = mails[1].get_body(("plain",)).get_content()
+        html = mails[1].get_body(("html",)).get_content()
+        assert "有 60 条新的公开信息" in text and "60 new public items" in text
+        assert text.count("兰环罚〔2026〕") == 2 * 50  # 50 listed, in both languages
+        assert "另有 10 条未列出" in text and "10 more are not listed" in text
+        unsubscribe = mails[1]["List-Unsubscribe"].strip().strip("<>")
+        assert unsubscribe in text and unsubscribe in html  # each follower's own link
+    first = smtp.inbox.to("citizen@example.cn")[1]["List-Unsubscribe"]
+    assert first != smtp.inbox.to("district@example.cn")[1]["List-Unsubscribe"]
+    # a correction of penalties already told of is no new penalty, even after a grouped mail
+    corrected = "".join(_penalty_row(n).replace("经查超标", "经查") for n in (1, 2))
+    _import(runner, tmp_path, "penalties", PENALTY_HEAD + corrected + _penalty_row(61))
+    _send(app)
+    mails = smtp.inbox.to("citizen@example.cn")
+    assert len(mails) == 3
+    text = mails[2].get_body(("plain",)).get_content()
+    assert "兰环罚〔2026〕61号" in text and "兰环罚〔2026〕1号" not in text
+
+
 def test_region_and_industry_subscribers_follow_their_enterprises(
     app, client, runner, smtp, tmp_path
 ):
