@@ -1827,6 +1827,9 @@ EN = {
     "不予公开的理由（企业可见，2–500 字）": "Reason for not publishing (the enterprise sees it; 2–500 characters)",
     "确认不予公开": "Confirm: do not publish",
     "返回": "Back",
+    "待我签收的移送": "Transfers awaiting my acknowledgement",
+    "待我审批的举报奖励": "Rewards awaiting my approval",
+    "待发放的举报奖励": "Rewards awaiting payment",
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -40,6 +41,9 @@ KINDS = (
     "due_soon",
     "new",
     "reopen",
+    "transfer",
+    "reward_approve",
+    "reward_pay",
     "adjustment",
     "objection",
     "repair",
@@ -217,6 +221,49 @@ def _case_rows(session: Session, user: User, now: dt.datetime) -> tuple[list[Tod
     return rows, scope.grid_scoped
 
 
+def _transfer_and_reward_rows(
+    session: Session, user: User, today: dt.date
+) -> dict[str, list[TodoRow]]:
+    """Transfers awaiting my acknowledgement; rewards awaiting my approval (proposed by
+    someone else) and approved rewards awaiting payment, in my region."""
+    from credit.rewards.workflow import awaiting
+    from credit.transfers.listing import list_transfers
+
+    incoming = [
+        TodoRow(
+            "transfer",
+            "tipoff",
+            str(t.tipoff.id),
+            t.tipoff.tracking_code,
+            _short(t.from_name),
+            t.deadline,
+            _late(t.deadline, today),
+        )
+        for t in list_transfers(session, user, today)["incoming"]
+    ]
+    rewards = awaiting(session, user)
+
+    def reward_rows(kind: str, items: list[dict[str, Any]]) -> list[TodoRow]:
+        return [
+            TodoRow(
+                kind,
+                "tipoff",
+                str(i["reward"].tipoff_id),
+                i["code"],
+                f"¥{i['reward'].amount}",
+                None,
+                0,
+            )
+            for i in items
+        ]
+
+    return {
+        "transfer": incoming,
+        "reward_approve": reward_rows("reward_approve", rewards["approve"]),
+        "reward_pay": reward_rows("reward_pay", rewards["pay"]),
+    }
+
+
 def workbench(session: Session, user: User, now: dt.datetime | None = None) -> Workbench:
     """What ``user`` must do now, section by section (:data:`KINDS`), in their scope."""
     now = now or utcnow()
@@ -231,6 +278,7 @@ def workbench(session: Session, user: User, now: dt.datetime | None = None) -> W
         TodoRow("board", "board", str(m.id), str(m.id), _short(m.title), m.due_on, m.days_late)
         for m in overdue_messages(session, user, today=today)
     ]
+    sections.update(_transfer_and_reward_rows(session, user, today))
     sections["case"], grid_scoped = _case_rows(session, user, now)
     return _assemble(today, soon_until, grid_scoped, sections)
 

@@ -402,3 +402,21 @@ def test_scope_refuses_another_region(session, regulator):
     with pytest.raises(Forbidden):
         propose_reward(session, outsider, tid, outcome="penalised")
     assert session.get(TipOff, tid).status == "closed"
+
+
+def test_the_workbench_lists_rewards_awaiting_my_approval_and_payment(session, regulator, second):
+    from credit.workbench.todo import workbench
+
+    filed = _closed_case(session, regulator)
+    tid = filed.tipoff.id
+    propose_reward(session, regulator, tid, outcome="penalised")
+    session.flush()
+    mine = workbench(session, regulator)
+    assert mine.counts["reward_approve"] == 0  # never my own proposal
+    theirs = workbench(session, second)
+    assert [r.ref for r in theirs.rows["reward_approve"]] == [str(tid)]
+    assert theirs.rows["reward_approve"][0].code == filed.tipoff.tracking_code
+    approve_reward(session, second, tid, note="证据充分")
+    session.flush()
+    assert workbench(session, second).counts["reward_approve"] == 0
+    assert [r.ref for r in workbench(session, regulator).rows["reward_pay"]] == [str(tid)]

@@ -367,3 +367,18 @@ def test_the_database_holds_one_pending_transfer_per_report(session, world):
     withdraw_transfer(session, world["lanzhou"], first.id, now=LATER)
     session.add(TipoffTransfer(**copy))
     session.flush()  # a withdrawn one does not count
+
+
+def test_the_receivers_workbench_lists_the_transfer_until_acknowledged(session, world):
+    from credit.workbench.todo import workbench
+
+    tipoff = _file(session)
+    accept_tipoff(session, world["lanzhou"], tipoff.id, now=NOW)
+    transfer = _send(session, world["lanzhou"], tipoff)
+    rows = workbench(session, world["jyg"]).rows["transfer"]
+    assert [(r.ref, r.code, r.due) for r in rows] == [
+        (str(tipoff.id), tipoff.tracking_code, tipoff.due_at)
+    ]
+    assert workbench(session, world["beijing"]).counts["transfer"] == 0
+    acknowledge_transfer(session, world["jyg"], transfer.id, now=LATER)
+    assert workbench(session, world["jyg"]).counts["transfer"] == 0
