@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.audit import audit
 from core.db import Base, UTCDateTime, enum_check, utcnow, write_soon
@@ -95,8 +96,17 @@ class User(Base):
         return region_prefix(self.region_code)
 
     def may_act_in(self, region_code: str | None) -> bool:
-        """True if ``region_code`` lies inside this user's region."""
+        """True if ``region_code`` lies inside this regulator's region (never for an
+        enterprise's user: its region is its enterprise's, not one it supervises)."""
+        if self.enterprise_id is not None:
+            return False
         return bool(region_code) and str(region_code).startswith(self.scope_prefix)
+
+
+def regulators() -> ColumnElement[bool]:
+    """The users who are regulators: lists of officers (assignees, digests, grid members)
+    never hold an enterprise's users."""
+    return User.enterprise_id.is_(None)
 
 
 class ApiClient(Base):

@@ -23,7 +23,7 @@ from core.clock import CHINA, local_date
 from core.consumers import Consumer
 from core.db import get_db, utcnow, writing
 from core.messages import Msg, msg
-from core.users import User
+from core.users import User, regulators
 from core.web import external_url
 from core.workdays import add_workdays
 from credit.notify.letters import Letter, Line
@@ -180,7 +180,7 @@ def queue_regulator_digests(session: Session, now: dt.datetime) -> int:
     today = local_date(now)
     users = session.scalars(
         select(User)
-        .where(User.active, User.id.not_in(select(DigestOptOut.user_id)))
+        .where(User.active, regulators(), User.id.not_in(select(DigestOptOut.user_id)))
         .order_by(User.id)
     ).all()
     keys = {u.id: f"regdigest:{u.id}:{today.isoformat()}" for u in users}

@@ -20,7 +20,7 @@ from core.clock import local_date
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.messages import msg
-from core.users import User
+from core.users import User, regulators
 from credit.records.models import Enterprise
 from credit.supervision.models import SupervisionCase
 from credit.tipoffs.feedback import find_feedback
@@ -162,7 +162,9 @@ def reject_tipoff(
 
 def assignable_users(session: Session, tipoff: TipOff) -> list[User]:
     """Active regulators whose region covers the tip-off's region."""
-    users = session.scalars(select(User).where(User.active).order_by(User.name, User.id))
+    users = session.scalars(
+        select(User).where(User.active, regulators()).order_by(User.name, User.id)
+    )
     return [u for u in users if u.may_act_in(tipoff.region_code)]
 
 

@@ -233,3 +233,33 @@ def test_the_dashboard_is_the_users_own_enterprise_with_its_deadlines(session):
     )
     with pytest.raises(Forbidden):
         own_enterprise(session, regulator)
+
+
+def test_an_enterprise_user_is_never_listed_as_an_officer(session):
+    """Its region is its enterprise's: it is no assignee, no grid member and gets no
+    regulators' digest, whatever its region code says."""
+    from core.users import regulators
+    from credit.grids.members import assign_member
+    from credit.tipoffs.workflow import assignable_users
+    from tests.factories import create_grid
+
+    ent = create_enterprise(session, region_code="620100")
+    user = _activate(session, ent, issue_code(session, ent, "enterprise_manager", "cli:t"))
+    regulator = create_user(
+        session,
+        email="off@x.cn",
+        name="o",
+        role="regulator",
+        region_code="620100",
+        password=PASSWORD,
+    )
+    assert not user.may_act_in("620100") and regulator.may_act_in("620100")
+    assert session.scalars(select(User.id).where(regulators())).all() == [regulator.id]
+
+    class _TipOff:  # what assignable_users reads
+        region_code = "620102"
+
+    assert [u.id for u in assignable_users(session, _TipOff())] == [regulator.id]  # type: ignore[arg-type]
+    create_grid(session, "ENT", name="测试网格")
+    with pytest.raises(Invalid):
+        assign_member(session, "ENT", user.email, "officer", "cli:t")
