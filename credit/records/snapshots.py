@@ -226,7 +226,7 @@ def penalty_snapshots(
     session: Session, ids: Iterable[int | str], today: dt.date
 ) -> dict[str, Snapshot | None]:
     """Public view of penalties by id; None for those not public on ``today``."""
-    return _record_snapshots(
+    return record_snapshots(
         session,
         Penalty,
         ids,
@@ -292,9 +292,11 @@ def emission_view(e: EmissionAccount, uscc: str, name: str, region_code: str) ->
     }
 
 
-def _record_snapshots(
+def record_snapshots(
     session: Session, model: Any, ids: Iterable[int | str], view: Callable[..., Snapshot | None]
 ) -> dict[str, Snapshot | None]:
+    """Snapshots of an enterprise's records by id: ``view(record, uscc, name, region)`` for
+    each found (None: not public), None for the rest."""
     int_ids = {int(i) for i in ids}
     out: dict[str, Snapshot | None] = {str(i): None for i in int_ids}
     if not int_ids:
@@ -313,7 +315,7 @@ def inspection_snapshots(
     session: Session, ids: Iterable[str], _today: dt.date | None = None
 ) -> dict[str, Snapshot | None]:
     """Public view of inspections by id; None for withdrawn ones."""
-    return _record_snapshots(
+    return record_snapshots(
         session, Inspection, ids, lambda i, *a: None if i.withdrawn_at else inspection_view(i, *a)
     )
 
@@ -322,18 +324,18 @@ def permit_snapshots(
     session: Session, ids: Iterable[str], _today: dt.date | None = None
 ) -> dict[str, Snapshot | None]:
     """Public view of permits (with their limits) by id."""
-    return _record_snapshots(session, Permit, ids, permit_view)
+    return record_snapshots(session, Permit, ids, permit_view)
 
 
 def disclosure_snapshots(
     session: Session, ids: Iterable[str], _today: dt.date | None = None
 ) -> dict[str, Snapshot | None]:
     """Public view of disclosure reports by id."""
-    return _record_snapshots(session, DisclosureReport, ids, disclosure_view)
+    return record_snapshots(session, DisclosureReport, ids, disclosure_view)
 
 
 def emission_snapshots(
     session: Session, ids: Iterable[str], _today: dt.date | None = None
 ) -> dict[str, Snapshot | None]:
     """Public view of emission accounts by id."""
-    return _record_snapshots(session, EmissionAccount, ids, emission_view)
+    return record_snapshots(session, EmissionAccount, ids, emission_view)

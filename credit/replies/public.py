@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import iso
-from credit.records.models import Enterprise
+from credit.records.snapshots import record_snapshots
 from credit.replies.models import Reply
 
 #: (target type, target id or None for the rating)
@@ -30,24 +30,18 @@ def reply_snapshots(
     session: Session, ids: Iterable[str], _today: dt.date | None = None
 ) -> dict[str, dict[str, Any] | None]:
     """Public view of replies by id; None unless approved (the feed says delete)."""
-    wanted = list(ids)
-    numbers = [int(i) for i in wanted if i.isdigit() and len(i) < 10]
-    out: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
-    if not numbers:
-        return out
-    rows = session.execute(
-        select(Reply, Enterprise.uscc)
-        .join(Enterprise, Enterprise.id == Reply.enterprise_id)
-        .where(Reply.id.in_(numbers), Reply.status == "approved")
-    )
-    for reply, uscc in rows:
-        out[str(reply.id)] = {
-            "id": reply.id,
-            "uscc": uscc,
-            "target_type": reply.target_type,
-            "target_id": reply.target_id,
-            "text": reply.text,
-            "lang": "zh-CN",
-            "approved_on": iso(reply.approved_on),
-        }
-    return out
+    return record_snapshots(session, Reply, ids, _reply_view)
+
+
+def _reply_view(reply: Reply, uscc: str, _name: str, _region: str) -> dict[str, Any] | None:
+    if reply.status != "approved":
+        return None
+    return {
+        "id": reply.id,
+        "uscc": uscc,
+        "target_type": reply.target_type,
+        "target_id": reply.target_id,
+        "text": reply.text,
+        "lang": "zh-CN",
+        "approved_on": iso(reply.approved_on),
+    }
