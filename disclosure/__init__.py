@@ -154,6 +154,7 @@ def init_app(app: Flask) -> None:
         board_regulator,
         case_pages,
         credit_pages,
+        enterprise_cases,
         enterprise_pages,
         feeds,
         grid_pages,
@@ -206,6 +207,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(board_regulator.bp)
     app.register_blueprint(subscription_pages.bp)
     app.register_blueprint(enterprise_pages.bp)
+    app.register_blueprint(enterprise_cases.bp)
     app.register_blueprint(transfer_pages.bp)
     app.register_blueprint(obligation_pages.bp)
     app.register_blueprint(reply_pages.bp)

@@ -94,7 +94,7 @@ class ObjectionForm(FlaskForm):
     contact = StringField(_l("联系人及电话或邮箱"), validators=[DataRequired(), Length(max=200)])
 
 
-def _target_choices(file: Any) -> list[SelectChoice]:
+def target_choices(file: Any) -> list[SelectChoice]:
     choices = [SelectChoice("rating:", gettext("信用评价结果"))]
     choices += [
         SelectChoice(
@@ -121,7 +121,7 @@ def _data_kw() -> dict[str, str]:
     return {"lang": "zh-CN"} if page_lang() == "en" else {}
 
 
-def _split_target(value: str) -> tuple[str, int | None]:
+def split_target(value: str) -> tuple[str, int | None]:
     kind, _, ident = (value or "").partition(":")
     return kind, int(ident) if ident.isdigit() and len(ident) < 12 else None
 
@@ -136,10 +136,10 @@ def objection(uscc: str) -> Any:
     today = china_today()
     file = credit_file(session, ent, today)
     form = ObjectionForm()
-    form.target.choices = _target_choices(file)
+    form.target.choices = target_choices(file)
     error = None
     if form.validate_on_submit():
-        kind, ident = _split_target(form.target.data or "")
+        kind, ident = split_target(form.target.data or "")
         case, error = attempt(
             file_objection,
             session,

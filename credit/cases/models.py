@@ -76,6 +76,8 @@ class Objection(Base):
     due_at: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the enterprise account user who filed it (None: filed on the public form)
+    filed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class RepairApplication(Base):
@@ -101,6 +103,8 @@ class RepairApplication(Base):
     due_at: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the enterprise account user who filed it (None: filed on the public form)
+    filed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class InspectionPlan(Base):

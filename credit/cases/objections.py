@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.audit import audit
 from core.changelog import record_change
 from core.db import utcnow
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.messages import Msg, msg
 from core.users import User
 from core.workdays import add_workdays
@@ -44,6 +44,17 @@ def case_text(
     return text
 
 
+def require_own(filer: User | None, enterprise: Enterprise) -> None:
+    """An account user files only for its own enterprise (403 otherwise)."""
+    if filer is not None and filer.enterprise_id != enterprise.id:
+        raise Forbidden(msg("企业账户只能为本企业提出申请"))
+
+
+def filer_actor(filer: User | None) -> str:
+    """The audit actor of a filing: the account user, or ``public`` for the public form."""
+    return f"user:{filer.id}" if filer is not None else "public"
+
+
 def file_objection(
     session: Session,
     enterprise: Enterprise,
@@ -53,8 +64,11 @@ def file_objection(
     claim: str,
     contact: str,
     today: dt.date,
+    filer: User | None = None,
 ) -> Objection:
-    """An enterprise objects to one of its records or to its rating."""
+    """An enterprise objects to one of its records or to its rating; ``filer`` is the
+    enterprise's account user when filed from its account (None: the public form)."""
+    require_own(filer, enterprise)
     errors: dict[str, list[str]] = {}
     claim = case_text(claim, "claim", msg("异议内容"), 4000, errors)
     contact = case_text(contact, "contact", msg("联系方式"), 200, errors)
@@ -76,12 +90,13 @@ def file_objection(
         contact=contact,
         status="open",
         due_at=add_workdays(today, ANSWER_WORKDAYS),
+        filed_by=filer.id if filer is not None else None,
     )
     session.add(objection)
     session.flush()
     audit(
         session,
-        "public",
+        filer_actor(filer),
         "objection.file",
         f"objection:{objection.id}",
         {"enterprise": enterprise.uscc, "target": f"{target_type}:{target_id or ''}"},

@@ -16,7 +16,13 @@ from core.users import User
 from core.workdays import add_workdays
 from credit.cases.adjustments import require_scope
 from credit.cases.models import RepairApplication
-from credit.cases.objections import ANSWER_WORKDAYS, case_text, new_reference
+from credit.cases.objections import (
+    ANSWER_WORKDAYS,
+    case_text,
+    filer_actor,
+    new_reference,
+    require_own,
+)
 from credit.records.models import Enterprise, Penalty
 from credit.records.publication import is_public, repair_eligible_from
 
@@ -29,8 +35,14 @@ def apply_for_repair(
     commitment: str,
     contact: str,
     today: dt.date,
+    filer: User | None = None,
 ) -> RepairApplication:
-    """Apply for credit repair of a published penalty after its minimum period."""
+    """Apply for credit repair of a published penalty after its minimum period; ``filer`` is
+    the enterprise's account user when applied for from its account (None: the public form)."""
+    if filer is not None:
+        enterprise = session.get(Enterprise, penalty.enterprise_id)
+        assert enterprise is not None
+        require_own(filer, enterprise)
     errors: dict[str, list[str]] = {}
     reason = case_text(reason, "reason", msg("整改情况"), 4000, errors)
     commitment = case_text(commitment, "commitment", msg("信用承诺"), 4000, errors)
@@ -61,12 +73,13 @@ def apply_for_repair(
         contact=contact,
         status="pending",
         due_at=add_workdays(today, ANSWER_WORKDAYS),
+        filed_by=filer.id if filer is not None else None,
     )
     session.add(application)
     session.flush()
     audit(
         session,
-        "public",
+        filer_actor(filer),
         "repair.apply",
         f"repair:{application.id}",
         {"penalty": penalty.decision_no},
