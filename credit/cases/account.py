@@ -84,7 +84,10 @@ def own_cases(session: Session, user: User, today: dt.date) -> OwnCases:
         .join(Penalty, Penalty.id == RepairApplication.penalty_id)
         .where(Penalty.enterprise_id == ent.id)
     ).all()
-    rows = [*objections, *repairs]
+    rows: list[tuple[Objection | RepairApplication, str | None]] = [
+        *((o, no) for o, no in objections),
+        *((a, no) for a, no in repairs),
+    ]
     names = actor_names(session, (f"user:{c.filed_by}" for c, _no in rows if c.filed_by))
     cases = [
         OwnCase(
@@ -97,13 +100,13 @@ def own_cases(session: Session, user: User, today: dt.date) -> OwnCases:
         for case, no in rows
     ]
     cases.sort(key=lambda c: (c.case.created_at, c.case.id), reverse=True)
-    return OwnCases(ent, cases, _repairable(session, ent, today, repairs))
+    pending = {a.penalty_id: a.reference for a, _no in repairs if a.status == "pending"}
+    return OwnCases(ent, cases, _repairable(session, ent, today, pending))
 
 
 def _repairable(
-    session: Session, ent: Enterprise, today: dt.date, repairs: list
+    session: Session, ent: Enterprise, today: dt.date, pending: dict[int, str]
 ) -> list[Repairable]:
-    pending = {a.penalty_id: a.reference for a, _no in repairs if a.status == "pending"}
     penalties = session.scalars(
         select(Penalty)
         .where(Penalty.enterprise_id == ent.id, public_on(today))

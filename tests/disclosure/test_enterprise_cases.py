@@ -372,3 +372,35 @@ def test_an_approved_repair_shows_decided_and_published_steps(
         assert f'data-step="{step}"' in steps, step
     assert steps.count("<time") == 3  # filed, decided, published; not synced yet
     assert "答复：准予修复" in steps and "已同步至 0 个合作网站" in steps
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_account_case_pages_speak_one_language(
+    app, client, session, signed_in, regulator, lang
+):
+    from tests.language_check import language_problems
+
+    own = signed_in["own_penalty"]
+    _file(client, f"penalty:{own.id}")
+    client.get(LIST)  # the flash, in the language of the request that filed
+    with app.app_context():
+        application = apply_for_repair(
+            session,
+            own,
+            reason="已整改完毕。",
+            commitment="守法承诺",
+            contact="王填报",
+            today=china_today(),
+            filer=signed_in["user"],
+        )
+        session.commit()
+        decide_repair(
+            session, regulator, application.id, approve=True, note=None, today=china_today()
+        )
+        session.commit()
+    problems = []
+    for path in (LIST, NEW, f"/cases/{application.reference}"):
+        html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html
+        problems += [f"{path}: {p}" for p in language_problems(html, lang)]
+    assert not problems, problems
