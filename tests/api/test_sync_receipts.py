@@ -10,7 +10,8 @@ import pytest
 
 from core.changelog import record_change
 from core.clock import today as china_today
-from core.users import create_api_client, revoke_api_client
+from core.users import create_api_client, create_user, revoke_api_client
+from credit.cases.account import apply_own_repair
 from credit.cases.repairs import apply_for_repair, decide_repair
 from tests.factories import create_enterprise, create_penalty
 
@@ -66,21 +67,34 @@ def test_ack_moves_forward_only_and_is_idempotent(app, client, session):
     assert repeat.json["advanced"] is False and repeat.headers["Cache-Control"] == "no-store"
 
 
-def _approved_repair(app, session, regulator) -> str:
+def _approved_repair(app, session, regulator, origin: str = "public") -> str:
+    """A repair applied for on the public form or from the enterprise's account, approved."""
     ent = create_enterprise(session, region_code="620102")
     penalty = create_penalty(
         session, ent, decision_date=china_today() - dt.timedelta(days=120), severity="general"
     )
     session.commit()
+    texts = {
+        "reason": "已整改完毕，设施运行正常。",
+        "commitment": "守法承诺",
+        "contact": "环保部 0931-0000000",
+        "today": china_today(),
+    }
     with app.app_context():
-        application = apply_for_repair(
-            session,
-            penalty,
-            reason="已整改完毕，设施运行正常。",
-            commitment="守法承诺",
-            contact="环保部 0931-0000000",
-            today=china_today(),
-        )
+        if origin == "account":
+            filer = create_user(
+                session,
+                email="filer@example.cn",
+                name="企业填报员",
+                role="enterprise_filer",
+                region_code=ent.region_code,
+                password="correct horse battery",
+                enterprise_id=ent.id,
+            )
+            application = apply_own_repair(session, filer, penalty.id, **texts)
+            assert application.filed_by == filer.id
+        else:
+            application = apply_for_repair(session, penalty, **texts)
         session.commit()
         decide_repair(
             session, regulator, application.id, approve=True, note=None, today=china_today()
@@ -89,15 +103,25 @@ def _approved_repair(app, session, regulator) -> str:
     return application.reference
 
 
-@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def _step(text: str, key: str) -> str:
+    """One step of the case page's list of steps (empty when it is not there)."""
+    steps = text.split('id="case-steps"')[1].split("</ol>")[0]
+    return steps.split(f'data-step="{key}"')[1].split("</li>")[0] if key in steps else ""
+
+
+@pytest.mark.parametrize(("lang", "origin"), [("zh-CN", "account"), ("en", "public")])
 def test_the_repair_page_counts_partners_that_acknowledged_the_change(
-    app, client, session, regulator, lang
+    app, client, session, regulator, lang, origin
 ):
-    reference = _approved_repair(app, session, regulator)
+    reference = _approved_repair(app, session, regulator, origin)
     page = f"/cases/{reference}?lang={lang}"
     text = client.get(page).get_data(as_text=True)
     none_yet = "已同步至 0 个合作网站" if lang == "zh-CN" else "Partner sites synced: 0"
     assert none_yet in text
+    # each step with its date: filed, decided, published to the feed; synced not yet
+    for key in ("filed", "decided", "published"):
+        assert "<time datetime=" in _step(text, key), key
+    assert none_yet in _step(text, "synced") and "<time" not in _step(text, "synced")
 
     a = _key(app, session, "信用兰州")
     b = _key(app, session, "partner-b")
@@ -117,6 +141,9 @@ def test_the_repair_page_counts_partners_that_acknowledged_the_change(
     text = client.get(page).get_data(as_text=True)
     one = "已同步至 1 个合作网站" if lang == "zh-CN" else "Partner sites synced: 1"
     assert one in text and "信用兰州" in text
+    seq = f"（序号 {carried}）" if lang == "zh-CN" else f"(seq {carried})"
+    assert seq in _step(text, "published")
+    assert one in _step(text, "synced") and "<time datetime=" in _step(text, "synced")
     assert "partner-b" not in text and "partner-revoked" not in text
     client.post("/api/v1/changes/ack", json={"seq": carried}, headers=b)
     text = client.get(page).get_data(as_text=True)

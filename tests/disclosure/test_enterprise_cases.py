@@ -404,3 +404,18 @@ def test_the_account_case_pages_speak_one_language(
         assert f'<html lang="{lang}">' in html
         problems += [f"{path}: {p}" for p in language_problems(html, lang)]
     assert not problems, problems
+
+
+def test_the_api_has_no_case_routes_and_ignores_the_enterprise_login(app, client, signed_in):
+    """The API (openapi/) serves no objection or repair and knows no login session: signed
+    in, an enterprise's user gets what an anonymous caller gets, another enterprise's public
+    data included, and no keyed write."""
+    api = [r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/api/", "/open311/"))]
+    assert api and not [r for r in api if any(w in r for w in ("objection", "repair", "case"))]
+    theirs = signed_in["theirs"]
+    signed = client.get(f"/api/v1/enterprises/{theirs.uscc}")
+    anonymous = app.test_client().get(f"/api/v1/enterprises/{theirs.uscc}")
+    assert signed.status_code == anonymous.status_code == 200
+    assert signed.json == anonymous.json
+    assert client.post("/api/v1/changes/ack", json={"seq": 1}).status_code == 401
+    assert client.get("/api/v1/webhooks/1").status_code == 401
