@@ -1,6 +1,6 @@
 """case filers: which enterprise account user filed an objection or a repair application
 
-Revision ID: 0039
+Revision ID: 0035
 Revises: 0034
 Create Date: 2026-12-08 01:20:00
 """
