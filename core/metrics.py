@@ -118,8 +118,13 @@ class _Own:
 
 
 def multiprocess() -> bool:
-    """True when worker processes share their counters through PROMETHEUS_MULTIPROC_DIR."""
-    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    """True when worker processes share their counters through PROMETHEUS_MULTIPROC_DIR
+    (prometheus_client chose when first imported; a variable set later changes nothing)."""
+    from prometheus_client import values
+
+    return values.ValueClass is not values.MutexValue and bool(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    )
 
 
 def exposition(app: Flask) -> bytes:
