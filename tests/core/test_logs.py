@@ -63,6 +63,13 @@ def test_problem_json_carries_the_request_id(client):
     assert response.get_json()["request_id"] == "abc-123-xyz"
     generated = client.get("/api/v1/no-such-thing")
     assert generated.get_json()["request_id"] == generated.headers["X-Request-ID"]
+    # refused before the app (an untrusted Host), and before any view (a NUL in the query)
+    for refused in (
+        client.get("/api/v1/enterprises", headers={"Host": "evil.example"}),
+        client.get("/api/v1/enterprises?q=%00"),
+    ):
+        assert refused.status_code == 400
+        assert refused.get_json()["request_id"] == refused.headers["X-Request-ID"]
 
 
 def test_text_format_for_development(app_config):
