@@ -209,3 +209,50 @@ def test_the_receivers_counters_on_their_own_loopback_port(app, session):
         assert values[("envcredit_hj212_connections_open", ())] == 1
     finally:
         server.close()
+
+
+def test_flask_monitoring_serve_metrics_port(app, app_config, session):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.monitoring.test_receiver import answers, hourly, register, wait_for
+
+    register(session, app, "MNMETRICS2")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        metrics_port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": str(app_config["DATABASE_URL"]),
+        "ENVCREDIT_INSTANCE": str(app_config["ENVCREDIT_INSTANCE"]),
+        "BACKGROUND_CONSUMERS": "false",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    flask = Path(sys.executable).with_name("flask")
+    command = [str(flask), "--app", "wsgi", "monitoring", "serve", "--port", "0"]
+    command += ["--metrics-port", str(metrics_port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        port = int(line.split(" / ")[0].rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(hourly("MNMETRICS2"))
+            assert len(answers(sock, 1)) == 1
+        url = f"http://127.0.0.1:{metrics_port}/metrics"
+
+        def accepted() -> float:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                values = samples(response.read().decode())
+            return values[("envcredit_hj212_packets_total", (("outcome", "accepted"),))]
+
+        wait_for(lambda: accepted() == 1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
