@@ -7,22 +7,28 @@ id, endpoint, path (never the query string: a search for somebody's name, or a c
 puts a reporter's details in a URL, must not end up in a log file), status and duration.
 
 Metrics: the workers are separate processes, so prometheus_client runs in multiprocess mode:
-``PROMETHEUS_MULTIPROC_DIR`` (default: a new private temporary folder per server) holds each
+``PROMETHEUS_MULTIPROC_DIR`` (default: a new private temporary folder per server, removed when
+it stops) holds each
 worker's counters, emptied when the server starts; a scrape of ``/metrics`` on any worker sums
 them, and a worker that exits is marked dead (``child_exit``).
 """
 
 import glob
 import os
+import shutil
 import tempfile
 
 # longer request lines reach the app, which answers 414 as problem+json past MAX_QUERY_BYTES
 limit_request_line = 8190
 accesslog = None
+# were the access log on (logconfig_dict turns gunicorn's on): no query string, no referrer
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 # before any worker imports prometheus_client (it reads the variable when first imported)
+_OWN_METRICS_DIR = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="envcredit-prometheus-")
+    _OWN_METRICS_DIR = tempfile.mkdtemp(prefix="envcredit-prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _OWN_METRICS_DIR
 
 logconfig_dict = {
     "version": 1,
@@ -30,7 +36,8 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["console"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+        # off: the app's "request" line replaces it (above)
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
     "filters": {
         "redact": {"()": "core.logs.Redact"},
@@ -53,6 +60,11 @@ def on_starting(server):  # gunicorn server hook: in the master, before any work
     os.makedirs(folder, mode=0o700, exist_ok=True)
     for stale in glob.glob(os.path.join(folder, "*.db")):  # counters of a previous run
         os.remove(stale)
+
+
+def on_exit(server):  # gunicorn server hook: the master is stopping
+    if _OWN_METRICS_DIR:  # a folder it made for itself goes with it
+        shutil.rmtree(_OWN_METRICS_DIR, ignore_errors=True)
 
 
 def post_worker_init(worker):  # gunicorn server hook: the app is loaded, no request yet
