@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,10 @@ from core import audit as core_audit
 from core import cli as core_cli
 from core import consumers as core_consumers
 from core import guards as core_guards
+from core import logs as core_logs
 from core import mail as core_mail
+from core import metrics as core_metrics
+from core import migrate as core_migrate
 from core import web as core_web
 from core.config import load_config
 from core.i18n import init_i18n
@@ -43,11 +45,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    core_logs.configure_logging(app)
     core_guards.guard_hosts(app)
+    core_logs.init_request_logging(app)  # first: every later hook's error has a request id
+    core_metrics.init_metrics(app)
     core_web.init_db(app)
     core_audit.init_app(app)
     core_web.register_error_handlers(app)
@@ -62,6 +63,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     openapi.init_app(app)
     disclosure.init_app(app)
     core_web.register_health(app, "consumers", core_consumers.lag)
+    core_web.register_health(app, "migrations", core_migrate.migration_state)
+    core_consumers.register_gauges(app)
     if app.config["BACKGROUND_CONSUMERS"]:
         _start_consumers_on_first_request(app)
     return app

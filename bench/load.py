@@ -95,7 +95,7 @@ def _settled(port: int, timeout: float = 600.0) -> None:
     measurement sees the steady state rather than the catch-up after a data load."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as resp:
             if not any(json.load(resp).get("consumers", {"?": 1}).values()):
                 return
         time.sleep(0.5)

@@ -35,11 +35,11 @@ def _restart_postgres() -> None:
 
 
 def _healthy(port: int, within: float) -> float | None:
-    """Seconds until /healthz says 200 again, or None."""
+    """Seconds until /readyz (the database reachable) says 200 again, or None."""
     started = time.monotonic()
     while time.monotonic() - started < within:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
                 if response.status == 200:
                     return time.monotonic() - started
         except OSError:
@@ -94,7 +94,7 @@ def run(scale: float) -> tuple[list[Figure], list[str]]:
             {"recovered_after_s": recovered},
         )
     ], [
-        f"PostgreSQL restarted under 4 filing clients; /healthz 200 again after "
+        f"PostgreSQL restarted under 4 filing clients; /readyz 200 again after "
         f"{recovered if recovered is None else round(recovered, 1)} s; {len(acknowledged)} "
         f"acknowledged, {len(missing)} missing"
     ]

@@ -98,6 +98,12 @@ DEFAULTS: dict[str, Any] = {
     "JSON_MAX_NUMBER_DIGITS": 40,
     #: query strings longer than this get 414 (problem+json)
     "MAX_QUERY_BYTES": 4096,
+    #: lets a non-loopback client read /metrics with `Authorization: Bearer <token>`;
+    #: unset = loopback clients only
+    "METRICS_TOKEN": None,
+    #: log lines: one JSON object per line ("json") or plain text for development ("text")
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "INFO",
 }
 
 _BOOL_KEYS = {"BACKGROUND_CONSUMERS", "WEBHOOK_ALLOW_PRIVATE"}

@@ -114,12 +114,27 @@ def consumers(app: Flask | None = None) -> list[Consumer]:
     return list((app or current_app).extensions.get(EXTENSION, []))
 
 
-def lag() -> dict[str, int]:
-    """Change-log rows each consumer has still to apply (for /healthz)."""
+def lag(session: Session | None = None) -> dict[str, int]:
+    """Change-log rows each consumer has still to apply (for /readyz and /metrics)."""
     from core.db import get_session
 
-    session = get_session()
+    session = session or get_session()
     return {c.name: c.pending(session) for c in consumers()}
+
+
+def register_gauges(app: Flask) -> None:
+    """The change log's head and each consumer's lag, in /metrics."""
+    from core.changelog import last_seq
+    from core.metrics import register_gauge
+
+    register_gauge(app, "envcredit_changelog_head_seq", "Newest committed change-log seq", last_seq)
+    register_gauge(
+        app,
+        "envcredit_consumer_lag",
+        "Change-log rows (or due items) each consumer has still to apply",
+        lag,
+        ["consumer"],
+    )
 
 
 def drain(app: Flask | None = None, rounds: int = 10) -> None:

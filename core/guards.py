@@ -30,7 +30,10 @@ class TrustedHostGuard:
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         if not self.hosts or host_is_trusted(host, self.hosts):
             return self.wsgi_app(environ, start_response)
+        from core.logs import accepted_id
+
         type_uri, title = problem_type(400, "untrusted-host")
+        request_id = accepted_id(environ.get("HTTP_X_REQUEST_ID"))
         body = json.dumps(
             {
                 "type": type_uri,
@@ -38,12 +41,17 @@ class TrustedHostGuard:
                 "status": 400,
                 "detail": "不受信任的主机名 / the Host header names "
                 "a host this site does not serve",
+                "request_id": request_id,
             },
             ensure_ascii=False,
         ).encode()
         start_response(
             "400 Bad Request",
-            [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))],
+            [
+                ("Content-Type", "application/problem+json"),
+                ("Content-Length", str(len(body))),
+                ("X-Request-ID", request_id),
+            ],
         )
         return [body]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
@@ -31,6 +33,32 @@ def alembic_config(url: str) -> Config:
     )
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+_REVISION = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*["\']([^"\']+)["\']', re.M)
+
+
+@cache
+def script_heads() -> tuple[str, ...]:
+    """The head revision(s) of the migration files (read from the files, not by Alembic)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for kind, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else parents).add(value)
+    return tuple(sorted(revisions - parents))
+
+
+def migration_state(session: Any = None) -> dict[str, Any]:
+    """The database's revision, the files' head and whether they agree (for /readyz)."""
+    from sqlalchemy import text
+
+    from core.db import get_session
+
+    session = session or get_session()
+    current = sorted(session.scalars(text("SELECT version_num FROM alembic_version")))
+    heads = list(script_heads())
+    return {"database": current, "head": heads, "current": current == heads}
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -1,5 +1,5 @@
 """Web plumbing every feature shares: the request's session and its one transaction
-boundary, errors as problem+json or error pages, absolute URLs, /healthz.
+boundary, errors as problem+json or error pages, absolute URLs, /healthz and /readyz.
 
 **The transaction boundary.** Views never commit or roll back. After a view returns, the
 request's session commits (``transaction_boundary``); when a view raises, the error handler
@@ -234,6 +234,8 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     body.update(extensions or {})
+    if has_request_context() and g.get("request_id"):
+        body["request_id"] = g.request_id
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -294,7 +296,16 @@ def register_error_handlers(app: Flask) -> None:
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    """Database reachability and search lag (change-log rows not yet indexed)."""
+    """Liveness: the process answers (no database round trip). ``?detail=1`` is /readyz."""
+    if request.args.get("detail") in {"1", "true", "yes"}:
+        return readyz()
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Any:
+    """Readiness: database reachability, then each registered section (migration head,
+    consumers' lag, search lag); 503 when the database cannot be reached."""
     db = get_db()
     body: dict[str, Any] = {"status": "ok"}
     try:
@@ -302,7 +313,7 @@ def healthz() -> Any:
             conn.execute(text("SELECT 1"))
         body["database"] = "ok"
     except Exception as exc:
-        log.warning("healthz: database unreachable: %s", type(exc).__name__)
+        log.warning("readyz: database unreachable: %s", type(exc).__name__)
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503
     for name, probe in current_app.extensions.get("envcredit.health", {}).items():
         try:
@@ -313,5 +324,5 @@ def healthz() -> Any:
 
 
 def register_health(app: Flask, name: str, probe: Any) -> None:
-    """Add a section to /healthz (e.g. search lag)."""
+    """Add a section to /readyz (e.g. search lag)."""
     app.extensions.setdefault("envcredit.health", {})[name] = probe

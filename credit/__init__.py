@@ -58,3 +58,38 @@ def init_app(app: Flask) -> None:
     register_consumer(app, ReporterMail())
     register_consumer(app, RegulatorDigest())
     register_consumer(app, MailSender())
+    _register_gauges(app)
+
+
+def _register_gauges(app: Flask) -> None:
+    """The feature packages' gauges in /metrics: cases, webhook and mail queues."""
+    from core.metrics import register_gauge
+    from credit.notify.outbox import queue_depth as mail_queue_depth
+    from credit.partners.delivery import queue_depth as webhook_queue_depth
+    from credit.supervision.queue import open_case_counts, overdue_case_count
+
+    register_gauge(
+        app,
+        "envcredit_cases_open",
+        "Open supervision cases by class",
+        open_case_counts,
+        ["case_class"],
+    )
+    register_gauge(
+        app,
+        "envcredit_cases_overdue",
+        "Open supervision cases past their stage's deadline",
+        overdue_case_count,
+    )
+    register_gauge(
+        app,
+        "envcredit_webhook_queue_depth",
+        "Webhook deliveries waiting to be delivered (due or retrying)",
+        webhook_queue_depth,
+    )
+    register_gauge(
+        app,
+        "envcredit_mail_queue_depth",
+        "Mails in the outbox waiting to be sent (due or retrying)",
+        mail_queue_depth,
+    )

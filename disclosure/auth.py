@@ -47,7 +47,7 @@ SID = "sid"
 
 
 #: machine interfaces authenticate with keys or tokens, never with the session cookie
-SESSIONLESS_PREFIXES = ("/api/", "/open311/", "/feeds/", "/healthz")
+SESSIONLESS_PREFIXES = ("/api/", "/open311/", "/feeds/", "/healthz", "/readyz", "/metrics")
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):

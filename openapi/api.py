@@ -51,6 +51,13 @@ class ProblemSchema(ma.Schema):
             "{location: {field: [message]}} or {field: [message]}"
         }
     )
+    request_id = ma.fields.String(
+        metadata={
+            "description": "this request's id (also the X-Request-ID header): quote it when "
+            "asking about the error",
+            "example": "3f2b8c0d9e4a4b6f8a1c2d3e4f5a6b7c",
+        }
+    )
 
 
 class ProblemApi(Api):

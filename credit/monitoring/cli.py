@@ -46,7 +46,14 @@ def prune_cmd() -> None:
 @monitoring_cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=6212, show_default=True)
-def serve_cmd(host: str, port: int) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="在 127.0.0.1:PORT/metrics 提供接收服务的监控指标 / serve the receiver's Prometheus "
+    "metrics at 127.0.0.1:PORT/metrics (unset: none)",
+)
+def serve_cmd(host: str, port: int, metrics_port: int | None) -> None:
     """Run the HJ 212-2017 receiver (TCP) until interrupted."""
     from credit.monitoring.receiver import serve
 
@@ -54,7 +61,7 @@ def serve_cmd(host: str, port: int) -> None:
         click.echo(msg("HJ 212 接收服务正在监听 %(address)s", address=f"{bound_host}:{bound_port}"))
 
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-    serve(app, host, port, ready)
+    serve(app, host, port, ready, metrics_port)
 
 
 @monitoring_cli.command("hotspots")

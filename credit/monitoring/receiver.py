@@ -28,6 +28,7 @@ from credit.monitoring.hj212 import (
     data_response,
 )
 from credit.monitoring.intake import Intake, Outcome
+from credit.monitoring.receiver_metrics import ReceiverMetrics
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Receiver:
         self._tasks: set[asyncio.Task[None]] = set()
         #: connections refused at the cap, since start (tests and logs read it)
         self.refused_connections = 0
+        self.metrics = ReceiverMetrics(lambda: self.connections)
 
     @property
     def connections(self) -> int:
@@ -92,16 +94,19 @@ class Receiver:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        self.metrics.close()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
         if len(self._tasks) >= self.limits.max_connections:
             self.refused_connections += 1
+            self.metrics.connections.labels("refused").inc()
             log.warning("hj212 %s: refused, %d connections open", peer, len(self._tasks))
             writer.transport.abort()
             return
         task = asyncio.current_task()
         assert task is not None
+        self.metrics.connections.labels("accepted").inc()
         self._tasks.add(task)
         try:
             await Connection(self, reader, writer, peer).serve()
@@ -218,18 +223,22 @@ class Connection:
                 entry = await self.answers.get()
 
     def _reply(self, packet: Packet, outcome: Outcome) -> bytes:
+        packets = self.receiver.metrics.packets
         if outcome is not Outcome.STORED:
+            packets.labels("refused").inc()
             self.refusals += 1
             log.warning(
                 "hj212 %s: MN %s CN %s refused: %s", self.peer, packet.mn, packet.cn, outcome
             )
             return b""
+        packets.labels("accepted").inc()
         self.refusals = 0
         return data_response(packet) if packet.wants_ack else b""
 
     def _refused(self, error: PacketError | None, why: str = "") -> None:
         if error is None:
             return
+        self.receiver.metrics.packets.labels("refused").inc()
         self.refusals += 1
         suffix = f" ({why})" if why else ""
         log.warning("hj212 %s: %s%s", self.peer, error, suffix)
@@ -268,14 +277,20 @@ def _peer(writer: asyncio.StreamWriter) -> str:
     return "?"
 
 
-def serve(app: Any, host: str, port: int, on_ready: Any = None) -> None:
-    """Run the receiver until SIGINT or SIGTERM, then store what was received and stop."""
+def serve(
+    app: Any, host: str, port: int, on_ready: Any = None, metrics_port: int | None = None
+) -> None:
+    """Run the receiver until SIGINT or SIGTERM, then store what was received and stop;
+    with ``metrics_port``, its counters are served at 127.0.0.1:metrics_port/metrics."""
     intake = Intake(app)
     intake.start()
 
     async def main() -> None:
         receiver = Receiver(intake, Limits.from_config(app.config))
         address = await receiver.start(host, port)
+        if metrics_port is not None:
+            bound = receiver.metrics.serve(metrics_port)
+            log.info("hj212: metrics on http://%s:%d/metrics", *bound)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for name in ("SIGINT", "SIGTERM"):

@@ -186,3 +186,8 @@ def record_attempt(session: Session, mail_id: int, result: Result) -> None:
             mail.next_attempt_at = now + backoff(mail.attempts)
     if mail.status != "pending" and (mail.dedupe_key or "").startswith(FORGET_ADDRESS):
         mail.to_address = ""  # the delivery log keeps when and how, not to whom
+
+
+def queue_depth(session: Session) -> int:
+    """Mails in the outbox not yet sent nor given up (due now or waiting to retry)."""
+    return int(session.scalar(select(func.count()).where(MailOutbox.status == "pending")) or 0)

@@ -213,3 +213,9 @@ def cancel_deliveries(session: Session, webhook_id: int) -> None:
         .where(WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.status == "pending")
         .values(status="cancelled", next_attempt_at=None)
     )
+
+
+def queue_depth(session: Session) -> int:
+    """Webhook deliveries not yet delivered nor given up (due now or waiting to retry)."""
+    count = select(func.count()).where(WebhookDelivery.status == "pending")
+    return int(session.scalar(count) or 0)

@@ -228,3 +228,21 @@ def open_cases_in_grids(
     )
     stmt = _open_with_coordinates(in_grids, limit=limit)
     return _points(session.scalars(stmt), now)
+
+
+def open_case_counts(session: Session) -> dict[str, int]:
+    """Open cases (not yet closed) per class, every class named (0 when none)."""
+    from credit.supervision.models import CASE_CLASSES
+
+    rows = session.execute(
+        select(SupervisionCase.case_class, func.count())
+        .where(SupervisionCase.status.in_(OPEN))
+        .group_by(SupervisionCase.case_class)
+    ).all()
+    return {**dict.fromkeys(CASE_CLASSES, 0), **{c: int(n) for c, n in rows}}
+
+
+def overdue_case_count(session: Session, now: dt.datetime | None = None) -> int:
+    """Open cases whose current stage is past its deadline."""
+    overdue = _stage_due() < (now or utcnow())
+    return int(session.scalar(select(func.count()).where(overdue)) or 0)

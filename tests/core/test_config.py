@@ -30,13 +30,16 @@ def test_environment_overrides_defaults(tmp_path, monkeypatch):
     assert config["BACKGROUND_CONSUMERS"] is False
 
 
-def test_health_reports_database(client):
-    response = client.get("/healthz")
+def test_readiness_reports_database_and_migrations(client):
+    response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json()["database"] == "ok"
+    body = response.get_json()
+    assert body["database"] == "ok"
+    assert body["migrations"]["current"] is True and body["migrations"]["head"]
+    assert client.get("/healthz?detail=1").get_json()["database"] == "ok"
 
 
-def test_health_is_503_when_database_is_unreachable(tmp_path):
+def test_readiness_is_503_when_database_is_unreachable_and_liveness_still_200(tmp_path):
     from wsgi import create_app
 
     app = create_app(
@@ -46,9 +49,10 @@ def test_health_is_503_when_database_is_unreachable(tmp_path):
             "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
         }
     )
-    response = app.test_client().get("/healthz")
+    response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+    assert app.test_client().get("/healthz").get_json() == {"status": "ok"}
 
 
 def test_every_page_message_has_an_english_translation():

@@ -36,7 +36,7 @@ def test_background_threads_rate_and_index_after_a_commit(app_config, session):
         )
     assert rated == "green"
     while time.monotonic() < deadline:
-        if client.get("/healthz").get_json()["search"]["lag"] == 0:
+        if client.get("/readyz").get_json()["search"]["lag"] == 0:
             break
         time.sleep(0.2)
     assert "后台线程测试" in client.get("/?q=后台线程测试").get_data(as_text=True)
@@ -44,15 +44,15 @@ def test_background_threads_rate_and_index_after_a_commit(app_config, session):
     db.dispose()
 
 
-def test_healthz_reports_every_consumers_lag(client, session):
+def test_readyz_reports_every_consumers_lag(client, session):
     from core.changelog import record_change
     from core.consumers import drain
 
     record_change(session, "enterprise", "91620100MA0000000X")
     session.commit()
-    lag = client.get("/healthz").get_json()["consumers"]
+    lag = client.get("/readyz").get_json()["consumers"]
     assert {"search", "publication-expiry", "webhook-sender"} <= set(lag)
     assert lag["search"] >= 1
     with client.application.app_context():
         drain(client.application)
-    assert not any(client.get("/healthz").get_json()["consumers"].values())
+    assert not any(client.get("/readyz").get_json()["consumers"].values())

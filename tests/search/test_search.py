@@ -137,7 +137,7 @@ def test_api_and_health(app, session, client):
     body = client.get("/api/v1/search?q=华源&type=enterprise").get_json()
     assert body["total"] == 1 and body["hits"][0]["type"] == "enterprise"
     assert client.get("/api/v1/search?page=-5&per_page=100000").status_code in (200, 422)
-    health = client.get("/healthz").get_json()
+    health = client.get("/readyz").get_json()
     assert health["search"]["lag"] == 0
 
 

@@ -3,6 +3,7 @@ reporter details in their query strings, and the captured logs must not hold any
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -43,6 +44,7 @@ def gunicorn(sqlite_template, tmp_path, monkeypatch):
         "SECRET_KEY": "log-test",
         "ENVCREDIT_INSTANCE": str(tmp_path / "instance"),
         "BACKGROUND_CONSUMERS": "false",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -51,7 +53,7 @@ def gunicorn(sqlite_template, tmp_path, monkeypatch):
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "1",
+        "2",
         "--threads",
         "2",
         "wsgi:app",
@@ -95,7 +97,27 @@ def test_pii_in_query_strings_never_reaches_the_logs(gunicorn):
         ("/tipoffs/track", {"code": code, "secret": SECRET}),
     ]:
         assert requests.get(base + path, params=params, timeout=10).status_code < 500
-    time.sleep(0.5)  # let gunicorn flush the access log
+    time.sleep(0.5)  # let gunicorn flush the log
     text = log.read_text(errors="replace")
-    assert "POST /open311/v2/requests.json" in text and "GET /api/v1/search" in text
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # all JSON
+    served = {(r.get("method"), r.get("path")) for r in lines if r["event"] == "request"}
+    assert {("POST", "/open311/v2/requests.json"), ("GET", "/api/v1/search")} <= served
     assert not [p for p in PLANTED if p in text]
+
+
+def test_metrics_of_every_worker_are_summed(gunicorn):
+    """Multiprocess mode: the counters a scrape shows are those of the server, whichever
+    worker answers it."""
+    base, _log = gunicorn
+    for _ in range(5):
+        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+    text = requests.get(f"{base}/metrics", timeout=5).text
+    (line,) = [
+        line
+        for line in text.splitlines()
+        if line.startswith("envcredit_http_requests_total{")
+        and 'endpoint="core.healthz"' in line
+        and 'status="200"' in line
+    ]
+    assert float(line.rsplit(" ", 1)[1]) >= 5
+    assert "envcredit_cases_open" in text

@@ -42,6 +42,9 @@ PUBLIC_EXACT = {
     "/board",
     "/monitoring/hotspots",
     "/subscribe",
+    "/readyz",
+    # loopback clients or the METRICS_TOKEN only (tests/core/test_metrics.py); others 404
+    "/metrics",
 }
 
 
