@@ -33,7 +33,7 @@ class Column:
         return f"{self.zh} / {self.en}" + (f" ({self.unit})" if self.unit else "")
 
 
-_YUAN = "元 / CNY"
+_YUAN = "CNY"
 #: column → its definition; one entry per CSV column of every export
 COLUMNS: dict[str, Column] = {
     "uscc": Column(
@@ -65,14 +65,14 @@ COLUMNS: dict[str, Column] = {
         "纬度（WGS-84）",
         "latitude (WGS-84)",
         "enterprises.latitude",
-        "度 / degree",
+        "°",
         {"minimum": -90, "maximum": 90},
     ),
     "longitude": Column(
         "经度（WGS-84）",
         "longitude (WGS-84)",
         "enterprises.longitude",
-        "度 / degree",
+        "°",
         {"minimum": -180, "maximum": 180},
     ),
     "permit_category": Column(
@@ -93,9 +93,7 @@ COLUMNS: dict[str, Column] = {
         "credit_ratings.level (current rating, after approved adjustments)",
         constraints={"enum": list(LEVELS)},
     ),
-    "score": Column(
-        "信用得分", "credit score", "credit_ratings.score (the rulebook)", "分 / points"
-    ),
+    "score": Column("信用得分", "credit score", "credit_ratings.score (the rulebook)"),
     "rated_as_of": Column("评价基准日", "rated as of", "credit_ratings.as_of"),
     "computed_level": Column(
         "规则计算的等级",
