@@ -65,7 +65,10 @@ def _csv_rows(path: Path) -> int:
         return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
 
 
-def _resource(name: str, path: Path, fmt: str, dataset: str, meta: tuple[str, int, int]):
+def _resource(
+    name: str, path: Path, fmt: str, dataset: str, meta: tuple[str, int, int]
+) -> dict[str, Any]:
+    """A resource of the data package: the file's checksum, size and rows."""
     sha256, size, lines = meta
     rows = _csv_rows(path) if fmt == "csv" else lines
     out: dict[str, Any] = {

@@ -150,3 +150,12 @@ def test_no_release_yet_is_an_empty_list_and_catalog(client):
     catalog = client.get("/data/catalog.jsonld").get_json(force=True)
     assert all(d["dcat:distribution"] == [] for d in catalog["dcat:dataset"])
     assert _get(client, f"/data/releases/{TODAY}/enterprises.csv").status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_release_list_speaks_one_language(client, released, lang):
+    from tests.language_check import language_problems
+
+    html = client.get(f"/data/releases/?lang={lang}").get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html and TODAY in html
+    assert not language_problems(html, lang)

@@ -21,6 +21,7 @@ PUBLIC_PREFIXES = (
     "/board/",
     "/monitoring/",
     "/subscriptions/",
+    "/data/releases/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -42,6 +43,9 @@ PUBLIC_EXACT = {
     "/board",
     "/monitoring/hotspots",
     "/subscribe",
+    "/data/catalog.jsonld",
+    "/data/dictionary",
+    "/data/dictionary.<any(csv, json):fmt>",
 }
 
 
