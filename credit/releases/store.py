@@ -132,9 +132,9 @@ def release_file(instance_path: str | Path, release_id: str, name: str) -> Serve
     release = read_release(instance_path, release_id)
     folder = releases_dir(instance_path) / release.id
     listed = release.file(name)
-    if listed is not None:
+    if listed is not None and (folder / listed.name).is_file():
         return ServedFile(folder / listed.name, listed.mediatype, listed.sha256)
-    if name in META_FILES:
+    if name in META_FILES and (folder / name).is_file():
         path = folder / name
         return ServedFile(path, META_FILES[name], file_sha256(path))
     raise NotFound(msg("数据发布 %(id)s 中没有文件 %(name)s", id=release.id, name=name[:80]))

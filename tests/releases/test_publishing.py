@@ -7,6 +7,9 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from frictionless import validate
@@ -17,6 +20,7 @@ from tests.factories import create_enterprise
 from tests.releases.conftest import add_public_data, package
 
 TODAY = china_today().isoformat()
+FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 
 
 def test_publish_writes_files_whose_sha256_bytes_and_rows_match_the_package(
@@ -56,6 +60,15 @@ def test_frictionless_validates_the_release_and_catches_a_changed_file(publish, 
     descriptor = instance / "releases" / TODAY / "datapackage.json"
     report = validate(str(descriptor))
     assert report.valid, report.flatten(["resourceName", "type", "note"])
+    cli = subprocess.run(
+        [str(FRICTIONLESS), "validate", "datapackage.json"],
+        cwd=descriptor.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
     penalties = instance / "releases" / TODAY / "penalties.ndjson"
     penalties.write_bytes(penalties.read_bytes().replace(b"general", b"grave"))
     report = validate(str(descriptor))

@@ -159,3 +159,11 @@ def test_the_release_list_speaks_one_language(client, released, lang):
     html = client.get(f"/data/releases/?lang={lang}").get_data(as_text=True)
     assert f'<html lang="{lang}">' in html and TODAY in html
     assert not language_problems(html, lang)
+
+
+def test_a_file_gone_from_disk_is_a_404_not_an_error(client, released, instance):
+    (instance / "releases" / TODAY / "ratings.csv").unlink()
+    (instance / "releases" / TODAY / "SHA256SUMS").unlink()
+    assert _get(client, f"/data/releases/{TODAY}/ratings.csv").status_code == 404
+    assert _get(client, f"/data/releases/{TODAY}/SHA256SUMS").status_code == 404
+    assert _get(client, f"/data/releases/{TODAY}/ratings.ndjson").status_code == 200
