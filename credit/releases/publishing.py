@@ -59,6 +59,15 @@ def _write(path: Path, chunks: Iterable[str]) -> tuple[str, int, int]:
     return digest.hexdigest(), size, newlines
 
 
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (the folder's entry, not only the files)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _csv_rows(path: Path) -> int:
     """Records in a CSV file, without its header (a value may hold a newline)."""
     with path.open(encoding="utf-8", newline="") as fh:
@@ -138,22 +147,18 @@ def publish_release(
             os.rename(tmp, root / release_id)
         except OSError:  # another publisher won the race: its release stands
             raise Conflict(msg("数据发布 %(id)s 已存在，发布后不可覆盖", id=release_id)) from None
+        _fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return read_release(instance_path, release_id)
 
 
-def _write_release(
-    folder: Path,
-    release_id: str,
-    day: dt.date,
-    note: str,
-    previous: Release | None,
-    on_file: Callable[[str], None],
-) -> None:
-    book = active_rulebook()
-    rulebook = f"{book.name}@{book.version}"
+def _write_datasets(
+    folder: Path, day: dt.date, previous: Release | None, on_file: Callable[[str], None]
+) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
+    """Every export as CSV and NDJSON, read on one snapshot: their resources, the snapshot's
+    seq and the change-log rows since the previous release."""
     resources: list[dict[str, Any]] = []
     session = snapshot_session()
     try:
@@ -169,17 +174,29 @@ def _write_release(
             meta = _write(path, encode_ndjson(resource, session, day))
             resources.append(_resource(f"{name}-ndjson", path, "ndjson", name, meta))
             on_file(path.name)
-        changed = change_counts(session, previous.seq if previous else 0, seq)
+        return resources, seq, change_counts(session, previous.seq if previous else 0, seq)
     finally:
         session.close()
+
+
+def _write_release(
+    folder: Path,
+    release_id: str,
+    day: dt.date,
+    note: str,
+    previous: Release | None,
+    on_file: Callable[[str], None],
+) -> None:
+    book = active_rulebook()  # the configured rulebook (each rating names its own)
+    rulebook = f"{book.name}@{book.version}"
+    resources, seq, changed = _write_datasets(folder, day, previous, on_file)
+    rows = {r["envcredit:dataset"]: r["rows"] for r in resources if r["format"] == "csv"}
     path = folder / "dictionary.csv"
     entry = _resource(
         "dictionary", path, "csv", "dictionary", _write(path, [dictionary_csv(data_dictionary())])
     )
     entry["schema"] = DICTIONARY_SCHEMA
     resources.append(entry)
-    rows = {r["envcredit:dataset"]: r["rows"] for r in resources if r["format"] == "csv"}
-    rows.pop("dictionary")
     changes = describe_changes(previous, rows, rulebook, seq, changed, note)
     package = {
         "profile": "data-package",
