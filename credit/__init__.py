@@ -1,5 +1,5 @@
 """All business logic, as feature packages: records, ratings, cases, tipoffs, rewards, partners,
-grids, places, supervision, demo.
+grids, places, supervision, releases, demo.
 
 ``init_app`` wires the packages' commands and change-log consumers into the app.
 """
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     from credit.ratings.expiry import ExpiryConsumer
     from credit.ratings.rescoring import RescoringConsumer
     from credit.records.cli import records_cli
+    from credit.releases.cli import releases_cli
     from credit.rewards.rules import reward_rules
     from credit.supervision.classes import case_classes
     from credit.supervision.cli import cases_cli as supervision_cli
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         monitoring_cli,
         places_cli,
         records_cli,
+        releases_cli,
         supervision_cli,
     ):
         app.cli.add_command(group)

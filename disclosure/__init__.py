@@ -168,6 +168,7 @@ def init_app(app: Flask) -> None:
         place_mismatches,
         regulator,
         regulator_credit,
+        release_pages,
         reply_pages,
         reply_regulator,
         report_pages,
@@ -212,6 +213,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(obligation_pages.bp)
     app.register_blueprint(reply_pages.bp)
     app.register_blueprint(reply_regulator.bp)
+    app.register_blueprint(release_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -224,11 +224,25 @@ def open_export(name: str, fmt: str, today: dt.date) -> Export:
     REPEATABLE READ. So the seq stated with the export is exactly where a partner's feed
     should start. The caller closes the export (``close()``) when it does not read it.
     """
+    session = snapshot_session()
+    try:
+        return Export(name, fmt, session, last_seq(session), today)
+    except Exception:
+        session.close()
+        raise
+
+
+def snapshot_session() -> Session:
+    """A new session whose reads all see one snapshot of the database (the caller closes it).
+
+    SQLite (WAL) keeps one read snapshot for the whole transaction; PostgreSQL does under
+    REPEATABLE READ. Rows read and ``last_seq`` read on it agree.
+    """
     session = get_db().new_session()
     try:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return Export(name, fmt, session, last_seq(session), today)
+        return session
     except Exception:
         session.close()
         raise
@@ -249,53 +263,71 @@ def csv_chunks(
     query: Select[Any] | None = None,
     bom: bool = False,
 ) -> Iterator[str]:
-    """The CSV rows, straight from one streamed cursor, in chunks of about 64 kB."""
+    """The CSV rows, straight from one streamed cursor, in chunks of about 64 kB; the session
+    is closed at the end."""
+    try:
+        yield from encode_csv(resource, session, today, query, bom)
+    finally:
+        session.close()
+
+
+def encode_csv(
+    resource: Resource,
+    session: Session,
+    today: dt.date,
+    query: Select[Any] | None = None,
+    bom: bool = False,
+) -> Iterator[str]:
+    """The CSV text of ``resource`` read on ``session`` (left open), in chunks of ~64 kB."""
     converters = [(i, conv) for i, (_n, _k, _e, conv) in enumerate(resource.columns) if conv]
     buffer = io.StringIO()
     if bom:
         buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow([name for name, _kind in resource.fields])
-    try:
-        # Core rows from the session's connection (and transaction): no ORM row processing
-        result = session.connection().execute(
-            query if query is not None else resource.csv_query(today),
-            execution_options={"yield_per": BATCH},
-        )
-        for batch in result.partitions():
-            if converters:
-                rows: list[Any] = [list(r) for r in batch]
-                for row in rows:
-                    for i, conv in converters:
-                        row[i] = conv(row[i])
-            else:
-                rows = list(batch)
-            writer.writerows(rows)
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-    finally:
-        session.close()
+    # Core rows from the session's connection (and transaction): no ORM row processing
+    result = session.connection().execute(
+        query if query is not None else resource.csv_query(today),
+        execution_options={"yield_per": BATCH},
+    )
+    for batch in result.partitions():
+        if converters:
+            rows: list[Any] = [list(r) for r in batch]
+            for row in rows:
+                for i, conv in converters:
+                    row[i] = conv(row[i])
+        else:
+            rows = list(batch)
+        writer.writerows(rows)
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def ndjson_lines(resource: Resource, session: Session, today: dt.date) -> Iterator[str]:
-    """Full public snapshots, a chunk of keys at a time (keyset paging, constant memory)."""
+    """Full public snapshots, a chunk of keys at a time (keyset paging, constant memory); the
+    session is closed at the end."""
     try:
-        last = None
-        while True:
-            query = resource.key_query(today).limit(CHUNK)
-            if last is not None:
-                query = query.where(resource.key > last)
-            keys = list(session.scalars(query))
-            if not keys:
-                return
-            last = keys[-1]
-            snaps = snapshots(session, resource.entity, [str(k) for k in keys], today)
-            for key in keys:
-                if (snap := snaps.get(str(key))) is not None:
-                    yield json.dumps(snap, ensure_ascii=False, default=str) + "\n"
-            session.expunge_all()
+        yield from encode_ndjson(resource, session, today)
     finally:
         session.close()
+
+
+def encode_ndjson(resource: Resource, session: Session, today: dt.date) -> Iterator[str]:
+    """The NDJSON lines of ``resource`` read on ``session`` (left open)."""
+    last = None
+    while True:
+        query = resource.key_query(today).limit(CHUNK)
+        if last is not None:
+            query = query.where(resource.key > last)
+        keys = list(session.scalars(query))
+        if not keys:
+            return
+        last = keys[-1]
+        snaps = snapshots(session, resource.entity, [str(k) for k in keys], today)
+        for key in keys:
+            if (snap := snaps.get(str(key))) is not None:
+                yield json.dumps(snap, ensure_ascii=False, default=str) + "\n"
+        session.expunge_all()

@@ -114,6 +114,8 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("case", f"/cases/{repair}"),
         ("enterprise-activate", "/enterprise/activate"),
         ("disclosures", "/disclosures?year=2025&region=620100"),
+        ("releases", "/data/releases/"),
+        ("dictionary", "/data/dictionary"),
     ]
 
 

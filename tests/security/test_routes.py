@@ -21,6 +21,7 @@ PUBLIC_PREFIXES = (
     "/board/",
     "/monitoring/",
     "/subscriptions/",
+    "/data/releases/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -45,6 +46,9 @@ PUBLIC_EXACT = {
     "/readyz",
     # loopback clients or the METRICS_TOKEN only (tests/core/test_metrics.py); others 404
     "/metrics",
+    "/data/catalog.jsonld",
+    "/data/dictionary",
+    "/data/dictionary.<any(csv, json):fmt>",
 }
 
 
