@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     #: Host header values accepted (comma-separated; the host of PUBLIC_BASE_URL is added);
     #: any other Host gets 400
     "TRUSTED_HOSTS": "127.0.0.1,localhost",
+    #: proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto / -Host it
+    #: believes; 0 = none: the peer's address is the client's
+    "PROXY_HOPS": 0,
     #: key for the keyed hashes of tracking secrets and API keys (else instance/hash_key)
     "HASH_KEY": None,
     #: key of the audit log's HMAC chain, kept outside the database (else instance/audit_key)
@@ -117,6 +120,7 @@ _INT_KEYS = {
     "MONITORING_RAW_RETENTION_DAYS",
     "MONITORING_RETENTION_DAYS",
     "STATS_MIN_SAMPLE",
+    "PROXY_HOPS",
 }
 
 
