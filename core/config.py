@@ -94,6 +94,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     #: webhooks one partner key may register
     "WEBHOOK_MAX_PER_CLIENT": 5,
+    #: seconds a webhook sender holds the deliveries it took (0 = ten sends' deadline + 30)
+    "WEBHOOK_LEASE_SECONDS": 0,
     #: JSON request bodies: bytes, nesting depth and digits in one number, checked before
     #: parsing (413 / 400)
     "JSON_MAX_BYTES": 2 * 1024 * 1024,
@@ -110,6 +112,7 @@ _INT_KEYS = {
     "SESSION_IDLE_HOURS",
     "SESSION_MAX_HOURS",
     "WEBHOOK_MAX_PER_CLIENT",
+    "WEBHOOK_LEASE_SECONDS",
     "JSON_MAX_BYTES",
     "JSON_MAX_DEPTH",
     "JSON_MAX_NUMBER_DIGITS",
