@@ -255,6 +255,7 @@ def test_two_app_hosts_two_workers_postgres_redis(database, tmp_path, capsys):
     engine = create_engine(database)
     processes: list[subprocess.Popen[bytes]] = []
     receiver = Receiver()
+    setup = time.monotonic()
     try:
         _flask(env, "db", "upgrade")
         _flask(env, "demo", "load", "--enterprises", str(ENTERPRISES))
@@ -270,6 +271,7 @@ def test_two_app_hosts_two_workers_postgres_redis(database, tmp_path, capsys):
         workers = {n: _worker(env, f"rehearsal-worker-{n}", logs) for n in (1, 2)}
         processes += workers.values()
         _wait_caught_up(ports[0], engine, 120)  # the demo load's change log, no hooks yet
+        setup = time.monotonic() - setup
 
         hooks = {}
         for path, entities in (("/all", []), ("/penalties", ["penalty"])):
@@ -409,13 +411,15 @@ def test_two_app_hosts_two_workers_postgres_redis(database, tmp_path, capsys):
         engine.dispose()
 
     writes = len(posts) + TIPOFFS
+    statement = " ".join((killed_in or "?").split())[:60]
     with capsys.disabled():
         print(
-            f"\nrehearsal: {writes} HTTP writes ({PENALISED} penalties in {len(posts)} POSTs, "
-            f"{TIPOFFS} tip-offs) through 2 gunicorn processes in {write_seconds:.1f} s "
-            f"({writes / write_seconds:.1f} writes/s, {PENALISED / write_seconds:.1f} "
-            f"penalties/s); worker 1 killed at {killed_at:.1f} s inside "
-            f"{killed_in.split()[0] if killed_in else '?'} …; caught up {catch_up:.1f} s "
-            f"after the last write; {len(changes)} change-log rows, {len(want)} deliveries "
-            f"({repeated} sent twice)"
+            f"\nrehearsal: set-up (migrate, {ENTERPRISES} demo enterprises, rate, index, "
+            f"start 4 processes, first catch-up) {setup:.1f} s; {writes} HTTP writes "
+            f"({PENALISED} penalties in {len(posts)} POSTs, {TIPOFFS} tip-offs) through 2 "
+            f"gunicorn processes in {write_seconds:.1f} s ({writes / write_seconds:.1f} "
+            f"writes/s, {PENALISED / write_seconds:.1f} penalties/s); worker 1 killed at "
+            f"{killed_at:.1f} s inside a transaction running '{statement}…'; caught up "
+            f"{catch_up:.1f} s after the last write; {len(changes)} change-log rows, "
+            f"{len(want)} deliveries ({repeated} sent twice)"
         )
