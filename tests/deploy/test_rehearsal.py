@@ -463,6 +463,22 @@ def test_two_app_hosts_two_workers_postgres_redis(database, tmp_path, capsys):
     writes = len(posts) + TIPOFFS
     statement = " ".join((killed_in or "?").split())[:60]
     caught = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(catch_up.items()) if k != "all")
+    figures = {
+        "setup_s": round(setup, 1),
+        "writes": writes,
+        "penalties": PENALISED,
+        "write_s": round(write_seconds, 2),
+        "writes_per_s": round(writes / write_seconds, 1),
+        "killed_at_s": round(killed_at, 2),
+        "killed_in": statement,
+        "catch_up_s": {k: round(v, 1) for k, v in catch_up.items()},
+        "change_rows": len(changes),
+        "deliveries": len(want),
+        "sent_twice": repeated,
+    }
+    # under xdist the print is not shown: CI keeps the figures as an artifact
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    (ROOT / "test-artifacts" / "rehearsal.json").write_text(json.dumps(figures, indent=1))
     with capsys.disabled():
         print(
             f"\nrehearsal: set-up (migrate, {ENTERPRISES} demo enterprises, rate, index, "
