@@ -88,10 +88,23 @@ def _nginx_prefix(tmp_path: Path, site: str) -> Path:
     return tmp_path
 
 
+def _paths(prefix: Path) -> list[str]:
+    """Prefix, configuration and error log all in ``prefix``: nothing of the system's (the
+    compiled-in /var/log/nginx/error.log would need root before the configuration is read)."""
+    return [
+        "-p",
+        str(prefix),
+        "-c",
+        str(prefix / "nginx.conf"),
+        "-e",
+        str(prefix / "logs/error.log"),
+    ]
+
+
 def _nginx_t(prefix: Path) -> subprocess.CompletedProcess[str]:
     assert NGINX is not None
     return subprocess.run(
-        [NGINX, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+        [NGINX, "-t", *_paths(prefix)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -292,7 +305,7 @@ def test_nginx_in_front_of_the_app(tmp_path, app_config):
         prefix = _nginx_prefix(tmp_path, site)
         assert _nginx_t(prefix).returncode == 0
         nginx = subprocess.Popen(
-            [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+            [NGINX, *_paths(prefix), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,  # its error_log is logs/error.log
         )
