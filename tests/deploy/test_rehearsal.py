@@ -51,7 +51,7 @@ PER_POST = 4
 TIPOFFS = 16
 TIPOFF_BUDGET = 12  # per address, shared through Redis: the other 4 get 429 on either host
 
-#: ~80 s on an idle 2-core machine; several times that when it shares the CPUs
+#: ~90 s on a quiet 2-core machine; several times that when it shares the CPUs
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(900)]
 
 
