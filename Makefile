@@ -8,7 +8,7 @@ DEMO_ENTERPRISES ?= 2000
 DEMO_SEED ?= 1
 PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run serve install install-dev test test-fast lint bench browser-deps clean
+.PHONY: run serve install install-dev test test-fast lint bench browser-deps deploy-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ serve: install
 
 ## make test: the CI gates — lint, formatting, types — then the whole suite (SQLite always;
 ## PostgreSQL too when TEST_DATABASE_URL is set) with branch coverage of at least 90%
-test: lint browser-deps
+test: lint browser-deps deploy-deps
 	$(BIN)/pytest -n auto --cov --cov-branch --cov-report=term --cov-fail-under=90
 
 test-fast: install-dev
@@ -49,6 +49,10 @@ test-fast: install-dev
 browser-deps:
 	@scripts/ensure-chromium
 	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --no-audit --no-fund --silent
+
+## deploy-deps: Debian's nginx, for `nginx -t` of deploy/nginx/ (tests/deploy)
+deploy-deps:
+	@scripts/ensure-nginx
 
 ## make lint: ruff's rules, ruff's formatting, mypy on core/ and credit/ ([tool.mypy])
 lint: install-dev

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import credit
 import disclosure
@@ -46,6 +47,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     core_logs.configure_logging(app)
+    if hops := app.config["PROXY_HOPS"]:  # behind nginx (deploy/nginx/envcredit.conf)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     core_guards.guard_hosts(app)
     core_logs.init_request_logging(app)  # first: every later hook's error has a request id
     core_metrics.init_metrics(app)

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     #: Host header values accepted (comma-separated; the host of PUBLIC_BASE_URL is added);
     #: any other Host gets 400
     "TRUSTED_HOSTS": "127.0.0.1,localhost",
+    #: proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto / -Host it
+    #: believes; 0 = none: the peer's address is the client's
+    "PROXY_HOPS": 0,
     #: key for the keyed hashes of tracking secrets and API keys (else instance/hash_key)
     "HASH_KEY": None,
     #: key of the audit log's HMAC chain, kept outside the database (else instance/audit_key)
@@ -91,6 +94,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     #: webhooks one partner key may register
     "WEBHOOK_MAX_PER_CLIENT": 5,
+    #: seconds a webhook sender holds the deliveries it took (0 = ten sends' deadline + 30)
+    "WEBHOOK_LEASE_SECONDS": 0,
     #: JSON request bodies: bytes, nesting depth and digits in one number, checked before
     #: parsing (413 / 400)
     "JSON_MAX_BYTES": 2 * 1024 * 1024,
@@ -113,6 +118,7 @@ _INT_KEYS = {
     "SESSION_IDLE_HOURS",
     "SESSION_MAX_HOURS",
     "WEBHOOK_MAX_PER_CLIENT",
+    "WEBHOOK_LEASE_SECONDS",
     "JSON_MAX_BYTES",
     "JSON_MAX_DEPTH",
     "JSON_MAX_NUMBER_DIGITS",
@@ -123,6 +129,7 @@ _INT_KEYS = {
     "MONITORING_RAW_RETENTION_DAYS",
     "MONITORING_RETENTION_DAYS",
     "STATS_MIN_SAMPLE",
+    "PROXY_HOPS",
 }
 
 

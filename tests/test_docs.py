@@ -51,5 +51,5 @@ def test_layout_tree_reads_back_what_it_renders(tmp_path):
 def test_docs_link_only_inside_the_repository():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "../shared" not in readme
-    for doc in ("docs/architecture.md", "docs/rulebook.md"):
+    for doc in ("docs/architecture.md", "docs/rulebook.md", "docs/deploy.md"):
         assert f"]({doc})" in readme

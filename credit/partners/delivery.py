@@ -36,6 +36,17 @@ USER_AGENT = "envcredit-webhooks/2"
 SIGNATURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
+def lease() -> dt.timedelta:
+    """How long leased deliveries stay with their sender: LEASE, or WEBHOOK_LEASE_SECONDS.
+
+    After a sender dies holding a lease, its deliveries wait this long before another
+    sender takes them. A shorter lease only suits receivers that answer well within it
+    (the multi-host rehearsal's on loopback): a live sender must finish before it ends.
+    """
+    seconds = current_app.config.get("WEBHOOK_LEASE_SECONDS") or 0
+    return dt.timedelta(seconds=seconds) if seconds > 0 else LEASE
+
+
 def signing_secret(secret_key: str, stored: str) -> str:
     """The partner's signing secret, derived from the app's key and the stored nonce.
 
@@ -135,8 +146,9 @@ class WebhookSender(Consumer):
                 if session.get_bind().dialect.name == "postgresql":
                     stmt = stmt.with_for_update(skip_locked=True, of=WebhookDelivery)
                 out = []
+                until = now + lease()
                 for delivery, url, stored in session.execute(stmt):
-                    delivery.next_attempt_at = now + LEASE
+                    delivery.next_attempt_at = until
                     out.append((delivery.id, delivery.webhook_id, url, stored, delivery.seq))
                 session.commit()
                 return out

@@ -411,3 +411,25 @@ def test_documented_example_is_what_the_sender_signs():
     )
     assert header.split("v1=")[1] in _docs_text()
     assert _documented_verifier()(secret, header, body, now=1764615890)
+
+
+def test_a_dead_senders_lease_lasts_webhook_lease_seconds(hooks_app, receiver):
+    """Leased deliveries come back to other senders after WEBHOOK_LEASE_SECONDS (default
+    LEASE: ten sends' deadline and 30 s), counted from the lease."""
+    from credit.partners.delivery import LEASE
+
+    client = hooks_app.test_client()
+    client.post("/api/v1/webhooks", json={"url": receiver["url"]}, headers=_key(hooks_app))
+    _change(hooks_app)
+    _change(hooks_app)
+    session = hooks_app.extensions["envcredit.db"].new_session()
+    with hooks_app.app_context():
+        WebhookFanout().catch_up()
+        for seconds, want in ((0, LEASE), (7, dt.timedelta(seconds=7))):
+            hooks_app.config["WEBHOOK_LEASE_SECONDS"] = seconds
+            before = dt.datetime.now(dt.UTC)
+            (leased, *_), *_ = WebhookSender()._lease(limit=1)
+            due = session.get(WebhookDelivery, leased).next_attempt_at
+            assert before + want <= due <= dt.datetime.now(dt.UTC) + want
+            session.rollback()
+    session.close()
