@@ -19,6 +19,7 @@ from core.clock import CHINA
 from credit.monitoring.models import CN_DAILY, CN_HOURLY, VALID_FLAGS, Outlet, Reading
 from credit.monitoring.pollutants import POLLUTANTS
 from credit.ratings.models import CreditRating
+from credit.records.emissions import TONNES_QUANTUM
 from credit.records.models import EmissionAccount, Enterprise, Penalty, Permit
 from credit.records.permits import is_revoked
 from credit.records.publication import is_public
@@ -39,6 +40,11 @@ HJ212_CODES = {
     for code, (name, formula, _unit) in POLLUTANTS.items()
     for text in (name, formula)
 }
+
+
+def tonnes_text(value: Decimal | float | str) -> str:
+    """Tonnes as the records hold them: four decimals (0.1 kg)."""
+    return str(Decimal(str(value)).quantize(TONNES_QUANTUM))
 
 
 def _year_span(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -67,7 +73,7 @@ def permits_of_year(session: Session, enterprise_id: int, year: int) -> list[dic
             "valid_until": p.valid_until.isoformat(),
             "revoked": is_revoked(p, first),
             "limits": [
-                {"pollutant": lim.pollutant, "tonnes": str(lim.annual_limit_tonnes)}
+                {"pollutant": lim.pollutant, "tonnes": tonnes_text(lim.annual_limit_tonnes)}
                 for lim in p.limits
             ],
         }
@@ -94,7 +100,7 @@ def emission_accounts(session: Session, enterprise_id: int, year: int) -> list[d
         .where(EmissionAccount.enterprise_id == enterprise_id, EmissionAccount.year == year)
         .order_by(EmissionAccount.pollutant)
     )
-    return [{"pollutant": a.pollutant, "tonnes": str(a.emitted_tonnes)} for a in rows]
+    return [{"pollutant": a.pollutant, "tonnes": tonnes_text(a.emitted_tonnes)} for a in rows]
 
 
 def monitored_totals(session: Session, enterprise_id: int, year: int) -> dict[str, Decimal]:
@@ -181,7 +187,7 @@ def held_records(session: Session, ent: Enterprise, year: int, today: dt.date) -
         },
         "permits": permits_of_year(session, ent.id, year),
         "emissions": emission_accounts(session, ent.id, year),
-        "monitored": {code: str(t.quantize(Decimal("0.0001"))) for code, t in monitored.items()},
+        "monitored": {code: tonnes_text(t) for code, t in monitored.items()},
         "penalties": penalties_of_year(session, ent.id, year, today),
         "rating": current_rating(session, ent.id),
     }
