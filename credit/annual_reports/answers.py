@@ -40,7 +40,7 @@ def _emissions(form: Mapping[str, str], name: str, errors: dict[str, list[str]])
                 msg("第 %(n)s 行：须填写污染物名称和不小于 0 的排放量（吨）", n=i + 1)
             ]
             continue
-        rows.append({"pollutant": pollutant, "tonnes": str(value.normalize())})
+        rows.append({"pollutant": pollutant, "tonnes": format(value.normalize(), "f")})
     return rows
 
 
