@@ -82,6 +82,9 @@ def _public_paths(session) -> list[tuple[str, str]]:
     from credit.obligations.models import DisclosureObligation
 
     session.add(DisclosureObligation(enterprise_id=ent.id, year=2025))
+    from tests.credit.test_annual_reports import submitted_report
+
+    submitted_report(session, ent, 2025)
     session.commit()
     return [
         ("home", "/"),
@@ -114,6 +117,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("case", f"/cases/{repair}"),
         ("enterprise-activate", "/enterprise/activate"),
         ("disclosures", "/disclosures?year=2025&region=620100"),
+        ("annual-report", f"/disclosures/{ent.uscc}/2025"),
     ]
 
 

@@ -13,9 +13,11 @@ from core.changelog import ChangeLog
 from core.clock import CHINA
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.users import create_user
+from credit.annual_reports.answers import read_answers
 from credit.annual_reports.filing import Settings, report_form, save_draft, submit_report
 from credit.annual_reports.models import AnnualReport
 from credit.annual_reports.parts import PARTS
+from credit.annual_reports.prefill import held_records
 from credit.annual_reports.published import published_report, submitted_reports
 from credit.monitoring.models import CN_HOURLY, Outlet, Reading
 from credit.obligations.models import DisclosureObligation
@@ -99,12 +101,11 @@ def _submit(session, user, form, year=YEAR, settings=SETTINGS, now=ON_TIME):
 
 
 def test_missing_required_part_is_refused_naming_it_and_nothing_is_submitted(session, firm):
-    ent, user = firm
+    _ent, user = firm
     form = complete_form(**{"emergency.plan": None, "pollution.emissions.0.tonnes": None})
     form.pop("pollution.emissions.0.pollutant")
-    with pytest.raises(Invalid) as refused:
-        with session.begin_nested():
-            _submit(session, user, form)
+    with pytest.raises(Invalid) as refused, session.begin_nested():
+        _submit(session, user, form)
     message = refused.value.message
     assert "生态环境应急信息" in message.zh and "污染物产生、治理与排放信息" in message.zh
     assert "Environmental emergencies" in message.en
@@ -115,7 +116,7 @@ def test_missing_required_part_is_refused_naming_it_and_nothing_is_submitted(ses
 
 
 def test_a_part_with_only_optional_fields_missing_is_complete(session, firm):
-    ent, user = firm
+    _ent, user = firm
     report = _submit(session, user, complete_form())
     assert report.status == "submitted" and report.flags == []
     assert report.snapshot["answers"]["other"]["text"] == ""
@@ -124,9 +125,8 @@ def test_a_part_with_only_optional_fields_missing_is_complete(session, firm):
 def test_carbon_part_is_required_only_for_the_configured_industries(session):
     power = create_enterprise(session, industry_code="D44")
     user = _member(session, power)
-    with pytest.raises(Invalid) as refused:
-        with session.begin_nested():
-            _submit(session, user, complete_form())
+    with pytest.raises(Invalid) as refused, session.begin_nested():
+        _submit(session, user, complete_form())
     assert "碳排放信息" in refused.value.message.zh
     report = _submit(session, user, complete_form(**{"carbon.carbon_tonnes": "120000"}))
     assert "carbon" in report.snapshot["required"]
@@ -272,7 +272,9 @@ def test_submission_records_the_disclosure_through_the_change_log(session, firm)
     before = session.scalar(select(func.max(ChangeLog.seq))) or 0
     _submit(session, user, complete_form())
     session.commit()
-    record = session.scalar(select(DisclosureReport).where(DisclosureReport.enterprise_id == ent.id))
+    record = session.scalar(
+        select(DisclosureReport).where(DisclosureReport.enterprise_id == ent.id)
+    )
     assert record.year == YEAR and record.submitted_at == dt.date(2026, 12, 8)
     assert record.url_or_text == _url(ent.uscc, YEAR)
     entities = session.scalars(select(ChangeLog.entity).where(ChangeLog.seq > before)).all()
@@ -304,3 +306,33 @@ def test_only_enterprise_users_file_and_only_regulators_list(session, firm, regu
     _submit(session, user, complete_form(so2="50"))
     rows = submitted_reports(session, regulator, flagged_only=True)
     assert [(r.uscc, r.report.flags[0]["kind"]) for r in rows] == [(ent.uscc, "permit_limit")]
+
+
+def submitted_report(session, ent, year: int) -> AnnualReport:
+    """A submitted report of ``ent`` for ``year``, stored as a submission stores it (for page
+    tests that need one without an enterprise user's login)."""
+    now = dt.datetime(year + 1, 3, 1, 2, 0, tzinfo=dt.UTC)
+    answers = read_answers(complete_form(**{"other.text": "厂区周边设有环境质量公示牌。"}))
+    records = held_records(session, ent, year, now.date())
+    report = AnnualReport(
+        enterprise_id=ent.id,
+        year=year,
+        status="submitted",
+        payload=answers,
+        saved_at=now,
+        submitted_at=now,
+        submitted_on=now.date(),
+        flags=[],
+        snapshot={
+            "year": year,
+            "answers": answers,
+            "records": records,
+            "required": [p.key for p in PARTS if p.required == "always"],
+            "submitted_on": now.date().isoformat(),
+            "submitted_at": now.isoformat(),
+            "url": _url(ent.uscc, year),
+        },
+    )
+    session.add(report)
+    session.flush()
+    return report

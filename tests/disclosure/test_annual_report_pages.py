@@ -63,7 +63,9 @@ def test_list_offers_the_obliged_year(client, firm):
     assert f'href="/enterprise/annual-reports/{YEAR}"' in page and "未开始" in page
     token = csrf_token(client, "/enterprise/annual-reports/")
     started = client.post("/enterprise/annual-reports/", data={"year": "2024", "csrf_token": token})
-    assert started.status_code == 303 and started.location.endswith("/enterprise/annual-reports/2024")
+    assert started.status_code == 303 and started.location.endswith(
+        "/enterprise/annual-reports/2024"
+    )
 
 
 def test_draft_is_saved_and_shown_again(client, session, firm):
@@ -110,7 +112,10 @@ def test_submitted_report_is_public_with_its_pdf_and_linked_from_the_list(client
     html = public.get_data(as_text=True)
     assert firm.name in html and "生态环境应急信息" in html and "9.5" in html
     assert f"提交日期：{china_today().isoformat()}" in html
-    for path in (f"/disclosures/{firm.uscc}/{YEAR}.pdf", f"/disclosures/{firm.uscc}/{YEAR}?format=pdf"):
+    for path in (
+        f"/disclosures/{firm.uscc}/{YEAR}.pdf",
+        f"/disclosures/{firm.uscc}/{YEAR}?format=pdf",
+    ):
         pdf = client.get(path)
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
         assert pdf.data.startswith(b"%PDF")
@@ -141,7 +146,9 @@ def test_nobody_else_reaches_another_enterprises_report(client, session, firm):
     assert client.get(f"/disclosures/{firm.uscc}/{YEAR}").status_code == 404
     # an enterprise's user is not a regulator
     listed = client.get("/regulator/annual-reports/")
-    assert listed.status_code in (302, 403, 404) and "年度报告审核" not in listed.get_data(as_text=True)
+    assert listed.status_code in (302, 403, 404) and "年度报告审核" not in listed.get_data(
+        as_text=True
+    )
     _logout(client)
     # a regulator has no enterprise form; the anonymous are sent to log in
     regulator = make_regulator(session, "lz-annual@example.cn")

@@ -21,6 +21,7 @@ PUBLIC_PREFIXES = (
     "/board/",
     "/monitoring/",
     "/subscriptions/",
+    "/disclosures/",
 )
 PUBLIC_EXACT = {
     "/",
