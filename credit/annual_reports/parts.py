@@ -147,7 +147,7 @@ PARTS: tuple[Part, ...] = (
                 "rectification",
                 (
                     "违法行为整改情况（无违法行为请填“无”）",
-                    "Rectification of violations (“无” if none)",
+                    "Rectification of violations (“none” if there were none)",
                 ),
                 "textarea",
                 required=True,
@@ -163,7 +163,7 @@ PARTS: tuple[Part, ...] = (
                 "summary",
                 (
                     "本年度临时环境信息依法披露情况（无则填“无”）",
-                    "Temporary disclosures (“无” if none)",
+                    "Temporary disclosures of the year (“none” if there were none)",
                 ),
                 "textarea",
                 required=True,
