@@ -1886,6 +1886,7 @@ EN = {
     "需核实": "To check",
     "报告 %(r)s 吨，参照 %(ref)s 吨": "reported %(r)s t, reference %(ref)s t",
     "暂无已提交的年度报告。": "No submitted annual reports yet.",
+    "在线填报年度环境信息依法披露报告": "File the annual environmental disclosure report online",
 }
 
 
