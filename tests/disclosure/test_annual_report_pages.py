@@ -179,6 +179,24 @@ def test_regulator_sees_the_flags(client, session, firm):
     login(client, regulator.email)
     page = client.get("/regulator/annual-reports/").get_data(as_text=True)
     assert firm.name in page and "需核实" in page and "超过许可排放量" in page
-    assert "报告 500 吨，参照 10.0000 吨" in page
+    assert "（报告 500 吨，参照 10.0000 吨）" in page
     quiet = client.get(f"/regulator/annual-reports/?year={YEAR - 1}").get_data(as_text=True)
     assert firm.name not in quiet
+
+
+def test_enterprise_and_regulator_pages_speak_one_language(client, session, firm):
+    from tests.language_check import language_problems
+
+    _post(client, complete_form(**{"other.text": "厂区绿化"}), "save")
+    for path in ("/enterprise/annual-reports/", f"/enterprise/annual-reports/{YEAR}"):
+        for lang in ("zh-CN", "en"):
+            html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+            assert not language_problems(html, lang), (path, lang)
+    _post(client, complete_form(), "submit")
+    _logout(client)
+    regulator = make_regulator(session, "lz-annual3@example.cn")
+    login(client, regulator.email)
+    for lang in ("zh-CN", "en"):
+        html = client.get(f"/regulator/annual-reports/?lang={lang}").get_data(as_text=True)
+        assert firm.name in html
+        assert not language_problems(html, lang), lang
