@@ -28,6 +28,7 @@ from core.db import get_session
 from core.i18n import DEFAULT_LOCALE
 from core.users import User
 from core.web import attempt, external_url
+from credit.annual_reports.answers import posted_answers
 from credit.annual_reports.filing import (
     Settings,
     report_form,
@@ -112,24 +113,6 @@ def _render(year: int, error: Any = None, posted: Any = None, status: int = 200)
     ), status
 
 
-def _posted_answers() -> dict[str, Any]:
-    """The posted form as answers, to show again after a refusal."""
-    form = request.form
-    answers: dict[str, Any] = {}
-    for p in PARTS:
-        answers[p.key] = {f.key: form.get(f"{p.key}.{f.key}", "") for f in p.fields}
-    answers["pollution"]["emissions"] = [
-        {
-            "pollutant": form.get(f"pollution.emissions.{i}.pollutant", ""),
-            "tonnes": form.get(f"pollution.emissions.{i}.tonnes", ""),
-        }
-        for i in range(30)
-        if form.get(f"pollution.emissions.{i}.pollutant")
-        or form.get(f"pollution.emissions.{i}.tonnes")
-    ]
-    return answers
-
-
 @bp.get("/enterprise/annual-reports/<int:year>")
 @enterprise_login_required
 def form(year: int) -> Any:
@@ -153,7 +136,7 @@ def save(year: int) -> Any:
     if error is not None:
         if error.status in (403, 404):
             raise error
-        return _render(year, error, _posted_answers(), error.status)
+        return _render(year, error, posted_answers(request.form), error.status)
     flash(message)
     return redirect(url_for("annual_reports.form", year=year), 303)
 

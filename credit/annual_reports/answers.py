@@ -66,6 +66,23 @@ def read_answers(form: Mapping[str, str]) -> dict[str, Any]:
     return answers
 
 
+def posted_answers(form: Mapping[str, str]) -> dict[str, Any]:
+    """A posted form as it was typed (unchecked), to show again after a refusal."""
+    answers: dict[str, Any] = {
+        p.key: {f.key: form.get(f"{p.key}.{f.key}", "") for f in p.fields} for p in PARTS
+    }
+    name = "pollution.emissions"
+    answers["pollution"]["emissions"] = [
+        {
+            "pollutant": form.get(f"{name}.{i}.pollutant", ""),
+            "tonnes": form.get(f"{name}.{i}.tonnes", ""),
+        }
+        for i in range(MAX_EMISSION_ROWS)
+        if form.get(f"{name}.{i}.pollutant") or form.get(f"{name}.{i}.tonnes")
+    ]
+    return answers
+
+
 def is_complete(p: Part, answers: Mapping[str, Any]) -> bool:
     """Every required field of part ``p`` answered (the emissions table: one row at least)."""
     given = answers.get(p.key) or {}

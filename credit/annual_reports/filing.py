@@ -78,12 +78,14 @@ def _year(year: int, today: dt.date) -> int:
     return year
 
 
-def _find(session: Session, enterprise_id: int, year: int) -> AnnualReport | None:
-    return session.scalar(
-        select(AnnualReport).where(
-            AnnualReport.enterprise_id == enterprise_id, AnnualReport.year == year
-        )
+def _find(
+    session: Session, enterprise_id: int, year: int, lock: bool = False
+) -> AnnualReport | None:
+    stmt = select(AnnualReport).where(
+        AnnualReport.enterprise_id == enterprise_id, AnnualReport.year == year
     )
+    # two users of one enterprise saving at once: the second waits, then sees the first
+    return session.scalar(stmt.with_for_update() if lock else stmt)
 
 
 def required_parts(enterprise: Enterprise, settings: Settings) -> list[str]:
@@ -128,7 +130,7 @@ def report_form(
 def _writable(session: Session, user: User, year: int, today: dt.date) -> AnnualReport:
     enterprise = _editor(session, user)
     year = _year(year, today)
-    report = _find(session, enterprise.id, year)
+    report = _find(session, enterprise.id, year, lock=True)
     if report is None:
         report = AnnualReport(enterprise_id=enterprise.id, year=year, status="draft", flags=[])
         session.add(report)

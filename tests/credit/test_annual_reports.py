@@ -336,3 +336,41 @@ def submitted_report(session, ent, year: int) -> AnnualReport:
     session.add(report)
     session.flush()
     return report
+
+
+def test_plausibility_compares_with_the_emission_account(session, firm):
+    from credit.records.models import EmissionAccount
+
+    ent, user = firm
+    session.add(
+        EmissionAccount(
+            enterprise_id=ent.id,
+            year=YEAR,
+            pollutant="SO2",
+            generated_tonnes=Decimal("20"),
+            removal_efficiency=Decimal("0.5"),
+            operating_rate=Decimal("1"),
+            emitted_tonnes=Decimal("10"),
+        )
+    )
+    session.flush()
+    view = report_form(session, user, YEAR, ON_TIME.date(), SETTINGS)
+    assert view.answers["pollution"]["emissions"] == [{"pollutant": "SO2", "tonnes": "10.0000"}]
+    report = _submit(session, user, complete_form(so2="3"))
+    assert [(f["kind"], f["reference"]) for f in report.flags] == [("emission_account", "10.0000")]
+
+
+def test_a_disclosure_already_held_for_the_year_keeps_its_earlier_date(session, firm):
+    ent, user = firm
+    session.add(
+        DisclosureReport(
+            enterprise_id=ent.id, year=2025, submitted_at=dt.date(2026, 3, 10), url_or_text="纸质"
+        )
+    )
+    session.flush()
+    _submit(session, user, complete_form(), year=2025)
+    record = session.scalar(
+        select(DisclosureReport).where(DisclosureReport.enterprise_id == ent.id)
+    )
+    assert record.submitted_at == dt.date(2026, 3, 10)
+    assert record.url_or_text == _url(ent.uscc, 2025)
