@@ -105,6 +105,9 @@ def test_submitted_report_is_public_with_its_pdf_and_linked_from_the_list(client
     assert "不能再修改" in mine and "保存草稿" not in mine
     again = _post(client, complete_form(so2="1"), "save")
     assert again.status_code == 409
+    assert "年度报告已于" in again.get_data(as_text=True) and 'role="alert"' in again.get_data(
+        as_text=True
+    )
     _logout(client)
 
     public = client.get(f"/disclosures/{firm.uscc}/{YEAR}")
