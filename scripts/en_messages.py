@@ -1839,7 +1839,6 @@ EN = {
     "没有 %(year)s 年度的报告": "There is no report for %(year)s",
     "%(year)s 年度报告已于 %(date)s 提交并公开，不能再修改": "The %(year)s report was submitted and published on %(date)s; it can no longer be changed",
     "以下必填部分未填写完整，未提交：%(parts)s": "Not submitted: these required parts are incomplete: %(parts)s",
-    "此部分为必填": "This part is required",
     "该企业没有已提交的 %(year)s 年度报告": "This enterprise has no submitted report for %(year)s",
     "只有监管人员可以查看年度报告审核列表": "Only regulators may see the list of annual reports to check",
     "请填写四位数的年度": "Enter a four-digit year",

@@ -187,7 +187,8 @@ def submit_report(
         names = _names(missing)
         raise Invalid(
             msg("以下必填部分未填写完整，未提交：%(parts)s", parts=names),
-            {f"part.{key}": [msg("此部分为必填")] for key in missing},
+            # each part's name (the page marks the part; the message already names it)
+            {f"part.{p.key}": [Msg(*p.title)] for p in PARTS if p.key in missing},
         )
     records = held_records(session, enterprise, report.year, today)
     url = public_url(enterprise.uscc, report.year)
