@@ -109,6 +109,14 @@ DEFAULTS: dict[str, Any] = {
     #: log lines: one JSON object per line ("json") or plain text for development ("text")
     "LOG_FORMAT": "json",
     "LOG_LEVEL": "INFO",
+    #: annual disclosure reports: a reported emission is flagged for the regulator when it is
+    #: above the permit's annual limit, or differs from the emission account or the monitoring
+    #: network's total, by more than this fraction (0.2 = 20%); flags never block submission
+    "DISCLOSURE_PLAUSIBILITY_MARGIN": "0.2",
+    #: GB/T 4754 industry code prefixes whose annual report must have the carbon part
+    #: (碳排放信息); default: the national carbon market's sectors (power, cement, steel,
+    #: aluminium); empty = no enterprise must
+    "DISCLOSURE_CARBON_INDUSTRIES": "D44,C301,C31,C3216",
 }
 
 _BOOL_KEYS = {"BACKGROUND_CONSUMERS", "WEBHOOK_ALLOW_PRIVATE"}

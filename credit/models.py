@@ -1,5 +1,6 @@
 """Every feature package's models, imported in one place for Alembic, the app and the tests."""
 
+import credit.annual_reports.models
 import credit.board.models
 import credit.cases.models
 import credit.enterprise_accounts.models

@@ -150,6 +150,7 @@ def init_app(app: Flask) -> None:
     from disclosure import (
         account_pages,
         admin,
+        annual_report_pages,
         board_pages,
         board_regulator,
         case_pages,
@@ -214,6 +215,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reply_pages.bp)
     app.register_blueprint(reply_regulator.bp)
     app.register_blueprint(release_pages.bp)
+    app.register_blueprint(annual_report_pages.bp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

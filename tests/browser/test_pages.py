@@ -82,6 +82,9 @@ def _public_paths(session) -> list[tuple[str, str]]:
     from credit.obligations.models import DisclosureObligation
 
     session.add(DisclosureObligation(enterprise_id=ent.id, year=2025))
+    from tests.credit.test_annual_reports import submitted_report
+
+    submitted_report(session, ent, 2025)
     session.commit()
     return [
         ("home", "/"),
@@ -116,6 +119,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("disclosures", "/disclosures?year=2025&region=620100"),
         ("releases", "/data/releases/"),
         ("dictionary", "/data/dictionary"),
+        ("annual-report", f"/disclosures/{ent.uscc}/2025"),
     ]
 
 

@@ -125,6 +125,7 @@ PAGE_NAMES = [
     "disclosures",
     "releases",
     "dictionary",
+    "annual-report",
 ]
 
 

@@ -22,6 +22,7 @@ PUBLIC_PREFIXES = (
     "/monitoring/",
     "/subscriptions/",
     "/data/releases/",
+    "/disclosures/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -53,7 +54,10 @@ PUBLIC_EXACT = {
 
 
 def _sample_path(rule) -> str:
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+    def sample(m: re.Match[str]) -> str:
+        return "1" if "id" in m.group(1) or m.group(0).startswith("<int:") else "x"
+
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", sample, rule.rule)
 
 
 def test_regulator_routes_need_login(app, client):
