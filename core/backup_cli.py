@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from core.backup import BackupError, discard, prepare_backup, write_backup
 from core.cli import ProgressBar
@@ -22,6 +23,7 @@ def _fail(exc: BackupError) -> click.ClickException:
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
 def backup_cmd(file: Path) -> None:
     """Back up the database, uploads, secrets and instance files into FILE (tar.gz with a
     manifest); safe while the app serves."""
@@ -57,6 +59,7 @@ def backup_cmd(file: Path) -> None:
     "--force", is_flag=True, help="replace the data this instance already holds (stop it first)"
 )
 @click.pass_context
+@with_appcontext
 def restore_cmd(ctx: click.Context, file: Path, force: bool) -> None:
     """Restore a backup from FILE into this (empty) instance: checks the manifest, restores
     the database and instance files, migrates, verifies and rebuilds the search index."""
