@@ -213,6 +213,20 @@ def dump_postgres(url: str, dest: Path) -> DatabaseFacts:
     return facts
 
 
+@contextlib.contextmanager
+def unreachable_database() -> Iterator[None]:
+    """Database errors as a BackupError naming the driver's reason (never a parameter)."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise BackupError(f"数据库出错 / database error: {reason}") from None
+    except sqlite3.Error as exc:
+        raise BackupError(f"数据库出错 / database error: {exc}") from None
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -278,14 +292,18 @@ def prepare_backup(config: dict[str, Any], target: Path) -> Plan:
         raise BackupError(f"目录不存在 / the folder does not exist: {folder}")
     if not os.access(folder, os.W_OK):
         raise BackupError(f"目录不可写 / cannot write to the folder: {folder}")
-    workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder))
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder))
+    except OSError as exc:
+        raise BackupError(f"目录不可写 / cannot write to the folder {folder}: {exc}") from None
     try:
         url = str(config["DATABASE_URL"])
         dialect = make_url(url).get_backend_name()
         if dialect not in DB_MEMBERS:
             raise BackupError(f"不支持的数据库 / unsupported database: {dialect}")
         copy = workdir / Path(DB_MEMBERS[dialect]).name
-        facts = copy_sqlite(url, copy) if dialect == "sqlite" else dump_postgres(url, copy)
+        with unreachable_database():
+            facts = copy_sqlite(url, copy) if dialect == "sqlite" else dump_postgres(url, copy)
         plan = Plan(workdir, facts, [(DB_MEMBERS[dialect], copy)], key_facts(config))
         plan.members += instance_members(config, {target, workdir})
         return plan
@@ -346,6 +364,7 @@ def write_backup(plan: Plan, target: Path, advance: Advance | None = None) -> di
             with path.open("rb") as fh:
                 info = tar.gettarinfo(fileobj=fh, arcname=name)
                 info.uid = info.gid = 0
+                info.mode = 0o600
                 info.uname = info.gname = ""
                 reader = _Hashing(fh, advance)
                 tar.addfile(info, reader)

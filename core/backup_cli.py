@@ -12,7 +12,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core.backup import BackupError, discard, prepare_backup, write_backup
+from core.backup import (
+    BackupError,
+    discard,
+    prepare_backup,
+    unreachable_database,
+    write_backup,
+)
 from core.cli import ProgressBar
 from core.db import get_db
 
@@ -70,12 +76,15 @@ def restore_cmd(ctx: click.Context, file: Path, force: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=instance))
     try:
         try:
-            extracted, migration = _checked(file, folder, force)
-            from_files = r.file_keys(config)
-            r.restore_database(extracted, config["DATABASE_URL"], get_db().engine)
-            restored = r.restore_files(extracted, config)
+            with unreachable_database():
+                extracted, migration = _checked(file, folder, force)
+                from_files = r.file_keys(config)
+                r.restore_database(extracted, config["DATABASE_URL"], get_db().engine)
+                restored = r.restore_files(extracted, config)
         except BackupError as exc:
             raise _fail(exc) from None
+        except OSError as exc:
+            raise click.ClickException(f"恢复失败 / restore failed: {exc}") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     manifest = extracted.manifest
@@ -148,3 +157,11 @@ def _after_restore(
         )
         return
     ctx.invoke(rebuild)
+
+
+def register_cli(app: Any) -> None:
+    """Add ``backup`` and ``restore`` to the ``flask db`` group."""
+    from core.migrate import db_cli
+
+    db_cli.add_command(backup_cmd)
+    db_cli.add_command(restore_cmd)

@@ -374,11 +374,8 @@ def keys_revoke(client_id: int) -> None:
 
 
 def register_cli(app: Any) -> None:
-    from core.backup_cli import backup_cmd, restore_cmd
     from core.migrate import db_cli
 
-    db_cli.add_command(backup_cmd)
-    db_cli.add_command(restore_cmd)
     for group in (db_cli, audit_cli, users_cli, keys_cli):
         app.cli.add_command(group)
 
