@@ -346,3 +346,24 @@ def _usccs(url: str) -> set[str]:
             return set(conn.execute(text("SELECT uscc FROM enterprises")).scalars())
     finally:
         engine.dispose()
+
+
+def test_a_different_configured_secret_is_named_never_shown(app, small, tmp_path, target):
+    from wsgi import create_app
+
+    path = tmp_path / "b.tar.gz"
+    _backup(app, path)
+    other = create_app({**target, "SECRET_KEY": "another-secret-value"})
+    try:
+        result = _restore(other, path)
+    finally:
+        other.extensions["envcredit.db"].dispose()
+    assert result.exit_code == 0, result.output
+    assert "SECRET_KEY differs" in result.output
+    assert "HASH_KEY differs" not in result.output and "AUDIT_KEY differs" not in result.output
+    instance = Path(app.config["ENVCREDIT_INSTANCE"])
+    secrets = ["another-secret-value", "test-secret"]
+    secrets += [(instance / n).read_text().strip() for n in ("hash_key", "audit_key")]
+    assert not [s for s in secrets if s in result.output]
+    restored = Path(target["ENVCREDIT_INSTANCE"])
+    assert (restored / "audit_key").read_text() == (instance / "audit_key").read_text()
