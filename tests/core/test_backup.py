@@ -20,8 +20,26 @@ from core.backup import MANIFEST
 from tests.factories import create_enterprise, create_penalty, make_uscc
 
 
+@pytest.fixture(scope="module")
+def second_postgres(postgres_url: str | None) -> Iterator[str | None]:
+    """A second PostgreSQL database to restore into (made once: dropping one is slow)."""
+    if postgres_url is None:
+        yield None
+        return
+    url = make_url(postgres_url)
+    name = f"{url.database}_r"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
-def target(database_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def target(database_url: str, tmp_path: Path, request: Any) -> dict[str, Any]:
     """The configuration of a second, empty instance on the same kind of database."""
     config: dict[str, Any] = {
         "ENVCREDIT_INSTANCE": str(tmp_path / "restored"),
@@ -30,19 +48,15 @@ def target(database_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
         "BACKGROUND_CONSUMERS": False,
     }
     if database_url.startswith("sqlite"):
-        yield config  # the default: an SQLite file in the new instance folder
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_r"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    config["DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
-    yield config
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        return config  # the default: an SQLite file in the new instance folder
+    url = request.getfixturevalue("second_postgres")
+    engine = create_engine(url)
+    with engine.begin() as conn:  # empty: no tables at all
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    config["DATABASE_URL"] = url
+    return config
 
 
 @pytest.fixture
