@@ -349,6 +349,15 @@ def test_a_live_instance_backed_up_under_writes_restores_equal(
         index = reopened.extensions["envcredit.search"]
         assert index.ids() == fresh.ids()
         assert {f"enterprise:{u}" for u in _usccs(url)} <= index.ids()
+        again = _backup(reopened, tmp_path / "again.tar.gz")  # its database is in the folder
+        assert again["counts"]["enterprises"] == manifest["counts"]["enterprises"]
+        assert again["change_log_head"] == manifest["change_log_head"]
+        assert [n for n in again["members"] if n.startswith("instance/")] == [
+            "instance/audit_chain",
+            "instance/audit_key",
+            "instance/hash_key",
+            "instance/uploads/p.png",  # SECRET_KEY is configured: no file
+        ]
     finally:
         reopened.extensions["envcredit.db"].dispose()
 
@@ -381,3 +390,24 @@ def test_a_different_configured_secret_is_named_never_shown(app, small, tmp_path
     assert not [s for s in secrets if s in result.output]
     restored = Path(target["ENVCREDIT_INSTANCE"])
     assert (restored / "audit_key").read_text() == (instance / "audit_key").read_text()
+
+
+def test_uploads_kept_outside_the_instance_go_back_to_the_upload_dir(app_config, tmp_path, target):
+    from wsgi import create_app
+
+    source = create_app({**app_config, "UPLOAD_DIR": str(tmp_path / "up-src")})
+    (tmp_path / "up-src" / "2026").mkdir(parents=True)
+    (tmp_path / "up-src" / "2026" / "x.jpg").write_bytes(b"photo")
+    path = tmp_path / "b.tar.gz"
+    try:
+        manifest = _backup(source, path)
+    finally:
+        source.extensions["envcredit.db"].dispose()
+    assert "uploads/2026/x.jpg" in manifest["members"]
+    restored = create_app({**target, "UPLOAD_DIR": str(tmp_path / "up-dst")})
+    try:
+        result = _restore(restored, path)
+    finally:
+        restored.extensions["envcredit.db"].dispose()
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "up-dst" / "2026" / "x.jpg").read_bytes() == b"photo"
