@@ -73,7 +73,10 @@ def restore_cmd(ctx: click.Context, file: Path, force: bool) -> None:
 
     config = current_app.config
     instance = Path(config["ENVCREDIT_INSTANCE"])
-    folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=instance))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=instance))
+    except OSError as exc:
+        raise click.ClickException(f"实例目录不可写 / cannot write to {instance}: {exc}") from None
     try:
         try:
             with unreachable_database():
@@ -108,8 +111,7 @@ def _checked(file: Path, folder: Path, force: bool) -> tuple[Any, str]:
     from core import restore as r
 
     config = current_app.config
-    total = file.stat().st_size
-    with ProgressBar(total, "db restore: verify") as bar:
+    with ProgressBar(None, "db restore: verify") as bar:  # the unpacked size is not known yet
         extracted = r.extract_verified(file, folder, bar.advance)
     manifest = extracted.manifest
     r.check_dialect(manifest, config["DATABASE_URL"])

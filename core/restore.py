@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -97,25 +98,38 @@ def extract_verified(archive: Path, folder: Path, advance: Any = None) -> Extrac
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"无法读取备份 / cannot read the backup {archive}: {exc}") from None
     with tar:
-        manifest = read_manifest(tar)
+        try:
+            manifest = read_manifest(tar)
+            seen = _extract_all(tar, manifest["members"], folder, advance)
+        except (tarfile.TarError, EOFError, zlib.error) as exc:
+            raise BackupError(
+                f"备份已损坏 / the backup is damaged (cannot unpack it: {exc})"
+            ) from None
         expected: dict[str, Any] = manifest["members"]
-        seen: set[str] = set()
-        for member in tar:
-            if member.name == MANIFEST:
-                continue
-            if member.name not in expected or not member.isfile() or not _safe_name(member.name):
-                raise BackupError(
-                    f"备份含有清单之外的成员 / the backup holds a member the manifest does not "
-                    f"list: {member.name}"
-                )
-            _extract_one(tar, member, folder / member.name, expected[member.name], advance)
-            seen.add(member.name)
         missing = sorted(set(expected) - seen)
         if missing:
             raise BackupError(
                 f"备份缺少成员 / the backup lacks members the manifest lists: {', '.join(missing)}"
             )
     return Extracted(manifest, folder)
+
+
+def _extract_all(
+    tar: tarfile.TarFile, expected: dict[str, Any], folder: Path, advance: Any
+) -> set[str]:
+    """Unpack and check every member; the names seen."""
+    seen: set[str] = set()
+    for member in tar:
+        if member.name == MANIFEST:
+            continue
+        if member.name not in expected or not member.isfile() or not _safe_name(member.name):
+            raise BackupError(
+                f"备份含有清单之外的成员 / the backup holds a member the manifest does not "
+                f"list: {member.name}"
+            )
+        _extract_one(tar, member, folder / member.name, expected[member.name], advance)
+        seen.add(member.name)
+    return seen
 
 
 def _extract_one(

@@ -411,3 +411,14 @@ def test_uploads_kept_outside_the_instance_go_back_to_the_upload_dir(app_config,
         restored.extensions["envcredit.db"].dispose()
     assert result.exit_code == 0, result.output
     assert (tmp_path / "up-dst" / "2026" / "x.jpg").read_bytes() == b"photo"
+
+
+def test_a_truncated_archive_is_refused_as_damaged(app, small, tmp_path, restored_app):
+    path = tmp_path / "b.tar.gz"
+    _backup(app, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    result = _restore(restored_app, path)
+    assert result.exit_code == 1
+    assert "damaged" in result.output or "manifest" in result.output
+    assert not _tables(restored_app.config["DATABASE_URL"])
