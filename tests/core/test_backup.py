@@ -422,3 +422,10 @@ def test_a_truncated_archive_is_refused_as_damaged(app, small, tmp_path, restore
     assert result.exit_code == 1
     assert "damaged" in result.output or "manifest" in result.output
     assert not _tables(restored_app.config["DATABASE_URL"])
+
+
+def test_the_tables_migrations_fill_do_not_count_as_data(sqlite_template):
+    from core.restore import REFERENCE_TABLES
+
+    filled = {n for n, rows in _tables(f"sqlite:///{sqlite_template}").items() if rows}
+    assert filled <= REFERENCE_TABLES  # else a fresh instance would look "not empty"
