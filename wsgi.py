@@ -14,6 +14,7 @@ import disclosure
 import openapi
 import search
 from core import audit as core_audit
+from core import backup_cli as core_backup
 from core import cli as core_cli
 from core import consumers as core_consumers
 from core import guards as core_guards
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     core_mail.init_mail(app)
     app.register_blueprint(core_web.bp)
     core_cli.register_cli(app)
+    core_backup.register_cli(app)
     app.cli.add_command(core_consumers.worker_cmd)
     credit.init_app(app)
     search.init_app(app)

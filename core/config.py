@@ -119,6 +119,9 @@ DEFAULTS: dict[str, Any] = {
     "DISCLOSURE_CARBON_INDUSTRIES": "D44,C301,C31,C3216",
 }
 
+#: the instance's secrets: each is generated into its instance file unless configured
+KEY_FILES = {"SECRET_KEY": "secret_key", "HASH_KEY": "hash_key", "AUDIT_KEY": "audit_key"}
+
 _BOOL_KEYS = {"BACKGROUND_CONSUMERS", "WEBHOOK_ALLOW_PRIVATE"}
 _INT_KEYS = {
     "LOGIN_MAX_FAILURES",
@@ -164,11 +167,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config["ENVCREDIT_INSTANCE"] = str(instance)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'envcredit.sqlite3'}"
-    for key, filename in (
-        ("SECRET_KEY", "secret_key"),
-        ("HASH_KEY", "hash_key"),
-        ("AUDIT_KEY", "audit_key"),
-    ):
+    for key, filename in KEY_FILES.items():
         if not config[key]:
             config[key] = persistent_secret(instance / filename)
     config["TRUSTED_HOSTS"] = trusted_hosts(config["TRUSTED_HOSTS"], config["PUBLIC_BASE_URL"])

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
-db_cli = AppGroup("db", help="Database migrations (Alembic).")
+db_cli = AppGroup("db", help="Database migrations (Alembic), backup and restore.")
 
 
 def alembic_config(url: str) -> Config:
