@@ -216,16 +216,11 @@ def test_systemd_verify_catches_a_broken_unit(tmp_path):
     assert _verify([unit]).returncode != 0
 
 
-#: commands of issue #20 built alongside deploy/ (CONTRACT.md): until they are in this
-#: checkout the check of their units is skipped, never passed
-PARALLEL = {("db", "backup"), ("releases", "publish")}
-
-
 def test_every_service_runs_an_existing_command():
     """Each unit's flask command exists in this app (backup, releases, worker, receiver)."""
     from wsgi import app
 
-    commands, pending = {"gunicorn"}, []
+    commands = {"gunicorn"}
     for name in UNITS:
         text = (DEPLOY / "systemd" / name).read_text(encoding="utf-8")
         if name.endswith(".timer"):
@@ -237,18 +232,10 @@ def test_every_service_runs_an_existing_command():
             words = group.split()
             commands.add(words[0])
             command = app.cli.get_command(None, words[0])  # type: ignore[arg-type]
-            if command is None and (words[0], words[1]) in PARALLEL:
-                pending.append(" ".join(words[:2]))
-                continue
             assert command is not None, f"{name}: no flask command {words[0]}"
             if hasattr(command, "commands") and len(words) > 1:
-                if words[1] not in command.commands and (words[0], words[1]) in PARALLEL:
-                    pending.append(" ".join(words[:2]))
-                    continue
                 assert words[1] in command.commands, f"{name}: no flask {words[0]} {words[1]}"
     assert {"worker", "monitoring", "db", "releases"} <= commands
-    if pending:
-        pytest.skip(f"not in this checkout yet: flask {', flask '.join(pending)}")
 
 
 def test_the_environment_example_names_real_keys():
