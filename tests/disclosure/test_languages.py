@@ -47,6 +47,8 @@ NOT_PAGES = {
     "/senior-mode",
     "/data/catalog.jsonld",
     "/data/dictionary.<any(csv, json):fmt>",
+    "/readyz",
+    "/metrics",
 }
 
 
