@@ -25,6 +25,7 @@ from credit.ratings.facts import (
     PenaltyFact,
     PermitFact,
     PledgeFact,
+    TemporaryReportFact,
     TipoffFact,
 )
 from credit.ratings.monitoring_facts import monitoring_facts
@@ -37,6 +38,7 @@ from credit.records.models import (
     Permit,
     PermitLimit,
 )
+from credit.temporary_reports.models import TemporaryReport
 from credit.tipoffs.models import TipOff
 
 
@@ -142,7 +144,11 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
         "disclosures": [DisclosureReport.year >= horizon.as_of.year - 2],
         "tipoffs": [TipOff.closed_at >= since_moment],
         "adjustments": [RatingAdjustment.expires_at > horizon.as_of],
-        "obligations": [DisclosureObligation.year >= horizon.as_of.year - 2],
+        # a temporary report's obligation looks at the list of its penalty's year and the one
+        # before, and penalties since ``since`` count
+        "obligations": [
+            DisclosureObligation.year >= min(horizon.as_of.year - 2, horizon.since.year - 1)
+        ],
         "pledges": [CreditPledge.year == horizon.as_of.year],
     }
 
@@ -215,7 +221,17 @@ def _simple(
             CreditPledge.enterprise_id, CreditPledge.id, CreditPledge.year, CreditPledge.signed_on
         ).where(_where(CreditPledge.enterprise_id, ids, ranged), *more["pledges"]),
     )
+    temporary = _fetch(
+        session,
+        select(
+            TemporaryReport.enterprise_id,
+            TemporaryReport.id,
+            TemporaryReport.penalty_id,
+            TemporaryReport.filed_on,
+        ).where(_where(TemporaryReport.enterprise_id, ids, ranged)),
+    )
     return {
+        "temporary": _group(temporary, lambda r: TemporaryReportFact._make(r[1:])),
         "obligations": _group(obligations, lambda r: r[1]),
         "pledges": _group(pledges, lambda r: PledgeFact._make(r[1:])),
         "inspections": _group(inspections, lambda r: InspectionFact._make((*r[1:], None))),
@@ -260,6 +276,7 @@ def _chunk_facts(
             tuple(months.get(eid, ())),
             frozenset(simple["obligations"].get(eid, ())),
             tuple(simple["pledges"].get(eid, ())),
+            tuple(simple["temporary"].get(eid, ())),
         )
 
 
@@ -273,7 +290,7 @@ def load_facts(
 ) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
-    Nine queries per chunk of ``chunk`` enterprises (eleven when they have monitored outlets),
+    Twelve queries per chunk of ``chunk`` enterprises (fourteen when they have monitored outlets),
     whatever their records. With a ``horizon`` only records that can matter on its date are
     read (the rating is the same).
     ``id_range`` (lowest, highest id, inclusive) limits "all" to one slice of enterprises.

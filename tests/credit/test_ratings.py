@@ -96,7 +96,7 @@ def test_loading_facts_costs_the_same_number_of_queries(db, session, n):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(facts) == n and all(len(f.penalties) == 1 for f in facts)
-    assert len(statements) <= 13  # 11 SELECTs (+ BEGIN on SQLite), whatever n is
+    assert len(statements) <= 13  # 12 SELECTs (+ BEGIN on SQLite), whatever n is
 
 
 def test_cli_rescore_all_and_simulate(runner, session):
@@ -128,7 +128,7 @@ def test_rating_api_with_time_travel_and_history(client, session):
     )
     session.commit()
     body = client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2026-06-30").get_json()
-    assert (body["score"], body["level"], body["rulebook"]) == (90, "blue", "cn-default@2026.2")
+    assert (body["score"], body["level"], body["rulebook"]) == (90, "blue", "cn-default@2026.3")
     assert body["explanation"] == [
         {
             "rule": "penalty.general",
