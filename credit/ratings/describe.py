@@ -403,8 +403,7 @@ def temporary_lines(rule: TemporaryReportRule) -> tuple[RuleLine, RuleLine]:
         Text("逾期披露临时报告", "temporary report late"),
         Text(
             f"该临时报告在截止日（处罚决定日后第 {n} 个工作日）之后披露",
-            f"that temporary report filed after its due date ({n} working days after the "
-            "decision)",
+            f"that temporary report filed after its due date ({n} working days after the decision)",
         ),
         rule.late_points,
         rule.cap,

@@ -70,7 +70,8 @@ def file_temporary_report(
     """File the temporary report for one open (or overdue) obligation; once per penalty."""
     obligation = own_obligation(session, book, user, penalty_id, today)
     if obligation.report is not None:
-        raise Conflict(msg("该处罚的临时报告已于 %(date)s 披露", date=obligation.report.filed_on.isoformat()))
+        filed = obligation.report.filed_on.isoformat()
+        raise Conflict(msg("该处罚的临时报告已于 %(date)s 披露", date=filed))
     body = clean_text(content)
     if not MIN_LENGTH <= len(body) <= MAX_LENGTH:
         raise _refuse(
