@@ -259,6 +259,14 @@ def _workdays_after(day: dt.date, workdays: int) -> dt.date:
     return add_workdays(day, workdays)
 
 
+def temporary_status(due: dt.date, filed_on: dt.date | None, day: dt.date) -> str:
+    """A temporary report's status on ``day`` (``report_status``'s names), where the due day
+    itself is still open: a report filed that day is on time."""
+    if (filed_on is None or filed_on > day) and day <= due:
+        return "not_yet_due"
+    return report_status(due, filed_on, day)
+
+
 def _temporary_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> list[LineItem]:
     """Missing or late temporary reports of penalties of an obliged enterprise, counted from
     the due date for the rule's window while the penalty is published, capped."""
@@ -277,7 +285,7 @@ def _temporary_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> li
         if not due < day < min(rule.window.end(due), p.publish_until):
             continue
         filed_on = filed.get(p.id)
-        status = report_status(due, filed_on, day)
+        status = temporary_status(due, filed_on, day)
         if status == "missing":
             ident, points = rule.missing_id, rule.missing_points
             note = (

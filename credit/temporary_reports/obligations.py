@@ -4,7 +4,7 @@ An obligation is not stored: it is each penalty (the configured event, ``[tempor
 of the active rulebook) of an enterprise on the obliged list for the decision's year or the
 year before, due ``workdays`` working days after the decision date. Fulfilment is a filed
 :class:`~credit.temporary_reports.models.TemporaryReport`. The due date and status are the
-rating engine's (``temporary_due``, ``report_status``), so this page and the rating agree.
+rating engine's (``temporary_due``, ``temporary_status``), so this page and the rating agree.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit.obligations.status import obliged_years
-from credit.ratings.engine import report_status, temporary_due, temporary_obliged
+from credit.ratings.engine import temporary_status, temporary_due, temporary_obliged
 from credit.ratings.rules import Rulebook
 from credit.records.models import Penalty
 from credit.temporary_reports.models import TemporaryReport
@@ -74,6 +74,6 @@ def temporary_obligations(
             continue
         due = temporary_due(rule, p.decision_date)
         report = reports.get(p.id)
-        status = report_status(due, report.filed_on if report else None, today)
+        status = temporary_status(due, report.filed_on if report else None, today)
         out.append(TemporaryObligation(p.id, p.decision_no, p.decision_date, due, status, report))
     return out

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import iso
 from core.clock import today as china_today
-from credit.ratings.engine import report_status, temporary_due
+from credit.ratings.engine import temporary_status, temporary_due
 from credit.ratings.rules import Rulebook
 from credit.records.models import Enterprise, Penalty
 from credit.records.publication import is_public
@@ -80,7 +80,7 @@ def public_temporary_reports(
         if not is_public(penalty, today):
             continue
         due = temporary_due(rule, penalty.decision_date) if rule is not None else None
-        status = report_status(due, report.filed_on, today) if due is not None else None
+        status = temporary_status(due, report.filed_on, today) if due is not None else None
         out.append(
             PublicTemporaryReport(report, penalty.decision_no, penalty.decision_date, due, status)
         )
