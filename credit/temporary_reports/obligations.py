@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit.obligations.status import obliged_years
-from credit.ratings.engine import temporary_status, temporary_due, temporary_obliged
+from credit.ratings.engine import temporary_due, temporary_obliged, temporary_status
 from credit.ratings.rules import Rulebook
 from credit.records.models import Penalty
 from credit.temporary_reports.models import TemporaryReport

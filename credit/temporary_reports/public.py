@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import iso
 from core.clock import today as china_today
-from credit.ratings.engine import temporary_status, temporary_due
+from credit.ratings.engine import temporary_due, temporary_status
 from credit.ratings.rules import Rulebook
 from credit.records.models import Enterprise, Penalty
 from credit.records.publication import is_public
