@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.messages import Msg
 from credit.obligations.status import obliged_years
 from credit.ratings.engine import temporary_due, temporary_obliged, temporary_status
 from credit.ratings.rules import Rulebook
@@ -23,10 +24,10 @@ from credit.temporary_reports.models import TemporaryReport
 
 #: what each status is called on pages (``not_yet_due``: still open)
 STATUS_NAMES = {
-    "not_yet_due": "待披露",
-    "on_time": "按期披露",
-    "late": "逾期披露",
-    "missing": "未披露（已逾期）",
+    "not_yet_due": Msg("待披露", "Open"),
+    "on_time": Msg("按期披露", "Filed on time"),
+    "late": Msg("逾期披露", "Filed late"),
+    "missing": Msg("未披露（已逾期）", "Not filed (overdue)"),
 }
 
 

@@ -116,6 +116,7 @@ PAGE_NAMES = [
     "case",
     "enterprise-activate",
     "disclosures",
+    "temporary-reports",
 ]
 
 
