@@ -21,8 +21,8 @@ from credit.temporary_reports.filing import (
     own_obligation,
     own_temporary_reports,
 )
+from credit.temporary_reports.listing import public_temporary_reports
 from credit.temporary_reports.obligations import STATUS_NAMES
-from credit.temporary_reports.public import public_temporary_reports
 from disclosure.auth import current_enterprise_user, enterprise_login_required
 
 bp = Blueprint("enterprise_temporary", __name__, url_prefix="/enterprise/temporary-reports")

@@ -1,11 +1,10 @@
-"""Filed temporary reports as the public sees them: the report of a published penalty (who
-filed it stays with the regulator)."""
+"""Filed temporary reports in the change feed: the report of a published penalty (who filed
+it stays with the regulator)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,22 +12,9 @@ from sqlalchemy.orm import Session
 
 from core.clock import iso
 from core.clock import today as china_today
-from credit.ratings.engine import temporary_due, temporary_status
-from credit.ratings.rules import Rulebook
 from credit.records.models import Enterprise, Penalty
 from credit.records.publication import is_public
 from credit.temporary_reports.models import TemporaryReport
-
-
-@dataclass(frozen=True)
-class PublicTemporaryReport:
-    report: TemporaryReport
-    decision_no: str
-    decision_date: dt.date
-    #: the due date under the rulebook given (None: it has no ``[temporary_report]``)
-    due: dt.date | None
-    #: on_time | late (None without a due date)
-    status: str | None
 
 
 def temporary_report_snapshots(
@@ -58,30 +44,3 @@ def temporary_report_snapshots(
                 "url": report.url,
             }
     return out
-
-
-def public_temporary_reports(
-    session: Session, book: Rulebook, uscc: str, today: dt.date
-) -> tuple[Enterprise, list[PublicTemporaryReport]]:
-    """An enterprise (NotFound for an unknown USCC) and its filed temporary reports of
-    published penalties, newest first."""
-    from credit.records.listing import get_enterprise  # listing imports the kinds registry
-
-    enterprise = get_enterprise(session, uscc)
-    rows = session.execute(
-        select(TemporaryReport, Penalty)
-        .join(Penalty, Penalty.id == TemporaryReport.penalty_id)
-        .where(TemporaryReport.enterprise_id == enterprise.id, TemporaryReport.filed_on <= today)
-        .order_by(TemporaryReport.filed_on.desc(), TemporaryReport.id.desc())
-    )
-    rule = book.temporary_report
-    out = []
-    for report, penalty in rows:
-        if not is_public(penalty, today):
-            continue
-        due = temporary_due(rule, penalty.decision_date) if rule is not None else None
-        status = temporary_status(due, report.filed_on, today) if due is not None else None
-        out.append(
-            PublicTemporaryReport(report, penalty.decision_no, penalty.decision_date, due, status)
-        )
-    return enterprise, out

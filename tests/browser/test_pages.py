@@ -80,7 +80,6 @@ def _public_paths(session) -> list[tuple[str, str]]:
     )
     add_hours(session, "ST0001", "a34002", day, [80.0 + h for h in range(24)])
     from credit.obligations.models import DisclosureObligation
-
     from credit.temporary_reports.models import TemporaryReport
 
     session.add(DisclosureObligation(enterprise_id=ent.id, year=2025))

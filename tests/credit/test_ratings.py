@@ -96,7 +96,7 @@ def test_loading_facts_costs_the_same_number_of_queries(db, session, n):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(facts) == n and all(len(f.penalties) == 1 for f in facts)
-    assert len(statements) <= 13  # 12 SELECTs (+ BEGIN on SQLite), whatever n is
+    assert len(statements) <= 13  # 11 SELECTs (+ BEGIN on SQLite), whatever n is
 
 
 def test_cli_rescore_all_and_simulate(runner, session):

@@ -66,7 +66,7 @@ def firms(client, session):
         session.add(DisclosureObligation(enterprise_id=ent.id, year=today.year))
         penalty = create_penalty(session, ent, decision_date=today - dt.timedelta(days=1))
         out.append((ent, penalty))
-    (ent, _), (other, other_penalty) = out
+    (ent, _), (other, _) = out
     file_objection(
         session,
         ent,
