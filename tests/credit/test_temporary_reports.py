@@ -222,3 +222,27 @@ def test_filing_is_refused_for_another_enterprise_a_regulator_and_bad_input(sess
             )
         assert field in refused.value.errors
     assert temporary_obligations(session, BOOK, ent.id, today)[0].report is None
+
+
+def test_the_explanation_cites_the_penalty_and_the_deadline_in_both_languages(session):
+    from credit.ratings.engine import rating_to_json
+    from credit.ratings.explain import explain
+    from credit.ratings.facts_loader import load_facts as load
+    from tests.factories import create_rating
+
+    ent = create_enterprise(session)
+    _obliged(session, ent, 2025)
+    penalty = create_penalty(session, ent, decision_date=BEFORE_GOLDEN_WEEK)
+    day = dt.date(2026, 10, 20)
+    [facts] = load(session, [ent.id])
+    computed = rate(facts, BOOK, day)
+    stored = create_rating(session, ent, computed.level, computed.score)
+    stored.rulebook_version, stored.explanation = BOOK.label, rating_to_json(computed)
+    session.flush()
+    [reason] = [r for r in explain(session, stored).reasons if r.rule.startswith("disclosure.t")]
+    assert reason.points == -5 and reason.record is not None
+    assert (reason.record.entity, reason.record.name) == ("penalty", penalty.decision_no)
+    assert reason.label.zh == "未按期披露临时环境信息依法披露报告"
+    assert reason.label.en == "Temporary disclosure report after a penalty not filed"
+    assert "2026-10-12" in reason.detail.zh and "2026-10-12" in reason.detail.en
+    assert "working days" in reason.detail.en and "工作日" in reason.detail.zh

@@ -138,3 +138,14 @@ def test_visitors_are_sent_to_the_login_page(app, session, firms):
 
 def test_the_public_list_of_an_unknown_enterprise_is_not_found(client):
     assert client.get("/enterprises/91620100MA0000000X/temporary-reports").status_code == 404
+
+
+def test_the_rules_page_explains_the_new_rule_in_both_languages(client):
+    zh = client.get("/rules").get_data(as_text=True)
+    for rule in ("disclosure.temporary_missing", "disclosure.temporary_late"):
+        assert f'id="rule-{rule}"' in zh
+    row = zh[zh.index('id="rule-disclosure.temporary_missing"') :][:800]
+    assert "5 个工作日" in row and "-5" in row and "-15" in row
+    en = client.get("/rules?lang=en").get_data(as_text=True)
+    row = en[en.index('id="rule-disclosure.temporary_missing"') :][:900]
+    assert "5 working days of the decision date" in row
