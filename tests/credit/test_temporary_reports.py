@@ -246,3 +246,32 @@ def test_the_explanation_cites_the_penalty_and_the_deadline_in_both_languages(se
     assert reason.label.en == "Temporary disclosure report after a penalty not filed"
     assert "2026-10-12" in reason.detail.zh and "2026-10-12" in reason.detail.en
     assert "working days" in reason.detail.en and "工作日" in reason.detail.zh
+
+
+def test_the_daily_run_marks_an_enterprise_whose_report_became_overdue(session):
+    from core.changelog import read_changes, set_watermark
+    from credit.ratings.expiry import record_expired
+
+    ent, filed = create_enterprise(session), create_enterprise(session)
+    unlisted = create_enterprise(session)
+    for e in (ent, filed):
+        _obliged(session, e, 2025)
+    for e in (ent, filed, unlisted):
+        create_penalty(session, e, decision_date=BEFORE_GOLDEN_WEEK)
+    filer = _user(session, filed)
+    file_temporary_report(
+        session,
+        BOOK,
+        filer,
+        penalty_id=temporary_obligations(session, BOOK, filed.id, DUE)[0].penalty_id,
+        content=CONTENT,
+        url="",
+        today=DUE,
+    )
+    set_watermark(session, "publication-expiry", DUE.toordinal())  # the run of the due day
+    session.commit()
+    seen = read_changes(session, 0)[-1].seq
+    assert record_expired(session, DUE + dt.timedelta(days=1), BOOK) == 1
+    session.commit()
+    rows = [r for r in read_changes(session, seen) if r.entity == "enterprise"]
+    assert [(r.entity_id, r.enterprise_id) for r in rows] == [(ent.uscc, ent.id)]
