@@ -202,7 +202,9 @@ def _temporary(descs: Sequence[d.Description]) -> list[str]:
         "before; a revoked penalty owes none. The due day itself is still open. The "
         "obligations are not stored: they follow from the penalties and the list; "
         "fulfilment is a report filed on `/enterprise/temporary-reports/`, a public write "
-        "(change log entity `temporary_report`) that re-rates the enterprise. Each "
+        "(change log entity `temporary_report`) that re-rates the enterprise; the daily "
+        "`publication-expiry` run marks an enterprise whose report became overdue unfiled, "
+        "so it is re-rated the day after the due date. Each "
         "explanation line cites the penalty and states its decision date and due date "
         f"(zh-CN / English). Enabled in: {which}.",
         "",
