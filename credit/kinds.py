@@ -56,6 +56,8 @@ from credit.replies.models import REPLY_ENTITY
 from credit.replies.public import reply_snapshots
 from credit.sources.importing import check_sources, upsert_sources
 from credit.sources.models import PointSource
+from credit.temporary_reports.models import TEMPORARY_REPORT_ENTITY
+from credit.temporary_reports.public import temporary_report_snapshots
 
 Snapshots = Callable[[Session, Iterable[str], dt.date], dict[str, Any]]
 
@@ -211,6 +213,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(HOTSPOT_ENTITY, "热点网格", hotspot_snapshots, rated=False),
     RecordKind(REPLY_ENTITY, "企业说明", reply_snapshots, rated=False),
     RecordKind(PLEDGE_ENTITY, "信用承诺", pledge_snapshots),
+    RecordKind(TEMPORARY_REPORT_ENTITY, "临时环境信息依法披露报告", temporary_report_snapshots),
 )
 BY_ENTITY: dict[str, RecordKind] = {k.entity: k for k in KINDS if k.public}
 BY_IMPORT_NAME: dict[str, RecordKind] = {k.import_name: k for k in KINDS if k.import_name}

@@ -18,5 +18,6 @@ import credit.replies.models
 import credit.rewards.models
 import credit.sources.models
 import credit.supervision.models
+import credit.temporary_reports.models
 import credit.tipoffs.models
 import credit.transfers.models  # noqa: F401

@@ -176,6 +176,7 @@ def init_app(app: Flask) -> None:
         reward_pages,
         source_pages,
         subscription_pages,
+        temporary_report_pages,
         tipoff_pages,
         tipoff_regulator,
         transfer_pages,
@@ -193,6 +194,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(credit_pages.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(report_pages.bp)
+    app.register_blueprint(temporary_report_pages.bp)
+    app.register_blueprint(temporary_report_pages.public_bp)
     app.register_blueprint(info_pages.bp)
     app.register_blueprint(tipoff_pages.bp)
     app.register_blueprint(tipoff_regulator.bp)

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from core.clock import cn_time
 from core.clock import today as china_today
 from core.db import get_session
 from core.limits import consume
@@ -27,6 +28,7 @@ from credit.enterprise_accounts.activation import (
 )
 from credit.enterprise_accounts.dashboard import enterprise_dashboard
 from credit.ratings.levels import LEVEL_NAMES
+from credit.tipoffs.vocabulary import CATEGORY_NAMES, STATUS_NAMES, named
 from disclosure.auth import current_enterprise_user, enterprise_login_required
 
 bp = Blueprint("enterprise_account", __name__, url_prefix="/enterprise")
@@ -92,6 +94,9 @@ def dashboard() -> Any:
         levels=LEVEL_NAMES,
         user=user,
         roles=ROLE_NAMES,
+        tipoff_categories={k: named(v) for k, v in CATEGORY_NAMES.items()},
+        tipoff_statuses={k: named(v) for k, v in STATUS_NAMES.items()},
+        cn=cn_time,
     )
 
 

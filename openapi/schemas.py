@@ -21,6 +21,7 @@ SNAPSHOT_NAMES = (
     "EmissionSnapshot",
     "ReplySnapshot",
     "PledgeSnapshot",
+    "TemporaryReportSnapshot",
     "Rating",
     "Enterprise",
 )

@@ -243,3 +243,16 @@ class PledgeSnapshotSchema(ma.Schema):
     year = fields.Integer(required=True, metadata={"example": 2026})
     version = fields.String(required=True, metadata={"example": "2026.1"})
     signed_on = fields.String(required=True, metadata={**DATE, "example": "2026-12-04"})
+
+
+class TemporaryReportSnapshotSchema(ma.Schema):
+    """An enterprise's temporary disclosure report (临时报告) about one of its published
+    penalties."""
+
+    id = fields.Integer(required=True, metadata={"example": 4})
+    uscc = fields.String(required=True, metadata={"example": "91350100M000100Y43"})
+    penalty_id = fields.Integer(required=True, metadata={"example": 12})
+    decision_no = fields.String(required=True, metadata={"example": "兰环罚〔2026〕12号"})
+    filed_on = fields.String(required=True, metadata={**DATE, "example": "2026-10-12"})
+    content = fields.String(required=True, metadata={"example": "本企业已完成整改……"})
+    url = nullable_string()

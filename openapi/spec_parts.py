@@ -18,6 +18,7 @@ from openapi.snapshot_schemas import (
     PermitSnapshotSchema,
     PledgeSnapshotSchema,
     ReplySnapshotSchema,
+    TemporaryReportSnapshotSchema,
 )
 
 SCHEMAS = "#/components/schemas/"
@@ -30,6 +31,7 @@ SNAPSHOT_COMPONENTS = {
     "EmissionSnapshot": EmissionSnapshotSchema,
     "ReplySnapshot": ReplySnapshotSchema,
     "PledgeSnapshot": PledgeSnapshotSchema,
+    "TemporaryReportSnapshot": TemporaryReportSnapshotSchema,
 }
 _INT = {"type": "integer"}
 _STR = {"type": "string"}

@@ -1941,6 +1941,48 @@ EN = {
     "（至少一项）": " (at least one)",
     "暂无已提交的年度报告。": "No submitted annual reports yet.",
     "在线填报年度环境信息依法披露报告": "File the annual environmental disclosure report online",
+    # temporary disclosure reports (临时报告) and the enterprise dashboard (#19 items 3, 6)
+    "处罚 %(no)s 的临时环境信息依法披露报告": "Temporary disclosure report for penalty %(no)s",
+    "监管部门答复异议 %(ref)s 的期限": "Regulator's answer to objection %(ref)s due",
+    "监管部门答复信用修复申请 %(ref)s 的期限": (
+        "Regulator's answer to credit repair application %(ref)s due"
+    ),
+    "只有企业账户可以披露临时报告": "Only an enterprise's account can file a temporary report",
+    "本企业没有需要为处罚 %(id)s 披露的临时报告": (
+        "Your enterprise owes no temporary report for penalty %(id)s"
+    ),
+    "该处罚的临时报告已于 %(date)s 披露": (
+        "The temporary report for this penalty was already filed on %(date)s"
+    ),
+    "报告内容须为 %(low)s–%(high)s 字": "The report must have %(low)s–%(high)s characters",
+    "链接须以 http:// 或 https:// 开头，且不超过 500 个字符": (
+        "The link must start with http:// or https:// and have at most 500 characters"
+    ),
+    "临时报告已披露，企业公开页面可以查看。": (
+        "Temporary report filed; it is shown on the enterprise's public pages."
+    ),
+    "临时环境信息依法披露报告": "Temporary environmental disclosure reports",
+    "处罚决定书文号": "Decision number",
+    "披露日期": "Filed on",
+    "报告全文": "Full report",
+    "临时报告": "Temporary reports",
+    "全部临时报告": "All temporary reports",
+    "涉及本企业的公开举报": "Public tip-offs about your enterprise",
+    "正在办理、点名本企业的群众举报（仅公开信息，不含举报内容和举报人信息）。": (
+        "Open tip-offs from the public that name your enterprise (public information only: "
+        "neither the report's text nor anything about the reporter)."
+    ),
+    "披露临时报告": "File the temporary report",
+    "报告内容（不超过 %(n)s 字，将公开）": "Report (at most %(n)s characters; it will be public)",
+    "报告全文链接（可选）": "Link to the full report (optional)",
+    "披露": "File",
+    "返回临时报告列表": "Back to the temporary reports",
+    "列入环境信息依法披露企业名单的企业，受到生态环境行政处罚后，应当自处罚决定日起 %(n)s 个工作日内披露临时报告（法定节假日顺延）。未按期披露或逾期披露的，按评价规则扣分。": (
+        "An enterprise on the obliged-to-disclose list files a temporary disclosure report "
+        "within %(n)s working days of an administrative penalty's decision date (public "
+        "holidays do not count). A missing or late report costs points under the rules."
+    ),
+    "公开的临时报告": "Public temporary reports",
 }
 
 

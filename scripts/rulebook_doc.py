@@ -179,6 +179,38 @@ def _pledge(descs: Sequence[d.Description]) -> list[str]:
     ]
 
 
+def _temporary(descs: Sequence[d.Description]) -> list[str]:
+    enabled = [
+        x.name for x in descs if any(r.id.startswith("disclosure.temporary") for r in x.rules)
+    ]
+    which = ", ".join(f"`{n}`" for n in enabled) or "no shipped rulebook"
+    return [
+        "## Temporary disclosure reports (临时环境信息依法披露报告)",
+        "",
+        "New in `cn-default` 2026.3 (the existing rules' numbers are unchanged). Under the "
+        "办法 (企业环境信息依法披露管理办法) Art. 17/18 an enterprise obliged to disclose files "
+        "a temporary report within five working days of receiving an administrative penalty "
+        "decision. The `[temporary_report]` table configures it: `events` (what opens an "
+        "obligation; `penalty` is the only event so far, the default), `workdays` (default "
+        "5, counted from the day after the decision date with Chinese public holidays and "
+        "make-up working days from `core/workdays.py`), the ids and points of "
+        "`disclosure.temporary_missing` (no report after the due date) and "
+        "`disclosure.temporary_late` (filed after it), one `cap` for both together, and the "
+        "`window` they count for from the day after the due date (never beyond the "
+        "penalty's publication). An enterprise owes the report when it is on the obliged "
+        "list (`records import --kind obligations`) for the decision's year or the year "
+        "before; a revoked penalty owes none. The due day itself is still open. The "
+        "obligations are not stored: they follow from the penalties and the list; "
+        "fulfilment is a report filed on `/enterprise/temporary-reports/`, a public write "
+        "(change log entity `temporary_report`) that re-rates the enterprise; the daily "
+        "`publication-expiry` run marks an enterprise whose report became overdue unfiled, "
+        "so it is re-rated the day after the due date. Each "
+        "explanation line cites the penalty and states its decision date and due date "
+        f"(zh-CN / English). Enabled in: {which}.",
+        "",
+    ]
+
+
 def render() -> str:
     """The whole page, from the rulebooks in credit/ratings/rulebooks/."""
     names = available_rulebooks()
@@ -207,6 +239,7 @@ def render() -> str:
         out += _rulebook(desc, desc.name == active)
     if len(descs) > 1:
         out += _differences(descs)
+    out += _temporary(descs)
     out += _pledge(descs)
     out += _not_yet(descs)
     while out and out[-1] == "":

@@ -27,6 +27,7 @@ from credit.ratings.rules import (
     PledgeRule,
     Rulebook,
     Surcharge,
+    TemporaryReportRule,
     Veto,
     Window,
 )
@@ -56,6 +57,7 @@ DESCRIBED_FIELDS = frozenset(
         "exceedance",
         "data_gap",
         "pledge",
+        "temporary_report",
         "titles",
     }
 )
@@ -370,6 +372,46 @@ def _disclosure(rule: DisclosureRule) -> tuple[RuleLine, RuleLine]:
     return missing, late
 
 
+def temporary_lines(rule: TemporaryReportRule) -> tuple[RuleLine, RuleLine]:
+    """The temporary-report rules (``[temporary_report]``) in words: missing, then late."""
+    n = rule.workdays
+    counts = window_text(rule.window)
+    counts = Text(
+        f"截止日次日起 {counts.zh}，且不超过该处罚的公示期",
+        f"{counts.en} from the day after the due date, while the penalty is published",
+    )
+    missing = RuleLine(
+        rule.missing_id,
+        "disclosure",
+        Text("未披露临时报告", "temporary report missing"),
+        Text(
+            f"企业已列入处罚决定日所在年度或上一年度的依法披露名单，受到行政处罚后，"
+            f"自处罚决定日起 {n} 个工作日内（遇法定节假日顺延、调休上班日计入）"
+            "未披露临时环境信息依法披露报告",
+            f"an enterprise on the obliged-to-disclose list for the year of a penalty's "
+            f"decision or the year before has not filed its temporary disclosure report "
+            f"(临时报告) within {n} working days of the decision date (Chinese public "
+            "holidays skipped, make-up working days counted)",
+        ),
+        rule.missing_points,
+        rule.cap,
+        counts,
+    )
+    late = RuleLine(
+        rule.late_id,
+        "disclosure",
+        Text("逾期披露临时报告", "temporary report late"),
+        Text(
+            f"该临时报告在截止日（处罚决定日后第 {n} 个工作日）之后披露",
+            f"that temporary report filed after its due date ({n} working days after the decision)",
+        ),
+        rule.late_points,
+        rule.cap,
+        counts,
+    )
+    return missing, late
+
+
 def _tipoff(rule: CountedRule) -> RuleLine:
     return RuleLine(
         rule.id,
@@ -547,6 +589,8 @@ def describe(book: Rulebook) -> Description:
         rules.append(_emission(book.emission))
     if book.disclosure is not None:
         rules += _disclosure(book.disclosure)
+    if book.temporary_report is not None:
+        rules += temporary_lines(book.temporary_report)
     if book.exceedance is not None:
         rules.append(_exceedance(book.exceedance))
     if book.data_gap is not None:

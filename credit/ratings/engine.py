@@ -7,11 +7,13 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
+from core.workdays import add_workdays
 from credit.ratings.facts import EnterpriseFacts, PenaltyFact, PermitFact
 from credit.ratings.monitoring_rules import data_gap_lines, exceedance_days, exceedance_lines
-from credit.ratings.rules import CountedRule, DisclosureRule, Rulebook, Veto
+from credit.ratings.rules import CountedRule, DisclosureRule, Rulebook, TemporaryReportRule, Veto
 from credit.records.permits import in_force
 
 #: black outranks red outranks the rest when vetoes fire
@@ -134,6 +136,7 @@ def _deductions(
         lines += map(LineItem._make, data_gap_lines(facts, book.data_gap, day))
     lines += _clean_year_lines(facts, book, day)
     lines += _pledge_lines(facts, book, day)
+    lines += _temporary_lines(facts, book, day)
     return lines
 
 
@@ -236,6 +239,74 @@ def _disclosure_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> l
             )
         ]
     return []
+
+
+def temporary_obliged(obliged_years: Iterable[int], event_day: dt.date) -> bool:
+    """Whether an event on ``event_day`` opens a temporary-report obligation: the enterprise
+    is on the obliged list for the event's year or the year before."""
+    years = set(obliged_years)
+    return event_day.year in years or event_day.year - 1 in years
+
+
+def temporary_due(rule: TemporaryReportRule, event_day: dt.date) -> dt.date:
+    """The temporary report's due date: ``rule.workdays`` working days after the event
+    (Chinese public holidays and make-up working days respected, core.workdays)."""
+    return _workdays_after(event_day, rule.workdays)
+
+
+@lru_cache(maxsize=8192)
+def _workdays_after(day: dt.date, workdays: int) -> dt.date:
+    return add_workdays(day, workdays)
+
+
+def temporary_status(due: dt.date, filed_on: dt.date | None, day: dt.date) -> str:
+    """A temporary report's status on ``day`` (``report_status``'s names), where the due day
+    itself is still open: a report filed that day is on time."""
+    if (filed_on is None or filed_on > day) and day <= due:
+        return "not_yet_due"
+    return report_status(due, filed_on, day)
+
+
+def _temporary_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> list[LineItem]:
+    """Missing or late temporary reports of penalties of an obliged enterprise, counted from
+    the due date for the rule's window while the penalty is published, capped."""
+    rule = book.temporary_report
+    if rule is None or not facts.obliged_years or "penalty" not in rule.events:
+        return []
+    filed = {r.penalty_id: r.filed_on for r in facts.temporary_reports}
+    lines: list[LineItem] = []
+    total = 0
+    for p in sorted(facts.penalties, key=lambda p: (p.decision_date, p.id)):
+        if any(when is not None and when <= day for when in (p.revoked_at, p.repaired_at)):
+            continue  # no longer published
+        if not temporary_obliged(facts.obliged_years, p.decision_date):
+            continue
+        due = temporary_due(rule, p.decision_date)
+        if not due < day < min(rule.window.end(due), p.publish_until):
+            continue
+        filed_on = filed.get(p.id)
+        status = temporary_status(due, filed_on, day)
+        if status == "missing":
+            ident, points = rule.missing_id, rule.missing_points
+            note = (
+                f"临时报告应于 {due} 前披露（处罚决定日 {p.decision_date} 起 {rule.workdays} 个"
+                f"工作日），未披露 / temporary report due {due} ({rule.workdays} working days "
+                f"after the decision of {p.decision_date}) not filed"
+            )
+        elif status == "late":
+            ident, points = rule.late_id, rule.late_points
+            note = (
+                f"临时报告 {filed_on} 披露，晚于截止日 {due}（处罚决定日 {p.decision_date}）"
+                f" / temporary report filed {filed_on}, after its due date {due} "
+                f"(decision of {p.decision_date})"
+            )
+        else:
+            continue
+        if rule.cap is not None:
+            points = max(points, rule.cap - total)
+        total += points
+        lines.append(LineItem(ident, points, "penalty", p.id, note))
+    return lines
 
 
 def _clean_year_lines(facts: EnterpriseFacts, book: Rulebook, day: dt.date) -> list[LineItem]:

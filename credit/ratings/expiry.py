@@ -1,7 +1,9 @@
 """Dates that change what is public: each day, penalties whose publication began, was revoked
 or ended since the last run get a change-log row (so partner mirrors add or delete them and
 their enterprises are rescored), and so do the enterprises whose approved rating adjustment
-expired (the rescoring then stores the computed level again, with its own change rows)."""
+expired (the rescoring then stores the computed level again, with its own change rows), and
+the enterprises whose temporary report (临时报告) became overdue unfiled: its deduction starts
+the day after the due date without any record changing."""
 
 from __future__ import annotations
 
@@ -16,7 +18,12 @@ from core.clock import today as china_today
 from core.consumers import Consumer
 from core.db import get_db, writing
 from credit.cases.models import RatingAdjustment
+from credit.obligations.models import DisclosureObligation
+from credit.ratings.engine import temporary_due
+from credit.ratings.loader import active_rulebook
+from credit.ratings.rules import Rulebook
 from credit.records.models import Enterprise, Penalty
+from credit.temporary_reports.models import TemporaryReport
 
 NAME = "publication-expiry"
 FIRST_RUN_DAYS = 30
@@ -27,7 +34,42 @@ def _came(column: Any, since: dt.date, today: dt.date) -> Any:
     return and_(column > since, column <= today)
 
 
-def record_expired(session: Session, today: dt.date) -> int:
+def _temporary_overdue(
+    session: Session, since: dt.date, today: dt.date, book: Rulebook | None
+) -> dict[int, str]:
+    """Obliged enterprises (id → USCC) with an unfiled temporary report whose first overdue
+    day came since the last run."""
+    rule = book.temporary_report if book is not None else None
+    if rule is None:
+        return {}
+    # working days stretch over holidays: look back far enough for the longest (golden week)
+    earliest = since - dt.timedelta(days=rule.workdays * 2 + 30)
+    rows = session.execute(
+        select(Penalty.enterprise_id, Penalty.decision_date, Enterprise.uscc)
+        .join(Enterprise, Enterprise.id == Penalty.enterprise_id)
+        .outerjoin(TemporaryReport, TemporaryReport.penalty_id == Penalty.id)
+        .where(
+            Penalty.decision_date >= earliest,
+            Penalty.decision_date <= today,
+            TemporaryReport.id.is_(None),
+            Penalty.enterprise_id.in_(select(DisclosureObligation.enterprise_id)),
+        )
+    )
+    return {
+        eid: uscc
+        for eid, decided, uscc in rows
+        if since < temporary_due(rule, decided) + dt.timedelta(days=1) <= today
+    }
+
+
+def _book() -> Rulebook | None:
+    try:
+        return active_rulebook()
+    except RuntimeError:  # outside an application context
+        return None
+
+
+def record_expired(session: Session, today: dt.date, book: Rulebook | None = None) -> int:
     """Change-log rows for the publication dates and adjustment expiries that came since the
     last run (once a day; the watermark holds the date of the last run as an ordinal)."""
     last = claim_watermark(session, NAME)  # locks the row: one worker per day
@@ -56,6 +98,10 @@ def record_expired(session: Session, today: dt.date) -> int:
         .distinct()
     )
     for uscc, enterprise_id in adjusted:
+        record_change(session, Enterprise.entity, uscc, enterprise_id=enterprise_id)
+        count += 1
+    overdue = _temporary_overdue(session, since, today, book or _book())
+    for enterprise_id, uscc in overdue.items():
         record_change(session, Enterprise.entity, uscc, enterprise_id=enterprise_id)
         count += 1
     set_watermark(session, NAME, today.toordinal())

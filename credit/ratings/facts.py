@@ -102,6 +102,14 @@ class PledgeFact(NamedTuple):
     signed_on: dt.date
 
 
+class TemporaryReportFact(NamedTuple):
+    """A temporary disclosure report (临时报告) the enterprise filed for one penalty."""
+
+    id: int
+    penalty_id: int
+    filed_on: dt.date
+
+
 class EnterpriseFacts(NamedTuple):
     """Everything the engine may use about one enterprise."""
 
@@ -121,3 +129,4 @@ class EnterpriseFacts(NamedTuple):
     #: permit categories decide who must disclose
     obliged_years: frozenset[int] = frozenset()
     pledges: tuple[PledgeFact, ...] = ()
+    temporary_reports: tuple[TemporaryReportFact, ...] = ()

@@ -25,6 +25,7 @@ from credit.ratings.facts import (
     PenaltyFact,
     PermitFact,
     PledgeFact,
+    TemporaryReportFact,
     TipoffFact,
 )
 from credit.ratings.monitoring_facts import monitoring_facts
@@ -37,6 +38,7 @@ from credit.records.models import (
     Permit,
     PermitLimit,
 )
+from credit.temporary_reports.models import TemporaryReport
 from credit.tipoffs.models import TipOff
 
 
@@ -72,30 +74,41 @@ def _group(rows: Any, build: Any) -> dict[int, list[Any]]:
 
 def _penalties(
     session: Session, ids: Sequence[int], ranged: bool, horizon: Horizon | None
-) -> dict[int, list[Any]]:
-    stmt = select(
-        Penalty.enterprise_id,
-        Penalty.id,
-        Penalty.decision_date,
-        Penalty.severity,
-        Penalty.fine_amount_fen,
-        Penalty.penalty_kinds,
-        Penalty.criminal_transfer,
-        Penalty.publish_until,
-        Penalty.repaired_at,
-        Penalty.revoked_at,
-    ).where(_where(Penalty.enterprise_id, ids, ranged))
+) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """Penalties and the temporary reports filed for them, in one query."""
+    stmt = (
+        select(
+            Penalty.enterprise_id,
+            Penalty.id,
+            Penalty.decision_date,
+            Penalty.severity,
+            Penalty.fine_amount_fen,
+            Penalty.penalty_kinds,
+            Penalty.criminal_transfer,
+            Penalty.publish_until,
+            Penalty.repaired_at,
+            Penalty.revoked_at,
+            TemporaryReport.id,
+            TemporaryReport.filed_on,
+        )
+        .outerjoin(TemporaryReport, TemporaryReport.penalty_id == Penalty.id)
+        .where(_where(Penalty.enterprise_id, ids, ranged))
+    )
     if horizon is not None:
         stmt = stmt.where(
             or_(Penalty.decision_date >= horizon.since, Penalty.publish_until > horizon.as_of)
         )
     rows = _fetch(session, stmt)
-    return _group(
+    penalties = _group(
         rows,
         lambda r: PenaltyFact(
             r[1], r[2], r[3], r[4], tuple(k for k in r[5].split(";") if k), r[6], r[7], r[8], r[9]
         ),
     )
+    reports = _group(
+        (r for r in rows if r[10] is not None), lambda r: TemporaryReportFact(r[10], r[1], r[11])
+    )
+    return penalties, reports
 
 
 def _permits(session: Session, ids: Sequence[int], ranged: bool) -> dict[int, list[Any]]:
@@ -142,7 +155,11 @@ def _horizon_filters(horizon: Horizon | None) -> dict[str, list[Any]]:
         "disclosures": [DisclosureReport.year >= horizon.as_of.year - 2],
         "tipoffs": [TipOff.closed_at >= since_moment],
         "adjustments": [RatingAdjustment.expires_at > horizon.as_of],
-        "obligations": [DisclosureObligation.year >= horizon.as_of.year - 2],
+        # a temporary report's obligation looks at the list of its penalty's year and the one
+        # before, and penalties since ``since`` count
+        "obligations": [
+            DisclosureObligation.year >= min(horizon.as_of.year - 2, horizon.since.year - 1)
+        ],
         "pledges": [CreditPledge.year == horizon.as_of.year],
     }
 
@@ -235,7 +252,7 @@ def _chunk_facts(
     horizon: Horizon | None = None,
 ) -> Iterator[EnterpriseFacts]:
     ids = [eid for eid, _ in chunk]
-    penalties = _penalties(session, ids, ranged, horizon)
+    penalties, temporary = _penalties(session, ids, ranged, horizon)
     permits = _permits(session, ids, ranged)
     simple = _simple(session, ids, ranged, horizon)
     outlets, exceedances, months = monitoring_facts(
@@ -260,6 +277,7 @@ def _chunk_facts(
             tuple(months.get(eid, ())),
             frozenset(simple["obligations"].get(eid, ())),
             tuple(simple["pledges"].get(eid, ())),
+            tuple(temporary.get(eid, ())),
         )
 
 
@@ -273,7 +291,7 @@ def load_facts(
 ) -> Iterator[EnterpriseFacts]:
     """Facts for the given enterprises (None = all), in enterprise-id order.
 
-    Nine queries per chunk of ``chunk`` enterprises (eleven when they have monitored outlets),
+    Eleven queries per chunk of ``chunk`` enterprises (thirteen when they have monitored outlets),
     whatever their records. With a ``horizon`` only records that can matter on its date are
     read (the rating is the same).
     ``id_range`` (lowest, highest id, inclusive) limits "all" to one slice of enterprises.

@@ -15,6 +15,7 @@ from credit.ratings.levels import LEVELS
 from credit.ratings.rules import (
     CATEGORIES,
     SEVERITIES,
+    TEMPORARY_EVENTS,
     VETO_KINDS,
     WINDOW_PATTERN,
     CleanYears,
@@ -27,6 +28,7 @@ from credit.ratings.rules import (
     Rulebook,
     RulebookError,
     Surcharge,
+    TemporaryReportRule,
     Veto,
     Window,
 )
@@ -257,6 +259,9 @@ def parse_rulebook(text: str, source: str = "<string>") -> Rulebook:
         exceedance=_counted(root.sub("exceedance"), False) if "exceedance" in data else None,
         data_gap=_data_gap(root.sub("data_gap")) if "data_gap" in data else None,
         pledge=_pledge(root.sub("pledge")) if "pledge" in data else None,
+        temporary_report=(
+            _temporary(root.sub("temporary_report")) if "temporary_report" in data else None
+        ),
     )
     _check_unique_ids(root, book)
     return replace(book, titles=_titles(root, book.rule_ids))
@@ -291,6 +296,25 @@ def _pledge(item: _Reader) -> PledgeRule:
     if not 0 < points <= 10:
         raise item.fail("points", f"must be a bonus between 1 and 10, got {points}")
     return PledgeRule(item.get("id", str, "pledge.signed"), points)
+
+
+def _temporary(item: _Reader) -> TemporaryReportRule:
+    workdays = item.get("workdays", int, 5)
+    if not 1 <= workdays <= 60:
+        raise item.fail("workdays", f"must be between 1 and 60 working days, got {workdays}")
+    cap = item.get("cap", int, None)
+    if cap is not None and cap > 0:
+        raise item.fail("cap", "must not be positive")
+    return TemporaryReportRule(
+        item.choices("events", TEMPORARY_EVENTS) or frozenset({"penalty"}),
+        workdays,
+        item.get("missing_id", str),
+        item.points("missing_points"),
+        item.get("late_id", str),
+        item.points("late_points"),
+        cap,
+        item.window(),
+    )
 
 
 def _check_unique_ids(root: _Reader, book: Rulebook) -> None:

@@ -12,6 +12,8 @@ from credit.ratings.levels import LEVELS  # noqa: F401 - a rulebook's levels are
 
 SEVERITIES = ("minor", "general", "grave")
 CATEGORIES = ("key", "simplified", "registration")
+#: the events that open a temporary-report obligation (办法 Art. 17/18); only penalties so far
+TEMPORARY_EVENTS = ("penalty",)
 VETO_KINDS = ("penalty", "no_permit", "inspection", "emission", "exceedance")
 WINDOW_PATTERN = re.compile(r"^\s*(\d{1,4})\s+(day|days|month|months|year|years)\s*$")
 
@@ -150,6 +152,23 @@ class PledgeRule:
 
 
 @dataclass(frozen=True, slots=True)
+class TemporaryReportRule:
+    """A temporary disclosure report (临时环境信息依法披露报告) owed ``workdays`` working days
+    after each configured event (``events``: an administrative penalty's decision date) of an
+    enterprise on the obliged list for the event's year or the year before; missing or late
+    reports deduct, capped, while the penalty is published and ``window`` from the due date."""
+
+    events: frozenset[str]
+    workdays: int
+    missing_id: str
+    missing_points: int
+    late_id: str
+    late_points: int
+    cap: int | None
+    window: Window
+
+
+@dataclass(frozen=True, slots=True)
 class Rulebook:
     name: str
     version: str
@@ -173,6 +192,8 @@ class Rulebook:
     data_gap: DataGapRule | None = None
     #: a signed credit pledge's bonus (absent: pledges do not score)
     pledge: PledgeRule | None = None
+    #: temporary disclosure reports after a penalty (absent: they do not score)
+    temporary_report: TemporaryReportRule | None = None
     #: what people read for each rule id: (id, zh-CN title, English title)
     titles: tuple[tuple[str, str, str], ...] = ()
 
@@ -195,6 +216,8 @@ class Rulebook:
             ids.append(self.tipoff.id)
         if self.disclosure:
             ids += [self.disclosure.missing_id, self.disclosure.late_id]
+        if self.temporary_report is not None:
+            ids += [self.temporary_report.missing_id, self.temporary_report.late_id]
         ids += [r.id for r in (self.exceedance, self.data_gap) if r is not None]
         ids += [v.id for v in self.vetoes]
         if self.clean_years is not None:
@@ -210,6 +233,8 @@ class Rulebook:
         windows = [r.window for r in self.penalties] + [r.window for r in self.inspections]
         windows += [v.window for v in self.vetoes if v.window is not None]
         windows += [r.window for r in (self.tipoff, self.exceedance) if r is not None]
+        if self.temporary_report is not None:
+            windows.append(self.temporary_report.window)
         days = [w.months * 31 + w.days for w in windows if w.period is not None]
         if self.data_gap is not None:
             days.append((self.data_gap.months + 1) * 31)

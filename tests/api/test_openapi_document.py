@@ -104,6 +104,7 @@ def test_records_and_change_events_are_typed(spec):
         "EmissionSnapshot",
         "ReplySnapshot",
         "PledgeSnapshot",
+        "TemporaryReportSnapshot",
     }
     for name in names:
         assert schemas[name]["required"], name

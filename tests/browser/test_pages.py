@@ -80,11 +80,21 @@ def _public_paths(session) -> list[tuple[str, str]]:
     )
     add_hours(session, "ST0001", "a34002", day, [80.0 + h for h in range(24)])
     from credit.obligations.models import DisclosureObligation
+    from credit.temporary_reports.models import TemporaryReport
 
     session.add(DisclosureObligation(enterprise_id=ent.id, year=2025))
     from tests.credit.test_annual_reports import submitted_report
 
     submitted_report(session, ent, 2025)
+    session.add(
+        TemporaryReport(
+            enterprise_id=ent.id,
+            penalty_id=penalty.id,
+            content="本公司因超标排放受到行政处罚，已完成整改，现依法披露临时环境信息。",
+            url="https://example.cn/temporary-report.pdf",
+            filed_on=penalty.decision_date + dt.timedelta(days=3),
+        )
+    )
     session.commit()
     return [
         ("home", "/"),
@@ -120,6 +130,7 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("releases", "/data/releases/"),
         ("dictionary", "/data/dictionary"),
         ("annual-report", f"/disclosures/{ent.uscc}/2025"),
+        ("temporary-reports", f"/enterprises/{ent.uscc}/temporary-reports"),
     ]
 
 

@@ -128,7 +128,7 @@ def test_rating_api_with_time_travel_and_history(client, session):
     )
     session.commit()
     body = client.get(f"/api/v1/enterprises/{ent.uscc}/rating?as_of=2026-06-30").get_json()
-    assert (body["score"], body["level"], body["rulebook"]) == (90, "blue", "cn-default@2026.2")
+    assert (body["score"], body["level"], body["rulebook"]) == (90, "blue", "cn-default@2026.3")
     assert body["explanation"] == [
         {
             "rule": "penalty.general",

@@ -16,7 +16,7 @@ DEFAULT = (
 
 def test_both_shipped_rulebooks_load():
     assert {"cn-default", "jiangsu-12"} <= set(available_rulebooks())
-    assert load_rulebook("cn-default").label == "cn-default@2026.2"
+    assert load_rulebook("cn-default").label == "cn-default@2026.3"
     assert load_rulebook("jiangsu-12").start == 9
 
 

@@ -26,7 +26,7 @@ def test_rules_page_is_the_active_rulebook_in_both_languages(client):
         assert f'id="rule-{line.id}"' in zh
         assert str(escape(line.what.zh.replace("`", ""))) in zh
     assert "一票否决" in zh and "Vetoes" in en
-    assert "cn-default@2026.2" in zh  # in the 规则版本 detail
+    assert "cn-default@2026.3" in zh  # in the 规则版本 detail
     assert "差别化" not in en and "减少“双随机”抽查频次" in zh
 
 

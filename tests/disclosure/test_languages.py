@@ -128,6 +128,7 @@ PAGE_NAMES = [
     "releases",
     "dictionary",
     "annual-report",
+    "temporary-reports",
 ]
 
 

@@ -49,7 +49,7 @@ def _exceed(session, outlet, moments, value, flag="N"):
 
 
 def test_the_rulebook_is_version_2026_2():
-    assert BOOK.label == "cn-default@2026.2"
+    assert BOOK.label == "cn-default@2026.3"
     assert load_rulebook("jiangsu-12").exceedance is None
     assert load_rulebook("jiangsu-12").data_gap is None
 
