@@ -30,7 +30,8 @@ API_PATHS = {
 def data() -> Any:
     """Datasets and their freshness, import sources, API and exports."""
     return render_template(
-        "disclosure/data.html", fresh=freshness(get_session(), china_today()),
+        "disclosure/data.html",
+        fresh=freshness(get_session(), china_today()),
         api=API_PATHS,
         cn=cn_time,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
@@ -34,7 +34,7 @@ class ReportRow:
     name: str
 
 
-def _in_scope(user: User) -> object:
+def _in_scope(user: User) -> ColumnElement[bool]:
     if user.enterprise_id is not None:  # an enterprise's user supervises nothing
         return DataErrorReport.id.is_(None)
     return DataErrorReport.region_code.startswith(user.scope_prefix)

@@ -61,10 +61,12 @@ def public_record(
         found = snapshots(session, record_type, [record_id], today).get(record_id)
     if found is None:
         raise NotFound(msg("未找到这条公开记录"))
+    enterprise: Enterprise | None
     if record_type == Enterprise.entity:
         enterprise = session.scalars(select(Enterprise).where(Enterprise.uscc == record_id)).one()
     else:
         record = session.get(BY_ENTITY[record_type].model, int(record_id))
+        assert record is not None
         enterprise = session.get(Enterprise, record.enterprise_id)
     assert enterprise is not None
     return PublicRecord(

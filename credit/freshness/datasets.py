@@ -25,8 +25,14 @@ from credit.monitoring.hotspot_models import HOTSPOT_ENTITY
 from credit.monitoring.models import CN_HOURLY, Reading
 from credit.pledges.models import PLEDGE_ENTITY
 from credit.ratings.models import CreditRating
-from credit.records.models import DisclosureReport, EmissionAccount, Enterprise, Inspection
-from credit.records.models import Penalty, Permit
+from credit.records.models import (
+    DisclosureReport,
+    EmissionAccount,
+    Enterprise,
+    Inspection,
+    Penalty,
+    Permit,
+)
 from credit.records.publication import public_on
 from credit.replies.models import REPLY_ENTITY
 from credit.tipoffs.models import TipOff

@@ -82,6 +82,16 @@ def _public_paths(session) -> list[tuple[str, str]]:
     from credit.obligations.models import DisclosureObligation
 
     session.add(DisclosureObligation(enterprise_id=ent.id, year=2025))
+    from credit.data_errors.reporting import report_data_error
+
+    data_error = report_data_error(
+        session,
+        "penalty",
+        str(penalty.id),
+        description="罚款金额有误",
+        contact=None,
+        today=china_today(),
+    )
     session.commit()
     return [
         ("home", "/"),
@@ -114,6 +124,9 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("case", f"/cases/{repair}"),
         ("enterprise-activate", "/enterprise/activate"),
         ("disclosures", "/disclosures?year=2025&region=620100"),
+        ("data", "/data"),
+        ("report-error", f"/report-error/penalty/{penalty.id}"),
+        ("data-error", f"/data-errors/{data_error.reference}"),
     ]
 
 

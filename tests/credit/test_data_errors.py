@@ -115,9 +115,7 @@ def test_bad_reports_are_refused_and_nothing_is_stored(app_context, session):
     with pytest.raises(NotFound):
         _report(session, unpublished)
     with pytest.raises(NotFound):
-        report_data_error(
-            session, "penalty", "abc", description="错误", contact=None, today=EVE
-        )
+        report_data_error(session, "penalty", "abc", description="错误", contact=None, today=EVE)
     assert session.scalar(select(func.count()).select_from(DataErrorReport)) == 0
 
 

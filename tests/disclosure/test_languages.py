@@ -40,7 +40,13 @@ def test_the_checker_finds_each_kind_of_leak():
 
 
 #: public routes that are not pages to read: downloads and the 长者模式 switch (a redirect)
-NOT_PAGES = {"/penalties.csv", "/enterprises.csv", "/disclosures.csv", "/senior-mode"}
+NOT_PAGES = {
+    "/penalties.csv",
+    "/enterprises.csv",
+    "/disclosures.csv",
+    "/senior-mode",
+    "/data.json",
+}
 
 
 def _pages(app, session) -> list[tuple[str, str]]:
@@ -116,6 +122,9 @@ PAGE_NAMES = [
     "case",
     "enterprise-activate",
     "disclosures",
+    "data",
+    "report-error",
+    "data-error",
 ]
 
 

@@ -21,6 +21,8 @@ PUBLIC_PREFIXES = (
     "/board/",
     "/monitoring/",
     "/subscriptions/",
+    "/report-error/",
+    "/data-errors/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -42,6 +44,8 @@ PUBLIC_EXACT = {
     "/board",
     "/monitoring/hotspots",
     "/subscribe",
+    "/data",
+    "/data.json",
 }
 
 
