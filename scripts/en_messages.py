@@ -1869,6 +1869,7 @@ EN = {
     "数据字典": "Data dictionary",
     "本页数据 (JSON)": "This page as JSON",
     "发布版本": "Releases",
+    "暂无发布版本。": "No releases yet.",
     "发现数据错误？": "Found an error in the data?",
     "每条公开记录的页面上都有“报告数据错误”。报告交由记录所属地区的生态环境部门核查，在期限内答复；核查期间该记录标注“核查中”。": "Every public record's page has “Report a data error”. The report goes to the environmental authority of the record's region, which verifies it and answers within a deadline; meanwhile the record is marked “Under verification”.",
     "这条记录已有数据错误报告正在核查，您仍可补充。": "A data error report about this record is being verified; you may still add yours.",
