@@ -284,6 +284,11 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
     create_grid(session, "ZY-01", parent=street, name="金塔巷社区")
     session.commit()
     login(client, admin.email)
+    from sqlalchemy import select
+
+    from credit.data_errors.models import DataErrorReport
+
+    data_error = session.scalars(select(DataErrorReport.id)).first()
     problems = []
     for path in (
         "/regulator/grids/",
@@ -303,6 +308,8 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/board/",
         "/regulator" + paths["board-message"],
         "/regulator/transfers/",
+        "/regulator/data-errors/",
+        f"/regulator/data-errors/{data_error}",
     ):
         problems += [f"{path}: {p}" for p in _check(client, path, lang)]
     assert not problems, "\n".join(problems)
