@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from credit.freshness.models import ImportRun
-from credit.records.rows import ImportResult
 
 SOURCE_CHARS = 200
 
 
-def log_import(
-    session: Session, kind: str, channel: str, source: str, result: ImportResult
-) -> ImportRun:
+class Counts(Protocol):
+    """What an import's result says: rows created, updated and unchanged."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def log_import(session: Session, kind: str, channel: str, source: str, result: Counts) -> ImportRun:
     """Append one row to the import log for an import that is about to commit."""
     run = ImportRun(
         kind=kind,
