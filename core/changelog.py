@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Index,
     Integer,
     String,
     event,
@@ -37,7 +38,11 @@ class ChangeLog(Base):
     """One public change: which entity, which id, upsert or delete."""
 
     __tablename__ = "change_log"
-    __table_args__ = (enum_check("op", OPS),)
+    __table_args__ = (
+        enum_check("op", OPS),
+        # a dataset's last update (credit.freshness): max(at) of one entity from the index
+        Index("ix_change_log_entity_at", "entity", "at"),
+    )
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False

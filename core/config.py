@@ -69,8 +69,10 @@ DEFAULTS: dict[str, Any] = {
     "STATS_MIN_SAMPLE": 10,
     #: login attempts per address (the per-account lockout is LOGIN_MAX_FAILURES)
     "LOGIN_RATE_LIMIT": "30 per hour",
-    #: objections and credit-repair applications per address
+    #: objections, credit-repair applications and data error reports per address
     "CASE_RATE_LIMIT": "10 per hour",
+    #: a data error report (报告数据错误) is answered within this many China working days
+    "DATA_ERROR_WORKDAYS": 5,
     #: e-mail subscription requests (form and API) per address
     "SUBSCRIBE_RATE_LIMIT": "20 per hour",
     #: Open311 status look-ups (each may name several requests) per address
@@ -141,6 +143,7 @@ _INT_KEYS = {
     "MONITORING_RETENTION_DAYS",
     "STATS_MIN_SAMPLE",
     "PROXY_HOPS",
+    "DATA_ERROR_WORKDAYS",
 }
 
 

@@ -3,7 +3,9 @@
 import credit.annual_reports.models
 import credit.board.models
 import credit.cases.models
+import credit.data_errors.models
 import credit.enterprise_accounts.models
+import credit.freshness.models
 import credit.grids.models
 import credit.monitoring.hotspot_models
 import credit.monitoring.models

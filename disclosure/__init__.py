@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask, make_response, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.changelog import last_change_at
 from core.web import ERROR_PAGE
+from credit.freshness.datasets import data_updated_on
 from credit.kinds import KINDS
 
 
@@ -87,7 +87,6 @@ def _site() -> dict[str, Any]:
     """Who runs the site and how fresh its data is, for every page's header and footer."""
     from flask import current_app, request
 
-    from core.clock import local_date
     from core.clock import today as china_today
     from core.db import get_session
     from core.web import external_url
@@ -96,10 +95,9 @@ def _site() -> dict[str, Any]:
 
     def data_updated() -> Any:
         try:
-            at = last_change_at(get_session())
+            return data_updated_on(get_session())
         except SQLAlchemyError:  # an error page while the database is down still renders
             return None
-        return local_date(at) if at is not None else None
 
     return {
         "site": {
@@ -155,6 +153,8 @@ def init_app(app: Flask) -> None:
         board_regulator,
         case_pages,
         credit_pages,
+        data_error_pages,
+        data_pages,
         enterprise_cases,
         enterprise_pages,
         feeds,
@@ -219,6 +219,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reply_regulator.bp)
     app.register_blueprint(release_pages.bp)
     app.register_blueprint(annual_report_pages.bp)
+    app.register_blueprint(data_pages.bp)
+    app.register_blueprint(data_error_pages.bp)
+    app.register_blueprint(data_error_pages.regbp)
     app.context_processor(_record_links)
     app.context_processor(_site)
     app.context_processor(info_pages.senior_context)

@@ -25,6 +25,7 @@ from core.web import attempt, external_url
 from credit.cases.objections import file_objection
 from credit.cases.progress import case_progress
 from credit.cases.repairs import apply_for_repair
+from credit.data_errors.public import is_under_review, markers
 from credit.monitoring.browsing import enterprise_outlets
 from credit.ratings.levels import LEVEL_NAMES
 from credit.records.credit_file import credit_file, public_penalty, repair_status
@@ -44,6 +45,16 @@ def enterprise(uscc: str) -> Any:
         return redirect(url_for("credit_pages.enterprise", uscc=ent.uscc), 301)
     file = credit_file(session, ent, china_today())
     url = external_url("credit_pages.enterprise", uscc=ent.uscc)
+    reviewing = markers(
+        session,
+        {
+            "enterprise": [ent.uscc],
+            "penalty": [p.id for p in file.penalties],
+            "inspection": [i.id for i in file.inspections],
+            "permit": [p.id for p in file.permits],
+            "disclosure": [d.id for d in file.disclosures],
+        },
+    )
     return render_template(
         "disclosure/enterprise.html",
         file=file,
@@ -53,6 +64,7 @@ def enterprise(uscc: str) -> Any:
         qr=qr_svg(url, ent.name),
         url=url,
         outlets=enterprise_outlets(session, ent.id),
+        reviewing=reviewing,
         **monitoring_names(),
     )
 
@@ -81,10 +93,16 @@ def _history_chart(file: Any) -> Any:
 def penalty(penalty_id: int) -> Any:
     """One published penalty notice with the 双公示 fields."""
     today = china_today()
-    item, ent = public_penalty(get_session(), penalty_id, today)
+    session = get_session()
+    item, ent = public_penalty(session, penalty_id, today)
     may_repair, eligible = repair_status(item, today)
     return render_template(
-        "disclosure/penalty.html", p=item, ent=ent, may_repair=may_repair, eligible=eligible
+        "disclosure/penalty.html",
+        p=item,
+        ent=ent,
+        may_repair=may_repair,
+        eligible=eligible,
+        reviewing=is_under_review(session, "penalty", item.id),
     )
 
 

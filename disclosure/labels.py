@@ -27,6 +27,12 @@ LABELS = (
     _("企业说明"),
     _("信用承诺"),
     _("信用评价"),
+    # datasets of /data (credit.freshness.datasets.DATASETS)
+    _("监测站点和排放口"),
+    _("监测数据"),
+    _("举报公开摘要"),
+    _("企业说明和信用承诺"),
+    _("网格和热点网格"),
     # point-source types (credit.sources.models.SOURCE_TYPE_NAMES)
     _("建筑工地"),
     _("餐饮"),

@@ -64,6 +64,13 @@ class PenaltySnapshotSchema(RecordBase):
     criminal_transfer = fields.Boolean(required=True)
     publish_until = fields.String(required=True, metadata={**DATE, "example": "2029-06-01"})
     remarks = nullable_string()
+    under_review = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "核查中 / under verification: a data error report about this "
+            "record is open (报告数据错误)"
+        },
+    )
 
 
 class CfPenaltySchema(ma.Schema):

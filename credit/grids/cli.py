@@ -32,6 +32,7 @@ def _read_geojson(file: Path) -> object:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_cmd(file: Path) -> None:
     """Import grid outlines from a GeoJSON FeatureCollection; nothing is stored on any error."""
+    from credit.freshness.import_log import log_import
     from credit.grids.importing import import_grids  # shapely loads with the command
 
     collection = _read_geojson(file)
@@ -51,6 +52,7 @@ def import_cmd(file: Path) -> None:
                 f"导入失败，共 {len(result.errors)} 个错误，未保存任何网格 / import failed "
                 f"with {len(result.errors)} errors; no grid was stored"
             )
+        log_import(session, "grids", "file", file.name, result)
     click.echo(
         f"导入完成 / imported grids: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged"

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from core.audit import audit
 from core.cli import ProgressBar, cli_actor
 from core.db import get_db, writing
+from credit.freshness.import_log import log_import
 from credit.kinds import IMPORT_KINDS as KINDS
 from credit.records.cf import is_cf, map_cf_rows
 from credit.records.importing import import_rows
@@ -54,6 +55,7 @@ def import_cmd(kind: str, encoding: str | None, file: Path) -> None:
                         "unchanged": result.unchanged,
                     },
                 )
+                log_import(session, kind, "file", file.name, result)
                 session.commit()
             finally:
                 session.close()

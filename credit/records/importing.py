@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.audit import audit
 from core.errors import Invalid
 from core.messages import msg
+from credit.freshness.import_log import log_import
 from credit.kinds import import_kind
 from credit.records.columns import parse_row
 from credit.records.rows import ImportResult
@@ -85,4 +86,5 @@ def push_records(
         f"kind:{kind}",
         {"created": result.created, "updated": result.updated},
     )
+    log_import(session, kind, "api", actor, result)
     return result

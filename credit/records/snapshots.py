@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from core.clock import iso
 from core.reference import Industry, Region
 from core.speedups import driver_reads
+from credit.data_errors.public import under_review
 from credit.ratings.levels import level_name
 from credit.ratings.models import CreditRating
 from credit.records.models import (
@@ -225,13 +226,19 @@ def penalty_view(p: Penalty, uscc: str, name: str, region_code: str) -> Snapshot
 def penalty_snapshots(
     session: Session, ids: Iterable[int | str], today: dt.date
 ) -> dict[str, Snapshot | None]:
-    """Public view of penalties by id; None for those not public on ``today``."""
-    return record_snapshots(
+    """Public view of penalties by id; None for those not public on ``today``; each says
+    whether a data error report about it is being verified (``under_review``, 核查中)."""
+    out = record_snapshots(
         session,
         Penalty,
         ids,
         lambda p, u, n, r: penalty_view(p, u, n, r) if is_public(p, today) else None,
     )
+    reviewing = under_review(session, Penalty.entity, [i for i, s in out.items() if s])
+    for ident, snapshot in out.items():
+        if snapshot is not None:
+            snapshot["under_review"] = ident in reviewing
+    return out
 
 
 def inspection_view(i: Inspection, uscc: str, name: str, region_code: str) -> Snapshot:

@@ -3,8 +3,9 @@
 Tip-offs, reopen requests, adjustments, objections and repair applications are the user's
 region's (``tipoffs.workflow.scope_condition``, the region prefix); supervision cases are
 their grids' queue, or their region's for a regulator without a grid
-(``supervision.scope``); overdue board messages are their region's. Each row names what to
-do, its deadline and how many days it is late; the page links each row to its action.
+(``supervision.scope``); overdue board messages and open data error reports are their
+region's. Each row names what to do, its deadline and how many days it is late; the page
+links each row to its action.
 Reporter identity is never part of a row.
 """
 
@@ -25,6 +26,7 @@ from core.workdays import add_workdays
 from credit.board.reports import overdue_messages
 from credit.cases.adjustments import pending_adjustments
 from credit.cases.objections import open_cases
+from credit.data_errors.answering import reports_for
 from credit.records.models import Enterprise
 from credit.supervision.escalation import is_overdue, stage_due
 from credit.supervision.models import SupervisionCase
@@ -47,6 +49,7 @@ KINDS = (
     "adjustment",
     "objection",
     "repair",
+    "data_error",
     "board",
     "case",
 )
@@ -65,7 +68,8 @@ class TodoRow:
     many days late it is (0 when not late)."""
 
     kind: str
-    #: tipoff, adjustment, objection, repair, board or case: what the row's link opens
+    #: tipoff, adjustment, objection, repair, data_error, board or case: what the row's link
+    #: opens
     subject: str
     #: the id (tip-off, adjustment, objection, repair, board message) or code (case)
     ref: str
@@ -193,6 +197,22 @@ def _credit_rows(session: Session, user: User, today: dt.date) -> dict[str, list
     }
 
 
+def _data_error_rows(session: Session, user: User, today: dt.date) -> list[TodoRow]:
+    """Open data error reports (报告数据错误) of my region, by answer deadline."""
+    return [
+        TodoRow(
+            "data_error",
+            "data_error",
+            str(row.report.id),
+            row.report.reference,
+            _short(row.name),
+            row.report.due_on,
+            _late(row.report.due_on, today),
+        )
+        for row in reports_for(session, user)
+    ]
+
+
 def _case_rows(session: Session, user: User, now: dt.datetime) -> tuple[list[TodoRow], bool]:
     """Open supervision cases of my grids' queue (or my region's), overdue first."""
     scope = scope_of(session, user)
@@ -274,6 +294,7 @@ def workbench(session: Session, user: User, now: dt.datetime | None = None) -> W
         "reopen": _reopen_rows(session, user),
         **_credit_rows(session, user, today),
     }
+    sections["data_error"] = _data_error_rows(session, user, today)
     sections["board"] = [
         TodoRow("board", "board", str(m.id), str(m.id), _short(m.title), m.due_on, m.days_late)
         for m in overdue_messages(session, user, today=today)

@@ -95,6 +95,16 @@ def _public_paths(session) -> list[tuple[str, str]]:
             filed_on=penalty.decision_date + dt.timedelta(days=3),
         )
     )
+    from credit.data_errors.reporting import report_data_error
+
+    data_error = report_data_error(
+        session,
+        "penalty",
+        str(penalty.id),
+        description="罚款金额有误",
+        contact=None,
+        today=china_today(),
+    )
     session.commit()
     return [
         ("home", "/"),
@@ -131,6 +141,9 @@ def _public_paths(session) -> list[tuple[str, str]]:
         ("dictionary", "/data/dictionary"),
         ("annual-report", f"/disclosures/{ent.uscc}/2025"),
         ("temporary-reports", f"/enterprises/{ent.uscc}/temporary-reports"),
+        ("data", "/data"),
+        ("report-error", f"/report-error/penalty/{penalty.id}"),
+        ("data-error", f"/data-errors/{data_error.reference}"),
     ]
 
 

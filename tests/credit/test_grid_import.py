@@ -76,6 +76,11 @@ def test_import_creates_the_hierarchy_with_change_log_and_audit(runner, session,
     grid_rows = session.scalars(select(ChangeLog.entity_id).where(ChangeLog.entity == "grid"))
     assert set(grid_rows) == {"ZY", "ZY-01", "ZY-02"}
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "grids.import"))
+    from credit.freshness.import_log import last_imports
+
+    assert [(i.kind, i.channel, i.rows, i.created) for i in last_imports(session)] == [
+        ("grids", "file", 3, 3)
+    ]
 
 
 def test_reimport_updates_by_code_and_counts_unchanged(runner, session, tmp_path):

@@ -49,6 +49,7 @@ NOT_PAGES = {
     "/data/dictionary.<any(csv, json):fmt>",
     "/readyz",
     "/metrics",
+    "/data.json",
 }
 
 
@@ -129,6 +130,9 @@ PAGE_NAMES = [
     "dictionary",
     "annual-report",
     "temporary-reports",
+    "data",
+    "report-error",
+    "data-error",
 ]
 
 
@@ -288,6 +292,11 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
     create_grid(session, "ZY-01", parent=street, name="金塔巷社区")
     session.commit()
     login(client, admin.email)
+    from sqlalchemy import select
+
+    from credit.data_errors.models import DataErrorReport
+
+    data_error = session.scalars(select(DataErrorReport.id)).first()
     problems = []
     for path in (
         "/regulator/grids/",
@@ -307,6 +316,8 @@ def test_regulator_pages_speak_one_language(app, client, session, lang):
         "/regulator/board/",
         "/regulator" + paths["board-message"],
         "/regulator/transfers/",
+        "/regulator/data-errors/",
+        f"/regulator/data-errors/{data_error}",
     ):
         problems += [f"{path}: {p}" for p in _check(client, path, lang)]
     assert not problems, "\n".join(problems)

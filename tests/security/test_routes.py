@@ -23,6 +23,8 @@ PUBLIC_PREFIXES = (
     "/subscriptions/",
     "/data/releases/",
     "/disclosures/",
+    "/report-error/",
+    "/data-errors/",
 )
 PUBLIC_EXACT = {
     "/",
@@ -50,6 +52,8 @@ PUBLIC_EXACT = {
     "/data/catalog.jsonld",
     "/data/dictionary",
     "/data/dictionary.<any(csv, json):fmt>",
+    "/data",
+    "/data.json",
 }
 
 
