@@ -1,17 +1,18 @@
 """The data page ``/data``: every public dataset with its last update and newest record, every
-import source's last import, the API and exports (and, once merged, the open-data releases);
+import source's last import, the API and exports, and the open-data releases;
 ``/data.json`` is the same for machines."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 
 from core.clock import cn_time, iso
 from core.clock import today as china_today
 from core.db import get_session
 from credit.freshness.datasets import freshness
+from credit.releases.store import list_releases
 
 bp = Blueprint("data_pages", __name__)
 
@@ -28,10 +29,11 @@ API_PATHS = {
 
 @bp.get("/data")
 def data() -> Any:
-    """Datasets and their freshness, import sources, API and exports."""
+    """Datasets and their freshness, import sources, API and exports, releases."""
     return render_template(
         "disclosure/data.html",
         fresh=freshness(get_session(), china_today()),
+        releases=list_releases(current_app.config["ENVCREDIT_INSTANCE"])[:12],
         api=API_PATHS,
         cn=cn_time,
     )

@@ -2042,6 +2042,10 @@ EN = {
     "举报公开摘要": "Tip-offs' public summaries",
     "企业说明和信用承诺": "Enterprises' replies and credit pledges",
     "网格和热点网格": "Grids and hotspot grids",
+    # the data page's releases section (disclosure/data_pages.py)
+    "变更流序号": "Change-feed seq",
+    "全部发布版本": "All releases",
+    "每月发布一次带日期、不可更改的开放数据版本，每个文件附 SHA-256 校验值和行数，可供引用。": "A dated, immutable open-data release is published every month, each file with its SHA-256 checksum and row count, for citation.",
 }
 
 

@@ -167,3 +167,15 @@ def test_a_file_gone_from_disk_is_a_404_not_an_error(client, released, instance)
     assert _get(client, f"/data/releases/{TODAY}/ratings.csv").status_code == 404
     assert _get(client, f"/data/releases/{TODAY}/SHA256SUMS").status_code == 404
     assert _get(client, f"/data/releases/{TODAY}/ratings.ndjson").status_code == 200
+
+
+def test_the_data_page_lists_the_releases(client, released):
+    """/data (datasets and freshness) shows each release with its seq and data package link."""
+    html = client.get("/data").get_data(as_text=True)
+    assert f"/data/releases/{TODAY}/datapackage.json" in html
+    assert f">{released['envcredit:change_seq']}</td>" in html
+    assert client.get("/data?lang=en").status_code == 200
+
+
+def test_the_data_page_says_when_there_is_no_release(client):
+    assert "暂无发布版本" in client.get("/data").get_data(as_text=True)
