@@ -212,7 +212,7 @@ def _call(
 
 
 def _lag(port: int) -> dict[str, int]:
-    status, body = _call(port, "GET", "/healthz")
+    status, body = _call(port, "GET", "/readyz")
     assert status == 200, body
     return dict(body["consumers"])
 
