@@ -1,9 +1,10 @@
 """Full-text search of enterprises and penalty notices: an index derived from the database and
 kept equal to it by a change-log consumer (``search.indexer``).
 
-Three backends, chosen by ``SEARCH_BACKEND``: ``sqlite`` (the default: an SQLite FTS5 file in
-``INDEX_DIR``), ``whoosh`` (a Whoosh index in ``INDEX_DIR``) and ``postgres`` (a GIN-indexed
-table in the app's PostgreSQL database, for several hosts). ``init_app`` wires the backend,
+Four backends, chosen by ``SEARCH_BACKEND``: ``sqlite`` (the default: an SQLite FTS5 file in
+``INDEX_DIR``), ``tantivy`` (a Tantivy index in ``INDEX_DIR/tantivy``), ``whoosh`` (a Whoosh
+index in ``INDEX_DIR``) and ``postgres`` (a GIN-indexed table in the app's PostgreSQL
+database, for several hosts). ``init_app`` wires the backend,
 the indexer, the /healthz lag and the ``flask search`` commands.
 """
 
@@ -19,12 +20,17 @@ search_cli = AppGroup("search", help="全文检索 / The search index.")
 
 
 def make_backend(app: Flask) -> Any:
-    """The backend chosen by ``SEARCH_BACKEND``: sqlite (the default), whoosh or postgres."""
+    """The backend chosen by ``SEARCH_BACKEND``: sqlite (the default), tantivy, whoosh or
+    postgres."""
     kind = str(app.config.get("SEARCH_BACKEND") or "sqlite").lower()
     if kind == "sqlite":
         from search.sqlite_backend import SqliteBackend
 
         return SqliteBackend(app.config["INDEX_DIR"])
+    if kind == "tantivy":
+        from search.tantivy_backend import TantivyBackend
+
+        return TantivyBackend(app.config["INDEX_DIR"])
     if kind == "whoosh":
         from search.whoosh_backend import WhooshBackend
 
@@ -34,8 +40,8 @@ def make_backend(app: Flask) -> Any:
 
         return PostgresBackend(app.extensions["envcredit.db"])
     raise RuntimeError(
-        f"SEARCH_BACKEND 只能是 sqlite、whoosh 或 postgres / SEARCH_BACKEND "
-        f"must be sqlite, whoosh or postgres, not {kind!r}"
+        f"SEARCH_BACKEND 只能是 sqlite、tantivy、whoosh 或 postgres / SEARCH_BACKEND "
+        f"must be sqlite, tantivy, whoosh or postgres, not {kind!r}"
     )
 
 

@@ -1,5 +1,5 @@
-"""The interface the three search backends implement (SQLite FTS5, the default; Whoosh;
-PostgreSQL full-text search), the query they answer and the results they return."""
+"""The interface the four search backends implement (SQLite FTS5, the default; Tantivy;
+Whoosh; PostgreSQL full-text search), the query they answer and the results they return."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Search tests run against every backend: SQLite FTS5 and Whoosh everywhere, PostgreSQL's
+"""Search tests run against every backend: SQLite FTS5, Tantivy and Whoosh everywhere, PostgreSQL's
 when available."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(params=["sqlite", "whoosh", "postgres"])
+@pytest.fixture(params=["sqlite", "tantivy", "whoosh", "postgres"])
 def app_config(request, database_url, tmp_path):
     if request.param == "postgres" and not database_url.startswith("postgresql"):
         pytest.skip("the PostgreSQL search backend needs TEST_DATABASE_URL")

@@ -30,6 +30,17 @@ KILLED_WRITERS = {
         "w = ix.writer()\n"
         "w.add_document(id='enterprise:junk', type='enterprise', title='junk')\n"
     ),
+    # a Tantivy writer holding our writer lock and Tantivy's, a document added, no commit
+    "tantivy": (
+        "import fcntl, os, tantivy\n"
+        "from search.tantivy_backend import ANALYZER, LOCK_FILE, _analyzer\n"
+        "fd = os.open(os.path.join({directory!r}, LOCK_FILE), os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "ix = tantivy.Index.open({directory!r})\n"
+        "ix.register_tokenizer(ANALYZER, _analyzer())\n"
+        "w = ix.writer(50_000_000, 1)\n"
+        "w.add_document(tantivy.Document(id='enterprise:junk', name='junk', stored=b'[]'))\n"
+    ),
     # an SQLite writer holding the write lock, rows written to the WAL, not committed
     "sqlite": (
         "import sqlite3\n"
