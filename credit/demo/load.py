@@ -150,12 +150,11 @@ def _copy_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None
     columns: list[Any] = []
     fill: list[tuple[str, Any, Any]] = []  # (name, constant default, bind processor)
     for col in table.columns:
-        if col.name not in present and col.default is None:
-            if col.server_default is not None:
-                continue  # the database fills it
+        if col.name not in present and col.default is None and col.server_default is not None:
+            continue  # the database fills it
         value = None
         if col.name not in present and col.default is not None:
-            arg = col.default.arg  # type: ignore[attr-defined]
+            arg = col.default.arg
             value = arg(None) if callable(arg) else arg  # the same value for the whole chunk
         columns.append(col)
         fill.append((col.name, value, col.type.bind_processor(dialect)))
@@ -164,7 +163,7 @@ def _copy_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None
     assert dbapi is not None
     with (
         dbapi.cursor() as cur,
-        cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as out,  # noqa: S608 - model names
+        cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as out,
     ):
         for row in rows:
             record = []
