@@ -9,7 +9,9 @@ import os
 import pytest
 from sqlalchemy.engine import make_url
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+#: the search rebuild's segmentation pool talks to its forkserver over a unix socket, which
+#: pytest-socket blocks; the bench itself connects to 127.0.0.1 only
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.enable_socket]
 
 EXPECTED = (
     "demo load (COPY), 10000 enterprises",
