@@ -30,6 +30,7 @@ BENCHES = (
     "hotspots",
     "monitoring_rules",
     "mail",
+    "scale",
 )
 
 

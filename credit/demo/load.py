@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -95,21 +96,27 @@ def load_demo(
     """Insert ``count`` generated enterprises and their records; flushes, does not commit."""
     result = LoadResult({t: 0 for t, _, _ in TABLES})
     now = utcnow()
+    copy = session.get_bind().dialect.name == "postgresql"
+    write = _copy_rows if copy else _insert_rows
     for rows in generate(demo_places(session), count, seed):
         for table, model, _entity in TABLES:
             if rows[table]:
-                session.execute(insert(model), rows[table])
+                write(session, model, rows[table])
                 result.counts[table] += len(rows[table])
         changes = _change_rows(rows)
         first = allocate_seq(session, len(changes))
-        session.execute(
-            insert(ChangeLog),
+        write(
+            session,
+            ChangeLog,
             [{"seq": first + i, "at": now, "op": "upsert", **c} for i, c in enumerate(changes)],
         )
         result.change_rows += len(changes)
         if advance:
             advance(len(rows["enterprises"]))
     _reset_sequences(session)
+    if copy:  # fresh statistics: the planner has never seen these tables' sizes
+        for table in [t for t, _, _ in TABLES] + [ChangeLog.__tablename__]:
+            session.execute(text(f"ANALYZE {table}"))
     from credit.demo.grids import load_demo_grids  # shapely loads with the demo
 
     grids = load_demo_grids(session, seed)
@@ -127,6 +134,43 @@ def load_demo(
         {"enterprises": count, "seed": seed, "rows": result.counts},
     )
     return result
+
+
+def _insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(model), rows)
+
+
+def _copy_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the same rows through ``COPY … FROM STDIN`` on the session's own
+    connection (so in its transaction), with the columns' Python-side defaults and bind
+    processing applied as an INSERT would."""
+    table = model.__table__
+    dialect = session.get_bind().dialect
+    present = set(rows[0])
+    columns: list[Any] = []
+    fill: list[tuple[str, Any, Any]] = []  # (name, constant default, bind processor)
+    for col in table.columns:
+        if col.name not in present and col.default is None and col.server_default is not None:
+            continue  # the database fills it
+        value = None
+        if col.name not in present and col.default is not None:
+            arg = col.default.arg
+            value = arg(None) if callable(arg) else arg  # the same value for the whole chunk
+        columns.append(col)
+        fill.append((col.name, value, col.type.bind_processor(dialect)))
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    with (
+        dbapi.cursor() as cur,
+        cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as out,
+    ):
+        for row in rows:
+            record = []
+            for name, default, process in fill:
+                value = row.get(name, default)
+                record.append(process(value) if process and value is not None else value)
+            out.write_row(record)
 
 
 def _reset_sequences(session: Session) -> None:
