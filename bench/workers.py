@@ -6,6 +6,7 @@ on a loopback port, a few pages fetched, then each worker's memory (psutil) prin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -56,13 +57,11 @@ def main() -> None:
                     time.sleep(0.5)
             for _ in range(4):
                 for page in PAGES:
-                    try:
+                    with contextlib.suppress(OSError):
                         urllib.request.urlopen(
                             f"http://127.0.0.1:{port}{urllib.parse.quote(page, safe='/?=')}",
                             timeout=10,
                         )
-                    except OSError:
-                        pass
             time.sleep(2)
             workers = psutil.Process(server.pid).children()
             rows = []
