@@ -11,30 +11,15 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.clock import today as china_today
-from core.users import create_user
 from core.workdays import add_workdays
 from credit.cases.models import Objection, RepairApplication
 from credit.cases.objections import ANSWER_WORKDAYS, file_objection
 from credit.cases.repairs import apply_for_repair, decide_repair
-from tests.disclosure.conftest import PASSWORD, csrf_token, password_step
+from tests.disclosure.conftest import csrf_token, enterprise_member, password_step
 from tests.factories import create_enterprise, create_penalty
 
 LIST = "/enterprise/objections/"
 NEW = "/enterprise/objections/new"
-
-
-def _account(session, ent, email: str, role: str = "enterprise_filer"):
-    user = create_user(
-        session,
-        email=email,
-        name="王填报",
-        role=role,
-        region_code=ent.region_code,
-        password=PASSWORD,
-        enterprise_id=ent.id,
-    )
-    session.commit()
-    return user
 
 
 @pytest.fixture
@@ -46,7 +31,7 @@ def world(session):
     own_penalty = create_penalty(session, ours, decision_date=old, severity="general")
     other_penalty = create_penalty(session, theirs, decision_date=old, severity="general")
     session.commit()
-    user = _account(session, ours, "filer@example.cn")
+    user = enterprise_member(session, ours, email="filer@example.cn")
     return {
         "ours": ours,
         "theirs": theirs,
