@@ -41,6 +41,39 @@ def world(session):
     }
 
 
+def _rating_objection(session, ent, claim: str, contact: str, today):
+    """An objection to the enterprise's rating as the public form files it (no account)."""
+    return file_objection(
+        session,
+        ent,
+        target_type="rating",
+        target_id=None,
+        claim=claim,
+        contact=contact,
+        today=today,
+    )
+
+
+def _approved_repair(app, session, regulator, penalty, filer):
+    """A repair of the penalty filed from the account and approved by the regulator."""
+    with app.app_context():
+        application = apply_for_repair(
+            session,
+            penalty,
+            reason="已整改完毕。",
+            commitment="守法承诺",
+            contact="王填报",
+            today=china_today(),
+            filer=filer,
+        )
+        session.commit()
+        decide_repair(
+            session, regulator, application.id, approve=True, note=None, today=china_today()
+        )
+        session.commit()
+    return application
+
+
 @pytest.fixture
 def signed_in(client, world):
     step = password_step(client, "filer@example.cn")
@@ -89,14 +122,8 @@ def test_an_objection_from_the_account_has_the_public_forms_deadline_and_filer(
 
 def test_a_public_objection_has_the_same_deadline_and_no_filer(app, client, session, world):
     with app.app_context():
-        public = file_objection(
-            session,
-            world["ours"],
-            target_type="rating",
-            target_id=None,
-            claim="评价结果有误。",
-            contact="0931-1234567",
-            today=china_today(),
+        public = _rating_objection(
+            session, world["ours"], "评价结果有误。", "0931-1234567", china_today()
         )
     session.commit()
     assert public.filed_by is None
@@ -108,23 +135,11 @@ def test_a_public_objection_has_the_same_deadline_and_no_filer(app, client, sess
 def test_the_list_shows_every_case_of_the_own_enterprise_only(app, client, session, signed_in):
     today = china_today()
     with app.app_context():
-        public = file_objection(
-            session,
-            signed_in["ours"],
-            target_type="rating",
-            target_id=None,
-            claim="评价结果有误。",
-            contact="0931-1234567",
-            today=today,
+        public = _rating_objection(
+            session, signed_in["ours"], "评价结果有误。", "0931-1234567", today
         )
-        other = file_objection(
-            session,
-            signed_in["theirs"],
-            target_type="rating",
-            target_id=None,
-            claim="他企业的异议。",
-            contact="0931-7654321",
-            today=today,
+        other = _rating_objection(
+            session, signed_in["theirs"], "他企业的异议。", "0931-7654321", today
         )
         their_repair = apply_for_repair(
             session,
@@ -252,15 +267,7 @@ def test_the_regulators_decisions_stay_closed_to_an_enterprise_user(
 ):
     today = china_today()
     with app.app_context():
-        objection = file_objection(
-            session,
-            signed_in["theirs"],
-            target_type="rating",
-            target_id=None,
-            claim="他企业的异议。",
-            contact="0931",
-            today=today,
-        )
+        objection = _rating_objection(session, signed_in["theirs"], "他企业的异议。", "0931", today)
         repair = apply_for_repair(
             session,
             signed_in["other_penalty"],
@@ -336,21 +343,9 @@ def test_the_progress_page_lists_each_step_with_its_date(app, client, session, s
 def test_an_approved_repair_shows_decided_and_published_steps(
     app, client, session, signed_in, regulator
 ):
-    with app.app_context():
-        application = apply_for_repair(
-            session,
-            signed_in["own_penalty"],
-            reason="已整改完毕。",
-            commitment="守法承诺",
-            contact="王填报",
-            today=china_today(),
-            filer=signed_in["user"],
-        )
-        session.commit()
-        decide_repair(
-            session, regulator, application.id, approve=True, note=None, today=china_today()
-        )
-        session.commit()
+    application = _approved_repair(
+        app, session, regulator, signed_in["own_penalty"], signed_in["user"]
+    )
     page = client.get(f"/cases/{application.reference}").get_data(as_text=True)
     steps = page.split('id="case-steps"')[1].split("</ol>")[0]
     for step in ("filed", "decided", "published", "synced"):
@@ -368,21 +363,7 @@ def test_the_account_case_pages_speak_one_language(
     own = signed_in["own_penalty"]
     _file(client, f"penalty:{own.id}")
     client.get(LIST)  # the flash, in the language of the request that filed
-    with app.app_context():
-        application = apply_for_repair(
-            session,
-            own,
-            reason="已整改完毕。",
-            commitment="守法承诺",
-            contact="王填报",
-            today=china_today(),
-            filer=signed_in["user"],
-        )
-        session.commit()
-        decide_repair(
-            session, regulator, application.id, approve=True, note=None, today=china_today()
-        )
-        session.commit()
+    application = _approved_repair(app, session, regulator, own, signed_in["user"])
     problems = []
     for path in (LIST, NEW, f"/cases/{application.reference}"):
         html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
