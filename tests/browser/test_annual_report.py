@@ -35,15 +35,24 @@ def _fill_required(page, skip: str = "") -> None:
         page.fill(selector, "" if selector == skip else text)
 
 
-def test_a_filer_files_the_annual_report_from_a_phone_without_javascript(session, server, browser):
+def _signed_in(session, server, browser, role: str, obliged: bool, **context_options):
+    """The enterprise NAME (on last year's obliged list if ``obliged``) and a phone-sized
+    browser page of its user (``role``), signed in."""
     ent = create_enterprise(session, name=NAME)
-    session.add(DisclosureObligation(enterprise_id=ent.id, year=YEAR))
-    create_enterprise_user(session, ent, email=EMAIL)
+    if obliged:
+        session.add(DisclosureObligation(enterprise_id=ent.id, year=YEAR))
+    create_enterprise_user(session, ent, role=role, email=EMAIL)
     session.commit()
-
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", **context_options)
     page = context.new_page()
     sign_in(page, server, EMAIL)
+    return ent, context, page
+
+
+def test_a_filer_files_the_annual_report_from_a_phone_without_javascript(session, server, browser):
+    ent, context, page = _signed_in(
+        session, server, browser, "enterprise_filer", obliged=True, java_script_enabled=False
+    )
     page.goto(f"{server}/enterprise/annual-reports/")
     fits(page)
     submit(page, f"a[href='/enterprise/annual-reports/{YEAR}']")
@@ -90,13 +99,10 @@ def test_a_filer_files_the_annual_report_from_a_phone_without_javascript(session
     checked.close()
 
 
-def test_the_report_form_passesaxe(session, server, browser):
-    ent = create_enterprise(session, name=NAME)
-    create_enterprise_user(session, ent, role="enterprise_manager", email=EMAIL)
-    session.commit()
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True)
-    page = context.new_page()
-    sign_in(page, server, EMAIL)
+def test_the_report_form_passes_axe(session, server, browser):
+    _ent, context, page = _signed_in(
+        session, server, browser, "enterprise_manager", obliged=False, bypass_csp=True
+    )
     page.goto(f"{server}/enterprise/annual-reports/{YEAR}")
     axe(page)
     page.goto(f"{server}/enterprise/annual-reports/")

@@ -41,6 +41,11 @@ def world(session):
     }
 
 
+def _post_form(client, path: str, data: dict):
+    """Post the form at ``path`` with the CSRF token its page carries."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+
+
 def _rating_objection(session, ent, claim: str, contact: str, today):
     """An objection to the enterprise's rating as the public form files it (no account)."""
     return file_objection(
@@ -162,13 +167,13 @@ def test_a_repair_from_the_account_is_listed_with_its_deadline(client, session, 
     path = f"/enterprise/objections/repair/{own.id}"
     form = client.get(path).get_data(as_text=True)
     assert own.decision_no in form and "王填报 filer@example.cn" in form
-    sent = client.post(
+    sent = _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "已更换脱硫设施，监测达标。",
             "commitment": "本企业承诺守法经营。",
             "contact": "王填报 filer@example.cn",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert sent.status_code == 303
@@ -181,13 +186,13 @@ def test_a_repair_from_the_account_is_listed_with_its_deadline(client, session, 
     assert application.reference in listing and application.due_at.isoformat() in listing
     assert "已有待处理的申请" in listing
     # the same check as the public form: a second pending application is refused
-    again = client.post(
+    again = _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "再次申请修复。",
             "commitment": "本企业承诺守法经营。",
             "contact": "王填报",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert again.status_code == 422 and "已有待处理的修复申请" in again.get_data(as_text=True)
@@ -202,13 +207,13 @@ def test_a_repair_before_the_minimum_period_is_refused_as_on_the_public_form(
     )
     session.commit()
     path = f"/enterprise/objections/repair/{fresh.id}"
-    sent = client.post(
+    sent = _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "已整改完毕。",
             "commitment": "守法承诺。",
             "contact": "王填报",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert sent.status_code == 422 and "最短公示期未满" in sent.get_data(as_text=True)
@@ -299,13 +304,13 @@ def test_a_public_form_filing_while_signed_in_is_not_the_accounts(client, sessio
     it is attributed to no account and never shows in the user's list."""
     theirs = signed_in["theirs"]
     path = f"/enterprises/{theirs.uscc}/objection"
-    sent = client.post(
+    sent = _post_form(
+        client,
         path,
-        data={
+        {
             "target": "rating:",
             "claim": "公开表单提交的异议。",
             "contact": "0931",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert sent.status_code == 302
@@ -323,13 +328,13 @@ def test_visitors_do_not_get_the_account_pages(client, session, world):
 def test_the_progress_page_lists_each_step_with_its_date(app, client, session, signed_in):
     own = signed_in["own_penalty"]
     path = f"/enterprise/objections/repair/{own.id}"
-    client.post(
+    _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "已整改完毕。",
             "commitment": "守法承诺。",
             "contact": "王填报",
-            "csrf_token": csrf_token(client, path),
         },
     )
     application = session.scalar(select(RepairApplication))
