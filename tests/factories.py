@@ -13,6 +13,8 @@ from credit.records.models import Enterprise, Penalty
 from credit.records.publication import default_publish_until
 
 _serial = itertools.count(1)
+#: the password every test user gets
+PASSWORD = "correct horse battery"
 
 
 def make_uscc(n: int, region: str = "620100") -> str:
@@ -108,7 +110,29 @@ def create_regulator(
         name=email.split("@")[0],
         role=role,
         region_code=region,
-        password="correct horse battery",
+        password=PASSWORD,
+    )
+
+
+def create_enterprise_user(
+    session: Session,
+    enterprise: Enterprise,
+    role: str = "enterprise_filer",
+    email: str | None = None,
+    name: str = "王填报",
+) -> Any:
+    """A user of an enterprise account (``enterprise_filer`` or ``enterprise_manager``) with
+    the test password; e-mail ``<role><enterprise id>@example.cn`` unless given."""
+    from core.users import create_user
+
+    return create_user(
+        session,
+        email=email or f"{role}{enterprise.id}@example.cn",
+        name=name,
+        role=role,
+        region_code=enterprise.region_code,
+        password=PASSWORD,
+        enterprise_id=enterprise.id,
     )
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from core.changelog import record_change
 from core.clock import today as china_today
-from core.users import create_api_client, create_user, revoke_api_client
+from core.users import create_api_client, revoke_api_client
 from credit.cases.account import apply_own_repair
 from credit.cases.repairs import apply_for_repair, decide_repair
-from tests.factories import create_enterprise, create_penalty
+from tests.factories import create_enterprise, create_enterprise_user, create_penalty
 
 
 def _key(app, session, name: str) -> dict[str, str]:
@@ -82,14 +82,8 @@ def _approved_repair(app, session, regulator, origin: str = "public") -> str:
     }
     with app.app_context():
         if origin == "account":
-            filer = create_user(
-                session,
-                email="filer@example.cn",
-                name="企业填报员",
-                role="enterprise_filer",
-                region_code=ent.region_code,
-                password="correct horse battery",
-                enterprise_id=ent.id,
+            filer = create_enterprise_user(
+                session, ent, email="filer@example.cn", name="企业填报员"
             )
             application = apply_own_repair(session, filer, penalty.id, **texts)
             assert application.filed_by == filer.id

@@ -6,61 +6,18 @@ context with scripts on: axe is a script)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from core.clock import today as china_today
-from core.users import create_user
 from credit.annual_reports.models import AnnualReport
 from credit.obligations.models import DisclosureObligation
-from tests.browser.chromium import CHROMIUM
-from tests.factories import create_enterprise
+from tests.browser.phone import NEEDS_AXE, PHONE, axe, fits, sign_in, submit
+from tests.factories import create_enterprise, create_enterprise_user
 
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
-    ),
-    pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make browser-deps)"),
-]
-PHONE = {"width": 390, "height": 844}
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+pytestmark = NEEDS_AXE
 EMAIL = "filer@example.cn"
-PASSWORD = "correct horse battery"
 YEAR = china_today().year - 1
 NAME = "兰州年报浏览器测试化工有限公司"
-
-
-def _submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], (page.url, width)
-
-
-def _axe(page) -> None:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
-        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
-        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))",
-        AXE_TAGS,
-    )
-    assert not found, (page.url, json.dumps(found, ensure_ascii=False))
-
-
-def _login(page, server: str) -> None:
-    page.goto(f"{server}/regulator/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    _submit(page, "form.stack button[type=submit]")
 
 
 def _fill_required(page, skip: str = "") -> None:
@@ -78,45 +35,46 @@ def _fill_required(page, skip: str = "") -> None:
         page.fill(selector, "" if selector == skip else text)
 
 
-def test_a_filer_files_the_annual_report_from_a_phone_without_javascript(session, server, browser):
+def _signed_in(session, server, browser, role: str, obliged: bool, **context_options):
+    """The enterprise NAME (on last year's obliged list if ``obliged``) and a phone-sized
+    browser page of its user (``role``), signed in."""
     ent = create_enterprise(session, name=NAME)
-    session.add(DisclosureObligation(enterprise_id=ent.id, year=YEAR))
-    create_user(
-        session,
-        email=EMAIL,
-        name="王填报",
-        role="enterprise_filer",
-        region_code=ent.region_code,
-        password=PASSWORD,
-        enterprise_id=ent.id,
-    )
+    if obliged:
+        session.add(DisclosureObligation(enterprise_id=ent.id, year=YEAR))
+    create_enterprise_user(session, ent, role=role, email=EMAIL)
     session.commit()
-
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", **context_options)
     page = context.new_page()
-    _login(page, server)
+    sign_in(page, server, EMAIL)
+    return ent, context, page
+
+
+def test_a_filer_files_the_annual_report_from_a_phone_without_javascript(session, server, browser):
+    ent, context, page = _signed_in(
+        session, server, browser, "enterprise_filer", obliged=True, java_script_enabled=False
+    )
     page.goto(f"{server}/enterprise/annual-reports/")
-    _fits(page)
-    _submit(page, f"a[href='/enterprise/annual-reports/{YEAR}']")
+    fits(page)
+    submit(page, f"a[href='/enterprise/annual-reports/{YEAR}']")
     assert page.input_value("#f-basic-name") == NAME  # prefilled from the register
-    _fits(page)
+    fits(page)
 
     _fill_required(page, skip="#f-emergency-plan")
     page.fill("#f-other-text", "厂区周边设有环境质量公示牌。")
-    _submit(page, "button[value=save]")
+    submit(page, "button[value=save]")
     assert "草稿已保存" in page.content()
     assert page.input_value("#f-other-text") == "厂区周边设有环境质量公示牌。"
     session.rollback()
     assert session.scalar(select(AnnualReport.status)) == "draft"
 
-    _submit(page, "button[value=submit]")
+    submit(page, "button[value=submit]")
     assert "以下必填部分未填写完整，未提交：生态环境应急信息" in page.inner_text("[role=alert]")
-    _fits(page)
+    fits(page)
     session.rollback()
     assert session.scalar(select(AnnualReport.status)) == "draft"
 
     page.fill("#f-emergency-plan", "应急预案已于 2025 年备案。")
-    _submit(page, "button[value=submit]")
+    submit(page, "button[value=submit]")
     assert "年度报告已提交并公开" in page.content() and "不能再修改" in page.content()
     session.rollback()
     assert session.scalar(select(AnnualReport.status)) == "submitted"
@@ -125,11 +83,11 @@ def test_a_filer_files_the_annual_report_from_a_phone_without_javascript(session
     public = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
     page = public.new_page()
     page.goto(f"{server}/disclosures?year={YEAR}")
-    _submit(page, f"a[href$='/disclosures/{ent.uscc}/{YEAR}']")
+    submit(page, f"a[href$='/disclosures/{ent.uscc}/{YEAR}']")
     text = page.inner_text("main")
     assert NAME in text and "8.25" in text and "应急预案已于 2025 年备案。" in text
     assert f"提交日期：{china_today().isoformat()}" in text
-    _fits(page)
+    fits(page)
     pdf = page.request.get(f"{server}/disclosures/{ent.uscc}/{YEAR}.pdf")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     public.close()
@@ -137,27 +95,16 @@ def test_a_filer_files_the_annual_report_from_a_phone_without_javascript(session
     checked = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True)
     page = checked.new_page()
     page.goto(f"{server}/disclosures/{ent.uscc}/{YEAR}")
-    _axe(page)
+    axe(page)
     checked.close()
 
 
 def test_the_report_form_passes_axe(session, server, browser):
-    ent = create_enterprise(session, name=NAME)
-    create_user(
-        session,
-        email=EMAIL,
-        name="王填报",
-        role="enterprise_manager",
-        region_code=ent.region_code,
-        password=PASSWORD,
-        enterprise_id=ent.id,
+    _ent, context, page = _signed_in(
+        session, server, browser, "enterprise_manager", obliged=False, bypass_csp=True
     )
-    session.commit()
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True)
-    page = context.new_page()
-    _login(page, server)
     page.goto(f"{server}/enterprise/annual-reports/{YEAR}")
-    _axe(page)
+    axe(page)
     page.goto(f"{server}/enterprise/annual-reports/")
-    _axe(page)
+    axe(page)
     context.close()

@@ -13,16 +13,10 @@ from sqlalchemy import func, select
 
 from core.consumers import drain
 from credit.notify.models import Subscription
-from tests.browser.chromium import CHROMIUM
+from tests.browser.phone import NEEDS_CHROMIUM, PHONE, fits, submit
 from tests.notify.conftest import mail_config, smtp  # noqa: F401  (the local SMTP server fixture)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-PHONE = {"width": 390, "height": 844}
+pytestmark = NEEDS_CHROMIUM
 BASE = "http://127.0.0.1"  # PUBLIC_BASE_URL of mail_config: the mails' links start with it
 USCC = "91350100M000100Y43"
 NAME = "兰州华源化工有限公司"
@@ -59,16 +53,6 @@ def _run_consumers(app) -> None:
         drain(app)
 
 
-def _submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], (page.url, width)
-
-
 def _text(message) -> str:
     return message.get_body(("plain",)).get_content()
 
@@ -98,9 +82,9 @@ def test_a_citizen_follows_an_enterprise_and_gets_the_penalty_mail(
 
     page.goto(f"{server}/subscribe?enterprise={USCC}")
     assert NAME in page.inner_text("h1")
-    _fits(page)
+    fits(page)
     page.fill("input[name=email]", CITIZEN)
-    _submit(page, "form.stack button[type=submit]")
+    submit(page, "form.stack button[type=submit]")
     assert "请查收确认邮件" in page.content()
     _run_consumers(app)
     mails = smtp.inbox.to(CITIZEN)
@@ -111,9 +95,9 @@ def test_a_citizen_follows_an_enterprise_and_gets_the_penalty_mail(
     page.goto(_on_live_server(confirm.group(0), server))
     assert _subscriptions(session) == 1
     assert session.scalar(select(Subscription.confirmed_at)) is None  # GET confirms nothing
-    _submit(page, "main form button[type=submit]")
+    submit(page, "main form button[type=submit]")
     assert "订阅已生效" in page.content() and NAME in page.content()
-    _fits(page)
+    fits(page)
 
     _import(runner, tmp_path, "penalties", PENALTIES)
     _run_consumers(app)
@@ -127,7 +111,7 @@ def test_a_citizen_follows_an_enterprise_and_gets_the_penalty_mail(
 
     page.goto(_on_live_server(header, server))
     assert _subscriptions(session) == 1  # the page asks first
-    _submit(page, "main form button[type=submit]")
+    submit(page, "main form button[type=submit]")
     assert "已退订" in page.content()
     assert _subscriptions(session) == 0
     context.close()

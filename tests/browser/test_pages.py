@@ -9,27 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from tests.browser.chromium import ARTIFACTS, CHROMIUM
+from tests.browser.chromium import ARTIFACTS
+from tests.browser.phone import NEEDS_AXE, axe_violations
 from tests.factories import create_enterprise, create_penalty, create_rating
 from tests.language_check import PENDING_PAGES, language_problems
 from tests.monitoring.devices import add_hours, create_outlet, create_station
 
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
-    ),
-    pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make browser-deps)"),
-]
+pytestmark = NEEDS_AXE
 WIDTHS = (320, 390, 1366)
 LANGS = ("zh-CN", "en")
-#: the standards the portal states conformance with (WCAG 2.1 AA; GB/T 37668-2019 follows it)
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
 def _public_paths(session) -> list[tuple[str, str]]:
@@ -199,17 +190,6 @@ def _answered_message(session):
     return message
 
 
-def _axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
-        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
-        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))",
-        AXE_TAGS,
-    )
-    return list(found)
-
-
 @pytest.mark.parametrize("lang", LANGS)
 def test_public_pages_reflow_and_pass_axe(app, session, server, browser, lang):
     paths = _public_paths(session)
@@ -233,7 +213,7 @@ def test_public_pages_reflow_and_pass_axe(app, session, server, browser, lang):
             )
             if overflow[0] > overflow[1]:
                 problems.append(f"{name} at {width}px ({lang}) scrolls sideways: {overflow}")
-            for violation in _axe(page):
+            for violation in axe_violations(page):
                 problems.append(f"{name} at {width}px ({lang}): axe {json.dumps(violation)}")
             if width == 1366 and (name, lang) not in PENDING_PAGES:  # one language per page
                 for leak in language_problems(page.content(), lang):

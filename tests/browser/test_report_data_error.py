@@ -4,25 +4,14 @@ penalty marked 核查中; the contact given appears on no public page."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from credit.data_errors.models import DataErrorReport
-from tests.browser.chromium import CHROMIUM
-from tests.browser.test_follow_enterprise import ENTERPRISES, PENALTIES, PHONE, _import
+from tests.browser.phone import NEEDS_CHROMIUM, PHONE, fits
+from tests.browser.test_follow_enterprise import ENTERPRISES, PENALTIES, _import
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 CONTACT = "reporter-13800003333@example.cn"
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], (page.url, width)
 
 
 def test_a_citizen_reports_an_error_in_a_penalty_on_a_phone(
@@ -37,11 +26,11 @@ def test_a_citizen_reports_an_error_in_a_penalty_on_a_phone(
         page.click("text=兰环罚〔2026〕7号")
     assert "/penalties/" in page.url and "核查中" not in page.inner_text("main")
     penalty_url = page.url
-    _fits(page)
+    fits(page)
 
     with page.expect_navigation():
         page.click("text=报告数据错误")
-    _fits(page)
+    fits(page)
     # the field is required (the browser refuses an empty one); blanks reach the server
     page.fill("textarea[name=description]", "   ")
     with page.expect_navigation():  # and are refused there, nothing stored
@@ -54,15 +43,15 @@ def test_a_citizen_reports_an_error_in_a_penalty_on_a_phone(
     assert "/data-errors/SJ-" in page.url
     assert "核查中" in page.inner_text("#report-status")
     assert CONTACT not in page.content()
-    _fits(page)
+    fits(page)
 
     page.goto(penalty_url)
     assert page.inner_text(".under-review") == "核查中"
     assert CONTACT not in page.content()
-    _fits(page)
+    fits(page)
     page.goto(f"{server}/data")
     assert "行政处罚" in page.inner_text("#datasets") and CONTACT not in page.content()
-    _fits(page)
+    fits(page)
     context.close()
     session.rollback()
     report = session.scalars(select(DataErrorReport)).one()

@@ -11,35 +11,32 @@ from sqlalchemy import select
 from core.audit import AuditEvent
 from core.changelog import ChangeLog
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.users import create_user
 from credit.kinds import snapshots
 from credit.records.models import Inspection
 from credit.replies.filing import file_reply, parse_target, reply_targets
 from credit.replies.models import Reply
 from credit.replies.moderation import approve_reply, reject_reply, reply_queue
 from credit.replies.public import public_replies
-from tests.factories import create_enterprise, create_penalty, create_regulator
+from tests.factories import (
+    create_enterprise,
+    create_enterprise_user,
+    create_penalty,
+    create_regulator,
+)
 
 TEXT = "该处罚涉及的超标排放已于 2026 年 6 月完成整改，治理设施已升级改造。"
-
-
-def _member(session, ent, role="enterprise_filer", email=None):
-    return create_user(
-        session,
-        email=email or f"{role}{ent.id}@example.cn",
-        name="王填报",
-        role=role,
-        region_code=ent.region_code,
-        password="correct horse battery",
-        enterprise_id=ent.id,
-    )
 
 
 @pytest.fixture
 def world(session):
     ent = create_enterprise(session)
     penalty = create_penalty(session, ent)
-    return ent, penalty, _member(session, ent), create_regulator(session, "lz@example.cn")
+    return (
+        ent,
+        penalty,
+        create_enterprise_user(session, ent),
+        create_regulator(session, "lz@example.cn"),
+    )
 
 
 def test_a_reply_waits_and_becomes_public_with_a_change_only_when_approved(session, world):
@@ -75,7 +72,7 @@ def test_a_reply_waits_and_becomes_public_with_a_change_only_when_approved(sessi
 def test_another_enterprises_record_is_refused_as_not_found(session, world):
     _ent, penalty, _filer, _regulator = world
     other = create_enterprise(session)
-    stranger = _member(session, other, "enterprise_manager")
+    stranger = create_enterprise_user(session, other, "enterprise_manager")
     with pytest.raises(NotFound):
         file_reply(session, stranger, target_type="penalty", target_id=penalty.id, text=TEXT)
     with pytest.raises(NotFound):

@@ -24,7 +24,7 @@ from credit.ratings.rules import RulebookError
 from credit.records.publication import default_publish_until
 from credit.temporary_reports.filing import file_temporary_report
 from credit.temporary_reports.obligations import temporary_obligations
-from tests.factories import create_enterprise, create_penalty
+from tests.factories import create_enterprise, create_enterprise_user, create_penalty
 
 BOOK = load_rulebook("cn-default")
 WITHOUT = replace(BOOK, temporary_report=None)
@@ -52,18 +52,6 @@ def _facts(*reports, obliged=frozenset({2025}), penalty=None):
 
 def _lines(rating, prefix="disclosure.temporary"):
     return [li for li in rating.explanation if li.rule.startswith(prefix)]
-
-
-def _user(session, ent, role="enterprise_filer", email=None):
-    return create_user(
-        session,
-        email=email or f"{role}{ent.id}@example.cn",
-        name="王填报",
-        role=role,
-        region_code=ent.region_code,
-        password="correct horse battery",
-        enterprise_id=ent.id,
-    )
 
 
 def _obliged(session, ent, year):
@@ -167,7 +155,7 @@ def test_filing_is_a_public_write_and_rescoring_sees_it(session):
     ent = create_enterprise(session)
     _obliged(session, ent, 2026)
     penalty = create_penalty(session, ent, decision_date=dt.date(2026, 12, 1))
-    filer = _user(session, ent)
+    filer = create_enterprise_user(session, ent)
     today = dt.date(2026, 12, 3)
     report = file_temporary_report(
         session, BOOK, filer, penalty_id=penalty.id, content=CONTENT, url="", today=today
@@ -196,7 +184,7 @@ def test_filing_is_refused_for_another_enterprise_a_regulator_and_bad_input(sess
     ent, other = create_enterprise(session), create_enterprise(session)
     _obliged(session, ent, 2026)
     penalty = create_penalty(session, ent, decision_date=dt.date(2026, 12, 1))
-    stranger = _user(session, other, email="stranger@example.cn")
+    stranger = create_enterprise_user(session, other, email="stranger@example.cn")
     today = dt.date(2026, 12, 3)
     with pytest.raises(NotFound):
         file_temporary_report(
@@ -214,7 +202,7 @@ def test_filing_is_refused_for_another_enterprise_a_regulator_and_bad_input(sess
         file_temporary_report(
             session, BOOK, regulator, penalty_id=penalty.id, content=CONTENT, url="", today=today
         )
-    filer = _user(session, ent)
+    filer = create_enterprise_user(session, ent)
     for content, url, field in ((CONTENT, "ftp://x.cn/a", "url"), ("太短", "", "content")):
         with pytest.raises(Invalid) as refused:
             file_temporary_report(
@@ -258,7 +246,7 @@ def test_the_daily_run_marks_an_enterprise_whose_report_became_overdue(session):
         _obliged(session, e, 2025)
     for e in (ent, filed, unlisted):
         create_penalty(session, e, decision_date=BEFORE_GOLDEN_WEEK)
-    filer = _user(session, filed)
+    filer = create_enterprise_user(session, filed)
     file_temporary_report(
         session,
         BOOK,

@@ -10,9 +10,9 @@ import pyotp
 from core.db import utcnow
 from core.mfa import unseal
 from core.users import User, create_user
-from tests.factories import ensure_reference
+from tests.factories import PASSWORD, create_enterprise_user, ensure_reference
 
-PASSWORD = "correct horse battery"
+__all__ = ["PASSWORD"]
 
 
 def csrf_token(client, path: str) -> str:
@@ -35,6 +35,20 @@ def make_regulator(session, email: str, region: str = "620100", role: str = "reg
         password=PASSWORD,
     )
     session.commit()
+    return user
+
+
+def enterprise_member(session, ent, role: str = "enterprise_filer", email=None, name="王填报"):
+    """An enterprise account user (see ``tests.factories.create_enterprise_user``), committed."""
+    user = create_enterprise_user(session, ent, role=role, email=email, name=name)
+    session.commit()
+    return user
+
+
+def sign_in_member(client, session, ent, role: str = "enterprise_filer", email=None, name="王填报"):
+    """An enterprise account user, committed and signed in (password step) on ``client``."""
+    user = enterprise_member(session, ent, role=role, email=email, name=name)
+    assert password_step(client, user.email).status_code == 302
     return user
 
 

@@ -12,29 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import today as china_today
-from core.users import create_user
 from credit.annual_reports.models import AnnualReport
 from credit.obligations.models import DisclosureObligation
 from credit.records.models import Permit, PermitLimit
 from tests.credit.test_annual_reports import complete_form
-from tests.disclosure.conftest import PASSWORD, csrf_token, login, make_regulator, password_step
+from tests.disclosure.conftest import csrf_token, login, make_regulator, sign_in_member
 from tests.factories import create_enterprise
 
 YEAR = china_today().year - 1
-
-
-def _member(session, ent, email):
-    user = create_user(
-        session,
-        email=email,
-        name="王填报",
-        role="enterprise_filer",
-        region_code=ent.region_code,
-        password=PASSWORD,
-        enterprise_id=ent.id,
-    )
-    session.commit()
-    return user
 
 
 @pytest.fixture
@@ -42,8 +27,7 @@ def firm(client, session):
     """An enterprise on the obliged list of last year, its filer logged in."""
     ent = create_enterprise(session, name="兰州年报页面测试有限公司")
     session.add(DisclosureObligation(enterprise_id=ent.id, year=YEAR))
-    _member(session, ent, f"filer{ent.id}@example.cn")
-    assert password_step(client, f"filer{ent.id}@example.cn").status_code == 302
+    sign_in_member(client, session, ent, email=f"filer{ent.id}@example.cn")
     return ent
 
 
@@ -134,8 +118,7 @@ def test_nobody_else_reaches_another_enterprises_report(client, session, firm):
     assert client.get(f"/disclosures/{firm.uscc}/{YEAR}.pdf").status_code == 404
     # another enterprise's user: its own (empty) report, never the first one's
     other = create_enterprise(session, name="乙企业")
-    _member(session, other, "other@example.cn")
-    assert password_step(client, "other@example.cn").status_code == 302
+    sign_in_member(client, session, other, email="other@example.cn")
     form = client.get(f"/enterprise/annual-reports/{YEAR}").get_data(as_text=True)
     assert "甲企业草稿" not in form and "乙企业" in form
     assert _post(client, complete_form(), "submit").status_code == 303

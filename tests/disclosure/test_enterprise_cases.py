@@ -11,30 +11,15 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.clock import today as china_today
-from core.users import create_user
 from core.workdays import add_workdays
 from credit.cases.models import Objection, RepairApplication
 from credit.cases.objections import ANSWER_WORKDAYS, file_objection
 from credit.cases.repairs import apply_for_repair, decide_repair
-from tests.disclosure.conftest import PASSWORD, csrf_token, password_step
+from tests.disclosure.conftest import csrf_token, enterprise_member, password_step
 from tests.factories import create_enterprise, create_penalty
 
 LIST = "/enterprise/objections/"
 NEW = "/enterprise/objections/new"
-
-
-def _account(session, ent, email: str, role: str = "enterprise_filer"):
-    user = create_user(
-        session,
-        email=email,
-        name="王填报",
-        role=role,
-        region_code=ent.region_code,
-        password=PASSWORD,
-        enterprise_id=ent.id,
-    )
-    session.commit()
-    return user
 
 
 @pytest.fixture
@@ -46,7 +31,7 @@ def world(session):
     own_penalty = create_penalty(session, ours, decision_date=old, severity="general")
     other_penalty = create_penalty(session, theirs, decision_date=old, severity="general")
     session.commit()
-    user = _account(session, ours, "filer@example.cn")
+    user = enterprise_member(session, ours, email="filer@example.cn")
     return {
         "ours": ours,
         "theirs": theirs,
@@ -54,6 +39,44 @@ def world(session):
         "other_penalty": other_penalty,
         "user": user,
     }
+
+
+def _post_form(client, path: str, data: dict):
+    """Post the form at ``path`` with the CSRF token its page carries."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+
+
+def _rating_objection(session, ent, claim: str, contact: str, today):
+    """An objection to the enterprise's rating as the public form files it (no account)."""
+    return file_objection(
+        session,
+        ent,
+        target_type="rating",
+        target_id=None,
+        claim=claim,
+        contact=contact,
+        today=today,
+    )
+
+
+def _approved_repair(app, session, regulator, penalty, filer):
+    """A repair of the penalty filed from the account and approved by the regulator."""
+    with app.app_context():
+        application = apply_for_repair(
+            session,
+            penalty,
+            reason="已整改完毕。",
+            commitment="守法承诺",
+            contact="王填报",
+            today=china_today(),
+            filer=filer,
+        )
+        session.commit()
+        decide_repair(
+            session, regulator, application.id, approve=True, note=None, today=china_today()
+        )
+        session.commit()
+    return application
 
 
 @pytest.fixture
@@ -104,14 +127,8 @@ def test_an_objection_from_the_account_has_the_public_forms_deadline_and_filer(
 
 def test_a_public_objection_has_the_same_deadline_and_no_filer(app, client, session, world):
     with app.app_context():
-        public = file_objection(
-            session,
-            world["ours"],
-            target_type="rating",
-            target_id=None,
-            claim="评价结果有误。",
-            contact="0931-1234567",
-            today=china_today(),
+        public = _rating_objection(
+            session, world["ours"], "评价结果有误。", "0931-1234567", china_today()
         )
     session.commit()
     assert public.filed_by is None
@@ -123,23 +140,11 @@ def test_a_public_objection_has_the_same_deadline_and_no_filer(app, client, sess
 def test_the_list_shows_every_case_of_the_own_enterprise_only(app, client, session, signed_in):
     today = china_today()
     with app.app_context():
-        public = file_objection(
-            session,
-            signed_in["ours"],
-            target_type="rating",
-            target_id=None,
-            claim="评价结果有误。",
-            contact="0931-1234567",
-            today=today,
+        public = _rating_objection(
+            session, signed_in["ours"], "评价结果有误。", "0931-1234567", today
         )
-        other = file_objection(
-            session,
-            signed_in["theirs"],
-            target_type="rating",
-            target_id=None,
-            claim="他企业的异议。",
-            contact="0931-7654321",
-            today=today,
+        other = _rating_objection(
+            session, signed_in["theirs"], "他企业的异议。", "0931-7654321", today
         )
         their_repair = apply_for_repair(
             session,
@@ -162,13 +167,13 @@ def test_a_repair_from_the_account_is_listed_with_its_deadline(client, session, 
     path = f"/enterprise/objections/repair/{own.id}"
     form = client.get(path).get_data(as_text=True)
     assert own.decision_no in form and "王填报 filer@example.cn" in form
-    sent = client.post(
+    sent = _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "已更换脱硫设施，监测达标。",
             "commitment": "本企业承诺守法经营。",
             "contact": "王填报 filer@example.cn",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert sent.status_code == 303
@@ -181,13 +186,13 @@ def test_a_repair_from_the_account_is_listed_with_its_deadline(client, session, 
     assert application.reference in listing and application.due_at.isoformat() in listing
     assert "已有待处理的申请" in listing
     # the same check as the public form: a second pending application is refused
-    again = client.post(
+    again = _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "再次申请修复。",
             "commitment": "本企业承诺守法经营。",
             "contact": "王填报",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert again.status_code == 422 and "已有待处理的修复申请" in again.get_data(as_text=True)
@@ -202,13 +207,13 @@ def test_a_repair_before_the_minimum_period_is_refused_as_on_the_public_form(
     )
     session.commit()
     path = f"/enterprise/objections/repair/{fresh.id}"
-    sent = client.post(
+    sent = _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "已整改完毕。",
             "commitment": "守法承诺。",
             "contact": "王填报",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert sent.status_code == 422 and "最短公示期未满" in sent.get_data(as_text=True)
@@ -267,15 +272,7 @@ def test_the_regulators_decisions_stay_closed_to_an_enterprise_user(
 ):
     today = china_today()
     with app.app_context():
-        objection = file_objection(
-            session,
-            signed_in["theirs"],
-            target_type="rating",
-            target_id=None,
-            claim="他企业的异议。",
-            contact="0931",
-            today=today,
-        )
+        objection = _rating_objection(session, signed_in["theirs"], "他企业的异议。", "0931", today)
         repair = apply_for_repair(
             session,
             signed_in["other_penalty"],
@@ -307,13 +304,13 @@ def test_a_public_form_filing_while_signed_in_is_not_the_accounts(client, sessio
     it is attributed to no account and never shows in the user's list."""
     theirs = signed_in["theirs"]
     path = f"/enterprises/{theirs.uscc}/objection"
-    sent = client.post(
+    sent = _post_form(
+        client,
         path,
-        data={
+        {
             "target": "rating:",
             "claim": "公开表单提交的异议。",
             "contact": "0931",
-            "csrf_token": csrf_token(client, path),
         },
     )
     assert sent.status_code == 302
@@ -331,13 +328,13 @@ def test_visitors_do_not_get_the_account_pages(client, session, world):
 def test_the_progress_page_lists_each_step_with_its_date(app, client, session, signed_in):
     own = signed_in["own_penalty"]
     path = f"/enterprise/objections/repair/{own.id}"
-    client.post(
+    _post_form(
+        client,
         path,
-        data={
+        {
             "reason": "已整改完毕。",
             "commitment": "守法承诺。",
             "contact": "王填报",
-            "csrf_token": csrf_token(client, path),
         },
     )
     application = session.scalar(select(RepairApplication))
@@ -351,21 +348,9 @@ def test_the_progress_page_lists_each_step_with_its_date(app, client, session, s
 def test_an_approved_repair_shows_decided_and_published_steps(
     app, client, session, signed_in, regulator
 ):
-    with app.app_context():
-        application = apply_for_repair(
-            session,
-            signed_in["own_penalty"],
-            reason="已整改完毕。",
-            commitment="守法承诺",
-            contact="王填报",
-            today=china_today(),
-            filer=signed_in["user"],
-        )
-        session.commit()
-        decide_repair(
-            session, regulator, application.id, approve=True, note=None, today=china_today()
-        )
-        session.commit()
+    application = _approved_repair(
+        app, session, regulator, signed_in["own_penalty"], signed_in["user"]
+    )
     page = client.get(f"/cases/{application.reference}").get_data(as_text=True)
     steps = page.split('id="case-steps"')[1].split("</ol>")[0]
     for step in ("filed", "decided", "published", "synced"):
@@ -383,21 +368,7 @@ def test_the_account_case_pages_speak_one_language(
     own = signed_in["own_penalty"]
     _file(client, f"penalty:{own.id}")
     client.get(LIST)  # the flash, in the language of the request that filed
-    with app.app_context():
-        application = apply_for_repair(
-            session,
-            own,
-            reason="已整改完毕。",
-            commitment="守法承诺",
-            contact="王填报",
-            today=china_today(),
-            filer=signed_in["user"],
-        )
-        session.commit()
-        decide_repair(
-            session, regulator, application.id, approve=True, note=None, today=china_today()
-        )
-        session.commit()
+    application = _approved_repair(app, session, regulator, own, signed_in["user"])
     problems = []
     for path in (LIST, NEW, f"/cases/{application.reference}"):
         html = client.get(f"{path}?lang={lang}").get_data(as_text=True)

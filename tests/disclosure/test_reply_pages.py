@@ -8,26 +8,23 @@ import re
 
 import pytest
 
-from core.users import create_user
 from credit.pledges.signing import pledge_text
-from tests.disclosure.conftest import PASSWORD, csrf_token, login, make_regulator, password_step
+from tests.disclosure.conftest import (
+    csrf_token,
+    enterprise_member,
+    login,
+    make_regulator,
+    password_step,
+)
 from tests.factories import create_enterprise, create_penalty
 
 TEXT = "该处罚涉及的超标排放已于六月完成整改，治理设施已升级改造。"
 
 
 def _member(session, ent, role="enterprise_manager", email=None):
-    user = create_user(
-        session,
-        email=email or f"m{ent.id}@example.cn",
-        name="李经理",
-        role=role,
-        region_code=ent.region_code,
-        password=PASSWORD,
-        enterprise_id=ent.id,
+    return enterprise_member(
+        session, ent, role=role, email=email or f"m{ent.id}@example.cn", name="李经理"
     )
-    session.commit()
-    return user
 
 
 @pytest.fixture

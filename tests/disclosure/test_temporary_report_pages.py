@@ -10,30 +10,19 @@ import datetime as dt
 import pytest
 
 from core.clock import today as china_today
-from core.users import create_user
 from credit.cases.objections import file_objection
 from credit.obligations.models import DisclosureObligation
 from credit.ratings.engine import temporary_due
 from credit.ratings.loader import load_rulebook
 from credit.tipoffs.models import TipOff
-from tests.disclosure.conftest import PASSWORD, csrf_token, password_step
+from tests.disclosure.conftest import csrf_token, enterprise_member, password_step
 from tests.factories import create_enterprise, create_penalty
 
 CONTENT = "本企业因废气超标排放受到行政处罚，已完成整改，现依法披露临时报告。"
 
 
 def _member(session, ent, email):
-    user = create_user(
-        session,
-        email=email,
-        name="李经理",
-        role="enterprise_manager",
-        region_code=ent.region_code,
-        password=PASSWORD,
-        enterprise_id=ent.id,
-    )
-    session.commit()
-    return user
+    return enterprise_member(session, ent, role="enterprise_manager", email=email, name="李经理")
 
 
 def _tipoff(session, ent, status="investigating"):
