@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from credit.tipoffs.filing import TipOffInput, file_tipoff
 from credit.tipoffs.models import TipOff, TipOffEvent
 from tests.browser.chromium import ARTIFACTS, CHROMIUM
-from tests.browser.test_pages import AXE, _axe
+from tests.browser.phone import AXE
+from tests.browser.phone import axe_violations as _axe
 
 pytestmark = [
     pytest.mark.browser,

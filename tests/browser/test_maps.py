@@ -10,7 +10,8 @@ import pytest
 
 from credit.maps import areas
 from tests.browser.chromium import ARTIFACTS, CHROMIUM
-from tests.browser.test_pages import AXE, _axe
+from tests.browser.phone import AXE
+from tests.browser.phone import axe_violations as _axe
 from tests.credit.test_maps import _district, _grid, _square
 from tests.disclosure.conftest import PASSWORD, make_regulator
 

@@ -14,7 +14,8 @@ import pytest
 from core.changelog import record_change
 from search.indexer import SearchIndexer
 from tests.browser.chromium import ARTIFACTS, CHROMIUM
-from tests.browser.test_pages import AXE, _axe
+from tests.browser.phone import AXE
+from tests.browser.phone import axe_violations as _axe
 from tests.factories import create_enterprise, create_penalty, create_rating
 
 pytestmark = [

@@ -15,7 +15,8 @@ import json
 import pytest
 
 from tests.browser.chromium import ARTIFACTS, CHROMIUM
-from tests.browser.test_pages import AXE, _axe
+from tests.browser.phone import AXE
+from tests.browser.phone import axe_violations as _axe
 from tests.disclosure.test_tipoffs import file_through_page
 from tests.factories import create_enterprise, create_penalty, create_rating, make_uscc
 

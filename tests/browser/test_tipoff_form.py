@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from credit.tipoffs.models import Attachment, TipOff
 from tests.browser.chromium import ARTIFACTS, CHROMIUM
-from tests.browser.test_pages import AXE, _axe
+from tests.browser.phone import AXE
+from tests.browser.phone import axe_violations as _axe
 
 pytestmark = [
     pytest.mark.browser,
