@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -77,8 +79,11 @@ def _nginx_prefix(tmp_path: Path, site: str) -> Path:
         f"    {kind}_temp_path {tmp_path}/{kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
+    # as root, nginx's workers would run as nobody, who may not read a checkout or a temp
+    # folder below a private /tmp (mode 700 here): they run as the test's user instead
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
     (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\n"
+        f"{user}pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\n"
         "events { worker_connections 64; }\n"
         "http {\n    include /etc/nginx/mime.types;\n"
         f"    access_log {tmp_path}/logs/access.log;\n{temp}\n"
