@@ -96,12 +96,12 @@ def test_citizen_and_regulator_story(app, session, server, page, tmp_path):
     page.goto(f"{server}/regulator/login")
     page.fill("#email", "lanzhou@example.cn")
     page.fill("#password", "correct horse battery")
-    page.click("form.stack button[type=submit]")
+    _submit(page, "form.stack button[type=submit]")
     # first login: set up the second factor (REGULATOR_MFA=required), as a person would
     _shot(page, "regulator-mfa-enrol")
     totp_secret = page.inner_text("#totp-secret").replace(" ", "")
     page.fill("#code", pyotp.TOTP(totp_secret).now())
-    page.click("form.stack button[type=submit]")
+    _submit(page, "form.stack button[type=submit]")
     assert len(page.query_selector_all("ul.recovery-codes code")) == 10
     _shot(page, "regulator-recovery-codes")
     page.goto(f"{server}/regulator/tipoffs/")
