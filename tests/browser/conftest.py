@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.chromium import ARGS, CHROMIUM
+
+
+@pytest.fixture
+def database_url(tmp_path, sqlite_template) -> str:
+    """The browser tests run on SQLite only: what they check is the pages in Chromium (layout,
+    no-JS forms, axe), and each page's data paths run on PostgreSQL in the integration tests;
+    on both databases they cost CI minutes for no page the other does not show."""
+    target = tmp_path / "test.sqlite3"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture
