@@ -46,6 +46,14 @@ class Hit:
     date: dt.date | None
     score: float
 
+    @classmethod
+    def stored(cls, values: Any, score: float) -> Hit:
+        """A hit from the stored columns (id, type, uscc, title, text, level, region, the
+        date as an ordinal or empty) as the embedded backends keep them."""
+        ident, kind, uscc, title, text, level, region, date = values[:8]
+        date = dt.date.fromordinal(date) if date else None
+        return cls(ident, kind, uscc, title, text, level, region, date, score)
+
 
 @dataclass
 class Results:

@@ -19,7 +19,6 @@ in the process that uses it (a process must not fork while one of its threads ho
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 import threading
@@ -137,18 +136,7 @@ def _rows(n: int, doc: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]
 
 
 def _hit(row: Any, score: float) -> Hit:
-    ident, kind, uscc, title, text, level, region, date = row[:8]
-    return Hit(
-        ident,
-        kind,
-        uscc,
-        title,
-        text,
-        level,
-        region,
-        dt.date.fromordinal(date) if date else None,
-        score,
-    )
+    return Hit.stored(row, score)
 
 
 class SqliteBackend:

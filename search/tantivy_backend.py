@@ -21,7 +21,6 @@ the generator would find no match in it.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import json
 import os
@@ -123,18 +122,7 @@ def _document(doc: dict[str, Any]) -> Any:
 
 
 def _hit(stored: bytes, score: float) -> Hit:
-    ident, kind, uscc, title, text, level, region, date = json.loads(stored)
-    return Hit(
-        ident,
-        kind,
-        uscc,
-        title,
-        text,
-        level,
-        region,
-        dt.date.fromordinal(date) if date else None,
-        score,
-    )
+    return Hit.stored(json.loads(stored), score)
 
 
 class WriterBusy(RuntimeError):
