@@ -3,7 +3,6 @@ the same parts and records as its public page, with the CJK font of the credit r
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from flask import current_app
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 from core.messages import in_language
 from credit.annual_reports.parts import PARTS
 from credit.annual_reports.published import Published
-from disclosure.report_pdf import _Pdf
+from disclosure.report_pdf import _Pdf, a4_pdf
 
 
 def _records(pdf: _Pdf, key: str, records: dict[str, Any]) -> list[Any]:
@@ -63,9 +62,6 @@ def _value(pdf: _Pdf, kind: str, value: Any) -> Any:
 
 def render_annual_report(pub: Published, lang: str, page_url: str) -> bytes:
     """The PDF of a submitted report in ``lang`` ("zh-CN" or "en")."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate
 
     pdf = _Pdf(lang)
     snap = pub.report.snapshot or {}
@@ -85,20 +81,11 @@ def render_annual_report(pub: Published, lang: str, page_url: str) -> bytes:
         for f in part.fields:
             story.append(pdf.p(in_language(f.label, lang), pdf.small))
             story.append(_value(pdf, f.kind, given.get(f.key)))
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+    return a4_pdf(
+        pdf,
+        story,
         title=f"{title} · {pub.name}",
         author=pub.name,
         subject=pub.uscc,
         creator=str(current_app.config.get("SITE_NAME") or "envcredit"),
-        lang="en" if pdf.english else "zh-CN",
-        invariant=True,
     )
-    doc.build(story)
-    return out.getvalue()

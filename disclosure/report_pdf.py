@@ -286,9 +286,7 @@ def _verification(pdf: _Pdf, report: IssuedReport, page_url: str, verify_url: st
 def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: str) -> bytes:
     """The PDF of ``report`` in ``lang`` ("zh-CN" or "en")."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate
 
     pdf = _Pdf(lang)
     site = _(str(current_app.config["SITE_NAME"]))
@@ -309,6 +307,33 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
         canvas.restoreState()
 
     ent = facts["enterprise"]
+    return a4_pdf(
+        pdf,
+        story,
+        title=f"{_('企业环境信用报告')} · {ent['name']}",
+        author=str(current_app.config.get("SITE_AUTHORITY") or site),
+        subject=ent["uscc"],
+        creator="envcredit",
+        footer=footer,
+    )
+
+
+def a4_pdf(
+    pdf: _Pdf,
+    story: list[Any],
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    creator: str,
+    footer: Any = None,
+) -> bytes:
+    """The story as an A4 PDF with the site's margins, metadata and language, reproducible
+    (``invariant``); ``footer`` draws on every page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -317,12 +342,13 @@ def render_report(report: IssuedReport, lang: str, page_url: str, verify_url: st
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"{_('企业环境信用报告')} · {ent['name']}",
-        author=str(current_app.config.get("SITE_AUTHORITY") or site),
-        subject=ent["uscc"],
-        creator="envcredit",
+        title=title,
+        author=author,
+        subject=subject,
+        creator=creator,
         lang="en" if pdf.english else "zh-CN",
         invariant=True,
     )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    pages = {"onFirstPage": footer, "onLaterPages": footer} if footer else {}
+    doc.build(story, **pages)
     return out.getvalue()
